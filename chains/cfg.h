@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - YAML document tree with source positions, and typed getters that
+ * report every error as "file:line:col: field.path: message".
+ *
+ * Life cycle:
+ *   cfg_load_file() parses a YAML file into a tree of struct cfg_node.
+ *   Getters (cfg_get_*) read typed values out of a mapping node; on a bad
+ *   value they append an error to the struct cfg_errors and return -EINVAL,
+ *   so a caller can keep going and report all errors, not only the first.
+ *   cfg_free() releases the tree; cfg_errors_free() the error list.
+ *
+ * This library has no DPDK dependency: nfvctl uses it to validate offline.
+ */
+#ifndef NFV_CFG_H
+#define NFV_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+
+enum cfg_type {
+	CFG_NULL,
+	CFG_SCALAR,
+	CFG_MAP,
+	CFG_SEQ,
+};
+
+struct cfg_node {
+	enum cfg_type type;
+	unsigned int line; /* 1-based */
+	unsigned int col;  /* 1-based */
+	char *path;        /* field path, e.g. "ports[1].mtu" ("" for the root) */
+	char *scalar;      /* CFG_SCALAR: the text; NULL otherwise */
+	bool quoted;       /* CFG_SCALAR written in quotes */
+	size_t n;          /* CFG_MAP / CFG_SEQ: number of children */
+	struct cfg_node **items; /* CFG_SEQ: items; CFG_MAP: values */
+	char **keys;             /* CFG_MAP: keys (parallel to items) */
+	struct cfg_node **key_nodes; /* CFG_MAP: key nodes (for positions) */
+};
+
+struct cfg_errors {
+	const char *file; /* printed before line:col; not owned */
+	size_t n;
+	char **msgs;
+};
+
+/* Parse a file. On failure returns -errno or -EINVAL and appends the reason
+ * (with line:col for syntax errors) to err. */
+int cfg_load_file(const char *file, struct cfg_node **root, struct cfg_errors *err);
+/* Parse a string; name is used in messages. */
+int cfg_load_string(const char *name, const char *text, size_t len,
+		    struct cfg_node **root, struct cfg_errors *err);
+void cfg_free(struct cfg_node *root);
+
+/* Append "file:line:col: path: message" (at may be NULL: "file: message"). */
+void cfg_error(struct cfg_errors *err, const struct cfg_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cfg_errors_print(const struct cfg_errors *err, FILE *out);
+void cfg_errors_free(struct cfg_errors *err);
+
+/* Lookup of a key in a mapping; NULL if absent or node is not a map. */
+const struct cfg_node *cfg_map_get(const struct cfg_node *map, const char *key);
+
+/* Report every key of map that is not in allowed[] (NULL-terminated).
+ * Returns the number of unknown keys. */
+int cfg_check_keys(const struct cfg_node *map, const char *const allowed[],
+		   struct cfg_errors *err);
+
+/* Require node to be of type; reports "expected a mapping" etc. */
+int cfg_expect(const struct cfg_node *node, enum cfg_type type, struct cfg_errors *err);
+
+/*
+ * Typed getters. Each returns 0 when the key is present and valid, 1 when
+ * the key is absent and !required (out untouched, so set the default first),
+ * and -EINVAL after reporting an error (absent and required, or bad value).
+ */
+int cfg_get_str(const struct cfg_node *map, const char *key, bool required,
+		const char **out, struct cfg_errors *err);
+/* Copy into a fixed buffer; too long is an error. */
+int cfg_get_strbuf(const struct cfg_node *map, const char *key, bool required,
+		   char *buf, size_t size, struct cfg_errors *err);
+int cfg_get_u64(const struct cfg_node *map, const char *key, bool required,
+		uint64_t min, uint64_t max, uint64_t *out, struct cfg_errors *err);
+int cfg_get_u32(const struct cfg_node *map, const char *key, bool required,
+		uint32_t min, uint32_t max, uint32_t *out, struct cfg_errors *err);
+int cfg_get_u16(const struct cfg_node *map, const char *key, bool required,
+		uint16_t min, uint16_t max, uint16_t *out, struct cfg_errors *err);
+int cfg_get_bool(const struct cfg_node *map, const char *key, bool required,
+		 bool *out, struct cfg_errors *err);
+/* One of choices[] (NULL-terminated); *out is the index. */
+int cfg_get_enum(const struct cfg_node *map, const char *key, bool required,
+		 const char *const choices[], int *out, struct cfg_errors *err);
+int cfg_get_mac(const struct cfg_node *map, const char *key, bool required,
+		uint8_t mac[6], struct cfg_errors *err);
+
+/* Scalar converters on a node (for sequence items); same return convention. */
+int cfg_node_u64(const struct cfg_node *node, uint64_t min, uint64_t max, uint64_t *out,
+		 struct cfg_errors *err);
+int cfg_node_str(const struct cfg_node *node, const char **out, struct cfg_errors *err);
+
+/* Address helpers (no DPDK). family is AF_INET or AF_INET6. */
+struct cfg_prefix {
+	int family;
+	uint8_t len;
+	union {
+		struct in_addr v4;   /* network byte order */
+		struct in6_addr v6;
+	};
+};
+/* "10.0.0.0/8", "2001:db8::/32"; a bare address gets /32 or /128.
+ * host_bits_ok=false reports host bits set as an error. */
+int cfg_parse_prefix(const char *s, bool host_bits_ok, struct cfg_prefix *out,
+		     const char **why);
+/* "10.0.0.1/24" style interface address: address kept, host bits allowed. */
+int cfg_node_prefix(const struct cfg_node *node, bool host_bits_ok, struct cfg_prefix *out,
+		    struct cfg_errors *err);
+int cfg_get_prefix(const struct cfg_node *map, const char *key, bool required,
+		   bool host_bits_ok, struct cfg_prefix *out, struct cfg_errors *err);
+int cfg_parse_mac(const char *s, uint8_t mac[6]);
+/* "80" or "1000-2000" */
+int cfg_get_range(const struct cfg_node *map, const char *key, bool required,
+		  uint32_t min, uint32_t max, uint32_t *lo, uint32_t *hi,
+		  struct cfg_errors *err);
+
+#endif /* NFV_CFG_H */

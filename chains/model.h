@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - the loaded, validated configuration model (schema version 1).
+ *
+ * Plain C structs shared by nfvd and nfvctl. nfv_config_load() parses a
+ * YAML file, checks types, ranges, unknown keys, duplicate names, references
+ * and loops, asks each VNF class to parse its own section (vnf_class
+ * config_parse), and returns either a complete model or every error found.
+ */
+#ifndef NFV_MODEL_H
+#define NFV_MODEL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+
+#define NFV_SCHEMA_VERSION 1
+#define NFV_NAME_MAX 32
+#define NFV_MAX_PORTS 64
+#define NFV_MAX_VNFS 256
+#define NFV_MAX_CHAINS 64
+#define NFV_MAX_STAGES 16
+#define NFV_MAX_INGRESS 16
+#define NFV_MAX_WORKERS 64
+#define NFV_PATH_MAX 256
+
+enum nfv_port_driver {
+	NFV_PORT_PCI,
+	NFV_PORT_TAP,
+	NFV_PORT_AF_PACKET,
+	NFV_PORT_AF_XDP,
+	NFV_PORT_PCAP,
+	NFV_PORT_VHOST,
+	NFV_PORT_VIRTIO_USER,
+	NFV_PORT_MEMIF,
+	NFV_PORT_RING,
+	NFV_PORT_NULL,
+	NFV_PORT_DRIVER_MAX,
+};
+
+extern const char *const nfv_port_driver_names[NFV_PORT_DRIVER_MAX + 1];
+
+struct nfv_port_conf {
+	char name[NFV_NAME_MAX];
+	enum nfv_port_driver driver;
+	/* driver specific */
+	char devargs[NFV_PATH_MAX]; /* pci: DPDK devargs ("0000:01:00.0,...") */
+	char iface[NFV_NAME_MAX];   /* tap, af_packet, af_xdp: kernel interface */
+	char path[NFV_PATH_MAX];    /* vhost, virtio_user, memif: socket path */
+	char rx_file[NFV_PATH_MAX]; /* pcap */
+	char tx_file[NFV_PATH_MAX]; /* pcap */
+	bool loop;                  /* pcap: replay rx_file forever */
+	bool server;                /* memif role server / virtio_user server */
+	uint32_t memif_id;
+	bool rx;                    /* null: generate packets (default false) */
+	uint32_t pkt_size;          /* null generator frame size */
+	/* generic */
+	uint16_t rx_queues; /* default 1 */
+	uint16_t rx_desc;   /* default 1024 */
+	uint16_t tx_desc;   /* default 1024 */
+	uint16_t mtu;       /* 0 = driver default */
+	bool has_mac;
+	uint8_t mac[6];
+	bool promiscuous;   /* default true */
+	const struct cfg_node *node;
+};
+
+/* Optional chain match. Fields with has_* false match anything. */
+struct nfv_match {
+	bool has_ethertype;
+	uint16_t ethertype; /* host order; 0x0800, 0x86dd, 0x0806 ... */
+	bool has_proto;
+	uint8_t proto;
+	bool has_src, has_dst;
+	struct cfg_prefix src, dst;
+	bool has_sport, has_dport;
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+	bool has_vlan;
+	uint16_t vlan;
+};
+
+enum nfv_runtime {
+	NFV_RUNTIME_INPROC,
+	NFV_RUNTIME_VM,
+};
+
+struct vnf_class;
+
+struct nfv_vnf_conf {
+	char name[NFV_NAME_MAX];
+	char class_name[NFV_NAME_MAX];
+	const struct vnf_class *cls;
+	enum nfv_runtime runtime;
+	void *conf; /* class private, from cls->config_parse; freed by cls->config_free */
+	const struct cfg_node *node;
+};
+
+struct nfv_chain_conf {
+	char name[NFV_NAME_MAX];
+	uint16_t n_ingress;
+	uint16_t ingress[NFV_MAX_INGRESS]; /* indexes into nfv_config.ports */
+	bool has_match;
+	struct nfv_match match;
+	uint16_t n_stages;
+	uint16_t stages[NFV_MAX_STAGES]; /* indexes into nfv_config.vnfs */
+	int egress; /* port index, or -1: a VNF decides */
+	const struct cfg_node *node;
+};
+
+struct nfv_daemon_conf {
+	uint16_t n_workers;             /* 0 = every lcore but the main one */
+	uint16_t workers[NFV_MAX_WORKERS];
+	int main_lcore;                 /* -1 = EAL default (lowest lcore) */
+	bool huge;                      /* default true */
+	uint32_t memory_mb;             /* --no-huge memory; default 512 */
+	uint32_t mbufs;                 /* default 16383 (per socket) */
+	char socket[NFV_PATH_MAX];      /* control socket; default /run/nfvd/nfvd.sock */
+	char file_prefix[NFV_NAME_MAX]; /* EAL --file-prefix; default "nfvd" */
+	uint32_t stats_interval_ms;     /* live counters print period; 0 = off */
+};
+
+struct nfv_config {
+	char file[NFV_PATH_MAX]; /* as given */
+	char dir[NFV_PATH_MAX];  /* directory of file, to resolve relative paths */
+	uint32_t version;
+	struct nfv_daemon_conf daemon;
+	uint16_t n_ports, n_vnfs, n_chains;
+	struct nfv_port_conf ports[NFV_MAX_PORTS];
+	struct nfv_vnf_conf vnfs[NFV_MAX_VNFS];
+	struct nfv_chain_conf chains[NFV_MAX_CHAINS];
+	struct cfg_node *root; /* kept alive: nodes are referenced above */
+};
+
+/* Load and validate. Returns 0 and *out, or -EINVAL with all errors in err
+ * (err->file is set to path). */
+int nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *err);
+void nfv_config_free(struct nfv_config *cfg);
+
+/* Index of a port / vnf by name, or -1. */
+int nfv_config_port(const struct nfv_config *cfg, const char *name);
+int nfv_config_vnf(const struct nfv_config *cfg, const char *name);
+
+/* Helpers for VNF classes' config_parse. */
+/* Read key as a port name that must exist; *port = index. */
+int nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map,
+			const char *key, bool required, uint16_t *port,
+			struct cfg_errors *err);
+/* Resolve a (possibly relative) file path against the config's directory. */
+void nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size);
+
+#endif /* NFV_MODEL_H */

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - the VNF provider interface and class registry.
+ *
+ * A VNF class (router, dhcp, firewall, forward, ...) is one static
+ * struct vnf_class registered with VNF_CLASS_REGISTER(). An instance is a
+ * struct nfv_vnf made by the engine from a chain file's "vnfs:" entry.
+ *
+ * Life cycle of an instance (the OVS netdev-provider model):
+ *
+ *   config_parse  any thread, also in nfvctl (no DPDK running). Reads the
+ *                 instance's YAML mapping into a private conf struct. Every
+ *                 problem is reported with cfg_error(err, node, ...) so the
+ *                 user sees file:line:col and the field. Must not touch
+ *                 DPDK. Returns 0 or -EINVAL.
+ *   config_free   frees what config_parse returned. NULL-safe.
+ *   create        control thread. Builds the instance state (vnf->priv)
+ *                 from conf. May fail: return -errno and write a readable
+ *                 reason into err. On failure the engine calls destroy.
+ *   destroy       control thread. Never fails, and must work after a
+ *                 partial create (vnf->priv may be NULL or half built).
+ *                 Called only after a grace period: no worker still sees
+ *                 the instance.
+ *   process       worker lcores, lock-free, no malloc, no syscalls, no
+ *                 logging. Gets a burst; returns how many packets continue
+ *                 to the next stage, compacted at the front of pkts[]. Every
+ *                 other packet must have been handed to nfv_tx(),
+ *                 nfv_drop() or nfv_punt() (dataplane/nfv.h).
+ *   reconfigure   control thread, optional. Apply a new conf to a running
+ *                 instance (same name and class in a new chain file):
+ *                 build new tables aside, publish with one atomic pointer
+ *                 store, rte_rcu_qsbr_synchronize(nfv_rcu(), ...), free the
+ *                 old. On failure nothing may have changed. Without it, an
+ *                 apply that changes the conf creates a fresh instance.
+ *   punt          control thread. Receives packets the worker sent with
+ *                 nfv_punt(); owns the mbuf (free it or send it with
+ *                 nfv_ctl_tx()).
+ *   tick          control thread, every ~10 ms: timers, aging, journals.
+ *   stats         control thread: add class-specific fields to a JSON
+ *                 object. Per-lcore counters declared below are summed by
+ *                 the engine and need no code.
+ *   ctl           control thread: class commands from nfvctl
+ *                 (e.g. "route-add"), JSON in and out. Returns 0 or -errno
+ *                 with err filled.
+ *   resume_ports  optional: ports on which packets re-enter the chain after
+ *                 this stage (a VM stage's egress NIC). Returns the count.
+ */
+#ifndef NFV_VNF_H
+#define NFV_VNF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cfg.h"
+
+struct rte_mbuf;
+struct nfv_config;
+struct nfv_vnf;
+struct nfv_worker;
+
+struct vnf_class {
+	const char *name;
+	const char *help; /* one line for "nfvctl classes" and docs */
+
+	int (*config_parse)(const struct nfv_config *cfg, const struct cfg_node *node,
+			    void **conf, struct cfg_errors *err);
+	void (*config_free)(void *conf);
+	/* Optional: 1 if two confs are equal (apply keeps the instance as is). */
+	int (*config_equal)(const void *a, const void *b);
+
+	int (*create)(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
+		      char *err, size_t errlen);
+	void (*destroy)(struct nfv_vnf *vnf);
+	uint16_t (*process)(struct nfv_vnf *vnf, struct nfv_worker *w,
+			    struct rte_mbuf **pkts, uint16_t n);
+	int (*reconfigure)(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
+			   char *err, size_t errlen);
+	void (*punt)(struct nfv_vnf *vnf, struct rte_mbuf *m);
+	void (*tick)(struct nfv_vnf *vnf, uint64_t now_ms);
+	void (*stats)(struct nfv_vnf *vnf, json_t *out);
+	int (*ctl)(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result,
+		   char *err, size_t errlen);
+	int (*resume_ports)(const struct nfv_config *cfg, const void *conf, uint16_t *ports,
+			    int max);
+
+	/* Per-lcore counters (summed on read) and drop reasons; both from the
+	 * class's X-macro lists. nfv_count() / nfv_drop() index them. */
+	const char *const *counter_names;
+	uint16_t n_counters;
+	const char *const *drop_names;
+	uint16_t n_drops;
+
+	/* registry link */
+	const struct vnf_class *next;
+};
+
+void vnf_class_register(struct vnf_class *cls);
+const struct vnf_class *vnf_class_find(const char *name);
+/* Iterate: first call with NULL. */
+const struct vnf_class *vnf_class_next(const struct vnf_class *prev);
+
+#define VNF_CLASS_REGISTER(cls)                                                              \
+	__attribute__((constructor)) static void vnf_class_register_##cls(void)              \
+	{                                                                                    \
+		vnf_class_register(&(cls));                                                  \
+	}
+
+/* X-macro helpers: #define FOO_DROPS(_) _(BAD_LEN, "bad-length") ... then
+ *   enum { FOO_DROPS(VNF_ENUM) FOO_DROP_MAX };
+ *   static const char *const foo_drop_names[] = { FOO_DROPS(VNF_NAME) };
+ */
+#define VNF_ENUM(sym, str) sym,
+#define VNF_NAME(sym, str) str,
+
+#endif /* NFV_VNF_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - the engine as seen by main.c and the control server (ctl.c).
+ * Everything here runs on the control thread (main lcore).
+ */
+#ifndef NFV_ENGINE_H
+#define NFV_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "model.h"
+
+/* Start: EAL, mempool, ports, VNF instances, pipeline, workers.
+ * argv0 is used for EAL. Returns 0 or -errno with a readable reason in err. */
+int nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *eal_extra,
+		     int n_eal_extra, char *err, size_t errlen);
+/* Control-thread duties: punt rings, VNF ticks, tx flush for control queue,
+ * link state. Call often (every ~1 ms). */
+void nfv_engine_poll(void);
+/* Stop rx, drain, join workers, destroy instances, close ports, EAL cleanup. */
+void nfv_engine_stop(void);
+
+/* Live apply: load+validate path, create/reconfigure instances aside,
+ * swap pipeline under RCU, free old after grace period. On failure the
+ * running pipeline is untouched and *errors (a JSON array of strings) says
+ * why. Returns 0 or -errno. */
+int nfv_engine_apply(const char *path, json_t **errors);
+
+/* JSON views for the control socket, telemetry and the final summary. */
+json_t *nfv_engine_status(void);   /* ports (link), workers, chains, vnfs, generation */
+json_t *nfv_engine_stats(void);    /* counters: ports, chains, vnfs, drops */
+
+/* Class command on an instance: "nfvctl <class> <cmd>" goes here. */
+int nfv_engine_vnf_ctl(const char *instance, const char *cmd, json_t *args, json_t **result,
+		       char *err, size_t errlen);
+/* First instance of a class (for "nfvctl route add" without naming one). */
+const char *nfv_engine_vnf_of_class(const char *class_name);
+
+/* Print live one-line-per-chain counters / the final summary to out. */
+void nfv_engine_print_stats(FILE *out, bool final);
+
+/* The running configuration (control thread only). */
+const struct nfv_config *nfv_engine_config(void);
+
+/* ---- control server (ctl.c) ---- */
+/* Bind the Unix socket (mode 0600). Fails with -EADDRINUSE if another nfvd
+ * answers on it. */
+int nfv_ctl_open(const char *path, char *err, size_t errlen);
+/* Serve pending requests without blocking (called from the main loop). */
+void nfv_ctl_poll(void);
+void nfv_ctl_close(void);
+/* DPDK telemetry commands (/nfvd/status, /nfvd/stats ...). */
+int nfv_telemetry_register(void);
+
+#endif /* NFV_ENGINE_H */

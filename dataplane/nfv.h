@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - what the engine offers VNF code: the per-packet metadata dynfield,
+ * the worker context and the fast-path verbs nfv_tx / nfv_drop / nfv_punt /
+ * nfv_count, plus control-thread services (nfv_ctl_tx, nfv_rcu, mempool).
+ *
+ * Fast path rules: no locks, no malloc, no syscalls, no logging per packet.
+ */
+#ifndef NFV_H
+#define NFV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "model.h"
+#include "vnf.h"
+
+#define NFV_BURST 32
+#define NFV_TX_BUF 64 /* per worker per port; flushed when full, on timer */
+
+/* ---- per-packet metadata: one registered mbuf dynfield ---- */
+struct nfv_mbuf_meta {
+	struct nfv_vnf *vnf; /* punt: the instance that punted it */
+	uint32_t nh;         /* VNF scratch: next-hop id etc. */
+	uint16_t chain;      /* chain index in the running pipeline */
+	uint16_t in_port;    /* DPDK port id it arrived on */
+	uint16_t out_port;   /* DPDK port id chosen for egress */
+	uint8_t stage;       /* stage index being run */
+	uint8_t flags;       /* NFV_META_* */
+	uint16_t vlan;       /* VNF scratch: VLAN id parsed, 0 = none */
+	uint16_t l3_off;     /* VNF scratch: offset of L3 header */
+};
+static_assert(sizeof(struct nfv_mbuf_meta) <= 24, "nfv_mbuf_meta too big for the dynfield");
+
+extern int nfv_meta_offset;
+static inline struct nfv_mbuf_meta *
+nfv_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, nfv_meta_offset, struct nfv_mbuf_meta *);
+}
+/* Register the dynfield (idempotent). Unit tests call it after
+ * rte_eal_init or with a fake offset (nfv_meta_offset is a plain int). */
+int nfv_meta_register(void);
+
+/* ---- a running VNF instance ---- */
+struct nfv_vnf {
+	char name[NFV_NAME_MAX];
+	const struct vnf_class *cls;
+	void *priv;       /* class state, owned by the class (create/destroy) */
+	const void *conf; /* the conf it was created/reconfigured with (engine owned) */
+	uint16_t id;      /* stable while the instance lives */
+	uint16_t ctr_n;   /* n_counters + n_drops */
+	uint32_t ctr_stride; /* uint64 per lcore row (cache-line padded) */
+	uint64_t *ctr;    /* [RTE_MAX_LCORE][ctr_stride] */
+	uint32_t refs;    /* pipelines using it (control thread only) */
+};
+
+/* ---- tx buffer of a worker on one port ---- */
+struct nfv_txq {
+	uint16_t n;
+	uint16_t qid;
+	uint8_t shared; /* queue shared with another thread: take the port lock */
+	struct rte_mbuf *pkts[NFV_TX_BUF];
+};
+
+/* ---- worker context ---- */
+struct nfv_worker {
+	unsigned int lcore;
+	uint16_t idx;       /* 0..n_workers-1 */
+	uint64_t now_tsc;   /* tsc at the start of the current burst */
+	struct rte_ring *punt;       /* SP/SC ring to the control thread */
+	uint16_t n_drop;
+	struct rte_mbuf *drop[2 * NFV_BURST];
+	uint64_t *eng_ctr;           /* engine drop counters row for this lcore */
+	struct nfv_txq tx[RTE_MAX_ETHPORTS];
+} __rte_cache_aligned;
+
+/* Engine drop reasons (per lcore, summed in stats) */
+#define NFV_ENGINE_DROPS(_)                                                                  \
+	_(NFV_DROP_NO_CHAIN, "no-chain")                                                     \
+	_(NFV_DROP_NO_EGRESS, "no-egress")                                                   \
+	_(NFV_DROP_TX_FULL, "tx-full")                                                       \
+	_(NFV_DROP_PUNT_FULL, "punt-full")                                                   \
+	_(NFV_DROP_BAD_PORT, "bad-port")                                                     \
+	_(NFV_DROP_STAGE_DOWN, "stage-down")
+enum { NFV_ENGINE_DROPS(VNF_ENUM) NFV_DROP_ENGINE_MAX };
+
+/* Flush one tx buffer now (worker or control thread). Unsent mbufs are
+ * freed and counted as tx-full. Returns packets sent. */
+uint16_t nfv_txq_flush(struct nfv_worker *w, uint16_t port);
+
+/* Queue m for transmission on DPDK port `port`. */
+static inline void
+nfv_tx(struct nfv_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct nfv_txq *q = &w->tx[port & (RTE_MAX_ETHPORTS - 1)];
+
+	q->pkts[q->n++] = m;
+	if (unlikely(q->n == NFV_TX_BUF))
+		nfv_txq_flush(w, port);
+}
+
+/* Counter idx (0..n_counters-1) of vnf on this lcore. */
+static inline void
+nfv_count(struct nfv_worker *w, struct nfv_vnf *vnf, uint16_t idx, uint64_t inc)
+{
+	vnf->ctr[(size_t)w->lcore * vnf->ctr_stride + idx] += inc;
+}
+
+void nfv_drop_flush(struct nfv_worker *w);
+
+/* Drop m, counting it under the vnf's drop reason (0..n_drops-1). */
+static inline void
+nfv_drop(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t reason)
+{
+	vnf->ctr[(size_t)w->lcore * vnf->ctr_stride + vnf->cls->n_counters + reason]++;
+	w->drop[w->n_drop++] = m;
+	if (unlikely(w->n_drop == RTE_DIM(w->drop)))
+		nfv_drop_flush(w);
+}
+
+/* Drop m under an engine reason (NFV_DROP_*). */
+static inline void
+nfv_drop_engine(struct nfv_worker *w, struct rte_mbuf *m, uint16_t reason)
+{
+	w->eng_ctr[reason]++;
+	w->drop[w->n_drop++] = m;
+	if (unlikely(w->n_drop == RTE_DIM(w->drop)))
+		nfv_drop_flush(w);
+}
+
+/* Send m to vnf->cls->punt() on the control thread. */
+static inline void
+nfv_punt(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m)
+{
+	nfv_meta(m)->vnf = vnf;
+	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0))
+		nfv_drop_engine(w, m, NFV_DROP_PUNT_FULL);
+}
+
+/* ---- control thread services ---- */
+/* Transmit from the control thread (its own tx queue). Frees what the port
+ * does not take. Returns the number sent. */
+uint16_t nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+/* The mempool packets are allocated from (for replies built on control). */
+struct rte_mempool *nfv_pktmbuf_pool(void);
+/* QSBR variable every worker reports to; for reconfigure() grace periods:
+ * rte_rcu_qsbr_synchronize(nfv_rcu(), RTE_QSBR_THRID_INVALID). */
+struct rte_rcu_qsbr *nfv_rcu(void);
+/* DPDK port id of the chain file's port index / name, or -ENOENT. */
+int nfv_port_id(const struct nfv_config *cfg, uint16_t port_index);
+int nfv_port_by_name(const char *name);
+/* Number of workers (for per-worker state arrays). */
+uint16_t nfv_n_workers(void);
+/* Milliseconds since an arbitrary start (monotonic). */
+uint64_t nfv_now_ms(void);
+
+#endif /* NFV_H */
