@@ -63,6 +63,7 @@ struct nfv_port_conf {
 	bool has_mac;
 	uint8_t mac[6];
 	bool promiscuous;   /* default true */
+	char xdp_prog[NFV_PATH_MAX]; /* af_xdp: custom XDP object (firewall pre-filter) */
 	const struct cfg_node *node;
 };
 
@@ -93,6 +94,8 @@ struct nfv_vnf_conf {
 	const struct vnf_class *cls;
 	enum nfv_runtime runtime;
 	void *conf; /* class private, from cls->config_parse; freed by cls->config_free */
+	const struct cfg_node *vm_node; /* runtime: vm - the "vm:" mapping (guest spec) */
+	void *vm;                       /* parsed guest spec (orchestrator owned) */
 	const struct cfg_node *node;
 };
 

@@ -44,6 +44,9 @@ void nfv_engine_print_stats(FILE *out, bool final);
 /* The running configuration (control thread only). */
 const struct nfv_config *nfv_engine_config(void);
 
+/* Ask the main loop to stop (SIGTERM path; "shutdown" control command). */
+void nfv_request_stop(void);
+
 /* ---- control server (ctl.c) ---- */
 /* Bind the Unix socket (mode 0600). Fails with -EADDRINUSE if another nfvd
  * answers on it. */
