@@ -16,6 +16,9 @@
  *   create        control thread. Builds the instance state (vnf->priv)
  *                 from conf. May fail: return -errno and write a readable
  *                 reason into err. On failure the engine calls destroy.
+ *                 cfg is valid only during the call (resolve port names to
+ *                 DPDK port ids with nfv_port_id() now; keep no pointer).
+ *                 conf stays valid until destroy (the instance owns it).
  *   destroy       control thread. Never fails, and must work after a
  *                 partial create (vnf->priv may be NULL or half built).
  *                 Called only after a grace period: no worker still sees

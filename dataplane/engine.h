@@ -19,7 +19,10 @@ int nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *cons
 /* Control-thread duties: punt rings, VNF ticks, tx flush for control queue,
  * link state. Call often (every ~1 ms). */
 void nfv_engine_poll(void);
-/* Stop rx, drain, join workers, destroy instances, close ports, EAL cleanup. */
+/* Stop rx, drain tx buffers and punt rings, join the workers. Counters stay
+ * readable (print the final summary after this). Idempotent. */
+void nfv_engine_halt(void);
+/* halt, then destroy instances, close ports, EAL cleanup. Idempotent. */
 void nfv_engine_stop(void);
 
 /* Live apply: load+validate path, create/reconfigure instances aside,
@@ -43,6 +46,9 @@ void nfv_engine_print_stats(FILE *out, bool final);
 
 /* The running configuration (control thread only). */
 const struct nfv_config *nfv_engine_config(void);
+
+/* Milliseconds since an arbitrary start (monotonic). */
+uint64_t nfv_now_ms(void);
 
 /* Ask the main loop to stop (SIGTERM path; "shutdown" control command). */
 void nfv_request_stop(void);

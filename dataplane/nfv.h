@@ -79,6 +79,8 @@ struct nfv_worker {
 	uint16_t n_drop;
 	struct rte_mbuf *drop[2 * NFV_BURST];
 	uint64_t *eng_ctr;           /* engine drop counters row for this lcore */
+	uint64_t *chain_ctr;         /* counters row of the chain being run (rx, tx, drop);
+				      * unit tests: point it at a uint64_t[3] scratch array */
 	struct nfv_txq tx[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 
@@ -102,6 +104,7 @@ nfv_tx(struct nfv_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct nfv_txq *q = &w->tx[port & (RTE_MAX_ETHPORTS - 1)];
 
+	w->chain_ctr[1]++;
 	q->pkts[q->n++] = m;
 	if (unlikely(q->n == NFV_TX_BUF))
 		nfv_txq_flush(w, port);
@@ -121,6 +124,7 @@ static inline void
 nfv_drop(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t reason)
 {
 	vnf->ctr[(size_t)w->lcore * vnf->ctr_stride + vnf->cls->n_counters + reason]++;
+	w->chain_ctr[2]++;
 	w->drop[w->n_drop++] = m;
 	if (unlikely(w->n_drop == RTE_DIM(w->drop)))
 		nfv_drop_flush(w);
@@ -131,6 +135,7 @@ static inline void
 nfv_drop_engine(struct nfv_worker *w, struct rte_mbuf *m, uint16_t reason)
 {
 	w->eng_ctr[reason]++;
+	w->chain_ctr[2]++;
 	w->drop[w->n_drop++] = m;
 	if (unlikely(w->n_drop == RTE_DIM(w->drop)))
 		nfv_drop_flush(w);

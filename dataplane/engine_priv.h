@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - engine internals shared by the dataplane sources (not for VNFs).
+ */
+#ifndef NFV_ENGINE_PRIV_H
+#define NFV_ENGINE_PRIV_H
+
+#include <stdatomic.h>
+
+#include <rte_spinlock.h>
+
+#include "engine.h"
+#include "nfv.h"
+
+#define NFV_MAX_BIND 8       /* chains bound to one ingress port */
+#define NFV_PUNT_RING 1024
+#define NFV_RXQ_PER_WORKER 64
+
+/* Per-chain per-lcore counters */
+enum { NFV_CHAIN_RX, NFV_CHAIN_TX, NFV_CHAIN_DROP, NFV_CHAIN_CTR_MAX };
+
+struct nfv_port_rt {
+	bool used;
+	uint16_t port_id;          /* DPDK port id */
+	char name[NFV_NAME_MAX];
+	char devname[96];          /* DPDK device name */
+	const struct nfv_port_conf *conf;
+	uint16_t n_rxq, n_txq;
+	uint16_t ctl_qid;
+	bool ctl_shared;
+	rte_spinlock_t txq_lock[RTE_MAX_LCORE > 64 ? 64 : RTE_MAX_LCORE];
+	bool started;
+	int link_up;               /* -1 unknown */
+	uint32_t link_speed;
+	uint64_t link_changes;
+};
+
+/* One entry of a port's ingress table: packets go to chain at stage. */
+struct nfv_bind {
+	bool has_match;
+	struct nfv_match match;
+	uint16_t chain;
+	uint8_t stage;
+};
+
+struct nfv_chain_rt {
+	char name[NFV_NAME_MAX];
+	uint16_t n_stages;
+	struct nfv_vnf *stages[NFV_MAX_STAGES];
+	int egress; /* DPDK port id or -1 */
+	uint64_t base[NFV_CHAIN_CTR_MAX]; /* totals carried over from previous pipelines */
+};
+
+/* A compiled, immutable pipeline. Workers read it between quiescent
+ * points; apply builds a new one and swaps the pointer. */
+struct nfv_pipeline {
+	uint64_t generation;
+	uint16_t n_chains;
+	struct nfv_chain_rt chains[NFV_MAX_CHAINS];
+	uint16_t n_bind[RTE_MAX_ETHPORTS];
+	struct nfv_bind bind[RTE_MAX_ETHPORTS][NFV_MAX_BIND];
+	uint16_t n_vnfs;
+	struct nfv_vnf *vnfs[NFV_MAX_VNFS]; /* instances referenced */
+	uint64_t *chain_ctr; /* [RTE_MAX_LCORE][NFV_MAX_CHAINS][NFV_CHAIN_CTR_MAX] */
+};
+
+struct nfv_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+struct nfv_worker_rt {
+	struct nfv_worker w; /* first: the public part */
+	uint16_t n_rxq;
+	struct nfv_rxq rxq[NFV_RXQ_PER_WORKER];
+	volatile uint64_t packets;
+	volatile uint64_t busy_cycles;
+	volatile uint64_t iterations;
+};
+
+struct nfv_engine {
+	struct nfv_config *cfg;
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsv;
+	uint16_t n_workers;
+	unsigned int worker_lcore[NFV_MAX_WORKERS];
+	struct nfv_worker_rt *workers[NFV_MAX_WORKERS];
+	struct nfv_port_rt ports[RTE_MAX_ETHPORTS]; /* indexed by DPDK port id */
+	uint16_t cfg_port_id[NFV_MAX_PORTS];        /* config index -> DPDK port id */
+	_Atomic(struct nfv_pipeline *) pipeline;
+	struct nfv_vnf *vnfs[NFV_MAX_VNFS];         /* live instances */
+	uint16_t n_vnfs;
+	uint16_t next_vnf_id;
+	uint64_t *eng_ctr; /* [RTE_MAX_LCORE][NFV_DROP_ENGINE_MAX] */
+	uint64_t eng_ctr_base[NFV_DROP_ENGINE_MAX];
+	atomic_bool stop;
+	bool eal_up;
+	bool running;
+	uint64_t start_ms;
+	uint64_t last_tick_ms, last_link_ms;
+	uint64_t drain_tsc;
+	uint64_t generation;
+	char err[512];
+};
+
+extern struct nfv_engine nfv_eng;
+
+/* port.c */
+int nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc,
+		     uint16_t queues, char *name, size_t nsize, char *args, size_t asize);
+int nfv_ports_setup(struct nfv_engine *e, char *err, size_t errlen);
+void nfv_ports_close(struct nfv_engine *e);
+void nfv_ports_poll_link(struct nfv_engine *e);
+json_t *nfv_ports_json(struct nfv_engine *e, bool stats);
+
+/* worker.c */
+int nfv_worker_main(void *arg);
+void nfv_pipeline_run(const struct nfv_pipeline *p, struct nfv_worker *w, uint16_t port,
+		      struct rte_mbuf **pkts, uint16_t n);
+
+/* pipeline.c */
+int nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
+		       struct nfv_vnf *const *insts, struct nfv_pipeline **out, char *err,
+		       size_t errlen);
+void nfv_pipeline_free(struct nfv_pipeline *p);
+bool nfv_match_pkt(const struct nfv_match *m, struct rte_mbuf *pkt);
+void nfv_pipeline_chain_totals(const struct nfv_pipeline *p, uint16_t c,
+			       uint64_t out[NFV_CHAIN_CTR_MAX]);
+
+/* vnf instances (engine.c) */
+struct nfv_vnf *nfv_vnf_new(const char *name, const struct vnf_class *cls);
+void nfv_vnf_free(struct nfv_vnf *v);
+uint64_t nfv_vnf_counter(const struct nfv_vnf *v, uint16_t idx);
+
+#endif /* NFV_ENGINE_PRIV_H */

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - the data plane daemon: load a chain file, start the engine, serve
+ * the control socket on the main lcore until SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+static volatile sig_atomic_t nfvd_stop_flag;
+
+void
+nfv_request_stop(void)
+{
+	nfvd_stop_flag = 1;
+}
+
+static void
+nfvd_on_signal(int sig)
+{
+	(void)sig;
+	nfvd_stop_flag = 1;
+}
+
+static void
+nfvd_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nfvd [options] CHAIN.yaml [-- EAL args]\n"
+		"  -s, --socket PATH        control socket (overrides nfvd.socket)\n"
+		"      --file-prefix NAME   DPDK runtime file prefix (overrides nfvd.file-prefix)\n"
+		"      --no-huge            run without hugepages (with -m MB, default 512)\n"
+		"  -m, --memory MB          memory for --no-huge\n"
+		"  -l, --lcores LIST        lcores: first is the control lcore, the rest workers\n"
+		"      --stats-interval MS  print live per-chain counters every MS (0: off)\n"
+		"      --duration SEC       stop by itself after SEC seconds\n"
+		"  -h, --help\n");
+}
+
+static int
+nfvd_parse_lcores(const char *s, struct nfv_daemon_conf *d)
+{
+	char *dup = strdup(s), *save = NULL, *tok;
+	int first = 1;
+
+	if (dup == NULL)
+		return -ENOMEM;
+	d->n_workers = 0;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v = strtol(tok, &end, 10);
+
+		if (*end != '\0' || v < 0 || v > 1023) {
+			free(dup);
+			return -EINVAL;
+		}
+		if (first)
+			d->main_lcore = (int)v;
+		else if (d->n_workers < NFV_MAX_WORKERS)
+			d->workers[d->n_workers++] = (uint16_t)v;
+		first = 0;
+	}
+	free(dup);
+	return first ? -EINVAL : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"file-prefix", required_argument, NULL, 'P'},
+		{"no-huge", no_argument, NULL, 'H'},
+		{"memory", required_argument, NULL, 'm'},
+		{"lcores", required_argument, NULL, 'l'},
+		{"stats-interval", required_argument, NULL, 'i'},
+		{"duration", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *sock = NULL, *prefix = NULL, *lcores = NULL;
+	long stats_ms = -1, memory = 0;
+	double duration = 0;
+	bool no_huge = false;
+	struct cfg_errors cerr = {0};
+	struct nfv_config *cfg = NULL;
+	char err[768];
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "s:m:l:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sock = optarg; break;
+		case 'P': prefix = optarg; break;
+		case 'H': no_huge = true; break;
+		case 'm': memory = strtol(optarg, NULL, 10); break;
+		case 'l': lcores = optarg; break;
+		case 'i': stats_ms = strtol(optarg, NULL, 10); break;
+		case 'd': duration = strtod(optarg, NULL); break;
+		case 'h': nfvd_usage(stdout); return 0;
+		default: nfvd_usage(stderr); return 1;
+		}
+	}
+	if (optind >= argc) {
+		nfvd_usage(stderr);
+		return 1;
+	}
+	const char *file = argv[optind++];
+	/* what follows "--" goes to EAL */
+	const char *const *eal_extra = (const char *const *)&argv[optind];
+	int n_eal_extra = argc - optind;
+
+	ret = nfv_config_load(file, &cfg, &cerr);
+	if (ret < 0) {
+		cfg_errors_print(&cerr, stderr);
+		if (cerr.n == 0)
+			fprintf(stderr, "nfvd: %s: %s\n", file, strerror(-ret));
+		cfg_errors_free(&cerr);
+		return 1;
+	}
+	cfg_errors_free(&cerr);
+	if (sock)
+		snprintf(cfg->daemon.socket, sizeof(cfg->daemon.socket), "%s", sock);
+	if (prefix)
+		snprintf(cfg->daemon.file_prefix, sizeof(cfg->daemon.file_prefix), "%s", prefix);
+	if (no_huge)
+		cfg->daemon.huge = false;
+	if (memory > 0)
+		cfg->daemon.memory_mb = (uint32_t)memory;
+	if (stats_ms >= 0)
+		cfg->daemon.stats_interval_ms = (uint32_t)stats_ms;
+	if (lcores && nfvd_parse_lcores(lcores, &cfg->daemon) < 0) {
+		fprintf(stderr, "nfvd: bad --lcores '%s' (expected a list like 0,1)\n", lcores);
+		goto free_config;
+	}
+
+	/* The socket first: a second nfvd must be refused before it touches
+	 * DPDK state that belongs to the first one. */
+	ret = nfv_ctl_open(cfg->daemon.socket, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "nfvd: %s\n", err);
+		goto free_config;
+	}
+	ret = nfv_engine_start(argv[0], cfg, eal_extra, n_eal_extra, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "nfvd: %s\n", err);
+		goto close_ctl;
+	}
+	if (nfv_telemetry_register() < 0)
+		fprintf(stderr, "nfvd: telemetry commands not registered\n");
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, nfvd_on_signal);
+	signal(SIGTERM, nfvd_on_signal);
+	printf("nfvd: running %s (control socket %s)\n", cfg->file, cfg->daemon.socket);
+	fflush(stdout);
+
+	uint64_t start = nfv_now_ms(), last_print = start;
+	while (!nfvd_stop_flag) {
+		uint64_t now;
+
+		nfv_ctl_poll();
+		nfv_engine_poll();
+		now = nfv_now_ms();
+		if (nfv_engine_config()->daemon.stats_interval_ms &&
+		    now - last_print >= nfv_engine_config()->daemon.stats_interval_ms) {
+			nfv_engine_print_stats(stdout, false);
+			last_print = now;
+		}
+		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
+			break;
+		usleep(500);
+	}
+	nfv_engine_halt();
+	nfv_engine_print_stats(stdout, true);
+	nfv_ctl_close();
+	nfv_engine_stop();
+	printf("nfvd: stopped\n");
+	return 0;
+
+close_ctl:
+	nfv_ctl_close();
+	nfv_engine_stop();
+	return 1;
+free_config:
+	nfv_config_free(cfg);
+	return 1;
+}

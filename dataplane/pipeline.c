@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - the pipeline compiler: chains of the config + live VNF instances
+ * -> an immutable table workers run (per-port ingress bindings, chains as
+ * arrays of stages). Also the chain match used for classification.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "engine_priv.h"
+
+static bool
+prefix_match4(const struct cfg_prefix *p, rte_be32_t a)
+{
+	uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
+
+	return (rte_be_to_cpu_32(a) & mask) == (rte_be_to_cpu_32(p->v4.s_addr) & mask);
+}
+
+static bool
+prefix_match6(const struct cfg_prefix *p, const uint8_t *a)
+{
+	unsigned int full = p->len / 8, rem = p->len % 8;
+
+	if (memcmp(a, p->v6.s6_addr, full) != 0)
+		return false;
+	if (rem == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rem));
+	return (a[full] & mask) == (p->v6.s6_addr[full] & mask);
+}
+
+/* Classification on a packet: headers read in place, nothing written. */
+bool
+nfv_match_pkt(const struct nfv_match *m, struct rte_mbuf *pkt)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(pkt, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(pkt), off = sizeof(struct rte_ether_hdr);
+	uint16_t et, vlan = 0;
+	uint8_t proto = 0;
+	const uint8_t *l4 = NULL;
+	uint32_t l4len = 0;
+
+	if (len < off)
+		return false;
+	et = rte_be_to_cpu_16(((const struct rte_ether_hdr *)d)->ether_type);
+	if (et == RTE_ETHER_TYPE_VLAN) {
+		if (len < off + 4)
+			return false;
+		vlan = rte_be_to_cpu_16(*(const uint16_t *)(d + off)) & 0xfff;
+		et = rte_be_to_cpu_16(*(const uint16_t *)(d + off + 2));
+		off += 4;
+	}
+	if (m->has_vlan && vlan != m->vlan)
+		return false;
+	if (m->has_ethertype && et != m->ethertype)
+		return false;
+	if (!m->has_proto && !m->has_src && !m->has_dst && !m->has_sport && !m->has_dport)
+		return true;
+	if (et == RTE_ETHER_TYPE_IPV4) {
+		const struct rte_ipv4_hdr *ip = (const void *)(d + off);
+		uint32_t ihl;
+
+		if (len < off + sizeof(*ip))
+			return false;
+		ihl = (ip->version_ihl & 0xf) * 4u;
+		proto = ip->next_proto_id;
+		if ((m->has_src && (m->src.family != AF_INET || !prefix_match4(&m->src, ip->src_addr))) ||
+		    (m->has_dst && (m->dst.family != AF_INET || !prefix_match4(&m->dst, ip->dst_addr))))
+			return false;
+		if (len >= off + ihl && !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK))) {
+			l4 = d + off + ihl;
+			l4len = len - off - ihl;
+		}
+	} else if (et == RTE_ETHER_TYPE_IPV6) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)(d + off);
+
+		if (len < off + sizeof(*ip6))
+			return false;
+		proto = ip6->proto;
+		if ((m->has_src && (m->src.family != AF_INET6 || !prefix_match6(&m->src, ip6->src_addr))) ||
+		    (m->has_dst && (m->dst.family != AF_INET6 || !prefix_match6(&m->dst, ip6->dst_addr))))
+			return false;
+		l4 = d + off + sizeof(*ip6);
+		l4len = len - off - sizeof(*ip6);
+	} else {
+		return false;
+	}
+	if (m->has_proto && proto != m->proto)
+		return false;
+	if (m->has_sport || m->has_dport) {
+		uint16_t sp, dp;
+
+		if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP) ||
+		    l4 == NULL || l4len < 4)
+			return false;
+		sp = rte_be_to_cpu_16(*(const uint16_t *)l4);
+		dp = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 2));
+		if (m->has_sport && (sp < m->sport_lo || sp > m->sport_hi))
+			return false;
+		if (m->has_dport && (dp < m->dport_lo || dp > m->dport_hi))
+			return false;
+	}
+	return true;
+}
+
+static int
+bind_add(struct nfv_pipeline *p, uint16_t port, const struct nfv_chain_conf *cc, uint16_t chain,
+	 uint8_t stage, char *err, size_t errlen)
+{
+	if (p->n_bind[port] >= NFV_MAX_BIND) {
+		snprintf(err, errlen, "chain %s: too many chains on one port (max %d)", cc->name,
+			 NFV_MAX_BIND);
+		return -ENOSPC;
+	}
+	struct nfv_bind *b = &p->bind[port][p->n_bind[port]++];
+	b->has_match = cc->has_match && stage == 0;
+	if (b->has_match)
+		b->match = cc->match;
+	b->chain = chain;
+	b->stage = stage;
+	return 0;
+}
+
+/* Bindings with a match go first so a catch-all chain does not shadow them. */
+static void
+bind_sort(struct nfv_pipeline *p)
+{
+	for (uint16_t port = 0; port < RTE_MAX_ETHPORTS; port++) {
+		struct nfv_bind *b = p->bind[port];
+		uint16_t n = p->n_bind[port];
+
+		for (uint16_t i = 1; i < n; i++)
+			for (uint16_t j = i; j > 0 && !b[j - 1].has_match && b[j].has_match; j--) {
+				struct nfv_bind t = b[j];
+				b[j] = b[j - 1];
+				b[j - 1] = t;
+			}
+	}
+}
+
+int
+nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
+		   struct nfv_vnf *const *insts, struct nfv_pipeline **out, char *err,
+		   size_t errlen)
+{
+	struct nfv_pipeline *p;
+	int ret;
+
+	p = rte_zmalloc("nfv_pipeline", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory for the pipeline");
+		return -ENOMEM;
+	}
+	p->chain_ctr = rte_zmalloc("nfv_chain_ctr",
+				   sizeof(uint64_t) * RTE_MAX_LCORE * NFV_MAX_CHAINS *
+					   NFV_CHAIN_CTR_MAX,
+				   RTE_CACHE_LINE_SIZE);
+	if (p->chain_ctr == NULL) {
+		rte_free(p);
+		snprintf(err, errlen, "out of memory for chain counters");
+		return -ENOMEM;
+	}
+	p->n_vnfs = cfg->n_vnfs;
+	for (uint16_t i = 0; i < cfg->n_vnfs; i++)
+		p->vnfs[i] = insts[i];
+	p->n_chains = cfg->n_chains;
+	for (uint16_t c = 0; c < cfg->n_chains; c++) {
+		const struct nfv_chain_conf *cc = &cfg->chains[c];
+		struct nfv_chain_rt *cr = &p->chains[c];
+
+		snprintf(cr->name, sizeof(cr->name), "%s", cc->name);
+		cr->n_stages = cc->n_stages;
+		for (uint16_t s = 0; s < cc->n_stages; s++)
+			cr->stages[s] = insts[cc->stages[s]];
+		cr->egress = cc->egress >= 0 ? e->cfg_port_id[cc->egress] : -1;
+		for (uint16_t i = 0; i < cc->n_ingress; i++) {
+			ret = bind_add(p, e->cfg_port_id[cc->ingress[i]], cc, c, 0, err, errlen);
+			if (ret < 0)
+				goto free_pipeline;
+		}
+		/* Stages after which packets come back on other ports (VM
+		 * stages): those ports resume the chain at the next stage. */
+		for (uint16_t s = 0; s < cc->n_stages; s++) {
+			const struct nfv_vnf *v = cr->stages[s];
+			uint16_t ports[8];
+			int np;
+
+			if (v->cls->resume_ports == NULL)
+				continue;
+			np = v->cls->resume_ports(cfg, v->conf, ports, RTE_DIM(ports));
+			for (int k = 0; k < np; k++) {
+				if (s + 1 > UINT8_MAX) {
+					ret = -E2BIG;
+					goto free_pipeline;
+				}
+				ret = bind_add(p, e->cfg_port_id[ports[k]], cc, c, (uint8_t)(s + 1),
+					       err, errlen);
+				if (ret < 0)
+					goto free_pipeline;
+			}
+		}
+	}
+	bind_sort(p);
+	*out = p;
+	return 0;
+
+free_pipeline:
+	nfv_pipeline_free(p);
+	return ret;
+}
+
+void
+nfv_pipeline_free(struct nfv_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	rte_free(p->chain_ctr);
+	rte_free(p);
+}
+
+void
+nfv_pipeline_chain_totals(const struct nfv_pipeline *p, uint16_t c,
+			  uint64_t out[NFV_CHAIN_CTR_MAX])
+{
+	for (int k = 0; k < NFV_CHAIN_CTR_MAX; k++)
+		out[k] = p->chains[c].base[k];
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+		const uint64_t *row =
+			&p->chain_ctr[((size_t)l * NFV_MAX_CHAINS + c) * NFV_CHAIN_CTR_MAX];
+		for (int k = 0; k < NFV_CHAIN_CTR_MAX; k++)
+			out[k] += row[k];
+	}
+}

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - ports: YAML port -> DPDK vdev/devargs, probe, configure, start,
+ * link state and counters.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "engine_priv.h"
+
+#define PORT_LOG(lvl, ...) RTE_LOG(lvl, USER1, "nfvd: " __VA_ARGS__)
+
+/* Build the DPDK device name and devargs for a port. */
+int
+nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, uint16_t queues,
+		 char *name, size_t nsize, char *args, size_t asize)
+{
+	char rx[NFV_PATH_MAX], tx[NFV_PATH_MAX];
+	int r = 0;
+
+	args[0] = '\0';
+	switch (pc->driver) {
+	case NFV_PORT_PCI:
+		/* devargs is "<pci address>[,k=v...]": the name is the address */
+		snprintf(name, nsize, "%.*s", (int)strcspn(pc->devargs, ","), pc->devargs);
+		r = snprintf(args, asize, "%s", pc->devargs);
+		break;
+	case NFV_PORT_TAP:
+		snprintf(name, nsize, "net_tap_%s", pc->name);
+		r = snprintf(args, asize, "iface=%s", pc->iface[0] ? pc->iface : pc->name);
+		break;
+	case NFV_PORT_AF_PACKET:
+		snprintf(name, nsize, "net_af_packet_%s", pc->name);
+		r = snprintf(args, asize, "iface=%s,qpairs=%u", pc->iface, queues);
+		break;
+	case NFV_PORT_AF_XDP:
+		snprintf(name, nsize, "net_af_xdp_%s", pc->name);
+		r = snprintf(args, asize, "iface=%s,start_queue=0,queue_count=%u", pc->iface,
+			     pc->rx_queues);
+		if (pc->xdp_prog[0]) {
+			nfv_config_path(cfg, pc->xdp_prog, rx, sizeof(rx));
+			r += snprintf(args + r, asize - r, ",xdp_prog=%s", rx);
+		}
+		break;
+	case NFV_PORT_PCAP:
+		snprintf(name, nsize, "net_pcap_%s", pc->name);
+		if (pc->rx_file[0]) {
+			nfv_config_path(cfg, pc->rx_file, rx, sizeof(rx));
+			r += snprintf(args + r, asize - r, "rx_pcap=%s", rx);
+			if (pc->loop)
+				r += snprintf(args + r, asize - r, ",infinite_rx=1");
+		}
+		if (pc->tx_file[0]) {
+			nfv_config_path(cfg, pc->tx_file, tx, sizeof(tx));
+			r += snprintf(args + r, asize - r, "%stx_pcap=%s", r ? "," : "", tx);
+		} else {
+			/* no tx file: transmit into a sink file, the PMD needs one */
+			r += snprintf(args + r, asize - r, "%stx_pcap=/dev/null", r ? "," : "");
+		}
+		break;
+	case NFV_PORT_VHOST:
+		snprintf(name, nsize, "net_vhost_%s", pc->name);
+		r = snprintf(args, asize, "iface=%s,client=1,queues=%u", pc->path, queues);
+		break;
+	case NFV_PORT_VIRTIO_USER:
+		snprintf(name, nsize, "virtio_user_%s", pc->name);
+		r = snprintf(args, asize, "path=%s,queues=%u,server=%d", pc->path, queues,
+			     pc->server ? 1 : 0);
+		break;
+	case NFV_PORT_MEMIF:
+		snprintf(name, nsize, "net_memif_%s", pc->name);
+		r = snprintf(args, asize, "role=%s,socket=%s,id=%u,socket-abstract=no",
+			     pc->server ? "server" : "client", pc->path, pc->memif_id);
+		break;
+	case NFV_PORT_RING:
+		snprintf(name, nsize, "net_ring_%s", pc->name);
+		break;
+	case NFV_PORT_NULL:
+		snprintf(name, nsize, "net_null_%s", pc->name);
+		r = snprintf(args, asize, "size=%u%s", pc->pkt_size ? pc->pkt_size : 64,
+			     pc->rx ? "" : ",no-rx=1");
+		break;
+	default:
+		return -EINVAL;
+	}
+	return r >= 0 && (size_t)r < asize ? 0 : -ENAMETOOLONG;
+}
+
+static uint64_t
+port_rss_hf(const struct rte_eth_dev_info *info)
+{
+	return info->flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+}
+
+static int
+port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
+{
+	const struct nfv_port_conf *pc = &e->cfg->ports[idx];
+	uint16_t users = e->n_workers + 1; /* workers + control thread */
+	char name[96], args[1024], full[1200];
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	struct nfv_port_rt *pr;
+	uint16_t pid;
+	int ret;
+
+	ret = nfv_port_devargs(e->cfg, pc, RTE_MAX(pc->rx_queues, users), name, sizeof(name),
+			       args, sizeof(args));
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: devargs too long", pc->name);
+		return ret;
+	}
+	if (pc->driver == NFV_PORT_PCI)
+		snprintf(full, sizeof(full), "%s", args);
+	else
+		snprintf(full, sizeof(full), "%s%s%s", name, args[0] ? "," : "", args);
+
+	ret = rte_dev_probe(full);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: driver %s cannot start (%s): %s", pc->name,
+			 nfv_port_driver_names[pc->driver], full, rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_get_port_by_name(name, &pid);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: device %s probed but no ethdev port found",
+			 pc->name, name);
+		return -ENODEV;
+	}
+	pr = &e->ports[pid];
+	memset(pr, 0, sizeof(*pr));
+	pr->used = true;
+	pr->port_id = pid;
+	pr->conf = pc;
+	pr->link_up = -1;
+	snprintf(pr->name, sizeof(pr->name), "%s", pc->name);
+	snprintf(pr->devname, sizeof(pr->devname), "%s", name);
+	e->cfg_port_id[idx] = pid;
+	for (unsigned int i = 0; i < RTE_DIM(pr->txq_lock); i++)
+		rte_spinlock_init(&pr->txq_lock[i]);
+
+	ret = rte_eth_dev_info_get(pid, &info);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: cannot read device info: %s", pc->name,
+			 rte_strerror(-ret));
+		return ret;
+	}
+	pr->n_rxq = RTE_MIN(pc->rx_queues, info.max_rx_queues);
+	pr->n_txq = RTE_MIN(users, RTE_MIN(info.max_tx_queues, RTE_DIM(pr->txq_lock)));
+	if (pr->n_rxq == 0 || pr->n_txq == 0) {
+		snprintf(err, errlen, "port %s: device has no rx or tx queue", pc->name);
+		return -ENODEV;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	if (pr->n_rxq > 1 && port_rss_hf(&info)) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = port_rss_hf(&info);
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	ret = rte_eth_dev_configure(pid, pr->n_rxq, pr->n_txq, &conf);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: configure %u rx / %u tx queues failed: %s",
+			 pc->name, pr->n_rxq, pr->n_txq, rte_strerror(-ret));
+		return ret;
+	}
+	uint16_t nrx = pc->rx_desc, ntx = pc->tx_desc;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: descriptors: %s", pc->name, rte_strerror(-ret));
+		return ret;
+	}
+	for (uint16_t q = 0; q < pr->n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(pid, q, nrx, rte_eth_dev_socket_id(pid), NULL,
+					     e->pool);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: rx queue %u setup failed: %s", pc->name, q,
+				 rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (uint16_t q = 0; q < pr->n_txq; q++) {
+		ret = rte_eth_tx_queue_setup(pid, q, ntx, rte_eth_dev_socket_id(pid), NULL);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: tx queue %u setup failed: %s", pc->name, q,
+				 rte_strerror(-ret));
+			return ret;
+		}
+	}
+	if (pc->mtu) {
+		ret = rte_eth_dev_set_mtu(pid, pc->mtu);
+		if (ret < 0 && ret != -ENOTSUP) {
+			snprintf(err, errlen, "port %s: mtu %u: %s", pc->name, pc->mtu,
+				 rte_strerror(-ret));
+			return ret;
+		}
+	}
+	if (pc->has_mac) {
+		struct rte_ether_addr mac;
+
+		memcpy(mac.addr_bytes, pc->mac, 6);
+		ret = rte_eth_dev_default_mac_addr_set(pid, &mac);
+		if (ret < 0 && ret != -ENOTSUP) {
+			snprintf(err, errlen, "port %s: cannot set mac: %s", pc->name,
+				 rte_strerror(-ret));
+			return ret;
+		}
+	}
+	/* The control thread takes the last queue; it shares it with a worker
+	 * when the device has fewer queues than users. */
+	pr->ctl_qid = pr->n_txq - 1;
+	pr->ctl_shared = pr->n_txq < users;
+	ret = rte_eth_dev_start(pid);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: start failed: %s", pc->name, rte_strerror(-ret));
+		return ret;
+	}
+	pr->started = true;
+	if (pc->promiscuous)
+		rte_eth_promiscuous_enable(pid); /* not every vdev supports it */
+	return 0;
+}
+
+int
+nfv_ports_setup(struct nfv_engine *e, char *err, size_t errlen)
+{
+	for (uint16_t i = 0; i < e->cfg->n_ports; i++) {
+		int ret = port_setup_one(e, i, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	nfv_ports_poll_link(e);
+	return 0;
+}
+
+void
+nfv_ports_close(struct nfv_engine *e)
+{
+	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
+		struct nfv_port_rt *pr = &e->ports[pid];
+		struct rte_eth_dev_info info;
+
+		if (!pr->used)
+			continue;
+		if (pr->started)
+			rte_eth_dev_stop(pid);
+		if (rte_eth_dev_info_get(pid, &info) == 0 && info.device != NULL) {
+			rte_eth_dev_close(pid);
+			rte_dev_remove(info.device);
+		} else {
+			rte_eth_dev_close(pid);
+		}
+		pr->used = false;
+	}
+}
+
+void
+nfv_ports_poll_link(struct nfv_engine *e)
+{
+	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
+		struct nfv_port_rt *pr = &e->ports[pid];
+		struct rte_eth_link link;
+
+		if (!pr->used || !pr->started)
+			continue;
+		if (rte_eth_link_get_nowait(pid, &link) < 0)
+			continue;
+		if (pr->link_up != link.link_status) {
+			if (pr->link_up != -1)
+				pr->link_changes++;
+			if (pr->link_up != -1 || link.link_status)
+				PORT_LOG(INFO, "port %s link %s\n", pr->name,
+					 link.link_status ? "up" : "down");
+			pr->link_up = link.link_status;
+		}
+		pr->link_speed = link.link_speed;
+	}
+}
+
+json_t *
+nfv_ports_json(struct nfv_engine *e, bool stats)
+{
+	json_t *out = json_object();
+
+	for (uint16_t i = 0; i < e->cfg->n_ports; i++) {
+		uint16_t pid = e->cfg_port_id[i];
+		struct nfv_port_rt *pr = &e->ports[pid];
+		json_t *o = json_object();
+
+		if (!pr->used)
+			continue;
+		json_object_set_new(o, "link", json_string(pr->link_up > 0 ? "up" : "down"));
+		if (stats) {
+			struct rte_eth_stats st;
+
+			memset(&st, 0, sizeof(st));
+			rte_eth_stats_get(pid, &st);
+			json_object_set_new(o, "rx", json_integer(st.ipackets));
+			json_object_set_new(o, "tx", json_integer(st.opackets));
+			json_object_set_new(o, "rx_bytes", json_integer(st.ibytes));
+			json_object_set_new(o, "tx_bytes", json_integer(st.obytes));
+			json_object_set_new(o, "rx_drops",
+					    json_integer(st.imissed + st.rx_nombuf));
+			json_object_set_new(o, "tx_drops", json_integer(st.oerrors));
+			json_object_set_new(o, "errors", json_integer(st.ierrors));
+		} else {
+			struct rte_ether_addr mac;
+			char macs[RTE_ETHER_ADDR_FMT_SIZE] = "";
+			uint16_t mtu = 0;
+
+			if (rte_eth_macaddr_get(pid, &mac) == 0)
+				rte_ether_format_addr(macs, sizeof(macs), &mac);
+			rte_eth_dev_get_mtu(pid, &mtu);
+			json_object_set_new(o, "driver",
+					    json_string(nfv_port_driver_names[pr->conf->driver]));
+			json_object_set_new(o, "device", json_string(pr->devname));
+			json_object_set_new(o, "port_id", json_integer(pid));
+			json_object_set_new(o, "mac", json_string(macs));
+			json_object_set_new(o, "mtu", json_integer(mtu));
+			json_object_set_new(o, "speed", json_integer(pr->link_speed));
+			json_object_set_new(o, "link_changes", json_integer(pr->link_changes));
+			json_object_set_new(o, "rx_queues", json_integer(pr->n_rxq));
+			json_object_set_new(o, "tx_queues", json_integer(pr->n_txq));
+		}
+		json_object_set_new(out, pr->name, o);
+	}
+	return out;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - the worker loop: rx burst -> classify -> chain stages -> tx
+ * buffers, run to completion. One quiescent-state report per iteration.
+ */
+#include <stdatomic.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+
+#include "engine_priv.h"
+
+int nfv_meta_offset = -1;
+
+int
+nfv_meta_register(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "nfvd_meta",
+		.size = sizeof(struct nfv_mbuf_meta),
+		.align = __alignof__(struct nfv_mbuf_meta),
+	};
+	int off;
+
+	if (nfv_meta_offset >= 0)
+		return 0;
+	off = rte_mbuf_dynfield_register(&desc);
+	if (off < 0)
+		return -rte_errno;
+	nfv_meta_offset = off;
+	return 0;
+}
+
+uint16_t
+nfv_txq_flush(struct nfv_worker *w, uint16_t port)
+{
+	struct nfv_txq *q = &w->tx[port & (RTE_MAX_ETHPORTS - 1)];
+	struct nfv_port_rt *pr = &nfv_eng.ports[port & (RTE_MAX_ETHPORTS - 1)];
+	uint16_t sent = 0, n = q->n;
+
+	if (n == 0)
+		return 0;
+	if (unlikely(!pr->started)) {
+		w->eng_ctr[NFV_DROP_BAD_PORT] += n;
+		rte_pktmbuf_free_bulk(q->pkts, n);
+		q->n = 0;
+		return 0;
+	}
+	if (unlikely(q->shared))
+		rte_spinlock_lock(&pr->txq_lock[q->qid]);
+	/* a second try picks up descriptors freed by the first */
+	sent = rte_eth_tx_burst(port, q->qid, q->pkts, n);
+	if (unlikely(sent < n))
+		sent += rte_eth_tx_burst(port, q->qid, q->pkts + sent, n - sent);
+	if (unlikely(q->shared))
+		rte_spinlock_unlock(&pr->txq_lock[q->qid]);
+	if (unlikely(sent < n)) {
+		w->eng_ctr[NFV_DROP_TX_FULL] += n - sent;
+		rte_pktmbuf_free_bulk(q->pkts + sent, n - sent);
+	}
+	q->n = 0;
+	return sent;
+}
+
+void
+nfv_drop_flush(struct nfv_worker *w)
+{
+	if (w->n_drop) {
+		rte_pktmbuf_free_bulk(w->drop, w->n_drop);
+		w->n_drop = 0;
+	}
+}
+
+static inline void
+chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_bind *b,
+	  struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct nfv_chain_rt *c = &p->chains[b->chain];
+
+	w->chain_ctr = &p->chain_ctr[((size_t)w->lcore * NFV_MAX_CHAINS + b->chain) *
+				     NFV_CHAIN_CTR_MAX];
+	w->chain_ctr[NFV_CHAIN_RX] += n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct nfv_mbuf_meta *md = nfv_meta(pkts[i]);
+
+		md->chain = b->chain;
+		md->in_port = pkts[i]->port;
+		md->flags = 0;
+	}
+	for (uint16_t s = b->stage; s < c->n_stages && n > 0; s++) {
+		struct nfv_vnf *v = c->stages[s];
+
+		n = v->cls->process(v, w, pkts, n);
+	}
+	if (n == 0)
+		return;
+	if (c->egress >= 0) {
+		for (uint16_t i = 0; i < n; i++)
+			nfv_tx(w, (uint16_t)c->egress, pkts[i]);
+	} else {
+		for (uint16_t i = 0; i < n; i++)
+			nfv_drop_engine(w, pkts[i], NFV_DROP_NO_EGRESS);
+	}
+}
+
+void
+nfv_pipeline_run(const struct nfv_pipeline *p, struct nfv_worker *w, uint16_t port,
+		 struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb = p->n_bind[port];
+	const struct nfv_bind *b = p->bind[port];
+
+	if (likely(nb == 1 && !b[0].has_match)) {
+		chain_run(p, w, &b[0], pkts, n);
+		return;
+	}
+	if (nb == 0) {
+		w->eng_ctr[NFV_DROP_NO_CHAIN] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	/* Several chains on this port: split the burst by first matching
+	 * binding, keeping packet order within each chain. */
+	struct rte_mbuf *grp[NFV_MAX_BIND][NFV_BURST];
+	uint16_t cnt[NFV_MAX_BIND] = {0};
+	uint16_t none = 0;
+	struct rte_mbuf *nomatch[NFV_BURST];
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t k;
+
+		for (k = 0; k < nb; k++)
+			if (!b[k].has_match || nfv_match_pkt(&b[k].match, pkts[i]))
+				break;
+		if (k < nb)
+			grp[k][cnt[k]++] = pkts[i];
+		else
+			nomatch[none++] = pkts[i];
+	}
+	for (uint16_t k = 0; k < nb; k++)
+		if (cnt[k])
+			chain_run(p, w, &b[k], grp[k], cnt[k]);
+	if (none) {
+		w->eng_ctr[NFV_DROP_NO_CHAIN] += none;
+		rte_pktmbuf_free_bulk(nomatch, none);
+	}
+}
+
+static void
+worker_flush_all(struct nfv_worker *w)
+{
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++)
+		if (w->tx[p].n)
+			nfv_txq_flush(w, p);
+	nfv_drop_flush(w);
+}
+
+int
+nfv_worker_main(void *arg)
+{
+	struct nfv_worker_rt *wr = arg;
+	struct nfv_worker *w = &wr->w;
+	struct nfv_engine *e = &nfv_eng;
+	struct rte_mbuf *pkts[NFV_BURST];
+	uint64_t last_drain = rte_rdtsc();
+
+	rte_rcu_qsbr_thread_register(e->qsv, w->idx);
+	rte_rcu_qsbr_thread_online(e->qsv, w->idx);
+
+	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
+		const struct nfv_pipeline *p =
+			atomic_load_explicit(&e->pipeline, memory_order_acquire);
+		uint64_t t0 = rte_rdtsc();
+		uint64_t got = 0;
+
+		w->now_tsc = t0;
+		for (uint16_t i = 0; i < wr->n_rxq; i++) {
+			uint16_t port = wr->rxq[i].port;
+			uint16_t n = rte_eth_rx_burst(port, wr->rxq[i].queue, pkts, NFV_BURST);
+
+			if (n == 0)
+				continue;
+			got += n;
+			nfv_pipeline_run(p, w, port, pkts, n);
+		}
+		if (got) {
+			nfv_drop_flush(w);
+			wr->packets += got;
+		}
+		uint64_t t1 = rte_rdtsc();
+		if (t1 - last_drain > e->drain_tsc) {
+			worker_flush_all(w);
+			last_drain = t1;
+		}
+		if (got)
+			wr->busy_cycles += rte_rdtsc() - t0;
+		wr->iterations++;
+		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
+	}
+	/* stop: rx is no longer polled; drain what is buffered */
+	worker_flush_all(w);
+	rte_rcu_qsbr_thread_offline(e->qsv, w->idx);
+	rte_rcu_qsbr_thread_unregister(e->qsv, w->idx);
+	return 0;
+}
