@@ -348,7 +348,7 @@ nfv_vm_validate(struct nfv_config *cfg, struct cfg_errors *err)
 		struct nfv_vnf_conf *vc = &cfg->vnfs[i];
 		struct nfv_vm_conf *vm = NULL;
 
-		if (vc->runtime != NFV_RUNTIME_VM)
+		if (vc->runtime != NFV_RUNTIME_VM || vc->vm != NULL)
 			continue;
 		if (nfv_vm_conf_parse(cfg, vc, &vm, err) < 0) {
 			bad = 1;
