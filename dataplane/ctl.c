@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - control socket server (protocol v1, see docs/control.md).
+ *
+ * Runs on the control thread only, driven by nfv_ctl_poll() from the main
+ * loop: one poll() with a zero timeout, then non-blocking accept/recv/send.
+ * Nothing here ever waits for a client. Framing and dispatch live in
+ * ctl_proto.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_version.h>
+
+#include "ctl_proto.h"
+#include "engine.h"
+#include "vnf.h"
+
+#define CTL_MAX_CLIENTS 64
+#define CTL_IDLE_MS 10000
+#define CTL_OUT_HIGH (4u << 20)      /* stop reading a client whose answers pile up */
+#define CTL_READ_BUDGET (512u << 10) /* per client per poll */
+#define CTL_BACKLOG 128
+
+struct ctl_conn {
+	int fd;
+	struct ctl_framer in;
+	char *out;
+	size_t out_off, out_len, out_cap;
+	uint64_t last_ms; /* last progress (bytes in or out) */
+	bool eof;         /* the peer finished sending */
+	bool closing;     /* close once the output is flushed */
+};
+
+struct ctl_server {
+	int lfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	unsigned int n_conns;
+	struct ctl_conn conns[CTL_MAX_CLIENTS];
+	struct pollfd pfd[CTL_MAX_CLIENTS + 1];
+};
+
+static struct ctl_server ctl_srv = {.lfd = -1};
+
+/* ---- commands ---- */
+
+static int
+ctl_cmd_version(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	(void)args, (void)extra, (void)err, (void)errlen;
+	*result = json_pack("{s:i, s:s, s:s}", "protocol", CTL_PROTO_VERSION, "nfvd",
+			    NFV_VERSION, "dpdk", rte_version());
+	return *result ? 0 : -ENOMEM;
+}
+
+static int
+ctl_cmd_status(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	(void)args, (void)extra, (void)err, (void)errlen;
+	*result = nfv_engine_status();
+	return *result ? 0 : -ENOMEM;
+}
+
+static int
+ctl_cmd_stats(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	(void)args, (void)extra, (void)err, (void)errlen;
+	*result = nfv_engine_stats();
+	return *result ? 0 : -ENOMEM;
+}
+
+static int
+ctl_cmd_apply(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	const char *path = json_string_value(json_object_get(args, "path"));
+	json_t *errors = NULL, *st;
+	int ret;
+
+	if (path == NULL) {
+		snprintf(err, errlen, "apply needs args.path (an absolute file path)");
+		return -EINVAL;
+	}
+	if (path[0] != '/') {
+		snprintf(err, errlen, "apply: path must be absolute (got '%s')", path);
+		return -EINVAL;
+	}
+	ret = nfv_engine_apply(path, &errors);
+	if (ret < 0) {
+		size_t n = json_array_size(errors);
+
+		snprintf(err, errlen, "apply of %s refused (%zu error%s); the running chains are unchanged",
+			 path, n, n == 1 ? "" : "s");
+		*extra = json_object();
+		json_object_set_new(*extra, "errors", errors ? errors : json_array());
+		return ret;
+	}
+	json_decref(errors);
+	st = nfv_engine_status();
+	*result = json_pack("{s:s, s:O}", "applied", path, "generation",
+			    json_object_get(st, "generation") ? json_object_get(st, "generation")
+							      : json_null());
+	json_decref(st);
+	return 0;
+}
+
+/* Class of a running instance, from the status view (NULL if none). */
+static json_t *
+ctl_instance_class(json_t *status, const char *instance)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(status, "vnfs"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "name")) ?: "", instance) == 0)
+			return json_object_get(v, "class");
+	return NULL;
+}
+
+static int
+ctl_cmd_vnf(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	const char *instance = json_string_value(json_object_get(args, "instance"));
+	const char *cls = json_string_value(json_object_get(args, "class"));
+	const char *cmd = json_string_value(json_object_get(args, "cmd"));
+	json_t *cargs = json_object_get(args, "args");
+	int ret;
+
+	(void)extra;
+	if (cmd == NULL) {
+		snprintf(err, errlen, "vnf needs args.cmd (a string)");
+		return -EINVAL;
+	}
+	if (cargs != NULL && !json_is_object(cargs)) {
+		snprintf(err, errlen, "vnf: args.args must be an object");
+		return -EINVAL;
+	}
+	if (instance == NULL && cls == NULL) {
+		snprintf(err, errlen, "vnf needs args.instance or args.class");
+		return -EINVAL;
+	}
+	if (instance == NULL) {
+		instance = nfv_engine_vnf_of_class(cls);
+		if (instance == NULL) {
+			snprintf(err, errlen, "no VNF of class '%s' is running", cls);
+			return -ENOENT;
+		}
+	} else if (cls != NULL) {
+		json_t *st = nfv_engine_status();
+		const char *have = json_string_value(ctl_instance_class(st, instance));
+
+		if (have != NULL && strcmp(have, cls) != 0) {
+			snprintf(err, errlen, "VNF '%s' is of class '%s', not '%s'", instance, have,
+				 cls);
+			json_decref(st);
+			return -EINVAL;
+		}
+		json_decref(st);
+	}
+	if (cargs == NULL)
+		cargs = json_object();
+	else
+		json_incref(cargs);
+	*result = NULL;
+	ret = nfv_engine_vnf_ctl(instance, cmd, cargs, result, err, errlen);
+	json_decref(cargs);
+	return ret;
+}
+
+static int
+ctl_cmd_shutdown(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	(void)args, (void)extra, (void)err, (void)errlen;
+	nfv_request_stop();
+	*result = json_pack("{s:b}", "stopping", 1);
+	return 0;
+}
+
+static json_t *
+ctl_names(const char *const *names, uint16_t n)
+{
+	json_t *a = json_array();
+
+	for (uint16_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+static int
+ctl_cmd_classes(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	json_t *a = json_array();
+
+	(void)args, (void)extra, (void)err, (void)errlen;
+	for (const struct vnf_class *c = vnf_class_next(NULL); c; c = vnf_class_next(c))
+		json_array_append_new(
+			a, json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", c->name, "help",
+				     c->help ? c->help : "", "counters",
+				     ctl_names(c->counter_names, c->n_counters), "drops",
+				     ctl_names(c->drop_names, c->n_drops), "commands",
+				     c->ctl != NULL));
+	*result = a;
+	return 0;
+}
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{"version", ctl_cmd_version}, {"status", ctl_cmd_status},
+	{"stats", ctl_cmd_stats},     {"apply", ctl_cmd_apply},
+	{"vnf", ctl_cmd_vnf},         {"shutdown", ctl_cmd_shutdown},
+	{"classes", ctl_cmd_classes},
+};
+
+/* ---- connections ---- */
+
+static void
+ctl_conn_close(struct ctl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	ctl_framer_fini(&c->in);
+	free(c->out);
+	c->out = NULL;
+	c->out_off = c->out_len = c->out_cap = 0;
+}
+
+static int
+ctl_conn_queue(struct ctl_conn *c, const char *data, size_t len)
+{
+	if (c->out_off > 0 && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + len > c->out_cap) {
+		size_t ncap = c->out_cap ? c->out_cap : 4096;
+		char *nb;
+
+		while (ncap < c->out_len + len)
+			ncap *= 2;
+		nb = realloc(c->out, ncap);
+		if (nb == NULL)
+			return -ENOMEM;
+		c->out = nb;
+		c->out_cap = ncap;
+	}
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+	return 0;
+}
+
+static int
+ctl_conn_queue_resp(struct ctl_conn *c, json_t *resp)
+{
+	size_t len;
+	char *line;
+	int ret;
+
+	if (resp == NULL)
+		return -ENOMEM;
+	line = ctl_proto_dump(resp, &len);
+	json_decref(resp);
+	if (line == NULL)
+		return -ENOMEM;
+	ret = ctl_conn_queue(c, line, len);
+	free(line);
+	return ret;
+}
+
+/* Write what the socket takes now. Returns 0, or -errno when the peer is gone. */
+static int
+ctl_conn_flush(struct ctl_conn *c, uint64_t now)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;
+		}
+		c->out_off += (size_t)w;
+		c->last_ms = now;
+	}
+	c->out_off = c->out_len = 0;
+	return 0;
+}
+
+static bool
+ctl_line_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+/* Answer every complete request held in the input buffer. */
+static int
+ctl_conn_answer(struct ctl_conn *c)
+{
+	char *line;
+	size_t len;
+
+	while (!c->closing && ctl_framer_next(&c->in, c->eof, &line, &len) == 1) {
+		if (ctl_line_blank(line, len))
+			continue;
+		if (ctl_conn_queue_resp(c, ctl_proto_handle(ctl_cmds, sizeof(ctl_cmds) / sizeof(ctl_cmds[0]), line,
+							     len)) < 0)
+			return -ENOMEM;
+	}
+	if (!c->closing && ctl_framer_overflow(&c->in)) {
+		c->closing = true;
+		return ctl_conn_queue_resp(c, ctl_proto_error(NULL,
+			"request too large (limit %d bytes per line); closing", CTL_REQ_MAX));
+	}
+	if (c->eof)
+		c->closing = true;
+	return 0;
+}
+
+/* Read what is there (bounded), answer it. Returns 0 or -errno to drop. */
+static int
+ctl_conn_read(struct ctl_conn *c, uint64_t now)
+{
+	size_t budget = CTL_READ_BUDGET;
+
+	while (!c->closing && !c->eof && budget > 0 && c->out_len - c->out_off < CTL_OUT_HIGH) {
+		char *space;
+		long room = ctl_framer_space(&c->in, &space);
+		ssize_t r;
+
+		if (room < 0)
+			return (int)room;
+		if (room == 0)
+			break; /* full without a newline: ctl_conn_answer reports it */
+		r = recv(c->fd, space, (size_t)room, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno;
+		}
+		if (r == 0)
+			c->eof = true;
+		c->last_ms = now;
+		ctl_framer_commit(&c->in, (size_t)r);
+		budget = (size_t)r < budget ? budget - (size_t)r : 0;
+		if (ctl_conn_answer(c) < 0)
+			return -ENOMEM;
+	}
+	return ctl_conn_answer(c);
+}
+
+/* Best effort one-line notice to a socket we are about to close. */
+static void
+ctl_notice(int fd, const char *msg)
+{
+	json_t *r = ctl_proto_error(NULL, "%s", msg);
+	size_t len;
+	char *line = r ? ctl_proto_dump(r, &len) : NULL;
+
+	if (line != NULL && send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		errno = 0; /* the peer may already be gone: nothing to do */
+	free(line);
+	json_decref(r);
+}
+
+static void
+ctl_accept(struct ctl_server *s, uint64_t now)
+{
+	for (;;) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ctl_conn *c;
+
+		if (fd < 0)
+			return; /* EAGAIN, or a transient error: try at the next poll */
+		if (s->n_conns >= CTL_MAX_CLIENTS) {
+			char msg[96];
+
+			snprintf(msg, sizeof(msg), "too many clients (limit %d); try again",
+				 CTL_MAX_CLIENTS);
+			ctl_notice(fd, msg);
+			close(fd);
+			continue;
+		}
+		c = &s->conns[s->n_conns++];
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		ctl_framer_init(&c->in);
+		c->last_ms = now;
+	}
+}
+
+void
+nfv_ctl_poll(void)
+{
+	struct ctl_server *s = &ctl_srv;
+	uint64_t now;
+	unsigned int i, n;
+
+	if (s->lfd < 0)
+		return;
+	s->pfd[0] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
+	for (i = 0; i < s->n_conns; i++) {
+		struct ctl_conn *c = &s->conns[i];
+		short ev = 0;
+
+		if (!c->closing && !c->eof && c->out_len - c->out_off < CTL_OUT_HIGH)
+			ev |= POLLIN;
+		if (c->out_off < c->out_len)
+			ev |= POLLOUT;
+		s->pfd[i + 1] = (struct pollfd){.fd = c->fd, .events = ev};
+	}
+	n = s->n_conns;
+	now = nfv_now_ms();
+	if (poll(s->pfd, n + 1, 0) < 0)
+		return;
+
+	for (i = 0; i < n; i++) {
+		struct ctl_conn *c = &s->conns[i];
+		short re = s->pfd[i + 1].revents;
+		int ret = 0;
+
+		if (re & (POLLIN | POLLHUP | POLLERR))
+			ret = ctl_conn_read(c, now);
+		if (ret == 0)
+			ret = ctl_conn_flush(c, now);
+		if (ret == 0 && c->closing && c->out_off == c->out_len)
+			ret = -ECONNRESET; /* done with this one */
+		if (ret == 0 && now - c->last_ms >= CTL_IDLE_MS) {
+			ctl_notice(c->fd, "idle for 10 s; closing");
+			ret = -ETIMEDOUT;
+		}
+		if (ret < 0)
+			ctl_conn_close(c);
+	}
+	/* compact the table */
+	for (i = 0, n = 0; i < s->n_conns; i++)
+		if (s->conns[i].fd >= 0)
+			s->conns[n++] = s->conns[i];
+	s->n_conns = n;
+
+	if (s->pfd[0].revents & POLLIN)
+		ctl_accept(s, now);
+}
+
+/* ---- socket set-up ---- */
+
+static int
+ctl_mkdir_parent(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(ctl_srv.path)];
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char save = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				int e = errno;
+
+				snprintf(err, errlen, "cannot create %s for the control socket: %s",
+					 dir, strerror(e));
+				return -e;
+			}
+			*p = save;
+			if (save == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+/* If path exists: refuse when a live nfvd answers there, remove it if stale. */
+static int
+ctl_check_existing(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, ret, e;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket; not touching it", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "socket: %s", strerror(e));
+		return -e;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	e = errno;
+	close(fd);
+	if (ret == 0 || e == EAGAIN || e == EINPROGRESS) {
+		snprintf(err, errlen, "another nfvd is running on %s", path);
+		return -EADDRINUSE;
+	}
+	if (e != ECONNREFUSED && e != ENOENT) {
+		snprintf(err, errlen, "cannot check %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		e = errno;
+		snprintf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int
+nfv_ctl_open(const char *path, char *err, size_t errlen)
+{
+	struct ctl_server *s = &ctl_srv;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	mode_t old_mask;
+	int fd, ret, e;
+
+	if (s->lfd >= 0) {
+		snprintf(err, errlen, "control socket already open on %s", s->path);
+		return -EALREADY;
+	}
+	if (path == NULL || path[0] == '\0') {
+		snprintf(err, errlen, "no control socket path given");
+		return -EINVAL;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket path too long (max %zu bytes): %s",
+			 sizeof(sa.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	ret = ctl_mkdir_parent(path, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = ctl_check_existing(path, err, errlen);
+	if (ret < 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "socket: %s", strerror(e));
+		return -e;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	old_mask = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	e = errno;
+	umask(old_mask);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot bind control socket %s: %s", path, strerror(e));
+		goto close_fd;
+	}
+	if (chmod(path, 0600) < 0 || listen(fd, CTL_BACKLOG) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
+			 strerror(e));
+		goto unlink_path;
+	}
+	s->lfd = fd;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->n_conns = 0;
+	return 0;
+
+unlink_path:
+	unlink(path);
+close_fd:
+	close(fd);
+	return -e;
+}
+
+void
+nfv_ctl_close(void)
+{
+	struct ctl_server *s = &ctl_srv;
+
+	if (s->lfd < 0)
+		return;
+	for (unsigned int i = 0; i < s->n_conns; i++) {
+		/* last answers (e.g. to "shutdown") go out if the socket takes them */
+		ctl_conn_flush(&s->conns[i], nfv_now_ms());
+		ctl_conn_close(&s->conns[i]);
+	}
+	s->n_conns = 0;
+	close(s->lfd);
+	s->lfd = -1;
+	unlink(s->path);
+}

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvctl - core verbs: validate, status, stats, apply, classes, shutdown,
+ * version, vnf.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "nfvctl.h"
+
+/* ---- validate ---- */
+
+static struct nfvctl_cmd cmd_validate;
+
+static int
+validate_run(int argc, char **argv)
+{
+	struct cfg_errors err = {0};
+	struct nfv_config *cfg = NULL;
+	int ret;
+
+	if (argc != 2)
+		return nfvctl_usage_error(&cmd_validate, "validate needs one FILE");
+	ret = nfv_config_load(argv[1], &cfg, &err);
+	if (nfvctl_json()) {
+		json_t *o = json_pack("{s:s, s:b}", "file", argv[1], "ok", ret == 0);
+		json_t *errs = json_array();
+
+		for (size_t i = 0; i < err.n; i++)
+			json_array_append_new(errs, json_string(err.msgs[i]));
+		if (ret < 0 && err.n == 0)
+			json_array_append_new(errs, json_sprintf("%s: %s", argv[1],
+								 strerror(-ret)));
+		json_object_set_new(o, "errors", errs);
+		if (ret == 0) {
+			json_object_set_new(o, "ports", json_integer(cfg->n_ports));
+			json_object_set_new(o, "vnfs", json_integer(cfg->n_vnfs));
+			json_object_set_new(o, "chains", json_integer(cfg->n_chains));
+		}
+		nfvctl_print(stdout, o);
+		json_decref(o);
+	} else if (ret < 0) {
+		cfg_errors_print(&err, stderr);
+		if (err.n == 0)
+			fprintf(stderr, "nfvctl: %s: %s\n", argv[1], strerror(-ret));
+	} else {
+		printf("%s: OK (%u ports, %u vnfs, %u chains)\n", argv[1], cfg->n_ports,
+		       cfg->n_vnfs, cfg->n_chains);
+	}
+	cfg_errors_free(&err);
+	nfv_config_free(cfg);
+	return ret < 0 ? 1 : 0;
+}
+
+static struct nfvctl_cmd cmd_validate = {
+	.name = "validate",
+	.usage = "validate FILE",
+	.help = "check a chain file offline; print every error (file:line:col)",
+	.run = validate_run,
+};
+NFVCTL_CMD_REGISTER(cmd_validate)
+
+/* ---- status ---- */
+
+static struct nfvctl_cmd cmd_status;
+
+static void
+status_section(const char *title, json_t *rows)
+{
+	printf("\n%s\n", title);
+	if ((json_is_array(rows) && json_array_size(rows)) ||
+	    (json_is_object(rows) && json_object_size(rows)))
+		nfvctl_print_table(stdout, rows, "name", 2);
+	else
+		printf("  (none)\n");
+}
+
+static int
+status_run(int argc, char **argv)
+{
+	json_t *st;
+
+	(void)argv;
+	if (argc != 1)
+		return nfvctl_usage_error(&cmd_status, "status takes no arguments");
+	if (nfvctl_call("status", NULL, &st) != 0)
+		return 1;
+	if (nfvctl_json()) {
+		nfvctl_print(stdout, st);
+	} else {
+		printf("nfvd %s (DPDK %s) pid %" JSON_INTEGER_FORMAT ", up %.1f s\n",
+		       json_string_value(json_object_get(st, "version")) ?: "?",
+		       json_string_value(json_object_get(st, "dpdk")) ?: "?",
+		       json_integer_value(json_object_get(st, "pid")),
+		       json_integer_value(json_object_get(st, "uptime_ms")) / 1000.0);
+		printf("config %s, generation %" JSON_INTEGER_FORMAT ", main lcore %" JSON_INTEGER_FORMAT
+		       "\n",
+		       json_string_value(json_object_get(st, "config")) ?: "?",
+		       json_integer_value(json_object_get(st, "generation")),
+		       json_integer_value(json_object_get(st, "main_lcore")));
+		status_section("PORTS", json_object_get(st, "ports"));
+		status_section("WORKERS", json_object_get(st, "workers"));
+		status_section("CHAINS", json_object_get(st, "chains"));
+		status_section("VNFS", json_object_get(st, "vnfs"));
+	}
+	json_decref(st);
+	return 0;
+}
+
+static struct nfvctl_cmd cmd_status = {
+	.name = "status",
+	.usage = "status",
+	.help = "version, workers, ports (link), chains and VNF instances",
+	.run = status_run,
+};
+NFVCTL_CMD_REGISTER(cmd_status)
+
+/* ---- stats ---- */
+
+static struct nfvctl_cmd cmd_stats;
+
+static json_int_t
+stats_int(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* Rate of field k of prev_sec[name] -> cur, per second; -1 if unknown. */
+static double
+stats_rate(json_t *cur, json_t *prev_sec, const char *name, const char *k, double secs)
+{
+	json_t *p = json_object_get(prev_sec, name);
+
+	if (p == NULL || secs <= 0)
+		return -1;
+	return (double)(stats_int(cur, k) - stats_int(p, k)) / secs;
+}
+
+static void
+stats_print_reasons(const char *title, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	bool any = false;
+
+	json_object_foreach(o, k, v) {
+		if (!any)
+			printf("    %-9s", title);
+		printf(" %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(v));
+		any = true;
+	}
+	if (any)
+		printf("\n");
+}
+
+static void
+stats_print(json_t *st, json_t *prev)
+{
+	double secs = -1;
+	const char *name;
+	json_t *o;
+
+	if (prev != NULL)
+		secs = (double)(stats_int(st, "uptime_ms") - stats_int(prev, "uptime_ms")) / 1000.0;
+	printf("%-16s %14s %14s %10s %10s %10s %5s", "PORT", "RX", "TX", "RX-DROPS", "TX-DROPS",
+	       "ERRORS", "LINK");
+	printf(secs > 0 ? " %12s %12s\n" : "\n", "RX/s", "TX/s");
+	json_object_foreach(json_object_get(st, "ports"), name, o) {
+		printf("%-16s %14" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT
+		       " %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT
+		       " %10" JSON_INTEGER_FORMAT " %5s",
+		       name, stats_int(o, "rx"), stats_int(o, "tx"), stats_int(o, "rx_drops"),
+		       stats_int(o, "tx_drops"), stats_int(o, "errors"),
+		       json_string_value(json_object_get(o, "link")) ?: "?");
+		if (secs > 0)
+			printf(" %12.0f %12.0f",
+			       stats_rate(o, json_object_get(prev, "ports"), name, "rx", secs),
+			       stats_rate(o, json_object_get(prev, "ports"), name, "tx", secs));
+		printf("\n");
+	}
+	printf("\n%-16s %14s %14s %10s", "CHAIN", "RX", "TX", "DROPS");
+	printf(secs > 0 ? " %12s %12s\n" : "\n", "RX/s", "TX/s");
+	json_object_foreach(json_object_get(st, "chains"), name, o) {
+		printf("%-16s %14" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT
+		       " %10" JSON_INTEGER_FORMAT,
+		       name, stats_int(o, "rx"), stats_int(o, "tx"), stats_int(o, "drops"));
+		if (secs > 0)
+			printf(" %12.0f %12.0f",
+			       stats_rate(o, json_object_get(prev, "chains"), name, "rx", secs),
+			       stats_rate(o, json_object_get(prev, "chains"), name, "tx", secs));
+		printf("\n");
+	}
+	printf("\nVNF\n");
+	json_object_foreach(json_object_get(st, "vnfs"), name, o) {
+		const char *k;
+		json_t *v;
+		bool extra = false;
+
+		printf("  %s (%s)\n", name, json_string_value(json_object_get(o, "class")) ?: "?");
+		stats_print_reasons("counters", json_object_get(o, "counters"));
+		stats_print_reasons("drops", json_object_get(o, "drops"));
+		/* class-specific stats: scalars on one line */
+		json_object_foreach(o, k, v) {
+			char buf[64];
+
+			if (!strcmp(k, "class") || !strcmp(k, "counters") || !strcmp(k, "drops") ||
+			    json_is_object(v) || json_is_array(v))
+				continue;
+			if (json_is_string(v))
+				snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+			else if (json_is_real(v))
+				snprintf(buf, sizeof(buf), "%.2f", json_real_value(v));
+			else
+				snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+					 json_integer_value(v));
+			printf("%s %s=%s", extra ? "" : "    stats    ", k, buf);
+			extra = true;
+		}
+		if (extra)
+			printf("\n");
+	}
+	o = json_object_get(json_object_get(st, "engine"), "drops");
+	if (json_object_size(o)) {
+		printf("\nENGINE\n");
+		stats_print_reasons("drops", o);
+	}
+}
+
+static int
+stats_run(int argc, char **argv)
+{
+	double interval = 0;
+	long count = -1;
+	bool watch = false;
+	json_t *st, *prev = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--watch") == 0 || strcmp(argv[i], "-w") == 0) {
+			char *end;
+
+			watch = true;
+			interval = 1;
+			if (i + 1 < argc) {
+				double v = strtod(argv[i + 1], &end);
+
+				if (*end == '\0' && end != argv[i + 1]) {
+					if (v <= 0)
+						return nfvctl_usage_error(&cmd_stats,
+									  "--watch SEC must be > 0");
+					interval = v;
+					i++;
+				}
+			}
+		} else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+			count = strtol(argv[++i], NULL, 10);
+		} else {
+			return nfvctl_usage_error(&cmd_stats, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!watch)
+		count = 1;
+	for (long n = 0; count < 0 || n < count; n++) {
+		if (n > 0) {
+			struct timespec ts = {.tv_sec = (time_t)interval,
+					      .tv_nsec = (long)((interval - (time_t)interval) * 1e9)};
+
+			nanosleep(&ts, NULL);
+		}
+		if (nfvctl_call("stats", NULL, &st) != 0) {
+			json_decref(prev);
+			return 1;
+		}
+		if (nfvctl_json()) {
+			nfvctl_print(stdout, st);
+		} else {
+			if (watch && isatty(STDOUT_FILENO))
+				printf("\033[H\033[2J");
+			if (watch)
+				printf("every %.1f s, uptime %.1f s\n\n", interval,
+				       stats_int(st, "uptime_ms") / 1000.0);
+			stats_print(st, prev);
+		}
+		fflush(stdout);
+		json_decref(prev);
+		prev = st;
+	}
+	json_decref(prev);
+	return 0;
+}
+
+static struct nfvctl_cmd cmd_stats = {
+	.name = "stats",
+	.usage = "stats [--watch [SEC]] [--count N]",
+	.help = "counters per port, chain, VNF instance and drop reason",
+	.run = stats_run,
+};
+NFVCTL_CMD_REGISTER(cmd_stats)
+
+/* ---- apply ---- */
+
+static struct nfvctl_cmd cmd_apply;
+
+static int
+apply_run(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	json_t *args, *res;
+	int ret;
+
+	if (argc != 2)
+		return nfvctl_usage_error(&cmd_apply, "apply needs one FILE");
+	if (realpath(argv[1], path) == NULL) {
+		fprintf(stderr, "nfvctl: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	args = json_pack("{s:s}", "path", path);
+	ret = nfvctl_call("apply", args, &res);
+	json_decref(args);
+	if (ret != 0)
+		return ret;
+	if (nfvctl_json())
+		nfvctl_print(stdout, res);
+	else
+		printf("applied %s (generation %" JSON_INTEGER_FORMAT ")\n", path,
+		       json_integer_value(json_object_get(res, "generation")));
+	json_decref(res);
+	return 0;
+}
+
+static struct nfvctl_cmd cmd_apply = {
+	.name = "apply",
+	.usage = "apply FILE",
+	.help = "change the running chains to FILE (refused as a whole on any error)",
+	.run = apply_run,
+};
+NFVCTL_CMD_REGISTER(cmd_apply)
+
+/* ---- simple calls ---- */
+
+static int
+simple_call(const char *cmd, int argc)
+{
+	json_t *res;
+
+	if (argc != 1) {
+		fprintf(stderr, "nfvctl: %s takes no arguments\n", cmd);
+		return 2;
+	}
+	if (nfvctl_call(cmd, NULL, &res) != 0)
+		return 1;
+	nfvctl_print(stdout, res);
+	json_decref(res);
+	return 0;
+}
+
+static int
+classes_run(int argc, char **argv)
+{
+	json_t *res, *rows, *c;
+	size_t i;
+
+	(void)argv;
+	if (argc != 1 || nfvctl_json())
+		return simple_call("classes", argc);
+	if (nfvctl_call("classes", NULL, &res) != 0)
+		return 1;
+	rows = json_array();
+	json_array_foreach(res, i, c)
+		json_array_append_new(rows, json_pack("{s:O, s:O}", "name",
+						      json_object_get(c, "name"), "help",
+						      json_object_get(c, "help")));
+	nfvctl_print_table(stdout, rows, "name", 0);
+	json_decref(rows);
+	json_decref(res);
+	return 0;
+}
+
+static struct nfvctl_cmd cmd_classes = {
+	.name = "classes",
+	.usage = "classes",
+	.help = "VNF classes this nfvd knows",
+	.run = classes_run,
+};
+NFVCTL_CMD_REGISTER(cmd_classes)
+
+static int
+shutdown_run(int argc, char **argv)
+{
+	json_t *res;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "nfvctl: shutdown takes no arguments\n");
+		return 2;
+	}
+	if (nfvctl_call("shutdown", NULL, &res) != 0)
+		return 1;
+	if (nfvctl_json())
+		nfvctl_print(stdout, res);
+	else
+		printf("nfvd is stopping\n");
+	json_decref(res);
+	return 0;
+}
+
+static struct nfvctl_cmd cmd_shutdown = {
+	.name = "shutdown",
+	.usage = "shutdown",
+	.help = "stop nfvd (drain, print the final counters, exit)",
+	.run = shutdown_run,
+};
+NFVCTL_CMD_REGISTER(cmd_shutdown)
+
+static int
+version_run(int argc, char **argv)
+{
+	(void)argv;
+	if (!nfvctl_json())
+		printf("nfvctl %s\n", NFV_VERSION);
+	return simple_call("version", argc);
+}
+
+static struct nfvctl_cmd cmd_version = {
+	.name = "version",
+	.usage = "version",
+	.help = "nfvctl, nfvd, protocol and DPDK versions",
+	.run = version_run,
+};
+NFVCTL_CMD_REGISTER(cmd_version)
+
+/* ---- vnf NAME CMD [k=v ...] ---- */
+
+static struct nfvctl_cmd cmd_vnf;
+
+static int
+vnf_run(int argc, char **argv)
+{
+	json_t *kv, *args, *res;
+	int ret;
+
+	if (argc < 3)
+		return nfvctl_usage_error(&cmd_vnf, "vnf needs an instance NAME and a CMD");
+	kv = nfvctl_kv_args(argc - 3, argv + 3);
+	if (kv == NULL)
+		return 2;
+	args = json_pack("{s:s, s:s, s:o}", "instance", argv[1], "cmd", argv[2], "args", kv);
+	ret = nfvctl_call("vnf", args, &res);
+	json_decref(args);
+	if (ret != 0)
+		return ret;
+	nfvctl_print(stdout, res);
+	json_decref(res);
+	return 0;
+}
+
+static struct nfvctl_cmd cmd_vnf = {
+	.name = "vnf",
+	.usage = "vnf NAME CMD [key=value ...]",
+	.help = "send a class command to a VNF instance",
+	.run = vnf_run,
+};
+NFVCTL_CMD_REGISTER(cmd_vnf)
