@@ -35,6 +35,8 @@ struct up_state {
 	uint64_t nfvd_restart_ms;
 	uint32_t nfvd_restarts;
 	int ctl_fd;
+	int n_nfvd_args;      /* extra nfvd options (after "--") */
+	char **nfvd_args;
 	uint16_t n_guests;
 	struct vm_guest guests[VM_MAX_GUESTS];
 	json_t *stats;        /* nfvd stats of this poll round (links) */
@@ -106,8 +108,18 @@ up_spawn_nfvd(struct up_state *s)
 		return -errno;
 	}
 	if (pid == 0) {
+		char *argv[64];
+		int n = 0;
+
 		setpgid(0, 0);
-		execlp(s->nfvd_bin, s->nfvd_bin, "-s", s->socket, s->file, (char *)NULL);
+		argv[n++] = s->nfvd_bin;
+		argv[n++] = (char *)"-s";
+		argv[n++] = s->socket;
+		for (int i = 0; i < s->n_nfvd_args && n < 61; i++)
+			argv[n++] = s->nfvd_args[i];
+		argv[n++] = s->file;
+		argv[n] = NULL;
+		execvp(s->nfvd_bin, argv);
 		fprintf(stderr, "nfvctl: cannot run %s: %s\n", s->nfvd_bin, strerror(errno));
 		_exit(127);
 	}
@@ -338,15 +350,19 @@ up_run(int argc, char **argv)
 	int opt, rc = 1;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
 		if (opt == 'n')
 			nfvd_bin = optarg;
 		else
 			return nfvctl_usage_error(nfvctl_cmd_find("up"), "bad option");
 	}
-	if (optind != argc - 1)
+	if (optind >= argc || (optind != argc - 1 && strcmp(argv[optind + 1], "--") != 0))
 		return nfvctl_usage_error(nfvctl_cmd_find("up"), "give one chain file");
 	memset(s, 0, sizeof(*s));
+	if (optind + 1 < argc) {
+		s->nfvd_args = &argv[optind + 2];
+		s->n_nfvd_args = argc - optind - 2;
+	}
 	s->nfvd_pid = -1;
 	s->ctl_fd = -1;
 	snprintf(s->file, sizeof(s->file), "%s", argv[optind]);
@@ -412,7 +428,7 @@ free_cfg:
 
 static struct nfvctl_cmd up_cmd = {
 	.name = "up",
-	.usage = "up [--nfvd PATH] FILE",
+	.usage = "up [--nfvd PATH] FILE [-- NFVD_OPTION...]",
 	.help = "run a chain file in the foreground: nfvd, guests, supervision",
 	.run = up_run,
 };
