@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfv-gen - DPDK traffic generator and receiver for nfv-bench.
+ *
+ *   nfv-gen [EAL args] -- --stream tx=0,rx=1,src=10.0.0.1,dst=10.1.0.1 [...]
+ *           [--trial JSON]          one trial, print its JSON result, exit
+ *   (no --trial)                    JSON commands on stdin, one per line:
+ *       {"cmd":"info"} {"cmd":"wait-link","timeout_ms":5000}
+ *       {"cmd":"trial","rate_pps":1e6,"duration_ms":1000,"size":64|"imix",
+ *        "flows":1024,"count":0,"drain_ms":100}
+ *       {"cmd":"quit"}
+ *   nfv-gen [EAL args] -- --loop 0:1,1:0 [--police-pps R]
+ *       reflector: forward rx of port a to port b, dropping what exceeds
+ *       R packets/s per direction (a DUT with a capacity fixed on purpose);
+ *       prints its counters as JSON on SIGINT/SIGTERM.
+ *
+ * One lcore does everything: TSC-paced transmit bursts and receive polling
+ * in the same loop, so the trial's figures include the generator's limits;
+ * nfv-bench measures them first (self-check) with a plain loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_version.h>
+
+#include "gen_hist.h"
+#include "gen_pkt.h"
+#include "gen_seq.h"
+
+#define GEN_MAX_PORTS 8
+#define GEN_MAX_STREAMS 16
+#define GEN_MAX_FLOWS 65536
+#define GEN_BURST 32
+#define GEN_RXD 1024
+#define GEN_TXD 1024
+#define GEN_NB_MBUF 16383
+#define GEN_TMPL_LEN 64 /* header bytes kept per template (>= GEN_HDR6_LEN) */
+#define GEN_IMIX_LEN 12
+#define GEN_POLICE_DEPTH_MIN 64 /* packets */
+#define GEN_POLICE_DEPTH_MS 2  /* bucket depth in time at the police rate */
+
+static const uint16_t gen_imix[GEN_IMIX_LEN] = {64, 594, 64, 64, 594, 64, 1518, 64, 594, 64, 64, 594};
+
+struct gen_port {
+	uint16_t id;
+	struct rte_ether_addr mac;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint64_t arp_replies;
+	/* loop mode */
+	int peer; /* -1: not forwarded */
+	uint64_t loop_rx, loop_tx, loop_policed, loop_tx_dropped;
+	double tokens;
+	uint64_t last_tsc;
+};
+
+struct gen_stream {
+	uint16_t tx_port, rx_port;
+	struct gen_l3 l3;
+	uint8_t *tmpl; /* [n_sizes][flows][GEN_TMPL_LEN] */
+	unsigned int hdr_len;
+	/* per trial */
+	uint64_t tx, tx_refused, tx_bytes, misrouted;
+	uint32_t next_seq;
+	uint64_t pkt_idx;
+	bool done;
+	struct gen_seq seq;
+	struct gen_hist lat;
+};
+
+struct gen_trial {
+	double rate_pps; /* aggregate over streams, 0 = as fast as possible */
+	uint64_t duration_ms;
+	uint64_t count; /* packets per stream; 0 = by duration */
+	uint64_t drain_ms;
+	unsigned int flows;
+	unsigned int n_sizes;
+	uint16_t sizes[GEN_IMIX_LEN]; /* pattern, repeated */
+	bool imix;
+};
+
+struct gen_state {
+	struct rte_mempool *pool;
+	unsigned int n_ports;
+	struct gen_port ports[GEN_MAX_PORTS];
+	unsigned int n_streams;
+	struct gen_stream streams[GEN_MAX_STREAMS];
+	uint64_t hz;
+	double ns_per_tsc;
+	volatile sig_atomic_t stop;
+	bool loop;
+	double police_pps;
+	double police_depth;
+	const char *trial_json;
+	uint64_t foreign, alloc_fail;
+};
+
+static struct gen_state gen = {.police_pps = 0};
+
+static void
+gen_on_signal(int sig)
+{
+	(void)sig;
+	gen.stop = 1;
+}
+
+/* ---------------------------------------------------------------- args */
+
+static int
+gen_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6], i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -EINVAL;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+static int
+gen_parse_ip(const char *s, struct gen_l3 *l3, bool src)
+{
+	struct in_addr a4;
+	int v6 = strchr(s, ':') != NULL;
+
+	if (v6) {
+		if (inet_pton(AF_INET6, s, src ? l3->sip6 : l3->dip6) != 1)
+			return -EINVAL;
+	} else {
+		if (inet_pton(AF_INET, s, &a4) != 1)
+			return -EINVAL;
+		if (src)
+			l3->sip4 = ntohl(a4.s_addr);
+		else
+			l3->dip4 = ntohl(a4.s_addr);
+	}
+	l3->v6 = v6;
+	return 0;
+}
+
+/* tx=P,rx=P,src=IP,dst=IP[,dmac=MAC][,sport=N][,dport=N] */
+static int
+gen_parse_stream(char *spec)
+{
+	struct gen_stream *s;
+	char *tok, *save = NULL, *val;
+	bool have_src = false, have_dst = false, v6_src = false;
+	int rc = 0;
+
+	if (gen.n_streams == GEN_MAX_STREAMS) {
+		fprintf(stderr, "nfv-gen: --stream: at most %d streams\n", GEN_MAX_STREAMS);
+		return -E2BIG;
+	}
+	s = &gen.streams[gen.n_streams];
+	memset(s, 0, sizeof(*s));
+	s->tx_port = 0;
+	s->rx_port = 1;
+	s->l3.sport = 1024;
+	s->l3.dport = 5001;
+	gen_parse_mac("02:4e:46:00:00:fe", s->l3.dmac);
+	for (tok = strtok_r(spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		val = strchr(tok, '=');
+		if (!val) {
+			rc = -EINVAL;
+			break;
+		}
+		*val++ = '\0';
+		if (!strcmp(tok, "tx"))
+			s->tx_port = (uint16_t)atoi(val);
+		else if (!strcmp(tok, "rx"))
+			s->rx_port = (uint16_t)atoi(val);
+		else if (!strcmp(tok, "dmac"))
+			rc = gen_parse_mac(val, s->l3.dmac);
+		else if (!strcmp(tok, "src")) {
+			rc = gen_parse_ip(val, &s->l3, true);
+			have_src = true;
+			v6_src = s->l3.v6;
+		} else if (!strcmp(tok, "dst")) {
+			rc = gen_parse_ip(val, &s->l3, false);
+			have_dst = true;
+		} else if (!strcmp(tok, "sport"))
+			s->l3.sport = (uint16_t)atoi(val);
+		else if (!strcmp(tok, "dport"))
+			s->l3.dport = (uint16_t)atoi(val);
+		else
+			rc = -EINVAL;
+		if (rc) {
+			fprintf(stderr, "nfv-gen: --stream: bad field '%s'\n", tok);
+			return rc;
+		}
+	}
+	if (rc || !have_src || !have_dst || v6_src != s->l3.v6) {
+		fprintf(stderr, "nfv-gen: --stream needs tx=,rx=,src=,dst= of one IP family\n");
+		return -EINVAL;
+	}
+	gen.n_streams++;
+	return 0;
+}
+
+static int
+gen_parse_loop(char *spec)
+{
+	char *tok, *save = NULL;
+	unsigned int a, b;
+
+	for (tok = strtok_r(spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (sscanf(tok, "%u:%u", &a, &b) != 2 || a >= GEN_MAX_PORTS || b >= GEN_MAX_PORTS) {
+			fprintf(stderr, "nfv-gen: --loop: expected RX:TX pairs, got '%s'\n", tok);
+			return -EINVAL;
+		}
+		gen.ports[a].peer = (int)b;
+	}
+	gen.loop = true;
+	return 0;
+}
+
+static int
+gen_parse_args(int argc, char **argv)
+{
+	int i, rc;
+
+	for (i = 0; i < GEN_MAX_PORTS; i++)
+		gen.ports[i].peer = -1;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--stream") && i + 1 < argc) {
+			rc = gen_parse_stream(argv[++i]);
+		} else if (!strcmp(argv[i], "--loop") && i + 1 < argc) {
+			rc = gen_parse_loop(argv[++i]);
+		} else if (!strcmp(argv[i], "--police-pps") && i + 1 < argc) {
+			gen.police_pps = strtod(argv[++i], NULL);
+			rc = gen.police_pps > 0 ? 0 : -EINVAL;
+		} else if (!strcmp(argv[i], "--trial") && i + 1 < argc) {
+			gen.trial_json = argv[++i];
+			rc = 0;
+		} else {
+			fprintf(stderr, "nfv-gen: unknown argument '%s'\n", argv[i]);
+			rc = -EINVAL;
+		}
+		if (rc)
+			return rc;
+	}
+	if (!gen.loop && gen.n_streams == 0) {
+		fprintf(stderr, "nfv-gen: give --stream ... (generator) or --loop A:B (reflector)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------- ports */
+
+static int
+gen_port_init(uint16_t pid)
+{
+	struct rte_eth_conf conf = {0};
+	struct rte_eth_dev_info info;
+	struct gen_port *p = &gen.ports[pid];
+	uint16_t nrxd = GEN_RXD, ntxd = GEN_TXD;
+	int rc;
+
+	p->id = pid;
+	rc = rte_eth_dev_info_get(pid, &info);
+	if (rc)
+		return rc;
+	rte_eth_dev_get_name_by_port(pid, p->name);
+	rc = rte_eth_dev_configure(pid, 1, 1, &conf);
+	if (rc)
+		return rc;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrxd, &ntxd);
+	if (rc)
+		return rc;
+	rc = rte_eth_rx_queue_setup(pid, 0, nrxd, rte_eth_dev_socket_id(pid), NULL, gen.pool);
+	if (rc)
+		return rc;
+	rc = rte_eth_tx_queue_setup(pid, 0, ntxd, rte_eth_dev_socket_id(pid), NULL);
+	if (rc)
+		return rc;
+	rc = rte_eth_dev_start(pid);
+	if (rc)
+		return rc;
+	rte_eth_promiscuous_enable(pid);
+	rte_eth_macaddr_get(pid, &p->mac);
+	return 0;
+}
+
+static bool
+gen_links_up(void)
+{
+	struct rte_eth_link link;
+	unsigned int i;
+
+	for (i = 0; i < gen.n_ports; i++) {
+		if (rte_eth_link_get_nowait(i, &link) || !link.link_status)
+			return false;
+	}
+	return true;
+}
+
+/* -------------------------------------------------------------- receive */
+
+static void
+gen_rx_one(uint16_t pid, struct rte_mbuf *m, uint64_t now, struct rte_mbuf **reply, unsigned int *n_reply)
+{
+	struct gen_stamp st;
+	struct gen_stream *s;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (gen_pkt_parse(d, rte_pktmbuf_data_len(m), &st) != 0) {
+		if (gen_pkt_arp_reply(d, rte_pktmbuf_data_len(m), gen.ports[pid].mac.addr_bytes) == 0) {
+			reply[(*n_reply)++] = m;
+			gen.ports[pid].arp_replies++;
+			return;
+		}
+		gen.foreign++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (st.stream >= gen.n_streams) {
+		gen.foreign++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	s = &gen.streams[st.stream];
+	if (s->rx_port != pid)
+		s->misrouted++;
+	gen_seq_add(&s->seq, st.seq);
+	if (now >= st.tsc)
+		gen_hist_add(&s->lat, (uint64_t)((double)(now - st.tsc) * gen.ns_per_tsc));
+	rte_pktmbuf_free(m);
+}
+
+static unsigned int
+gen_rx_poll(void)
+{
+	struct rte_mbuf *pkts[GEN_BURST], *reply[GEN_BURST];
+	unsigned int i, total = 0, n_reply;
+	uint16_t pid, n, sent;
+	uint64_t now;
+
+	for (pid = 0; pid < gen.n_ports; pid++) {
+		n = rte_eth_rx_burst(pid, 0, pkts, GEN_BURST);
+		if (!n)
+			continue;
+		now = rte_rdtsc();
+		n_reply = 0;
+		for (i = 0; i < n; i++)
+			gen_rx_one(pid, pkts[i], now, reply, &n_reply);
+		if (n_reply) {
+			sent = rte_eth_tx_burst(pid, 0, reply, (uint16_t)n_reply);
+			if (sent < n_reply)
+				rte_pktmbuf_free_bulk(reply + sent, n_reply - sent);
+		}
+		total += n;
+	}
+	return total;
+}
+
+/* ---------------------------------------------------------------- trial */
+
+static int
+gen_trial_parse(json_t *req, struct gen_trial *t, char *err, size_t errlen)
+{
+	json_t *v;
+	int64_t size;
+
+	memset(t, 0, sizeof(*t));
+	t->duration_ms = 1000;
+	t->drain_ms = 100;
+	t->flows = 1;
+	v = json_object_get(req, "rate_pps");
+	if (v && !json_is_number(v))
+		goto bad_rate;
+	t->rate_pps = v ? json_number_value(v) : 0;
+	if (t->rate_pps < 0)
+		goto bad_rate;
+	if ((v = json_object_get(req, "duration_ms")))
+		t->duration_ms = (uint64_t)json_integer_value(v);
+	if ((v = json_object_get(req, "count")))
+		t->count = (uint64_t)json_integer_value(v);
+	if ((v = json_object_get(req, "drain_ms")))
+		t->drain_ms = (uint64_t)json_integer_value(v);
+	if ((v = json_object_get(req, "flows")))
+		t->flows = (unsigned int)json_integer_value(v);
+	if (t->flows < 1 || t->flows > GEN_MAX_FLOWS) {
+		snprintf(err, errlen, "flows: must be 1..%d", GEN_MAX_FLOWS);
+		return -EINVAL;
+	}
+	v = json_object_get(req, "size");
+	if (json_is_string(v) && !strcmp(json_string_value(v), "imix")) {
+		t->imix = true;
+		t->n_sizes = GEN_IMIX_LEN;
+		memcpy(t->sizes, gen_imix, sizeof(gen_imix));
+	} else {
+		size = v ? json_integer_value(v) : 64;
+		if (!json_is_integer(v) && v) {
+			snprintf(err, errlen, "size: an integer 64..1518 or \"imix\"");
+			return -EINVAL;
+		}
+		if (size < 64 || size > GEN_FRAME_MAX) {
+			snprintf(err, errlen, "size: %" PRId64 " is outside 64..1518", size);
+			return -EINVAL;
+		}
+		t->n_sizes = 1;
+		t->sizes[0] = (uint16_t)size;
+	}
+	return 0;
+bad_rate:
+	snprintf(err, errlen, "rate_pps: must be a number >= 0 (0 = unpaced)");
+	return -EINVAL;
+}
+
+static unsigned int
+gen_frame_size(const struct gen_stream *s, unsigned int size)
+{
+	unsigned int min = gen_pkt_min_frame(s->l3.v6);
+
+	return size < min ? min : size;
+}
+
+static int
+gen_trial_prepare(const struct gen_trial *t)
+{
+	unsigned int i, k, f;
+	struct gen_stream *s;
+
+	for (i = 0; i < gen.n_streams; i++) {
+		s = &gen.streams[i];
+		free(s->tmpl);
+		s->tmpl = malloc((size_t)t->n_sizes * t->flows * GEN_TMPL_LEN);
+		if (!s->tmpl)
+			return -ENOMEM;
+		memcpy(s->l3.smac, gen.ports[s->tx_port].mac.addr_bytes, 6);
+		for (k = 0; k < t->n_sizes; k++)
+			for (f = 0; f < t->flows; f++)
+				s->hdr_len = gen_pkt_write_hdr(s->tmpl + ((size_t)k * t->flows + f) * GEN_TMPL_LEN,
+							       gen_frame_size(s, t->sizes[k]), &s->l3, f);
+		s->tx = s->tx_refused = s->tx_bytes = s->misrouted = 0;
+		s->next_seq = 0;
+		s->pkt_idx = 0;
+		s->done = false;
+		gen_seq_reset(&s->seq);
+		gen_hist_reset(&s->lat);
+	}
+	gen.foreign = 0;
+	gen.alloc_fail = 0;
+	return 0;
+}
+
+static void
+gen_tx_stream(struct gen_stream *s, const struct gen_trial *t, unsigned int n, uint64_t now)
+{
+	struct rte_mbuf *pkts[GEN_BURST];
+	struct gen_stamp st = {.magic = GEN_STAMP_MAGIC};
+	unsigned int i, k, f, size;
+	uint16_t sent;
+	uint8_t *d;
+
+	if (rte_pktmbuf_alloc_bulk(gen.pool, pkts, n) != 0) {
+		gen.alloc_fail++;
+		return;
+	}
+	st.stream = (uint16_t)(s - gen.streams);
+	st.tsc = now;
+	for (i = 0; i < n; i++) {
+		k = (unsigned int)(s->pkt_idx % t->n_sizes);
+		f = (unsigned int)(s->pkt_idx % t->flows);
+		size = gen_frame_size(s, t->sizes[k]);
+		d = (uint8_t *)rte_pktmbuf_append(pkts[i], (uint16_t)(size - GEN_FCS_LEN));
+		memcpy(d, s->tmpl + ((size_t)k * t->flows + f) * GEN_TMPL_LEN, s->hdr_len);
+		st.seq = s->next_seq++;
+		memcpy(d + s->hdr_len, &st, sizeof(st));
+		if (s->l3.v6)
+			gen_pkt_udp6_csum(d, size - GEN_FCS_LEN);
+		s->tx_bytes += size;
+		s->pkt_idx++;
+	}
+	sent = rte_eth_tx_burst(s->tx_port, 0, pkts, (uint16_t)n);
+	if (sent < n) {
+		/* the DUT's receive ring is full: those frames are offered and lost */
+		s->tx_refused += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+	s->tx += n;
+}
+
+static json_t *
+gen_lat_json(const struct gen_hist *h)
+{
+	return json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)h->count,
+			 "min", (json_int_t)(h->count ? h->min : 0), "mean", gen_hist_mean(h), "p50",
+			 (json_int_t)gen_hist_percentile(h, 50), "p90", (json_int_t)gen_hist_percentile(h, 90),
+			 "p99", (json_int_t)gen_hist_percentile(h, 99), "p99_9",
+			 (json_int_t)gen_hist_percentile(h, 99.9), "max", (json_int_t)h->max, "p99_99",
+			 (json_int_t)gen_hist_percentile(h, 99.99));
+}
+
+static json_t *
+gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
+{
+	struct gen_hist *all = malloc(sizeof(*all));
+	uint64_t tx = 0, rx = 0, lost = 0, dup = 0, reorder = 0, refused = 0, bytes = 0, mis = 0;
+	double secs = (double)tx_tsc / (double)gen.hz;
+	json_t *res, *streams = json_array();
+	unsigned int i;
+
+	if (!all || !streams) {
+		free(all);
+		json_decref(streams);
+		return NULL;
+	}
+	gen_hist_reset(all);
+	for (i = 0; i < gen.n_streams; i++) {
+		struct gen_stream *s = &gen.streams[i];
+		uint64_t l = gen_seq_lost(&s->seq, s->tx);
+
+		json_array_append_new(
+			streams, json_pack("{s:i, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "tx_port",
+					   s->tx_port, "rx_port", s->rx_port, "ip", s->l3.v6 ? "ipv6" : "ipv4",
+					   "tx", (json_int_t)s->tx, "rx", (json_int_t)gen_seq_unique(&s->seq),
+					   "lost", (json_int_t)l, "dup", (json_int_t)s->seq.dup, "reorder",
+					   (json_int_t)s->seq.reorder, "tx_refused", (json_int_t)s->tx_refused,
+					   "misrouted", (json_int_t)s->misrouted, "late", (json_int_t)s->seq.late,
+					   "latency_ns", gen_lat_json(&s->lat)));
+		tx += s->tx;
+		rx += gen_seq_unique(&s->seq);
+		lost += l;
+		dup += s->seq.dup;
+		reorder += s->seq.reorder;
+		refused += s->tx_refused;
+		bytes += s->tx_bytes;
+		mis += s->misrouted;
+		gen_hist_merge(all, &s->lat);
+	}
+	res = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:o, s:o}",
+			"rate_pps", t->rate_pps, "duration_s", secs, "offered_pps", secs > 0 ? (double)tx / secs : 0.0,
+			"rx_pps", secs > 0 ? (double)rx / secs : 0.0, "offered_l1_gbps",
+			secs > 0 ? ((double)bytes + 20.0 * (double)tx) * 8.0 / secs / 1e9 : 0.0, "tx", (json_int_t)tx,
+			"rx", (json_int_t)rx, "lost", (json_int_t)lost, "loss_ratio", tx ? (double)lost / (double)tx : 0.0,
+			"dup", (json_int_t)dup, "reorder", (json_int_t)reorder, "tx_refused", (json_int_t)refused,
+			"misrouted", (json_int_t)mis, "foreign", (json_int_t)gen.foreign, "alloc_fail",
+			(json_int_t)gen.alloc_fail, "flows", (int)t->flows, "imix", t->imix, "latency_ns",
+			gen_lat_json(all), "streams", streams);
+	if (res && !t->imix)
+		json_object_set_new(res, "size", json_integer(t->sizes[0]));
+	else if (res)
+		json_object_set_new(res, "size", json_string("imix"));
+	free(all);
+	return res;
+}
+
+static json_t *
+gen_trial_run(const struct gen_trial *t)
+{
+	uint64_t t0, now, end, dur, drain_end, due, last_tx, total_done;
+	double rate_s = t->rate_pps / gen.n_streams;
+	unsigned int i, n;
+	struct gen_stream *s;
+
+	if (gen_trial_prepare(t) != 0)
+		return NULL;
+	/* empty the receive rings (and answer ARP) before counting */
+	drain_end = rte_rdtsc() + gen.hz / 50;
+	while (rte_rdtsc() < drain_end)
+		gen_rx_poll();
+	gen.foreign = 0;
+
+	dur = t->duration_ms * gen.hz / 1000;
+	t0 = rte_rdtsc();
+	end = t0 + dur;
+	last_tx = t0;
+	for (;;) {
+		now = rte_rdtsc();
+		if (gen.stop)
+			break;
+		total_done = 0;
+		for (i = 0; i < gen.n_streams; i++) {
+			s = &gen.streams[i];
+			if (s->done) {
+				total_done++;
+				continue;
+			}
+			if (rate_s > 0)
+				due = (uint64_t)((double)(now - t0) * rate_s / (double)gen.hz);
+			else
+				due = s->tx + GEN_BURST;
+			if (t->count && due > t->count)
+				due = t->count;
+			if (due <= s->tx)
+				continue;
+			n = due - s->tx > GEN_BURST ? GEN_BURST : (unsigned int)(due - s->tx);
+			gen_tx_stream(s, t, n, now);
+			last_tx = now;
+			if (t->count && s->tx >= t->count)
+				s->done = true;
+		}
+		gen_rx_poll();
+		if (t->count ? total_done == gen.n_streams : now >= end)
+			break;
+	}
+	if (t->count)
+		end = last_tx;
+	drain_end = rte_rdtsc() + t->drain_ms * gen.hz / 1000;
+	while (rte_rdtsc() < drain_end && !gen.stop)
+		gen_rx_poll();
+	return gen_trial_result(t, end - t0);
+}
+
+/* ------------------------------------------------------------- control */
+
+static json_t *
+gen_info(void)
+{
+	json_t *ports = json_array();
+	unsigned int i;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	for (i = 0; i < gen.n_ports; i++) {
+		rte_ether_format_addr(mac, sizeof(mac), &gen.ports[i].mac);
+		json_array_append_new(ports, json_pack("{s:i, s:s, s:s}", "id", i, "name", gen.ports[i].name, "mac", mac));
+	}
+	return json_pack("{s:b, s:I, s:i, s:s, s:o}", "ok", 1, "tsc_hz", (json_int_t)gen.hz, "lcore",
+			 (int)rte_lcore_id(), "dpdk", rte_version(), "ports", ports);
+}
+
+static json_t *
+gen_command(json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	struct gen_trial t;
+	char err[160];
+	uint64_t deadline;
+	json_t *res;
+
+	if (!cmd)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", "missing \"cmd\"");
+	if (!strcmp(cmd, "info"))
+		return gen_info();
+	if (!strcmp(cmd, "wait-link")) {
+		json_int_t ms = json_integer_value(json_object_get(req, "timeout_ms"));
+
+		deadline = rte_rdtsc() + (uint64_t)(ms > 0 ? ms : 5000) * gen.hz / 1000;
+		while (!gen_links_up() && rte_rdtsc() < deadline && !gen.stop) {
+			gen_rx_poll();
+			rte_delay_us_sleep(1000);
+		}
+		return json_pack("{s:b}", "ok", gen_links_up());
+	}
+	if (!strcmp(cmd, "trial")) {
+		if (gen_trial_parse(req, &t, err, sizeof(err)) != 0)
+			return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+		res = gen_trial_run(&t);
+		if (!res)
+			return json_pack("{s:b, s:s}", "ok", 0, "error", "out of memory");
+		json_object_set_new(res, "ok", json_true());
+		return res;
+	}
+	snprintf(err, sizeof(err), "unknown cmd '%s'", cmd);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+}
+
+static void
+gen_reply(json_t *res)
+{
+	char *s = json_dumps(res, JSON_COMPACT);
+
+	if (s) {
+		printf("%s\n", s);
+		fflush(stdout);
+		free(s);
+	}
+	json_decref(res);
+}
+
+static int
+gen_control_loop(void)
+{
+	char line[4096];
+	json_error_t jerr;
+	json_t *req;
+	const char *cmd;
+
+	while (!gen.stop && fgets(line, sizeof(line), stdin)) {
+		req = json_loads(line, 0, &jerr);
+		if (!req) {
+			gen_reply(json_pack("{s:b, s:s}", "ok", 0, "error", jerr.text));
+			continue;
+		}
+		cmd = json_string_value(json_object_get(req, "cmd"));
+		if (cmd && !strcmp(cmd, "quit")) {
+			json_decref(req);
+			break;
+		}
+		gen_reply(gen_command(req));
+		json_decref(req);
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------- reflector */
+
+static void
+gen_loop_port(struct gen_port *p, uint64_t now)
+{
+	struct rte_mbuf *pkts[GEN_BURST];
+	uint16_t n, pass, sent;
+
+	n = rte_eth_rx_burst(p->id, 0, pkts, GEN_BURST);
+	if (!n)
+		return;
+	p->loop_rx += n;
+	pass = n;
+	if (gen.police_pps > 0) {
+		p->tokens += (double)(now - p->last_tsc) * gen.police_pps / (double)gen.hz;
+		if (p->tokens > gen.police_depth)
+			p->tokens = gen.police_depth;
+		p->last_tsc = now;
+		if (p->tokens < pass)
+			pass = (uint16_t)p->tokens;
+		p->tokens -= pass;
+		if (pass < n) {
+			p->loop_policed += n - pass;
+			rte_pktmbuf_free_bulk(pkts + pass, n - pass);
+		}
+	}
+	sent = pass ? rte_eth_tx_burst((uint16_t)p->peer, 0, pkts, pass) : 0;
+	p->loop_tx += sent;
+	if (sent < pass) {
+		p->loop_tx_dropped += pass - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, pass - sent);
+	}
+}
+
+static int
+gen_loop_run(void)
+{
+	json_t *ports = json_object();
+	unsigned int i;
+	uint64_t now = rte_rdtsc();
+
+	/* a bucket deep enough to ride out a scheduling hiccup of the
+	 * reflector, so loss below the rate is rare and above it certain */
+	gen.police_depth = gen.police_pps * GEN_POLICE_DEPTH_MS / 1000.0;
+	if (gen.police_depth < GEN_POLICE_DEPTH_MIN)
+		gen.police_depth = GEN_POLICE_DEPTH_MIN;
+	for (i = 0; i < gen.n_ports; i++) {
+		gen.ports[i].last_tsc = now;
+		gen.ports[i].tokens = gen.police_depth;
+	}
+	while (!gen.stop) {
+		now = rte_rdtsc();
+		for (i = 0; i < gen.n_ports; i++)
+			if (gen.ports[i].peer >= 0)
+				gen_loop_port(&gen.ports[i], now);
+	}
+	for (i = 0; i < gen.n_ports; i++)
+		json_object_set_new(ports, gen.ports[i].name,
+				    json_pack("{s:I, s:I, s:I, s:I}", "rx", (json_int_t)gen.ports[i].loop_rx, "tx",
+					      (json_int_t)gen.ports[i].loop_tx, "policed",
+					      (json_int_t)gen.ports[i].loop_policed, "tx_dropped",
+					      (json_int_t)gen.ports[i].loop_tx_dropped));
+	gen_reply(json_pack("{s:f, s:o}", "police_pps", gen.police_pps, "ports", ports));
+	return 0;
+}
+
+/* ----------------------------------------------------------------- main */
+
+int
+main(int argc, char **argv)
+{
+	json_error_t jerr;
+	json_t *req;
+	unsigned int i;
+	uint16_t pid;
+	int rc, eal;
+
+	eal = rte_eal_init(argc, argv);
+	if (eal < 0) {
+		fprintf(stderr, "nfv-gen: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= eal;
+	argv += eal;
+	signal(SIGINT, gen_on_signal);
+	signal(SIGTERM, gen_on_signal);
+	rc = gen_parse_args(argc, argv);
+	if (rc)
+		goto out_eal;
+	gen.hz = rte_get_tsc_hz();
+	gen.ns_per_tsc = 1e9 / (double)gen.hz;
+	gen.n_ports = rte_eth_dev_count_avail();
+	if (gen.n_ports == 0 || gen.n_ports > GEN_MAX_PORTS) {
+		fprintf(stderr, "nfv-gen: need 1..%d ports (give --vdev ...), found %u\n", GEN_MAX_PORTS,
+			gen.n_ports);
+		rc = -ENODEV;
+		goto out_eal;
+	}
+	for (i = 0; i < gen.n_streams; i++) {
+		if (gen.streams[i].tx_port >= gen.n_ports || gen.streams[i].rx_port >= gen.n_ports) {
+			fprintf(stderr, "nfv-gen: stream %u: port out of range (have %u ports)\n", i, gen.n_ports);
+			rc = -EINVAL;
+			goto out_eal;
+		}
+	}
+	for (i = 0; i < GEN_MAX_PORTS; i++) {
+		if (gen.ports[i].peer >= (int)gen.n_ports || (gen.ports[i].peer >= 0 && i >= gen.n_ports)) {
+			fprintf(stderr, "nfv-gen: --loop: port out of range (have %u ports)\n", gen.n_ports);
+			rc = -EINVAL;
+			goto out_eal;
+		}
+	}
+	gen.pool = rte_pktmbuf_pool_create("gen_pool", GEN_NB_MBUF, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					   rte_socket_id());
+	if (!gen.pool) {
+		fprintf(stderr, "nfv-gen: mbuf pool: %s\n", rte_strerror(rte_errno));
+		rc = -ENOMEM;
+		goto out_eal;
+	}
+	RTE_ETH_FOREACH_DEV(pid) {
+		rc = gen_port_init(pid);
+		if (rc) {
+			fprintf(stderr, "nfv-gen: port %u: %s\n", pid, strerror(-rc));
+			goto out_ports;
+		}
+	}
+	if (gen.loop) {
+		rc = gen_loop_run();
+	} else if (gen.trial_json) {
+		req = json_loads(gen.trial_json, 0, &jerr);
+		if (!req) {
+			fprintf(stderr, "nfv-gen: --trial: %s\n", jerr.text);
+			rc = -EINVAL;
+			goto out_ports;
+		}
+		json_object_set_new(req, "cmd", json_string("trial"));
+		gen_reply(gen_command(json_pack("{s:s, s:i}", "cmd", "wait-link", "timeout_ms", 5000)));
+		gen_reply(gen_command(req));
+		json_decref(req);
+	} else {
+		rc = gen_control_loop();
+	}
+out_ports:
+	RTE_ETH_FOREACH_DEV(pid) {
+		rte_eth_dev_stop(pid);
+		rte_eth_dev_close(pid);
+	}
+	for (i = 0; i < gen.n_streams; i++)
+		free(gen.streams[i].tmpl);
+out_eal:
+	rte_eal_cleanup();
+	return rc ? 1 : 0;
+}
