@@ -93,7 +93,7 @@ status_run(int argc, char **argv)
 	if (nfvctl_json()) {
 		nfvctl_print(stdout, st);
 	} else {
-		printf("nfvd %s (DPDK %s) pid %" JSON_INTEGER_FORMAT ", up %.1f s\n",
+		printf("nfvd %s (%s) pid %" JSON_INTEGER_FORMAT ", up %.1f s\n",
 		       json_string_value(json_object_get(st, "version")) ?: "?",
 		       json_string_value(json_object_get(st, "dpdk")) ?: "?",
 		       json_integer_value(json_object_get(st, "pid")),
@@ -196,6 +196,8 @@ stats_print(json_t *st, json_t *prev)
 		printf("\n");
 	}
 	printf("\nVNF\n");
+	if (json_object_size(json_object_get(st, "vnfs")) == 0)
+		printf("  (none)\n");
 	json_object_foreach(json_object_get(st, "vnfs"), name, o) {
 		const char *k;
 		json_t *v;
@@ -224,11 +226,21 @@ stats_print(json_t *st, json_t *prev)
 		if (extra)
 			printf("\n");
 	}
-	o = json_object_get(json_object_get(st, "engine"), "drops");
+	/* engine drops: only the reasons that happened */
+	o = json_object();
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(json_object_get(json_object_get(st, "engine"), "drops"), k, v)
+			if (json_integer_value(v) != 0)
+				json_object_set(o, k, v);
+	}
 	if (json_object_size(o)) {
 		printf("\nENGINE\n");
 		stats_print_reasons("drops", o);
 	}
+	json_decref(o);
 }
 
 static int

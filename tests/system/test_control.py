@@ -9,6 +9,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,6 +83,7 @@ class Nfvd:
         self.out.close()
         for f in glob.glob("/dev/hugepages/%smap_*" % self.prefix):
             os.unlink(f)
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
 
     def forwarded(self):
         return request(self.sock, {"v": 1, "id": 1, "cmd": "stats"})["result"]["chains"]["fwd"]["tx"]
