@@ -25,7 +25,7 @@
 
 #define CTL_MAX_CLIENTS 64
 #define CTL_IDLE_MS 10000
-#define CTL_OUT_HIGH (4u << 20)      /* stop reading a client whose answers pile up */
+#define CTL_OUT_HIGH (4u << 20)	     /* stop reading a client whose answers pile up */
 #define CTL_READ_BUDGET (512u << 10) /* per client per poll */
 #define CTL_BACKLOG 128
 
@@ -35,8 +35,8 @@ struct ctl_conn {
 	char *out;
 	size_t out_off, out_len, out_cap;
 	uint64_t last_ms; /* last progress (bytes in or out) */
-	bool eof;         /* the peer finished sending */
-	bool closing;     /* close once the output is flushed */
+	bool eof;	  /* the peer finished sending */
+	bool closing;	  /* close once the output is flushed */
 };
 
 struct ctl_server {
@@ -55,8 +55,8 @@ static int
 ctl_cmd_version(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
 {
 	(void)args, (void)extra, (void)err, (void)errlen;
-	*result = json_pack("{s:i, s:s, s:s}", "protocol", CTL_PROTO_VERSION, "nfvd",
-			    NFV_VERSION, "dpdk", rte_version());
+	*result = json_pack("{s:i, s:s, s:s}", "protocol", CTL_PROTO_VERSION, "nfvd", NFV_VERSION,
+			    "dpdk", rte_version());
 	return *result ? 0 : -ENOMEM;
 }
 
@@ -95,7 +95,8 @@ ctl_cmd_apply(json_t *args, json_t **result, json_t **extra, char *err, size_t e
 	if (ret < 0) {
 		size_t n = json_array_size(errors);
 
-		snprintf(err, errlen, "apply of %s refused (%zu error%s); the running chains are unchanged",
+		snprintf(err, errlen,
+			 "apply of %s refused (%zu error%s); the running chains are unchanged",
 			 path, n, n == 1 ? "" : "s");
 		*extra = json_object();
 		json_object_set_new(*extra, "errors", errors ? errors : json_array());
@@ -117,9 +118,9 @@ ctl_instance_class(json_t *status, const char *instance)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(json_object_get(status, "vnfs"), i, v)
-		if (strcmp(json_string_value(json_object_get(v, "name")) ?: "", instance) == 0)
-			return json_object_get(v, "class");
+	json_array_foreach(json_object_get(status, "vnfs"), i,
+			   v) if (strcmp(json_string_value(json_object_get(v, "name")) ?: "",
+					 instance) == 0) return json_object_get(v, "class");
 	return NULL;
 }
 
@@ -199,20 +200,18 @@ ctl_cmd_classes(json_t *args, json_t **result, json_t **extra, char *err, size_t
 
 	(void)args, (void)extra, (void)err, (void)errlen;
 	for (const struct vnf_class *c = vnf_class_next(NULL); c; c = vnf_class_next(c))
-		json_array_append_new(
-			a, json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", c->name, "help",
-				     c->help ? c->help : "", "counters",
-				     ctl_names(c->counter_names, c->n_counters), "drops",
-				     ctl_names(c->drop_names, c->n_drops), "commands",
-				     c->ctl != NULL));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", c->name,
+						   "help", c->help ? c->help : "", "counters",
+						   ctl_names(c->counter_names, c->n_counters),
+						   "drops", ctl_names(c->drop_names, c->n_drops),
+						   "commands", c->ctl != NULL));
 	*result = a;
 	return 0;
 }
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{"version", ctl_cmd_version}, {"status", ctl_cmd_status},
-	{"stats", ctl_cmd_stats},     {"apply", ctl_cmd_apply},
-	{"vnf", ctl_cmd_vnf},         {"shutdown", ctl_cmd_shutdown},
+	{"version", ctl_cmd_version}, {"status", ctl_cmd_status}, {"stats", ctl_cmd_stats},
+	{"apply", ctl_cmd_apply},     {"vnf", ctl_cmd_vnf},	  {"shutdown", ctl_cmd_shutdown},
 	{"classes", ctl_cmd_classes},
 };
 
@@ -311,14 +310,17 @@ ctl_conn_answer(struct ctl_conn *c)
 	while (!c->closing && ctl_framer_next(&c->in, c->eof, &line, &len) == 1) {
 		if (ctl_line_blank(line, len))
 			continue;
-		if (ctl_conn_queue_resp(c, ctl_proto_handle(ctl_cmds, sizeof(ctl_cmds) / sizeof(ctl_cmds[0]), line,
-							     len)) < 0)
+		if (ctl_conn_queue_resp(c, ctl_proto_handle(ctl_cmds,
+							    sizeof(ctl_cmds) / sizeof(ctl_cmds[0]),
+							    line, len)) < 0)
 			return -ENOMEM;
 	}
 	if (!c->closing && ctl_framer_overflow(&c->in)) {
 		c->closing = true;
-		return ctl_conn_queue_resp(c, ctl_proto_error(NULL,
-			"request too large (limit %d bytes per line); closing", CTL_REQ_MAX));
+		return ctl_conn_queue_resp(
+			c, ctl_proto_error(NULL,
+					   "request too large (limit %d bytes per line); closing",
+					   CTL_REQ_MAX));
 	}
 	if (c->eof)
 		c->closing = true;
@@ -465,7 +467,7 @@ ctl_mkdir_parent(const char *path, char *err, size_t errlen)
 	if (p == NULL || p == dir)
 		return 0;
 	*p = '\0';
-	for (p = dir + 1; ; p++) {
+	for (p = dir + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char save = *p;
 
@@ -572,8 +574,7 @@ nfv_ctl_open(const char *path, char *err, size_t errlen)
 	}
 	if (chmod(path, 0600) < 0 || listen(fd, CTL_BACKLOG) < 0) {
 		e = errno;
-		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
-			 strerror(e));
+		snprintf(err, errlen, "cannot listen on control socket %s: %s", path, strerror(e));
 		goto unlink_path;
 	}
 	s->lfd = fd;

@@ -192,7 +192,8 @@ ctl_proto_handle(const struct ctl_cmd *cmds, size_t n_cmds, const char *line, si
 	id = json_object_get(req, "id");
 	v = json_object_get(req, "v");
 	if (!json_is_integer(v) || json_integer_value(v) != CTL_PROTO_VERSION) {
-		resp = ctl_proto_error(id, "unsupported protocol version (this nfvd speaks \"v\": %d)",
+		resp = ctl_proto_error(id,
+				       "unsupported protocol version (this nfvd speaks \"v\": %d)",
 				       CTL_PROTO_VERSION);
 		goto free_req;
 	}
@@ -224,7 +225,8 @@ ctl_proto_handle(const struct ctl_cmd *cmds, size_t n_cmds, const char *line, si
 		} else {
 			resp = ctl_proto_vresponse(id, true);
 			if (resp)
-				json_object_set_new(resp, "result", result ? result : json_object());
+				json_object_set_new(resp, "result",
+						    result ? result : json_object());
 			else
 				json_decref(result);
 			json_decref(extra);

@@ -60,8 +60,7 @@ bool ctl_framer_overflow(const struct ctl_framer *f);
 
 /* Handle one request line against a command table. Always returns a
  * response object (new reference), NULL only when out of memory. */
-json_t *ctl_proto_handle(const struct ctl_cmd *cmds, size_t n_cmds, const char *line,
-			 size_t len);
+json_t *ctl_proto_handle(const struct ctl_cmd *cmds, size_t n_cmds, const char *line, size_t len);
 /* Error response with a null id (for "request too large", "too many clients"). */
 json_t *ctl_proto_error(json_t *id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Serialise a response as one line with its newline; *len excludes the

@@ -78,7 +78,8 @@ tel_flatten(struct rte_tel_data *d, const char *prefix, json_t *v)
 		const char *k;
 		json_t *c;
 
-		json_object_foreach(v, k, c) {
+		json_object_foreach(v, k, c)
+		{
 			tel_key(key, sizeof(key), prefix, k);
 			tel_flatten(d, key, c);
 		}
@@ -86,7 +87,8 @@ tel_flatten(struct rte_tel_data *d, const char *prefix, json_t *v)
 		size_t i;
 		json_t *c;
 
-		json_array_foreach(v, i, c) {
+		json_array_foreach(v, i, c)
+		{
 			char idx[24];
 
 			snprintf(idx, sizeof(idx), "%zu", i);
@@ -107,7 +109,8 @@ tel_scalar_array(json_t *a)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		all_str &= json_is_string(v);
 		all_uint &= json_is_integer(v) && json_integer_value(v) >= 0;
 	}
@@ -117,7 +120,8 @@ tel_scalar_array(json_t *a)
 	if (c == NULL)
 		return NULL;
 	rte_tel_data_start_array(c, all_str ? RTE_TEL_STRING_VAL : RTE_TEL_U64_VAL);
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (all_str)
 			rte_tel_data_add_array_string(c, json_string_value(v));
 		else
@@ -168,7 +172,8 @@ tel_add_member(struct rte_tel_data *d, const char *name, json_t *v)
 		size_t i;
 		json_t *e;
 
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			char ek[TEL_KEY_MAX];
 
 			tel_elem_key(ek, sizeof(ek), e, i);
@@ -194,15 +199,15 @@ tel_from_json(struct rte_tel_data *d, json_t *root)
 	if (json_is_array(root)) {
 		size_t i;
 
-		json_array_foreach(root, i, v) {
+		json_array_foreach(root, i, v)
+		{
 			char ek[TEL_KEY_MAX];
 
 			tel_elem_key(ek, sizeof(ek), v, i);
 			tel_add_member(d, ek, v);
 		}
 	} else {
-		json_object_foreach(root, k, v)
-			tel_add_member(d, k, v);
+		json_object_foreach(root, k, v) tel_add_member(d, k, v);
 	}
 	return 0;
 }
@@ -269,9 +274,12 @@ nfv_telemetry_register(void)
 		const char *help;
 	} tel_cmds[] = {
 		{"/nfvd/status", tel_status, "nfvd status: version, workers, ports, chains, vnfs."},
-		{"/nfvd/stats", tel_stats, "nfvd counters: ports, chains, vnfs, engine drops, workers."},
-		{"/nfvd/ports", tel_section, "nfvd port counters. Parameters: port name (optional)."},
-		{"/nfvd/chains", tel_section, "nfvd chain counters. Parameters: chain name (optional)."},
+		{"/nfvd/stats", tel_stats,
+		 "nfvd counters: ports, chains, vnfs, engine drops, workers."},
+		{"/nfvd/ports", tel_section,
+		 "nfvd port counters. Parameters: port name (optional)."},
+		{"/nfvd/chains", tel_section,
+		 "nfvd chain counters. Parameters: chain name (optional)."},
 		{"/nfvd/vnfs", tel_section,
 		 "nfvd VNF counters and drop reasons. Parameters: instance name (optional)."},
 	};

@@ -63,9 +63,9 @@ alias_run(int argc, char **argv)
 		if (strcmp(aliases[i].verb, argv[0]) == 0 && strcmp(aliases[i].sub, sub) == 0)
 			a = &aliases[i];
 	if (a == NULL)
-		return nfvctl_usage_error(alias_cmd(argv[0]), sub ? "unknown sub-command '%s'"
-								  : "missing sub-command%s",
-					  sub ? sub : "");
+		return nfvctl_usage_error(
+			alias_cmd(argv[0]),
+			sub ? "unknown sub-command '%s'" : "missing sub-command%s", sub ? sub : "");
 	if (bare != NULL && a->positional == NULL) {
 		fprintf(stderr, "nfvctl: expected key=value, got '%s'\n", bare);
 		return 2;

@@ -34,8 +34,8 @@ validate_run(int argc, char **argv)
 		for (size_t i = 0; i < err.n; i++)
 			json_array_append_new(errs, json_string(err.msgs[i]));
 		if (ret < 0 && err.n == 0)
-			json_array_append_new(errs, json_sprintf("%s: %s", argv[1],
-								 strerror(-ret)));
+			json_array_append_new(errs,
+					      json_sprintf("%s: %s", argv[1], strerror(-ret)));
 		json_object_set_new(o, "errors", errs);
 		if (ret == 0) {
 			json_object_set_new(o, "ports", json_integer(cfg->n_ports));
@@ -98,8 +98,8 @@ status_run(int argc, char **argv)
 		       json_string_value(json_object_get(st, "dpdk")) ?: "?",
 		       json_integer_value(json_object_get(st, "pid")),
 		       json_integer_value(json_object_get(st, "uptime_ms")) / 1000.0);
-		printf("config %s, generation %" JSON_INTEGER_FORMAT ", main lcore %" JSON_INTEGER_FORMAT
-		       "\n",
+		printf("config %s, generation %" JSON_INTEGER_FORMAT
+		       ", main lcore %" JSON_INTEGER_FORMAT "\n",
 		       json_string_value(json_object_get(st, "config")) ?: "?",
 		       json_integer_value(json_object_get(st, "generation")),
 		       json_integer_value(json_object_get(st, "main_lcore")));
@@ -148,7 +148,8 @@ stats_print_reasons(const char *title, json_t *o)
 	json_t *v;
 	bool any = false;
 
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		if (!any)
 			printf("    %-9s", title);
 		printf(" %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(v));
@@ -170,7 +171,8 @@ stats_print(json_t *st, json_t *prev)
 	printf("%-16s %14s %14s %10s %10s %10s %5s", "PORT", "RX", "TX", "RX-DROPS", "TX-DROPS",
 	       "ERRORS", "LINK");
 	printf(secs > 0 ? " %12s %12s\n" : "\n", "RX/s", "TX/s");
-	json_object_foreach(json_object_get(st, "ports"), name, o) {
+	json_object_foreach(json_object_get(st, "ports"), name, o)
+	{
 		printf("%-16s %14" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT
 		       " %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT
 		       " %10" JSON_INTEGER_FORMAT " %5s",
@@ -185,7 +187,8 @@ stats_print(json_t *st, json_t *prev)
 	}
 	printf("\n%-16s %14s %14s %10s", "CHAIN", "RX", "TX", "DROPS");
 	printf(secs > 0 ? " %12s %12s\n" : "\n", "RX/s", "TX/s");
-	json_object_foreach(json_object_get(st, "chains"), name, o) {
+	json_object_foreach(json_object_get(st, "chains"), name, o)
+	{
 		printf("%-16s %14" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT
 		       " %10" JSON_INTEGER_FORMAT,
 		       name, stats_int(o, "rx"), stats_int(o, "tx"), stats_int(o, "drops"));
@@ -198,7 +201,8 @@ stats_print(json_t *st, json_t *prev)
 	printf("\nVNF\n");
 	if (json_object_size(json_object_get(st, "vnfs")) == 0)
 		printf("  (none)\n");
-	json_object_foreach(json_object_get(st, "vnfs"), name, o) {
+	json_object_foreach(json_object_get(st, "vnfs"), name, o)
+	{
 		const char *k;
 		json_t *v;
 		bool extra = false;
@@ -207,7 +211,8 @@ stats_print(json_t *st, json_t *prev)
 		stats_print_reasons("counters", json_object_get(o, "counters"));
 		stats_print_reasons("drops", json_object_get(o, "drops"));
 		/* class-specific stats: scalars on one line */
-		json_object_foreach(o, k, v) {
+		json_object_foreach(o, k, v)
+		{
 			char buf[64];
 
 			if (!strcmp(k, "class") || !strcmp(k, "counters") || !strcmp(k, "drops") ||
@@ -232,9 +237,8 @@ stats_print(json_t *st, json_t *prev)
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(json_object_get(json_object_get(st, "engine"), "drops"), k, v)
-			if (json_integer_value(v) != 0)
-				json_object_set(o, k, v);
+		json_object_foreach(json_object_get(json_object_get(st, "engine"), "drops"), k,
+				    v) if (json_integer_value(v) != 0) json_object_set(o, k, v);
 	}
 	if (json_object_size(o)) {
 		printf("\nENGINE\n");
@@ -262,8 +266,8 @@ stats_run(int argc, char **argv)
 
 				if (*end == '\0' && end != argv[i + 1]) {
 					if (v <= 0)
-						return nfvctl_usage_error(&cmd_stats,
-									  "--watch SEC must be > 0");
+						return nfvctl_usage_error(
+							&cmd_stats, "--watch SEC must be > 0");
 					interval = v;
 					i++;
 				}
@@ -279,7 +283,8 @@ stats_run(int argc, char **argv)
 	for (long n = 0; count < 0 || n < count; n++) {
 		if (n > 0) {
 			struct timespec ts = {.tv_sec = (time_t)interval,
-					      .tv_nsec = (long)((interval - (time_t)interval) * 1e9)};
+					      .tv_nsec =
+						      (long)((interval - (time_t)interval) * 1e9)};
 
 			nanosleep(&ts, NULL);
 		}
@@ -382,10 +387,9 @@ classes_run(int argc, char **argv)
 	if (nfvctl_call("classes", NULL, &res) != 0)
 		return 1;
 	rows = json_array();
-	json_array_foreach(res, i, c)
-		json_array_append_new(rows, json_pack("{s:O, s:O}", "name",
-						      json_object_get(c, "name"), "help",
-						      json_object_get(c, "help")));
+	json_array_foreach(res, i, c) json_array_append_new(
+		rows, json_pack("{s:O, s:O}", "name", json_object_get(c, "name"), "help",
+				json_object_get(c, "help")));
 	nfvctl_print_table(stdout, rows, "name", 0);
 	json_decref(rows);
 	json_decref(res);

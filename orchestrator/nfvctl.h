@@ -37,10 +37,10 @@ void nfvctl_cmd_register(struct nfvctl_cmd *cmd);
 const struct nfvctl_cmd *nfvctl_cmd_find(const char *name);
 const struct nfvctl_cmd *nfvctl_cmd_next(const struct nfvctl_cmd *prev);
 
-#define NFVCTL_CMD_REGISTER(cmd)                                                             \
-	__attribute__((constructor)) static void nfvctl_cmd_register_##cmd(void)            \
-	{                                                                                    \
-		nfvctl_cmd_register(&(cmd));                                                 \
+#define NFVCTL_CMD_REGISTER(cmd)                                                 \
+	__attribute__((constructor)) static void nfvctl_cmd_register_##cmd(void) \
+	{                                                                        \
+		nfvctl_cmd_register(&(cmd));                                     \
 	}
 
 /* Common options. */

@@ -41,7 +41,8 @@ print_cell(json_t *v, char *buf, size_t size)
 		char one[PRINT_CELL_MAX + 1];
 
 		buf[0] = '\0';
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			int n;
 
 			if (json_is_object(e) || json_is_array(e))
@@ -79,17 +80,13 @@ print_all_objects(json_t *v)
 	if (json_is_array(v)) {
 		if (json_array_size(v) == 0)
 			return false;
-		json_array_foreach(v, i, e)
-			if (!json_is_object(e))
-				return false;
+		json_array_foreach(v, i, e) if (!json_is_object(e)) return false;
 		return true;
 	}
 	if (json_is_object(v)) {
 		if (json_object_size(v) == 0)
 			return false;
-		json_object_foreach(v, k, e)
-			if (!json_is_object(e))
-				return false;
+		json_object_foreach(v, k, e) if (!json_is_object(e)) return false;
 		return true;
 	}
 	return false;
@@ -108,23 +105,26 @@ nfvctl_print_table(FILE *out, json_t *rows, const char *key_title, int indent)
 		key_title = "name";
 	/* rows as a list, with the object key as an extra first column */
 	if (json_is_object(rows)) {
-		json_object_foreach(rows, k, e) {
+		json_object_foreach(rows, k, e)
+		{
 			json_array_append(list, e);
 			json_array_append_new(keys, json_string(k));
 		}
 	} else {
 		json_array_extend(list, rows);
 	}
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		json_t *v;
 
-		json_object_foreach(e, k, v) {
+		json_object_foreach(e, k, v)
+		{
 			bool seen = false;
 			size_t j;
 			json_t *ck;
 
-			json_array_foreach(cols, j, ck)
-				seen |= strcmp(json_string_value(ck), k) == 0;
+			json_array_foreach(cols, j, ck) seen |=
+				strcmp(json_string_value(ck), k) == 0;
 			if (!seen)
 				json_array_append_new(cols, json_string(k));
 		}
@@ -141,7 +141,8 @@ nfvctl_print_table(FILE *out, json_t *rows, const char *key_title, int indent)
 					    : json_string_value(json_array_get(cols, ci));
 
 		w[c] = strlen(title);
-		json_array_foreach(list, i, e) {
+		json_array_foreach(list, i, e)
+		{
 			const char *cell = (json_array_size(keys) && c == 0)
 						   ? json_string_value(json_array_get(keys, i))
 						   : print_cell(json_object_get(e, title), buf,
@@ -202,21 +203,24 @@ print_value(FILE *out, json_t *v, int indent)
 	if (json_is_array(v)) {
 		if (json_array_size(v) == 0)
 			fprintf(out, "%*s(none)\n", indent, "");
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (json_is_object(e) || json_is_array(e)) {
 				print_value(out, e, indent + 2);
 			} else {
-				fprintf(out, "%*s%s\n", indent, "", print_cell(e, buf, sizeof(buf)));
+				fprintf(out, "%*s%s\n", indent, "",
+					print_cell(e, buf, sizeof(buf)));
 			}
 		}
 		return;
 	}
 	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
+		json_object_foreach(v, k, e)
+		{
 			if ((json_is_object(e) && json_object_size(e)) ||
-			    (json_is_array(e) && !print_all_objects(e) &&
-			     json_array_size(e) > 0 && (json_is_object(json_array_get(e, 0)) ||
-							json_is_array(json_array_get(e, 0))))) {
+			    (json_is_array(e) && !print_all_objects(e) && json_array_size(e) > 0 &&
+			     (json_is_object(json_array_get(e, 0)) ||
+			      json_is_array(json_array_get(e, 0))))) {
 				fprintf(out, "%*s%s:\n", indent, "", k);
 				print_value(out, e, indent + 2);
 			} else if (print_all_objects(e)) {
@@ -227,7 +231,8 @@ print_value(FILE *out, json_t *v, int indent)
 				size_t used = 0;
 				json_t *item;
 
-				json_array_foreach(e, i, item) {
+				json_array_foreach(e, i, item)
+				{
 					int n = snprintf(line + used, sizeof(line) - used, "%s%s",
 							 i ? ", " : "",
 							 print_cell(item, buf, sizeof(buf)));

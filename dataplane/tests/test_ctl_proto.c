@@ -60,8 +60,7 @@ test_ok_echoes_id_and_result(void **state)
 	(void)state;
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal(json_integer_value(json_object_get(r, "id")), 7);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "a")),
-			 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "a")), 2);
 	json_decref(r);
 
 	/* string ids come back as they were; args may be left out */
