@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd firewall VNF - fast path: header sanity, conntrack lookup and state
+ * update, rte_acl classification, pcap-filter / eBPF matchers, actions.
+ * Lock-free; the rule set is read under RCU (the engine reports quiescent
+ * states between bursts). New conntrack entries go in with rte_hash's
+ * lock-free concurrent add.
+ */
+#define ALLOW_EXPERIMENTAL_API 1
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "fw_rt.h"
+
+#define FW_CHUNK 32
+
+struct fw_pkt {
+	uint8_t family; /* AF_INET / AF_INET6 */
+	uint8_t proto;
+	uint8_t flags;  /* TCP flags */
+	uint8_t ct_ok;  /* key valid for conntrack */
+	uint8_t dir_lo; /* the sender is the key's lo side */
+	uint16_t l3_off;
+	struct fw_ct_key ck;
+	union {
+		struct fw_key4 k4;
+		struct fw_key6 k6;
+	};
+};
+
+enum fw_parse_res {
+	FW_P_IP = 0,
+	FW_P_PASS = 1, /* non-IP or an allowed non-first fragment */
+};
+
+static inline uint16_t
+fw_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Allowed TCP flag combinations (PSH, ECE, CWR ignored), as in Linux
+ * conntrack's tcp_valid_flags. */
+static inline bool
+fw_tcp_flags_ok(uint8_t f)
+{
+	f &= ~(FW_TCP_PSH | FW_TCP_ECE | FW_TCP_CWR);
+	switch (f) {
+	case FW_TCP_SYN:
+	case FW_TCP_SYN | FW_TCP_ACK:
+	case FW_TCP_RST:
+	case FW_TCP_RST | FW_TCP_ACK:
+	case FW_TCP_FIN | FW_TCP_ACK:
+	case FW_TCP_FIN | FW_TCP_ACK | FW_TCP_URG:
+	case FW_TCP_ACK:
+	case FW_TCP_ACK | FW_TCP_URG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* L4 part common to v4 and v6. l4/len: L4 header and bytes available.
+ * Returns 0 or -(drop reason + 1). */
+static inline int
+fw_parse_l4(struct fw_pkt *p, const uint8_t *l4, uint32_t len, uint16_t *sport,
+	    uint16_t *dport)
+{
+	uint16_t id;
+
+	*sport = *dport = 0;
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (len < 20 || (uint32_t)(l4[12] >> 4) * 4 < 20 || (uint32_t)(l4[12] >> 4) * 4 > len)
+			return -(FW_DROP_TRUNC_L4 + 1);
+		p->flags = l4[13];
+		if (!fw_tcp_flags_ok(p->flags))
+			return -(FW_DROP_BAD_TCP_FLAGS + 1);
+		/* fall through */
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		if (len < (p->proto == IPPROTO_SCTP ? 4u : 8u))
+			return -(FW_DROP_TRUNC_L4 + 1);
+		*sport = fw_be16(l4);
+		*dport = fw_be16(l4 + 2);
+		p->ck.port_lo = *sport;
+		p->ck.port_hi = *dport;
+		p->ct_ok = 1;
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (len < 8)
+			return -(FW_DROP_TRUNC_L4 + 1);
+		*sport = l4[0]; /* type */
+		*dport = l4[1]; /* code */
+		/* echo request/reply are tracked by identifier */
+		if ((p->proto == IPPROTO_ICMP && (l4[0] == 8 || l4[0] == 0)) ||
+		    (p->proto == IPPROTO_ICMPV6 && (l4[0] == 128 || l4[0] == 129))) {
+			id = fw_be16(l4 + 4);
+			p->ck.port_lo = p->ck.port_hi = id;
+			p->ct_ok = 1;
+		}
+		return 0;
+	default:
+		p->ct_ok = 1; /* other protocols: tracked by address pair */
+		return 0;
+	}
+}
+
+static inline void
+fw_ct_normalize(struct fw_pkt *p, const uint8_t *src, const uint8_t *dst, unsigned int alen)
+{
+	int c = memcmp(src, dst, alen);
+	uint16_t sp = p->ck.port_lo, dp = p->ck.port_hi;
+
+	p->ck.family = p->family;
+	p->ck.proto = p->proto;
+	if (c < 0 || (c == 0 && sp <= dp)) {
+		p->dir_lo = 1;
+		memcpy(p->ck.addr_lo, src, alen);
+		memcpy(p->ck.addr_hi, dst, alen);
+	} else {
+		p->dir_lo = 0;
+		memcpy(p->ck.addr_lo, dst, alen);
+		memcpy(p->ck.addr_hi, src, alen);
+		p->ck.port_lo = dp;
+		p->ck.port_hi = sp;
+	}
+}
+
+static inline int
+fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), off = 14, l3len;
+	uint16_t et, vlan = 0, sport, dport;
+	struct nfv_mbuf_meta *meta = nfv_meta(m);
+	int ret;
+
+	*frag = false;
+	if (len < 14)
+		return -(FW_DROP_BAD_L3 + 1);
+	et = fw_be16(d + 12);
+	if (et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ) {
+		if (len < 18)
+			return -(FW_DROP_BAD_L3 + 1);
+		vlan = fw_be16(d + 14) & 0xfff;
+		et = fw_be16(d + 16);
+		off = 18;
+	}
+	memset(&p->ck, 0, sizeof(p->ck));
+	p->ct_ok = 0;
+	p->flags = 0;
+	p->l3_off = off;
+	if (et == RTE_ETHER_TYPE_IPV4) {
+		const uint8_t *ip = d + off;
+		uint32_t ihl, tot;
+		uint16_t fo;
+
+		if (len < off + 20 || (ip[0] >> 4) != 4)
+			return -(FW_DROP_BAD_L3 + 1);
+		ihl = (ip[0] & 0xf) * 4u;
+		tot = fw_be16(ip + 2);
+		if (ihl < 20 || tot < ihl || off + tot > len)
+			return -(FW_DROP_BAD_L3 + 1);
+		p->family = AF_INET;
+		p->proto = ip[9];
+		fo = fw_be16(ip + 6);
+		if (fo & 0x1fff) {
+			*frag = true;
+			return frag_policy == FW_FRAG_ALLOW ? FW_P_PASS : -(FW_DROP_FRAGMENT + 1);
+		}
+		*frag = (fo & 0x2000) != 0;
+		ret = fw_parse_l4(p, ip + ihl, tot - ihl, &sport, &dport);
+		if (ret < 0)
+			return ret;
+		p->k4.proto = p->proto;
+		p->k4.tcp_flags = rte_cpu_to_be_16(p->flags);
+		p->k4.vlan = rte_cpu_to_be_16(vlan);
+		memcpy(&p->k4.src, ip + 12, 4);
+		memcpy(&p->k4.dst, ip + 16, 4);
+		p->k4.sport = rte_cpu_to_be_16(sport);
+		p->k4.dport = rte_cpu_to_be_16(dport);
+		p->k4.in_port = rte_cpu_to_be_16(meta->in_port);
+		p->k4.out_port = rte_cpu_to_be_16(meta->out_port);
+		fw_ct_normalize(p, ip + 12, ip + 16, 4);
+		return FW_P_IP;
+	}
+	if (et == RTE_ETHER_TYPE_IPV6) {
+		const uint8_t *ip = d + off, *h;
+		uint8_t nh;
+		int i;
+
+		if (len < off + 40 || (ip[0] >> 4) != 6)
+			return -(FW_DROP_BAD_L3 + 1);
+		l3len = 40u + fw_be16(ip + 4);
+		if (off + l3len > len)
+			return -(FW_DROP_BAD_L3 + 1);
+		p->family = AF_INET6;
+		nh = ip[6];
+		h = ip + 40;
+		for (i = 0; i < 8; i++) {
+			uint32_t hl, left = (uint32_t)(ip + l3len - h);
+
+			if (nh != 0 && nh != 43 && nh != 60 && nh != 44 && nh != 51)
+				break;
+			if (left < 8)
+				return -(FW_DROP_TRUNC_L4 + 1);
+			if (nh == 44) {
+				uint16_t fo = fw_be16(h + 2);
+
+				if (fo & 0xfff8) {
+					*frag = true;
+					p->proto = h[0];
+					return frag_policy == FW_FRAG_ALLOW
+						       ? FW_P_PASS
+						       : -(FW_DROP_FRAGMENT + 1);
+				}
+				*frag = (fo & 1) != 0;
+				hl = 8;
+			} else if (nh == 51)
+				hl = (h[1] + 2u) * 4;
+			else
+				hl = (h[1] + 1u) * 8;
+			if (hl > left)
+				return -(FW_DROP_TRUNC_L4 + 1);
+			nh = h[0];
+			h += hl;
+		}
+		if (i == 8)
+			return -(FW_DROP_BAD_L3 + 1);
+		p->proto = nh;
+		ret = fw_parse_l4(p, h, (uint32_t)(ip + l3len - h), &sport, &dport);
+		if (ret < 0)
+			return ret;
+		p->k6.proto = p->proto;
+		p->k6.tcp_flags = rte_cpu_to_be_16(p->flags);
+		p->k6.vlan = rte_cpu_to_be_16(vlan);
+		memcpy(p->k6.src, ip + 8, 16);
+		memcpy(p->k6.dst, ip + 24, 16);
+		p->k6.sport = rte_cpu_to_be_16(sport);
+		p->k6.dport = rte_cpu_to_be_16(dport);
+		p->k6.in_port = rte_cpu_to_be_16(meta->in_port);
+		p->k6.out_port = rte_cpu_to_be_16(meta->out_port);
+		fw_ct_normalize(p, ip + 8, ip + 24, 16);
+		return FW_P_IP;
+	}
+	return FW_P_PASS;
+}
+
+/* Advance a tracked connection with packet p; dir 0 = from the initiator. */
+static inline void
+fw_ct_update(struct fw_ct_entry *e, const struct fw_pkt *p, uint64_t now)
+{
+	unsigned int dir = p->dir_lo == e->init_lo ? 0 : 1;
+	uint8_t f = p->flags, st = e->state;
+
+	if (p->proto == IPPROTO_TCP) {
+		if (f & FW_TCP_RST)
+			st = FW_CT_CLOSED;
+		else
+			switch (st) {
+			case FW_CT_SYN_SENT:
+				if (dir == 1 && (f & (FW_TCP_SYN | FW_TCP_ACK)) ==
+							(FW_TCP_SYN | FW_TCP_ACK))
+					st = FW_CT_SYN_RECV;
+				break;
+			case FW_CT_SYN_RECV:
+				if (dir == 0 && (f & (FW_TCP_SYN | FW_TCP_ACK)) == FW_TCP_ACK)
+					st = FW_CT_ESTABLISHED;
+				break;
+			case FW_CT_ESTABLISHED:
+			case FW_CT_CLOSING:
+				if (f & FW_TCP_FIN) {
+					e->fin |= 1u << dir;
+					st = e->fin == 3 ? FW_CT_TIME_WAIT : FW_CT_CLOSING;
+				}
+				break;
+			case FW_CT_TIME_WAIT:
+			case FW_CT_CLOSED:
+				if (dir == 0 && (f & (FW_TCP_SYN | FW_TCP_ACK)) == FW_TCP_SYN) {
+					st = FW_CT_SYN_SENT;
+					e->fin = 0;
+				}
+				break;
+			default:
+				break;
+			}
+	} else if (st == FW_CT_UDP_NEW && dir == 1)
+		st = FW_CT_UDP_STREAM;
+	e->state = st;
+	e->pkts[dir]++;
+	e->last_tsc = now;
+}
+
+static inline uint8_t
+fw_ct_initial_state(const struct fw_pkt *p)
+{
+	if (p->proto == IPPROTO_TCP)
+		return (p->flags & (FW_TCP_SYN | FW_TCP_ACK)) == FW_TCP_SYN ? FW_CT_SYN_SENT
+									   : FW_CT_ESTABLISHED;
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
+		return FW_CT_ICMP;
+	return FW_CT_UDP_NEW;
+}
+
+static inline bool
+fw_ct_live(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t now)
+{
+	return e->in_use && now - e->last_tsc <= rs->timeout_tsc[fw_state_timeout[e->state]];
+}
+
+/* Returns 0, or -ENOSPC when the table is full. */
+static inline int
+fw_ct_insert(struct fw_ct *ct, const struct fw_ruleset *rs, const struct fw_pkt *p,
+	     uint16_t rule, uint64_t now)
+{
+	struct fw_ct_entry *e;
+	int32_t pos;
+
+	if (__atomic_load_n(&ct->count, __ATOMIC_RELAXED) >= ct->max)
+		return -ENOSPC;
+	pos = rte_hash_add_key(ct->h, &p->ck);
+	if (pos < 0)
+		return -ENOSPC;
+	e = &ct->entries[pos];
+	if (e->in_use && fw_ct_live(e, rs, now))
+		return 0; /* another worker was first */
+	e->key = p->ck;
+	e->state = fw_ct_initial_state(p);
+	e->init_lo = p->dir_lo;
+	e->fin = 0;
+	e->rule = rule;
+	e->pkts[0] = 1;
+	e->pkts[1] = 0;
+	e->last_tsc = now;
+	if (!e->in_use) {
+		__atomic_fetch_add(&ct->count, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->in_use, 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static inline bool
+fw_prefix_match(const uint8_t *a, const uint8_t *pfx, uint8_t len)
+{
+	unsigned int bytes = len / 8, bits = len % 8;
+
+	if (memcmp(a, pfx, bytes) != 0)
+		return false;
+	if (bits == 0)
+		return true;
+	return ((a[bytes] ^ pfx[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
+/* Header fields of a rule that rte_acl does not check (bpf rules). */
+static inline bool
+fw_rule_hdr_match(const struct fw_rule *r, const struct fw_pkt *p, struct rte_mbuf *m)
+{
+	const struct nfv_mbuf_meta *meta = nfv_meta(m);
+	uint16_t sp, dp, vlan;
+	const uint8_t *src, *dst;
+
+	if (r->family && r->family != p->family)
+		return false;
+	if (r->has_proto && r->proto != p->proto)
+		return false;
+	if ((p->flags & r->flags_mask) != r->flags)
+		return false;
+	if (r->in_port >= 0 && r->in_port != meta->in_port)
+		return false;
+	if (r->out_port >= 0 && r->out_port != meta->out_port)
+		return false;
+	if (p->family == AF_INET) {
+		sp = rte_be_to_cpu_16(p->k4.sport);
+		dp = rte_be_to_cpu_16(p->k4.dport);
+		vlan = rte_be_to_cpu_16(p->k4.vlan);
+		src = (const uint8_t *)&p->k4.src;
+		dst = (const uint8_t *)&p->k4.dst;
+	} else {
+		sp = rte_be_to_cpu_16(p->k6.sport);
+		dp = rte_be_to_cpu_16(p->k6.dport);
+		vlan = rte_be_to_cpu_16(p->k6.vlan);
+		src = p->k6.src;
+		dst = p->k6.dst;
+	}
+	if (r->vlan >= 0 && r->vlan != vlan)
+		return false;
+	if (sp < r->sport_lo || sp > r->sport_hi || dp < r->dport_lo || dp > r->dport_hi)
+		return false;
+	return fw_prefix_match(src, r->src, r->src_len) && fw_prefix_match(dst, r->dst, r->dst_len);
+}
+
+static inline bool
+fw_bpf_match(const struct fw_rule *r, struct rte_mbuf *m)
+{
+	if (r->jit.func != NULL)
+		return r->jit.func(m) != 0;
+	return rte_bpf_exec(r->bpf, m) != 0;
+}
+
+static inline void
+fw_log_copy(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m, uint32_t rule)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, nfv_pktmbuf_pool(), 0, 128);
+
+	if (c == NULL)
+		return;
+	*nfv_meta(c) = *nfv_meta(m);
+	nfv_meta(c)->nh = (uint32_t)FW_PUNT_LOG_COPY << 24 | rule;
+	nfv_count(w, vnf, FW_CTR_LOGGED, 1);
+	nfv_punt(w, vnf, c);
+}
+
+/* Run one chunk (n <= FW_CHUNK). Returns packets kept at the front. */
+static uint16_t
+fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
+	 const struct fw_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fw_pkt pk[FW_CHUNK];
+	uint8_t pass[FW_CHUNK]; /* 1: decided allow before the rules */
+	const void *ckeys[FW_CHUNK];
+	int32_t pos[FW_CHUNK];
+	uint16_t cidx[FW_CHUNK], idx4[FW_CHUNK], idx6[FW_CHUNK];
+	const uint8_t *d4[FW_CHUNK], *d6[FW_CHUNK];
+	uint32_t res[FW_CHUNK], r4[FW_CHUNK], r6[FW_CHUNK];
+	uint16_t nc = 0, n4 = 0, n6 = 0, keep = 0, i;
+	uint64_t now = w->now_tsc;
+	uint64_t *hits = rs->hits + (size_t)w->lcore * rs->hit_stride;
+	bool frag;
+
+	for (i = 0; i < n; i++) {
+		int ret = fw_parse(pkts[i], &pk[i], rs->fragments, &frag);
+
+		res[i] = 0;
+		if (frag)
+			nfv_count(w, vnf, FW_CTR_FRAGMENTS, 1);
+		if (ret < 0) {
+			pass[i] = 2; /* dropped */
+			nfv_drop(w, vnf, pkts[i], (uint16_t)(-ret - 1));
+			continue;
+		}
+		if (ret == FW_P_PASS) {
+			pass[i] = 1;
+			if (!frag)
+				nfv_count(w, vnf, FW_CTR_NON_IP, 1);
+			continue;
+		}
+		pass[i] = 0;
+		if (pk[i].ct_ok) {
+			ckeys[nc] = &pk[i].ck;
+			cidx[nc++] = i;
+		}
+	}
+	/* connection tracking: packets of live connections pass */
+	if (nc > 0 && __atomic_load_n(&fw->ct.count, __ATOMIC_RELAXED) > 0 &&
+	    rte_hash_lookup_bulk(fw->ct.h, ckeys, nc, pos) == 0) {
+		for (i = 0; i < nc; i++) {
+			struct fw_ct_entry *e;
+
+			if (pos[i] < 0)
+				continue;
+			e = &fw->ct.entries[pos[i]];
+			if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) || !fw_ct_live(e, rs, now))
+				continue;
+			fw_ct_update(e, &pk[cidx[i]], now);
+			pass[cidx[i]] = 1;
+			nfv_count(w, vnf, FW_CTR_CT_HIT, 1);
+		}
+	}
+	/* stateless rules */
+	for (i = 0; i < n; i++) {
+		if (pass[i] != 0)
+			continue;
+		if (pk[i].family == AF_INET) {
+			d4[n4] = (const uint8_t *)&pk[i].k4;
+			idx4[n4++] = i;
+		} else {
+			d6[n6] = (const uint8_t *)&pk[i].k6;
+			idx6[n6++] = i;
+		}
+	}
+	if (n4 > 0 && rs->acl4 != NULL && rte_acl_classify(rs->acl4, d4, r4, n4, 1) == 0)
+		for (i = 0; i < n4; i++)
+			res[idx4[i]] = r4[i];
+	if (n6 > 0 && rs->acl6 != NULL && rte_acl_classify(rs->acl6, d6, r6, n6, 1) == 0)
+		for (i = 0; i < n6; i++)
+			res[idx6[i]] = r6[i];
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t best;
+		uint8_t action;
+		bool log = false;
+
+		if (pass[i] == 2)
+			continue;
+		if (pass[i] == 1) {
+			pkts[keep++] = m;
+			continue;
+		}
+		best = res[i] ? res[i] - 1 : rs->n_rules;
+		for (uint16_t b = 0; b < rs->n_bpf && rs->bpf_rules[b] < best; b++) {
+			const struct fw_rule *r = &rs->rules[rs->bpf_rules[b]];
+
+			if (fw_rule_hdr_match(r, &pk[i], m) && fw_bpf_match(r, m)) {
+				best = rs->bpf_rules[b];
+				break;
+			}
+		}
+		hits[best]++;
+		hits[rs->hit_half + best] += rte_pktmbuf_pkt_len(m);
+		if (best == rs->n_rules) {
+			action = rs->default_action;
+			nfv_count(w, vnf, FW_CTR_DEFAULT, 1);
+		} else {
+			action = rs->rules[best].action;
+			log = rs->rules[best].log;
+		}
+		switch (action) {
+		case FW_ALLOW:
+			if (best < rs->n_rules && rs->rules[best].stateful && pk[i].ct_ok) {
+				if (fw_ct_insert(&fw->ct, rs, &pk[i], best, now) < 0) {
+					nfv_drop(w, vnf, m, FW_DROP_CT_FULL);
+					continue;
+				}
+				nfv_count(w, vnf, FW_CTR_CT_NEW, 1);
+			}
+			if (log)
+				fw_log_copy(vnf, w, m, best);
+			pkts[keep++] = m;
+			break;
+		case FW_REJECT:
+			nfv_meta(m)->l3_off = pk[i].l3_off;
+			nfv_meta(m)->nh =
+				(uint32_t)(log ? FW_PUNT_LOG_REJECT : FW_PUNT_REJECT) << 24 | best;
+			nfv_count(w, vnf, FW_CTR_REJECTED, 1);
+			nfv_punt(w, vnf, m);
+			break;
+		default:
+			if (log)
+				fw_log_copy(vnf, w, m, best);
+			nfv_drop(w, vnf, m, best == rs->n_rules ? FW_DROP_DEFAULT : FW_DROP_RULE);
+			break;
+		}
+	}
+	nfv_count(w, vnf, FW_CTR_ALLOWED, keep);
+	return keep;
+}
+
+uint16_t
+fw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fw_state *fw = vnf->priv;
+	const struct fw_ruleset *rs = __atomic_load_n(&fw->rs, __ATOMIC_ACQUIRE);
+	uint16_t keep = 0, done, k;
+
+	for (done = 0; done < n; done += k) {
+		uint16_t c = RTE_MIN(n - done, FW_CHUNK), j;
+
+		k = c;
+		c = fw_chunk(vnf, w, fw, rs, pkts + done, c);
+		for (j = 0; j < c; j++)
+			pkts[keep++] = pkts[done + j];
+	}
+	return keep;
+}

@@ -1,0 +1,821 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd firewall VNF - unit tests on crafted mbufs: rule order and default
+ * policy, port ranges, IPv6, reject replies (TCP RST, ICMP/ICMPv6
+ * unreachable), conntrack states, timeouts and table-full, pcap-filter and
+ * eBPF rules, odd TCP flags, fragments, truncated L4 headers, bad config.
+ *
+ * argv[1]: the example eBPF object (bpf/fw_example.o); argv[2]: an eBPF
+ * object with maps (bpf/fw_xdp.o), which a rule must refuse.
+ * The engine services (dataplane/nfv.h) are faked here.
+ */
+#define ALLOW_EXPERIMENTAL_API 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "fw_rt.h"
+
+/* ---- fake engine services ---- */
+int nfv_meta_offset = -1;
+static struct {
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *rcu;
+	struct rte_ring *punt;
+	struct rte_mbuf *sent[16];
+	uint16_t sent_port[16];
+	unsigned int n_sent;
+	const char *ebpf_ok, *ebpf_maps;
+} T;
+
+int
+nfv_meta_register(void)
+{
+	static const struct rte_mbuf_dynfield d = {
+		.name = "nfv_meta_test", .size = sizeof(struct nfv_mbuf_meta), .align = 8};
+
+	if (nfv_meta_offset < 0)
+		nfv_meta_offset = rte_mbuf_dynfield_register(&d);
+	return nfv_meta_offset < 0 ? -rte_errno : 0;
+}
+struct rte_mempool *
+nfv_pktmbuf_pool(void)
+{
+	return T.pool;
+}
+struct rte_rcu_qsbr *
+nfv_rcu(void)
+{
+	return T.rcu;
+}
+int
+nfv_port_id(const struct nfv_config *cfg, uint16_t port_index)
+{
+	return port_index < cfg->n_ports ? port_index : -ENOENT;
+}
+int
+nfv_port_by_name(const char *name)
+{
+	(void)name;
+	return -ENOENT;
+}
+uint16_t
+nfv_n_workers(void)
+{
+	return 1;
+}
+uint64_t
+nfv_now_ms(void)
+{
+	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+}
+uint16_t
+nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		if (T.n_sent < RTE_DIM(T.sent)) {
+			T.sent_port[T.n_sent] = port;
+			T.sent[T.n_sent++] = pkts[i];
+		} else
+			rte_pktmbuf_free(pkts[i]);
+	}
+	return n;
+}
+void
+nfv_drop_flush(struct nfv_worker *w)
+{
+	rte_pktmbuf_free_bulk(w->drop, w->n_drop);
+	w->n_drop = 0;
+}
+uint16_t
+nfv_txq_flush(struct nfv_worker *w, uint16_t port)
+{
+	struct nfv_txq *q = &w->tx[port];
+	uint16_t n = q->n;
+
+	rte_pktmbuf_free_bulk(q->pkts, q->n);
+	q->n = 0;
+	return n;
+}
+
+/* ---- harness ---- */
+struct fx {
+	struct nfv_config *cfg;
+	struct nfv_vnf vnf;
+	struct nfv_worker *w;
+	uint64_t chain_ctr[3];
+	uint64_t eng_ctr[NFV_DROP_ENGINE_MAX];
+	struct fw_conf *conf;
+};
+
+static struct nfv_config *
+fake_cfg(void)
+{
+	struct nfv_config *cfg = calloc(1, sizeof(*cfg));
+	const char *names[] = {"lan", "wan", "dmz"};
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(cfg->ports[i].name, NFV_NAME_MAX, "%s", names[i]);
+		cfg->ports[i].driver = NFV_PORT_TAP;
+	}
+	cfg->n_ports = 3;
+	snprintf(cfg->file, sizeof(cfg->file), "fw.yaml");
+	snprintf(cfg->dir, sizeof(cfg->dir), ".");
+	return cfg;
+}
+
+/* Parse yaml as the firewall's vnf mapping. Returns 0 or -EINVAL with the
+ * first error text in errbuf. */
+static int
+parse(struct nfv_config *cfg, const char *yaml, struct fw_conf **conf, char *errbuf,
+      size_t len)
+{
+	struct cfg_errors err = {.file = "fw.yaml"};
+	struct cfg_node *root = NULL;
+	int ret;
+
+	errbuf[0] = '\0';
+	ret = cfg_load_string("fw.yaml", yaml, strlen(yaml), &root, &err);
+	if (ret == 0)
+		ret = fw_config_parse(cfg, root, (void **)conf, &err);
+	if (err.n > 0)
+		snprintf(errbuf, len, "%s", err.msgs[0]);
+	cfg_errors_free(&err);
+	cfg_free(root);
+	return ret;
+}
+
+static void
+fx_up(struct fx *f, const char *yaml)
+{
+	const struct vnf_class *cls = vnf_class_find("firewall");
+	char err[512];
+
+	assert_non_null(cls);
+	memset(f, 0, sizeof(*f));
+	f->cfg = fake_cfg();
+	if (parse(f->cfg, yaml, &f->conf, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	snprintf(f->vnf.name, sizeof(f->vnf.name), "fw0");
+	f->vnf.cls = cls;
+	f->vnf.ctr_n = cls->n_counters + cls->n_drops;
+	f->vnf.ctr_stride = RTE_ALIGN_CEIL(f->vnf.ctr_n, 8u);
+	f->vnf.ctr = rte_zmalloc(NULL, (size_t)RTE_MAX_LCORE * f->vnf.ctr_stride * 8, 64);
+	f->w = rte_zmalloc(NULL, sizeof(*f->w), 64);
+	f->w->lcore = rte_lcore_id();
+	f->w->punt = T.punt;
+	f->w->chain_ctr = f->chain_ctr;
+	f->w->eng_ctr = f->eng_ctr;
+	f->w->now_tsc = rte_rdtsc();
+	if (cls->create(&f->vnf, f->cfg, f->conf, err, sizeof(err)) != 0)
+		fail_msg("create: %s", err);
+	f->vnf.conf = f->conf;
+	T.n_sent = 0;
+}
+
+static void
+fx_down(struct fx *f)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(T.punt, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	for (unsigned int i = 0; i < T.n_sent; i++)
+		rte_pktmbuf_free(T.sent[i]);
+	T.n_sent = 0;
+	nfv_drop_flush(f->w);
+	f->vnf.cls->destroy(&f->vnf);
+	fw_config_free(f->conf);
+	rte_free(f->vnf.ctr);
+	rte_free(f->w);
+	free(f->cfg);
+}
+
+static uint64_t
+ctr(struct fx *f, uint16_t idx)
+{
+	return f->vnf.ctr[(size_t)f->w->lcore * f->vnf.ctr_stride + idx];
+}
+static uint64_t
+drops(struct fx *f, uint16_t reason)
+{
+	return ctr(f, FW_CTR_MAX + reason);
+}
+
+/* ---- packet crafting ---- */
+struct pk {
+	int family;
+	const char *src, *dst;
+	uint8_t proto;
+	uint16_t sport, dport; /* ICMP: type, code */
+	uint8_t flags;
+	uint16_t in_port;
+	uint16_t vlan;      /* 0 = untagged */
+	uint8_t ttl;        /* 0 -> 64 */
+	uint16_t frag;      /* IPv4 fragment offset field (host order) */
+	int16_t l4_len;     /* L4 bytes present: -1 = full header */
+	uint16_t icmp_id;
+	uint16_t payload;
+};
+
+static struct rte_mbuf *
+mk(const struct pk *p)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(T.pool);
+	uint8_t *d, *l4;
+	uint16_t l2 = p->vlan ? 18 : 14, l3 = p->family == AF_INET6 ? 40 : 20, full;
+
+	assert_non_null(m);
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		full = 20;
+		break;
+	default:
+		full = 8;
+		break;
+	}
+	uint16_t l4len = p->l4_len >= 0 ? (uint16_t)p->l4_len : full + p->payload;
+	d = (uint8_t *)rte_pktmbuf_append(m, l2 + l3 + l4len);
+	assert_non_null(d);
+	memset(d, 0, l2 + l3 + l4len);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)d;
+	eh->dst_addr.addr_bytes[0] = 0x02;
+	eh->dst_addr.addr_bytes[5] = 0x01;
+	eh->src_addr.addr_bytes[0] = 0x02;
+	eh->src_addr.addr_bytes[5] = 0x02;
+	uint16_t et = p->family == AF_INET6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
+	if (p->vlan) {
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		d[14] = p->vlan >> 8;
+		d[15] = p->vlan & 0xff;
+		d[16] = et >> 8;
+		d[17] = et & 0xff;
+	} else
+		eh->ether_type = rte_cpu_to_be_16(et);
+	if (p->family == AF_INET6) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(d + l2);
+
+		ip->vtc_flow = rte_cpu_to_be_32(0x60000000);
+		ip->payload_len = rte_cpu_to_be_16(l4len);
+		ip->proto = p->proto;
+		ip->hop_limits = p->ttl ? p->ttl : 64;
+		inet_pton(AF_INET6, p->src, ip->src_addr);
+		inet_pton(AF_INET6, p->dst, ip->dst_addr);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + l2);
+
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16(20 + l4len);
+		ip->time_to_live = p->ttl ? p->ttl : 64;
+		ip->next_proto_id = p->proto;
+		ip->fragment_offset = rte_cpu_to_be_16(p->frag);
+		inet_pton(AF_INET, p->src, &ip->src_addr);
+		inet_pton(AF_INET, p->dst, &ip->dst_addr);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	l4 = d + l2 + l3;
+	if (p->l4_len < 0 || p->l4_len >= 4) {
+		if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+			l4[0] = p->sport >> 8;
+			l4[1] = p->sport & 0xff;
+			l4[2] = p->dport >> 8;
+			l4[3] = p->dport & 0xff;
+		} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+			l4[0] = p->sport;
+			l4[1] = p->dport;
+		}
+	}
+	if (p->proto == IPPROTO_TCP && (p->l4_len < 0 || p->l4_len >= 20)) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+		t->sent_seq = rte_cpu_to_be_32(1000);
+		t->recv_ack = rte_cpu_to_be_32(5000);
+		t->data_off = 5 << 4;
+		t->tcp_flags = p->flags;
+	}
+	if ((p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) && p->l4_len < 0) {
+		l4[4] = p->icmp_id >> 8;
+		l4[5] = p->icmp_id & 0xff;
+	}
+	nfv_meta(m)->in_port = p->in_port;
+	nfv_meta(m)->out_port = 0;
+	return m;
+}
+
+/* Run one packet through the firewall: 1 if it continues, 0 if not. */
+static int
+run(struct fx *f, const struct pk *p)
+{
+	struct rte_mbuf *m = mk(p);
+	uint16_t n = f->vnf.cls->process(&f->vnf, f->w, &m, 1);
+
+	if (n == 1)
+		rte_pktmbuf_free(m);
+	nfv_drop_flush(f->w);
+	return n;
+}
+
+#define TCP4(s, d, sp, dp, fl, port)                                                         \
+	(struct pk){.family = AF_INET, .src = s, .dst = d, .proto = IPPROTO_TCP, .sport = sp,  \
+		    .dport = dp, .flags = fl, .in_port = port, .l4_len = -1}
+#define UDP4(s, d, sp, dp, port)                                                             \
+	(struct pk){.family = AF_INET, .src = s, .dst = d, .proto = IPPROTO_UDP, .sport = sp,  \
+		    .dport = dp, .in_port = port, .l4_len = -1}
+#define SYN RTE_TCP_SYN_FLAG
+#define ACK RTE_TCP_ACK_FLAG
+#define SYNACK (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)
+
+/* ---- tests ---- */
+static void
+test_rule_order_default(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_up(&f, "rules:\n"
+		  "  - {name: web, action: allow, proto: tcp, dport: 80}\n"
+		  "  - {name: bad-net, action: drop, src: 10.0.0.0/8}\n"
+		  "  - {name: rest10, action: allow, src: 10.1.0.0/16}\n"
+		  "default: allow\n");
+	/* first match wins: web before bad-net */
+	assert_int_equal(run(&f, &TCP4("10.1.2.3", "192.0.2.1", 1234, 80, SYN, 0)), 1);
+	/* bad-net before rest10 */
+	assert_int_equal(run(&f, &TCP4("10.1.2.3", "192.0.2.1", 1234, 81, SYN, 0)), 0);
+	assert_int_equal(drops(&f, FW_DROP_RULE), 1);
+	/* nothing matches: default allow */
+	assert_int_equal(run(&f, &UDP4("192.0.2.9", "192.0.2.1", 53, 53, 0)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_DEFAULT), 1);
+	struct fw_state *fw = f.vnf.priv;
+	assert_int_equal(fw_ruleset_hits(fw->rs, 0), 1);
+	assert_int_equal(fw_ruleset_hits(fw->rs, 1), 1);
+	assert_int_equal(fw_ruleset_hits(fw->rs, 2), 0);
+	assert_int_equal(fw_ruleset_hits(fw->rs, 3), 1); /* default */
+	fx_down(&f);
+
+	fx_up(&f, "rules:\n  - {action: allow, proto: udp}\n");
+	/* default policy is drop */
+	assert_int_equal(run(&f, &TCP4("192.0.2.9", "192.0.2.1", 1, 2, SYN, 0)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), 1);
+	assert_int_equal(run(&f, &UDP4("192.0.2.9", "192.0.2.1", 1, 2, 0)), 1);
+	fx_down(&f);
+}
+
+static void
+test_ranges_ports_vlan(void **state)
+{
+	struct fx f;
+	struct pk p;
+
+	(void)state;
+	fx_up(&f, "rules:\n"
+		  "  - {action: allow, proto: tcp, sport: 1024-65535, dport: 1000-2000, "
+		  "in-port: wan}\n"
+		  "  - {action: allow, proto: udp, vlan: 100}\n"
+		  "  - {action: allow, proto: tcp, tcp-flags: 'syn,!ack', dport: 7}\n");
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 1024, 1000, SYN, 1)), 1);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 65535, 2000, SYN, 1)), 1);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 1023, 1500, SYN, 1)), 0);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 2000, 999, SYN, 1)), 0);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 2000, 2001, SYN, 1)), 0);
+	/* in-port wan only */
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 2000, 1500, SYN, 0)), 0);
+	p = UDP4("1.1.1.1", "2.2.2.2", 5, 5, 0);
+	p.vlan = 100;
+	assert_int_equal(run(&f, &p), 1);
+	p.vlan = 101;
+	assert_int_equal(run(&f, &p), 0);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 5, 7, SYN, 0)), 1);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 5, 7, SYNACK, 0)), 0);
+	fx_down(&f);
+}
+
+static void
+test_ipv6(void **state)
+{
+	struct fx f;
+	struct pk p = {.family = AF_INET6, .proto = IPPROTO_TCP, .sport = 4000, .dport = 443,
+		       .flags = SYN, .l4_len = -1};
+
+	(void)state;
+	fx_up(&f, "rules:\n"
+		  "  - {action: drop, src: '2001:db8:0:1::/64'}\n"
+		  "  - {action: allow, dst: '2001:db8::/32', proto: tcp, dport: 443}\n"
+		  "  - {action: allow, proto: icmp6, icmp-type: 128}\n");
+	p.src = "2001:db8:0:2::5";
+	p.dst = "2001:db8:ffff::1";
+	assert_int_equal(run(&f, &p), 1);
+	p.src = "2001:db8:0:1::5";
+	assert_int_equal(run(&f, &p), 0);
+	p.src = "2001:db8:0:2::5";
+	p.dst = "2001:db9::1";
+	assert_int_equal(run(&f, &p), 0);
+	struct pk e = {.family = AF_INET6, .src = "fe80::1", .dst = "fe80::2",
+		       .proto = IPPROTO_ICMPV6, .sport = 128, .l4_len = -1};
+	assert_int_equal(run(&f, &e), 1);
+	e.sport = 129;
+	assert_int_equal(run(&f, &e), 0);
+	/* an IPv4 packet never matches IPv6 rules */
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 4000, 443, SYN, 0)), 0);
+	fx_down(&f);
+}
+
+static struct rte_mbuf *
+punt_one(struct fx *f)
+{
+	struct rte_mbuf *m = NULL;
+
+	assert_int_equal(rte_ring_dequeue(T.punt, (void **)&m), 0);
+	f->vnf.cls->punt(&f->vnf, m);
+	return T.n_sent ? T.sent[T.n_sent - 1] : NULL;
+}
+
+static void
+test_reject(void **state)
+{
+	struct fx f;
+	struct rte_mbuf *r;
+	const uint8_t *d;
+
+	(void)state;
+	fx_up(&f, "default: reject\nrules: []\n");
+	/* TCP SYN -> RST|ACK, ack = seq + 1 */
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "10.0.1.2", 40000, 22, SYN, 1)), 0);
+	assert_int_equal(ctr(&f, FW_CTR_REJECTED), 1);
+	r = punt_one(&f);
+	assert_non_null(r);
+	assert_int_equal(T.sent_port[0], 1);
+	d = rte_pktmbuf_mtod(r, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const void *)(d + 14);
+	const struct rte_tcp_hdr *t = (const void *)(ip + 1);
+	char a[16];
+	inet_ntop(AF_INET, &ip->dst_addr, a, sizeof(a));
+	assert_string_equal(a, "10.0.0.2");
+	assert_int_equal(d[5], 0x02); /* dst MAC = original src */
+	assert_int_equal(rte_be_to_cpu_16(t->dst_port), 40000);
+	assert_int_equal(rte_be_to_cpu_16(t->src_port), 22);
+	assert_int_equal(t->tcp_flags, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+	assert_int_equal(rte_be_to_cpu_32(t->recv_ack), 1001);
+	assert_int_equal(rte_ipv4_cksum(ip), 0);
+	assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, t), 0);
+
+	/* a RST is never answered */
+	T.n_sent = 0;
+	rte_pktmbuf_free(r);
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "10.0.1.2", 40000, 22, RTE_TCP_RST_FLAG, 1)),
+			 0);
+	assert_null(punt_one(&f));
+
+	/* UDP -> ICMP port unreachable quoting the datagram */
+	assert_int_equal(run(&f, &UDP4("10.0.0.2", "10.0.1.2", 5000, 53, 1)), 0);
+	r = punt_one(&f);
+	assert_non_null(r);
+	d = rte_pktmbuf_mtod(r, const uint8_t *);
+	ip = (const void *)(d + 14);
+	assert_int_equal(ip->next_proto_id, IPPROTO_ICMP);
+	const uint8_t *ic = (const uint8_t *)(ip + 1);
+	assert_int_equal(ic[0], 3);
+	assert_int_equal(ic[1], 3);
+	assert_int_equal((uint16_t)~rte_raw_cksum(ic, rte_be_to_cpu_16(ip->total_length) - 20), 0);
+	assert_int_equal(ic[8 + 9], IPPROTO_UDP); /* quoted IP header */
+	T.n_sent = 0;
+	rte_pktmbuf_free(r);
+
+	/* IPv6 UDP -> ICMPv6 port unreachable */
+	struct pk p6 = {.family = AF_INET6, .src = "2001:db8::2", .dst = "2001:db8::1",
+			.proto = IPPROTO_UDP, .sport = 1, .dport = 2, .l4_len = -1};
+	assert_int_equal(run(&f, &p6), 0);
+	r = punt_one(&f);
+	assert_non_null(r);
+	d = rte_pktmbuf_mtod(r, const uint8_t *);
+	const struct rte_ipv6_hdr *ip6 = (const void *)(d + 14);
+	assert_int_equal(ip6->proto, IPPROTO_ICMPV6);
+	assert_int_equal(((const uint8_t *)(ip6 + 1))[0], 1);
+	assert_int_equal(((const uint8_t *)(ip6 + 1))[1], 4);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, ip6 + 1), 0);
+	T.n_sent = 0;
+	rte_pktmbuf_free(r);
+	fx_down(&f);
+}
+
+static void
+test_conntrack_tcp(void **state)
+{
+	struct fx f;
+	struct fw_state *fw;
+	json_t *res = NULL;
+	char err[128];
+
+	(void)state;
+	fx_up(&f, "rules:\n"
+		  "  - {name: out, action: allow, in-port: lan, stateful: true}\n");
+	fw = f.vnf.priv;
+	/* outbound SYN creates the connection */
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40000, 80, SYN, 0)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_CT_NEW), 1);
+	assert_int_equal(fw->ct.count, 1);
+	/* reply passes before the rules; an unrelated inbound SYN does not */
+	assert_int_equal(run(&f, &TCP4("198.51.100.1", "10.0.0.2", 80, 40000, SYNACK, 1)), 1);
+	assert_int_equal(run(&f, &TCP4("198.51.100.1", "10.0.0.2", 80, 40001, SYN, 1)), 0);
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40000, 80, ACK, 0)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_CT_HIT), 2);
+	assert_int_equal(f.vnf.cls->ctl(&f.vnf, "conns", NULL, &res, err, sizeof(err)), 0);
+	json_t *c0 = json_array_get(json_object_get(res, "conns"), 0);
+	assert_non_null(c0);
+	assert_string_equal(json_string_value(json_object_get(c0, "state")), "established");
+	assert_string_equal(json_string_value(json_object_get(c0, "src")), "10.0.0.2");
+	assert_int_equal(json_integer_value(json_object_get(c0, "dport")), 80);
+	json_decref(res);
+	/* FIN both ways -> time-wait; RST -> closed */
+	assert_int_equal(
+		run(&f, &TCP4("198.51.100.1", "10.0.0.2", 80, 40000, RTE_TCP_FIN_FLAG | ACK, 1)),
+		1);
+	assert_int_equal(
+		run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40000, 80, RTE_TCP_FIN_FLAG | ACK, 0)),
+		1);
+	struct fw_ct_entry *e = NULL;
+	for (uint32_t i = 0; i < fw->ct.n_slots; i++)
+		if (fw->ct.entries[i].in_use)
+			e = &fw->ct.entries[i];
+	assert_non_null(e);
+	assert_int_equal(e->state, FW_CT_TIME_WAIT);
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40000, 80, RTE_TCP_RST_FLAG, 0)),
+			 1);
+	assert_int_equal(e->state, FW_CT_CLOSED);
+	/* closed times out after tcp-closed (10 s by default) */
+	f.w->now_tsc += 11 * rte_get_tsc_hz();
+	assert_int_equal(run(&f, &TCP4("198.51.100.1", "10.0.0.2", 80, 40000, ACK, 1)), 0);
+	assert_int_equal(fw_ct_expire(&fw->ct, fw->rs, f.w->now_tsc, fw->ct.n_slots), 1);
+	assert_int_equal(fw->ct.count, 0);
+	fx_down(&f);
+}
+
+static void
+test_conntrack_udp_icmp_timeouts(void **state)
+{
+	struct fx f;
+	struct fw_state *fw;
+	uint64_t hz = rte_get_tsc_hz();
+
+	(void)state;
+	fx_up(&f, "conntrack:\n  timeouts: {udp: 2, udp-stream: 5, icmp: 1}\n"
+		  "rules:\n  - {action: allow, in-port: lan, stateful: true}\n");
+	fw = f.vnf.priv;
+	assert_int_equal(run(&f, &UDP4("10.0.0.2", "8.8.8.8", 5353, 53, 0)), 1);
+	/* one-way flow: the udp timeout (2 s) */
+	f.w->now_tsc += 1 * hz;
+	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5353, 1)), 1);
+	/* now a stream: 5 s */
+	f.w->now_tsc += 4 * hz;
+	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5353, 1)), 1);
+	f.w->now_tsc += 6 * hz;
+	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5353, 1)), 0);
+
+	/* ICMP echo tracked by identifier */
+	struct pk req = {.family = AF_INET, .src = "10.0.0.2", .dst = "8.8.4.4",
+			 .proto = IPPROTO_ICMP, .sport = 8, .icmp_id = 77, .l4_len = -1};
+	struct pk rep = {.family = AF_INET, .src = "8.8.4.4", .dst = "10.0.0.2",
+			 .proto = IPPROTO_ICMP, .sport = 0, .icmp_id = 77, .in_port = 1,
+			 .l4_len = -1};
+	assert_int_equal(run(&f, &req), 1);
+	assert_int_equal(run(&f, &rep), 1);
+	rep.icmp_id = 78;
+	assert_int_equal(run(&f, &rep), 0);
+	rep.icmp_id = 77;
+	f.w->now_tsc += 2 * hz;
+	assert_int_equal(run(&f, &rep), 0);
+	(void)fw;
+	fx_down(&f);
+}
+
+static void
+test_conntrack_full(void **state)
+{
+	struct fx f;
+	char src[32];
+
+	(void)state;
+	fx_up(&f, "conntrack: {max: 16}\n"
+		  "rules:\n  - {action: allow, in-port: lan, stateful: true}\n");
+	for (int i = 0; i < 16; i++) {
+		snprintf(src, sizeof(src), "10.0.0.%d", i + 1);
+		assert_int_equal(run(&f, &UDP4(src, "8.8.8.8", 1000, 53, 0)), 1);
+	}
+	assert_int_equal(run(&f, &UDP4("10.0.0.99", "8.8.8.8", 1000, 53, 0)), 0);
+	assert_int_equal(drops(&f, FW_DROP_CT_FULL), 1);
+	/* packets of known flows still pass */
+	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.3", 53, 1000, 1)), 1);
+	fx_down(&f);
+}
+
+static void
+test_pcap_filter_rule(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_up(&f, "default: allow\nrules:\n"
+		  "  - {action: drop, filter: 'tcp port 443 and not net 10.0.0.0/8'}\n"
+		  "  - {action: drop, proto: udp, in-port: wan, filter: 'udp dst port 9'}\n");
+	assert_int_equal(run(&f, &TCP4("192.0.2.1", "192.0.2.2", 5000, 443, SYN, 0)), 0);
+	assert_int_equal(run(&f, &TCP4("10.0.0.1", "192.0.2.2", 5000, 443, SYN, 0)), 1);
+	assert_int_equal(run(&f, &TCP4("192.0.2.1", "192.0.2.2", 5000, 444, SYN, 0)), 1);
+	/* header fields of a filter rule apply too (in-port wan) */
+	assert_int_equal(run(&f, &UDP4("192.0.2.1", "192.0.2.2", 5000, 9, 0)), 1);
+	assert_int_equal(run(&f, &UDP4("192.0.2.1", "192.0.2.2", 5000, 9, 1)), 0);
+	assert_int_equal(drops(&f, FW_DROP_RULE), 2);
+	fx_down(&f);
+}
+
+static void
+test_ebpf_rule(void **state)
+{
+	struct fx f;
+	char yaml[512];
+	struct pk p = TCP4("192.0.2.1", "192.0.2.2", 5000, 8080, SYN, 0);
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml),
+		 "default: allow\nrules:\n  - {action: drop, bpf: {file: '%s', section: socket}}\n",
+		 T.ebpf_ok);
+	fx_up(&f, yaml);
+	p.ttl = 5;
+	assert_int_equal(run(&f, &p), 0); /* dport 8080, ttl 5: matches */
+	p.ttl = 64;
+	assert_int_equal(run(&f, &p), 1);
+	p.ttl = 5;
+	p.dport = 8100;
+	assert_int_equal(run(&f, &p), 1);
+	fx_down(&f);
+}
+
+static void
+test_sanity_drops(void **state)
+{
+	struct fx f;
+	struct pk p;
+
+	(void)state;
+	fx_up(&f, "default: allow\nrules: []\n");
+	/* odd TCP flags */
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 1, 2, SYN | RTE_TCP_FIN_FLAG, 0)), 0);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 1, 2, 0, 0)), 0);
+	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 1, 2,
+				       RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_URG_FLAG, 0)),
+			 0);
+	assert_int_equal(drops(&f, FW_DROP_BAD_TCP_FLAGS), 3);
+	/* truncated L4 */
+	p = TCP4("1.1.1.1", "2.2.2.2", 1, 2, SYN, 0);
+	p.l4_len = 12;
+	assert_int_equal(run(&f, &p), 0);
+	p = UDP4("1.1.1.1", "2.2.2.2", 1, 2, 0);
+	p.l4_len = 4;
+	assert_int_equal(run(&f, &p), 0);
+	assert_int_equal(drops(&f, FW_DROP_TRUNC_L4), 2);
+	/* non-first fragment: dropped by default; first fragment is evaluated */
+	p = UDP4("1.1.1.1", "2.2.2.2", 1, 2, 0);
+	p.frag = 100;
+	assert_int_equal(run(&f, &p), 0);
+	assert_int_equal(drops(&f, FW_DROP_FRAGMENT), 1);
+	p.frag = 0x2000; /* MF, offset 0 */
+	assert_int_equal(run(&f, &p), 1);
+	assert_int_equal(ctr(&f, FW_CTR_FRAGMENTS), 2);
+	/* non-IP passes */
+	struct rte_mbuf *m = mk(&UDP4("1.1.1.1", "2.2.2.2", 1, 2, 0));
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	assert_int_equal(f.vnf.cls->process(&f.vnf, f.w, &m, 1), 1);
+	rte_pktmbuf_free(m);
+	assert_int_equal(ctr(&f, FW_CTR_NON_IP), 1);
+	fx_down(&f);
+
+	fx_up(&f, "default: allow\nfragments: allow\nrules: []\n");
+	p = UDP4("1.1.1.1", "2.2.2.2", 1, 2, 0);
+	p.frag = 100;
+	assert_int_equal(run(&f, &p), 1);
+	fx_down(&f);
+}
+
+static void
+test_reconfigure_keeps_conns(void **state)
+{
+	struct fx f;
+	struct fw_conf *c2;
+	char err[256];
+
+	(void)state;
+	fx_up(&f, "rules:\n  - {action: allow, in-port: lan, stateful: true}\n");
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40000, 22, SYN, 0)), 1);
+	assert_int_equal(parse(f.cfg,
+			       "rules:\n  - {action: drop, in-port: lan, proto: tcp, dport: 22}\n"
+			       "  - {action: allow, in-port: lan, stateful: true}\n",
+			       &c2, err, sizeof(err)),
+			 0);
+	assert_int_equal(f.vnf.cls->reconfigure(&f.vnf, f.cfg, c2, err, sizeof(err)), 0);
+	fw_config_free(f.conf);
+	f.conf = c2;
+	/* the tracked connection lives on; a new one to port 22 is dropped */
+	assert_int_equal(run(&f, &TCP4("198.51.100.1", "10.0.0.2", 22, 40000, SYNACK, 1)), 1);
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40000, 22, ACK, 0)), 1);
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40001, 22, SYN, 0)), 0);
+	fx_down(&f);
+}
+
+static void
+expect_error(const char *yaml, const char *needle)
+{
+	struct nfv_config *cfg = fake_cfg();
+	struct fw_conf *c = NULL;
+	char err[512];
+
+	assert_int_not_equal(parse(cfg, yaml, &c, err, sizeof(err)), 0);
+	if (strstr(err, needle) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, needle);
+	free(cfg);
+}
+
+static void
+test_bad_config(void **state)
+{
+	char yaml[512];
+
+	(void)state;
+	expect_error("rules:\n  - {action: allow, colour: red}\n", "fw.yaml:2:");
+	expect_error("rules:\n  - {action: allow, colour: red}\n", "colour");
+	expect_error("rules:\n  - {action: allow, proto: tcp, dport: 2000-1000}\n", "dport");
+	expect_error("rules:\n  - {action: allow, src: 10.0.0.1/8}\n", "src");
+	expect_error("rules:\n  - {action: allow, filter: 'tcp port ninety'}\n",
+		     "pcap-filter does not compile");
+	expect_error("rules:\n  - {action: allow, filter: 'tcp port ninety'}\n", "fw.yaml:2:");
+	expect_error("rules:\n  - {action: allow, dport: 80}\n", "needs proto");
+	expect_error("rules:\n  - {action: drop, stateful: true}\n", "allow rules only");
+	expect_error("rules:\n  - {action: allow, in-port: nowhere}\n", "in-port");
+	expect_error("rules:\n  - {action: allow, src: 10.0.0.0/8, dst: '2001:db8::/32'}\n",
+		     "family");
+	expect_error("default: maybe\n", "default");
+	snprintf(yaml, sizeof(yaml), "rules:\n  - {action: drop, bpf: {file: '%s'}}\n",
+		 T.ebpf_maps);
+	expect_error(yaml, "map");
+	expect_error("rules:\n  - {action: drop, bpf: {file: /nonexistent.o}}\n",
+		     "cannot load eBPF object");
+	snprintf(yaml, sizeof(yaml),
+		 "rules:\n  - {action: drop, bpf: {file: '%s', section: nosuch}}\n", T.ebpf_ok);
+	expect_error(yaml, "no program in section nosuch");
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = {"test_fw", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+		       "--log-level=lib.eal:error", "-l", "0"};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_order_default),
+		cmocka_unit_test(test_ranges_ports_vlan),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_conntrack_tcp),
+		cmocka_unit_test(test_conntrack_udp_icmp_timeouts),
+		cmocka_unit_test(test_conntrack_full),
+		cmocka_unit_test(test_pcap_filter_rule),
+		cmocka_unit_test(test_ebpf_rule),
+		cmocka_unit_test(test_sanity_drops),
+		cmocka_unit_test(test_reconfigure_keeps_conns),
+		cmocka_unit_test(test_bad_config),
+	};
+	size_t sz;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s fw_example.o fw_xdp.o\n", argv[0]);
+		return 2;
+	}
+	T.ebpf_ok = argv[1];
+	T.ebpf_maps = argv[2];
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	if (nfv_meta_register() < 0)
+		return 1;
+	T.pool = rte_pktmbuf_pool_create("fwtest", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					 SOCKET_ID_ANY);
+	T.punt = rte_ring_create("fwpunt", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	sz = rte_rcu_qsbr_get_memsize(1);
+	T.rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	if (T.pool == NULL || T.punt == NULL || T.rcu == NULL ||
+	    rte_rcu_qsbr_init(T.rcu, 1) != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
