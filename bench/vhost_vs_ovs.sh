@@ -1,0 +1,258 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The vhost-user path alone, nfvd next to Open vSwitch with DPDK, in one run.
+#
+# Far end: dpdk-testpmd with two virtio_user ports (vhost-user servers),
+# io forwarding, seeded with "start tx_first N": 64-byte frames circulate
+#   testpmd port0 -> [switch: in vhost A -> out vhost B] -> testpmd port1
+#   -> testpmd io forward -> port0 -> ...
+# The switch is nfvd (chain A -> B, no stage; net_vhost client=1) or OVS-DPDK
+# (dpdkvhostuserclient ports, flow in_port=A,actions=output:B). The rate is
+# what the switch forwarded per second over DURATION, from its own counters.
+# Cores: the switch's forwarding core is CPU 1, testpmd forwards on CPU 0.
+#
+# Then a guest round trip: the same loop with a QEMU guest as the chain's
+# stage (bridge image of guest/build.sh, or nfvd.cpio.gz with -g nfvd),
+# reported with the accelerator used.
+#
+#   bench/vhost_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-n INFLIGHT_BURSTS] [-G]
+#   -G: skip the guest round trip.
+# Needs root, dpdk-testpmd (apt-get install dpdk-dev), openvswitch-switch-dpdk,
+# qemu-system-x86 and free hugepages.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=
+DURATION=5
+INFLIGHT=32
+GUEST=1
+while getopts b:d:n:Gh opt; do
+	case $opt in
+	b) BUILD=$OPTARG ;;
+	d) DURATION=$OPTARG ;;
+	n) INFLIGHT=$OPTARG ;;
+	G) GUEST=0 ;;
+	*) sed -n '3,23p' "$0"; exit 2 ;;
+	esac
+done
+if [ -z "$BUILD" ]; then
+	for d in "$ROOT"/build*; do
+		[ -x "$d/nfvd" ] && [ -x "$d/nfvctl" ] && BUILD=$d && break
+	done
+fi
+die() { echo "vhost_vs_ovs: $*" >&2; exit 1; }
+[ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
+command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk-dev"
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+[ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD: apt-get install openvswitch-switch-dpdk"
+
+TAG=vmbench
+W=$(mktemp -d /tmp/$TAG.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ -S "$W/ovs/db.sock" ]; then
+		ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" exit 2>/dev/null || true
+		ovs-appctl -t "$W/ovs/ovsdb-server.ctl" exit 2>/dev/null || true
+	fi
+	rm -f /dev/hugepages/${TAG}*
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+# testpmd as the far end; $1 = name, $2 $3 = socket paths. Prints its fifo.
+testpmd_start() {
+	local name=$1 a=$2 b=$3
+	mkfifo "$W/$name.in"
+	exec {TPFD}<>"$W/$name.in"
+	stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --file-prefix ${TAG}tp$name --no-pci \
+		--in-memory --single-file-segments -m 1024 \
+		--vdev "net_virtio_user0,path=$a,server=1,queues=1" \
+		--vdev "net_virtio_user1,path=$b,server=1,queues=1" \
+		-- -i --forward-mode=io --txpkts=64 --total-num-mbufs=16384 \
+		< "$W/$name.in" > "$W/$name.log" 2>&1 &
+	TPPID=$!
+	PIDS+=($TPPID)
+	# virtio_user in server mode waits in probe until the switch (the
+	# vhost-user client, already retrying) connects
+	for _ in $(seq 1 300); do
+		grep -q 'testpmd>' "$W/$name.log" && return 0
+		sleep 0.1
+	done
+	cat "$W/$name.log" >&2
+	die "testpmd did not come up (no vhost-user client connected?)"
+}
+testpmd_stop() {
+	testpmd_cmd "stop"
+	testpmd_cmd "quit"
+	exec {TPFD}>&-
+	for _ in $(seq 1 100); do
+		kill -0 "$TPPID" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill "$TPPID" 2>/dev/null || true
+}
+testpmd_cmd() { echo "$*" >&$TPFD; }
+
+# ---- nfvd ----
+nfvd_rate() {
+	local name=$1 conf=$2 port=$3 sock=$W/nfvd-$name.sock
+	"$BUILD/nfvd" -s "$sock" --file-prefix ${TAG}nfvd$name -l 0,1 "$conf" \
+		> "$W/nfvd-$name.log" 2>&1 &
+	local pid=$!
+	PIDS+=($pid)
+	for _ in $(seq 1 100); do
+		"$BUILD/nfvctl" -s "$sock" status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	"$BUILD/nfvctl" -s "$sock" status >/dev/null || { cat "$W/nfvd-$name.log" >&2; die "nfvd did not start"; }
+	testpmd_start "$name" "$W/nfvd-a.sock" "$W/nfvd-b.sock"
+	wait_links "$sock" "$4"
+	testpmd_cmd "start tx_first $INFLIGHT"
+	sleep 1
+	local a b
+	a=$(port_rx "$sock" "$port")
+	sleep "$DURATION"
+	b=$(port_rx "$sock" "$port")
+	testpmd_stop
+	kill "$pid"; wait "$pid" 2>/dev/null || true
+	RATE=$(( (b - a) / DURATION ))
+}
+port_rx() {
+	"$BUILD/nfvctl" -s "$1" --json stats |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['ports']['$2']['tx'])"
+}
+wait_links() {
+	local sock=$1 timeout=$2
+	for _ in $(seq 1 $((timeout * 10))); do
+		if "$BUILD/nfvctl" -s "$sock" --json stats | python3 -c "
+import json,sys
+p=json.load(sys.stdin)['ports']
+sys.exit(0 if all(v.get('link') == 'up' for v in p.values()) else 1)"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "vhost links not up after ${timeout}s"
+}
+
+# ---- OVS-DPDK ----
+ovs_rate() {
+	local d=$W/ovs
+	mkdir -p "$d"
+	export OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d
+	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-server --remote=punix:"$d/db.sock" --unixctl="$d/ovsdb-server.ctl" \
+		--pidfile="$d/ovsdb-server.pid" --detach --log-file="$d/ovsdb-server.log" "$d/conf.db"
+	local vs="ovs-vsctl --db=unix:$d/db.sock"
+	$vs --no-wait init
+	$vs --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+		other_config:dpdk-socket-mem=1024 \
+		other_config:dpdk-extra="--no-pci --file-prefix ${TAG}ovs"
+	"$OVS_VSWITCHD" unix:"$d/db.sock" --unixctl="$d/ovs-vswitchd.ctl" \
+		--pidfile="$d/ovs-vswitchd.pid" --detach --log-file="$d/ovs-vswitchd.log"
+	$vs add-br br0 -- set bridge br0 datapath_type=netdev
+	$vs add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuserclient \
+		options:vhost-server-path="$W/ovs-a.sock" ofport_request=1
+	$vs add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuserclient \
+		options:vhost-server-path="$W/ovs-b.sock" ofport_request=2
+	ovs-ofctl del-flows br0
+	ovs-ofctl add-flow br0 in_port=1,actions=output:2
+	testpmd_start ovs "$W/ovs-a.sock" "$W/ovs-b.sock"
+	for _ in $(seq 1 100); do
+		[ "$($vs get Interface vhu0 link_state)" = up ] &&
+			[ "$($vs get Interface vhu1 link_state)" = up ] && break
+		sleep 0.1
+	done
+	testpmd_cmd "start tx_first $INFLIGHT"
+	sleep 1
+	local a b
+	a=$(ovs_tx "$d" 2)
+	sleep "$DURATION"
+	b=$(ovs_tx "$d" 2)
+	testpmd_stop
+	ovs-appctl -t "$d/ovs-vswitchd.ctl" exit || true
+	ovs-appctl -t "$d/ovsdb-server.ctl" exit || true
+	RATE=$(( (b - a) / DURATION ))
+}
+ovs_tx() {
+	OVS_RUNDIR=$1 ovs-ofctl dump-ports br0 "$2" | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p'
+}
+
+mpps() { python3 -c "print('%.3f' % ($1 / 1e6))"; }
+
+# 1. OVS
+ovs_rate
+OVS=$RATE
+
+# 2. nfvd, same far end
+cat > "$W/nfvd.yaml" <<EOT
+version: 1
+ports:
+  - {name: a, driver: vhost, path: $W/nfvd-a.sock}
+  - {name: b, driver: vhost, path: $W/nfvd-b.sock}
+chains:
+  - {name: ab, ingress: [a], stages: [], egress: b}
+EOT
+nfvd_rate vh "$W/nfvd.yaml" b 30
+NFVD=$RATE
+
+echo "vhost-user path, 64-byte frames, one forwarding core, ${DURATION}s:"
+printf "  %-28s %8s Mpps\n" "OVS-DPDK (dpdkvhostuserclient)" "$(mpps "$OVS")"
+printf "  %-28s %8s Mpps\n" "nfvd (net_vhost client)" "$(mpps "$NFVD")"
+python3 -c "print('  nfvd / OVS: %.2fx' % ($NFVD / max($OVS, 1)))"
+
+# 3. guest round trip
+[ "$GUEST" = 1 ] || exit 0
+IMG=${NFV_GUEST_CACHE:-$HOME/.cache/nfvd/guest}
+"$ROOT/guest/build.sh" -o "$IMG" -n "$BUILD/nfvd" > /dev/null
+cat > "$W/guest.yaml" <<EOT
+version: 1
+ports:
+  - {name: a, driver: vhost, path: $W/g-a.sock}
+  - {name: b, driver: vhost, path: $W/g-b.sock}
+  - {name: gin, driver: vhost, path: $W/g-in.sock}
+  - {name: gout, driver: vhost, path: $W/g-out.sock}
+vnfs:
+  - name: guest
+    class: vm
+    runtime: vm
+    vm:
+      image: {kernel: $IMG/vmlinux, initrd: $IMG/bridge.cpio.gz, cmdline: quiet}
+      memory: 256
+      nics: [{name: eth0, port: gin}, {name: eth1, port: gout}]
+      ingress: eth0
+      egress: eth1
+chains:
+  - {name: ab, ingress: [a], stages: [guest], egress: b}
+EOT
+"$BUILD/nfvctl" -s "$W/nfvd-g.sock" up "$W/guest.yaml" -- --file-prefix ${TAG}nfvdg -l 0,1 \
+	> "$W/up.log" 2>&1 &
+UP=$!
+PIDS+=($UP)
+wait_up() {
+	for _ in $(seq 1 1200); do
+		"$BUILD/nfvctl" -s "$W/nfvd-g.sock" --json vm list 2>/dev/null |
+			grep -q '"state": "running"' && return 0
+		sleep 0.1
+	done
+	cat "$W/up.log" >&2
+	die "guest not running after 120 s"
+}
+wait_up
+testpmd_start guest "$W/g-a.sock" "$W/g-b.sock"
+ACCEL=$("$BUILD/nfvctl" -s "$W/nfvd-g.sock" --json vm list |
+	python3 -c "import json,sys; print(json.load(sys.stdin)[0]['accel'])")
+wait_links "$W/nfvd-g.sock" 30
+testpmd_cmd "start tx_first $INFLIGHT"
+sleep 1
+a=$(port_rx "$W/nfvd-g.sock" b)
+sleep "$DURATION"
+b=$(port_rx "$W/nfvd-g.sock" b)
+testpmd_stop
+"$BUILD/nfvctl" -s "$W/nfvd-g.sock" down >/dev/null || true
+wait "$UP" 2>/dev/null || true
+printf "  %-28s %8s Mpps (Linux bridge in the guest, accel %s)\n" "guest round trip" \
+	"$(mpps $(( (b - a) / DURATION )))" "$ACCEL"
