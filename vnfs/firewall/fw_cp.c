@@ -323,6 +323,7 @@ fw_ruleset_build(struct fw_state *fw, const struct nfv_config *cfg, const struct
 		r->action = rc->action;
 		r->stateful = rc->stateful;
 		r->log = rc->log;
+		r->count = rc->count;
 		rs->has_stateful |= rc->stateful;
 		if (rc->name[0])
 			snprintf(r->name, sizeof(r->name), "%s", rc->name);
@@ -655,14 +656,18 @@ fw_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 	fw_xdp_tick(fw, now_ms);
 }
 
+/* all: every rule ("fw rules"); else the rules flagged `count` and the
+ * default policy (nfvctl stats stays short with thousands of rules) */
 static json_t *
-fw_rules_json(const struct fw_ruleset *rs)
+fw_rules_json(const struct fw_ruleset *rs, bool all)
 {
 	json_t *a = json_array();
 
 	for (uint32_t i = 0; i <= rs->n_rules; i++) {
 		const struct fw_rule *r = &rs->rules[i];
 
+		if (!all && i < rs->n_rules && !r->count)
+			continue;
 		json_array_append_new(
 			a, json_pack("{s:i, s:s, s:s, s:I, s:I, s:b, s:b}", "index", (int)i,
 				     "name", r->name, "action", fw_action_names[r->action], "hits",
@@ -678,7 +683,7 @@ fw_stats(struct nfv_vnf *vnf, json_t *out)
 {
 	struct fw_state *fw = vnf->priv;
 
-	json_object_set_new(out, "rules", fw_rules_json(fw->rs));
+	json_object_set_new(out, "rules", fw_rules_json(fw->rs, false));
 	json_object_set_new(
 		out, "conntrack",
 		json_pack("{s:I, s:I, s:I}", "entries",
@@ -718,7 +723,7 @@ fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char
 	uint64_t now = rte_rdtsc();
 
 	if (strcmp(cmd, "rules") == 0) {
-		*result = json_pack("{s:o, s:s}", "rules", fw_rules_json(fw->rs), "default",
+		*result = json_pack("{s:o, s:s}", "rules", fw_rules_json(fw->rs, true), "default",
 				    fw_action_names[fw->rs->default_action]);
 		return 0;
 	}

@@ -46,7 +46,7 @@ struct fw_key6 {
 /* ---- compiled rule set (swapped whole under RCU) ---- */
 struct fw_rule {
 	uint8_t action; /* enum fw_action */
-	bool stateful, log;
+	bool stateful, log, count;
 	struct rte_bpf *bpf;      /* pcap-filter or eBPF matcher; NULL if none */
 	struct rte_bpf_jit jit;   /* jit.func NULL: interpreter */
 	/* header fields for rules checked outside rte_acl (those with bpf) */
