@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""nfvd start-up and shutdown: clean exit on SIGTERM, and one readable error
+line with a non-zero exit for each way a start can go wrong."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from nfvlib import NFVD, Nfvd, wait_for
+
+NULL_CHAIN = """\
+version: 1
+ports:
+  - {name: gen, driver: "null", rx: true}
+  - {name: sink, driver: "null"}
+chains:
+  - {name: fwd, ingress: [gen], stages: [], egress: sink}
+"""
+
+
+def start_fails(nfvd, timeout=60):
+    """Run an Nfvd that must refuse to start; return (exit code, stderr).
+    Hugepage files it left behind are in nfvd.left (then removed)."""
+    p = subprocess.run(nfvd.cmdline(), capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    nfvd.left = nfvd.hugepage_files()
+    nfvd.cleanup()
+    return p.returncode, p.stderr
+
+
+def nfvd_lines(stderr):
+    """nfvd's own error lines (DPDK's EAL may add its own log lines)."""
+    return [line for line in stderr.splitlines() if line and not line.startswith("EAL:")]
+
+
+def test_sigterm_prints_summary_and_leaves_nothing(nfvd_factory):
+    nfvd = nfvd_factory(NULL_CHAIN)
+    wait_for(lambda: nfvd.stats()["chains"]["fwd"]["tx"] > 1000, 20, "forwarding")
+    assert nfvd.hugepage_files(), "nfvd with hugepages should hold hugepage files"
+    nfvd.proc.terminate()
+    rc = nfvd.proc.wait(30)
+    out = nfvd.output()
+    assert rc == 0, out
+    assert "nfvd summary" in out
+    m = re.search(r"^fwd\s+(\d+)\s+(\d+)", out, re.M)
+    assert m and int(m.group(2)) > 1000, "no chain line with the forwarded count in:\n" + out
+    assert nfvd.hugepage_files() == []
+    assert not os.path.exists(nfvd.sock)
+
+
+def test_second_nfvd_on_same_socket_refused(nfvd_factory, tmp_path):
+    first = nfvd_factory(NULL_CHAIN)
+    second = Nfvd(NULL_CHAIN, tmp_path, name="second")
+    second.sock = first.sock
+    rc, err = start_fails(second)
+    assert rc != 0
+    assert nfvd_lines(err) == ["nfvd: another nfvd is running on %s" % first.sock], err
+    assert first.ctl("status")["ok"], "the first nfvd must keep running"
+    assert first.stats()["chains"]["fwd"]["tx"] > 0
+
+
+@pytest.mark.parametrize("text,line,col,what", [
+    # a value of the wrong type
+    (NULL_CHAIN.replace('rx: true}', 'rx: true, mtu: big}'), 4, None, "mtu"),
+    # a YAML syntax error (unclosed flow mapping)
+    (NULL_CHAIN.replace('egress: sink}', 'egress: sink'), None, None, None),
+    # a chain naming a port that does not exist
+    (NULL_CHAIN.replace('egress: sink', 'egress: sinc'), 6, None, "sinc"),
+])
+def test_bad_yaml_exits_1_with_file_line_col(need_nfvd, tmp_path, text, line, col, what):
+    nfvd = Nfvd(text, tmp_path, name="bad")
+    rc, err = start_fails(nfvd)
+    assert rc == 1, err
+    lines = nfvd_lines(err)
+    assert lines, "no error message"
+    m = re.match(r"^%s:(\d+):(\d+): " % re.escape(nfvd.file), lines[0])
+    assert m, "not file:line:col: %r" % lines[0]
+    if line:
+        assert int(m.group(1)) == line, lines[0]
+    if what:
+        assert what in lines[0]
+    assert "Segmentation" not in err and "Traceback" not in err
+
+
+def test_missing_lcore_refused(need_nfvd, tmp_path):
+    nfvd = Nfvd(NULL_CHAIN, tmp_path, name="lcore", lcores="0,%d" % (os.cpu_count() + 60))
+    rc, err = start_fails(nfvd)
+    assert rc == 1, err
+    lines = nfvd_lines(err)
+    assert len(lines) == 1, err
+    assert "lcore %d" % (os.cpu_count() + 60) in lines[0] and "does not exist" in lines[0]
+
+
+def test_too_few_hugepages_refused(need_nfvd, tmp_path):
+    with open("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") as f:
+        free = int(f.read())
+    # An mbuf takes over 2 KiB: this pool needs more pages than are free.
+    mbufs = (free + 64) * 1024
+    conf = NULL_CHAIN.replace("version: 1\n", "version: 1\nnfvd: {mbufs: %d}\n" % mbufs)
+    nfvd = Nfvd(conf, tmp_path, name="huge")
+    rc, err = start_fails(nfvd)
+    assert rc == 1, err
+    lines = nfvd_lines(err)
+    assert len(lines) == 1, err
+    assert "not enough hugepages" in lines[0] and "--no-huge" in lines[0]
+    assert nfvd.left == []
