@@ -9,8 +9,10 @@
  *        "flows":1024,"count":0,"drain_ms":100}
  *       {"cmd":"quit"}
  *   nfv-gen [EAL args] -- --loop 0:1,1:0 [--police-pps R]
+ *           [--police-depth-ms MS]
  *       reflector: forward rx of port a to port b, dropping what exceeds
- *       R packets/s per direction (a DUT with a capacity fixed on purpose);
+ *       R packets/s per direction (a DUT with a capacity fixed on purpose:
+ *       a token bucket MS deep, default 10 ms, to ride out scheduling);
  *       prints its counters as JSON on SIGINT/SIGTERM.
  *
  * One lcore does everything: TSC-paced transmit bursts and receive polling
@@ -49,7 +51,6 @@
 #define GEN_TMPL_LEN 64 /* header bytes kept per template (>= GEN_HDR6_LEN) */
 #define GEN_IMIX_LEN 12
 #define GEN_POLICE_DEPTH_MIN 64 /* packets */
-#define GEN_POLICE_DEPTH_MS 2  /* bucket depth in time at the police rate */
 
 static const uint16_t gen_imix[GEN_IMIX_LEN] = {64, 594, 64, 64, 594, 64, 1518, 64, 594, 64, 64, 594};
 
@@ -102,11 +103,12 @@ struct gen_state {
 	bool loop;
 	double police_pps;
 	double police_depth;
+	double police_depth_ms; /* bucket depth in time at the police rate */
 	const char *trial_json;
 	uint64_t foreign, alloc_fail;
 };
 
-static struct gen_state gen = {.police_pps = 0};
+static struct gen_state gen = {.police_depth_ms = 10};
 
 static void
 gen_on_signal(int sig)
@@ -244,6 +246,9 @@ gen_parse_args(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--police-pps") && i + 1 < argc) {
 			gen.police_pps = strtod(argv[++i], NULL);
 			rc = gen.police_pps > 0 ? 0 : -EINVAL;
+		} else if (!strcmp(argv[i], "--police-depth-ms") && i + 1 < argc) {
+			gen.police_depth_ms = strtod(argv[++i], NULL);
+			rc = gen.police_depth_ms > 0 ? 0 : -EINVAL;
 		} else if (!strcmp(argv[i], "--trial") && i + 1 < argc) {
 			gen.trial_json = argv[++i];
 			rc = 0;
@@ -753,7 +758,7 @@ gen_loop_run(void)
 
 	/* a bucket deep enough to ride out a scheduling hiccup of the
 	 * reflector, so loss below the rate is rare and above it certain */
-	gen.police_depth = gen.police_pps * GEN_POLICE_DEPTH_MS / 1000.0;
+	gen.police_depth = gen.police_pps * gen.police_depth_ms / 1000.0;
 	if (gen.police_depth < GEN_POLICE_DEPTH_MIN)
 		gen.police_depth = GEN_POLICE_DEPTH_MIN;
 	for (i = 0; i < gen.n_ports; i++) {

@@ -1,0 +1,291 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Devices under test, each wired to nfv-gen by two memif links.
+
+nfv-gen is the memif server on <dir>/a.sock (it transmits there) and
+<dir>/b.sock (it receives there); every DUT is the memif client of both and
+forwards a -> b (and b -> a). Each recipe below is what a person would type;
+the exact command lines land in the report.
+"""
+import os
+import re
+import signal
+import subprocess
+
+import yaml
+
+from .gen import cleanup_hugepages, memif_vdevs
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class DutError(RuntimeError):
+    pass
+
+
+def _stop(proc, sig=signal.SIGTERM, timeout=20):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class Dut:
+    kind = "?"
+
+    def __init__(self, name, spec, ctx):
+        self.name = name
+        self.spec = spec
+        self.ctx = ctx  # .dir .prefix .gen_bin .nfvd_build .cores .log
+        self.proc = None
+        self.commands = []
+        self.fwd_cores = []
+        self.ctl_cores = []
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        _stop(self.proc)
+        self.proc = None
+        cleanup_hugepages(self.ctx.prefix)
+
+    def version(self):
+        return None
+
+    def check_alive(self):
+        if self.proc is not None and self.proc.poll() is not None:
+            raise DutError("%s exited with %d (log: %s)" % (self.name, self.proc.returncode, self.ctx.log.name))
+
+
+class LoopDut(Dut):
+    """nfv-gen's reflector: the plain loop of the self-check, or, with
+    police_pps, a DUT whose capacity is fixed on purpose."""
+    kind = "loop"
+
+    def start(self):
+        c = self.ctx.cores["dut"][-1]
+        cmd = [self.ctx.gen_bin, "-l", str(c), "--file-prefix", self.ctx.prefix, "--no-pci", "--log-level=3",
+               "--socket-mem=256"] + memif_vdevs(self.ctx.dir, "client", self.spec.get("memif_log2_ring")) + [
+               "--", "--loop", "0:1,1:0"]
+        if self.spec.get("police_pps"):
+            self.kind = "police"
+            cmd += ["--police-pps", str(float(self.spec["police_pps"]))]
+            if self.spec.get("police_depth_ms"):
+                cmd += ["--police-depth-ms", str(float(self.spec["police_depth_ms"]))]
+        self.fwd_cores = [c]
+        self.commands.append(cmd)
+        self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+
+    def stop(self):
+        _stop(self.proc, signal.SIGINT)
+        self.proc = None
+        cleanup_hugepages(self.ctx.prefix)
+
+
+class TestpmdDut(Dut):
+    """dpdk-testpmd io forwarding: the I/O floor."""
+    kind = "testpmd"
+
+    def start(self):
+        cores = self.ctx.cores["dut"]
+        cmd = ["stdbuf", "-oL", "dpdk-testpmd", "-l", ",".join(map(str, cores)), "--file-prefix", self.ctx.prefix,
+               "--no-pci", "--log-level=3", "--socket-mem=512"] + memif_vdevs(
+               self.ctx.dir, "client", self.spec.get("memif_log2_ring")) + [
+               "--", "--forward-mode=io", "--auto-start", "--nb-cores=1", "--rxd=1024", "--txd=1024",
+               "--total-num-mbufs=16384"]
+        self.fwd_cores = cores[1:] or cores
+        self.ctl_cores = cores[:1]
+        self.commands.append(cmd)
+        self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.PIPE)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"\n")
+                self.proc.stdin.close()
+                self.proc.wait(20)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                pass
+        super().stop()
+
+    def version(self):
+        return "testpmd (DPDK %s)" % _pkgconfig_version("libdpdk")
+
+
+class OvsDut(Dut):
+    """Open vSwitch with DPDK (netdev datapath, one PMD core), two dpdk ports
+    on the memif links, flows in_port=a -> b and back (NORMAL removed)."""
+    kind = "ovs"
+    VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+
+    def _env(self):
+        env = dict(os.environ)
+        env.update(OVS_RUNDIR=self.run, OVS_LOGDIR=self.run, OVS_DBDIR=self.run)
+        return env
+
+    def _vsctl(self, *args):
+        cmd = ["ovs-vsctl", "--db=unix:" + self.db_sock, "--timeout=30"] + list(args)
+        self.commands.append(cmd)
+        subprocess.run(cmd, check=True, env=self._env(), stdout=subprocess.DEVNULL, stderr=self.ctx.log)
+
+    def start(self):
+        if not os.access(self.VSWITCHD, os.X_OK):
+            raise DutError("ovs: %s not installed (Debian package openvswitch-switch-dpdk)" % self.VSWITCHD)
+        self.run = os.path.join(self.ctx.dir, "ovs")
+        os.makedirs(self.run, exist_ok=True)
+        self.db_sock = os.path.join(self.run, "db.sock")
+        db = os.path.join(self.run, "conf.db")
+        env = self._env()
+        cores = self.ctx.cores["dut"]
+        ctl, pmd = cores[0], cores[-1]
+        self.fwd_cores, self.ctl_cores = [pmd], [ctl]
+        steps = [
+            ["ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema"],
+            ["ovsdb-server", db, "--remote=punix:" + self.db_sock, "--pidfile=" + os.path.join(self.run, "ovsdb.pid"),
+             "--detach", "--log-file=" + os.path.join(self.run, "ovsdb.log")],
+        ]
+        for cmd in steps:
+            self.commands.append(cmd)
+            subprocess.run(cmd, check=True, env=env, stdout=self.ctx.log, stderr=self.ctx.log)
+        self._vsctl("--no-wait", "init")
+        self._vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                    "other_config:dpdk-lcore-mask=0x%x" % (1 << ctl), "other_config:pmd-cpu-mask=0x%x" % (1 << pmd),
+                    "other_config:dpdk-socket-mem=1024",
+                    'other_config:dpdk-extra=--no-pci --file-prefix %s --log-level=3' % self.ctx.prefix)
+        cmd = [self.VSWITCHD, "unix:" + self.db_sock, "--pidfile=" + os.path.join(self.run, "vswitchd.pid"),
+               "--log-file=" + os.path.join(self.run, "vswitchd.log")]
+        self.commands.append(cmd)
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+        self._vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+        for i, n in ((0, "a"), (1, "b")):
+            devargs = memif_vdevs(self.ctx.dir, "client", self.spec.get("memif_log2_ring"), base=10)[2 * i + 1]
+            self._vsctl("add-port", "br0", "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",
+                        "options:dpdk-devargs=" + devargs, "ofport_request=%d" % (i + 1))
+        for args in (["del-flows", "br0"], ["add-flow", "br0", "in_port=1,actions=output:2"],
+                     ["add-flow", "br0", "in_port=2,actions=output:1"]):
+            cmd = ["ovs-ofctl", "--timeout=30"] + args
+            self.commands.append(cmd)
+            subprocess.run(cmd, check=True, env=env, stdout=self.ctx.log, stderr=self.ctx.log)
+
+    def stop(self):
+        env = self._env() if hasattr(self, "run") else None
+        if env:
+            for app in ("ovs-vswitchd", "ovsdb-server"):
+                pid = _read_pid(os.path.join(self.run, app.replace("ovs-", "") + ".pid"))
+                if app == "ovs-vswitchd" and self.proc is not None:
+                    _stop(self.proc)
+                    self.proc = None
+                elif pid:
+                    try:
+                        os.kill(pid, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
+        cleanup_hugepages(self.ctx.prefix)
+
+    def version(self):
+        try:
+            out = subprocess.run([self.VSWITCHD, "--version"], capture_output=True, text=True).stdout
+            return out.splitlines()[0].strip()
+        except (OSError, IndexError):
+            return None
+
+
+class NfvdDut(Dut):
+    """nfvd running a chain file; the two ports the bench YAML names (in, out)
+    are rewired to the memif links, the rest of the file is kept as is."""
+    kind = "nfvd"
+
+    def start(self):
+        nfvd = os.path.join(self.ctx.nfvd_build, "nfvd")
+        if not os.access(nfvd, os.X_OK):
+            raise DutError("nfvd: %s not built" % nfvd)
+        chain_path = self.spec["chain"]
+        if not os.path.isabs(chain_path):
+            chain_path = os.path.join(REPO, chain_path)
+        with open(chain_path) as f:
+            chain = yaml.safe_load(f)
+        want = {self.spec.get("in", "in"): "a", self.spec.get("out", "out"): "b"}
+        found = set()
+        for p in chain.get("ports", []):
+            if p.get("name") in want:
+                sock = os.path.join(self.ctx.dir, want[p["name"]] + ".sock")
+                keep = {k: v for k, v in p.items() if k in ("name", "mac", "mtu")}
+                p.clear()
+                p.update(keep)
+                p.update({"driver": "memif", "path": sock, "server": False})
+                found.add(p["name"])
+        missing = set(want) - found
+        if missing:
+            raise DutError("%s: no port named %s in the chain's ports" % (chain_path, ", ".join(sorted(missing))))
+        chain.setdefault("nfvd", {})["socket"] = os.path.join(self.ctx.dir, "nfvd.sock")
+        wired = os.path.join(self.ctx.dir, "chain.yaml")
+        with open(wired, "w") as f:
+            yaml.safe_dump(chain, f, sort_keys=False)
+        cores = self.ctx.cores["dut"]
+        cmd = [nfvd, "--file-prefix", self.ctx.prefix, "-l", ",".join(map(str, cores)), "--stats-interval", "0",
+               wired]
+        self.fwd_cores = cores[1:] or cores
+        self.ctl_cores = cores[:1]
+        self.commands.append(cmd)
+        self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+
+    def version(self):
+        try:
+            out = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"], capture_output=True,
+                                 text=True).stdout.strip()
+            return "nfvd %s" % out
+        except OSError:
+            return "nfvd"
+
+
+KINDS = {"loop": LoopDut, "police": LoopDut, "testpmd": TestpmdDut, "ovs": OvsDut, "nfvd": NfvdDut}
+
+
+def make(name, spec, ctx):
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise DutError("system %s: kind must be one of %s" % (name, ", ".join(sorted(KINDS))))
+    return KINDS[kind](name, spec, ctx)
+
+
+def _read_pid(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _pkgconfig_version(pkg):
+    try:
+        return subprocess.run(["pkg-config", "--modversion", pkg], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def machine_info():
+    info = {"cpu_model": "?", "cpus": os.cpu_count(), "kernel": os.uname().release,
+            "dpdk_version": _pkgconfig_version("libdpdk")}
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            if m:
+                info["cpu_model"] = m.group(1).strip()
+    except OSError:
+        pass
+    hp = {}
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                k, v = line.split(":", 1)
+                if k in ("HugePages_Total", "HugePages_Free", "Hugepagesize"):
+                    hp[k] = int(v.split()[0])
+    except OSError:
+        pass
+    info["hugepages"] = {"size_kb": hp.get("Hugepagesize", 0), "total": hp.get("HugePages_Total", 0),
+                         "free_at_start": hp.get("HugePages_Free", 0)}
+    return info

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Drive an nfv-gen process over its stdin/stdout JSON protocol."""
+import json
+import os
+import subprocess
+
+
+class GenError(RuntimeError):
+    pass
+
+
+def memif_vdevs(sockdir, role, log2_ring=None, base=0):
+    """The two memif ports of a wiring: 'a' toward the DUT, 'b' back. The
+    client side of a memif link sets the ring size (default 1024 slots)."""
+    out = []
+    for i, n in enumerate(("a", "b")):
+        v = "net_memif%d,role=%s,socket=%s,id=0" % (base + i, role, os.path.join(sockdir, n + ".sock"))
+        if log2_ring:
+            v += ",log2-ring-size=%d" % log2_ring
+        out += ["--vdev", v]
+    return out
+
+
+class Gen:
+    """nfv-gen as memif server on <sockdir>/a.sock (tx) and b.sock (rx)."""
+
+    def __init__(self, binary, sockdir, lcore, prefix, streams, log):
+        self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
+                    "--socket-mem=512"] + memif_vdevs(sockdir, "server") + ["--"]
+        for s in streams:
+            self.cmd += ["--stream", s]
+        self.prefix = prefix
+        self.log = log
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=log, text=True, bufsize=1)
+        self.info = self.request({"cmd": "info"})
+
+    def request(self, req):
+        if self.proc.poll() is not None:
+            raise GenError("nfv-gen exited with %d (see %s)" % (self.proc.returncode, self.log.name))
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait(10)
+            raise GenError("nfv-gen exited with %s (see %s)" % (self.proc.returncode, self.log.name))
+        res = json.loads(line)
+        if not res.get("ok"):
+            raise GenError("nfv-gen: %s: %s" % (req.get("cmd"), res.get("error", "failed")))
+        return res
+
+    def wait_link(self, timeout_ms):
+        try:
+            self.request({"cmd": "wait-link", "timeout_ms": timeout_ms})
+            return True
+        except GenError:
+            return False
+
+    def trial(self, rate_pps, size, flows, duration_ms=1000, count=0, drain_ms=100):
+        return self.request({"cmd": "trial", "rate_pps": float(rate_pps), "size": size, "flows": flows,
+                             "duration_ms": int(duration_ms), "count": int(count), "drain_ms": int(drain_ms)})
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write('{"cmd":"quit"}\n')
+                self.proc.stdin.flush()
+                self.proc.wait(10)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        cleanup_hugepages(self.prefix)
+
+
+def cleanup_hugepages(prefix):
+    d = "/dev/hugepages"
+    try:
+        for f in os.listdir(d):
+            if f.startswith(prefix + "map_"):
+                os.unlink(os.path.join(d, f))
+    except OSError:
+        pass

@@ -1,0 +1,243 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""nfv-bench FILE: self-check, then every system of the bench file, each
+frame size: NDR/PDR search, latency at loads, loss curve, back-to-back."""
+import argparse
+import datetime
+import json
+import os
+import shlex
+import sys
+import tempfile
+import time
+
+from . import config, duts, method, report
+from .gen import Gen, GenError
+
+REPO = duts.REPO
+IMIX_AVG = (7 * 64 + 4 * 594 + 1518) / 12.0
+SCHEMA_ID = "nfv-bench/1"
+
+
+def frame_bytes(size):
+    return IMIX_AVG if size == "imix" else float(size)
+
+
+def l1_gbps(pps, size):
+    return pps * (frame_bytes(size) + 20) * 8 / 1e9
+
+
+def line_rate_pps(gbps, size):
+    return gbps * 1e9 / ((frame_bytes(size) + 20) * 8)
+
+
+class Ctx:
+    pass
+
+
+def _streams(cfg, spec):
+    t = dict(cfg.get("traffic", {}))
+    t.update(spec.get("traffic", {}))
+    v6 = cfg["ip"] == "ipv6"
+    src = t.get("src", "2001:db8:a::2" if v6 else "10.0.0.2")
+    dst = t.get("dst", "2001:db8:b::2" if v6 else "10.1.0.2")
+    s = "tx=0,rx=1,src=%s,dst=%s,sport=%d,dport=%d" % (src, dst, t.get("sport", 1024), t.get("dport", 5001))
+    if t.get("dmac"):
+        s += ",dmac=" + t["dmac"]
+    return [s]
+
+
+class Runner:
+    def __init__(self, cfg, args):
+        self.cfg = cfg
+        self.args = args
+        self.workdir = tempfile.mkdtemp(prefix="nfvbench.")
+        self.gen_bin = args.gen or os.path.join(args.build, "bench", "gen", "nfv-gen")
+        self.seq = 0
+
+    def progress(self, msg):
+        if self.args.progress:
+            print(msg, file=sys.stderr, flush=True)
+
+    def _ctx(self, name, spec):
+        self.seq += 1
+        c = Ctx()
+        c.dir = os.path.join(self.workdir, "%02d-%s" % (self.seq, name.replace("/", "_")))
+        os.makedirs(c.dir, exist_ok=True)
+        c.prefix = "bench%d_%d" % (os.getpid(), self.seq)
+        c.gen_bin = self.gen_bin
+        c.nfvd_build = self.args.build
+        cores = dict(self.cfg["cores"])
+        cores.update(spec.get("cores", {}))
+        if isinstance(cores["dut"], int):
+            cores["dut"] = [cores["dut"]]
+        c.cores = cores
+        c.log = open(os.path.join(c.dir, "log.txt"), "w+")
+        return c
+
+    def run_system(self, name, spec, ceilings, role="dut"):
+        ctx = self._ctx(name, spec)
+        dut = duts.make(name, spec, ctx)
+        gen = None
+        out = {"name": name, "kind": spec["kind"], "role": role, "sizes": {}, "error": None}
+        self.progress("== %s (%s)" % (name, spec["kind"]))
+        try:
+            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec), ctx.log)
+            dut.start()
+            if not gen.wait_link(self.args.link_timeout * 1000):
+                dut.check_alive()
+                raise duts.DutError("%s: the memif links did not come up in %d s" % (name, self.args.link_timeout))
+            # a short low-rate trial lets the DUT learn/resolve before counting
+            gen.trial(10000, 64, self.cfg["flows"], duration_ms=200)
+            for size in self.cfg["sizes"]:
+                out["sizes"][str(size)] = self.run_size(gen, dut, size, ceilings)
+        except (GenError, duts.DutError, OSError) as e:
+            out["error"] = str(e)
+            self.progress("!! %s: %s" % (name, e))
+        finally:
+            dut.stop()
+            if gen:
+                gen.close()
+        out["commands"] = [" ".join(shlex.quote(str(x)) for x in c) for c in dut.commands]
+        if gen:
+            out["commands"].insert(0, " ".join(shlex.quote(x) for x in gen.cmd))
+        out["version"] = dut.version()
+        out["cores"] = {"gen": ctx.cores["gen"], "forwarding": dut.fwd_cores, "control": dut.ctl_cores}
+        ctx.log.seek(0)
+        out["log_tail"] = ctx.log.read()[-2000:]
+        ctx.log.close()
+        return out
+
+    def run_size(self, gen, dut, size, ceilings):
+        cfg = self.cfg
+        s = cfg["search"]
+        tms = cfg["trial_ms"]
+        flows = cfg["flows"]
+        self.progress("-- %s, %s bytes" % (dut.name, size))
+
+        def trial(rate):
+            dut.check_alive()
+            return gen.trial(rate, size, flows, duration_ms=tms)
+
+        def trial_count(n):
+            dut.check_alive()
+            return gen.trial(0, size, flows, count=n)
+
+        r = {"size": size, "frame_bytes": frame_bytes(size)}
+        if ceilings is None:
+            # self-check: what can the generator offer unpaced, then search
+            # over the plain loop up to that
+            top = gen.trial(0, size, flows, duration_ms=tms)
+            ceiling = top["offered_pps"]
+            if s.get("max_pps"):
+                ceiling = min(ceiling, float(s["max_pps"]))
+            r["gen_max_offered_pps"] = top["offered_pps"]
+        else:
+            ceiling = ceilings[str(size)]
+        r["ceiling_pps"] = ceiling
+        found = method.search(trial, ceiling, pdr=s["pdr"], resolution=s["resolution"],
+                              verify_retries=s["verify_retries"], progress=self.progress)
+        for k in ("ndr", "pdr"):
+            v = found[k]
+            res = v.pop("result")
+            v["mpps"] = v["pps"] / 1e6
+            v["gbps_l1"] = l1_gbps(v["pps"], size)
+            v["latency_ns"] = res["latency_ns"] if res else None
+            r[k] = v
+        r["trials"] = found["trials"]
+        base = r["ndr"]["pps"] or r["pdr"]["pps"]
+        r["latency"] = method.latency(trial, base, cfg["latency_loads"], progress=self.progress) if base else []
+        r["loss_curve"] = method.loss_curve(trial, ceiling, cfg["loss_steps"], progress=self.progress)
+        b2b = cfg["back_to_back"]
+        if b2b.get("enabled", True):
+            maxf = max(64, int(ceiling * b2b.get("max_ms", 20) / 1000))
+            r["back_to_back"] = method.back_to_back(trial_count, maxf, progress=self.progress)
+        else:
+            r["back_to_back"] = None
+        self.progress("   %s %s: NDR %.3f Mpps (%.2f Gbps)%s, PDR %.3f Mpps" % (
+            dut.name, size, r["ndr"]["mpps"], r["ndr"]["gbps_l1"], " capped" if r["ndr"]["capped"] else "",
+            r["pdr"]["mpps"]))
+        return r
+
+    def run(self):
+        cfg = self.cfg
+        started = time.time()
+        machine = duts.machine_info()
+        systems = []
+        ceilings = None
+        if cfg.get("selfcheck", True):
+            sc = self.run_system("selfcheck", {"kind": "loop"}, None, role="selfcheck")
+            systems.append(sc)
+            if sc["error"]:
+                raise SystemExit("nfv-bench: self-check failed: %s" % sc["error"])
+            ceilings = {k: (v["ndr"]["pps"] or v["pdr"]["pps"]) for k, v in sc["sizes"].items()}
+        else:
+            top = float(cfg["search"].get("max_pps") or 0)
+            if not top:
+                raise SystemExit("nfv-bench: selfcheck: false needs search.max_pps")
+            ceilings = {str(s): top for s in cfg["sizes"]}
+        for spec in cfg["systems"]:
+            systems.append(self.run_system(spec["name"], spec, ceilings))
+        gen_cores = {cfg["cores"]["gen"]} if isinstance(cfg["cores"]["gen"], int) else set(cfg["cores"]["gen"])
+        shared = sorted({c for s in systems for c in s["cores"]["forwarding"] + s["cores"]["control"]} & gen_cores)
+        machine["cores"] = {"gen": sorted(gen_cores), "systems": {s["name"]: s["cores"] for s in systems}}
+        machine["shared_with_gen"] = shared
+        machine["contended"] = bool(shared) or (machine["cpus"] or 0) <= 2
+        machine["note"] = (
+            "%d CPUs: the generator shares core(s) %s with the DUTs' control threads and the rest of the "
+            "machine, so every figure is contended and only ratios taken in this one run compare" % (
+                machine["cpus"], ",".join(map(str, shared)) or "-")) if machine["contended"] else \
+            "generator and DUT forwarding cores are separate"
+        return {
+            "schema": SCHEMA_ID,
+            "name": cfg["name"],
+            "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "duration_s": round(time.time() - started, 1),
+            "command": self.args.command_line,
+            "machine": machine,
+            "method": {
+                "standard": "RFC 2544 throughput/latency/frame loss/back-to-back; ETSI GS NFV-TST 009 "
+                            "binary search with loss verification",
+                "trial_ms": cfg["trial_ms"], "pdr": cfg["search"]["pdr"], "resolution": cfg["search"]["resolution"],
+                "verify_retries": cfg["search"]["verify_retries"], "latency_loads_pct": cfg["latency_loads"],
+                "loss_steps_pct": cfg["loss_steps"], "flows": cfg["flows"], "ip": cfg["ip"],
+                "sizes": [str(s) for s in cfg["sizes"]], "wiring": "memif (nfv-gen server, DUT client)",
+                "frame_size_note": "Ethernet frame bytes with FCS; IMIX is 64:594:1518 at 7:4:1 (avg %.1f); "
+                                   "Gbps are L1 (+20 bytes preamble and gap per frame)" % IMIX_AVG,
+            },
+            "systems": systems,
+        }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="nfv-bench", description=__doc__)
+    ap.add_argument("file", help="bench YAML file")
+    ap.add_argument("-o", "--out", default="nfv-bench-result", help="output stem: STEM.json and STEM.html")
+    ap.add_argument("--build", default=os.environ.get("NFVD_BUILD", os.path.join(REPO, "build")),
+                    help="meson build dir holding nfvd and bench/gen/nfv-gen")
+    ap.add_argument("--gen", help="nfv-gen binary (default BUILD/bench/gen/nfv-gen)")
+    ap.add_argument("--progress", action="store_true", help="show the search as it goes (stderr)")
+    ap.add_argument("--link-timeout", type=int, default=30, help="seconds to wait for the DUT's links")
+    ap.add_argument("--html-only", metavar="JSON", help="re-render the HTML of a result file")
+    args = ap.parse_args(argv)
+    args.command_line = " ".join(shlex.quote(a) for a in ["bench/nfv-bench"] + (argv if argv is not None else sys.argv[1:]))
+    if args.html_only:
+        with open(args.html_only) as f:
+            res = json.load(f)
+        report.write_html(res, args.out + ".html")
+        return 0
+    try:
+        cfg = config.load(args.file)
+    except config.ConfigError as e:
+        print("nfv-bench: %s" % e, file=sys.stderr)
+        return 1
+    res = Runner(cfg, args).run()
+    errs = report.validate(res)
+    if errs:
+        print("nfv-bench: result does not match its schema: %s" % "; ".join(errs), file=sys.stderr)
+        return 1
+    with open(args.out + ".json", "w") as f:
+        json.dump(res, f, indent=1)
+    report.write_html(res, args.out + ".html")
+    print(report.text_table(res))
+    print("wrote %s.json and %s.html" % (args.out, args.out))
+    return 0 if not any(s["error"] for s in res["systems"]) else 2

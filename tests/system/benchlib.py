@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers shared by the nfv-bench tests (tests/system/test_bench_*.py)."""
+import os
+import random
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("NFVD_BUILD", os.path.join(REPO, "build"))
+NFV_GEN = os.environ.get("NFV_GEN", os.path.join(BUILD, "bench", "gen", "nfv-gen"))
+NFV_BENCH = os.path.join(REPO, "bench", "nfv-bench")
+sys.path.insert(0, os.path.join(REPO, "bench"))
+
+
+class FakeDut:
+    """A DUT on paper: forwards everything up to limit_pps, drops the excess;
+    below the limit, a trial sees a transient loss with probability flake."""
+
+    def __init__(self, limit_pps, flake=0.0, seed=1, gen_max_pps=None):
+        self.limit = limit_pps
+        self.flake = flake
+        self.rng = random.Random(seed)
+        self.gen_max = gen_max_pps
+        self.calls = []
+
+    def trial(self, rate, duration_ms=1000, count=0):
+        self.calls.append(rate)
+        offered = min(rate, self.gen_max) if self.gen_max else rate
+        tx = int(offered * duration_ms / 1000)
+        lost = max(0, int((offered - self.limit) * duration_ms / 1000))
+        if lost == 0 and self.rng.random() < self.flake:
+            lost = 3
+        lat = {"count": tx - lost, "min": 1000, "mean": 2000.0, "p50": 1800, "p90": 2500, "p99": 4000,
+               "p99_9": 9000, "max": 20000, "p99_99": 15000}
+        return {"offered_pps": offered, "tx": tx, "rx": tx - lost, "lost": lost,
+                "loss_ratio": lost / tx if tx else 0.0, "latency_ns": lat, "duration_s": duration_ms / 1000}
+
+
+def synthetic_result(systems=("selfcheck", "nfvd-fwd", "testpmd-io", "ovs-dpdk"), sizes=("64", "512", "1518", "imix")):
+    """A complete result in schema nfv-bench/1, as nfv-bench writes it, made
+    from the fake DUT with made-up limits (for the report tests)."""
+    from nfvbench import method, run
+    res = {"schema": "nfv-bench/1", "name": "synthetic", "generated": "2026-01-01T00:00:00+00:00",
+           "duration_s": 1.0, "command": "bench/nfv-bench synthetic.yaml",
+           "machine": {"cpu_model": "Test CPU", "cpus": 2, "kernel": "6.1", "dpdk_version": "22.11",
+                       "hugepages": {"size_kb": 2048, "total": 2048, "free_at_start": 1000},
+                       "cores": {"gen": [0], "systems": {}}, "shared_with_gen": [0], "contended": True,
+                       "note": "2 CPUs: contended"},
+           "method": {"standard": "RFC 2544", "trial_ms": 100, "pdr": 0.005, "resolution": 0.01,
+                      "verify_retries": 1, "latency_loads_pct": [10, 50, 90, 99],
+                      "loss_steps_pct": [100, 80, 60, 40], "flows": 16, "ip": "ipv4", "sizes": list(sizes),
+                      "wiring": "memif", "frame_size_note": "frames with FCS"},
+           "systems": []}
+    for k, name in enumerate(systems):
+        s = {"name": name, "kind": "loop" if name == "selfcheck" else name.split("-")[0],
+             "role": "selfcheck" if name == "selfcheck" else "dut", "sizes": {}, "error": None,
+             "commands": ["%s --example" % name], "cores": {"gen": 0, "forwarding": [1], "control": [0]},
+             "version": None}
+        for z in sizes:
+            fb = run.frame_bytes(z if z == "imix" else int(z))
+            limit = min(12e6 / (k + 1), run.line_rate_pps(10, z if z == "imix" else int(z)))
+            dut = FakeDut(limit)
+            found = method.search(lambda r: dut.trial(r, 100), 14e6)
+            d = {"size": z, "frame_bytes": fb, "ceiling_pps": 14e6, "trials": found["trials"]}
+            for key in ("ndr", "pdr"):
+                v = found[key]
+                r = v.pop("result")
+                v.update(mpps=v["pps"] / 1e6, gbps_l1=run.l1_gbps(v["pps"], z if z == "imix" else int(z)),
+                         latency_ns=r["latency_ns"] if r else None)
+                d[key] = v
+            d["latency"] = method.latency(lambda r: dut.trial(r, 100), d["ndr"]["pps"], [10, 50, 90, 99])
+            d["loss_curve"] = method.loss_curve(lambda r: dut.trial(r, 100), 14e6, [100, 80, 60, 40, 20])
+            d["back_to_back"] = {"frames": 1000, "capped": False, "duration_us": 80.0, "trials": 3}
+            s["sizes"][z] = d
+        res["systems"].append(s)
+    return res

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""nfv-bench method logic (no DPDK): the RFC 2544 / TST009 search converges
+on DUTs whose capacity is known, loss verification ignores one-off loss,
+the loss curve and back-to-back searches, bench-file errors, the schema."""
+import json
+import os
+
+import pytest
+
+from benchlib import FakeDut, synthetic_result  # noqa: F401 (sets sys.path)
+from nfvbench import config, method, report
+
+
+@pytest.mark.parametrize("limit", [123456.0, 2.5e6, 9.99e6])
+def test_search_converges_to_the_limit(limit):
+    dut = FakeDut(limit)
+    found = method.search(dut.trial, 14e6, pdr=0.005, resolution=0.005)
+    ndr = found["ndr"]["pps"]
+    assert limit * 0.99 <= ndr <= limit, ndr
+    assert not found["ndr"]["capped"]
+    # the PDR allows 0.5 % loss: a little above the limit, never below it
+    assert limit <= found["pdr"]["pps"] <= limit * 1.006
+    assert len(found["trials"]) < 30
+
+
+def test_search_starts_at_the_ceiling_and_reports_a_cap():
+    dut = FakeDut(20e6)
+    found = method.search(dut.trial, 5e6)
+    assert dut.calls[0] == 5e6
+    assert found["ndr"]["pps"] == 5e6
+    assert found["ndr"]["capped"]
+    assert len(found["trials"]) == 1
+
+
+def test_loss_verification_ignores_transient_loss():
+    # one trial in three below the limit loses a few frames: without the
+    # repeat the search would end far below the limit
+    dut = FakeDut(4e6, flake=0.3, seed=7)
+    found = method.search(dut.trial, 8e6, resolution=0.01, verify_retries=2)
+    assert found["ndr"]["pps"] >= 4e6 * 0.98
+    assert any(t["attempts"] > 1 for t in found["trials"])
+
+
+def test_without_verification_transient_loss_lowers_the_result():
+    dut = FakeDut(4e6, flake=1.0)  # every trial loses a few frames
+    found = method.search(dut.trial, 8e6, resolution=0.01, verify_retries=0)
+    assert found["ndr"]["pps"] == 0  # no zero-loss rate exists
+    assert found["pdr"]["pps"] >= 4e6 * 0.99
+
+
+def test_generator_limited_trials_never_pass():
+    # the generator cannot offer more than 3 Mpps: a DUT good for 5 Mpps
+    # must not be credited with more than what was really offered
+    dut = FakeDut(5e6, gen_max_pps=3e6)
+    found = method.search(dut.trial, 8e6, resolution=0.01)
+    assert found["ndr"]["pps"] <= 3e6
+    assert any(t["gen_limited"] for t in found["trials"])
+
+
+def test_loss_curve_steps_down_and_stops_after_two_clean_steps():
+    dut = FakeDut(5e6)
+    curve = method.loss_curve(dut.trial, 10e6, [100, 90, 80, 70, 60, 50, 40, 30, 20, 10])
+    loads = [p["load_pct"] for p in curve]
+    assert loads == [40, 50, 60, 70, 80, 90, 100]  # 50 and 40 clean: stop
+    assert curve[-1]["loss_ratio"] == pytest.approx(0.5, abs=0.001)
+    assert curve[0]["loss_ratio"] == 0
+
+
+def test_back_to_back_finds_the_longest_clean_burst():
+    def burst(n):  # a DUT with a 5000-frame buffer
+        lost = max(0, n - 5000)
+        return {"lost": lost, "tx": n, "duration_s": n / 10e6}
+    b = method.back_to_back(burst, 100000, resolution=0.01, max_trials=20)
+    assert 4900 <= b["frames"] <= 5000
+    assert not b["capped"]
+
+
+def write(tmp_path, text):
+    p = tmp_path / "b.yaml"
+    p.write_text(text)
+    return str(p)
+
+
+@pytest.mark.parametrize("text,where,field", [
+    ("sizes: [64, 65536]\nsystems: [{name: a, kind: testpmd}]\n", ":1:13:", "sizes[1]"),
+    ("systems:\n  - {name: a, kind: vpp}\n", ":2:21:", "systems[0].kind"),
+    ("systems:\n  - {name: a, kind: nfvd}\n", ":2:5:", "systems[0].chain"),
+    ("flows: many\nsystems: [{name: a, kind: testpmd}]\n", ":1:8:", "flows"),
+    ("systems: [{name: a, kind: testpmd}]\ntrial_sec: 3\n", ":2:1:", "trial_sec"),
+    ("search: {pdr: high}\nsystems: [{name: a, kind: testpmd}]\n", ":1:15:", "search.pdr"),
+    ("systems: []\n", ":1:1:", "systems"),
+    ("systems: [{name: a, kind: testpmd}\n", ":2:1:", ""),
+])
+def test_bench_file_errors_name_line_column_and_field(tmp_path, text, where, field):
+    p = write(tmp_path, text)
+    with pytest.raises(config.ConfigError) as e:
+        config.load(p)
+    msg = str(e.value)
+    assert msg.startswith(p + where), msg
+    assert field in msg
+
+
+def test_bench_file_defaults(tmp_path):
+    cfg = config.load(write(tmp_path, "systems: [{name: tp, kind: testpmd}]\nsearch: {pdr: 0.001}\n"))
+    assert cfg["sizes"] == [64, 512, 1518, "imix"]
+    assert cfg["search"]["pdr"] == 0.001
+    assert cfg["search"]["verify_retries"] == 1
+
+
+def test_result_schema_accepts_a_full_result_and_names_what_is_wrong():
+    res = json.loads(json.dumps(synthetic_result()))
+    assert report.validate(res) == []
+    del res["systems"][1]["sizes"]["64"]["ndr"]["mpps"]
+    res["machine"]["contended"] = "yes"
+    errs = report.validate(res)
+    assert "$.systems[1].sizes.64.ndr.mpps: missing" in errs
+    assert any(e.startswith("$.machine.contended") for e in errs)
+
+
+def test_text_table_marks_capped_rates_and_contention():
+    res = synthetic_result(systems=("selfcheck", "nfvd-fwd"), sizes=("64",))
+    res["systems"][1]["sizes"]["64"]["ndr"]["capped"] = True
+    t = report.text_table(res)
+    assert ">=" in t.splitlines()[3]
+    assert "contended" in t
+
+
+def test_results_committed_validate():
+    d = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench", "results")
+    files = [f for f in os.listdir(d) if f.endswith(".json")] if os.path.isdir(d) else []
+    for f in files:
+        with open(os.path.join(d, f)) as fh:
+            assert report.validate(json.load(fh)) == [], f
