@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""nfvd's forward chain next to dpdk-testpmd io forwarding, same ports, one core.
+
+Source: a looping pcap of 1024 UDP flows of 64-byte frames (60 bytes in the
+pcap + 4 FCS), written with scapy, read by net_pcap with infinite_rx=1.
+Sink: net_null with no-rx=1. Both systems run one forwarding lcore (CPU 1)
+and a main lcore (CPU 0), hugepages, their own --file-prefix. Both copy
+every packet out of the pcap source into a fresh mbuf (~50 cycles/packet of
+the forwarding core's time, see /work/shared/PEERS.md): the comparison is
+fair because both pay it.
+
+  testpmd: --forward-mode=io --record-core-cycles; rate from port 1's TX
+           counter over the measured interval, cycles/packet from
+           testpmd's own busy-cycle count ("CPU cycles/packet").
+  nfvd:    chain src -> [forward] -> sink; rate from port sink's tx counter,
+           cycles/packet = busy TSC cycles / packets of the worker from the
+           `stats` command (workers[].busy_cycles, .packets), over the
+           same interval.
+
+Usage: bench/fwd_vs_testpmd.py [--build DIR] [--duration S] [--rounds N]
+                               [--out FILE.json]
+Each round runs testpmd then nfvd; the table shows the median of the rounds
+and the ratio. JSON goes to bench/results/fwd_vs_testpmd-<time>.json.
+Needs root, dpdk-testpmd (package dpdk), python3-scapy, free hugepages.
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+TAG = "bfwd"  # file prefixes, socket names
+
+
+def log(msg):
+    print("fwd_vs_testpmd: " + msg, file=sys.stderr, flush=True)
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise RuntimeError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+def make_pcap(path, flows=1024):
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+    from scapy.utils import wrpcap
+    pkts = []
+    for i in range(flows):
+        p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+             / IP(src="10.0.%d.%d" % (i >> 8, i & 255), dst="10.1.0.1")
+             / UDP(sport=1024 + i, dport=9))
+        pkts.append(p / Raw(bytes(60 - len(p))))
+    wrpcap(path, pkts)
+
+
+def remove_prefix_files(prefix):
+    for f in glob.glob("/dev/hugepages/%s*" % prefix):
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+    shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+
+
+# ---- testpmd ----
+
+class Testpmd:
+    def __init__(self, pcap, workdir, prefix):
+        self.prefix = prefix
+        self.logpath = os.path.join(workdir, prefix + ".log")
+        self.logf = open(self.logpath, "w")
+        cmd = ["stdbuf", "-oL", "dpdk-testpmd", "-l", "0,1", "--file-prefix", prefix, "--no-pci",
+               "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
+               "--vdev", "net_null0,no-rx=1",
+               "--", "-i", "--forward-mode=io", "--record-core-cycles", "--nb-cores=1"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.logf,
+                                     stderr=subprocess.STDOUT, text=True)
+        wait_for(lambda: self._alive() and "testpmd>" in self.log(), 60, "testpmd prompt")
+
+    def _alive(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError("testpmd exited %d:\n%s" % (self.proc.returncode, self.log()))
+        return True
+
+    def log(self):
+        with open(self.logpath) as f:
+            return f.read()
+
+    def cmd(self, line, expect=None):
+        """Send a command; wait until the log grows a new prompt (and expect)."""
+        n = self.log().count("testpmd>")
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        wait_for(lambda: self._alive() and self.log().count("testpmd>") > n
+                 and (expect is None or expect in self.log()), 30, "testpmd: " + line)
+        return self.log()
+
+    def tx_packets(self):
+        out = self.cmd("show port stats 1")
+        last = out.rsplit("NIC statistics for port 1", 1)[1]
+        return int(re.search(r"TX-packets:\s+(\d+)", last).group(1))
+
+    def close(self):
+        try:
+            if self.proc.poll() is None:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        self.logf.close()
+        remove_prefix_files(self.prefix)
+
+
+def run_testpmd(pcap, workdir, warmup, duration, rnd):
+    tp = Testpmd(pcap, workdir, "%stp%d_%d" % (TAG, os.getpid(), rnd))
+    try:
+        tp.cmd("start")
+        time.sleep(warmup)  # the measured interval is timed, not waited for
+        a, ta = tp.tx_packets(), time.monotonic()
+        time.sleep(duration)
+        b, tb = tp.tx_packets(), time.monotonic()
+        out = tp.cmd("stop", expect="CPU cycles/packet")
+        cyc = float(re.search(r"CPU cycles/packet=([\d.]+)", out).group(1))
+    finally:
+        tp.close()
+    return {"mpps": (b - a) / (tb - ta) / 1e6, "cycles_per_packet": cyc,
+            "packets": b - a, "seconds": tb - ta}
+
+
+# ---- nfvd ----
+
+NFVD_CHAIN = """\
+version: 1
+ports:
+  - {{name: src, driver: pcap, rx-file: {pcap}, loop: true}}
+  - {{name: sink, driver: "null"}}
+vnfs:
+  - {{name: fwd, class: forward, port: sink}}
+chains:
+  - {{name: main, ingress: [src], stages: [fwd]}}
+"""
+
+
+def request(path, cmd):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect(path)
+        s.sendall((json.dumps({"v": 1, "id": 1, "cmd": cmd}) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+        r = json.loads(buf)
+        if not r.get("ok"):
+            raise RuntimeError("nfvd %s: %s" % (cmd, r.get("error")))
+        return r["result"]
+    finally:
+        s.close()
+
+
+def run_nfvd(build, pcap, workdir, warmup, duration, rnd):
+    prefix = "%snf%d_%d" % (TAG, os.getpid(), rnd)
+    sock = os.path.join(workdir, prefix + ".sock")
+    chain = os.path.join(workdir, "fwd.yaml")
+    with open(chain, "w") as f:
+        f.write(NFVD_CHAIN.format(pcap=pcap))
+    logpath = os.path.join(workdir, prefix + ".log")
+    logf = open(logpath, "w")
+    proc = subprocess.Popen([os.path.join(build, "nfvd"), "--file-prefix", prefix, "-s", sock,
+                             "-l", "0,1", "--stats-interval", "0", chain],
+                            stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def answering():
+        if proc.poll() is not None:
+            with open(logpath) as f:
+                raise RuntimeError("nfvd exited %d:\n%s" % (proc.returncode, f.read()))
+        try:
+            return request(sock, "status") is not None
+        except (OSError, ValueError, RuntimeError):
+            return False
+
+    def snap():
+        s = request(sock, "stats")
+        w = s["workers"][0]
+        return s["ports"]["sink"]["tx"], w["packets"], w["busy_cycles"], time.monotonic(), s
+
+    try:
+        wait_for(answering, 60, "nfvd control socket")
+        wait_for(lambda: snap()[0] > 0, 30, "nfvd to forward")
+        time.sleep(warmup)
+        a = snap()
+        time.sleep(duration)
+        b = snap()
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        logf.close()
+        remove_prefix_files(prefix)
+    tx, pk, cy = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+    secs = b[3] - a[3]
+    tsc_hz = b[4].get("tsc_hz") or 0
+    return {"mpps": tx / secs / 1e6, "cycles_per_packet": cy / pk if pk else None,
+            "total_cycles_per_packet": tsc_hz * secs / pk if pk and tsc_hz else None,
+            "packets": tx, "seconds": secs, "worker_lcore": b[4]["workers"][0]["lcore"]}
+
+
+def sysinfo():
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    dpdk = subprocess.run(["pkg-config", "--modversion", "libdpdk"], capture_output=True,
+                          text=True).stdout.strip()
+    try:
+        commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(), "dpdk": dpdk,
+            "commit": commit, "cores": "main lcore 0, one forwarding lcore 1 (both systems)"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(REPO, "build"))
+    ap.add_argument("--duration", type=float, default=5.0, help="measured seconds per run")
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=3, help="testpmd+nfvd pairs; medians shown")
+    ap.add_argument("--out", help="JSON file (default bench/results/fwd_vs_testpmd-TIME.json)")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("fwd_vs_testpmd: must run as root (hugepages)")
+    if not os.access(os.path.join(args.build, "nfvd"), os.X_OK):
+        sys.exit("fwd_vs_testpmd: no nfvd in %s (meson setup build && ninja -C build)" % args.build)
+    if not shutil.which("dpdk-testpmd"):
+        sys.exit("fwd_vs_testpmd: dpdk-testpmd not found (apt-get install dpdk)")
+
+    work = tempfile.mkdtemp(prefix=TAG + ".")
+    try:
+        pcap = os.path.join(work, "udp64x1024.pcap")
+        make_pcap(pcap)
+        runs = {"testpmd": [], "nfvd": []}
+        for r in range(args.rounds):
+            log("round %d/%d: testpmd io" % (r + 1, args.rounds))
+            runs["testpmd"].append(run_testpmd(pcap, work, args.warmup, args.duration, r))
+            log("round %d/%d: nfvd forward" % (r + 1, args.rounds))
+            runs["nfvd"].append(run_nfvd(args.build, pcap, work, args.warmup, args.duration, r))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    med = {k: {m: statistics.median(x[m] for x in v)
+               for m in ("mpps", "cycles_per_packet")} for k, v in runs.items()}
+    ratio_mpps = med["nfvd"]["mpps"] / med["testpmd"]["mpps"]
+    ratio_cyc = med["nfvd"]["cycles_per_packet"] / med["testpmd"]["cycles_per_packet"]
+    result = {
+        "benchmark": "fwd_vs_testpmd",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([os.path.relpath(sys.argv[0], REPO)] + sys.argv[1:]),
+        "setup": {"source": "net_pcap rx_pcap (1024 UDP flows, 64-byte frames), infinite_rx=1",
+                  "sink": "net_null no-rx=1", "duration_s": args.duration,
+                  "warmup_s": args.warmup, "rounds": args.rounds},
+        "system": sysinfo(),
+        "runs": runs,
+        "median": med,
+        "nfvd_vs_testpmd": {"mpps_ratio": ratio_mpps, "cycles_ratio": ratio_cyc,
+                            "within_10_percent": ratio_mpps >= 0.9},
+    }
+    out = args.out or os.path.join(HERE, "results", "fwd_vs_testpmd-%s.json" %
+                                   time.strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+
+    print("64-byte UDP, 1024 flows, pcap loop -> null, one forwarding core "
+          "(median of %d rounds, %g s each)" % (args.rounds, args.duration))
+    print("| system | Mpps | cycles/packet |")
+    print("|---|---:|---:|")
+    print("| dpdk-testpmd io | %.2f | %.1f |" % (med["testpmd"]["mpps"],
+                                                med["testpmd"]["cycles_per_packet"]))
+    print("| nfvd forward chain | %.2f | %.1f |" % (med["nfvd"]["mpps"],
+                                                   med["nfvd"]["cycles_per_packet"]))
+    print("| nfvd / testpmd | %.0f%% | %.0f%% |" % (ratio_mpps * 100, ratio_cyc * 100))
+    print("JSON: " + os.path.relpath(out, os.getcwd()))
+
+
+if __name__ == "__main__":
+    main()
