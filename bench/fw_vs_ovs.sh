@@ -1,0 +1,293 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Firewall throughput on one forwarding core, side by side in one run:
+#   testpmd io    pcap -> null, no work (the I/O floor)
+#   nfvd fw       chain src -> [firewall] -> sink
+#   nfvd rtr+fw   chain src -> [firewall, router] (router: static neighbour)
+#   OVS-DPDK      the same rules as OpenFlow flows; ct() for stateful
+# 64-byte UDP frames from a looping pcap (net_pcap infinite_rx=1, the same
+# source for all), into a null sink; 1024 and 100k flows; 10, 100, 1000
+# rules (N-1 that do not match, then the allow rule: the worst case for a
+# linear classifier); stateless and stateful (tracked connections: the
+# first packet of a flow creates the entry, the rest hit it).
+# Mpps from the sink's tx counter over DURATION; cycles/packet from nfvd's
+# worker stats, OVS's pmd-stats-show and testpmd's --record-core-cycles.
+# Forwarding core: CPU 1; control / main lcore: CPU 0.
+#
+#   bench/fw_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-f "1024 100000"]
+#                      [-r "10 100 1000"] [-m "stateless stateful"] [-O] [-T]
+#   -O: skip OVS; -T: skip testpmd. Results: a table on stdout and JSON
+#   lines in bench/results/fw_vs_ovs-<date>.jsonl.
+# Needs root, hugepages, dpdk-testpmd, openvswitch-switch-dpdk, python3.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=
+DURATION=3
+FLOWS="1024 100000"
+RULES="10 100 1000"
+MODES="stateless stateful"
+OVS=1
+TESTPMD=1
+while getopts b:d:f:r:m:OTh opt; do
+	case $opt in
+	b) BUILD=$OPTARG ;;
+	d) DURATION=$OPTARG ;;
+	f) FLOWS=$OPTARG ;;
+	r) RULES=$OPTARG ;;
+	m) MODES=$OPTARG ;;
+	O) OVS=0 ;;
+	T) TESTPMD=0 ;;
+	*) sed -n '3,23p' "$0"; exit 2 ;;
+	esac
+done
+if [ -z "$BUILD" ]; then
+	for d in "$ROOT"/build*; do
+		[ -x "$d/nfvd" ] && [ -x "$d/nfvctl" ] && BUILD=$d && break
+	done
+fi
+die() { echo "fw_vs_ovs: $*" >&2; exit 1; }
+[ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
+command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk"
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+[ "$OVS" = 0 ] || [ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD (or give -O)"
+
+TAG=fwbench
+W=$(mktemp -d /tmp/$TAG.XXXXXX)
+PIDS=()
+OUT=$ROOT/bench/results/fw_vs_ovs-$(date +%Y%m%d-%H%M%S).jsonl
+mkdir -p "$ROOT/bench/results"
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ -S "$W/ovs/db.sock" ]; then
+		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" exit 2>/dev/null || true
+		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovsdb-server.ctl" exit 2>/dev/null || true
+	fi
+	rm -f /dev/hugepages/${TAG}*
+	rm -rf /var/run/dpdk/${TAG}*
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+# ---- traffic: 64-byte UDP frames (60 + FCS), one per flow ----
+gen_pcap() { # flows file
+	python3 - "$1" "$2" <<'EOF'
+import struct, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+def csum(b):
+    s = sum(struct.unpack("!10H", b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+with open(path, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(n):
+        src = bytes([10, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff])
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0, src,
+                         bytes([192, 168, 0, 1]))
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        udp = struct.pack("!HHHH", 1024 + i % 50000, 5001, 26, 0) + bytes(18)
+        eth = bytes.fromhex("020000000002" "020000000001" "0800")
+        fr = eth + ip + udp
+        f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
+EOF
+}
+
+# ---- nfvd ----
+fw_yaml() { # rules mode pcap router(0|1)
+	local n=$1 mode=$2 pcap=$3 rtr=$4 st=false i stages="[fw]" egress=", egress: sink"
+	[ "$mode" = stateful ] && st=true
+	if [ "$rtr" = 1 ]; then
+		stages="[fw, rtr]"
+		egress=""
+	fi
+	cat <<EOT
+version: 1
+ports:
+  - {name: src, driver: pcap, rx-file: $pcap, loop: true}
+  - {name: sink, driver: "null"}
+vnfs:
+  - name: fw
+    class: firewall
+    default: drop
+    conntrack: {max: 262144}
+    rules:
+EOT
+	for ((i = 0; i < n - 1; i++)); do
+		echo "      - {action: drop, proto: udp, src: 172.16.$((i >> 8)).$((i & 255))/32, dport: $((1000 + i))}"
+	done
+	echo "      - {action: allow, proto: udp, dst: 192.168.0.0/16, stateful: $st}"
+	if [ "$rtr" = 1 ]; then
+		cat <<EOT
+  - name: rtr
+    class: router
+    interfaces:
+      - {name: in, port: src, addresses: [10.255.255.254/8]}
+      - {name: out, port: sink, addresses: [192.168.0.254/24]}
+    neighbours:
+      - {address: 192.168.0.1, mac: "02:00:00:00:00:09", interface: out}
+EOT
+	fi
+	echo "chains:"
+	echo "  - {name: c, ingress: [src], stages: $stages$egress}"
+}
+
+nfvd_stats() { "$BUILD/nfvctl" -s "$1" --json stats; }
+
+nfvd_run() { # label flows rules mode router
+	local label=$1 flows=$2 n=$3 mode=$4 rtr=$5 sock=$W/nfvd.sock
+	fw_yaml "$n" "$mode" "$W/flows$flows.pcap" "$rtr" > "$W/nfvd.yaml"
+	"$BUILD/nfvd" -s "$sock" --file-prefix ${TAG}nfvd -l 0,1 "$W/nfvd.yaml" \
+		> "$W/nfvd.log" 2>&1 &
+	local pid=$!
+	PIDS+=($pid)
+	for _ in $(seq 1 200); do
+		"$BUILD/nfvctl" -s "$sock" status >/dev/null 2>&1 && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	"$BUILD/nfvctl" -s "$sock" status >/dev/null 2>&1 || { cat "$W/nfvd.log" >&2; die "nfvd did not start"; }
+	sleep 1 # warm-up: flows get their conntrack entries, caches fill
+	nfvd_stats "$sock" > "$W/a.json"
+	sleep "$DURATION"
+	nfvd_stats "$sock" > "$W/b.json"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	rm -f /dev/hugepages/${TAG}nfvd*
+	python3 - "$W/a.json" "$W/b.json" "$DURATION" <<'EOF' > "$W/r"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+d = float(sys.argv[3])
+tx = b["ports"]["sink"]["tx"] - a["ports"]["sink"]["tx"]
+def cyc(s):
+    w = s.get("workers") or [{}]
+    return sum(x.get("busy_cycles", 0) for x in w), sum(x.get("packets", 0) for x in w)
+(c0, p0), (c1, p1) = cyc(a), cyc(b)
+cpp = (c1 - c0) / (p1 - p0) if p1 > p0 else 0
+drops = {k: v for k, v in b["vnfs"]["fw"]["drops"].items() if v}
+print("%d %.0f %s" % (tx / d, cpp, json.dumps(drops, separators=(",", ":"))))
+EOF
+	read -r PPS CPP DROPS < "$W/r"
+	report "$label" "$flows" "$n" "$mode" "$PPS" "$CPP" "$DROPS"
+}
+
+# ---- testpmd io ----
+testpmd_run() { # flows
+	local flows=$1
+	mkfifo "$W/tp.in"
+	exec {TPFD}<>"$W/tp.in"
+	stdbuf -oL dpdk-testpmd -l 0,1 --file-prefix ${TAG}tp --no-pci -m 1024 \
+		--vdev "net_pcap0,rx_pcap=$W/flows$flows.pcap,infinite_rx=1" \
+		--vdev "net_null0,no-rx=1" \
+		-- -i --forward-mode=io --record-core-cycles --total-num-mbufs=16384 \
+		< "$W/tp.in" > "$W/tp.log" 2>&1 &
+	local pid=$!
+	PIDS+=($pid)
+	for _ in $(seq 1 200); do
+		grep -q 'testpmd>' "$W/tp.log" && break
+		sleep 0.1
+	done
+	echo "start" >&$TPFD
+	sleep 1
+	echo "clear port stats all" >&$TPFD
+	echo "clear fwd stats all" >&$TPFD
+	sleep "$DURATION"
+	echo "show port stats 1" >&$TPFD
+	echo "show fwd stats all" >&$TPFD
+	echo "stop" >&$TPFD
+	echo "quit" >&$TPFD
+	exec {TPFD}>&-
+	wait "$pid" 2>/dev/null || true
+	rm -f "$W/tp.in" /dev/hugepages/${TAG}tp*
+	local tx cpp
+	tx=$(sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' "$W/tp.log" | head -1)
+	cpp=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$W/tp.log" | tail -1)
+	report "testpmd-io" "$flows" 0 "-" "$(( ${tx:-0} / DURATION ))" "${cpp:-0}" "{}"
+}
+
+# ---- OVS-DPDK ----
+OVSD=$W/ovs
+ovs() { OVS_RUNDIR=$OVSD OVS_LOGDIR=$OVSD OVS_DBDIR=$OVSD "$@"; }
+vsctl() { ovs ovs-vsctl --db=unix:"$OVSD/db.sock" "$@"; }
+ovs_start() {
+	mkdir -p "$OVSD"
+	ovs ovsdb-tool create "$OVSD/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovs ovsdb-server --remote=punix:"$OVSD/db.sock" --unixctl="$OVSD/ovsdb-server.ctl" \
+		--pidfile="$OVSD/ovsdb-server.pid" --detach --log-file="$OVSD/ovsdb-server.log" \
+		"$OVSD/conf.db"
+	vsctl --no-wait init
+	vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+		other_config:dpdk-socket-mem=1024 \
+		other_config:dpdk-extra="--no-pci --file-prefix ${TAG}ovs"
+	ovs "$OVS_VSWITCHD" unix:"$OVSD/db.sock" --unixctl="$OVSD/ovs-vswitchd.ctl" \
+		--pidfile="$OVSD/ovs-vswitchd.pid" --detach --log-file="$OVSD/ovs-vswitchd.log"
+	vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+	vsctl add-port br0 sink -- set Interface sink type=dpdk \
+		options:dpdk-devargs="net_null0,no-rx=1" ofport_request=2
+}
+ovs_flows() { # rules mode router
+	local n=$1 mode=$2 rtr=$3 i t=0 out="output:2"
+	[ "$rtr" = 1 ] && out="mod_dl_src:02:00:00:00:00:08,mod_dl_dst:02:00:00:00:00:09,dec_ttl,output:2"
+	if [ "$mode" = stateful ]; then
+		echo "table=0,priority=65000,ip,ct_state=-trk,actions=ct(table=1)"
+		echo "table=1,priority=65000,ip,ct_state=+trk+est,actions=$out"
+		t=1
+	fi
+	for ((i = 0; i < n - 1; i++)); do
+		echo "table=$t,priority=$((60000 - i)),udp,nw_src=172.16.$((i >> 8)).$((i & 255)),tp_dst=$((1000 + i)),actions=drop"
+	done
+	if [ "$mode" = stateful ]; then
+		echo "table=1,priority=1000,ct_state=+trk+new,udp,nw_dst=192.168.0.0/16,actions=ct(commit),$out"
+	else
+		echo "table=0,priority=1000,udp,nw_dst=192.168.0.0/16,actions=$out"
+	fi
+}
+ovs_run() { # label flows rules mode router
+	local label=$1 flows=$2 n=$3 mode=$4 rtr=$5
+	ovs ovs-ofctl del-flows br0
+	ovs_flows "$n" "$mode" "$rtr" > "$W/flows.of"
+	ovs ovs-ofctl add-flows br0 "$W/flows.of"
+	vsctl --if-exists del-port br0 src
+	ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpctl/flush-conntrack >/dev/null 2>&1 || true
+	vsctl add-port br0 src -- set Interface src type=dpdk ofport_request=1 \
+		options:dpdk-devargs="net_pcap$flows,rx_pcap=$W/flows$flows.pcap,infinite_rx=1"
+	sleep 1
+	ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear
+	local a b
+	a=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
+	sleep "$DURATION"
+	b=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
+	local cpp
+	cpp=$(ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show |
+		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' | head -1)
+	vsctl del-port br0 src
+	report "$label" "$flows" "$n" "$mode" "$(( (b - a) / DURATION ))" "${cpp:-0}" "{}"
+}
+
+# ---- report ----
+printf "%-12s %7s %6s %-10s %9s %9s  %s\n" system flows rules mode Mpps cyc/pkt drops
+report() { # system flows rules mode pps cpp drops
+	printf "%-12s %7s %6s %-10s %9s %9s  %s\n" "$1" "$2" "$3" "$4" \
+		"$(python3 -c "print('%.3f' % ($5 / 1e6))")" "$6" "$7"
+	printf '{"system":"%s","flows":%s,"rules":%s,"mode":"%s","pps":%s,"cycles_per_packet":%s,"drops":%s}\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$7" >> "$OUT"
+}
+
+for f in $FLOWS; do
+	gen_pcap "$f" "$W/flows$f.pcap"
+done
+[ "$OVS" = 1 ] && ovs_start
+for f in $FLOWS; do
+	[ "$TESTPMD" = 1 ] && testpmd_run "$f"
+	for n in $RULES; do
+		for m in $MODES; do
+			nfvd_run "nfvd-fw" "$f" "$n" "$m" 0
+			[ "$OVS" = 1 ] && ovs_run "ovs" "$f" "$n" "$m" 0
+		done
+	done
+	# the issue's target: router + stateful firewall, 100 rules
+	nfvd_run "nfvd-rtr+fw" "$f" 100 stateful 1
+	[ "$OVS" = 1 ] && ovs_run "ovs-rtr+fw" "$f" 100 stateful 1
+done
+echo "results: $OUT"
