@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd router VNF - configuration model (no DPDK), shared by the parser,
+ * nfvctl's offline validation and the route-add command.
+ */
+#ifndef RTR_H
+#define RTR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "model.h"
+
+#define RTR_MAX_IF 32	/* interfaces per instance */
+#define RTR_MAX_ADDRS 8 /* addresses per interface and family */
+#define RTR_MAX_PATHS 8 /* ECMP next hops per prefix */
+
+enum rtr_route_type {
+	RTR_RT_UNICAST,
+	RTR_RT_BLACKHOLE,
+	RTR_RT_REJECT,
+};
+extern const char *const rtr_route_type_names[];
+
+struct rtr_if_conf {
+	char name[NFV_NAME_MAX];
+	uint16_t port; /* index into nfv_config.ports */
+	uint16_t vlan; /* 0 = untagged */
+	uint16_t mtu;  /* L3 MTU */
+	bool has_mac;
+	uint8_t mac[6];
+	uint16_t n_addr;
+	struct cfg_prefix addr[2 * RTR_MAX_ADDRS]; /* address with its prefix length */
+};
+
+struct rtr_route_conf {
+	struct cfg_prefix prefix;
+	uint8_t type; /* enum rtr_route_type */
+	int iface;    /* -1: from the next hop's connected subnet */
+	uint32_t metric;
+	uint16_t n_via;
+	struct cfg_prefix via[RTR_MAX_PATHS]; /* addresses (len = 32 / 128) */
+};
+
+struct rtr_neigh_conf {
+	struct cfg_prefix addr;
+	int iface;
+	uint8_t mac[6];
+};
+
+struct rtr_conf {
+	uint16_t n_if;
+	struct rtr_if_conf ifs[RTR_MAX_IF];
+	uint32_t n_routes;
+	struct rtr_route_conf *routes;
+	uint32_t n_neigh;
+	struct rtr_neigh_conf *neigh;
+	/* tunables */
+	uint32_t max_routes;	 /* FIB capacity per family */
+	uint32_t max_neighbours; /* neighbour table size */
+	uint32_t reachable_ms;	 /* ARP/ND reachable time before re-resolution */
+	uint32_t retrans_ms;	 /* interval between requests / probes */
+	uint32_t probes;	 /* requests before giving up */
+	uint32_t queue_len;	 /* packets kept per unresolved neighbour */
+	uint32_t punt_rate;	 /* packets/s each worker may punt */
+	uint32_t icmp_rate;	 /* ICMP errors/s (token bucket) */
+	uint32_t icmp_burst;
+};
+
+/* class "router" config parser (router_conf.c) */
+int rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
+		     struct cfg_errors *err);
+void rtr_config_free(void *conf);
+int rtr_config_equal(const void *a, const void *b);
+
+/* True when addr (an address, any length) is inside p. */
+bool rtr_prefix_contains(const struct cfg_prefix *p, const struct cfg_prefix *addr);
+/* Interface whose connected subnet holds addr, or -1. */
+int rtr_conf_iface_for(const struct rtr_conf *c, const struct cfg_prefix *addr);
+/* Check one route against the interfaces (next hop on a connected subnet,
+ * interface given for link-local next hops...). Returns NULL or why. */
+const char *rtr_route_check(const struct rtr_conf *c, struct rtr_route_conf *r);
+int rtr_conf_iface_by_name(const struct rtr_conf *c, const char *name);
+/* Host bits cleared copy. */
+void rtr_prefix_mask(struct cfg_prefix *p);
+/* "10.0.0.0/8" into buf */
+const char *rtr_prefix_str(const struct cfg_prefix *p, bool with_len, char *buf, size_t size);
+
+#endif /* RTR_H */

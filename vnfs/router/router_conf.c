@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd router VNF - configuration parser (no DPDK: nfvctl validates
+ * offline with it). Every problem names file:line:col and the field.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router.h"
+
+const char *const rtr_route_type_names[] = {"unicast", "blackhole", "reject", NULL};
+
+static const char *const rtr_keys[] = {
+	/* handled by the model loader */
+	"name", "class", "runtime", "vm",
+	/* ours */
+	"interfaces", "routes", "neighbours", "max-routes", "max-neighbours", "reachable-ms",
+	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst", NULL};
+static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac", NULL};
+static const char *const rtr_route_keys[] = {"prefix", "via", "interface", "metric", "type", NULL};
+static const char *const rtr_neigh_keys[] = {"address", "mac", "interface", NULL};
+
+static size_t
+rtr_addr_bytes(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static const uint8_t *
+rtr_addr_ptr(const struct cfg_prefix *p)
+{
+	return p->family == AF_INET ? (const uint8_t *)&p->v4 : (const uint8_t *)&p->v6;
+}
+
+bool
+rtr_prefix_contains(const struct cfg_prefix *p, const struct cfg_prefix *addr)
+{
+	const uint8_t *a = rtr_addr_ptr(p), *b = rtr_addr_ptr(addr);
+	unsigned int bits = p->len, i;
+
+	if (p->family != addr->family)
+		return false;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (a[i] != b[i])
+			return false;
+	if (bits == 0)
+		return true;
+	return ((a[i] ^ b[i]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
+void
+rtr_prefix_mask(struct cfg_prefix *p)
+{
+	uint8_t *a = p->family == AF_INET ? (uint8_t *)&p->v4 : (uint8_t *)&p->v6;
+	unsigned int n = rtr_addr_bytes(p->family), bits = p->len;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (bits >= 8)
+			bits -= 8;
+		else {
+			a[i] &= (uint8_t)(0xff << (8 - bits));
+			bits = 0;
+		}
+	}
+}
+
+const char *
+rtr_prefix_str(const struct cfg_prefix *p, bool with_len, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family, rtr_addr_ptr(p), a, sizeof(a));
+	if (with_len)
+		snprintf(buf, size, "%s/%u", a, p->len);
+	else
+		snprintf(buf, size, "%s", a);
+	return buf;
+}
+
+static bool
+rtr_is_link_local6(const struct cfg_prefix *p)
+{
+	return p->family == AF_INET6 && p->v6.s6_addr[0] == 0xfe &&
+	       (p->v6.s6_addr[1] & 0xc0) == 0x80;
+}
+
+int
+rtr_conf_iface_for(const struct rtr_conf *c, const struct cfg_prefix *addr)
+{
+	int best = -1, best_len = -1;
+
+	for (uint16_t i = 0; i < c->n_if; i++)
+		for (uint16_t k = 0; k < c->ifs[i].n_addr; k++) {
+			const struct cfg_prefix *a = &c->ifs[i].addr[k];
+
+			if (rtr_prefix_contains(a, addr) && a->len > best_len) {
+				best = i;
+				best_len = a->len;
+			}
+		}
+	return best;
+}
+
+int
+rtr_conf_iface_by_name(const struct rtr_conf *c, const char *name)
+{
+	for (uint16_t i = 0; i < c->n_if; i++)
+		if (strcmp(c->ifs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static bool
+rtr_is_own_address(const struct rtr_conf *c, const struct cfg_prefix *addr)
+{
+	for (uint16_t i = 0; i < c->n_if; i++)
+		for (uint16_t k = 0; k < c->ifs[i].n_addr; k++) {
+			const struct cfg_prefix *a = &c->ifs[i].addr[k];
+
+			if (a->family == addr->family && memcmp(rtr_addr_ptr(a), rtr_addr_ptr(addr),
+								rtr_addr_bytes(a->family)) == 0)
+				return true;
+		}
+	return false;
+}
+
+const char *
+rtr_route_check(const struct rtr_conf *c, struct rtr_route_conf *r)
+{
+	static char why[160];
+	char b[64];
+
+	if (r->type != RTR_RT_UNICAST) {
+		if (r->n_via > 0 || r->iface >= 0)
+			return "a blackhole/reject route takes no via or interface";
+		return NULL;
+	}
+	if (r->n_via == 0 && r->iface < 0)
+		return "a route needs a next hop (via) or an interface";
+	for (uint16_t i = 0; i < r->n_via; i++) {
+		const struct cfg_prefix *v = &r->via[i];
+		int ifi;
+
+		if (v->family != r->prefix.family)
+			return "next hop is not of the prefix's address family";
+		if (rtr_is_own_address(c, v)) {
+			snprintf(why, sizeof(why),
+				 "next hop %s is one of the router's own addresses",
+				 rtr_prefix_str(v, false, b, sizeof(b)));
+			return why;
+		}
+		if (rtr_is_link_local6(v)) {
+			if (r->iface < 0)
+				return "a link-local next hop needs an interface";
+			continue;
+		}
+		ifi = rtr_conf_iface_for(c, v);
+		if (ifi < 0 || (r->iface >= 0 && ifi != r->iface)) {
+			snprintf(why, sizeof(why), "next hop %s is not on any connected subnet%s",
+				 rtr_prefix_str(v, false, b, sizeof(b)),
+				 r->iface >= 0 ? " of that interface" : "");
+			return why;
+		}
+	}
+	return NULL;
+}
+
+static int
+rtr_parse_addr_node(const struct cfg_node *n, struct cfg_prefix *out, bool want_host,
+		    struct cfg_errors *err)
+{
+	if (cfg_node_prefix(n, true, out, err) != 0)
+		return -EINVAL;
+	if (want_host && out->len != (out->family == AF_INET ? 32 : 128)) {
+		cfg_error(err, n, "expected an address without prefix length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struct rtr_conf *c,
+		 struct cfg_errors *err)
+{
+	int rc = 0;
+
+	if (cfg_expect(seq, CFG_SEQ, err) != 0)
+		return -EINVAL;
+	if (seq->n == 0 || seq->n > RTR_MAX_IF) {
+		cfg_error(err, seq, "a router needs 1 to %d interfaces", RTR_MAX_IF);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct cfg_node *m = seq->items[i], *addrs;
+		struct rtr_if_conf *f = &c->ifs[c->n_if];
+		uint16_t n4 = 0, n6 = 0;
+		bool has_v6 = false;
+
+		if (cfg_expect(m, CFG_MAP, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (cfg_check_keys(m, rtr_if_keys, err) > 0)
+			rc = -EINVAL;
+		if (nfv_config_get_port(cfg, m, "port", true, &f->port, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		f->vlan = 0;
+		if (cfg_get_u16(m, "vlan", false, 1, 4094, &f->vlan, err) < 0)
+			rc = -EINVAL;
+		f->mtu = 1500;
+		if (cfg_get_u16(m, "mtu", false, 68, 9578, &f->mtu, err) < 0)
+			rc = -EINVAL;
+		if (cfg_get_mac(m, "mac", false, f->mac, err) == 0)
+			f->has_mac = true;
+		if (f->vlan != 0)
+			snprintf(f->name, sizeof(f->name), "%.20s.%u", cfg->ports[f->port].name,
+				 f->vlan);
+		else
+			snprintf(f->name, sizeof(f->name), "%s", cfg->ports[f->port].name);
+		if (cfg_get_strbuf(m, "name", false, f->name, sizeof(f->name), err) < 0)
+			rc = -EINVAL;
+		for (uint16_t k = 0; k < c->n_if; k++) {
+			if (strcmp(c->ifs[k].name, f->name) == 0) {
+				cfg_error(err, m, "interface name \"%s\" is used twice", f->name);
+				rc = -EINVAL;
+			}
+			if (c->ifs[k].port == f->port && c->ifs[k].vlan == f->vlan) {
+				cfg_error(err, m,
+					  "port %s vlan %u already belongs to interface \"%s\"",
+					  cfg->ports[f->port].name, f->vlan, c->ifs[k].name);
+				rc = -EINVAL;
+			}
+		}
+		addrs = cfg_map_get(m, "addresses");
+		if (addrs != NULL && cfg_expect(addrs, CFG_SEQ, err) != 0) {
+			rc = -EINVAL;
+			addrs = NULL;
+		}
+		for (size_t k = 0; addrs != NULL && k < addrs->n; k++) {
+			struct cfg_prefix a = {0};
+			char b[64];
+
+			if (rtr_parse_addr_node(addrs->items[k], &a, false, err) != 0) {
+				rc = -EINVAL;
+				continue;
+			}
+			if ((a.family == AF_INET ? n4 : n6) >= RTR_MAX_ADDRS) {
+				cfg_error(err, addrs->items[k], "at most %d addresses per family",
+					  RTR_MAX_ADDRS);
+				rc = -EINVAL;
+				continue;
+			}
+			if (a.len == 0 || rtr_is_link_local6(&a)) {
+				cfg_error(err, addrs->items[k],
+					  "%s is not a usable interface address",
+					  rtr_prefix_str(&a, true, b, sizeof(b)));
+				rc = -EINVAL;
+				continue;
+			}
+			/* overlaps with any address seen so far (this or other interfaces) */
+			for (uint16_t j = 0; j <= c->n_if; j++) {
+				const struct rtr_if_conf *o = &c->ifs[j];
+				uint16_t na = j == c->n_if ? f->n_addr : o->n_addr;
+
+				for (uint16_t q = 0; q < na; q++) {
+					const struct cfg_prefix *p = &o->addr[q];
+					char b2[64];
+
+					if (p->family != a.family)
+						continue;
+					if (!rtr_prefix_contains(p, &a) &&
+					    !rtr_prefix_contains(&a, p))
+						continue;
+					cfg_error(err, addrs->items[k],
+						  "address %s overlaps %s on interface \"%s\"",
+						  rtr_prefix_str(&a, true, b, sizeof(b)),
+						  rtr_prefix_str(p, true, b2, sizeof(b2)),
+						  j == c->n_if ? f->name : o->name);
+					rc = -EINVAL;
+				}
+			}
+			if (a.family == AF_INET)
+				n4++;
+			else {
+				n6++;
+				has_v6 = true;
+			}
+			f->addr[f->n_addr++] = a;
+		}
+		if (has_v6 && f->mtu < 1280) {
+			cfg_error(err, cfg_map_get(m, "mtu"),
+				  "an interface with IPv6 addresses needs mtu >= 1280");
+			rc = -EINVAL;
+		}
+		c->n_if++;
+	}
+	return rc;
+}
+
+static int
+rtr_get_iface(const struct rtr_conf *c, const struct cfg_node *m, int *out, struct cfg_errors *err)
+{
+	const char *name;
+	int rc = cfg_get_str(m, "interface", false, &name, err);
+
+	*out = -1;
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	*out = rtr_conf_iface_by_name(c, name);
+	if (*out < 0) {
+		cfg_error(err, cfg_map_get(m, "interface"), "no interface named \"%s\"", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rtr_parse_routes(const struct cfg_node *seq, struct rtr_conf *c, struct cfg_errors *err)
+{
+	int rc = 0;
+
+	if (cfg_expect(seq, CFG_SEQ, err) != 0)
+		return -EINVAL;
+	c->routes = calloc(seq->n ? seq->n : 1, sizeof(*c->routes));
+	if (c->routes == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct cfg_node *m = seq->items[i], *via;
+		struct rtr_route_conf *r = &c->routes[c->n_routes];
+		const char *why;
+		int type = RTR_RT_UNICAST;
+		int bad = 0;
+
+		if (cfg_expect(m, CFG_MAP, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (cfg_check_keys(m, rtr_route_keys, err) > 0)
+			rc = -EINVAL;
+		if (cfg_get_prefix(m, "prefix", true, false, &r->prefix, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (cfg_get_enum(m, "type", false, rtr_route_type_names, &type, err) < 0)
+			rc = -EINVAL;
+		r->type = (uint8_t)type;
+		r->metric = 0;
+		if (cfg_get_u32(m, "metric", false, 0, UINT32_MAX, &r->metric, err) < 0)
+			rc = -EINVAL;
+		if (rtr_get_iface(c, m, &r->iface, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		via = cfg_map_get(m, "via");
+		if (via != NULL && via->type == CFG_SEQ) {
+			if (via->n == 0 || via->n > RTR_MAX_PATHS) {
+				cfg_error(err, via, "1 to %d next hops", RTR_MAX_PATHS);
+				rc = -EINVAL;
+				continue;
+			}
+			for (size_t k = 0; k < via->n; k++)
+				if (rtr_parse_addr_node(via->items[k], &r->via[r->n_via++], true,
+							err) != 0)
+					bad = -EINVAL;
+		} else if (via != NULL) {
+			if (rtr_parse_addr_node(via, &r->via[r->n_via++], true, err) != 0)
+				bad = -EINVAL;
+		}
+		if (bad != 0) {
+			rc = bad;
+			memset(r, 0, sizeof(*r));
+			continue;
+		}
+		why = rtr_route_check(c, r);
+		if (why != NULL) {
+			cfg_error(err, via != NULL ? via : m, "%s", why);
+			rc = -EINVAL;
+			continue;
+		}
+		c->n_routes++;
+	}
+	return rc;
+}
+
+static int
+rtr_parse_neigh(const struct cfg_node *seq, struct rtr_conf *c, struct cfg_errors *err)
+{
+	int rc = 0;
+
+	if (cfg_expect(seq, CFG_SEQ, err) != 0)
+		return -EINVAL;
+	c->neigh = calloc(seq->n ? seq->n : 1, sizeof(*c->neigh));
+	if (c->neigh == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct cfg_node *m = seq->items[i], *a;
+		struct rtr_neigh_conf *nc = &c->neigh[c->n_neigh];
+		char b[64];
+		int ifi;
+
+		if (cfg_expect(m, CFG_MAP, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (cfg_check_keys(m, rtr_neigh_keys, err) > 0)
+			rc = -EINVAL;
+		a = cfg_map_get(m, "address");
+		if (a == NULL) {
+			cfg_error(err, m, "missing required field \"address\"");
+			rc = -EINVAL;
+			continue;
+		}
+		if (rtr_parse_addr_node(a, &nc->addr, true, err) != 0 ||
+		    cfg_get_mac(m, "mac", true, nc->mac, err) != 0 ||
+		    rtr_get_iface(c, m, &nc->iface, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		ifi = rtr_conf_iface_for(c, &nc->addr);
+		if (nc->iface < 0)
+			nc->iface = ifi;
+		if (nc->iface < 0 ||
+		    (ifi >= 0 && ifi != nc->iface && !rtr_is_link_local6(&nc->addr))) {
+			cfg_error(err, a, "neighbour %s is not on a connected subnet%s",
+				  rtr_prefix_str(&nc->addr, false, b, sizeof(b)),
+				  nc->iface >= 0 ? " of that interface" : "");
+			rc = -EINVAL;
+			continue;
+		}
+		c->n_neigh++;
+	}
+	return rc;
+}
+
+int
+rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
+		 struct cfg_errors *err)
+{
+	struct rtr_conf *c;
+	const struct cfg_node *n;
+	int rc = 0;
+
+	*conf = NULL;
+	if (cfg_expect(node, CFG_MAP, err) != 0)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	if (cfg_check_keys(node, rtr_keys, err) > 0)
+		rc = -EINVAL;
+	c->max_routes = 65536;
+	c->max_neighbours = 4096;
+	c->reachable_ms = 30000;
+	c->retrans_ms = 1000;
+	c->probes = 3;
+	c->queue_len = 16;
+	c->punt_rate = 20000;
+	c->icmp_rate = 1000;
+	c->icmp_burst = 50;
+	if (cfg_get_u32(node, "max-routes", false, 16, 16u << 20, &c->max_routes, err) < 0 ||
+	    cfg_get_u32(node, "max-neighbours", false, 16, 1u << 18, &c->max_neighbours, err) < 0 ||
+	    cfg_get_u32(node, "reachable-ms", false, 100, 3600000, &c->reachable_ms, err) < 0 ||
+	    cfg_get_u32(node, "retrans-ms", false, 10, 60000, &c->retrans_ms, err) < 0 ||
+	    cfg_get_u32(node, "probes", false, 1, 100, &c->probes, err) < 0 ||
+	    cfg_get_u32(node, "queue-len", false, 0, 1024, &c->queue_len, err) < 0 ||
+	    cfg_get_u32(node, "punt-rate", false, 1, 100000000, &c->punt_rate, err) < 0 ||
+	    cfg_get_u32(node, "icmp-rate", false, 1, 10000000, &c->icmp_rate, err) < 0 ||
+	    cfg_get_u32(node, "icmp-burst", false, 1, 100000, &c->icmp_burst, err) < 0)
+		rc = -EINVAL;
+	n = cfg_map_get(node, "interfaces");
+	if (n == NULL) {
+		cfg_error(err, node, "a router needs \"interfaces\"");
+		rc = -EINVAL;
+	} else if (rtr_parse_ifaces(cfg, n, c, err) != 0) {
+		rc = -EINVAL;
+	}
+	n = cfg_map_get(node, "routes");
+	if (n != NULL && rtr_parse_routes(n, c, err) != 0)
+		rc = -EINVAL;
+	n = cfg_map_get(node, "neighbours");
+	if (n != NULL && rtr_parse_neigh(n, c, err) != 0)
+		rc = -EINVAL;
+	if (rc != 0) {
+		rtr_config_free(c);
+		return rc;
+	}
+	*conf = c;
+	return 0;
+}
+
+void
+rtr_config_free(void *conf)
+{
+	struct rtr_conf *c = conf;
+
+	if (c == NULL)
+		return;
+	free(c->routes);
+	free(c->neigh);
+	free(c);
+}
+
+int
+rtr_config_equal(const void *a, const void *b)
+{
+	const struct rtr_conf *x = a, *y = b;
+
+	if (memcmp(x, y, offsetof(struct rtr_conf, n_routes)) != 0 || x->n_routes != y->n_routes ||
+	    x->n_neigh != y->n_neigh ||
+	    memcmp(&x->max_routes, &y->max_routes,
+		   sizeof(*x) - offsetof(struct rtr_conf, max_routes)) != 0)
+		return 0;
+	if (x->n_routes && memcmp(x->routes, y->routes, x->n_routes * sizeof(*x->routes)) != 0)
+		return 0;
+	if (x->n_neigh && memcmp(x->neigh, y->neigh, x->n_neigh * sizeof(*x->neigh)) != 0)
+		return 0;
+	return 1;
+}

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd router VNF - fast path: Ethernet/802.1Q parse, IPv4/IPv6 header
+ * validation, bulk FIB lookups, ECMP, TTL/hop-limit decrement with the
+ * RFC 1624 incremental checksum, MAC rewrite and tx. Everything slow (our
+ * own addresses, ARP/ND, ICMP errors, unresolved neighbours) is punted to
+ * the control thread under a per-lcore token bucket.
+ */
+#include <rte_hash_crc.h>
+
+#include "router_rt.h"
+
+#define RTR_PUNT_NID_NONE 0x7ffffu
+
+static inline uint32_t
+rtr_punt_code(enum rtr_punt why, uint16_t iface, uint32_t nid)
+{
+	return (uint32_t)why | ((uint32_t)iface << 8) | (nid << 13);
+}
+
+/* Token bucket of this lcore; true when a packet may be punted. */
+static inline bool
+rtr_punt_allowed(struct rtr_state *st, struct nfv_worker *w)
+{
+	struct rtr_tb *tb = &st->tb[w->lcore];
+
+	if (tb->tokens == 0) {
+		uint64_t now = w->now_tsc, add;
+
+		if (now <= tb->last)
+			return false;
+		add = (now - tb->last) / st->punt_tsc_per_token;
+		if (add == 0)
+			return false;
+		if (add >= st->punt_burst) {
+			tb->tokens = st->punt_burst;
+			tb->last = now;
+		} else {
+			tb->tokens = add;
+			tb->last += add * st->punt_tsc_per_token;
+		}
+	}
+	tb->tokens--;
+	return true;
+}
+
+static inline void
+rtr_punt_pkt(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m,
+	     uint32_t code, uint16_t ctr, uint16_t limit_reason)
+{
+	if (unlikely(!rtr_punt_allowed(st, w))) {
+		nfv_drop(w, vnf, m, limit_reason);
+		return;
+	}
+	nfv_count(w, vnf, ctr, 1);
+	nfv_meta(m)->nh = code;
+	nfv_punt(w, vnf, m);
+}
+
+static inline int
+rtr_iface_of(const struct rtr_tables *t, uint16_t port, uint16_t vlan)
+{
+	if (vlan == 0)
+		return t->untagged_if[port & (RTE_MAX_ETHPORTS - 1)];
+	if (!t->port_has_vlan[port & (RTE_MAX_ETHPORTS - 1)])
+		return -1;
+	for (uint16_t i = 0; i < t->n_if; i++)
+		if (t->ifs[i].port == port && t->ifs[i].vlan == vlan)
+			return i;
+	return -1;
+}
+
+/* Parse and validate; returns 4 or 6 (l3 offset and iface in the meta) or 0
+ * when the packet was consumed (dropped or punted). */
+static inline int
+rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
+	  struct nfv_worker *w, struct rte_mbuf *m)
+{
+	struct nfv_mbuf_meta *md = nfv_meta(m);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)d;
+	uint16_t type, l2 = sizeof(*eh), vlan = 0;
+	int ifi;
+
+	if (unlikely(len < sizeof(*eh)))
+		goto truncated;
+	type = eh->ether_type;
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
+		if (unlikely(len < sizeof(*eh) + 4))
+			goto truncated;
+		vlan = rte_be_to_cpu_16(*(uint16_t *)(d + 14)) & 0xfff;
+		type = *(uint16_t *)(d + 16);
+		l2 += 4;
+	}
+	ifi = rtr_iface_of(t, md->in_port, vlan);
+	if (unlikely(ifi < 0)) {
+		nfv_drop(w, vnf, m, RTR_DROP_NO_IFACE);
+		return 0;
+	}
+	md->vlan = vlan;
+	md->l3_off = l2;
+	md->nh = (uint32_t)ifi << 8;
+	if (unlikely(!rte_is_same_ether_addr(&eh->dst_addr, &t->ifs[ifi].mac) &&
+		     !rte_is_multicast_ether_addr(&eh->dst_addr))) {
+		nfv_drop(w, vnf, m, RTR_DROP_OTHER_HOST);
+		return 0;
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + l2);
+		uint32_t ihl, tot, src, dst;
+
+		if (unlikely(len < l2 + sizeof(*ip)))
+			goto truncated;
+		if (unlikely((ip->version_ihl >> 4) != 4)) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_VERSION);
+			return 0;
+		}
+		ihl = (ip->version_ihl & 0xf) * 4u;
+		if (unlikely(ihl < sizeof(*ip))) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_IHL);
+			return 0;
+		}
+		if (unlikely(len < l2 + ihl))
+			goto truncated;
+		tot = rte_be_to_cpu_16(ip->total_length);
+		if (unlikely(tot < ihl || l2 + tot > rte_pktmbuf_pkt_len(m))) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_LENGTH);
+			return 0;
+		}
+		if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff)) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_CHECKSUM);
+			return 0;
+		}
+		if (unlikely(ihl != sizeof(*ip))) {
+			nfv_drop(w, vnf, m, RTR_DROP_IP_OPTIONS);
+			return 0;
+		}
+		src = rte_be_to_cpu_32(ip->src_addr);
+		dst = rte_be_to_cpu_32(ip->dst_addr);
+		if (unlikely(src >= 0xe0000000u || (src >> 24) == 127 || (src >> 24) == 0)) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_SRC);
+			return 0;
+		}
+		if (unlikely(dst >= 0xe0000000u)) {
+			nfv_drop(w, vnf, m, RTR_DROP_MULTICAST);
+			return 0;
+		}
+		return 4;
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + l2);
+
+		if (unlikely(len < l2 + sizeof(*ip6)))
+			goto truncated;
+		if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6)) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_VERSION);
+			return 0;
+		}
+		if (unlikely(l2 + sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) >
+			     rte_pktmbuf_pkt_len(m))) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_LENGTH);
+			return 0;
+		}
+		if (unlikely(ip6->src_addr[0] == 0xff)) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_SRC);
+			return 0;
+		}
+		if (unlikely(ip6->dst_addr[0] == 0xff)) {
+			const uint8_t *l4 = d + l2 + sizeof(*ip6);
+
+			/* neighbour discovery to a multicast group */
+			if (ip6->proto == IPPROTO_ICMPV6 && len >= l2 + sizeof(*ip6) + 4u &&
+			    l4[0] >= 133 && l4[0] <= 137) {
+				rtr_punt_pkt(st, vnf, w, m,
+					     rtr_punt_code(RTR_PUNT_ND, (uint16_t)ifi, 0),
+					     RTR_CTR_PUNT_ND, RTR_DROP_PUNT_LIMIT);
+				return 0;
+			}
+			nfv_drop(w, vnf, m, RTR_DROP_MULTICAST);
+			return 0;
+		}
+		return 6;
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_ARP, (uint16_t)ifi, 0),
+			     RTR_CTR_PUNT_ARP, RTR_DROP_PUNT_LIMIT);
+		return 0;
+	}
+	nfv_drop(w, vnf, m, RTR_DROP_ETHERTYPE);
+	return 0;
+truncated:
+	nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
+	return 0;
+}
+
+/* Non-forwarding adjacencies: shared by both families. Returns true if
+ * the packet was consumed. */
+static inline bool
+rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m,
+	    const struct rtr_adj *adj, uint16_t ifi)
+{
+	switch (adj->type) {
+	case RTR_ADJ_LOCAL:
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_LOCAL, ifi, 0),
+			     RTR_CTR_PUNT_LOCAL, RTR_DROP_PUNT_LIMIT);
+		return true;
+	case RTR_ADJ_NOROUTE:
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_NOROUTE, ifi, 0),
+			     RTR_CTR_PUNT_UNREACH, RTR_DROP_NO_ROUTE);
+		return true;
+	case RTR_ADJ_REJECT:
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_REJECT, ifi, 0),
+			     RTR_CTR_PUNT_UNREACH, RTR_DROP_NO_ROUTE);
+		return true;
+	case RTR_ADJ_BLACKHOLE:
+		nfv_drop(w, vnf, m, RTR_DROP_BLACKHOLE);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Pick the neighbour: returns its id, or RTR_PUNT_NID_NONE when the
+ * destination has no entry yet (connected routes). */
+static inline uint32_t
+rtr_pick_nh(const struct rtr_tables *t, const struct rtr_adj *adj, int family, const void *dst,
+	    uint32_t flow_hash, uint16_t *oif)
+{
+	if (adj->type == RTR_ADJ_CONNECTED) {
+		struct rtr_nkey k;
+		int32_t id;
+
+		memset(&k, 0, sizeof(k));
+		memcpy(k.addr, dst, family == 4 ? 4 : 16);
+		k.iface = adj->iface;
+		k.family = (uint8_t)family;
+		*oif = adj->iface;
+		id = rte_hash_lookup(t->nhash, &k);
+		if (id < 0)
+			return RTR_PUNT_NID_NONE;
+		return (uint32_t)id;
+	}
+	uint32_t nid = adj->nh[adj->n_nh > 1 ? flow_hash % adj->n_nh : 0];
+
+	*oif = t->neigh[nid].key.iface;
+	return nid;
+}
+
+static inline uint32_t
+rtr_flow_hash4(const struct rte_ipv4_hdr *ip)
+{
+	uint64_t addrs;
+	uint32_t ports, h;
+
+	memcpy(&addrs, &ip->src_addr, 8);
+	h = rte_hash_crc_8byte(addrs, ip->next_proto_id);
+	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+	    (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0) {
+		memcpy(&ports, ip + 1, 4);
+		h = rte_hash_crc_4byte(ports, h);
+	}
+	return h;
+}
+
+static inline uint32_t
+rtr_flow_hash6(const struct rte_ipv6_hdr *ip6)
+{
+	uint32_t ports, h = rte_hash_crc(ip6->src_addr, 32, ip6->proto);
+
+	if (ip6->proto == IPPROTO_TCP || ip6->proto == IPPROTO_UDP) {
+		memcpy(&ports, ip6 + 1, 4);
+		h = rte_hash_crc_4byte(ports, h);
+	}
+	return h;
+}
+
+static inline void
+rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
+	 struct nfv_worker *w, struct rte_mbuf *m, uint64_t a)
+{
+	struct nfv_mbuf_meta *md = nfv_meta(m);
+	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
+	uint16_t ifi = (md->nh >> 8) & 0x1f, oif = 0;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	uint16_t old;
+	uint32_t nid;
+	uint64_t macw;
+
+	if (rtr_special(st, vnf, w, m, adj, ifi))
+		return;
+	if (unlikely(ip->time_to_live <= 1)) {
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TTL, ifi, 0), RTR_CTR_PUNT_TTL,
+			     RTR_DROP_TTL);
+		return;
+	}
+	nid = rtr_pick_nh(t, adj, 4, &ip->dst_addr, adj->n_nh > 1 ? rtr_flow_hash4(ip) : 0, &oif);
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) > t->ifs[oif].mtu)) {
+		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),
+				     RTR_CTR_PUNT_TOOBIG, RTR_DROP_NEEDS_FRAG);
+		else
+			nfv_drop(w, vnf, m, RTR_DROP_NEEDS_FRAG);
+		return;
+	}
+	macw = nid == RTR_PUNT_NID_NONE
+		       ? 0
+		       : atomic_load_explicit(&t->neigh[nid].macw, memory_order_acquire);
+	if (unlikely(!(macw & RTR_MAC_VALID))) {
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_RESOLVE, oif, nid),
+			     RTR_CTR_PUNT_RESOLVE, RTR_DROP_PUNT_LIMIT);
+		return;
+	}
+	old = *(uint16_t *)&ip->time_to_live;
+	ip->time_to_live--;
+	ip->hdr_checksum = rtr_csum_update16(ip->hdr_checksum, old, *(uint16_t *)&ip->time_to_live);
+	if (unlikely(rtr_l2_write(m, md->l3_off, &t->ifs[oif], macw,
+				  rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) != 0)) {
+		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
+		return;
+	}
+	nfv_count(w, vnf, RTR_CTR_FWD4, 1);
+	nfv_tx(w, t->ifs[oif].port, m);
+}
+
+static inline bool
+rtr_is_ll6(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+static inline void
+rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
+	 struct nfv_worker *w, struct rte_mbuf *m, uint64_t a)
+{
+	struct nfv_mbuf_meta *md = nfv_meta(m);
+	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
+	uint16_t ifi = (md->nh >> 8) & 0x1f, oif = 0;
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+	uint32_t nid;
+	uint64_t macw;
+
+	if (unlikely(rtr_is_ll6(ip6->dst_addr))) {
+		/* link-local: only ours, never routed */
+		if (memcmp(ip6->dst_addr, t->ifs[ifi].ll6, 16) != 0) {
+			nfv_drop(w, vnf, m, RTR_DROP_LINK_LOCAL);
+			return;
+		}
+		adj = &t->adj[RTR_ADJ_LOCAL];
+	}
+	if (rtr_special(st, vnf, w, m, adj, ifi))
+		return;
+	if (unlikely(rtr_is_ll6(ip6->src_addr))) {
+		nfv_drop(w, vnf, m, RTR_DROP_LINK_LOCAL);
+		return;
+	}
+	if (unlikely(ip6->hop_limits <= 1)) {
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TTL, ifi, 0), RTR_CTR_PUNT_TTL,
+			     RTR_DROP_TTL);
+		return;
+	}
+	nid = rtr_pick_nh(t, adj, 6, ip6->dst_addr, adj->n_nh > 1 ? rtr_flow_hash6(ip6) : 0, &oif);
+	if (unlikely(sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) > t->ifs[oif].mtu)) {
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),
+			     RTR_CTR_PUNT_TOOBIG, RTR_DROP_NEEDS_FRAG);
+		return;
+	}
+	macw = nid == RTR_PUNT_NID_NONE
+		       ? 0
+		       : atomic_load_explicit(&t->neigh[nid].macw, memory_order_acquire);
+	if (unlikely(!(macw & RTR_MAC_VALID))) {
+		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_RESOLVE, oif, nid),
+			     RTR_CTR_PUNT_RESOLVE, RTR_DROP_PUNT_LIMIT);
+		return;
+	}
+	ip6->hop_limits--;
+	if (unlikely(rtr_l2_write(m, md->l3_off, &t->ifs[oif], macw,
+				  rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) != 0)) {
+		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
+		return;
+	}
+	nfv_count(w, vnf, RTR_CTR_FWD6, 1);
+	nfv_tx(w, t->ifs[oif].port, m);
+}
+
+uint16_t
+rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rtr_state *st = vnf->priv;
+	const struct rtr_tables *t = rtr_tables_get(st);
+	struct rte_mbuf *p4[NFV_BURST], *p6[NFV_BURST];
+	uint32_t ip4[NFV_BURST];
+	uint8_t ip6[NFV_BURST][16];
+	uint64_t nh4[NFV_BURST], nh6[NFV_BURST];
+
+	for (uint16_t base = 0; base < n; base += NFV_BURST) {
+		uint16_t cnt = RTE_MIN((uint16_t)(n - base), (uint16_t)NFV_BURST);
+		uint16_t n4 = 0, n6 = 0;
+
+		for (uint16_t i = 0; i < cnt; i++) {
+			struct rte_mbuf *m = pkts[base + i];
+			uint16_t off;
+
+			if (i + 1 < cnt)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + 1], void *));
+			switch (rtr_parse(st, t, vnf, w, m)) {
+			case 4:
+				off = nfv_meta(m)->l3_off;
+				ip4[n4] = rte_be_to_cpu_32(
+					rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, off)
+						->dst_addr);
+				p4[n4++] = m;
+				break;
+			case 6:
+				off = nfv_meta(m)->l3_off;
+				memcpy(ip6[n6],
+				       rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, off)
+					       ->dst_addr,
+				       16);
+				p6[n6++] = m;
+				break;
+			default:
+				break;
+			}
+		}
+		if (n4 > 0) {
+			rte_fib_lookup_bulk(t->fib4, ip4, nh4, n4);
+			for (uint16_t i = 0; i < n4; i++)
+				rtr_fwd4(st, t, vnf, w, p4[i], nh4[i]);
+		}
+		if (n6 > 0) {
+			rte_fib6_lookup_bulk(t->fib6, ip6, nh6, n6);
+			for (uint16_t i = 0; i < n6; i++)
+				rtr_fwd6(st, t, vnf, w, p6[i], nh6[i]);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd router VNF - run-time tables shared by the fast path (router_dp.c)
+ * and the control path (router_cp.c, router_tbl.c).
+ *
+ * Everything a worker reads hangs off one struct rtr_tables published with
+ * an atomic pointer (RCU: a new conf builds new tables aside). Inside the
+ * current tables, the control thread changes:
+ *  - FIB entries with rte_fib_add/delete (single writer); the next-hop value
+ *    is an adjacency id, adjacencies are written before they are published
+ *    and reused only after a grace period;
+ *  - neighbour MACs as one 64-bit word (MAC + valid bit), atomically;
+ *  - the neighbour hash (lock-free reader/writer rte_hash, never deleted).
+ */
+#ifndef RTR_RT_H
+#define RTR_RT_H
+
+#include <stdatomic.h>
+
+#include <rte_ether.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+
+#include "nfv.h"
+#include "router.h"
+
+/* ---- counters and drop reasons (per lcore, summed by the engine) ---- */
+#define RTR_COUNTERS(_)                             \
+	_(RTR_CTR_FWD4, "forwarded-v4")             \
+	_(RTR_CTR_FWD6, "forwarded-v6")             \
+	_(RTR_CTR_PUNT_LOCAL, "punt-local")         \
+	_(RTR_CTR_PUNT_ARP, "punt-arp")             \
+	_(RTR_CTR_PUNT_ND, "punt-nd")               \
+	_(RTR_CTR_PUNT_TTL, "punt-ttl-expired")     \
+	_(RTR_CTR_PUNT_UNREACH, "punt-unreachable") \
+	_(RTR_CTR_PUNT_TOOBIG, "punt-too-big")      \
+	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")
+enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
+
+#define RTR_DROPS(_)                                   \
+	_(RTR_DROP_TRUNCATED, "truncated")             \
+	_(RTR_DROP_BAD_VERSION, "bad-version")         \
+	_(RTR_DROP_BAD_IHL, "bad-ihl")                 \
+	_(RTR_DROP_BAD_LENGTH, "bad-length")           \
+	_(RTR_DROP_BAD_CHECKSUM, "bad-checksum")       \
+	_(RTR_DROP_IP_OPTIONS, "ip-options")           \
+	_(RTR_DROP_BAD_SRC, "bad-source")              \
+	_(RTR_DROP_MULTICAST, "multicast")             \
+	_(RTR_DROP_LINK_LOCAL, "link-local")           \
+	_(RTR_DROP_NO_IFACE, "no-interface")           \
+	_(RTR_DROP_OTHER_HOST, "other-host")           \
+	_(RTR_DROP_ETHERTYPE, "unsupported-ethertype") \
+	_(RTR_DROP_BLACKHOLE, "blackhole")             \
+	_(RTR_DROP_NEEDS_FRAG, "needs-fragmentation")  \
+	_(RTR_DROP_PUNT_LIMIT, "punt-rate-limit")      \
+	_(RTR_DROP_NO_ROUTE, "no-route")               \
+	_(RTR_DROP_TTL, "ttl-expired")
+enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
+
+/* Control-thread counters (in "stats" as cp_counters) */
+#define RTR_CP_COUNTERS(_)                               \
+	_(RTR_CP_ARP_REQ_RX, "arp-requests-rx")          \
+	_(RTR_CP_ARP_REP_RX, "arp-replies-rx")           \
+	_(RTR_CP_ARP_REQ_TX, "arp-requests-tx")          \
+	_(RTR_CP_ARP_REP_TX, "arp-replies-tx")           \
+	_(RTR_CP_GARP_TX, "gratuitous-arp-tx")           \
+	_(RTR_CP_ND_NS_RX, "nd-solicits-rx")             \
+	_(RTR_CP_ND_NA_RX, "nd-adverts-rx")              \
+	_(RTR_CP_ND_NS_TX, "nd-solicits-tx")             \
+	_(RTR_CP_ND_NA_TX, "nd-adverts-tx")              \
+	_(RTR_CP_DAD_CONFLICT, "dad-conflicts")          \
+	_(RTR_CP_ECHO_REPLY, "echo-replies")             \
+	_(RTR_CP_ICMP_ERR_TX, "icmp-errors-tx")          \
+	_(RTR_CP_ICMP_RATE_LIMITED, "icmp-rate-limited") \
+	_(RTR_CP_QUEUED, "resolve-queued")               \
+	_(RTR_CP_QUEUE_SENT, "resolve-queue-sent")       \
+	_(RTR_CP_QUEUE_FULL, "resolve-queue-full")       \
+	_(RTR_CP_RESOLVE_TIMEOUT, "resolve-timeout")     \
+	_(RTR_CP_NEIGH_FULL, "neighbour-table-full")     \
+	_(RTR_CP_LOCAL_DROPPED, "local-dropped")         \
+	_(RTR_CP_NOMEM, "no-mbuf")
+enum { RTR_CP_COUNTERS(VNF_ENUM) RTR_CP_MAX };
+
+/* ---- adjacencies: the FIB next-hop value is an adjacency id ---- */
+enum rtr_adj_type {
+	RTR_ADJ_NOROUTE,   /* FIB default */
+	RTR_ADJ_LOCAL,	   /* one of our addresses: punt */
+	RTR_ADJ_BLACKHOLE, /* drop silently */
+	RTR_ADJ_REJECT,	   /* drop with ICMP unreachable */
+	RTR_ADJ_CONNECTED, /* on-link: the neighbour is the destination */
+	RTR_ADJ_GW,	   /* next hops (ECMP) */
+};
+
+/* route kinds derived from addresses (beyond enum rtr_route_type) */
+#define RTR_RT_CONNECTED 3
+#define RTR_RT_LOCAL 4
+extern const char *const rtr_rt_kind_names[];
+
+/* fixed ids: 0..3 by type, 4..4+RTR_MAX_IF-1 connected per interface */
+#define RTR_ADJ_IF_BASE 4
+#define RTR_ADJ_DYN_BASE (RTR_ADJ_IF_BASE + RTR_MAX_IF)
+#define RTR_MAX_ADJ 32767 /* FIB next hop values are 2 bytes (15 bits usable) */
+
+struct rtr_adj {
+	uint8_t type;
+	uint8_t n_nh;
+	uint16_t iface;		    /* CONNECTED */
+	uint32_t nh[RTR_MAX_PATHS]; /* GW: neighbour ids */
+	/* control thread */
+	uint32_t refs;
+	uint32_t next_free; /* free / pending list */
+	uint32_t hnext;	    /* dedup hash chain */
+};
+#define RTR_ADJ_HBUCKETS 4096
+
+/* Punt reasons (meta->nh low byte; neighbour id above) */
+enum rtr_punt {
+	RTR_PUNT_LOCAL = 1,
+	RTR_PUNT_ARP,
+	RTR_PUNT_ND,
+	RTR_PUNT_TTL,
+	RTR_PUNT_NOROUTE,
+	RTR_PUNT_REJECT,
+	RTR_PUNT_TOOBIG,
+	RTR_PUNT_RESOLVE,
+};
+
+enum rtr_neigh_state {
+	RTR_NS_INCOMPLETE,
+	RTR_NS_REACHABLE,
+	RTR_NS_STALE,  /* reachable time over: MAC still used, probing */
+	RTR_NS_FAILED, /* no answer to the probes */
+	RTR_NS_STATIC,
+};
+extern const char *const rtr_neigh_state_names[];
+
+#define RTR_MAC_VALID (1ULL << 63)
+
+struct rtr_nkey {
+	uint8_t addr[16]; /* IPv4 in the first 4 bytes, network order */
+	uint16_t iface;
+	uint8_t family; /* 4 or 6 */
+	uint8_t pad;
+};
+
+struct rtr_neigh {
+	_Atomic uint64_t macw; /* MAC (6 bytes, memory order) | RTR_MAC_VALID */
+	struct rtr_nkey key;
+	/* control thread */
+	uint8_t state;
+	uint8_t probes;
+	uint64_t changed_ms;
+	uint64_t next_ms; /* next request / state change */
+	uint32_t refs;	  /* adjacencies using it */
+	uint16_t qn;
+	struct rte_mbuf **q;
+	uint64_t req_tx, rep_rx, queued, q_drops;
+};
+
+struct rtr_if {
+	char name[NFV_NAME_MAX];
+	uint16_t port; /* DPDK port id */
+	uint16_t vlan;
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	uint16_t n4, n6;
+	uint32_t a4[RTR_MAX_ADDRS]; /* network order */
+	uint8_t l4[RTR_MAX_ADDRS];
+	uint8_t a6[RTR_MAX_ADDRS][16];
+	uint8_t l6[RTR_MAX_ADDRS];
+	uint8_t ll6[16]; /* link-local from the MAC (EUI-64) */
+	bool dad_conflict[RTR_MAX_ADDRS];
+};
+
+struct rtr_rib; /* control-thread route table (router_tbl.c) */
+
+struct rtr_tables {
+	uint64_t gen;
+	struct rte_fib *fib4;
+	struct rte_fib6 *fib6;
+	uint16_t n_if;
+	struct rtr_if ifs[RTR_MAX_IF];
+	int8_t untagged_if[RTE_MAX_ETHPORTS]; /* -1: none */
+	bool port_has_vlan[RTE_MAX_ETHPORTS];
+	struct rtr_adj adj[RTR_MAX_ADJ];
+	struct rte_hash *nhash;		       /* rtr_nkey -> neighbour id */
+	uint32_t max_neigh, n_neigh, neigh_hi; /* neigh_hi: highest id in use */
+	struct rtr_neigh *neigh;
+	/* control thread */
+	struct rtr_rib *rib4, *rib6;
+	uint32_t adj_free;    /* free list head (0 = empty) */
+	uint32_t adj_pending; /* released, reusable after a grace period */
+	uint32_t adj_top;
+	uint32_t adj_bucket[RTR_ADJ_HBUCKETS];
+	uint32_t n_routes4, n_routes6;
+};
+
+/* Per-worker punt token bucket */
+struct rtr_tb {
+	uint64_t tokens;
+	uint64_t last;
+} __rte_cache_aligned;
+
+typedef uint16_t (*rtr_tx_fn)(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/* A dynamic (CLI) route, kept across reconfigure */
+struct rtr_dyn_route {
+	struct rtr_route_conf r;
+	char iface[NFV_NAME_MAX]; /* r.iface by name (indexes change on apply) */
+	struct rtr_dyn_route *next;
+};
+
+struct rtr_state {
+	_Atomic(struct rtr_tables *) tables;
+	uint64_t punt_tsc_per_token;
+	uint64_t punt_burst;
+	struct rtr_tb tb[RTE_MAX_LCORE];
+	/* control thread */
+	struct nfv_vnf *vnf;
+	const struct rtr_conf *conf;
+	char name[NFV_NAME_MAX];
+	uint64_t gen;
+	struct rtr_dyn_route *dyn;
+	rtr_tx_fn tx;
+	struct rte_mempool *pool;
+	double icmp_tokens;
+	uint64_t icmp_last_ms;
+	uint64_t now_ms;
+	uint64_t cp[RTR_CP_MAX];
+	bool announce; /* gratuitous ARP / DAD on the next tick */
+};
+
+/* ---- router_tbl.c (control thread) ---- */
+/* Build tables for conf; ports[i]/macs[i] are interface i's DPDK port id and
+ * MAC. Returns NULL with err filled. */
+struct rtr_tables *rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c,
+				    const uint16_t *ports, const struct rte_ether_addr *macs,
+				    char *err, size_t errlen);
+void rtr_tables_free(struct rtr_tables *t);
+/* Add / remove one route in t (live: single writer, RCU-safe adjacencies).
+ * Returns 0, -EEXIST, -ENOENT, -ENOSPC... with err filled. */
+int rtr_route_add(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route_conf *r,
+		  char *err, size_t errlen);
+int rtr_route_del(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route_conf *r,
+		  char *err, size_t errlen);
+/* Neighbour id for (iface, family, addr), created INCOMPLETE if absent.
+ * Returns -ENOSPC when the table is full. */
+int rtr_neigh_get(struct rtr_tables *t, uint16_t iface, int family, const void *addr, bool create);
+void rtr_neigh_set_mac(struct rtr_neigh *n, const struct rte_ether_addr *mac);
+/* Grace period, then adjacencies released by route changes are reusable. */
+void rtr_tables_reclaim(struct rtr_tables *t);
+json_t *rtr_routes_json(struct rtr_tables *t, int family, uint32_t limit);
+/* Wait until no worker uses what was unpublished (no-op without engine). */
+void rtr_sync(void);
+
+/* ---- router_dp.c ---- */
+uint16_t rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* ---- router_cp.c ---- */
+void rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m);
+void rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms);
+/* Bring up a state around tables (for tests and create). */
+void rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz);
+void rtr_neigh_resolved(struct rtr_state *st, struct rtr_tables *t, uint32_t id,
+			const struct rte_ether_addr *mac);
+
+/* ---- helpers shared by both paths ---- */
+static inline uint16_t
+rtr_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
+{
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') */
+	uint32_t s = (uint16_t)~csum + (uint16_t)~old + new_;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static inline struct rtr_tables *
+rtr_tables_get(struct rtr_state *st)
+{
+	return atomic_load_explicit(&st->tables, memory_order_acquire);
+}
+
+/* Write the L2 header for iface `oi` towards mac (MAC word), growing or
+ * shrinking the VLAN tag. l2_len is the current L2 header length. Returns
+ * 0 or -1 (no headroom). */
+static inline int
+rtr_l2_write(struct rte_mbuf *m, uint16_t l2_len, const struct rtr_if *oi, uint64_t macw,
+	     uint16_t ethertype_be)
+{
+	uint16_t want = oi->vlan ? 18 : 14;
+	uint8_t *d;
+
+	if (want < l2_len)
+		rte_pktmbuf_adj(m, l2_len - want);
+	else if (want > l2_len && rte_pktmbuf_prepend(m, want - l2_len) == NULL)
+		return -1;
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(d, &macw, 6);
+	memcpy(d + 6, &oi->mac, 6);
+	if (oi->vlan) {
+		*(uint16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		*(uint16_t *)(d + 14) = rte_cpu_to_be_16(oi->vlan);
+		*(uint16_t *)(d + 16) = ethertype_be;
+	} else {
+		*(uint16_t *)(d + 12) = ethertype_be;
+	}
+	return 0;
+}
+
+#endif /* RTR_RT_H */

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd router VNF - tables on the control thread: the RIB (every path of
+ * every prefix, best metric wins, equal metrics make an ECMP set), the
+ * adjacencies the FIB points at, and the neighbour table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "router_rt.h"
+
+const char *const rtr_rt_kind_names[] = {"unicast", "blackhole", "reject", "connected", "local"};
+const char *const rtr_neigh_state_names[] = {"incomplete", "reachable", "stale", "failed",
+					     "static"};
+
+struct rtr_path {
+	uint8_t type; /* rtr_route_type or RTR_RT_CONNECTED / LOCAL */
+	bool has_via;
+	int16_t iface; /* -1: any */
+	uint32_t metric;
+	uint8_t via[16];
+};
+
+struct rtr_rib_ent {
+	struct rtr_rib_ent *next;
+	uint8_t addr[16];
+	uint8_t len;
+	uint16_t n_paths;
+	uint32_t adj;
+	struct rtr_path *paths;
+};
+
+struct rtr_rib {
+	int family;
+	uint32_t n, mask;
+	struct rtr_rib_ent **b;
+};
+
+/* ---------------- RIB (plain hash of prefixes) ---------------- */
+
+static uint32_t
+rtr_rib_hash(const uint8_t *addr, uint8_t len)
+{
+	return rte_hash_crc(addr, 16, len);
+}
+
+static struct rtr_rib *
+rtr_rib_new(int family)
+{
+	struct rtr_rib *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->family = family;
+	r->mask = 1023;
+	r->b = calloc(r->mask + 1, sizeof(*r->b));
+	if (r->b == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+rtr_rib_free(struct rtr_rib *r)
+{
+	if (r == NULL)
+		return;
+	for (uint32_t i = 0; i <= r->mask; i++)
+		for (struct rtr_rib_ent *e = r->b[i], *nx; e != NULL; e = nx) {
+			nx = e->next;
+			free(e->paths);
+			free(e);
+		}
+	free(r->b);
+	free(r);
+}
+
+static struct rtr_rib_ent *
+rtr_rib_find(struct rtr_rib *r, const uint8_t *addr, uint8_t len)
+{
+	for (struct rtr_rib_ent *e = r->b[rtr_rib_hash(addr, len) & r->mask]; e; e = e->next)
+		if (e->len == len && memcmp(e->addr, addr, 16) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+rtr_rib_grow(struct rtr_rib *r)
+{
+	uint32_t nmask = r->mask * 2 + 1;
+	struct rtr_rib_ent **nb = calloc(nmask + 1, sizeof(*nb));
+
+	if (nb == NULL)
+		return; /* keep the longer chains */
+	for (uint32_t i = 0; i <= r->mask; i++)
+		for (struct rtr_rib_ent *e = r->b[i], *nx; e != NULL; e = nx) {
+			uint32_t h = rtr_rib_hash(e->addr, e->len) & nmask;
+
+			nx = e->next;
+			e->next = nb[h];
+			nb[h] = e;
+		}
+	free(r->b);
+	r->b = nb;
+	r->mask = nmask;
+}
+
+static struct rtr_rib_ent *
+rtr_rib_insert(struct rtr_rib *r, const uint8_t *addr, uint8_t len)
+{
+	struct rtr_rib_ent *e = calloc(1, sizeof(*e));
+	uint32_t h;
+
+	if (e == NULL)
+		return NULL;
+	memcpy(e->addr, addr, 16);
+	e->len = len;
+	e->adj = RTR_ADJ_NOROUTE;
+	if (r->n > r->mask)
+		rtr_rib_grow(r);
+	h = rtr_rib_hash(addr, len) & r->mask;
+	e->next = r->b[h];
+	r->b[h] = e;
+	r->n++;
+	return e;
+}
+
+static void
+rtr_rib_remove(struct rtr_rib *r, struct rtr_rib_ent *x)
+{
+	struct rtr_rib_ent **pp = &r->b[rtr_rib_hash(x->addr, x->len) & r->mask];
+
+	for (; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			r->n--;
+			free(x->paths);
+			free(x);
+			return;
+		}
+}
+
+/* ---------------- adjacencies ---------------- */
+
+static uint32_t
+rtr_adj_hash(uint8_t type, uint16_t iface, uint8_t n, const uint32_t *nh)
+{
+	uint32_t h = rte_hash_crc_4byte((uint32_t)type << 16 | iface, n);
+
+	return rte_hash_crc(nh, n * sizeof(*nh), h) & (RTR_ADJ_HBUCKETS - 1);
+}
+
+static int
+rtr_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Find or make the GW adjacency for the neighbour set nh (sorted here).
+ * Returns the id (refs not taken) or 0 when out of adjacencies. */
+static uint32_t
+rtr_adj_get(struct rtr_tables *t, uint8_t n, uint32_t *nh)
+{
+	uint32_t h, id;
+	struct rtr_adj *a;
+
+	qsort(nh, n, sizeof(*nh), rtr_u32_cmp);
+	h = rtr_adj_hash(RTR_ADJ_GW, 0, n, nh);
+	for (id = t->adj_bucket[h]; id != 0; id = t->adj[id].hnext)
+		if (t->adj[id].n_nh == n && memcmp(t->adj[id].nh, nh, n * sizeof(*nh)) == 0)
+			return id;
+	if (t->adj_free != 0) {
+		id = t->adj_free;
+		t->adj_free = t->adj[id].next_free;
+	} else if (t->adj_top < RTR_MAX_ADJ) {
+		id = t->adj_top++;
+	} else {
+		return 0;
+	}
+	a = &t->adj[id];
+	memset(a, 0, sizeof(*a));
+	a->type = RTR_ADJ_GW;
+	a->n_nh = n;
+	memcpy(a->nh, nh, n * sizeof(*nh));
+	for (uint8_t i = 0; i < n; i++)
+		t->neigh[nh[i]].refs++;
+	a->hnext = t->adj_bucket[h];
+	/* the adjacency is complete before any FIB entry can point at it */
+	rte_atomic_thread_fence(__ATOMIC_RELEASE);
+	t->adj_bucket[h] = id;
+	return id;
+}
+
+static void
+rtr_adj_put(struct rtr_tables *t, uint32_t id)
+{
+	struct rtr_adj *a = &t->adj[id];
+	uint32_t h, *pp;
+
+	if (id < RTR_ADJ_DYN_BASE || --a->refs > 0)
+		return;
+	h = rtr_adj_hash(RTR_ADJ_GW, 0, a->n_nh, a->nh);
+	for (pp = &t->adj_bucket[h]; *pp != 0; pp = &t->adj[*pp].hnext)
+		if (*pp == id) {
+			*pp = a->hnext;
+			break;
+		}
+	for (uint8_t i = 0; i < a->n_nh; i++)
+		t->neigh[a->nh[i]].refs--;
+	/* workers may still read it: reuse only after a grace period */
+	a->next_free = t->adj_pending;
+	t->adj_pending = id;
+}
+
+void
+rtr_sync(void)
+{
+	struct rte_rcu_qsbr *q = nfv_rcu();
+
+	if (q != NULL)
+		rte_rcu_qsbr_synchronize(q, RTE_QSBR_THRID_INVALID);
+}
+
+void
+rtr_tables_reclaim(struct rtr_tables *t)
+{
+	if (t->adj_pending == 0)
+		return;
+	rtr_sync();
+	while (t->adj_pending != 0) {
+		uint32_t id = t->adj_pending;
+
+		t->adj_pending = t->adj[id].next_free;
+		t->adj[id].next_free = t->adj_free;
+		t->adj_free = id;
+	}
+}
+
+/* ---------------- neighbours ---------------- */
+
+int
+rtr_neigh_get(struct rtr_tables *t, uint16_t iface, int family, const void *addr, bool create)
+{
+	struct rtr_nkey k;
+	int32_t pos;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, addr, family == 4 ? 4 : 16);
+	k.iface = iface;
+	k.family = (uint8_t)family;
+	pos = rte_hash_lookup(t->nhash, &k);
+	if (pos >= 0 || !create)
+		return pos;
+	pos = rte_hash_add_key(t->nhash, &k);
+	if (pos < 0 || (uint32_t)pos >= t->max_neigh)
+		return -ENOSPC;
+	t->neigh[pos].key = k;
+	t->neigh[pos].state = RTR_NS_INCOMPLETE;
+	t->n_neigh++;
+	if ((uint32_t)pos > t->neigh_hi)
+		t->neigh_hi = (uint32_t)pos;
+	return pos;
+}
+
+void
+rtr_neigh_set_mac(struct rtr_neigh *n, const struct rte_ether_addr *mac)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, mac, 6);
+	atomic_store_explicit(&n->macw, w | RTR_MAC_VALID, memory_order_release);
+}
+
+/* Interface whose subnet holds addr (longest match), or -1. */
+static int
+rtr_tbl_iface_for(const struct rtr_tables *t, int family, const uint8_t *addr)
+{
+	struct cfg_prefix a = {.family = family == 4 ? AF_INET : AF_INET6,
+			       .len = family == 4 ? 32 : 128};
+	int best = -1, best_len = -1;
+
+	memcpy(family == 4 ? (void *)&a.v4 : (void *)&a.v6, addr, family == 4 ? 4 : 16);
+	for (uint16_t i = 0; i < t->n_if; i++) {
+		const struct rtr_if *f = &t->ifs[i];
+		uint16_t n = family == 4 ? f->n4 : f->n6;
+
+		for (uint16_t k = 0; k < n; k++) {
+			struct cfg_prefix p = {.family = a.family};
+
+			if (family == 4) {
+				p.len = f->l4[k];
+				memcpy(&p.v4, &f->a4[k], 4);
+			} else {
+				p.len = f->l6[k];
+				memcpy(&p.v6, f->a6[k], 16);
+			}
+			if (rtr_prefix_contains(&p, &a) && p.len > best_len) {
+				best = i;
+				best_len = p.len;
+			}
+		}
+	}
+	return best;
+}
+
+/* ---------------- route install ---------------- */
+
+static int
+rtr_fib_set(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len, uint32_t adj)
+{
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, addr, 4);
+		return rte_fib_add(t->fib4, rte_be_to_cpu_32(ip), len, adj);
+	}
+	return rte_fib6_add(t->fib6, addr, len, adj);
+}
+
+static int
+rtr_fib_del(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len)
+{
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, addr, 4);
+		return rte_fib_delete(t->fib4, rte_be_to_cpu_32(ip), len);
+	}
+	return rte_fib6_delete(t->fib6, addr, len);
+}
+
+/* Compute and publish the adjacency of e from its best paths. */
+static int
+rtr_rib_install(struct rtr_tables *t, int family, struct rtr_rib_ent *e, char *err, size_t errlen)
+{
+	uint32_t best = UINT32_MAX, nh[RTR_MAX_PATHS], adj = 0, old = e->adj;
+	uint8_t n = 0;
+	int rc;
+
+	for (uint16_t i = 0; i < e->n_paths; i++)
+		if (e->paths[i].metric < best)
+			best = e->paths[i].metric;
+	for (uint16_t i = 0; i < e->n_paths && adj == 0; i++) {
+		const struct rtr_path *p = &e->paths[i];
+		int nid;
+
+		if (p->metric != best)
+			continue;
+		switch (p->type) {
+		case RTR_RT_LOCAL:
+			adj = RTR_ADJ_LOCAL;
+			break;
+		case RTR_RT_BLACKHOLE:
+			adj = RTR_ADJ_BLACKHOLE;
+			break;
+		case RTR_RT_REJECT:
+			adj = RTR_ADJ_REJECT;
+			break;
+		case RTR_RT_CONNECTED:
+			adj = RTR_ADJ_IF_BASE + p->iface;
+			break;
+		default:
+			if (!p->has_via) {
+				adj = RTR_ADJ_IF_BASE + p->iface;
+				break;
+			}
+			if (n == RTR_MAX_PATHS)
+				break;
+			nid = rtr_neigh_get(
+				t,
+				p->iface >= 0 ? (uint16_t)p->iface
+					      : (uint16_t)rtr_tbl_iface_for(t, family, p->via),
+				family, p->via, true);
+			if (nid < 0) {
+				snprintf(err, errlen, "neighbour table full");
+				return -ENOSPC;
+			}
+			nh[n++] = (uint32_t)nid;
+			break;
+		}
+	}
+	if (adj == 0 && n > 0) {
+		adj = rtr_adj_get(t, n, nh);
+		if (adj == 0) {
+			snprintf(err, errlen, "out of next-hop groups (%d)", RTR_MAX_ADJ);
+			return -ENOSPC;
+		}
+	}
+	if (adj == old && e->n_paths > 0)
+		return 0;
+	if (e->n_paths == 0) {
+		rc = rtr_fib_del(t, family, e->addr, e->len);
+	} else {
+		t->adj[adj].refs++;
+		rc = rtr_fib_set(t, family, e->addr, e->len, adj);
+		if (rc != 0) {
+			rtr_adj_put(t, adj);
+			snprintf(err, errlen, "FIB full (max-routes)");
+			return -ENOSPC;
+		}
+	}
+	e->adj = e->n_paths ? adj : 0;
+	if (old != 0)
+		rtr_adj_put(t, old);
+	return rc < 0 ? rc : 0;
+}
+
+static int
+rtr_rib_add_path(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len,
+		 const struct rtr_path *p, bool replace_ok, char *err, size_t errlen)
+{
+	struct rtr_rib *rib = family == 4 ? t->rib4 : t->rib6;
+	struct rtr_rib_ent *e = rtr_rib_find(rib, addr, len);
+	struct rtr_path *np;
+	int rc;
+
+	if (e == NULL) {
+		e = rtr_rib_insert(rib, addr, len);
+		if (e == NULL)
+			return -ENOMEM;
+		if (family == 4)
+			t->n_routes4++;
+		else
+			t->n_routes6++;
+	}
+	for (uint16_t i = 0; i < e->n_paths; i++) {
+		struct rtr_path *q = &e->paths[i];
+
+		if (q->type == p->type && q->has_via == p->has_via && q->iface == p->iface &&
+		    memcmp(q->via, p->via, 16) == 0) {
+			if (!replace_ok && q->metric == p->metric) {
+				snprintf(err, errlen, "route exists");
+				return -EEXIST;
+			}
+			q->metric = p->metric;
+			return rtr_rib_install(t, family, e, err, errlen);
+		}
+	}
+	np = realloc(e->paths, (e->n_paths + 1) * sizeof(*np));
+	if (np == NULL)
+		return -ENOMEM;
+	e->paths = np;
+	e->paths[e->n_paths++] = *p;
+	rc = rtr_rib_install(t, family, e, err, errlen);
+	if (rc != 0) {
+		e->n_paths--;
+		if (e->n_paths == 0) {
+			rtr_rib_remove(rib, e);
+			if (family == 4)
+				t->n_routes4--;
+			else
+				t->n_routes6--;
+		}
+	}
+	return rc;
+}
+
+static void
+rtr_path_from_conf(const struct rtr_route_conf *r, uint16_t i, struct rtr_path *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->type = r->type;
+	p->iface = (int16_t)r->iface;
+	p->metric = r->metric;
+	if (i < r->n_via) {
+		p->has_via = true;
+		memcpy(p->via,
+		       r->prefix.family == AF_INET ? (const void *)&r->via[i].v4
+						   : (const void *)&r->via[i].v6,
+		       r->prefix.family == AF_INET ? 4 : 16);
+	}
+}
+
+static void
+rtr_prefix_bytes(const struct cfg_prefix *p, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	memcpy(addr, p->family == AF_INET ? (const void *)&p->v4 : (const void *)&p->v6,
+	       p->family == AF_INET ? 4 : 16);
+}
+
+int
+rtr_route_add(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route_conf *r, char *err,
+	      size_t errlen)
+{
+	int family = r->prefix.family == AF_INET ? 4 : 6;
+	struct cfg_prefix pfx = r->prefix;
+	uint8_t addr[16];
+	int rc = 0;
+
+	(void)st;
+	rtr_prefix_mask(&pfx);
+	rtr_prefix_bytes(&pfx, addr);
+	for (uint16_t i = 0; i < (r->n_via ? r->n_via : 1) && rc == 0; i++) {
+		struct rtr_path p;
+
+		rtr_path_from_conf(r, i, &p);
+		if (p.has_via && p.iface < 0 && rtr_tbl_iface_for(t, family, p.via) < 0) {
+			snprintf(err, errlen, "next hop is not on any connected subnet");
+			return -EINVAL;
+		}
+		rc = rtr_rib_add_path(t, family, addr, pfx.len, &p, false, err, errlen);
+	}
+	return rc;
+}
+
+int
+rtr_route_del(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route_conf *r, char *err,
+	      size_t errlen)
+{
+	int family = r->prefix.family == AF_INET ? 4 : 6;
+	struct rtr_rib *rib = family == 4 ? t->rib4 : t->rib6;
+	struct cfg_prefix pfx = r->prefix;
+	struct rtr_rib_ent *e;
+	uint8_t addr[16];
+	uint16_t k = 0;
+	int rc;
+
+	(void)st;
+	rtr_prefix_mask(&pfx);
+	rtr_prefix_bytes(&pfx, addr);
+	e = rtr_rib_find(rib, addr, pfx.len);
+	if (e == NULL) {
+		snprintf(err, errlen, "no such route");
+		return -ENOENT;
+	}
+	for (uint16_t i = 0; i < e->n_paths; i++) {
+		const struct rtr_path *p = &e->paths[i];
+		bool match = p->type != RTR_RT_CONNECTED && p->type != RTR_RT_LOCAL;
+
+		if (match && r->n_via > 0) {
+			match = false;
+			for (uint16_t v = 0; v < r->n_via; v++) {
+				struct rtr_path q;
+
+				rtr_path_from_conf(r, v, &q);
+				if (p->has_via && memcmp(p->via, q.via, 16) == 0)
+					match = true;
+			}
+		}
+		if (!match)
+			e->paths[k++] = *p;
+	}
+	if (k == e->n_paths) {
+		snprintf(err, errlen,
+			 e->n_paths ? "no such route (connected routes follow the "
+				      "addresses)"
+				    : "no such route");
+		return -ENOENT;
+	}
+	e->n_paths = k;
+	rc = rtr_rib_install(t, family, e, err, errlen);
+	if (e->n_paths == 0) {
+		rtr_rib_remove(rib, e);
+		if (family == 4)
+			t->n_routes4--;
+		else
+			t->n_routes6--;
+	}
+	rtr_tables_reclaim(t);
+	return rc;
+}
+
+static void
+rtr_route_json_add(json_t *arr, int family, const struct rtr_tables *t, const struct rtr_rib_ent *e)
+{
+	struct cfg_prefix p = {.family = family == 4 ? AF_INET : AF_INET6, .len = e->len};
+	char b[64];
+
+	memcpy(family == 4 ? (void *)&p.v4 : (void *)&p.v6, e->addr, family == 4 ? 4 : 16);
+	for (uint16_t i = 0; i < e->n_paths; i++) {
+		const struct rtr_path *q = &e->paths[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "prefix",
+				    json_string(rtr_prefix_str(&p, true, b, sizeof(b))));
+		json_object_set_new(o, "type", json_string(rtr_rt_kind_names[q->type]));
+		json_object_set_new(o, "metric", json_integer(q->metric));
+		if (q->has_via) {
+			struct cfg_prefix v = {.family = p.family};
+
+			memcpy(family == 4 ? (void *)&v.v4 : (void *)&v.v6, q->via,
+			       family == 4 ? 4 : 16);
+			json_object_set_new(o, "via",
+					    json_string(rtr_prefix_str(&v, false, b, sizeof(b))));
+		}
+		if (q->iface >= 0)
+			json_object_set_new(o, "interface", json_string(t->ifs[q->iface].name));
+		json_object_set_new(o, "selected", json_boolean(e->adj != 0));
+		json_array_append_new(arr, o);
+	}
+}
+
+json_t *
+rtr_routes_json(struct rtr_tables *t, int family, uint32_t limit)
+{
+	json_t *arr = json_array();
+	uint32_t n = 0;
+
+	for (int f = 4; f <= 6; f += 2) {
+		struct rtr_rib *rib = f == 4 ? t->rib4 : t->rib6;
+
+		if (family != 0 && family != f)
+			continue;
+		for (uint32_t i = 0; i <= rib->mask; i++)
+			for (const struct rtr_rib_ent *e = rib->b[i]; e != NULL; e = e->next) {
+				if (n++ >= limit)
+					return arr;
+				rtr_route_json_add(arr, f, t, e);
+			}
+	}
+	return arr;
+}
+
+/* ---------------- build / free ---------------- */
+
+void
+rtr_tables_free(struct rtr_tables *t)
+{
+	if (t == NULL)
+		return;
+	if (t->neigh != NULL)
+		for (uint32_t i = 0; i < t->max_neigh; i++) {
+			for (uint16_t k = 0; k < t->neigh[i].qn; k++)
+				rte_pktmbuf_free(t->neigh[i].q[k]);
+			free(t->neigh[i].q);
+		}
+	rte_free(t->neigh);
+	rte_hash_free(t->nhash);
+	rte_fib_free(t->fib4);
+	rte_fib6_free(t->fib6);
+	rtr_rib_free(t->rib4);
+	rtr_rib_free(t->rib6);
+	rte_free(t);
+}
+
+static void
+rtr_ll6_from_mac(uint8_t ll[16], const struct rte_ether_addr *mac)
+{
+	memset(ll, 0, 16);
+	ll[0] = 0xfe;
+	ll[1] = 0x80;
+	ll[8] = mac->addr_bytes[0] ^ 0x02;
+	ll[9] = mac->addr_bytes[1];
+	ll[10] = mac->addr_bytes[2];
+	ll[11] = 0xff;
+	ll[12] = 0xfe;
+	ll[13] = mac->addr_bytes[3];
+	ll[14] = mac->addr_bytes[4];
+	ll[15] = mac->addr_bytes[5];
+}
+
+static int
+rtr_tables_alloc(struct rtr_state *st, struct rtr_tables *t, const struct rtr_conf *c, char *err,
+		 size_t errlen)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+	uint32_t max_routes = c->max_routes + RTR_MAX_IF * 2 * RTR_MAX_ADDRS + 16;
+	struct rte_fib_conf f4 = {
+		.type = RTE_FIB_DIR24_8,
+		.default_nh = RTR_ADJ_NOROUTE,
+		.max_routes = (int)max_routes,
+		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B,
+			    .num_tbl8 = RTE_MIN(RTE_MAX(max_routes / 16, 1024u), 32767u)},
+	};
+	struct rte_fib6_conf f6 = {
+		.type = RTE_FIB6_TRIE,
+		.default_nh = RTR_ADJ_NOROUTE,
+		.max_routes = (int)max_routes,
+		.trie = {.nh_sz = RTE_FIB6_TRIE_2B,
+			 .num_tbl8 = RTE_MIN(RTE_MAX(max_routes / 4, 4096u), 32767u)},
+	};
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(c->max_neighbours, 64u),
+		.key_len = sizeof(struct rtr_nkey),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag =
+			RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	t->gen = ++st->gen;
+	snprintf(name, sizeof(name), "rtr4_%.12s_%lu", st->name, (unsigned long)t->gen);
+	t->fib4 = rte_fib_create(name, (int)rte_socket_id(), &f4);
+	if (t->fib4 == NULL)
+		goto no_mem;
+	snprintf(name, sizeof(name), "rtr6_%.12s_%lu", st->name, (unsigned long)t->gen);
+	t->fib6 = rte_fib6_create(name, (int)rte_socket_id(), &f6);
+	if (t->fib6 == NULL)
+		goto no_mem;
+	snprintf(name, sizeof(name), "rtrn_%.12s_%lu", st->name, (unsigned long)t->gen);
+	t->nhash = rte_hash_create(&hp);
+	if (t->nhash == NULL)
+		goto no_mem;
+	t->max_neigh = hp.entries;
+	t->neigh = rte_zmalloc("rtr_neigh", sizeof(*t->neigh) * t->max_neigh, RTE_CACHE_LINE_SIZE);
+	t->rib4 = rtr_rib_new(4);
+	t->rib6 = rtr_rib_new(6);
+	if (t->neigh == NULL || t->rib4 == NULL || t->rib6 == NULL)
+		goto no_mem;
+	return 0;
+no_mem:
+	snprintf(err, errlen, "router %s: cannot allocate tables (%s, max-routes %u): %s", st->name,
+		 name, c->max_routes, rte_strerror(rte_errno));
+	return -ENOMEM;
+}
+
+static int
+rtr_add_addr_routes(struct rtr_tables *t, uint16_t i, const struct cfg_prefix *a, char *err,
+		    size_t errlen)
+{
+	int family = a->family == AF_INET ? 4 : 6;
+	struct cfg_prefix net = *a;
+	struct rtr_path p = {.type = RTR_RT_CONNECTED, .iface = (int16_t)i};
+	uint8_t addr[16];
+	int rc;
+
+	rtr_prefix_mask(&net);
+	rtr_prefix_bytes(&net, addr);
+	if (net.len < (family == 4 ? 32 : 128)) {
+		rc = rtr_rib_add_path(t, family, addr, net.len, &p, true, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	p.type = RTR_RT_LOCAL;
+	rtr_prefix_bytes(a, addr);
+	return rtr_rib_add_path(t, family, addr, family == 4 ? 32 : 128, &p, true, err, errlen);
+}
+
+struct rtr_tables *
+rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t *ports,
+		 const struct rte_ether_addr *macs, char *err, size_t errlen)
+{
+	struct rtr_tables *t = rte_zmalloc("rtr_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	int rc;
+
+	if (t == NULL) {
+		snprintf(err, errlen, "router %s: out of memory", st->name);
+		return NULL;
+	}
+	if (rtr_tables_alloc(st, t, c, err, errlen) != 0)
+		goto free_tables;
+	memset(t->untagged_if, -1, sizeof(t->untagged_if));
+	for (uint16_t i = 0; i < RTR_ADJ_DYN_BASE; i++) {
+		t->adj[i].type = i < RTR_ADJ_IF_BASE ? (uint8_t)i : RTR_ADJ_CONNECTED;
+		t->adj[i].iface = i < RTR_ADJ_IF_BASE ? 0 : (uint16_t)(i - RTR_ADJ_IF_BASE);
+		t->adj[i].refs = 1;
+	}
+	t->adj_top = RTR_ADJ_DYN_BASE;
+	t->n_if = c->n_if;
+	for (uint16_t i = 0; i < c->n_if; i++) {
+		const struct rtr_if_conf *fc = &c->ifs[i];
+		struct rtr_if *f = &t->ifs[i];
+
+		snprintf(f->name, sizeof(f->name), "%s", fc->name);
+		f->port = ports[i];
+		f->vlan = fc->vlan;
+		f->mtu = fc->mtu;
+		f->mac = macs[i];
+		if (fc->vlan == 0)
+			t->untagged_if[ports[i] & (RTE_MAX_ETHPORTS - 1)] = (int8_t)i;
+		else
+			t->port_has_vlan[ports[i] & (RTE_MAX_ETHPORTS - 1)] = true;
+		rtr_ll6_from_mac(f->ll6, &f->mac);
+		for (uint16_t k = 0; k < fc->n_addr; k++) {
+			const struct cfg_prefix *a = &fc->addr[k];
+
+			if (a->family == AF_INET) {
+				f->a4[f->n4] = a->v4.s_addr;
+				f->l4[f->n4++] = a->len;
+			} else {
+				memcpy(f->a6[f->n6], &a->v6, 16);
+				f->l6[f->n6++] = a->len;
+			}
+		}
+	}
+	for (uint16_t i = 0; i < c->n_if; i++)
+		for (uint16_t k = 0; k < c->ifs[i].n_addr; k++) {
+			rc = rtr_add_addr_routes(t, i, &c->ifs[i].addr[k], err, errlen);
+			if (rc != 0)
+				goto free_tables;
+		}
+	for (uint32_t i = 0; i < c->n_neigh; i++) {
+		const struct rtr_neigh_conf *nc = &c->neigh[i];
+		int fam = nc->addr.family == AF_INET ? 4 : 6;
+		int id = rtr_neigh_get(
+			t, (uint16_t)nc->iface, fam,
+			fam == 4 ? (const void *)&nc->addr.v4 : (const void *)&nc->addr.v6, true);
+
+		if (id < 0) {
+			snprintf(err, errlen, "router %s: neighbour table full", st->name);
+			goto free_tables;
+		}
+		t->neigh[id].state = RTR_NS_STATIC;
+		rtr_neigh_set_mac(&t->neigh[id], (const struct rte_ether_addr *)nc->mac);
+	}
+	for (uint32_t i = 0; i < c->n_routes; i++) {
+		rc = rtr_route_add(st, t, &c->routes[i], err, errlen);
+		if (rc != 0 && rc != -EEXIST) {
+			char b[64], e2[160];
+
+			snprintf(e2, sizeof(e2), "%s", err);
+			snprintf(err, errlen, "router %s: route %s: %s", st->name,
+				 rtr_prefix_str(&c->routes[i].prefix, true, b, sizeof(b)), e2);
+			goto free_tables;
+		}
+	}
+	for (struct rtr_dyn_route *d = st->dyn; d != NULL; d = d->next) {
+		struct rtr_route_conf r = d->r;
+		char e2[160];
+
+		r.iface = d->iface[0] ? -1 : r.iface;
+		if (d->iface[0]) {
+			for (uint16_t i = 0; i < t->n_if; i++)
+				if (strcmp(t->ifs[i].name, d->iface) == 0)
+					r.iface = i;
+			if (r.iface < 0)
+				continue; /* its interface is gone */
+		}
+		/* routes added at run time whose next hop left are dropped */
+		rtr_route_add(st, t, &r, e2, sizeof(e2));
+	}
+	return t;
+free_tables:
+	rtr_tables_free(t);
+	return NULL;
+}

@@ -1,0 +1,856 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd router VNF - unit tests on crafted mbufs: config errors with
+ * positions, header validation reasons, TTL/checksum update, FIB and ECMP,
+ * the ARP state machine, ICMP generation, one million routes against a
+ * reference. The engine is replaced by the fakes below.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <rte_arp.h>
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_udp.h>
+
+#include "router_rt.h"
+
+/* ---------------- engine fakes ---------------- */
+int nfv_meta_offset = -1;
+static struct rte_mempool *pool;
+static uint64_t fake_now = 1000;
+static struct rte_mbuf *sent[256];
+static uint16_t sent_port[256];
+static unsigned int n_sent;
+
+uint16_t
+nfv_txq_flush(struct nfv_worker *w, uint16_t port)
+{
+	(void)w;
+	(void)port;
+	return 0;
+}
+
+void
+nfv_drop_flush(struct nfv_worker *w)
+{
+	rte_pktmbuf_free_bulk(w->drop, w->n_drop);
+	w->n_drop = 0;
+}
+
+uint16_t
+nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		if (n_sent < RTE_DIM(sent)) {
+			sent_port[n_sent] = port;
+			sent[n_sent++] = pkts[i];
+		} else {
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+	return n;
+}
+
+struct rte_mempool *
+nfv_pktmbuf_pool(void)
+{
+	return pool;
+}
+
+struct rte_rcu_qsbr *
+nfv_rcu(void)
+{
+	return NULL;
+}
+
+int
+nfv_port_id(const struct nfv_config *cfg, uint16_t port_index)
+{
+	(void)cfg;
+	return port_index;
+}
+
+uint64_t
+nfv_now_ms(void)
+{
+	return fake_now;
+}
+
+int
+nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
+		    bool required, uint16_t *port, struct cfg_errors *err)
+{
+	const char *name;
+	int rc = cfg_get_str(map, key, required, &name, err);
+
+	if (rc != 0)
+		return rc;
+	for (uint16_t i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0) {
+			*port = i;
+			return 0;
+		}
+	cfg_error(err, cfg_map_get(map, key), "no port named \"%s\"", name);
+	return -EINVAL;
+}
+
+/* ---------------- fixture ---------------- */
+static struct nfv_config *ncfg;
+static struct nfv_vnf vnf;
+static struct nfv_worker *wk;
+static uint64_t chain_ctr[3];
+static const struct vnf_class *cls;
+static struct rte_ring *punt_ring;
+
+static const char *good_yaml = "name: r1\n"
+			       "class: router\n"
+			       "reachable-ms: 1000\n"
+			       "retrans-ms: 100\n"
+			       "probes: 2\n"
+			       "interfaces:\n"
+			       "  - name: lan\n"
+			       "    port: p0\n"
+			       "    addresses: [10.0.1.1/24, 2001:db8:1::1/64]\n"
+			       "  - name: wan\n"
+			       "    port: p1\n"
+			       "    vlan: 10\n"
+			       "    mtu: 1280\n"
+			       "    addresses: [10.0.2.1/24, 2001:db8:2::1/64]\n"
+			       "routes:\n"
+			       "  - prefix: 192.168.0.0/16\n"
+			       "    via: 10.0.2.2\n"
+			       "  - prefix: 172.16.0.0/12\n"
+			       "    via: [10.0.2.2, 10.0.2.3]\n"
+			       "  - prefix: 10.99.0.0/16\n"
+			       "    type: blackhole\n"
+			       "  - prefix: 2001:db8:99::/48\n"
+			       "    via: 2001:db8:2::2\n"
+			       "neighbours:\n"
+			       "  - {address: 10.0.2.2, mac: '02:00:00:00:02:02'}\n"
+			       "  - {address: 10.0.2.3, mac: '02:00:00:00:02:03'}\n"
+			       "  - {address: 2001:db8:2::2, mac: '02:00:00:00:02:22'}\n";
+
+static const struct rte_ether_addr mac0 = {{0x02, 0, 0, 0, 0, 0x10}};
+static const struct rte_ether_addr mac1 = {{0x02, 0, 0, 0, 0, 0x11}};
+
+static int
+parse(const char *text, struct rtr_conf **out, struct cfg_errors *err)
+{
+	struct cfg_node *root = NULL;
+	void *conf = NULL;
+	int rc;
+
+	err->file = "test.yaml";
+	rc = cfg_load_string("test.yaml", text, strlen(text), &root, err);
+	if (rc != 0)
+		return rc;
+	rc = rtr_config_parse(ncfg, root, &conf, err);
+	cfg_free(root);
+	*out = conf;
+	return rc;
+}
+
+static bool
+errors_have(const struct cfg_errors *err, const char *needle)
+{
+	for (size_t i = 0; i < err->n; i++)
+		if (strstr(err->msgs[i], needle) != NULL)
+			return true;
+	return false;
+}
+
+static void
+vnf_up(const char *yaml)
+{
+	struct cfg_errors err = {0};
+	struct rtr_conf *c = NULL;
+	struct rtr_state *st;
+	uint16_t ports[2] = {0, 1};
+	struct rte_ether_addr macs[2] = {mac0, mac1};
+	char e[256] = "";
+
+	if (parse(yaml, &c, &err) != 0) {
+		cfg_errors_print(&err, stderr);
+		fail();
+	}
+	cfg_errors_free(&err);
+	st = rte_zmalloc(NULL, sizeof(*st), RTE_CACHE_LINE_SIZE);
+	assert_non_null(st);
+	snprintf(st->name, sizeof(st->name), "t%u", (unsigned)rand());
+	st->tx = nfv_ctl_tx;
+	st->pool = pool;
+	st->vnf = &vnf;
+	rtr_state_init(st, c, rte_get_tsc_hz());
+	st->tables = rtr_tables_build(st, c, ports, macs, e, sizeof(e));
+	if (st->tables == NULL)
+		fail_msg("%s", e);
+	memset(&vnf, 0, sizeof(vnf));
+	snprintf(vnf.name, sizeof(vnf.name), "r1");
+	vnf.cls = cls;
+	vnf.priv = st;
+	vnf.conf = c;
+	vnf.ctr_n = RTR_CTR_MAX + RTR_DROP_MAX;
+	vnf.ctr_stride = vnf.ctr_n;
+	vnf.ctr = calloc((size_t)RTE_MAX_LCORE * vnf.ctr_stride, sizeof(uint64_t));
+	memset(wk, 0, sizeof(*wk));
+	wk->lcore = 0;
+	wk->now_tsc = rte_get_tsc_cycles();
+	wk->chain_ctr = chain_ctr;
+	wk->punt = punt_ring;
+	n_sent = 0;
+}
+
+static void
+vnf_down(void)
+{
+	struct rtr_state *st = vnf.priv;
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(wk->punt, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	for (uint16_t p = 0; p < 4; p++) {
+		rte_pktmbuf_free_bulk(wk->tx[p].pkts, wk->tx[p].n);
+		wk->tx[p].n = 0;
+	}
+	nfv_drop_flush(wk);
+	for (unsigned int i = 0; i < n_sent; i++)
+		rte_pktmbuf_free(sent[i]);
+	n_sent = 0;
+	rtr_tables_free(st->tables);
+	rtr_config_free((void *)st->conf);
+	rte_free(st);
+	free(vnf.ctr);
+}
+
+static uint64_t
+drops(uint16_t reason)
+{
+	return vnf.ctr[RTR_CTR_MAX + reason];
+}
+
+static uint64_t
+ctr(uint16_t idx)
+{
+	return vnf.ctr[idx];
+}
+
+/* Ethernet (+VLAN) + IPv4 + UDP with payload, all valid. */
+static struct rte_mbuf *
+mk4(uint16_t port, uint16_t vlan, const struct rte_ether_addr *dmac, const char *src,
+    const char *dst, uint8_t ttl, uint16_t payload)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint16_t l2 = vlan ? 18 : 14, len = (uint16_t)(l2 + 28 + payload);
+	uint8_t *d;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
+
+	assert_non_null(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, len);
+	assert_non_null(d);
+	ip = (struct rte_ipv4_hdr *)(d + l2);
+	uh = (struct rte_udp_hdr *)(ip + 1);
+
+	memset(d, 0, len);
+	memcpy(d, dmac, 6);
+	d[6] = 0x02;
+	d[11] = 0x99;
+	if (vlan) {
+		*(uint16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		*(uint16_t *)(d + 14) = rte_cpu_to_be_16(vlan);
+	}
+	*(uint16_t *)(d + l2 - 2) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(28 + payload));
+	ip->packet_id = rte_cpu_to_be_16(0x1234);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = ttl;
+	ip->next_proto_id = IPPROTO_UDP;
+	inet_pton(AF_INET, src, &ip->src_addr);
+	inet_pton(AF_INET, dst, &ip->dst_addr);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uh->src_port = rte_cpu_to_be_16(1000);
+	uh->dst_port = rte_cpu_to_be_16(33434);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + payload));
+	m->port = port;
+	nfv_meta(m)->in_port = port;
+	return m;
+}
+
+static struct rte_ipv4_hdr *
+ip4_of(struct rte_mbuf *m, uint16_t l2)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+}
+
+static uint16_t
+run(struct rte_mbuf **pkts, uint16_t n)
+{
+	return rtr_process(&vnf, wk, pkts, n);
+}
+
+static struct rte_mbuf *
+take_punt(void)
+{
+	struct rte_mbuf *m = NULL;
+
+	if (rte_ring_dequeue(wk->punt, (void **)&m) != 0)
+		return NULL;
+	return m;
+}
+
+/* ---------------- tests ---------------- */
+
+static void
+test_config_good(void **state)
+{
+	struct cfg_errors err = {0};
+	struct rtr_conf *c = NULL;
+
+	(void)state;
+	assert_int_equal(parse(good_yaml, &c, &err), 0);
+	assert_int_equal(c->n_if, 2);
+	assert_int_equal(c->ifs[1].vlan, 10);
+	assert_int_equal(c->ifs[1].mtu, 1280);
+	assert_int_equal(c->n_routes, 4);
+	assert_int_equal(c->routes[1].n_via, 2);
+	assert_int_equal(c->routes[2].type, RTR_RT_BLACKHOLE);
+	assert_int_equal(c->n_neigh, 3);
+	assert_int_equal(c->neigh[0].iface, 1);
+	rtr_config_free(c);
+	cfg_errors_free(&err);
+}
+
+static void
+expect_bad(const char *yaml, const char *where, const char *what)
+{
+	struct cfg_errors err = {0};
+	struct rtr_conf *c = NULL;
+
+	assert_int_not_equal(parse(yaml, &c, &err), 0);
+	assert_null(c);
+	if (!errors_have(&err, where) || !errors_have(&err, what)) {
+		cfg_errors_print(&err, stderr);
+		fail_msg("expected an error at %s saying %s", where, what);
+	}
+	cfg_errors_free(&err);
+}
+
+static void
+test_config_bad(void **state)
+{
+	(void)state;
+	expect_bad("interfaces:\n  - port: p0\n    vlan: 4095\n", "test.yaml:3:11", "vlan");
+	expect_bad("interfaces:\n"
+		   "  - {port: p0, addresses: [10.0.1.1/24]}\n"
+		   "  - {port: p1, addresses: [10.0.1.2/16]}\n",
+		   "test.yaml:3:28", "overlaps 10.0.1.1/24 on interface \"p0\"");
+	expect_bad("interfaces:\n"
+		   "  - {port: p0, addresses: [10.0.1.1/24]}\n"
+		   "routes:\n"
+		   "  - {prefix: 0.0.0.0/0, via: 10.9.9.9}\n",
+		   "test.yaml:4:30", "not on any connected subnet");
+	expect_bad("interfaces:\n"
+		   "  - {port: p0, addresses: [10.0.1.1/24]}\n"
+		   "routes:\n"
+		   "  - {prefix: 10.1.2.3/8, via: 10.0.1.2}\n",
+		   "test.yaml:4:14", "host bits");
+	expect_bad("interfaces:\n"
+		   "  - {port: p0, addresses: [10.0.1.1/33]}\n",
+		   "test.yaml:2:28", "prefix length");
+	expect_bad("interfaces:\n  - {port: nope}\n", "test.yaml:2:12", "nope");
+	expect_bad("interfaces:\n  - {port: p0, colour: red}\n", "test.yaml:2:16", "colour");
+}
+
+static void
+test_forward_v4_vlan_ttl_checksum(void **state)
+{
+	struct rte_mbuf *m[2];
+	struct rte_ipv4_hdr *ip, ref;
+	const uint8_t nmac[6] = {0x02, 0, 0, 0, 0x02, 0x02};
+	uint8_t *d;
+
+	(void)state;
+	vnf_up(good_yaml);
+	m[0] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+	m[1] = mk4(0, 0, &mac0, "10.0.1.5", "192.168.7.7", 2, 100);
+	assert_int_equal(run(m, 2), 0);
+	assert_int_equal(wk->tx[1].n, 2);
+	assert_int_equal(ctr(RTR_CTR_FWD4), 2);
+	for (int i = 0; i < 2; i++) {
+		struct rte_mbuf *o = wk->tx[1].pkts[i];
+
+		d = rte_pktmbuf_mtod(o, uint8_t *);
+		assert_memory_equal(d, nmac, 6);
+		assert_memory_equal(d + 6, &mac1, 6);
+		assert_int_equal(rte_be_to_cpu_16(*(uint16_t *)(d + 12)), RTE_ETHER_TYPE_VLAN);
+		assert_int_equal(rte_be_to_cpu_16(*(uint16_t *)(d + 14)), 10);
+		ip = ip4_of(o, 18);
+		assert_int_equal(ip->time_to_live, i == 0 ? 63 : 1);
+		ref = *ip;
+		ref.hdr_checksum = 0;
+		assert_int_equal(ip->hdr_checksum, rte_ipv4_cksum(&ref));
+	}
+	/* back from the VLAN to the untagged side strips the tag */
+	vnf_down();
+	vnf_up(good_yaml);
+	m[0] = mk4(1, 10, &mac1, "192.168.1.1", "10.0.1.1", 64, 18);
+	assert_int_equal(run(m, 1), 0);
+	assert_int_equal(ctr(RTR_CTR_PUNT_LOCAL), 1);
+	vnf_down();
+}
+
+static void
+test_csum_update_exhaustive(void **state)
+{
+	struct rte_ipv4_hdr ip;
+
+	(void)state;
+	memset(&ip, 0, sizeof(ip));
+	ip.version_ihl = 0x45;
+	for (unsigned int ttl = 2; ttl < 256; ttl++)
+		for (unsigned int v = 0; v < 65536; v += 257) {
+			uint16_t old;
+
+			ip.time_to_live = (uint8_t)ttl;
+			ip.packet_id = (uint16_t)v;
+			ip.next_proto_id = (uint8_t)(v * 7);
+			ip.hdr_checksum = 0;
+			ip.hdr_checksum = rte_ipv4_cksum(&ip);
+			old = *(uint16_t *)&ip.time_to_live;
+			ip.time_to_live--;
+			ip.hdr_checksum = rtr_csum_update16(ip.hdr_checksum, old,
+							    *(uint16_t *)&ip.time_to_live);
+			assert_int_equal(rte_raw_cksum(&ip, 20), 0xffff);
+		}
+}
+
+static void
+test_validation_reasons(void **state)
+{
+	struct rte_mbuf *m[10];
+	uint8_t *d;
+
+	(void)state;
+	vnf_up(good_yaml);
+	m[0] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+	ip4_of(m[0], 14)->hdr_checksum ^= 0x0101;
+	m[1] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+	ip4_of(m[1], 14)->version_ihl = 0x55;
+	m[2] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+	ip4_of(m[2], 14)->version_ihl = 0x44;
+	m[3] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+	rte_pktmbuf_trim(m[3], rte_pktmbuf_data_len(m[3]) - 30); /* 16 bytes of IP */
+	m[4] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+	ip4_of(m[4], 14)->total_length = rte_cpu_to_be_16(400);
+	ip4_of(m[4], 14)->hdr_checksum = 0;
+	ip4_of(m[4], 14)->hdr_checksum = rte_ipv4_cksum(ip4_of(m[4], 14));
+	m[5] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+	ip4_of(m[5], 14)->version_ihl = 0x46; /* one option word */
+	ip4_of(m[5], 14)->hdr_checksum = 0;
+	ip4_of(m[5], 14)->hdr_checksum = rte_raw_cksum(ip4_of(m[5], 14), 24) ^ 0xffff;
+	m[6] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 1, 18);	  /* TTL 1: punted */
+	m[7] = mk4(0, 0, &mac0, "10.0.1.5", "10.99.1.1", 64, 18); /* blackhole */
+	m[8] = mk4(0, 0, &mac1, "10.0.1.5", "10.0.2.2", 64, 18);  /* not our MAC */
+	m[9] = mk4(0, 0, &mac0, "10.0.1.5", "8.8.8.8", 64, 18);	  /* no route */
+	d = rte_pktmbuf_mtod(m[8], uint8_t *);
+	d[0] = 0x00;
+	assert_int_equal(run(m, 10), 0);
+	assert_int_equal(drops(RTR_DROP_BAD_CHECKSUM), 1);
+	assert_int_equal(drops(RTR_DROP_BAD_VERSION), 1);
+	assert_int_equal(drops(RTR_DROP_BAD_IHL), 1);
+	assert_int_equal(drops(RTR_DROP_TRUNCATED), 1);
+	assert_int_equal(drops(RTR_DROP_BAD_LENGTH), 1);
+	assert_int_equal(drops(RTR_DROP_IP_OPTIONS), 1);
+	assert_int_equal(drops(RTR_DROP_BLACKHOLE), 1);
+	assert_int_equal(drops(RTR_DROP_OTHER_HOST), 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_TTL), 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_UNREACH), 1);
+	assert_int_equal(wk->tx[1].n, 0);
+	assert_int_equal(chain_ctr[2], 8);
+	vnf_down();
+}
+
+static void
+test_ecmp_spread_and_stable(void **state)
+{
+	struct rte_mbuf *m[32];
+	unsigned int hits[2] = {0, 0};
+	uint8_t first_choice[32];
+
+	(void)state;
+	vnf_up(good_yaml);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 32; i++) {
+			char src[32];
+
+			snprintf(src, sizeof(src), "10.0.1.%d", 10 + i);
+			m[i] = mk4(0, 0, &mac0, src, "172.16.5.5", 64, 18);
+		}
+		assert_int_equal(run(m, 32), 0);
+		assert_int_equal(wk->tx[1].n, 32);
+		for (int i = 0; i < 32; i++) {
+			uint8_t last = rte_pktmbuf_mtod(wk->tx[1].pkts[i], uint8_t *)[5];
+
+			if (round == 0) {
+				first_choice[i] = last;
+				hits[last - 2]++;
+			} else {
+				assert_int_equal(last, first_choice[i]);
+			}
+		}
+		rte_pktmbuf_free_bulk(wk->tx[1].pkts, 32);
+		wk->tx[1].n = 0;
+	}
+	assert_true(hits[0] > 4 && hits[1] > 4);
+	vnf_down();
+}
+
+static struct rte_mbuf *
+mk_arp(uint16_t op, const char *sip, const char *tip, const uint8_t *sha)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *d;
+	struct rte_arp_hdr *a;
+
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, 60));
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	a = (struct rte_arp_hdr *)(d + 14);
+
+	memset(d, 0, 60);
+	memset(d, 0xff, 6);
+	memcpy(d + 6, sha, 6);
+	*(uint16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	memcpy(&a->arp_data.arp_sha, sha, 6);
+	inet_pton(AF_INET, sip, &a->arp_data.arp_sip);
+	inet_pton(AF_INET, tip, &a->arp_data.arp_tip);
+	nfv_meta(m)->in_port = 0;
+	return m;
+}
+
+static struct rtr_neigh *
+neigh_of(const char *addr, uint16_t iface)
+{
+	struct rtr_state *st = vnf.priv;
+	uint32_t a;
+	int id;
+
+	inet_pton(AF_INET, addr, &a);
+	id = rtr_neigh_get(st->tables, iface, 4, &a, false);
+	return id < 0 ? NULL : &st->tables->neigh[id];
+}
+
+static void
+test_arp_state_machine(void **state)
+{
+	const uint8_t hmac[6] = {0x02, 0, 0, 0, 0x01, 0x07};
+	struct rte_mbuf *m, *p;
+	struct rte_arp_hdr *a;
+	struct rtr_neigh *n;
+
+	(void)state;
+	vnf_up(good_yaml);
+	/* a packet to an unknown host on lan is punted, queued, and an ARP request sent */
+	m = mk4(1, 10, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
+	assert_int_equal(run(&m, 1), 0);
+	p = take_punt();
+	assert_non_null(p);
+	rtr_punt(&vnf, p);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent_port[0], 0);
+	a = rte_pktmbuf_mtod_offset(sent[0], struct rte_arp_hdr *, 14);
+	assert_int_equal(rte_be_to_cpu_16(a->arp_opcode), RTE_ARP_OP_REQUEST);
+	n = neigh_of("10.0.1.7", 0);
+	assert_non_null(n);
+	assert_int_equal(n->state, RTR_NS_INCOMPLETE);
+	assert_int_equal(n->qn, 1);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
+	/* the reply resolves it and flushes the queue, TTL decremented once */
+	m = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
+	assert_int_equal(run(&m, 1), 0);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n->state, RTR_NS_REACHABLE);
+	assert_int_equal(n_sent, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(sent[0], uint8_t *), hmac, 6);
+	assert_int_equal(ip4_of(sent[0], 14)->time_to_live, 63);
+	assert_int_equal(rte_raw_cksum(ip4_of(sent[0], 14), 20), 0xffff);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
+	/* the worker now forwards directly */
+	m = mk4(1, 10, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
+	run(&m, 1);
+	assert_int_equal(wk->tx[0].n, 1);
+	/* aging: reachable time over -> stale + unicast probe */
+	fake_now += 1001;
+	rtr_tick(&vnf, fake_now);
+	assert_int_equal(n->state, RTR_NS_STALE);
+	assert_int_equal(n_sent, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(sent[0], uint8_t *), hmac, 6);
+	/* no answer to the probes: failed, MAC withdrawn from the workers */
+	fake_now += 101;
+	rtr_tick(&vnf, fake_now);
+	fake_now += 101;
+	rtr_tick(&vnf, fake_now);
+	assert_int_equal(n->state, RTR_NS_FAILED);
+	assert_false(atomic_load(&n->macw) & RTR_MAC_VALID);
+	/* a fresh reply (new MAC) brings it back */
+	m = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n->state, RTR_NS_REACHABLE);
+	/* a request for our address is answered */
+	for (unsigned int i = 0; i < n_sent; i++)
+		rte_pktmbuf_free(sent[i]);
+	n_sent = 0;
+	m = mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.9", "10.0.1.1", hmac);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n_sent, 1);
+	a = rte_pktmbuf_mtod_offset(sent[0], struct rte_arp_hdr *, 14);
+	assert_int_equal(rte_be_to_cpu_16(a->arp_opcode), RTE_ARP_OP_REPLY);
+	assert_memory_equal(&a->arp_data.arp_sha, &mac0, 6);
+	assert_non_null(neigh_of("10.0.1.9", 0));
+	vnf_down();
+}
+
+static void
+test_icmp_generation(void **state)
+{
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+	uint8_t *icmp;
+	uint32_t a;
+
+	(void)state;
+	vnf_up(good_yaml);
+	/* time exceeded from the ingress interface's address, quoting the header */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n_sent, 1);
+	ip = ip4_of(sent[0], 14);
+	icmp = (uint8_t *)(ip + 1);
+	assert_int_equal(icmp[0], 11);
+	assert_int_equal(icmp[1], 0);
+	inet_pton(AF_INET, "10.0.1.1", &a);
+	assert_int_equal(ip->src_addr, a);
+	inet_pton(AF_INET, "10.0.1.5", &a);
+	assert_int_equal(ip->dst_addr, a);
+	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	assert_int_equal(rte_raw_cksum(icmp, rte_be_to_cpu_16(ip->total_length) - 20), 0xffff);
+	assert_int_equal(((struct rte_ipv4_hdr *)(icmp + 8))->time_to_live, 1);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
+	/* frag needed: 1400 bytes with DF towards the 1280-byte wan */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 64, 1372);
+	run(&m, 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_TOOBIG), 1);
+	rtr_punt(&vnf, take_punt());
+	icmp = (uint8_t *)(ip4_of(sent[0], 14) + 1);
+	assert_int_equal(icmp[0], 3);
+	assert_int_equal(icmp[1], 4);
+	assert_int_equal(rte_be_to_cpu_16(*(uint16_t *)(icmp + 6)), 1280);
+	assert_true(rte_pktmbuf_data_len(sent[0]) <= 14 + 576);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
+	/* no route: network unreachable */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "8.8.8.8", 64, 18);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	icmp = (uint8_t *)(ip4_of(sent[0], 14) + 1);
+	assert_int_equal(icmp[0], 3);
+	assert_int_equal(icmp[1], 0);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
+	/* echo request to our address */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.1", 64, 18);
+	ip = ip4_of(m, 14);
+	ip->next_proto_id = IPPROTO_ICMP;
+	icmp = (uint8_t *)(ip + 1);
+	icmp[0] = 8;
+	icmp[2] = icmp[3] = 0;
+	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, 26);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n_sent, 1);
+	ip = ip4_of(sent[0], 14);
+	icmp = (uint8_t *)(ip + 1);
+	assert_int_equal(icmp[0], 0);
+	inet_pton(AF_INET, "10.0.2.1", &a);
+	assert_int_equal(ip->src_addr, a);
+	assert_int_equal(rte_raw_cksum(icmp, 26), 0xffff);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
+	/* rate limit: a burst of TTL expiries beyond icmp-burst is not answered */
+	for (int i = 0; i < 80; i++) {
+		m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
+		run(&m, 1);
+		rtr_punt(&vnf, take_punt());
+	}
+	assert_true(n_sent <= 50);
+	assert_true(((struct rtr_state *)vnf.priv)->cp[RTR_CP_ICMP_RATE_LIMITED] >= 30);
+	vnf_down();
+}
+
+static void
+test_route_add_del_live(void **state)
+{
+	struct rtr_state *st;
+	struct rtr_route_conf r;
+	struct rte_mbuf *m;
+	char err[128];
+
+	(void)state;
+	vnf_up(good_yaml);
+	st = vnf.priv;
+	memset(&r, 0, sizeof(r));
+	r.iface = -1;
+	cfg_parse_prefix("8.8.0.0/16", false, &r.prefix, &(const char *){NULL});
+	cfg_parse_prefix("10.0.2.3", true, &r.via[0], &(const char *){NULL});
+	r.n_via = 1;
+	assert_int_equal(rtr_route_add(st, st->tables, &r, err, sizeof(err)), 0);
+	m = mk4(0, 0, &mac0, "10.0.1.5", "8.8.8.8", 64, 18);
+	run(&m, 1);
+	assert_int_equal(wk->tx[1].n, 1);
+	assert_int_equal(rte_pktmbuf_mtod(wk->tx[1].pkts[0], uint8_t *)[5], 3);
+	assert_int_equal(rtr_route_del(st, st->tables, &r, err, sizeof(err)), 0);
+	m = mk4(0, 0, &mac0, "10.0.1.5", "8.8.8.8", 64, 18);
+	run(&m, 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_UNREACH), 1);
+	assert_int_equal(rtr_route_del(st, st->tables, &r, err, sizeof(err)), -ENOENT);
+	vnf_down();
+}
+
+static void
+test_million_routes(void **state)
+{
+	const char *yaml = "interfaces:\n"
+			   "  - {port: p0, addresses: [10.0.1.1/24]}\n"
+			   "  - {port: p1, addresses: [10.0.2.1/24]}\n"
+			   "max-routes: 1100000\n"
+			   "neighbours:\n"
+			   "  - {address: 10.0.2.2, mac: '02:00:00:00:02:02'}\n"
+			   "  - {address: 10.0.2.3, mac: '02:00:00:00:02:03'}\n"
+			   "  - {address: 10.0.2.4, mac: '02:00:00:00:02:04'}\n"
+			   "  - {address: 10.0.2.5, mac: '02:00:00:00:02:05'}\n";
+	const uint32_t n_routes = 1000000;
+	struct rtr_state *st;
+	struct rtr_route_conf r;
+	uint8_t *ref; /* per /24 of 11.0.0.0-26.255.255.255: via index + 1 */
+	struct timespec t0, t1;
+	char err[128];
+	double secs;
+	uint32_t ips[256];
+	uint64_t nh[256];
+
+	(void)state;
+	vnf_up(yaml);
+	st = vnf.priv;
+	ref = calloc(1u << 24, 1);
+	assert_non_null(ref);
+	memset(&r, 0, sizeof(r));
+	r.iface = -1;
+	r.n_via = 1;
+	r.prefix.family = AF_INET;
+	r.via[0].family = AF_INET;
+	r.via[0].len = 32;
+	srand(7);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (uint32_t i = 0, added = 0; added < n_routes; i++) {
+		uint32_t p24 = (11u << 16) + (uint32_t)(rand() % (16 << 16)); /* 11/8 .. 26/8 */
+		uint8_t v = (uint8_t)(rand() % 4);
+
+		if (ref[p24 & 0xffffff])
+			continue;
+		ref[p24 & 0xffffff] = (uint8_t)(v + 1);
+		r.prefix.len = 24;
+		r.prefix.v4.s_addr = rte_cpu_to_be_32(p24 << 8);
+		r.via[0].v4.s_addr = rte_cpu_to_be_32(0x0a000202u + v);
+		assert_int_equal(rtr_route_add(st, st->tables, &r, err, sizeof(err)), 0);
+		added++;
+		(void)i;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* timing is bench/router_vs_ovs.sh's job; printed for information */
+	print_message("1M routes loaded in %.2f s\n", secs);
+	assert_int_equal(st->tables->n_routes4, n_routes + 4 /* connected + local */);
+	/* sample lookups against the reference */
+	for (int round = 0; round < 400; round++) {
+		for (int i = 0; i < 256; i++)
+			ips[i] = (11u << 24) + (uint32_t)(rand() % (16 << 24));
+		rte_fib_lookup_bulk(st->tables->fib4, ips, nh, 256);
+		for (int i = 0; i < 256; i++) {
+			uint8_t want = ref[(ips[i] >> 8) & 0xffffff];
+
+			if (want == 0) {
+				assert_int_equal(nh[i], RTR_ADJ_NOROUTE);
+			} else {
+				const struct rtr_adj *adj = &st->tables->adj[nh[i]];
+				uint32_t ip;
+
+				assert_int_equal(adj->type, RTR_ADJ_GW);
+				memcpy(&ip, st->tables->neigh[adj->nh[0]].key.addr, 4);
+				assert_int_equal(rte_be_to_cpu_32(ip), 0x0a000202u + want - 1);
+			}
+		}
+	}
+	free(ref);
+	vnf_down();
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = {argv[0],	      "--no-huge",     "-m", "1536", "--no-pci",
+		       "--no-shconf", "--log-level=4", "-l", "0"};
+	static const struct rte_mbuf_dynfield df = {
+		.name = "nfvd_meta",
+		.size = sizeof(struct nfv_mbuf_meta),
+		.align = __alignof__(struct nfv_mbuf_meta),
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_good),
+		cmocka_unit_test(test_config_bad),
+		cmocka_unit_test(test_csum_update_exhaustive),
+		cmocka_unit_test(test_forward_v4_vlan_ttl_checksum),
+		cmocka_unit_test(test_validation_reasons),
+		cmocka_unit_test(test_ecmp_spread_and_stable),
+		cmocka_unit_test(test_arp_state_machine),
+		cmocka_unit_test(test_icmp_generation),
+		cmocka_unit_test(test_route_add_del_live),
+		cmocka_unit_test(test_million_routes),
+	};
+
+	(void)argc;
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
+		return 1;
+	nfv_meta_offset = rte_mbuf_dynfield_register(&df);
+	pool = rte_pktmbuf_pool_create("rtrtest", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	wk = rte_zmalloc(NULL, sizeof(*wk), RTE_CACHE_LINE_SIZE);
+	ncfg = calloc(1, sizeof(*ncfg));
+	punt_ring = rte_ring_create("rtrpunt", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (punt_ring == NULL || nfv_meta_offset < 0 || pool == NULL || wk == NULL || ncfg == NULL)
+		return 1;
+	ncfg->n_ports = 2;
+	snprintf(ncfg->ports[0].name, NFV_NAME_MAX, "p0");
+	snprintf(ncfg->ports[1].name, NFV_NAME_MAX, "p1");
+	cls = vnf_class_find("router");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
