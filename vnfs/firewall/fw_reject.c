@@ -65,7 +65,7 @@ fw_reject_v4(struct rte_mbuf *m, const uint8_t *d, uint16_t l3_off, struct rte_m
 	struct rte_mbuf *r;
 
 	RTE_SET_USED(m);
-	if (RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(ih->dst_addr)) || ih->dst_addr == UINT32_MAX)
+	if ((rte_be_to_cpu_32(ih->dst_addr) >> 28) == 0xe || ih->dst_addr == UINT32_MAX)
 		return NULL;
 	if (ih->next_proto_id == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *it = (const struct rte_tcp_hdr *)l4;

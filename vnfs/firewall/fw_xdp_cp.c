@@ -393,4 +393,6 @@ fw_xdp_stats(struct fw_state *fw, json_t *out)
 				  (json_int_t)fw_xdp_drops(p)));
 	}
 	json_object_set_new(out, "xdp", o);
+	/* rules the kernel may enforce (written to each attached port's maps) */
+	json_object_set_new(out, "xdp_deny_rules", json_integer(x->n_deny));
 }

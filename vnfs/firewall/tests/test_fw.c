@@ -735,6 +735,58 @@ test_reconfigure_keeps_conns(void **state)
 }
 
 static void
+test_ctl_stats_and_xdp(void **state)
+{
+	struct fx f;
+	json_t *res = NULL, *st = json_object(), *x;
+	char err[128];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	fx_up(&f, "default: allow\nrules:\n"
+		  "  - {name: ok1, action: allow, src: 198.18.1.0/24}\n"
+		  "  - {name: big, action: drop, src: 198.18.0.0/15, count: true}\n"
+		  "  - {name: lan-only, action: drop, src: 203.0.113.0/24, in-port: lan}\n"
+		  "  - {name: udp, action: drop, src: 192.0.2.0/24, proto: udp}\n"
+		  "  - {name: v6, action: drop, src: '2001:db8::/32'}\n");
+	assert_int_equal(run(&f, &TCP4("198.18.7.1", "10.0.0.1", 1, 2, SYN, 0)), 0);
+	assert_int_equal(f.vnf.cls->ctl(&f.vnf, "rules", NULL, &res, err, sizeof(err)), 0);
+	x = json_object_get(res, "rules");
+	assert_int_equal(json_array_size(x), 6); /* 5 rules + default */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 1), "name")),
+			    "big");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(x, 1), "hits")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(x, 1), "bytes")),
+			 14 + 20 + 20);
+	json_decref(res);
+	assert_int_not_equal(f.vnf.cls->ctl(&f.vnf, "nope", NULL, &res, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "unknown command"));
+	f.vnf.cls->stats(&f.vnf, st);
+	/* stats list the rules flagged count, and the default */
+	assert_int_equal(json_array_size(json_object_get(st, "rules")), 2);
+	json_decref(st);
+
+	/* an af_xdp port whose interface does not exist: said why, no pre-filter;
+	 * of the drop rules only lan-only (in-port lan is the xdp port) and v6
+	 * are safe in the kernel: ok1 shadows big, udp has a proto */
+	struct fw_state *fw = f.vnf.priv;
+	f.cfg->ports[0].driver = NFV_PORT_AF_XDP;
+	snprintf(f.cfg->ports[0].iface, sizeof(f.cfg->ports[0].iface), "fwnoif0");
+	snprintf(f.cfg->ports[0].xdp_prog, sizeof(f.cfg->ports[0].xdp_prog), "fw_xdp.o");
+	fw_xdp_free(fw); /* ports are read when the pre-filter state is made */
+	assert_int_equal(fw_xdp_sync(fw, f.cfg, f.conf), 0);
+	st = json_object();
+	f.vnf.cls->stats(&f.vnf, st);
+	x = json_object_get(json_object_get(st, "xdp"), "lan");
+	assert_non_null(x);
+	assert_false(json_boolean_value(json_object_get(x, "attached")));
+	assert_non_null(strstr(json_string_value(json_object_get(x, "why")), "fwnoif0"));
+	assert_int_equal(json_integer_value(json_object_get(st, "xdp_deny_rules")), 2);
+	json_decref(st);
+	fx_down(&f);
+}
+
+static void
 expect_error(const char *yaml, const char *needle)
 {
 	struct nfv_config *cfg = fake_cfg();
@@ -793,6 +845,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ebpf_rule),
 		cmocka_unit_test(test_sanity_drops),
 		cmocka_unit_test(test_reconfigure_keeps_conns),
+		cmocka_unit_test(test_ctl_stats_and_xdp),
 		cmocka_unit_test(test_bad_config),
 	};
 	size_t sz;
