@@ -78,6 +78,9 @@ def netns():
         sh("ip -n %s addr add %s/24 dev %s-%s1" % (ns, addr, TAG, side))
         sh("ip -n %s link set %s-%s1 up" % (ns, TAG, side))
         sh("ip -n %s link set lo up" % ns)
+        # nfvd forwards frames as read from af_packet: with the veth's tx
+        # checksum offload the kernel leaves TCP/UDP checksums unfilled
+        sh("ip netns exec %s ethtool -K %s-%s1 tx off" % (ns, TAG, side))
         sh("ip link set %s-%s0 up" % (TAG, side))
     yield
     for ns in (NS_A, NS_B):
