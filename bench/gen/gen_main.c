@@ -570,7 +570,7 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 static json_t *
 gen_trial_run(const struct gen_trial *t)
 {
-	uint64_t t0, now, end, dur, drain_end, due, last_tx, total_done;
+	uint64_t t0, now, end, dur, drain_end, due, last_tx, total_done, total_s;
 	double rate_s = t->rate_pps / gen.n_streams;
 	unsigned int i, n;
 	struct gen_stream *s;
@@ -584,6 +584,7 @@ gen_trial_run(const struct gen_trial *t)
 	gen.foreign = 0;
 
 	dur = t->duration_ms * gen.hz / 1000;
+	total_s = (uint64_t)(rate_s * (double)t->duration_ms / 1000.0 + 0.5);
 	t0 = rte_rdtsc();
 	end = t0 + dur;
 	last_tx = t0;
@@ -604,6 +605,8 @@ gen_trial_run(const struct gen_trial *t)
 				due = s->tx + GEN_BURST;
 			if (t->count && due > t->count)
 				due = t->count;
+			if (!t->count && rate_s > 0 && due > total_s)
+				due = total_s; /* a late last turn sends no more than rate x time */
 			if (due <= s->tx)
 				continue;
 			n = due - s->tx > GEN_BURST ? GEN_BURST : (unsigned int)(due - s->tx);

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Devices under test, each wired to nfv-gen by two memif links.
 
-nfv-gen is the memif server on <dir>/a.sock (it transmits there) and
-<dir>/b.sock (it receives there); every DUT is the memif client of both and
-forwards a -> b (and b -> a). Each recipe below is what a person would type;
+Every DUT is the memif server of <dir>/a.sock (nfv-gen transmits there) and
+<dir>/b.sock (nfv-gen receives there) and forwards a -> b (and b -> a);
+nfv-gen is the client of both (so its rings' size, the default, is the same
+for every DUT). Each recipe below is what a person would type;
 the exact command lines land in the report.
 """
 import os
@@ -56,6 +57,9 @@ class Dut:
     def version(self):
         return None
 
+    def sockets(self):
+        return [os.path.join(self.ctx.dir, n + ".sock") for n in ("a", "b")]
+
     def check_alive(self):
         if self.proc is not None and self.proc.poll() is not None:
             raise DutError("%s exited with %d (log: %s)" % (self.name, self.proc.returncode, self.ctx.log.name))
@@ -69,7 +73,7 @@ class LoopDut(Dut):
     def start(self):
         c = self.ctx.cores["dut"][-1]
         cmd = [self.ctx.gen_bin, "-l", str(c), "--file-prefix", self.ctx.prefix, "--no-pci", "--log-level=3",
-               "--socket-mem=256"] + memif_vdevs(self.ctx.dir, "client", self.spec.get("memif_log2_ring")) + [
+               "--socket-mem=256"] + memif_vdevs(self.ctx.dir, "server") + [
                "--", "--loop", "0:1,1:0"]
         if self.spec.get("police_pps"):
             self.kind = "police"
@@ -94,7 +98,7 @@ class TestpmdDut(Dut):
         cores = self.ctx.cores["dut"]
         cmd = ["stdbuf", "-oL", "dpdk-testpmd", "-l", ",".join(map(str, cores)), "--file-prefix", self.ctx.prefix,
                "--no-pci", "--log-level=3", "--socket-mem=512"] + memif_vdevs(
-               self.ctx.dir, "client", self.spec.get("memif_log2_ring")) + [
+               self.ctx.dir, "server") + [
                "--", "--forward-mode=io", "--auto-start", "--nb-cores=1", "--rxd=1024", "--txd=1024",
                "--total-num-mbufs=16384"]
         self.fwd_cores = cores[1:] or cores
@@ -162,7 +166,7 @@ class OvsDut(Dut):
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
         self._vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
         for i, n in ((0, "a"), (1, "b")):
-            devargs = memif_vdevs(self.ctx.dir, "client", self.spec.get("memif_log2_ring"), base=10)[2 * i + 1]
+            devargs = memif_vdevs(self.ctx.dir, "server", base=10)[2 * i + 1]
             self._vsctl("add-port", "br0", "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",
                         "options:dpdk-devargs=" + devargs, "ofport_request=%d" % (i + 1))
         for args in (["del-flows", "br0"], ["add-flow", "br0", "in_port=1,actions=output:2"],
@@ -208,15 +212,16 @@ class NfvdDut(Dut):
             chain_path = os.path.join(REPO, chain_path)
         with open(chain_path) as f:
             chain = yaml.safe_load(f)
-        want = {self.spec.get("in", "in"): "a", self.spec.get("out", "out"): "b"}
+        want = {self.spec.get("in", "in"): ("a", 0), self.spec.get("out", "out"): ("b", 1)}
         found = set()
         for p in chain.get("ports", []):
             if p.get("name") in want:
-                sock = os.path.join(self.ctx.dir, want[p["name"]] + ".sock")
+                link, memif_id = want[p["name"]]
+                sock = os.path.join(self.ctx.dir, link + ".sock")
                 keep = {k: v for k, v in p.items() if k in ("name", "mac", "mtu")}
                 p.clear()
                 p.update(keep)
-                p.update({"driver": "memif", "path": sock, "server": False})
+                p.update({"driver": "memif", "socket": sock, "role": "server", "id": memif_id})
                 found.add(p["name"])
         missing = set(want) - found
         if missing:

@@ -9,24 +9,25 @@ class GenError(RuntimeError):
     pass
 
 
-def memif_vdevs(sockdir, role, log2_ring=None, base=0):
-    """The two memif ports of a wiring: 'a' toward the DUT, 'b' back. The
-    client side of a memif link sets the ring size (default 1024 slots)."""
+def memif_vdevs(sockdir, role, base=0):
+    """The two memif ports of a wiring: 'a' toward the DUT, 'b' back, with
+    the driver's default rings (1024 slots; the client side sets the size,
+    but DPDK 22.11's log2-ring-size argument breaks the id of a second port,
+    so every DUT gets the default)."""
     out = []
     for i, n in enumerate(("a", "b")):
-        v = "net_memif%d,role=%s,socket=%s,id=0" % (base + i, role, os.path.join(sockdir, n + ".sock"))
-        if log2_ring:
-            v += ",log2-ring-size=%d" % log2_ring
+        v = "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=%d" % (
+            base + i, role, os.path.join(sockdir, n + ".sock"), i)
         out += ["--vdev", v]
     return out
 
 
 class Gen:
-    """nfv-gen as memif server on <sockdir>/a.sock (tx) and b.sock (rx)."""
+    """nfv-gen as memif client of <sockdir>/a.sock (tx) and b.sock (rx)."""
 
     def __init__(self, binary, sockdir, lcore, prefix, streams, log):
         self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
-                    "--socket-mem=512"] + memif_vdevs(sockdir, "server") + ["--"]
+                    "--socket-mem=512"] + memif_vdevs(sockdir, "client") + ["--"]
         for s in streams:
             self.cmd += ["--stream", s]
         self.prefix = prefix

@@ -268,6 +268,10 @@ def render_html(res):
             h.append("<tr><td class='l err' colspan='%d'>error: %s</td></tr>" % (1 + 4 * len(sizes), _esc(s["error"])))
     h.append("</table><p>&ge; marks a rate at the self-check ceiling: the generator, not the system, was the limit. "
              "PDR: loss &le; %.2f%%. %s</p>" % (100 * meth["pdr"], _esc(meth["frame_size_note"])))
+    for title, svgs in charts(res):
+        h.append("<h2>%s</h2><div class='charts'>%s</div>" % (
+            {"throughput": "Throughput vs frame size", "latency": "Latency percentiles vs load",
+             "loss": "Frame loss rate vs offered load"}[title], "".join(svgs)))
     h.append("<h2>Back-to-back and latency detail</h2><table><tr><th class='l'>system</th><th>size</th>"
              "<th>back-to-back frames</th><th>load %</th><th>min</th><th>mean</th><th>p50</th><th>p99</th>"
              "<th>p99.9</th><th>max (&micro;s)</th></tr>")
@@ -285,10 +289,6 @@ def render_html(res):
                     _esc(s["name"]), _esc(z), ("%s%d" % ("&ge;" if b2b.get("capped") else "", b2b["frames"]))
                     if b2b else "-", _esc(p["load_pct"]), cells))
     h.append("</table>")
-    for title, svgs in charts(res):
-        h.append("<h2>%s</h2><div class='charts'>%s</div>" % (
-            {"throughput": "Throughput vs frame size", "latency": "Latency percentiles vs load",
-             "loss": "Frame loss rate vs offered load"}[title], "".join(svgs)))
     h.append("<h2>Machine</h2><table>")
     hp = m["hugepages"]
     for k, v in (("CPU", "%s (%s CPUs)" % (m["cpu_model"], m["cpus"])), ("kernel", m["kernel"]),

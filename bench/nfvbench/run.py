@@ -81,8 +81,9 @@ class Runner:
         out = {"name": name, "kind": spec["kind"], "role": role, "sizes": {}, "error": None}
         self.progress("== %s (%s)" % (name, spec["kind"]))
         try:
-            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec), ctx.log)
             dut.start()
+            self.wait_sockets(dut)
+            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec), ctx.log)
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
                 raise duts.DutError("%s: the memif links did not come up in %d s" % (name, self.args.link_timeout))
@@ -106,6 +107,15 @@ class Runner:
         out["log_tail"] = ctx.log.read()[-2000:]
         ctx.log.close()
         return out
+
+    def wait_sockets(self, dut):
+        end = time.monotonic() + self.args.link_timeout
+        while not all(os.path.exists(p) for p in dut.sockets()):
+            dut.check_alive()
+            if time.monotonic() > end:
+                raise duts.DutError("%s: no memif socket %s after %d s" % (
+                    dut.name, " ".join(dut.sockets()), self.args.link_timeout))
+            time.sleep(0.05)
 
     def run_size(self, gen, dut, size, ceilings):
         cfg = self.cfg
@@ -200,7 +210,8 @@ class Runner:
                 "trial_ms": cfg["trial_ms"], "pdr": cfg["search"]["pdr"], "resolution": cfg["search"]["resolution"],
                 "verify_retries": cfg["search"]["verify_retries"], "latency_loads_pct": cfg["latency_loads"],
                 "loss_steps_pct": cfg["loss_steps"], "flows": cfg["flows"], "ip": cfg["ip"],
-                "sizes": [str(s) for s in cfg["sizes"]], "wiring": "memif (nfv-gen server, DUT client)",
+                "sizes": [str(s) for s in cfg["sizes"]],
+                "wiring": "memif, DUT server, nfv-gen client, 1024-slot rings",
                 "frame_size_note": "Ethernet frame bytes with FCS; IMIX is 64:594:1518 at 7:4:1 (avg %.1f); "
                                    "Gbps are L1 (+20 bytes preamble and gap per frame)" % IMIX_AVG,
             },

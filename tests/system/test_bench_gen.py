@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""nfv-gen and nfv-bench with real DPDK ports: the generator's counts over
+an in-process ring loop (IPv4, IPv6, IMIX), and the full nfv-bench run
+(self-check, search, latency, loss, back-to-back) against a DUT whose
+capacity is fixed on purpose (nfv-gen's policing reflector), which the
+search must find."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from benchlib import NFV_BENCH, NFV_GEN, REPO
+from nfvbench import report
+
+pytestmark = [
+    pytest.mark.skipif(not os.access(NFV_GEN, os.X_OK), reason="nfv-gen not built: " + NFV_GEN),
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (hugepages)"),
+]
+
+
+def gen_ring_trial(trial, stream="src=10.0.0.1,dst=10.1.0.1"):
+    """One trial from ring port 0 back to itself (net_ring loops tx to rx)."""
+    cmd = [NFV_GEN, "-l", "1", "--in-memory", "--no-pci", "--log-level=3", "--vdev", "net_ring0", "--",
+           "--stream", "tx=0,rx=0," + stream, "--trial", json.dumps(trial)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+    assert lines[0] == {"ok": True}  # link up
+    return lines[-1]
+
+
+def test_gen_paced_rate_and_counts_over_a_ring():
+    r = gen_ring_trial({"rate_pps": 200000, "duration_ms": 300, "size": 64, "flows": 64})
+    assert r["ok"]
+    # paced: rate x time, never more (less only if the process was kept
+    # off its core near the end of the trial)
+    assert 0.9 * 60000 <= r["tx"] <= 60000
+    assert r["rx"] == r["tx"] and r["lost"] == 0
+    assert r["dup"] == 0 and r["reorder"] == 0 and r["foreign"] == 0
+    assert r["offered_pps"] == pytest.approx(200000, rel=0.1)
+    lat = r["latency_ns"]
+    assert lat["count"] == r["rx"]
+    assert 0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["p99_9"] <= lat["max"]
+    assert r["offered_l1_gbps"] == pytest.approx(r["offered_pps"] * 84 * 8 / 1e9, rel=0.001)
+
+
+def test_gen_ipv6_imix_and_count_mode():
+    r = gen_ring_trial({"rate_pps": 0, "count": 12000, "size": "imix", "flows": 7},
+                       stream="src=2001:db8::1,dst=2001:db8:1::1")
+    assert r["tx"] == 12000 and r["rx"] == 12000 and r["lost"] == 0
+    assert r["size"] == "imix" and r["streams"][0]["ip"] == "ipv6"
+
+
+def test_gen_rejects_bad_trials():
+    r = gen_ring_trial({"rate_pps": 1000, "duration_ms": 10, "size": 9000})
+    assert not r["ok"] and "size" in r["error"]
+
+
+LIMIT = 50000
+
+
+def test_search_finds_the_policed_limit(tmp_path):
+    bench = tmp_path / "police.yaml"
+    bench.write_text("""\
+name: police test
+sizes: [64]
+flows: 16
+trial_ms: 300
+search: {resolution: 0.02}
+latency_loads: [50, 90]
+loss_steps: [100, 50, 25]
+back_to_back: {max_ms: 2}
+cores: {gen: 0, dut: [1]}
+systems:
+  - {name: police, kind: police, police_pps: %d, police_depth_ms: 20}
+""" % LIMIT)
+    out = tmp_path / "res"
+    p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(out), "--gen", NFV_GEN,
+                        "--build", os.path.dirname(NFV_GEN)], capture_output=True, text=True, timeout=600,
+                       cwd=REPO)
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = json.loads((tmp_path / "res.json").read_text())
+    assert report.validate(res) == []
+    sc, pol = res["systems"]
+    assert sc["role"] == "selfcheck" and sc["error"] is None
+    ceiling = sc["sizes"]["64"]["ndr"]["pps"]
+    assert ceiling > 2 * LIMIT, "self-check ceiling %.0f too low to test a %d limit" % (ceiling, LIMIT)
+    d = pol["sizes"]["64"]
+    assert d["ceiling_pps"] == ceiling
+    # the search lands on the policer's rate (bucket depth and a busy
+    # 2-core machine allow some slack below, the 0.5 % PDR a little above)
+    assert 0.75 * LIMIT <= d["ndr"]["pps"] <= 1.05 * LIMIT, d["ndr"]
+    assert not d["ndr"]["capped"]
+    assert d["ndr"]["pps"] <= d["pdr"]["pps"] <= 1.1 * LIMIT, d["pdr"]
+    # loss at the full ceiling is what a policer at LIMIT must drop
+    top = [x for x in d["loss_curve"] if x["load_pct"] == 100][0]
+    assert top["loss_ratio"] == pytest.approx(1 - LIMIT / top["offered_pps"], abs=0.05)
+    assert [x["load_pct"] for x in d["latency"]] == [50, 90]
+    assert res["machine"]["cpus"] == os.cpu_count()
+    html = (tmp_path / "res.html").read_text()
+    assert "police" in html and "<svg" in html
+    assert "RFC 2544 zero-loss throughput" in p.stdout
