@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from nfvlib import NFVD, Nfvd, wait_for
+from nfvlib import Nfvd, wait_for
 
 NULL_CHAIN = """\
 version: 1
@@ -19,7 +19,7 @@ chains:
 """
 
 
-def start_fails(nfvd, timeout=60):
+def start_fails(nfvd, timeout=20):
     """Run an Nfvd that must refuse to start; return (exit code, stderr).
     Hugepage files it left behind are in nfvd.left (then removed)."""
     p = subprocess.run(nfvd.cmdline(), capture_output=True, text=True, timeout=timeout,
@@ -67,7 +67,7 @@ def test_second_nfvd_on_same_socket_refused(nfvd_factory, tmp_path):
     (NULL_CHAIN.replace('egress: sink}', 'egress: sink'), None, None, None),
     # a chain naming a port that does not exist
     (NULL_CHAIN.replace('egress: sink', 'egress: sinc'), 6, None, "sinc"),
-])
+], ids=["wrong-type", "syntax-error", "unknown-port"])
 def test_bad_yaml_exits_1_with_file_line_col(need_nfvd, tmp_path, text, line, col, what):
     nfvd = Nfvd(text, tmp_path, name="bad")
     rc, err = start_fails(nfvd)

@@ -102,7 +102,7 @@ def test_ping_and_iperf3_through_forward_chain(hosts, tag):
     def counters_match():
         s = nfvd.stats()
         k1, k2 = link_stats(nfvd.h1, tag + "a"), link_stats(nfvd.h2, tag + "b")
-        want = (k1["tx_packets"], k2["tx_packets"], k2["rx_packets"], k1["rx_packets"])
+        want = (k1["tx"]["packets"], k2["tx"]["packets"], k2["rx"]["packets"], k1["rx"]["packets"])
         got = (s["ports"]["a"]["rx"], s["ports"]["b"]["rx"],
                s["ports"]["b"]["tx"], s["ports"]["a"]["tx"])
         return got if got == want and s["chains"]["ab"]["rx"] == got[0] else None
