@@ -257,7 +257,7 @@ class Nfvd:
         path = os.path.join(self.dir, "%s.apply%d.yaml" % (self.name, self._napply))
         with open(path, "w") as f:
             f.write(_yaml_text(conf))
-        return self.ctl("apply", file=path)
+        return self.ctl("apply", path=path)
 
     def nfvctl(self, *args, timeout=30):
         return subprocess.run([NFVCTL, "-s", self.sock] + [str(a) for a in args],
