@@ -59,7 +59,7 @@ build_if_needed() {
 		say "building nfvd into $build"
 		meson setup "$build" --buildtype=debugoptimized >/dev/null
 	fi
-	meson compile -C "$build" >/dev/null || die "build failed (run: meson compile -C $build)"
+	meson compile -C "$build" nfvd nfvctl >/dev/null || die "build failed (run: meson compile -C $build nfvd nfvctl)"
 }
 
 # host NAME TAP ADDR: namespace $tag-NAME holding nfvd's tap TAP with ADDR
