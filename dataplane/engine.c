@@ -572,7 +572,7 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 			goto cleanup;
 		}
 	}
-	ENG_LOG(INFO, "running: %u workers, %u ports, %u vnfs, %u chains (DPDK %s)\n",
+	ENG_LOG(INFO, "running: %u workers, %u ports, %u vnfs, %u chains (%s)\n",
 		e->n_workers, cfg->n_ports, cfg->n_vnfs, cfg->n_chains, rte_version());
 	return 0;
 

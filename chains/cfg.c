@@ -1,0 +1,1020 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - YAML document tree with source positions (libyaml event API) and
+ * typed getters reporting "file:line:col: field.path: message".
+ *
+ * Field paths: "key.sub" for mapping values, "seq[name]" for a sequence
+ * item that is a mapping with a scalar "name", "seq[i]" (0-based) otherwise.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "cfg.h"
+
+/* Parser state for one document. */
+struct cfg_parser {
+	yaml_parser_t yp;
+	struct cfg_errors *err;
+	const char *name;
+	int failed; /* syntax error reported */
+};
+
+/* ---- errors ---- */
+
+static void
+cfg_errors_add(struct cfg_errors *err, char *msg)
+{
+	char **msgs;
+
+	if (msg == NULL)
+		return;
+	msgs = realloc(err->msgs, (err->n + 1) * sizeof(*msgs));
+	if (msgs == NULL) {
+		free(msg);
+		return;
+	}
+	err->msgs = msgs;
+	err->msgs[err->n++] = msg;
+}
+
+static void
+cfg_verror(struct cfg_errors *err, const struct cfg_node *at, const char *fmt, va_list ap)
+{
+	const char *file = err->file != NULL ? err->file : "<config>";
+	char *body = NULL;
+	char *msg = NULL;
+	int ret;
+
+	if (vasprintf(&body, fmt, ap) < 0)
+		return;
+	if (at == NULL)
+		ret = asprintf(&msg, "%s: %s", file, body);
+	else if (at->path == NULL || at->path[0] == '\0')
+		ret = asprintf(&msg, "%s:%u:%u: %s", file, at->line, at->col, body);
+	else
+		ret = asprintf(&msg, "%s:%u:%u: %s: %s", file, at->line, at->col, at->path, body);
+	free(body);
+	if (ret < 0)
+		return;
+	cfg_errors_add(err, msg);
+}
+
+void
+cfg_error(struct cfg_errors *err, const struct cfg_node *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_verror(err, at, fmt, ap);
+	va_end(ap);
+}
+
+void
+cfg_errors_print(const struct cfg_errors *err, FILE *out)
+{
+	for (size_t i = 0; i < err->n; i++)
+		fprintf(out, "%s\n", err->msgs[i]);
+}
+
+void
+cfg_errors_free(struct cfg_errors *err)
+{
+	for (size_t i = 0; i < err->n; i++)
+		free(err->msgs[i]);
+	free(err->msgs);
+	err->msgs = NULL;
+	err->n = 0;
+}
+
+/* ---- tree ---- */
+
+static struct cfg_node *
+cfg_node_new(enum cfg_type type, const yaml_mark_t *mark)
+{
+	struct cfg_node *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	n->type = type;
+	n->line = (unsigned int)mark->line + 1;
+	n->col = (unsigned int)mark->column + 1;
+	return n;
+}
+
+void
+cfg_free(struct cfg_node *n)
+{
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		cfg_free(n->items[i]);
+		if (n->keys != NULL)
+			free(n->keys[i]);
+		if (n->key_nodes != NULL)
+			cfg_free(n->key_nodes[i]);
+	}
+	free(n->items);
+	free(n->keys);
+	free(n->key_nodes);
+	free(n->scalar);
+	free(n->path);
+	free(n);
+}
+
+static int
+cfg_node_append(struct cfg_node *parent, struct cfg_node *child, struct cfg_node *key)
+{
+	struct cfg_node **items;
+
+	items = realloc(parent->items, (parent->n + 1) * sizeof(*items));
+	if (items == NULL)
+		return -ENOMEM;
+	parent->items = items;
+	if (parent->type == CFG_MAP) {
+		char **keys = realloc(parent->keys, (parent->n + 1) * sizeof(*keys));
+		struct cfg_node **kn;
+
+		if (keys == NULL)
+			return -ENOMEM;
+		parent->keys = keys;
+		kn = realloc(parent->key_nodes, (parent->n + 1) * sizeof(*kn));
+		if (kn == NULL)
+			return -ENOMEM;
+		parent->key_nodes = kn;
+		parent->keys[parent->n] = strdup(key->scalar != NULL ? key->scalar : "");
+		if (parent->keys[parent->n] == NULL)
+			return -ENOMEM;
+		parent->key_nodes[parent->n] = key;
+	}
+	parent->items[parent->n++] = child;
+	return 0;
+}
+
+static void
+cfg_syntax_error(struct cfg_parser *p)
+{
+	yaml_parser_t *yp = &p->yp;
+	const char *problem = yp->problem != NULL ? yp->problem : "invalid YAML";
+	struct cfg_node at = {
+		.line = (unsigned int)yp->problem_mark.line + 1,
+		.col = (unsigned int)yp->problem_mark.column + 1,
+		.path = "",
+	};
+
+	if (yp->context != NULL)
+		cfg_error(p->err, &at, "syntax error: %s (%s at line %zu column %zu)", problem,
+			  yp->context, yp->context_mark.line + 1, yp->context_mark.column + 1);
+	else
+		cfg_error(p->err, &at, "syntax error: %s", problem);
+	p->failed = 1;
+}
+
+static int
+cfg_next(struct cfg_parser *p, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&p->yp, ev)) {
+		cfg_syntax_error(p);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool
+cfg_scalar_is_null(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+static int cfg_build(struct cfg_parser *p, yaml_event_t *ev, struct cfg_node **out);
+
+static int
+cfg_refuse_anchor(struct cfg_parser *p, const yaml_char_t *anchor, const yaml_mark_t *mark)
+{
+	struct cfg_node at = {
+		.line = (unsigned int)mark->line + 1,
+		.col = (unsigned int)mark->column + 1,
+		.path = "",
+	};
+
+	if (anchor == NULL)
+		return 0;
+	cfg_error(p->err, &at, "YAML anchors (&%s) and aliases are not supported: write the value out",
+		  (const char *)anchor);
+	p->failed = 1;
+	return -EINVAL;
+}
+
+/* Build a collection whose start event is ev, until its end event. */
+static int
+cfg_build_collection(struct cfg_parser *p, struct cfg_node *node)
+{
+	yaml_event_type_t end =
+		node->type == CFG_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+	yaml_event_t ev;
+	int ret;
+
+	for (;;) {
+		struct cfg_node *key = NULL, *val = NULL;
+
+		ret = cfg_next(p, &ev);
+		if (ret < 0)
+			return ret;
+		if (ev.type == end) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		ret = cfg_build(p, &ev, node->type == CFG_MAP ? &key : &val);
+		yaml_event_delete(&ev);
+		if (ret < 0)
+			return ret;
+		if (node->type == CFG_MAP) {
+			if (key->type == CFG_MAP || key->type == CFG_SEQ) {
+				struct cfg_node at = {.line = key->line, .col = key->col,
+						      .path = ""};
+
+				cfg_error(p->err, &at, "a mapping key must be a plain scalar");
+				cfg_free(key);
+				p->failed = 1;
+				return -EINVAL;
+			}
+			ret = cfg_next(p, &ev);
+			if (ret < 0) {
+				cfg_free(key);
+				return ret;
+			}
+			ret = cfg_build(p, &ev, &val);
+			yaml_event_delete(&ev);
+			if (ret < 0) {
+				cfg_free(key);
+				return ret;
+			}
+		}
+		ret = cfg_node_append(node, val, key);
+		if (ret < 0) {
+			cfg_free(key);
+			cfg_free(val);
+			return ret;
+		}
+	}
+}
+
+static int
+cfg_build(struct cfg_parser *p, yaml_event_t *ev, struct cfg_node **out)
+{
+	struct cfg_node *n;
+	int ret;
+
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT: {
+		struct cfg_node at = {.line = (unsigned int)ev->start_mark.line + 1,
+				      .col = (unsigned int)ev->start_mark.column + 1,
+				      .path = ""};
+
+		cfg_error(p->err, &at,
+			  "YAML aliases (*%s) and anchors are not supported: write the value out",
+			  (const char *)ev->data.alias.anchor);
+		p->failed = 1;
+		return -EINVAL;
+	}
+	case YAML_SCALAR_EVENT:
+		if (cfg_refuse_anchor(p, ev->data.scalar.anchor, &ev->start_mark) < 0)
+			return -EINVAL;
+		if (cfg_scalar_is_null(ev)) {
+			n = cfg_node_new(CFG_NULL, &ev->start_mark);
+			if (n == NULL)
+				return -ENOMEM;
+		} else {
+			n = cfg_node_new(CFG_SCALAR, &ev->start_mark);
+			if (n == NULL)
+				return -ENOMEM;
+			n->scalar = strndup((const char *)ev->data.scalar.value,
+					    ev->data.scalar.length);
+			if (n->scalar == NULL) {
+				free(n);
+				return -ENOMEM;
+			}
+			n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		}
+		*out = n;
+		return 0;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (cfg_refuse_anchor(p,
+				      ev->type == YAML_SEQUENCE_START_EVENT
+					      ? ev->data.sequence_start.anchor
+					      : ev->data.mapping_start.anchor,
+				      &ev->start_mark) < 0)
+			return -EINVAL;
+		n = cfg_node_new(ev->type == YAML_SEQUENCE_START_EVENT ? CFG_SEQ : CFG_MAP,
+				 &ev->start_mark);
+		if (n == NULL)
+			return -ENOMEM;
+		ret = cfg_build_collection(p, n);
+		if (ret < 0) {
+			cfg_free(n);
+			return ret;
+		}
+		*out = n;
+		return 0;
+	default: {
+		struct cfg_node at = {.line = (unsigned int)ev->start_mark.line + 1,
+				      .col = (unsigned int)ev->start_mark.column + 1,
+				      .path = ""};
+
+		cfg_error(p->err, &at, "unexpected YAML event");
+		p->failed = 1;
+		return -EINVAL;
+	}
+	}
+}
+
+/* Assign field paths; item names are used for sequences of named maps. */
+static int
+cfg_set_paths(struct cfg_node *n, const char *path)
+{
+	n->path = strdup(path);
+	if (n->path == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n->n; i++) {
+		char *child = NULL;
+		int ret;
+
+		if (n->type == CFG_MAP) {
+			ret = asprintf(&child, "%s%s%s", path, path[0] ? "." : "", n->keys[i]);
+		} else {
+			const struct cfg_node *nm = cfg_map_get(n->items[i], "name");
+
+			if (nm != NULL && nm->type == CFG_SCALAR && nm->scalar[0] != '\0' &&
+			    strlen(nm->scalar) <= 64 && strpbrk(nm->scalar, "[].") == NULL)
+				ret = asprintf(&child, "%s[%s]", path, nm->scalar);
+			else
+				ret = asprintf(&child, "%s[%zu]", path, i);
+		}
+		if (ret < 0)
+			return -ENOMEM;
+		ret = cfg_set_paths(n->items[i], child);
+		if (ret == 0 && n->type == CFG_MAP)
+			ret = cfg_set_paths(n->key_nodes[i], child);
+		free(child);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Report duplicate keys of every mapping in the tree. */
+static int
+cfg_check_dups(const struct cfg_node *n, struct cfg_errors *err)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n->n; i++) {
+		if (n->type == CFG_MAP) {
+			for (size_t j = 0; j < i; j++) {
+				if (strcmp(n->keys[i], n->keys[j]) != 0)
+					continue;
+				cfg_error(err, n->key_nodes[i],
+					  "duplicate key '%s' (first at line %u column %u)",
+					  n->keys[i], n->key_nodes[j]->line, n->key_nodes[j]->col);
+				bad = 1;
+				break;
+			}
+		}
+		if (cfg_check_dups(n->items[i], err) < 0)
+			bad = 1;
+	}
+	return bad ? -EINVAL : 0;
+}
+
+static int
+cfg_parse(struct cfg_parser *p, struct cfg_node **root)
+{
+	struct cfg_node *doc = NULL;
+	yaml_event_t ev;
+	int ret;
+
+	for (;;) {
+		ret = cfg_next(p, &ev);
+		if (ret < 0)
+			goto free_doc;
+		if (ev.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (ev.type == YAML_DOCUMENT_START_EVENT && doc != NULL) {
+			struct cfg_node at = {.line = (unsigned int)ev.start_mark.line + 1,
+					      .col = (unsigned int)ev.start_mark.column + 1,
+					      .path = ""};
+
+			cfg_error(p->err, &at, "only one YAML document per file is supported");
+			yaml_event_delete(&ev);
+			ret = -EINVAL;
+			goto free_doc;
+		}
+		if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+		    ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			ret = cfg_build(p, &ev, &doc);
+			yaml_event_delete(&ev);
+			if (ret < 0)
+				goto free_doc;
+			continue;
+		}
+		yaml_event_delete(&ev);
+	}
+	if (doc == NULL) {
+		yaml_mark_t m = {0};
+
+		doc = cfg_node_new(CFG_NULL, &m);
+		if (doc == NULL)
+			return -ENOMEM;
+	}
+	ret = cfg_set_paths(doc, "");
+	if (ret < 0)
+		goto free_doc;
+	ret = cfg_check_dups(doc, p->err);
+	if (ret < 0)
+		goto free_doc;
+	*root = doc;
+	return 0;
+
+free_doc:
+	cfg_free(doc);
+	if (ret == -ENOMEM)
+		cfg_error(p->err, NULL, "out of memory");
+	return ret == -ENOMEM ? -ENOMEM : -EINVAL;
+}
+
+int
+cfg_load_string(const char *name, const char *text, size_t len, struct cfg_node **root,
+		struct cfg_errors *err)
+{
+	struct cfg_parser p = {.err = err, .name = name};
+	int ret;
+
+	if (err->file == NULL)
+		err->file = name;
+	if (!yaml_parser_initialize(&p.yp)) {
+		cfg_error(err, NULL, "cannot initialise the YAML parser");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&p.yp, (const unsigned char *)text, len);
+	ret = cfg_parse(&p, root);
+	yaml_parser_delete(&p.yp);
+	return ret;
+}
+
+int
+cfg_load_file(const char *file, struct cfg_node **root, struct cfg_errors *err)
+{
+	struct cfg_parser p = {.err = err, .name = file};
+	FILE *f;
+	int ret;
+
+	if (err->file == NULL)
+		err->file = file;
+	f = fopen(file, "rb");
+	if (f == NULL) {
+		ret = -errno;
+		cfg_error(err, NULL, "cannot open: %s", strerror(-ret));
+		return ret;
+	}
+	if (!yaml_parser_initialize(&p.yp)) {
+		fclose(f);
+		cfg_error(err, NULL, "cannot initialise the YAML parser");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&p.yp, f);
+	ret = cfg_parse(&p, root);
+	yaml_parser_delete(&p.yp);
+	if (ferror(f) && ret == 0) {
+		cfg_error(err, NULL, "read error");
+		cfg_free(*root);
+		*root = NULL;
+		ret = -EIO;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* ---- lookups and checks ---- */
+
+const struct cfg_node *
+cfg_map_get(const struct cfg_node *map, const char *key)
+{
+	if (map == NULL || map->type != CFG_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (strcmp(map->keys[i], key) == 0)
+			return map->items[i];
+	return NULL;
+}
+
+/* Levenshtein distance, capped for long strings. */
+static size_t
+cfg_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t best = prev + (tolower((unsigned char)a[i - 1]) !=
+					      tolower((unsigned char)b[j - 1]));
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/* Closest of choices[] (NULL-terminated) to s if reasonably close. */
+static const char *
+cfg_closest(const char *s, const char *const choices[])
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+
+	for (size_t i = 0; choices[i] != NULL; i++) {
+		size_t d = cfg_distance(s, choices[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = choices[i];
+		}
+	}
+	if (best == NULL || best_d > 2 || best_d >= strlen(s))
+		return NULL;
+	return best;
+}
+
+static void
+cfg_join(const char *const list[], char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; list[i] != NULL && off < size; i++) {
+		int w = snprintf(buf + off, size - off, "%s%s", i ? ", " : "", list[i]);
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+int
+cfg_check_keys(const struct cfg_node *map, const char *const allowed[], struct cfg_errors *err)
+{
+	char list[512];
+	int unknown = 0;
+
+	if (map == NULL || map->type != CFG_MAP)
+		return 0;
+	cfg_join(allowed, list, sizeof(list));
+	for (size_t i = 0; i < map->n; i++) {
+		const char *near;
+		bool ok = false;
+
+		for (size_t a = 0; allowed[a] != NULL; a++)
+			if (strcmp(map->keys[i], allowed[a]) == 0)
+				ok = true;
+		if (ok)
+			continue;
+		near = cfg_closest(map->keys[i], allowed);
+		if (near != NULL)
+			cfg_error(err, map->key_nodes[i],
+				  "unknown key '%s'; did you mean '%s'? (allowed: %s)",
+				  map->keys[i], near, list);
+		else
+			cfg_error(err, map->key_nodes[i], "unknown key '%s' (allowed: %s)",
+				  map->keys[i], list);
+		unknown++;
+	}
+	return unknown;
+}
+
+static const char *
+cfg_article(enum cfg_type t)
+{
+	switch (t) {
+	case CFG_MAP:
+		return "a mapping";
+	case CFG_SEQ:
+		return "a sequence";
+	case CFG_SCALAR:
+		return "a scalar";
+	default:
+		return "null (no value)";
+	}
+}
+
+int
+cfg_expect(const struct cfg_node *node, enum cfg_type type, struct cfg_errors *err)
+{
+	if (node != NULL && node->type == type)
+		return 0;
+	cfg_error(err, node, "expected %s, got %s", cfg_article(type),
+		  node != NULL ? cfg_article(node->type) : "nothing");
+	return -EINVAL;
+}
+
+/* Lookup for the getters: 1 absent and optional, -EINVAL absent and
+ * required, 0 present (in *node). */
+static int
+cfg_lookup(const struct cfg_node *map, const char *key, bool required,
+	   const struct cfg_node **node, struct cfg_errors *err)
+{
+	*node = cfg_map_get(map, key);
+	if (*node != NULL)
+		return 0;
+	if (!required)
+		return 1;
+	cfg_error(err, map, "missing required key '%s'", key);
+	return -EINVAL;
+}
+
+int
+cfg_node_str(const struct cfg_node *node, const char **out, struct cfg_errors *err)
+{
+	if (node->type != CFG_SCALAR) {
+		cfg_error(err, node, "expected a string, got %s", cfg_article(node->type));
+		return -EINVAL;
+	}
+	*out = node->scalar;
+	return 0;
+}
+
+int
+cfg_get_str(const struct cfg_node *map, const char *key, bool required, const char **out,
+	    struct cfg_errors *err)
+{
+	const struct cfg_node *n;
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	return cfg_node_str(n, out, err);
+}
+
+int
+cfg_get_strbuf(const struct cfg_node *map, const char *key, bool required, char *buf,
+	       size_t size, struct cfg_errors *err)
+{
+	const struct cfg_node *n;
+	const char *s;
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	if (cfg_node_str(n, &s, err) < 0)
+		return -EINVAL;
+	if (strlen(s) >= size) {
+		cfg_error(err, n, "too long (%zu characters, at most %zu)", strlen(s), size - 1);
+		return -EINVAL;
+	}
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+}
+
+int
+cfg_node_u64(const struct cfg_node *node, uint64_t min, uint64_t max, uint64_t *out,
+	     struct cfg_errors *err)
+{
+	const char *s;
+	char *end;
+	uint64_t v;
+
+	if (node->type != CFG_SCALAR) {
+		cfg_error(err, node, "expected an integer, got %s", cfg_article(node->type));
+		return -EINVAL;
+	}
+	s = node->scalar;
+	if (!isdigit((unsigned char)s[0])) {
+		cfg_error(err, node, "expected an integer, got '%s'", s);
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*end != '\0') {
+		cfg_error(err, node, "expected an integer, got '%s'", s);
+		return -EINVAL;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		cfg_error(err, node, "%s is out of range [%" PRIu64 ", %" PRIu64 "]", s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cfg_get_u64(const struct cfg_node *map, const char *key, bool required, uint64_t min,
+	    uint64_t max, uint64_t *out, struct cfg_errors *err)
+{
+	const struct cfg_node *n;
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	return cfg_node_u64(n, min, max, out, err);
+}
+
+int
+cfg_get_u32(const struct cfg_node *map, const char *key, bool required, uint32_t min,
+	    uint32_t max, uint32_t *out, struct cfg_errors *err)
+{
+	uint64_t v;
+	int ret = cfg_get_u64(map, key, required, min, max, &v, err);
+
+	if (ret == 0)
+		*out = (uint32_t)v;
+	return ret;
+}
+
+int
+cfg_get_u16(const struct cfg_node *map, const char *key, bool required, uint16_t min,
+	    uint16_t max, uint16_t *out, struct cfg_errors *err)
+{
+	uint64_t v;
+	int ret = cfg_get_u64(map, key, required, min, max, &v, err);
+
+	if (ret == 0)
+		*out = (uint16_t)v;
+	return ret;
+}
+
+int
+cfg_get_bool(const struct cfg_node *map, const char *key, bool required, bool *out,
+	     struct cfg_errors *err)
+{
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
+	const struct cfg_node *n;
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	if (n->type == CFG_SCALAR) {
+		for (size_t i = 0; yes[i] != NULL; i++) {
+			if (strcasecmp(n->scalar, yes[i]) == 0) {
+				*out = true;
+				return 0;
+			}
+			if (strcasecmp(n->scalar, no[i]) == 0) {
+				*out = false;
+				return 0;
+			}
+		}
+		cfg_error(err, n, "expected true or false, got '%s'", n->scalar);
+	} else {
+		cfg_error(err, n, "expected true or false, got %s", cfg_article(n->type));
+	}
+	return -EINVAL;
+}
+
+int
+cfg_get_enum(const struct cfg_node *map, const char *key, bool required,
+	     const char *const choices[], int *out, struct cfg_errors *err)
+{
+	const struct cfg_node *n;
+	const char *near;
+	char list[512];
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	cfg_join(choices, list, sizeof(list));
+	if (n->type != CFG_SCALAR) {
+		cfg_error(err, n, "expected one of: %s; got %s", list, cfg_article(n->type));
+		return -EINVAL;
+	}
+	for (int i = 0; choices[i] != NULL; i++) {
+		if (strcmp(n->scalar, choices[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	near = cfg_closest(n->scalar, choices);
+	if (near != NULL)
+		cfg_error(err, n, "unknown value '%s'; did you mean '%s'? (one of: %s)", n->scalar,
+			  near, list);
+	else
+		cfg_error(err, n, "unknown value '%s' (one of: %s)", n->scalar, list);
+	return -EINVAL;
+}
+
+int
+cfg_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
+			return -EINVAL;
+		if (i < 5 && s[i * 3 + 2] != ':' && s[i * 3 + 2] != '-')
+			return -EINVAL;
+	}
+	if (sscanf(s, "%2x%*c%2x%*c%2x%*c%2x%*c%2x%*c%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+int
+cfg_get_mac(const struct cfg_node *map, const char *key, bool required, uint8_t mac[6],
+	    struct cfg_errors *err)
+{
+	const struct cfg_node *n;
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	if (n->type != CFG_SCALAR || cfg_parse_mac(n->scalar, mac) < 0) {
+		if (n->type == CFG_SCALAR)
+			cfg_error(err, n, "expected a MAC address like 02:00:00:00:00:01, got '%s'",
+				  n->scalar);
+		else
+			cfg_error(err, n, "expected a MAC address like 02:00:00:00:00:01, got %s",
+				  cfg_article(n->type));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- addresses ---- */
+
+int
+cfg_parse_prefix(const char *s, bool host_bits_ok, struct cfg_prefix *out, const char **why)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	unsigned long len;
+	uint8_t *bytes;
+	size_t nbytes;
+
+	*why = NULL;
+	if (alen == 0 || alen >= sizeof(addr)) {
+		*why = "expected an address or prefix like 10.0.0.0/8 or 2001:db8::/32";
+		return -EINVAL;
+	}
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, addr, &out->v4) == 1) {
+		out->family = AF_INET;
+		len = 32;
+	} else if (inet_pton(AF_INET6, addr, &out->v6) == 1) {
+		out->family = AF_INET6;
+		len = 128;
+	} else {
+		*why = "expected an address or prefix like 10.0.0.0/8 or 2001:db8::/32";
+		return -EINVAL;
+	}
+	if (slash != NULL) {
+		char *end;
+		unsigned long max = len;
+
+		if (!isdigit((unsigned char)slash[1])) {
+			*why = "bad prefix length";
+			return -EINVAL;
+		}
+		len = strtoul(slash + 1, &end, 10);
+		if (*end != '\0' || len > max) {
+			*why = out->family == AF_INET ? "prefix length must be 0..32"
+						      : "prefix length must be 0..128";
+			return -EINVAL;
+		}
+	}
+	out->len = (uint8_t)len;
+	bytes = out->family == AF_INET ? (uint8_t *)&out->v4 : out->v6.s6_addr;
+	nbytes = out->family == AF_INET ? 4 : 16;
+	if (!host_bits_ok) {
+		for (size_t i = 0; i < nbytes; i++) {
+			unsigned int keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
+			uint8_t mask = (uint8_t)(keep == 0 ? 0 : 0xff << (8 - keep));
+
+			if (bytes[i] & ~mask) {
+				*why = "host bits are set (the address must be the network address)";
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+cfg_node_prefix(const struct cfg_node *node, bool host_bits_ok, struct cfg_prefix *out,
+		struct cfg_errors *err)
+{
+	const char *why;
+
+	if (node->type != CFG_SCALAR) {
+		cfg_error(err, node, "expected an address or prefix, got %s",
+			  cfg_article(node->type));
+		return -EINVAL;
+	}
+	if (cfg_parse_prefix(node->scalar, host_bits_ok, out, &why) < 0) {
+		cfg_error(err, node, "'%s': %s", node->scalar, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+cfg_get_prefix(const struct cfg_node *map, const char *key, bool required, bool host_bits_ok,
+	       struct cfg_prefix *out, struct cfg_errors *err)
+{
+	const struct cfg_node *n;
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	return cfg_node_prefix(n, host_bits_ok, out, err);
+}
+
+static int
+cfg_parse_num(const char *s, const char **end, uint64_t *v)
+{
+	char *e;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &e, 10);
+	if (errno == ERANGE)
+		return -EINVAL;
+	*end = e;
+	return 0;
+}
+
+int
+cfg_get_range(const struct cfg_node *map, const char *key, bool required, uint32_t min,
+	      uint32_t max, uint32_t *lo, uint32_t *hi, struct cfg_errors *err)
+{
+	const struct cfg_node *n;
+	const char *end;
+	uint64_t a, b;
+	int ret = cfg_lookup(map, key, required, &n, err);
+
+	if (ret != 0)
+		return ret;
+	if (n->type != CFG_SCALAR) {
+		cfg_error(err, n, "expected a number or a range like 1000-2000, got %s",
+			  cfg_article(n->type));
+		return -EINVAL;
+	}
+	if (cfg_parse_num(n->scalar, &end, &a) < 0)
+		goto bad;
+	b = a;
+	if (*end == '-') {
+		if (cfg_parse_num(end + 1, &end, &b) < 0)
+			goto bad;
+	}
+	if (*end != '\0')
+		goto bad;
+	if (a < min || b > max || a > max || b < min) {
+		cfg_error(err, n, "'%s' is out of range [%u, %u]", n->scalar, min, max);
+		return -EINVAL;
+	}
+	if (a > b) {
+		cfg_error(err, n, "'%s': range start is above its end", n->scalar);
+		return -EINVAL;
+	}
+	*lo = (uint32_t)a;
+	*hi = (uint32_t)b;
+	return 0;
+bad:
+	cfg_error(err, n, "expected a number or a range like 1000-2000, got '%s'", n->scalar);
+	return -EINVAL;
+}

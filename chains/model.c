@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - schema v1: YAML tree -> validated struct nfv_config.
+ * Every problem is reported (file:line:col: field: message); parsing goes on
+ * after an error so the user sees them all at once.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "vmconf.h"
+#include "vnf.h"
+
+const char *const nfv_port_driver_names[NFV_PORT_DRIVER_MAX + 1] = {
+	[NFV_PORT_PCI] = "pci",
+	[NFV_PORT_TAP] = "tap",
+	[NFV_PORT_AF_PACKET] = "af_packet",
+	[NFV_PORT_AF_XDP] = "af_xdp",
+	[NFV_PORT_PCAP] = "pcap",
+	[NFV_PORT_VHOST] = "vhost",
+	[NFV_PORT_VIRTIO_USER] = "virtio_user",
+	[NFV_PORT_MEMIF] = "memif",
+	[NFV_PORT_RING] = "ring",
+	[NFV_PORT_NULL] = "null",
+	[NFV_PORT_DRIVER_MAX] = NULL,
+};
+
+/* ---- helpers ---- */
+
+int
+nfv_config_port(const struct nfv_config *cfg, const char *name)
+{
+	for (uint16_t i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+nfv_config_vnf(const struct nfv_config *cfg, const char *name)
+{
+	for (uint16_t i = 0; i < cfg->n_vnfs; i++)
+		if (strcmp(cfg->vnfs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static size_t
+mdl_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		d[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = d[0];
+
+		d[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t t = d[j];
+			size_t c = prev + (a[i - 1] != b[j - 1]);
+
+			if (d[j] + 1 < c)
+				c = d[j] + 1;
+			if (d[j - 1] + 1 < c)
+				c = d[j - 1] + 1;
+			d[j] = c;
+			prev = t;
+		}
+	}
+	return d[lb];
+}
+
+/* ", did you mean 'x'?" for the nearest port/vnf name, or "" */
+static void
+mdl_suggest(const struct nfv_config *cfg, bool ports, const char *name, char *buf, size_t size)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+	uint16_t n = ports ? cfg->n_ports : cfg->n_vnfs;
+
+	buf[0] = '\0';
+	for (uint16_t i = 0; i < n; i++) {
+		const char *cand = ports ? cfg->ports[i].name : cfg->vnfs[i].name;
+		size_t d = mdl_distance(name, cand);
+
+		if (d < bestd) {
+			bestd = d;
+			best = cand;
+		}
+	}
+	if (best)
+		snprintf(buf, size, " (did you mean '%s'?)", best);
+}
+
+int
+nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
+		    bool required, uint16_t *port, struct cfg_errors *err)
+{
+	const char *name;
+	char hint[64];
+	int ret, idx;
+
+	ret = cfg_get_str(map, key, required, &name, err);
+	if (ret != 0)
+		return ret;
+	idx = nfv_config_port(cfg, name);
+	if (idx < 0) {
+		mdl_suggest(cfg, true, name, hint, sizeof(hint));
+		cfg_error(err, cfg_map_get(map, key), "no port named '%s'%s", name, hint);
+		return -EINVAL;
+	}
+	*port = (uint16_t)idx;
+	return 0;
+}
+
+void
+nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size)
+{
+	if (in[0] == '/' || cfg->dir[0] == '\0')
+		snprintf(out, size, "%s", in);
+	else
+		snprintf(out, size, "%s/%s", cfg->dir, in);
+}
+
+static bool
+mdl_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 15)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* name: required, valid, unique across ports, vnfs and chains */
+static int
+mdl_name(struct nfv_config *cfg, const struct cfg_node *map, char *out, struct cfg_errors *err)
+{
+	const struct cfg_node *n = cfg_map_get(map, "name");
+	const char *s;
+
+	if (cfg_get_str(map, "name", true, &s, err) != 0)
+		return -EINVAL;
+	if (!mdl_name_ok(s)) {
+		cfg_error(err, n, "'%s' is not a valid name (1..15 of A-Z a-z 0-9 _ -)", s);
+		return -EINVAL;
+	}
+	if (nfv_config_port(cfg, s) >= 0 || nfv_config_vnf(cfg, s) >= 0) {
+		cfg_error(err, n, "duplicate name '%s' (names of ports, vnfs and chains must differ)",
+			  s);
+		return -EINVAL;
+	}
+	for (uint16_t i = 0; i < cfg->n_chains; i++)
+		if (strcmp(cfg->chains[i].name, s) == 0) {
+			cfg_error(err, n, "duplicate name '%s' (names of ports, vnfs and chains must differ)",
+				  s);
+			return -EINVAL;
+		}
+	snprintf(out, NFV_NAME_MAX, "%s", s);
+	return 0;
+}
+
+#define BAD(expr) ((expr) < 0)
+#define MDL_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- nfvd: ---- */
+
+static int
+mdl_daemon(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err)
+{
+	static const char *const keys[] = {"workers", "main-lcore", "hugepages", "memory",
+					   "mbufs", "socket", "file-prefix", "stats-interval",
+					   NULL};
+	struct nfv_daemon_conf *d = &cfg->daemon;
+	const struct cfg_node *w;
+	uint32_t v;
+	int bad = 0;
+
+	if (n == NULL)
+		return 0;
+	if (cfg_expect(n, CFG_MAP, err) < 0)
+		return -EINVAL;
+	bad |= cfg_check_keys(n, keys, err) > 0;
+	w = cfg_map_get(n, "workers");
+	if (w != NULL) {
+		if (cfg_expect(w, CFG_SEQ, err) < 0) {
+			bad = 1;
+		} else {
+			for (size_t i = 0; i < w->n && i < NFV_MAX_WORKERS; i++) {
+				uint64_t l;
+
+				if (cfg_node_u64(w->items[i], 0, 1023, &l, err) != 0)
+					bad = 1;
+				else
+					d->workers[d->n_workers++] = (uint16_t)l;
+			}
+			if (w->n == 0) {
+				cfg_error(err, w, "at least one worker lcore is needed");
+				bad = 1;
+			}
+		}
+	}
+	v = 0;
+	if (cfg_get_u32(n, "main-lcore", false, 0, 1023, &v, err) == 0)
+		d->main_lcore = (int)v;
+	else if (cfg_map_get(n, "main-lcore"))
+		bad = 1;
+	bad |= BAD(cfg_get_bool(n, "hugepages", false, &d->huge, err));
+	bad |= BAD(cfg_get_u32(n, "memory", false, 64, 1u << 20, &d->memory_mb, err));
+	bad |= BAD(cfg_get_u32(n, "mbufs", false, 1024, 1u << 24, &d->mbufs, err));
+	bad |= BAD(cfg_get_strbuf(n, "socket", false, d->socket, sizeof(d->socket), err));
+	bad |= BAD(cfg_get_strbuf(n, "file-prefix", false, d->file_prefix,
+				  sizeof(d->file_prefix), err));
+	bad |= BAD(cfg_get_u32(n, "stats-interval", false, 0, 3600000, &d->stats_interval_ms,
+			       err));
+	return bad ? -EINVAL : 0;
+}
+
+/* ---- ports: ---- */
+
+static bool
+is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int
+mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err)
+{
+	/* keys every driver takes, then the driver's own */
+	static const char *const common[] = {"name", "driver", "rx-queues", "rx-desc", "tx-desc",
+					     "mtu", "mac", "promiscuous", NULL};
+	static const char *const extra[NFV_PORT_DRIVER_MAX][6] = {
+		[NFV_PORT_PCI] = {"devargs", NULL},
+		[NFV_PORT_TAP] = {"iface", NULL},
+		[NFV_PORT_AF_PACKET] = {"iface", NULL},
+		[NFV_PORT_AF_XDP] = {"iface", "xdp-prog", NULL},
+		[NFV_PORT_PCAP] = {"rx-file", "tx-file", "loop", NULL},
+		[NFV_PORT_VHOST] = {"socket", NULL},
+		[NFV_PORT_VIRTIO_USER] = {"socket", "role", NULL},
+		[NFV_PORT_MEMIF] = {"socket", "role", "id", NULL},
+		[NFV_PORT_RING] = {NULL},
+		[NFV_PORT_NULL] = {"rx", "size", NULL},
+	};
+	static const char *const roles[] = {"client", "server", NULL};
+	struct nfv_port_conf *pc = &cfg->ports[cfg->n_ports];
+	const char *allowed[20];
+	int bad = 0, drv = -1, role = 0;
+	size_t k = 0;
+
+	if (cfg_expect(n, CFG_MAP, err) < 0)
+		return -EINVAL;
+	memset(pc, 0, sizeof(*pc));
+	pc->node = n;
+	pc->rx_queues = 1;
+	pc->rx_desc = 1024;
+	pc->tx_desc = 1024;
+	pc->promiscuous = true;
+	pc->pkt_size = 64;
+	bad |= BAD(mdl_name(cfg, n, pc->name, err));
+	if (cfg_get_enum(n, "driver", true, nfv_port_driver_names, &drv, err) != 0)
+		return -EINVAL;
+	pc->driver = (enum nfv_port_driver)drv;
+	for (size_t i = 0; common[i]; i++)
+		allowed[k++] = common[i];
+	for (size_t i = 0; extra[drv][i]; i++)
+		allowed[k++] = extra[drv][i];
+	allowed[k] = NULL;
+	bad |= cfg_check_keys(n, allowed, err) > 0;
+
+	bad |= BAD(cfg_get_u16(n, "rx-queues", false, 1, 16, &pc->rx_queues, err));
+	bad |= BAD(cfg_get_u16(n, "rx-desc", false, 64, 4096, &pc->rx_desc, err));
+	bad |= BAD(cfg_get_u16(n, "tx-desc", false, 64, 4096, &pc->tx_desc, err));
+	if (!is_pow2(pc->rx_desc)) {
+		cfg_error(err, cfg_map_get(n, "rx-desc"), "%u is not a power of 2", pc->rx_desc);
+		bad = 1;
+	}
+	if (!is_pow2(pc->tx_desc)) {
+		cfg_error(err, cfg_map_get(n, "tx-desc"), "%u is not a power of 2", pc->tx_desc);
+		bad = 1;
+	}
+	bad |= BAD(cfg_get_u16(n, "mtu", false, 68, 9600, &pc->mtu, err));
+	int r = cfg_get_mac(n, "mac", false, pc->mac, err);
+	if (r == 0)
+		pc->has_mac = true;
+	bad |= BAD(r);
+	bad |= BAD(cfg_get_bool(n, "promiscuous", false, &pc->promiscuous, err));
+
+	switch (pc->driver) {
+	case NFV_PORT_PCI:
+		bad |= BAD(cfg_get_strbuf(n, "devargs", true, pc->devargs, sizeof(pc->devargs),
+					  err));
+		break;
+	case NFV_PORT_TAP:
+		memcpy(pc->iface, pc->name, sizeof(pc->iface) < sizeof(pc->name) ? sizeof(pc->iface) : sizeof(pc->name));
+		bad |= BAD(cfg_get_strbuf(n, "iface", false, pc->iface, 16, err));
+		break;
+	case NFV_PORT_AF_PACKET:
+		bad |= BAD(cfg_get_strbuf(n, "iface", true, pc->iface, 16, err));
+		break;
+	case NFV_PORT_AF_XDP:
+		bad |= BAD(cfg_get_strbuf(n, "iface", true, pc->iface, 16, err));
+		bad |= BAD(cfg_get_strbuf(n, "xdp-prog", false, pc->xdp_prog,
+					  sizeof(pc->xdp_prog), err));
+		break;
+	case NFV_PORT_PCAP:
+		bad |= BAD(cfg_get_strbuf(n, "rx-file", false, pc->rx_file, sizeof(pc->rx_file),
+					  err));
+		bad |= BAD(cfg_get_strbuf(n, "tx-file", false, pc->tx_file, sizeof(pc->tx_file),
+					  err));
+		bad |= BAD(cfg_get_bool(n, "loop", false, &pc->loop, err));
+		if (!cfg_map_get(n, "rx-file") && !cfg_map_get(n, "tx-file")) {
+			cfg_error(err, n, "a pcap port needs rx-file, tx-file or both");
+			bad = 1;
+		}
+		if (pc->loop && !pc->rx_file[0]) {
+			cfg_error(err, cfg_map_get(n, "loop"), "loop needs an rx-file");
+			bad = 1;
+		}
+		break;
+	case NFV_PORT_MEMIF:
+		bad |= BAD(cfg_get_u32(n, "id", false, 0, UINT32_MAX, &pc->memif_id, err));
+		/* fall through */
+	case NFV_PORT_VHOST:
+	case NFV_PORT_VIRTIO_USER:
+		bad |= BAD(cfg_get_strbuf(n, "socket", true, pc->path, sizeof(pc->path), err));
+		if (pc->driver != NFV_PORT_VHOST) {
+			bad |= BAD(cfg_get_enum(n, "role", false, roles, &role, err));
+			pc->server = role == 1;
+		}
+		break;
+	case NFV_PORT_NULL:
+		bad |= BAD(cfg_get_bool(n, "rx", false, &pc->rx, err));
+		bad |= BAD(cfg_get_u32(n, "size", false, 60, 9600, &pc->pkt_size, err));
+		break;
+	case NFV_PORT_RING:
+	default:
+		break;
+	}
+	if (pc->name[0])
+		cfg->n_ports++;
+	return bad ? -EINVAL : 0;
+}
+
+/* ---- vnfs: ---- */
+
+static int
+mdl_vnf(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err)
+{
+	static const char *const runtimes[] = {"inproc", "vm", NULL};
+	struct nfv_vnf_conf *vc = &cfg->vnfs[cfg->n_vnfs];
+	int bad = 0, rt = 0;
+
+	if (cfg_expect(n, CFG_MAP, err) < 0)
+		return -EINVAL;
+	memset(vc, 0, sizeof(*vc));
+	vc->node = n;
+	bad |= BAD(mdl_name(cfg, n, vc->name, err));
+	if (cfg_get_strbuf(n, "class", true, vc->class_name, sizeof(vc->class_name), err) != 0)
+		return -EINVAL;
+	bad |= BAD(cfg_get_enum(n, "runtime", false, runtimes, &rt, err));
+	vc->runtime = rt == 1 ? NFV_RUNTIME_VM : NFV_RUNTIME_INPROC;
+	vc->cls = vnf_class_find(vc->class_name);
+	if (vc->runtime == NFV_RUNTIME_VM) {
+		/* the guest runs the class; nfvd runs the "vm" stage (vmconf.c) */
+		vc->vm_node = cfg_map_get(n, "vm");
+		if (vc->vm_node == NULL) {
+			cfg_error(err, n, "runtime: vm needs a 'vm:' mapping (image, nics, ...)");
+			bad = 1;
+		}
+		if (vc->name[0])
+			cfg->n_vnfs++;
+		return bad ? -EINVAL : 0;
+	}
+	if (vc->cls == NULL) {
+		char known[512] = "";
+		size_t k = 0;
+
+		for (const struct vnf_class *c = vnf_class_next(NULL); c; c = vnf_class_next(c))
+			k += (size_t)snprintf(known + k, k < sizeof(known) ? sizeof(known) - k : 0,
+					      "%s%s", k ? ", " : "", c->name);
+		cfg_error(err, cfg_map_get(n, "class"), "unknown VNF class '%s' (known: %s)",
+			  vc->class_name, known);
+		return -EINVAL;
+	}
+	if (cfg_map_get(n, "vm")) {
+		cfg_error(err, cfg_map_get(n, "vm"), "'vm' needs runtime: vm");
+		bad = 1;
+	}
+	/* the class checks its own keys (and must allow name/class/runtime) */
+	if (vc->cls->config_parse) {
+		if (vc->cls->config_parse(cfg, n, &vc->conf, err) < 0)
+			bad = 1;
+	} else {
+		static const char *const keys[] = {"name", "class", "runtime", NULL};
+
+		bad |= cfg_check_keys(n, keys, err) > 0;
+	}
+	if (vc->name[0])
+		cfg->n_vnfs++;
+	else if (vc->conf && vc->cls->config_free)
+		vc->cls->config_free(vc->conf);
+	return bad ? -EINVAL : 0;
+}
+
+/* ---- chains: ---- */
+
+static int
+mdl_match(struct nfv_match *m, const struct cfg_node *n, struct cfg_errors *err)
+{
+	static const char *const keys[] = {"ethertype", "proto", "src", "dst", "sport",
+					   "dport", "vlan", NULL};
+	static const struct {
+		const char *name;
+		uint32_t v;
+	} ethertypes[] = {{"ipv4", 0x0800}, {"ipv6", 0x86dd}, {"arp", 0x0806}, {"vlan", 0x8100}},
+	  protos[] = {{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}, {"sctp", 132}};
+	const struct cfg_node *x;
+	uint32_t lo, hi;
+	int bad = 0, r;
+
+	if (cfg_expect(n, CFG_MAP, err) < 0)
+		return -EINVAL;
+	bad |= cfg_check_keys(n, keys, err) > 0;
+	x = cfg_map_get(n, "ethertype");
+	if (x != NULL) {
+		uint64_t v;
+		bool found = false;
+
+		for (size_t i = 0; x->scalar && i < MDL_DIM(ethertypes); i++)
+			if (strcmp(x->scalar, ethertypes[i].name) == 0) {
+				m->ethertype = (uint16_t)ethertypes[i].v;
+				found = true;
+			}
+		if (!found) {
+			struct cfg_errors tmp = {0};
+
+			if (cfg_node_u64(x, 0x600, 0xffff, &v, &tmp) == 0) {
+				m->ethertype = (uint16_t)v;
+				found = true;
+			}
+			cfg_errors_free(&tmp);
+		}
+		if (!found) {
+			cfg_error(err, x, "unknown ethertype '%s' (ipv4, ipv6, arp, vlan or a number >= 0x600)",
+				  x->scalar ? x->scalar : "");
+			bad = 1;
+		}
+		m->has_ethertype = found;
+	}
+	x = cfg_map_get(n, "proto");
+	if (x != NULL) {
+		uint64_t v;
+		bool found = false;
+
+		for (size_t i = 0; x->scalar && i < MDL_DIM(protos); i++)
+			if (strcmp(x->scalar, protos[i].name) == 0) {
+				m->proto = (uint8_t)protos[i].v;
+				found = true;
+			}
+		if (!found) {
+			struct cfg_errors tmp = {0};
+
+			if (cfg_node_u64(x, 0, 255, &v, &tmp) == 0) {
+				m->proto = (uint8_t)v;
+				found = true;
+			}
+			cfg_errors_free(&tmp);
+		}
+		if (!found) {
+			cfg_error(err, x, "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp or 0..255)",
+				  x->scalar ? x->scalar : "");
+			bad = 1;
+		}
+		m->has_proto = found;
+	}
+	r = cfg_get_prefix(n, "src", false, false, &m->src, err);
+	m->has_src = r == 0;
+	bad |= BAD(r);
+	r = cfg_get_prefix(n, "dst", false, false, &m->dst, err);
+	m->has_dst = r == 0;
+	bad |= BAD(r);
+	if (m->has_src && m->has_dst && m->src.family != m->dst.family) {
+		cfg_error(err, cfg_map_get(n, "dst"), "src and dst are of different IP versions");
+		bad = 1;
+	}
+	r = cfg_get_range(n, "sport", false, 0, 65535, &lo, &hi, err);
+	if (r == 0) {
+		m->has_sport = true;
+		m->sport_lo = (uint16_t)lo;
+		m->sport_hi = (uint16_t)hi;
+	}
+	bad |= BAD(r);
+	r = cfg_get_range(n, "dport", false, 0, 65535, &lo, &hi, err);
+	if (r == 0) {
+		m->has_dport = true;
+		m->dport_lo = (uint16_t)lo;
+		m->dport_hi = (uint16_t)hi;
+	}
+	bad |= BAD(r);
+	if ((m->has_sport || m->has_dport) && m->has_proto && m->proto != 6 && m->proto != 17 &&
+	    m->proto != 132) {
+		cfg_error(err, n, "ports need proto tcp, udp or sctp");
+		bad = 1;
+	}
+	r = cfg_get_u16(n, "vlan", false, 1, 4094, &m->vlan, err);
+	m->has_vlan = r == 0;
+	bad |= BAD(r);
+	return bad ? -EINVAL : 0;
+}
+
+static int
+mdl_port_ref(struct nfv_config *cfg, const struct cfg_node *x, uint16_t *out,
+	     struct cfg_errors *err)
+{
+	const char *s;
+	char hint[64];
+	int idx;
+
+	if (cfg_node_str(x, &s, err) != 0)
+		return -EINVAL;
+	idx = nfv_config_port(cfg, s);
+	if (idx < 0) {
+		mdl_suggest(cfg, true, s, hint, sizeof(hint));
+		cfg_error(err, x, "no port named '%s'%s", s, hint);
+		return -EINVAL;
+	}
+	*out = (uint16_t)idx;
+	return 0;
+}
+
+static int
+mdl_chain(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err)
+{
+	static const char *const keys[] = {"name", "ingress", "match", "vnfs", "egress", NULL};
+	struct nfv_chain_conf *cc = &cfg->chains[cfg->n_chains];
+	const struct cfg_node *x;
+	int bad = 0;
+
+	if (cfg_expect(n, CFG_MAP, err) < 0)
+		return -EINVAL;
+	memset(cc, 0, sizeof(*cc));
+	cc->node = n;
+	cc->egress = -1;
+	bad |= BAD(mdl_name(cfg, n, cc->name, err));
+	bad |= cfg_check_keys(n, keys, err) > 0;
+
+	x = cfg_map_get(n, "ingress");
+	if (x == NULL) {
+		cfg_error(err, n, "missing required field 'ingress'");
+		bad = 1;
+	} else if (x->type == CFG_SEQ) {
+		if (x->n == 0 || x->n > NFV_MAX_INGRESS) {
+			cfg_error(err, x, "1..%d ingress ports expected", NFV_MAX_INGRESS);
+			bad = 1;
+		}
+		for (size_t i = 0; i < x->n && i < NFV_MAX_INGRESS; i++) {
+			uint16_t p;
+
+			if (mdl_port_ref(cfg, x->items[i], &p, err) < 0) {
+				bad = 1;
+				continue;
+			}
+			for (uint16_t k = 0; k < cc->n_ingress; k++)
+				if (cc->ingress[k] == p) {
+					cfg_error(err, x->items[i], "port '%s' listed twice",
+						  cfg->ports[p].name);
+					bad = 1;
+				}
+			cc->ingress[cc->n_ingress++] = p;
+		}
+	} else {
+		uint16_t p;
+
+		if (mdl_port_ref(cfg, x, &p, err) < 0)
+			bad = 1;
+		else
+			cc->ingress[cc->n_ingress++] = p;
+	}
+
+	x = cfg_map_get(n, "match");
+	if (x != NULL) {
+		cc->has_match = true;
+		bad |= BAD(mdl_match(&cc->match, x, err));
+	}
+
+	x = cfg_map_get(n, "vnfs");
+	if (x == NULL) {
+		cfg_error(err, n, "missing required field 'vnfs' (the ordered stages)");
+		bad = 1;
+	} else if (cfg_expect(x, CFG_SEQ, err) < 0) {
+		bad = 1;
+	} else {
+		if (x->n > NFV_MAX_STAGES) {
+			cfg_error(err, x, "%zu stages, at most %d", x->n, NFV_MAX_STAGES);
+			bad = 1;
+		}
+		for (size_t i = 0; i < x->n && i < NFV_MAX_STAGES; i++) {
+			const char *s;
+			char hint[64];
+			int idx;
+
+			if (cfg_node_str(x->items[i], &s, err) != 0) {
+				bad = 1;
+				continue;
+			}
+			idx = nfv_config_vnf(cfg, s);
+			if (idx < 0) {
+				mdl_suggest(cfg, false, s, hint, sizeof(hint));
+				cfg_error(err, x->items[i], "no VNF named '%s'%s", s, hint);
+				bad = 1;
+				continue;
+			}
+			for (uint16_t k = 0; k < cc->n_stages; k++)
+				if (cc->stages[k] == idx) {
+					cfg_error(err, x->items[i],
+						  "loop: VNF '%s' appears twice in chain '%s'", s,
+						  cc->name);
+					bad = 1;
+				}
+			cc->stages[cc->n_stages++] = (uint16_t)idx;
+		}
+	}
+
+	x = cfg_map_get(n, "egress");
+	if (x != NULL) {
+		uint16_t p;
+
+		if (mdl_port_ref(cfg, x, &p, err) < 0)
+			bad = 1;
+		else
+			cc->egress = p;
+	}
+	if (cc->name[0])
+		cfg->n_chains++;
+	return bad ? -EINVAL : 0;
+}
+
+/* Conflicts (two catch-all chains on one port) and cycles of chains through
+ * ring ports (a ring port loops what is sent on it back to its rx). */
+static int
+mdl_cross_check(struct nfv_config *cfg, struct cfg_errors *err)
+{
+	int bad = 0;
+
+	for (uint16_t a = 0; a < cfg->n_chains; a++)
+		for (uint16_t b = a + 1; b < cfg->n_chains; b++) {
+			const struct nfv_chain_conf *ca = &cfg->chains[a], *cb = &cfg->chains[b];
+
+			if (ca->has_match || cb->has_match)
+				continue;
+			for (uint16_t i = 0; i < ca->n_ingress; i++)
+				for (uint16_t j = 0; j < cb->n_ingress; j++)
+					if (ca->ingress[i] == cb->ingress[j]) {
+						cfg_error(err, cb->node,
+							  "chains '%s' and '%s' both take every packet of port '%s': give one a match",
+							  ca->name, cb->name,
+							  cfg->ports[ca->ingress[i]].name);
+						bad = 1;
+					}
+		}
+
+	/* graph: chain a -> chain b when a's egress is a ring port b takes in */
+	for (uint16_t s = 0; s < cfg->n_chains; s++) {
+		uint16_t path[NFV_MAX_CHAINS], depth = 0, cur = s;
+		bool seen[NFV_MAX_CHAINS] = {false};
+
+		while (depth < NFV_MAX_CHAINS) {
+			const struct nfv_chain_conf *c = &cfg->chains[cur];
+			int next = -1;
+
+			seen[cur] = true;
+			path[depth++] = cur;
+			if (c->egress < 0 || cfg->ports[c->egress].driver != NFV_PORT_RING)
+				break;
+			for (uint16_t k = 0; k < cfg->n_chains && next < 0; k++)
+				for (uint16_t i = 0; i < cfg->chains[k].n_ingress; i++)
+					if (cfg->chains[k].ingress[i] == c->egress &&
+					    !cfg->chains[k].has_match)
+						next = k;
+			if (next < 0)
+				break;
+			if (next == s) {
+				char desc[512];
+				size_t k = 0;
+
+				for (uint16_t i = 0; i < depth; i++)
+					k += (size_t)snprintf(desc + k, sizeof(desc) - k, "%s -> ",
+							      cfg->chains[path[i]].name);
+				snprintf(desc + k, sizeof(desc) - k, "%s", cfg->chains[s].name);
+				cfg_error(err, cfg->chains[s].node,
+					  "loop: chains feed each other through ring ports: %s", desc);
+				bad = 1;
+				break;
+			}
+			if (seen[next])
+				break; /* a cycle not through s: reported from its own start */
+			cur = (uint16_t)next;
+		}
+	}
+	return bad ? -EINVAL : 0;
+}
+
+static void
+mdl_defaults(struct nfv_config *cfg)
+{
+	struct nfv_daemon_conf *d = &cfg->daemon;
+
+	d->main_lcore = -1;
+	d->huge = true;
+	d->memory_mb = 512;
+	d->mbufs = 16383;
+	snprintf(d->socket, sizeof(d->socket), "/run/nfvd/nfvd.sock");
+	snprintf(d->file_prefix, sizeof(d->file_prefix), "nfvd");
+	d->stats_interval_ms = 0;
+}
+
+static int
+mdl_section(struct nfv_config *cfg, const struct cfg_node *root, const char *key, int max,
+	    int (*one)(struct nfv_config *, const struct cfg_node *, struct cfg_errors *),
+	    bool required, struct cfg_errors *err)
+{
+	const struct cfg_node *s = cfg_map_get(root, key);
+	int bad = 0;
+
+	if (s == NULL) {
+		if (required) {
+			cfg_error(err, root, "missing required field '%s'", key);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (s->type == CFG_NULL)
+		return 0;
+	if (cfg_expect(s, CFG_SEQ, err) < 0)
+		return -EINVAL;
+	if (s->n > (size_t)max) {
+		cfg_error(err, s, "%zu entries, at most %d", s->n, max);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		bad |= BAD(one(cfg, s->items[i], err));
+	return bad ? -EINVAL : 0;
+}
+
+int
+nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *err)
+{
+	static const char *const keys[] = {"version", "nfvd", "ports", "vnfs", "chains", NULL};
+	struct nfv_config *cfg;
+	char *dup;
+	int bad = 0, ret;
+
+	*out = NULL;
+	if (err->file == NULL)
+		err->file = path;
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		return -ENOMEM;
+	snprintf(cfg->file, sizeof(cfg->file), "%s", path);
+	dup = strdup(path);
+	if (dup != NULL) {
+		snprintf(cfg->dir, sizeof(cfg->dir), "%s", dirname(dup));
+		free(dup);
+	}
+	mdl_defaults(cfg);
+	ret = cfg_load_file(path, &cfg->root, err);
+	if (ret < 0) {
+		free(cfg);
+		return ret;
+	}
+	if (cfg->root == NULL || cfg->root->type != CFG_MAP) {
+		cfg_error(err, cfg->root, "a chain file is a mapping with version, ports, vnfs, chains");
+		bad = 1;
+		goto done;
+	}
+	bad |= cfg_check_keys(cfg->root, keys, err) > 0;
+	if (cfg_get_u32(cfg->root, "version", true, 0, UINT32_MAX, &cfg->version, err) != 0) {
+		bad = 1;
+	} else if (cfg->version != NFV_SCHEMA_VERSION) {
+		cfg_error(err, cfg_map_get(cfg->root, "version"),
+			  "schema version %u is not supported (this nfvd reads version %d)",
+			  cfg->version, NFV_SCHEMA_VERSION);
+		bad = 1;
+		goto done;
+	}
+	bad |= BAD(mdl_daemon(cfg, cfg_map_get(cfg->root, "nfvd"), err));
+	bad |= BAD(mdl_section(cfg, cfg->root, "ports", NFV_MAX_PORTS, mdl_port, true, err));
+	bad |= BAD(mdl_section(cfg, cfg->root, "vnfs", NFV_MAX_VNFS, mdl_vnf, false, err));
+	bad |= BAD(mdl_section(cfg, cfg->root, "chains", NFV_MAX_CHAINS, mdl_chain, true, err));
+	if (!bad)
+		bad |= BAD(mdl_cross_check(cfg, err));
+	if (!bad)
+		bad |= BAD(nfv_vm_validate(cfg, err));
+done:
+	if (bad) {
+		nfv_config_free(cfg);
+		return -EINVAL;
+	}
+	*out = cfg;
+	return 0;
+}
+
+void
+nfv_config_free(struct nfv_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	nfv_vm_config_free(cfg);
+	for (uint16_t i = 0; i < cfg->n_vnfs; i++) {
+		struct nfv_vnf_conf *vc = &cfg->vnfs[i];
+
+		if (vc->conf && vc->cls && vc->cls->config_free)
+			vc->cls->config_free(vc->conf);
+		vc->conf = NULL;
+	}
+	cfg_free(cfg->root);
+	free(cfg);
+}
