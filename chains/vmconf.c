@@ -251,6 +251,18 @@ nfv_vm_conf_parse(const struct nfv_config *cfg, const struct nfv_vnf_conf *vc,
 	if (cfg_get_enum(map, "mode", false, vm_mode_names, &mode, err) < 0)
 		bad = 1;
 	vm->mode = (enum nfv_vm_mode)mode;
+	if (vm->mode == NFV_VM_MODE_NFVD && vm->vcpus < 2) {
+		cfg_error(err, cfg_map_get(map, "vcpus") ? cfg_map_get(map, "vcpus") : map,
+			  "mode nfvd needs vcpus: 2 or more (nfvd's control thread and a "
+			  "worker)");
+		bad = 1;
+	}
+	if (vm->mode == NFV_VM_MODE_NFVD && vm->memory_mb < NFV_VM_MEMORY_NFVD_MIN) {
+		cfg_error(err, cfg_map_get(map, "memory") ? cfg_map_get(map, "memory") : map,
+			  "mode nfvd needs memory: %u or more (hugepages for DPDK)",
+			  NFV_VM_MEMORY_NFVD_MIN);
+		bad = 1;
+	}
 	if (vm->mode == NFV_VM_MODE_NFVD && vm->disk[0] == '\0' && vm->kernel[0] != '\0' &&
 	    vm->initrd[0] == '\0') {
 		cfg_error(err, cfg_map_get(map, "image"),

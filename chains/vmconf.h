@@ -31,6 +31,7 @@
 
 #define NFV_VM_MAX_NICS 8
 #define NFV_VM_MEMORY_MIN 128 /* MiB: the smallest guest that boots our image */
+#define NFV_VM_MEMORY_NFVD_MIN 384 /* MiB: mode nfvd (256 MiB of hugepages) */
 #define NFV_VM_CMDLINE_MAX 512
 
 enum nfv_vm_accel {
