@@ -175,7 +175,7 @@ class Net:
         return self.vnf()["counters"][name]
 
     def conns(self):
-        return self.d.result("vnf", instance="fw", cmd="conns")["conns"]
+        return fw_ctl(self.d, "conns")["conns"]
 
     def close(self):
         for p in self.procs:
@@ -227,8 +227,16 @@ BASIC = {
 }
 
 
+def fw_ctl(d, cmd, **args):
+    """Class command of the firewall instance "fw" (control cmd "vnf")."""
+    r = nfvlib._request(d.sock, {"v": 1, "id": 1, "cmd": "vnf",
+                                 "args": {"instance": "fw", "cmd": cmd, "args": args}})
+    assert r.get("ok"), r
+    return r["result"]
+
+
 def rule_hits(net, name):
-    rules = net.d.result("vnf", instance="fw", cmd="rules")["rules"]
+    rules = fw_ctl(net.d, "rules")["rules"]
     return next(r["hits"] for r in rules if r["name"] == name)
 
 
