@@ -292,6 +292,8 @@ fw_ebpf_read(const char *file, const char *section, void **insns, uint32_t *n, c
 	if (obj == NULL) {
 		ret = -errno;
 		msgs[strcspn(msgs, "\n")] = '\0';
+		if (strstr(msgs, strerror(-ret)) != NULL)
+			msgs[0] = '\0'; /* libbpf only repeats it */
 		snprintf(why, len, "cannot load eBPF object %s: %s%s%s", file, strerror(-ret),
 			 msgs[0] ? ": " : "", msgs);
 		return ret < 0 ? ret : -EINVAL;
