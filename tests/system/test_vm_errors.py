@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""VNFs in guests that fail: a guest that never boots (clear error after its
+boot-timeout, the other chain keeps forwarding) and bad guest specs
+(readable file:line:col errors). Helpers and set-up: test_vm_guest.py.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+from test_vm_guest import (BUILD, NS_A, NS_B, TAG, Up, chain_file,  # noqa: F401
+                           guest_image, netns, pytestmark, sh, wait_for)
+
+
+def mac_of(ns, ifname):
+    return json.loads(sh("ip -n %s -j link show %s" % (ns, ifname)).stdout)[0]["address"]
+
+
+def test_guest_that_never_boots(netns, guest_image, tmp_path):
+    # init is cat: the kernel runs, the guest never drives its NICs
+    path, sock = chain_file(str(tmp_path), guest_image, boot_timeout=5,
+                            cmdline="quiet rdinit=/bin/cat")
+    u = Up(path, sock, str(tmp_path))
+    try:
+        wait_for(lambda: "guest br: not up after 5 s (boot-timeout" in u.output(), 60,
+                 "the boot-timeout error")
+        assert u.guest()["state"] in ("backoff", "booting")
+        # static neighbours: no ARP needed across the dead guest
+        sh("ip -n %s neigh replace 10.77.0.2 lladdr %s dev %s-lan1"
+           % (NS_A, mac_of(NS_B, TAG + "-wan1"), TAG))
+        sh("ip -n %s neigh replace 10.77.0.1 lladdr %s dev %s-wan1"
+           % (NS_B, mac_of(NS_A, TAG + "-lan1"), TAG))
+        # the in-process chain still forwards: B -> A
+        before = u.stats()
+        sh("ip netns exec %s ping -c 3 -i 0.2 -W 1 10.77.0.1" % NS_B, check=False)
+        # and what reaches the dead guest's stage is dropped and counted
+        sh("ip netns exec %s ping -c 3 -i 0.2 -W 1 10.77.0.2" % NS_A, check=False)
+        after = u.stats()
+        assert after["chains"]["down"]["tx"] >= before["chains"]["down"]["tx"] + 3
+        assert after["ports"]["lan"]["tx"] >= before["ports"]["lan"]["tx"] + 3
+        assert after["vnfs"]["br"]["drops"]["stage-down"] >= \
+            before["vnfs"]["br"]["drops"]["stage-down"] + 3
+    finally:
+        u.down()
+
+
+@pytest.mark.parametrize("edit,expect", [
+    (("{img}/vmlinux", "/nonexistent/vmlinux"), "cannot read /nonexistent/vmlinux"),
+    (("port: g-out", "port: lan"), "needs driver: vhost"),
+    (("port: g-out", "port: nope"), "no port named \"nope\""),
+    (("memory: 256", "memory: 16"), "too small"),
+])
+def test_bad_spec_is_a_readable_error(guest_image, tmp_path, edit, expect):
+    path, sock = chain_file(str(tmp_path), guest_image)
+    text = open(path).read()
+    old = edit[0].format(img=guest_image)
+    assert old in text
+    with open(path, "w") as f:
+        f.write(text.replace(old, edit[1]))
+    r = subprocess.run([os.path.join(BUILD, "nfvctl"), "-s", sock, "up", path],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert expect in r.stderr
+    assert path + ":" in r.stderr  # file:line:col
