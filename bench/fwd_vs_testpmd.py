@@ -160,7 +160,7 @@ ports:
 vnfs:
   - {{name: fwd, class: forward, port: sink}}
 chains:
-  - {{name: main, ingress: [src], stages: [fwd]}}
+  - {{name: main, ingress: [src], vnfs: [fwd]}}
 """
 
 

@@ -15,7 +15,7 @@ ports:
   - {name: gen, driver: "null", rx: true}
   - {name: sink, driver: "null"}
 chains:
-  - {name: fwd, ingress: [gen], stages: [], egress: sink}
+  - {name: fwd, ingress: [gen], vnfs: [], egress: sink}
 """
 
 
@@ -62,7 +62,7 @@ def test_second_nfvd_on_same_socket_refused(nfvd_factory, tmp_path):
 
 @pytest.mark.parametrize("text,line,col,what", [
     # a value of the wrong type
-    (NULL_CHAIN.replace('rx: true}', 'rx: true, mtu: big}'), 4, None, "mtu"),
+    (NULL_CHAIN.replace('rx: true}', 'rx: true, mtu: big}'), 3, None, "mtu"),
     # a YAML syntax error (unclosed flow mapping)
     (NULL_CHAIN.replace('egress: sink}', 'egress: sink'), None, None, None),
     # a chain naming a port that does not exist

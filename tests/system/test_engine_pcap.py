@@ -14,7 +14,7 @@ N = 66  # 11 sizes x 6 kinds: every size meets every kind
 
 
 def pcap_chain(tmp, stages, vnfs, egress=None):
-    chain = {"name": "main", "ingress": ["in"], "stages": stages}
+    chain = {"name": "main", "ingress": ["in"], "vnfs": stages}
     if egress:
         chain["egress"] = egress
     return {

@@ -31,8 +31,8 @@ def tap_conf(tag, vnfs, stages_ab, stages_ba):
         ],
         "vnfs": vnfs,
         "chains": [
-            {"name": "ab", "ingress": ["a"], "stages": stages_ab},
-            {"name": "ba", "ingress": ["b"], "stages": stages_ba},
+            {"name": "ab", "ingress": ["a"], "vnfs": stages_ab},
+            {"name": "ba", "ingress": ["b"], "vnfs": stages_ba},
         ],
     }
 
