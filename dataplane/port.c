@@ -123,7 +123,9 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	ret = rte_dev_probe(full);
 	if (ret < 0) {
 		snprintf(err, errlen, "port %s: driver %s cannot start (%s): %s", pc->name,
-			 nfv_port_driver_names[pc->driver], full, rte_strerror(-ret));
+			 nfv_port_driver_names[pc->driver], full,
+			 ret == -1 ? "the driver refused it (its reason is printed above)"
+				   : rte_strerror(-ret));
 		return ret;
 	}
 	ret = rte_eth_dev_get_port_by_name(name, &pid);

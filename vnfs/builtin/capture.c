@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd - "capture": write the packets passing this point of a chain to a
+ * pcapng file (Wireshark/tshark read it). Workers copy packets with
+ * rte_pcapng_copy into the instance's own pool and enqueue the copies on a
+ * per-worker SP/SC ring; the control thread's tick writes them. No file
+ * I/O on a worker; the original packet continues untouched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pcapng.h>
+#include <rte_ring.h>
+
+#include "nfv.h"
+
+#define CAP_RING 4096
+#define CAP_POOL 8191
+
+#define CAP_COUNTERS(_)                                                                      \
+	_(CAP_SEEN, "packets")                                                               \
+	_(CAP_QUEUED, "captured")                                                            \
+	_(CAP_FULL, "capture-full")
+enum { CAP_COUNTERS(VNF_ENUM) CAP_CTR_MAX };
+static const char *const cap_counter_names[] = {CAP_COUNTERS(VNF_NAME)};
+
+struct cap_conf {
+	char file[NFV_PATH_MAX];
+	uint32_t snaplen;
+};
+
+struct cap_state {
+	rte_pcapng_t *pcapng;
+	struct rte_mempool *pool;
+	uint16_t n_rings;
+	struct rte_ring *rings[NFV_MAX_WORKERS];
+	uint64_t written;
+	uint64_t write_errors;
+	/* DPDK 22.11 computes the pcapng time base in a constructor, before EAL
+	 * knows the TSC rate, so its timestamps are wrong: we write our own. */
+	uint64_t base_ns, base_tsc;
+	double ns_per_tsc;
+};
+
+/* pcapng enhanced packet block: type, length, interface, ts high, ts low */
+#define CAP_EPB_TS_HI 12
+#define CAP_EPB_TS_LO 16
+
+static inline void
+cap_stamp(const struct cap_state *st, struct rte_mbuf *cp, uint64_t tsc)
+{
+	uint64_t ns = st->base_ns + (uint64_t)((double)(tsc - st->base_tsc) * st->ns_per_tsc);
+	uint8_t *epb = rte_pktmbuf_mtod(cp, uint8_t *);
+	uint32_t hi = (uint32_t)(ns >> 32), lo = (uint32_t)ns;
+
+	memcpy(epb + CAP_EPB_TS_HI, &hi, 4);
+	memcpy(epb + CAP_EPB_TS_LO, &lo, 4);
+}
+
+static int
+cap_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
+		 struct cfg_errors *err)
+{
+	static const char *const keys[] = {"name", "class", "runtime", "file", "snaplen", NULL};
+	struct cap_conf *c = calloc(1, sizeof(*c));
+	char file[NFV_PATH_MAX] = "";
+	int bad = 0;
+
+	if (c == NULL)
+		return -ENOMEM;
+	c->snaplen = 9216; /* jumbo frames; the pool data room is a uint16_t */
+	bad |= cfg_check_keys(node, keys, err) > 0;
+	bad |= cfg_get_strbuf(node, "file", true, file, sizeof(file), err) < 0;
+	bad |= cfg_get_u32(node, "snaplen", false, 64, 16384, &c->snaplen, err) < 0;
+	if (bad) {
+		free(c);
+		return -EINVAL;
+	}
+	nfv_config_path(cfg, file, c->file, sizeof(c->file));
+	*conf = c;
+	return 0;
+}
+
+static int
+cap_config_equal(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct cap_conf)) == 0;
+}
+
+static void
+cap_write(struct cap_state *st)
+{
+	struct rte_mbuf *pkts[64];
+
+	for (uint16_t r = 0; r < st->n_rings; r++) {
+		unsigned int n;
+
+		while ((n = rte_ring_sc_dequeue_burst(st->rings[r], (void **)pkts, RTE_DIM(pkts),
+						      NULL)) > 0) {
+			if (rte_pcapng_write_packets(st->pcapng, pkts, (uint16_t)n) < 0)
+				st->write_errors += n;
+			else
+				st->written += n;
+			rte_pktmbuf_free_bulk(pkts, n);
+		}
+	}
+}
+
+static void
+cap_destroy(struct nfv_vnf *vnf)
+{
+	struct cap_state *st = vnf->priv;
+
+	if (st == NULL)
+		return;
+	if (st->pcapng != NULL) {
+		cap_write(st);
+		rte_pcapng_close(st->pcapng);
+	}
+	for (uint16_t r = 0; r < st->n_rings; r++)
+		rte_ring_free(st->rings[r]);
+	rte_mempool_free(st->pool);
+	free(st);
+	vnf->priv = NULL;
+}
+
+static int
+cap_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
+	   size_t errlen)
+{
+	const struct cap_conf *c = conf;
+	struct cap_state *st = calloc(1, sizeof(*st));
+	char name[RTE_RING_NAMESIZE];
+	int fd;
+
+	(void)cfg;
+	if (st == NULL)
+		return -ENOMEM;
+	vnf->priv = st;
+	snprintf(name, sizeof(name), "cap_%u", vnf->id);
+	st->pool = rte_pktmbuf_pool_create_by_ops(name, CAP_POOL, 256, 0,
+						  rte_pcapng_mbuf_size(c->snaplen),
+						  (int)rte_socket_id(), "ring_mp_mc");
+	if (st->pool == NULL) {
+		snprintf(err, errlen, "cannot allocate the capture pool: %s",
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	st->n_rings = nfv_n_workers();
+	for (uint16_t r = 0; r < st->n_rings; r++) {
+		snprintf(name, sizeof(name), "cap_%u_%u", vnf->id, r);
+		st->rings[r] = rte_ring_create(name, CAP_RING, (int)rte_socket_id(),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (st->rings[r] == NULL) {
+			snprintf(err, errlen, "cannot create the capture ring: %s",
+				 rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	st->base_tsc = rte_get_tsc_cycles();
+	st->base_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	st->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+	fd = open(c->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", c->file, strerror(errno));
+		return -errno;
+	}
+	st->pcapng = rte_pcapng_fdopen(fd, NULL, NULL, "nfvd " NFV_VERSION, vnf->name);
+	if (st->pcapng == NULL) {
+		close(fd);
+		snprintf(err, errlen, "cannot start pcapng file %s", c->file);
+		return -EIO;
+	}
+	return 0;
+}
+
+static uint16_t
+cap_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct cap_state *st = vnf->priv;
+	const struct cap_conf *c = vnf->conf;
+	struct rte_mbuf *copies[NFV_BURST];
+	uint16_t nc = 0;
+	unsigned int q;
+
+	for (uint16_t i = 0; i < n && nc < NFV_BURST; i++) {
+		struct rte_mbuf *cp = rte_pcapng_copy(pkts[i]->port, 0, pkts[i], st->pool,
+						      c->snaplen, w->now_tsc,
+						      RTE_PCAPNG_DIRECTION_IN);
+		if (cp != NULL) {
+			cap_stamp(st, cp, w->now_tsc);
+			copies[nc++] = cp;
+		}
+	}
+	q = rte_ring_sp_enqueue_burst(st->rings[w->idx], (void **)copies, nc, NULL);
+	if (q < nc)
+		rte_pktmbuf_free_bulk(copies + q, nc - q);
+	nfv_count(w, vnf, CAP_SEEN, n);
+	nfv_count(w, vnf, CAP_QUEUED, q);
+	if (q < n)
+		nfv_count(w, vnf, CAP_FULL, n - q);
+	return n;
+}
+
+static void
+cap_tick(struct nfv_vnf *vnf, uint64_t now_ms)
+{
+	(void)now_ms;
+	cap_write(vnf->priv);
+}
+
+static void
+cap_stats(struct nfv_vnf *vnf, json_t *out)
+{
+	const struct cap_state *st = vnf->priv;
+	const struct cap_conf *c = vnf->conf;
+
+	json_object_set_new(out, "file", json_string(c->file));
+	json_object_set_new(out, "written", json_integer(st->written));
+	json_object_set_new(out, "write_errors", json_integer(st->write_errors));
+}
+
+static struct vnf_class cap_class = {
+	.name = "capture",
+	.help = "write packets passing this point to a pcapng file (file: PATH, snaplen: N)",
+	.config_parse = cap_config_parse,
+	.config_free = free,
+	.config_equal = cap_config_equal,
+	.create = cap_create,
+	.destroy = cap_destroy,
+	.process = cap_process,
+	.tick = cap_tick,
+	.stats = cap_stats,
+	.counter_names = cap_counter_names,
+	.n_counters = CAP_CTR_MAX,
+};
+VNF_CLASS_REGISTER(cap_class)
