@@ -8,6 +8,7 @@
  *       {"cmd":"trial","rate_pps":1e6,"duration_ms":1000,"size":64|"imix",
  *        "flows":1024,"count":0,"drain_ms":100}
  *       {"cmd":"quit"}
+ *   --rxq N: receive queues per port (default 2, see gen_state.rxq)
  *   nfv-gen [EAL args] -- --loop 0:1,1:0 [--police-pps R]
  *           [--police-depth-ms MS]
  *       reflector: forward rx of port a to port b, dropping what exceeds
@@ -45,6 +46,7 @@
 #define GEN_MAX_STREAMS 16
 #define GEN_MAX_FLOWS 65536
 #define GEN_BURST 32
+#define GEN_RXQ_MAX 8
 #define GEN_RXD 1024
 #define GEN_TXD 1024
 #define GEN_NB_MBUF 16383
@@ -58,6 +60,7 @@ struct gen_port {
 	uint16_t id;
 	struct rte_ether_addr mac;
 	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t nrxq;
 	uint64_t arp_replies;
 	/* loop mode */
 	int peer; /* -1: not forwarded */
@@ -104,11 +107,18 @@ struct gen_state {
 	double police_pps;
 	double police_depth;
 	double police_depth_ms; /* bucket depth in time at the police rate */
+	/* Queues per port: the generator receives on rxq queues (a DUT may
+	 * send on any of its tx queues: OVS and nfvd use one per forwarding
+	 * thread plus one for the control thread); the reflector offers rxq tx
+	 * queues. Over memif the client's rx queue count is the number of
+	 * server-to-client rings: it must equal the server's tx queues, or the
+	 * server's packets on the missing rings are dropped. */
+	uint16_t rxq;
 	const char *trial_json;
 	uint64_t foreign, alloc_fail;
 };
 
-static struct gen_state gen = {.police_depth_ms = 10};
+static struct gen_state gen = {.police_depth_ms = 10, .rxq = 2};
 
 static void
 gen_on_signal(int sig)
@@ -249,6 +259,9 @@ gen_parse_args(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--police-depth-ms") && i + 1 < argc) {
 			gen.police_depth_ms = strtod(argv[++i], NULL);
 			rc = gen.police_depth_ms > 0 ? 0 : -EINVAL;
+		} else if (!strcmp(argv[i], "--rxq") && i + 1 < argc) {
+			gen.rxq = (uint16_t)atoi(argv[++i]);
+			rc = gen.rxq >= 1 && gen.rxq <= GEN_RXQ_MAX ? 0 : -EINVAL;
 		} else if (!strcmp(argv[i], "--trial") && i + 1 < argc) {
 			gen.trial_json = argv[++i];
 			rc = 0;
@@ -274,7 +287,7 @@ gen_port_init(uint16_t pid)
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	struct gen_port *p = &gen.ports[pid];
-	uint16_t nrxd = GEN_RXD, ntxd = GEN_TXD;
+	uint16_t nrxd = GEN_RXD, ntxd = GEN_TXD, q, ntxq;
 	int rc;
 
 	p->id = pid;
@@ -282,18 +295,24 @@ gen_port_init(uint16_t pid)
 	if (rc)
 		return rc;
 	rte_eth_dev_get_name_by_port(pid, p->name);
-	rc = rte_eth_dev_configure(pid, 1, 1, &conf);
+	p->nrxq = RTE_MAX(RTE_MIN(info.max_rx_queues, gen.rxq), 1);
+	ntxq = gen.loop ? RTE_MAX(RTE_MIN(info.max_tx_queues, gen.rxq), 1) : 1;
+	rc = rte_eth_dev_configure(pid, p->nrxq, ntxq, &conf);
 	if (rc)
 		return rc;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrxd, &ntxd);
 	if (rc)
 		return rc;
-	rc = rte_eth_rx_queue_setup(pid, 0, nrxd, rte_eth_dev_socket_id(pid), NULL, gen.pool);
-	if (rc)
-		return rc;
-	rc = rte_eth_tx_queue_setup(pid, 0, ntxd, rte_eth_dev_socket_id(pid), NULL);
-	if (rc)
-		return rc;
+	for (q = 0; q < p->nrxq; q++) {
+		rc = rte_eth_rx_queue_setup(pid, q, nrxd, rte_eth_dev_socket_id(pid), NULL, gen.pool);
+		if (rc)
+			return rc;
+	}
+	for (q = 0; q < ntxq; q++) {
+		rc = rte_eth_tx_queue_setup(pid, q, ntxd, rte_eth_dev_socket_id(pid), NULL);
+		if (rc)
+			return rc;
+	}
 	rc = rte_eth_dev_start(pid);
 	if (rc)
 		return rc;
@@ -353,11 +372,12 @@ gen_rx_poll(void)
 {
 	struct rte_mbuf *pkts[GEN_BURST], *reply[GEN_BURST];
 	unsigned int i, total = 0, n_reply;
-	uint16_t pid, n, sent;
+	uint16_t pid, q, n, sent;
 	uint64_t now;
 
-	for (pid = 0; pid < gen.n_ports; pid++) {
-		n = rte_eth_rx_burst(pid, 0, pkts, GEN_BURST);
+	for (pid = 0; pid < gen.n_ports; pid++)
+		for (q = 0; q < gen.ports[pid].nrxq; q++) {
+		n = rte_eth_rx_burst(pid, q, pkts, GEN_BURST);
 		if (!n)
 			continue;
 		now = rte_rdtsc();
@@ -370,7 +390,7 @@ gen_rx_poll(void)
 				rte_pktmbuf_free_bulk(reply + sent, n_reply - sent);
 		}
 		total += n;
-	}
+		}
 	return total;
 }
 
@@ -724,9 +744,10 @@ static void
 gen_loop_port(struct gen_port *p, uint64_t now)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
-	uint16_t n, pass, sent;
+	uint16_t n = 0, pass, sent, q;
 
-	n = rte_eth_rx_burst(p->id, 0, pkts, GEN_BURST);
+	for (q = 0; q < p->nrxq && !n; q++)
+		n = rte_eth_rx_burst(p->id, q, pkts, GEN_BURST);
 	if (!n)
 		return;
 	p->loop_rx += n;

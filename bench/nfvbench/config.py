@@ -30,7 +30,7 @@ KEYS = {
 SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float)}
 SYSTEM_KEYS = {"name": str, "kind": str, "chain": str, "in": str, "out": str, "police_pps": (int, float),
                "traffic": dict, "cores": dict,
-               "police_depth_ms": (int, float)}
+               "police_depth_ms": (int, float), "gen_rxq": int}
 TRAFFIC_KEYS = {"src": str, "dst": str, "dmac": str, "sport": int, "dport": int}
 KINDS = ("nfvd", "testpmd", "ovs", "police", "loop")
 

@@ -74,7 +74,7 @@ class LoopDut(Dut):
         c = self.ctx.cores["dut"][-1]
         cmd = [self.ctx.gen_bin, "-l", str(c), "--file-prefix", self.ctx.prefix, "--no-pci", "--log-level=3",
                "--socket-mem=256"] + memif_vdevs(self.ctx.dir, "server") + [
-               "--", "--loop", "0:1,1:0"]
+               "--", "--loop", "0:1,1:0", "--rxq", str(self.spec.get("gen_rxq", 2))]
         if self.spec.get("police_pps"):
             self.kind = "police"
             cmd += ["--police-pps", str(float(self.spec["police_pps"]))]
@@ -99,7 +99,7 @@ class TestpmdDut(Dut):
         cmd = ["stdbuf", "-oL", "dpdk-testpmd", "-l", ",".join(map(str, cores)), "--file-prefix", self.ctx.prefix,
                "--no-pci", "--log-level=3", "--socket-mem=512"] + memif_vdevs(
                self.ctx.dir, "server") + [
-               "--", "--forward-mode=io", "--auto-start", "--nb-cores=1", "--rxd=1024", "--txd=1024",
+               "--", "--forward-mode=io", "--auto-start", "--nb-cores=1", "--rxq=2", "--txq=2", "--rxd=1024", "--txd=1024",
                "--total-num-mbufs=16384"]
         self.fwd_cores = cores[1:] or cores
         self.ctl_cores = cores[:1]
@@ -132,7 +132,7 @@ class OvsDut(Dut):
         return env
 
     def _vsctl(self, *args):
-        cmd = ["ovs-vsctl", "--db=unix:" + self.db_sock, "--timeout=30"] + list(args)
+        cmd = ["ovs-vsctl", "--db=unix:" + self.db_sock, "--timeout=120"] + list(args)
         self.commands.append(cmd)
         subprocess.run(cmd, check=True, env=self._env(), stdout=subprocess.DEVNULL, stderr=self.ctx.log)
 
@@ -164,30 +164,31 @@ class OvsDut(Dut):
                "--log-file=" + os.path.join(self.run, "vswitchd.log")]
         self.commands.append(cmd)
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
-        self._vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+        # the bridge's internal port is a kernel tap: a unique name keeps
+        # another OVS on the machine out of the way
+        self.br = "bnch%d" % (os.getpid() % 100000)
+        br = self.br
+        self._vsctl("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
         for i, n in ((0, "a"), (1, "b")):
             devargs = memif_vdevs(self.ctx.dir, "server", base=10)[2 * i + 1]
-            self._vsctl("add-port", "br0", "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",
+            self._vsctl("add-port", br, "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",
                         "options:dpdk-devargs=" + devargs, "ofport_request=%d" % (i + 1))
-        for args in (["del-flows", "br0"], ["add-flow", "br0", "in_port=1,actions=output:2"],
-                     ["add-flow", "br0", "in_port=2,actions=output:1"]):
-            cmd = ["ovs-ofctl", "--timeout=30"] + args
+        for args in (["del-flows", br], ["add-flow", br, "in_port=1,actions=output:2"],
+                     ["add-flow", br, "in_port=2,actions=output:1"]):
+            cmd = ["ovs-ofctl", "--timeout=120"] + args
             self.commands.append(cmd)
             subprocess.run(cmd, check=True, env=env, stdout=self.ctx.log, stderr=self.ctx.log)
 
     def stop(self):
-        env = self._env() if hasattr(self, "run") else None
-        if env:
-            for app in ("ovs-vswitchd", "ovsdb-server"):
-                pid = _read_pid(os.path.join(self.run, app.replace("ovs-", "") + ".pid"))
-                if app == "ovs-vswitchd" and self.proc is not None:
-                    _stop(self.proc)
-                    self.proc = None
-                elif pid:
-                    try:
-                        os.kill(pid, signal.SIGTERM)
-                    except ProcessLookupError:
-                        pass
+        _stop(self.proc)
+        self.proc = None
+        if hasattr(self, "run"):
+            pid = _read_pid(os.path.join(self.run, "ovsdb.pid"))
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
         cleanup_hugepages(self.ctx.prefix)
 
     def version(self):

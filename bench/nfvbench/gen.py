@@ -25,9 +25,9 @@ def memif_vdevs(sockdir, role, base=0):
 class Gen:
     """nfv-gen as memif client of <sockdir>/a.sock (tx) and b.sock (rx)."""
 
-    def __init__(self, binary, sockdir, lcore, prefix, streams, log):
+    def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2):
         self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
-                    "--socket-mem=512"] + memif_vdevs(sockdir, "client") + ["--"]
+                    "--socket-mem=512"] + memif_vdevs(sockdir, "client") + ["--", "--rxq", str(rxq)]
         for s in streams:
             self.cmd += ["--stream", s]
         self.prefix = prefix

@@ -6,6 +6,7 @@ import datetime
 import json
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 import time
@@ -83,7 +84,8 @@ class Runner:
         try:
             dut.start()
             self.wait_sockets(dut)
-            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec), ctx.log)
+            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec), ctx.log,
+                      spec.get("gen_rxq", 2))
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
                 raise duts.DutError("%s: the memif links did not come up in %d s" % (name, self.args.link_timeout))
@@ -229,6 +231,7 @@ def main(argv=None):
     ap.add_argument("--progress", action="store_true", help="show the search as it goes (stderr)")
     ap.add_argument("--link-timeout", type=int, default=30, help="seconds to wait for the DUT's links")
     ap.add_argument("--html-only", metavar="JSON", help="re-render the HTML of a result file")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder (logs, wired chain files)")
     args = ap.parse_args(argv)
     args.command_line = " ".join(shlex.quote(a) for a in ["bench/nfv-bench"] + (argv if argv is not None else sys.argv[1:]))
     if args.html_only:
@@ -241,7 +244,14 @@ def main(argv=None):
     except config.ConfigError as e:
         print("nfv-bench: %s" % e, file=sys.stderr)
         return 1
-    res = Runner(cfg, args).run()
+    runner = Runner(cfg, args)
+    try:
+        res = runner.run()
+    finally:
+        if args.keep:
+            print("work folder kept: " + runner.workdir, file=sys.stderr)
+        else:
+            shutil.rmtree(runner.workdir, ignore_errors=True)
     errs = report.validate(res)
     if errs:
         print("nfv-bench: result does not match its schema: %s" % "; ".join(errs), file=sys.stderr)
