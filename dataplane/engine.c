@@ -505,7 +505,17 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	argv[argc++] = lcores;
 	argv[argc++] = "--file-prefix";
 	argv[argc++] = d->file_prefix[0] ? d->file_prefix : "nfvd";
-	if (!d->huge) {
+	if (d->huge) {
+		/* Hugepage files go with the process (none left after a stop or a
+		 * crash), unless a virtio_user port must hand them to its
+		 * vhost-user backend (which fails on unlinked files). */
+		bool share = false;
+
+		for (uint16_t i = 0; i < cfg->n_ports; i++)
+			share |= cfg->ports[i].driver == NFV_PORT_VIRTIO_USER;
+		if (!share)
+			argv[argc++] = "--huge-unlink";
+	} else {
 		snprintf(mem, sizeof(mem), "%u", d->memory_mb ? d->memory_mb : 512);
 		argv[argc++] = "--no-huge";
 		argv[argc++] = "-m";

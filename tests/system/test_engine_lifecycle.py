@@ -37,7 +37,6 @@ def nfvd_lines(stderr):
 def test_sigterm_prints_summary_and_leaves_nothing(nfvd_factory):
     nfvd = nfvd_factory(NULL_CHAIN)
     wait_for(lambda: nfvd.stats()["chains"]["fwd"]["tx"] > 1000, 20, "forwarding")
-    assert nfvd.hugepage_files(), "nfvd with hugepages should hold hugepage files"
     nfvd.proc.terminate()
     rc = nfvd.proc.wait(30)
     out = nfvd.output()
