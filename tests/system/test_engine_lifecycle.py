@@ -104,3 +104,28 @@ def test_too_few_hugepages_refused(need_nfvd, tmp_path):
     assert len(lines) == 1, err
     assert "not enough hugepages" in lines[0] and "--no-huge" in lines[0]
     assert nfvd.left == []
+
+
+def test_missing_file_refused(need_nfvd, tmp_path):
+    nfvd = Nfvd(NULL_CHAIN, tmp_path, name="gone")
+    os.unlink(nfvd.file)
+    rc, err = start_fails(nfvd)
+    assert rc == 1, err
+    lines = nfvd_lines(err)
+    assert len(lines) == 1, err
+    assert nfvd.file in lines[0] and "No such file or directory" in lines[0]
+
+
+def test_port_that_cannot_start_refused(need_nfvd, tmp_path, tag):
+    # an af_packet port on an interface that does not exist
+    conf = NULL_CHAIN.replace('{name: sink, driver: "null"}',
+                              '{name: sink, driver: af_packet, iface: %sx}' % tag)
+    nfvd = Nfvd(conf, tmp_path, name="port")
+    rc, err = start_fails(nfvd)
+    assert rc == 1, err
+    lines = [line for line in nfvd_lines(err) if line.startswith("nfvd:")]
+    assert len(lines) == 1, err
+    assert "port sink" in lines[0] and "af_packet" in lines[0], lines[0]
+    # not half-started: no hugepage files, no socket left behind
+    assert nfvd.left == []
+    assert not os.path.exists(nfvd.sock)
