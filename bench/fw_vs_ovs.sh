@@ -122,7 +122,7 @@ EOT
   - name: rtr
     class: router
     interfaces:
-      - {name: in, port: src, addresses: [10.255.255.254/8]}
+      - {name: in, port: src, addresses: [10.255.255.254/8], mac: "02:00:00:00:00:02"}
       - {name: out, port: sink, addresses: [192.168.0.254/24]}
     neighbours:
       - {address: 192.168.0.1, mac: "02:00:00:00:00:09", interface: out}
