@@ -150,6 +150,6 @@ def test_live_apply_under_traffic_loses_nothing(hosts, tag):
     s = nfvd.stats()
     for name in ("ab", "ba"):
         assert s["chains"][name]["drops"] == 0, s["chains"]
-    assert sum(s["engine"]["drops"].values()) == 0, s["engine"]
+    assert sum(s["engine"]["drops"].values()) == 0, json.dumps(s["engine"])
     # back on conf_a (50 applies, even): the counters are the fresh instances'
     assert s["vnfs"]["cnt-ab"]["class"] == "counter"
