@@ -191,10 +191,10 @@ OVS=$RATE
 cat > "$W/nfvd.yaml" <<EOT
 version: 1
 ports:
-  - {name: a, driver: vhost, path: $W/nfvd-a.sock}
-  - {name: b, driver: vhost, path: $W/nfvd-b.sock}
+  - {name: a, driver: vhost, socket: $W/nfvd-a.sock}
+  - {name: b, driver: vhost, socket: $W/nfvd-b.sock}
 chains:
-  - {name: ab, ingress: [a], stages: [], egress: b}
+  - {name: ab, ingress: [a], vnfs: [], egress: b}
 EOT
 nfvd_rate vh "$W/nfvd.yaml" b 30
 NFVD=$RATE
@@ -211,10 +211,10 @@ IMG=${NFV_GUEST_CACHE:-$HOME/.cache/nfvd/guest}
 cat > "$W/guest.yaml" <<EOT
 version: 1
 ports:
-  - {name: a, driver: vhost, path: $W/g-a.sock}
-  - {name: b, driver: vhost, path: $W/g-b.sock}
-  - {name: gin, driver: vhost, path: $W/g-in.sock}
-  - {name: gout, driver: vhost, path: $W/g-out.sock}
+  - {name: a, driver: vhost, socket: $W/g-a.sock}
+  - {name: b, driver: vhost, socket: $W/g-b.sock}
+  - {name: gin, driver: vhost, socket: $W/g-in.sock}
+  - {name: gout, driver: vhost, socket: $W/g-out.sock}
 vnfs:
   - name: guest
     class: vm
@@ -226,7 +226,7 @@ vnfs:
       ingress: eth0
       egress: eth1
 chains:
-  - {name: ab, ingress: [a], stages: [guest], egress: b}
+  - {name: ab, ingress: [a], vnfs: [guest], egress: b}
 EOT
 "$BUILD/nfvctl" -s "$W/nfvd-g.sock" up "$W/guest.yaml" -- --file-prefix ${TAG}nfvdg -l 0,1 \
 	> "$W/up.log" 2>&1 &

@@ -112,13 +112,13 @@ vm_parse_nic(const struct nfv_config *cfg, const struct cfg_node *n, struct nfv_
 		nfv_config_path(cfg, sock, abs, sizeof(abs));
 		if (strcmp(abs, pc->path) != 0 && strcmp(sock, pc->path) != 0) {
 			cfg_error(err, cfg_map_get(n, "socket"),
-				  "socket %s differs from port \"%s\" path %s", sock, port,
+				  "socket %s differs from port \"%s\" socket %s", sock, port,
 				  pc->path);
 			return -EINVAL;
 		}
 	}
 	if (pc->path[0] == '\0') {
-		cfg_error(err, n, "port \"%s\" has no path (the vhost-user socket)", port);
+		cfg_error(err, n, "port \"%s\" has no socket (the vhost-user socket)", port);
 		return -EINVAL;
 	}
 	nic->port = (uint16_t)idx;

@@ -98,8 +98,8 @@ nfvd:
 ports:
   - {{name: lan, driver: af_packet, iface: {tag}-lan0}}
   - {{name: wan, driver: af_packet, iface: {tag}-wan0}}
-  - {{name: g-in, driver: vhost, path: {run}/g-in.sock}}
-  - {{name: g-out, driver: vhost, path: {run}/g-out.sock}}
+  - {{name: g-in, driver: vhost, socket: {run}/g-in.sock}}
+  - {{name: g-out, driver: vhost, socket: {run}/g-out.sock}}
 vnfs:
   - name: br
     class: vm
@@ -113,8 +113,8 @@ vnfs:
       accel: tcg
       boot-timeout: {bt}
 chains:
-  - {{name: up, ingress: [lan], stages: [br], egress: wan}}
-  - {{name: down, ingress: [wan], stages: [], egress: lan}}
+  - {{name: up, ingress: [lan], vnfs: [br], egress: wan}}
+  - {{name: down, ingress: [wan], vnfs: [], egress: lan}}
 """.format(run=run, tag=TAG, img=img, bt=boot_timeout, cmdline=cmdline)
     path = os.path.join(tmp, "vm.yaml")
     with open(path, "w") as f:
