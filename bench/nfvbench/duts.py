@@ -7,10 +7,12 @@ nfv-gen is the client of both (so its rings' size, the default, is the same
 for every DUT). Each recipe below is what a person would type;
 the exact command lines land in the report.
 """
+import json
 import os
 import re
 import signal
 import subprocess
+import time
 
 import yaml
 
@@ -239,6 +241,24 @@ class NfvdDut(Dut):
         self.commands.append(cmd)
         self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
 
+    def ingress_mac(self, timeout):
+        """The MAC of the DUT's `in` port (routers drop frames for other
+        hosts), read from nfvd's status once its control socket answers."""
+        nfvctl = os.path.join(self.ctx.nfvd_build, "nfvctl")
+        sock = os.path.join(self.ctx.dir, "nfvd.sock")
+        end = time.monotonic() + timeout
+        while True:
+            self.check_alive()
+            p = subprocess.run([nfvctl, "-s", sock, "--json", "status"], capture_output=True, text=True)
+            if p.returncode == 0:
+                try:
+                    return json.loads(p.stdout)["ports"][self.spec.get("in", "in")]["mac"].lower()
+                except (ValueError, KeyError) as e:
+                    raise DutError("nfvd status: no MAC for port %s (%s)" % (self.spec.get("in", "in"), e))
+            if time.monotonic() > end:
+                raise DutError("nfvd: control socket %s did not answer: %s" % (sock, p.stderr.strip()))
+            time.sleep(0.1)
+
     def version(self):
         try:
             out = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"], capture_output=True,
@@ -292,6 +312,11 @@ def machine_info():
                     hp[k] = int(v.split()[0])
     except OSError:
         pass
+    try:
+        with open("/proc/loadavg") as f:
+            info["loadavg_at_start"] = [float(x) for x in f.read().split()[:3]]
+    except (OSError, ValueError):
+        info["loadavg_at_start"] = []
     info["hugepages"] = {"size_kb": hp.get("Hugepagesize", 0), "total": hp.get("HugePages_Total", 0),
                          "free_at_start": hp.get("HugePages_Free", 0)}
     return info

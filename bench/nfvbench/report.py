@@ -294,6 +294,8 @@ def render_html(res):
     for k, v in (("CPU", "%s (%s CPUs)" % (m["cpu_model"], m["cpus"])), ("kernel", m["kernel"]),
                  ("DPDK", m["dpdk_version"]), ("hugepages", "%d x %d kB (%d free at start)" % (
                      hp["total"], hp["size_kb"], hp["free_at_start"])),
+                 ("load average (1/5/15 min)", "%s at the start, %s at the end" % (
+                     "/".join(map(str, m.get("loadavg_at_start", []))), "/".join(map(str, m.get("loadavg_at_end", []))))),
                  ("generator cores", ",".join(map(str, m["cores"]["gen"]))),
                  ("shared with the generator", ",".join(map(str, m["shared_with_gen"])) or "none")):
         h.append("<tr><th class='l'>%s</th><td class='l'>%s</td></tr>" % (_esc(k), _esc(v)))

@@ -35,9 +35,11 @@ class Ctx:
     pass
 
 
-def _streams(cfg, spec):
+def _streams(cfg, spec, dut_mac=None):
     t = dict(cfg.get("traffic", {}))
     t.update(spec.get("traffic", {}))
+    if dut_mac and not t.get("dmac"):
+        t["dmac"] = dut_mac
     v6 = cfg["ip"] == "ipv6"
     src = t.get("src", "2001:db8:a::2" if v6 else "10.0.0.2")
     dst = t.get("dst", "2001:db8:b::2" if v6 else "10.1.0.2")
@@ -84,7 +86,8 @@ class Runner:
         try:
             dut.start()
             self.wait_sockets(dut)
-            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec), ctx.log,
+            mac = dut.ingress_mac(self.args.link_timeout) if hasattr(dut, "ingress_mac") else None
+            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec, mac), ctx.log,
                       spec.get("gen_rxq", 2))
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
@@ -193,11 +196,15 @@ class Runner:
         shared = sorted({c for s in systems for c in s["cores"]["forwarding"] + s["cores"]["control"]} & gen_cores)
         machine["cores"] = {"gen": sorted(gen_cores), "systems": {s["name"]: s["cores"] for s in systems}}
         machine["shared_with_gen"] = shared
+        machine["loadavg_at_end"] = [float(x) for x in open("/proc/loadavg").read().split()[:3]]
         machine["contended"] = bool(shared) or (machine["cpus"] or 0) <= 2
         machine["note"] = (
             "%d CPUs: the generator shares core(s) %s with the DUTs' control threads and the rest of the "
-            "machine, so every figure is contended and only ratios taken in this one run compare" % (
-                machine["cpus"], ",".join(map(str, shared)) or "-")) if machine["contended"] else \
+            "machine (load average %s at the start, %s at the end), so every figure is contended and only "
+            "ratios taken in this one run compare" % (
+                machine["cpus"], ",".join(map(str, shared)) or "-",
+                "/".join("%.1f" % x for x in machine["loadavg_at_start"]),
+                "/".join("%.1f" % x for x in machine["loadavg_at_end"]))) if machine["contended"] else \
             "generator and DUT forwarding cores are separate"
         return {
             "schema": SCHEMA_ID,
