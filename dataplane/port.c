@@ -155,8 +155,11 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	pr->n_rxq = RTE_MIN(pc->rx_queues, info.max_rx_queues);
 	pr->n_txq = RTE_MIN(users, RTE_MIN(info.max_tx_queues, RTE_DIM(pr->txq_lock)));
 	/* net_tap wants as many rx as tx queues; workers poll every rx queue
-	 * (the kernel spreads flows over them). */
-	if (pc->driver == NFV_PORT_TAP && pr->n_rxq < pr->n_txq)
+	 * (the kernel spreads flows over them). net_af_packet opens one socket
+	 * per queue pair in a fanout group: flows hashed to an unpolled rx
+	 * queue would be lost. */
+	if ((pc->driver == NFV_PORT_TAP || pc->driver == NFV_PORT_AF_PACKET) &&
+	    pr->n_rxq < pr->n_txq)
 		pr->n_rxq = RTE_MIN(pr->n_txq, info.max_rx_queues);
 	if (pr->n_rxq == 0 || pr->n_txq == 0) {
 		snprintf(err, errlen, "port %s: device has no rx or tx queue", pc->name);
