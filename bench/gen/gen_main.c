@@ -54,7 +54,8 @@
 #define GEN_IMIX_LEN 12
 #define GEN_POLICE_DEPTH_MIN 64 /* packets */
 
-static const uint16_t gen_imix[GEN_IMIX_LEN] = {64, 594, 64, 64, 594, 64, 1518, 64, 594, 64, 64, 594};
+static const uint16_t gen_imix[GEN_IMIX_LEN] = {64,   594, 64,	64, 594, 64,
+						1518, 64,  594, 64, 64,	 594};
 
 struct gen_port {
 	uint16_t id;
@@ -273,7 +274,8 @@ gen_parse_args(int argc, char **argv)
 			return rc;
 	}
 	if (!gen.loop && gen.n_streams == 0) {
-		fprintf(stderr, "nfv-gen: give --stream ... (generator) or --loop A:B (reflector)\n");
+		fprintf(stderr,
+			"nfv-gen: give --stream ... (generator) or --loop A:B (reflector)\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -304,7 +306,8 @@ gen_port_init(uint16_t pid)
 	if (rc)
 		return rc;
 	for (q = 0; q < p->nrxq; q++) {
-		rc = rte_eth_rx_queue_setup(pid, q, nrxd, rte_eth_dev_socket_id(pid), NULL, gen.pool);
+		rc = rte_eth_rx_queue_setup(pid, q, nrxd, rte_eth_dev_socket_id(pid), NULL,
+					    gen.pool);
 		if (rc)
 			return rc;
 	}
@@ -337,14 +340,16 @@ gen_links_up(void)
 /* -------------------------------------------------------------- receive */
 
 static void
-gen_rx_one(uint16_t pid, struct rte_mbuf *m, uint64_t now, struct rte_mbuf **reply, unsigned int *n_reply)
+gen_rx_one(uint16_t pid, struct rte_mbuf *m, uint64_t now, struct rte_mbuf **reply,
+	   unsigned int *n_reply)
 {
 	struct gen_stamp st;
 	struct gen_stream *s;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 
 	if (gen_pkt_parse(d, rte_pktmbuf_data_len(m), &st) != 0) {
-		if (gen_pkt_arp_reply(d, rte_pktmbuf_data_len(m), gen.ports[pid].mac.addr_bytes) == 0) {
+		if (gen_pkt_arp_reply(d, rte_pktmbuf_data_len(m), gen.ports[pid].mac.addr_bytes) ==
+		    0) {
 			reply[(*n_reply)++] = m;
 			gen.ports[pid].arp_replies++;
 			return;
@@ -377,19 +382,19 @@ gen_rx_poll(void)
 
 	for (pid = 0; pid < gen.n_ports; pid++)
 		for (q = 0; q < gen.ports[pid].nrxq; q++) {
-		n = rte_eth_rx_burst(pid, q, pkts, GEN_BURST);
-		if (!n)
-			continue;
-		now = rte_rdtsc();
-		n_reply = 0;
-		for (i = 0; i < n; i++)
-			gen_rx_one(pid, pkts[i], now, reply, &n_reply);
-		if (n_reply) {
-			sent = rte_eth_tx_burst(pid, 0, reply, (uint16_t)n_reply);
-			if (sent < n_reply)
-				rte_pktmbuf_free_bulk(reply + sent, n_reply - sent);
-		}
-		total += n;
+			n = rte_eth_rx_burst(pid, q, pkts, GEN_BURST);
+			if (!n)
+				continue;
+			now = rte_rdtsc();
+			n_reply = 0;
+			for (i = 0; i < n; i++)
+				gen_rx_one(pid, pkts[i], now, reply, &n_reply);
+			if (n_reply) {
+				sent = rte_eth_tx_burst(pid, 0, reply, (uint16_t)n_reply);
+				if (sent < n_reply)
+					rte_pktmbuf_free_bulk(reply + sent, n_reply - sent);
+			}
+			total += n;
 		}
 	return total;
 }
@@ -471,8 +476,9 @@ gen_trial_prepare(const struct gen_trial *t)
 		memcpy(s->l3.smac, gen.ports[s->tx_port].mac.addr_bytes, 6);
 		for (k = 0; k < t->n_sizes; k++)
 			for (f = 0; f < t->flows; f++)
-				s->hdr_len = gen_pkt_write_hdr(s->tmpl + ((size_t)k * t->flows + f) * GEN_TMPL_LEN,
-							       gen_frame_size(s, t->sizes[k]), &s->l3, f);
+				s->hdr_len = gen_pkt_write_hdr(
+					s->tmpl + ((size_t)k * t->flows + f) * GEN_TMPL_LEN,
+					gen_frame_size(s, t->sizes[k]), &s->l3, f);
 		s->tx = s->tx_refused = s->tx_bytes = s->misrouted = 0;
 		s->next_seq = 0;
 		s->pkt_idx = 0;
@@ -525,12 +531,13 @@ gen_tx_stream(struct gen_stream *s, const struct gen_trial *t, unsigned int n, u
 static json_t *
 gen_lat_json(const struct gen_hist *h)
 {
-	return json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)h->count,
-			 "min", (json_int_t)(h->count ? h->min : 0), "mean", gen_hist_mean(h), "p50",
-			 (json_int_t)gen_hist_percentile(h, 50), "p90", (json_int_t)gen_hist_percentile(h, 90),
-			 "p99", (json_int_t)gen_hist_percentile(h, 99), "p99_9",
-			 (json_int_t)gen_hist_percentile(h, 99.9), "max", (json_int_t)h->max, "p99_99",
-			 (json_int_t)gen_hist_percentile(h, 99.99));
+	return json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "count",
+			 (json_int_t)h->count, "min", (json_int_t)(h->count ? h->min : 0), "mean",
+			 gen_hist_mean(h), "p50", (json_int_t)gen_hist_percentile(h, 50), "p90",
+			 (json_int_t)gen_hist_percentile(h, 90), "p99",
+			 (json_int_t)gen_hist_percentile(h, 99), "p99_9",
+			 (json_int_t)gen_hist_percentile(h, 99.9), "max", (json_int_t)h->max,
+			 "p99_99", (json_int_t)gen_hist_percentile(h, 99.99));
 }
 
 static json_t *
@@ -553,13 +560,15 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 		uint64_t l = gen_seq_lost(&s->seq, s->tx);
 
 		json_array_append_new(
-			streams, json_pack("{s:i, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "tx_port",
-					   s->tx_port, "rx_port", s->rx_port, "ip", s->l3.v6 ? "ipv6" : "ipv4",
-					   "tx", (json_int_t)s->tx, "rx", (json_int_t)gen_seq_unique(&s->seq),
-					   "lost", (json_int_t)l, "dup", (json_int_t)s->seq.dup, "reorder",
-					   (json_int_t)s->seq.reorder, "tx_refused", (json_int_t)s->tx_refused,
-					   "misrouted", (json_int_t)s->misrouted, "late", (json_int_t)s->seq.late,
-					   "latency_ns", gen_lat_json(&s->lat)));
+			streams,
+			json_pack("{s:i, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+				  "tx_port", s->tx_port, "rx_port", s->rx_port, "ip",
+				  s->l3.v6 ? "ipv6" : "ipv4", "tx", (json_int_t)s->tx, "rx",
+				  (json_int_t)gen_seq_unique(&s->seq), "lost", (json_int_t)l, "dup",
+				  (json_int_t)s->seq.dup, "reorder", (json_int_t)s->seq.reorder,
+				  "tx_refused", (json_int_t)s->tx_refused, "misrouted",
+				  (json_int_t)s->misrouted, "late", (json_int_t)s->seq.late,
+				  "latency_ns", gen_lat_json(&s->lat)));
 		tx += s->tx;
 		rx += gen_seq_unique(&s->seq);
 		lost += l;
@@ -570,15 +579,18 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 		mis += s->misrouted;
 		gen_hist_merge(all, &s->lat);
 	}
-	res = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:o, s:o}",
-			"rate_pps", t->rate_pps, "duration_s", secs, "offered_pps", secs > 0 ? (double)tx / secs : 0.0,
-			"rx_pps", secs > 0 ? (double)rx / secs : 0.0, "offered_l1_gbps",
-			secs > 0 ? ((double)bytes + 20.0 * (double)tx) * 8.0 / secs / 1e9 : 0.0, "tx", (json_int_t)tx,
-			"rx", (json_int_t)rx, "lost", (json_int_t)lost, "loss_ratio", tx ? (double)lost / (double)tx : 0.0,
-			"dup", (json_int_t)dup, "reorder", (json_int_t)reorder, "tx_refused", (json_int_t)refused,
-			"misrouted", (json_int_t)mis, "foreign", (json_int_t)gen.foreign, "alloc_fail",
-			(json_int_t)gen.alloc_fail, "flows", (int)t->flows, "imix", t->imix, "latency_ns",
-			gen_lat_json(all), "streams", streams);
+	res = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, "
+			"s:I, s:i, s:b, s:o, s:o}",
+			"rate_pps", t->rate_pps, "duration_s", secs, "offered_pps",
+			secs > 0 ? (double)tx / secs : 0.0, "rx_pps",
+			secs > 0 ? (double)rx / secs : 0.0, "offered_l1_gbps",
+			secs > 0 ? ((double)bytes + 20.0 * (double)tx) * 8.0 / secs / 1e9 : 0.0,
+			"tx", (json_int_t)tx, "rx", (json_int_t)rx, "lost", (json_int_t)lost,
+			"loss_ratio", tx ? (double)lost / (double)tx : 0.0, "dup", (json_int_t)dup,
+			"reorder", (json_int_t)reorder, "tx_refused", (json_int_t)refused,
+			"misrouted", (json_int_t)mis, "foreign", (json_int_t)gen.foreign,
+			"alloc_fail", (json_int_t)gen.alloc_fail, "flows", (int)t->flows, "imix",
+			t->imix, "latency_ns", gen_lat_json(all), "streams", streams);
 	if (res && !t->imix)
 		json_object_set_new(res, "size", json_integer(t->sizes[0]));
 	else if (res)
@@ -658,10 +670,11 @@ gen_info(void)
 
 	for (i = 0; i < gen.n_ports; i++) {
 		rte_ether_format_addr(mac, sizeof(mac), &gen.ports[i].mac);
-		json_array_append_new(ports, json_pack("{s:i, s:s, s:s}", "id", i, "name", gen.ports[i].name, "mac", mac));
+		json_array_append_new(ports, json_pack("{s:i, s:s, s:s}", "id", i, "name",
+						       gen.ports[i].name, "mac", mac));
 	}
-	return json_pack("{s:b, s:I, s:i, s:s, s:o}", "ok", 1, "tsc_hz", (json_int_t)gen.hz, "lcore",
-			 (int)rte_lcore_id(), "dpdk", rte_version(), "ports", ports);
+	return json_pack("{s:b, s:I, s:i, s:s, s:o}", "ok", 1, "tsc_hz", (json_int_t)gen.hz,
+			 "lcore", (int)rte_lcore_id(), "dpdk", rte_version(), "ports", ports);
 }
 
 static json_t *
@@ -797,7 +810,8 @@ gen_loop_run(void)
 	}
 	for (i = 0; i < gen.n_ports; i++)
 		json_object_set_new(ports, gen.ports[i].name,
-				    json_pack("{s:I, s:I, s:I, s:I}", "rx", (json_int_t)gen.ports[i].loop_rx, "tx",
+				    json_pack("{s:I, s:I, s:I, s:I}", "rx",
+					      (json_int_t)gen.ports[i].loop_rx, "tx",
 					      (json_int_t)gen.ports[i].loop_tx, "policed",
 					      (json_int_t)gen.ports[i].loop_policed, "tx_dropped",
 					      (json_int_t)gen.ports[i].loop_tx_dropped));
@@ -832,33 +846,38 @@ main(int argc, char **argv)
 	gen.ns_per_tsc = 1e9 / (double)gen.hz;
 	gen.n_ports = rte_eth_dev_count_avail();
 	if (gen.n_ports == 0 || gen.n_ports > GEN_MAX_PORTS) {
-		fprintf(stderr, "nfv-gen: need 1..%d ports (give --vdev ...), found %u\n", GEN_MAX_PORTS,
-			gen.n_ports);
+		fprintf(stderr, "nfv-gen: need 1..%d ports (give --vdev ...), found %u\n",
+			GEN_MAX_PORTS, gen.n_ports);
 		rc = -ENODEV;
 		goto out_eal;
 	}
 	for (i = 0; i < gen.n_streams; i++) {
-		if (gen.streams[i].tx_port >= gen.n_ports || gen.streams[i].rx_port >= gen.n_ports) {
-			fprintf(stderr, "nfv-gen: stream %u: port out of range (have %u ports)\n", i, gen.n_ports);
+		if (gen.streams[i].tx_port >= gen.n_ports ||
+		    gen.streams[i].rx_port >= gen.n_ports) {
+			fprintf(stderr, "nfv-gen: stream %u: port out of range (have %u ports)\n",
+				i, gen.n_ports);
 			rc = -EINVAL;
 			goto out_eal;
 		}
 	}
 	for (i = 0; i < GEN_MAX_PORTS; i++) {
-		if (gen.ports[i].peer >= (int)gen.n_ports || (gen.ports[i].peer >= 0 && i >= gen.n_ports)) {
-			fprintf(stderr, "nfv-gen: --loop: port out of range (have %u ports)\n", gen.n_ports);
+		if (gen.ports[i].peer >= (int)gen.n_ports ||
+		    (gen.ports[i].peer >= 0 && i >= gen.n_ports)) {
+			fprintf(stderr, "nfv-gen: --loop: port out of range (have %u ports)\n",
+				gen.n_ports);
 			rc = -EINVAL;
 			goto out_eal;
 		}
 	}
-	gen.pool = rte_pktmbuf_pool_create("gen_pool", GEN_NB_MBUF, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					   rte_socket_id());
+	gen.pool = rte_pktmbuf_pool_create("gen_pool", GEN_NB_MBUF, 256, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!gen.pool) {
 		fprintf(stderr, "nfv-gen: mbuf pool: %s\n", rte_strerror(rte_errno));
 		rc = -ENOMEM;
 		goto out_eal;
 	}
-	RTE_ETH_FOREACH_DEV(pid) {
+	RTE_ETH_FOREACH_DEV(pid)
+	{
 		rc = gen_port_init(pid);
 		if (rc) {
 			fprintf(stderr, "nfv-gen: port %u: %s\n", pid, strerror(-rc));
@@ -875,14 +894,16 @@ main(int argc, char **argv)
 			goto out_ports;
 		}
 		json_object_set_new(req, "cmd", json_string("trial"));
-		gen_reply(gen_command(json_pack("{s:s, s:i}", "cmd", "wait-link", "timeout_ms", 5000)));
+		gen_reply(gen_command(
+			json_pack("{s:s, s:i}", "cmd", "wait-link", "timeout_ms", 5000)));
 		gen_reply(gen_command(req));
 		json_decref(req);
 	} else {
 		rc = gen_control_loop();
 	}
 out_ports:
-	RTE_ETH_FOREACH_DEV(pid) {
+	RTE_ETH_FOREACH_DEV(pid)
+	{
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid);
 	}

@@ -82,7 +82,8 @@ gen_pkt_write_hdr(uint8_t *buf, unsigned int frame_size, const struct gen_l3 *l3
 		ip[6] = 17;
 		ip[7] = 64;
 		memcpy(ip + 8, l3->sip6, 16);
-		a = (uint32_t)ip[20] << 24 | (uint32_t)ip[21] << 16 | (uint32_t)ip[22] << 8 | ip[23];
+		a = (uint32_t)ip[20] << 24 | (uint32_t)ip[21] << 16 | (uint32_t)ip[22] << 8 |
+		    ip[23];
 		gen_put32(ip + 20, a + flow);
 		memcpy(ip + 24, l3->dip6, 16);
 		udp = ip + 40;
@@ -154,9 +155,9 @@ gen_pkt_arp_reply(uint8_t *buf, unsigned int len, const uint8_t mac[6])
 	memcpy(buf, buf + 6, 6);
 	memcpy(buf + 6, mac, 6);
 	gen_put16(arp + 6, 2);
-	memcpy(ip, arp + 24, 4);            /* target ip */
-	memcpy(arp + 18, arp + 8, 6);       /* target mac = sender mac */
-	memcpy(arp + 24, arp + 14, 4);      /* target ip = sender ip */
+	memcpy(ip, arp + 24, 4);       /* target ip */
+	memcpy(arp + 18, arp + 8, 6);  /* target mac = sender mac */
+	memcpy(arp + 24, arp + 14, 4); /* target ip = sender ip */
 	memcpy(arp + 8, mac, 6);
 	memcpy(arp + 14, ip, 4);
 	return 0;

@@ -16,11 +16,11 @@
 #define GEN_SEQ_WIN 8192u /* power of two */
 
 struct gen_seq {
-	uint64_t rx;      /* every packet of the stream received */
-	uint64_t dup;     /* of which already seen (within the window) */
+	uint64_t rx;	  /* every packet of the stream received */
+	uint64_t dup;	  /* of which already seen (within the window) */
 	uint64_t reorder; /* of which arrived after a higher number */
-	uint64_t late;    /* of which too old to tell (older than the window) */
-	uint64_t max;     /* highest number seen */
+	uint64_t late;	  /* of which too old to tell (older than the window) */
+	uint64_t max;	  /* highest number seen */
 	bool any;
 	uint64_t seen[GEN_SEQ_WIN / 64];
 };

@@ -17,7 +17,8 @@ static uint8_t buf[GEN_FRAME_MAX];
 static struct gen_l3
 l3_v4(void)
 {
-	struct gen_l3 l3 = {.v6 = false, .sip4 = 0x0a000001, .dip4 = 0x0a010001, .sport = 1024, .dport = 5001};
+	struct gen_l3 l3 = {
+		.v6 = false, .sip4 = 0x0a000001, .dip4 = 0x0a010001, .sport = 1024, .dport = 5001};
 
 	memset(l3.dmac, 0x22, 6);
 	memset(l3.smac, 0x11, 6);
@@ -28,7 +29,8 @@ static void
 test_ipv4_64_bytes(void **state)
 {
 	struct gen_l3 l3 = l3_v4();
-	struct gen_stamp st = {.magic = GEN_STAMP_MAGIC, .stream = 3, .seq = 77, .tsc = 123456789}, got;
+	struct gen_stamp st = {.magic = GEN_STAMP_MAGIC, .stream = 3, .seq = 77, .tsc = 123456789},
+			 got;
 	unsigned int off;
 
 	(void)state;
@@ -38,7 +40,7 @@ test_ipv4_64_bytes(void **state)
 	assert_int_equal(buf[12], 0x08);
 	assert_int_equal(buf[16] << 8 | buf[17], 46); /* IP total length: 60 - 14 */
 	assert_int_equal(buf[38] << 8 | buf[39], 26); /* UDP length */
-	assert_int_equal(buf[29], 6);                 /* source 10.0.0.1 + flow 5 */
+	assert_int_equal(buf[29], 6);		      /* source 10.0.0.1 + flow 5 */
 	assert_int_equal(buf[34] << 8 | buf[35], 1029);
 	assert_int_equal(gen_pkt_csum(buf + 14, 20), 0); /* header checksum verifies */
 	assert_int_equal(gen_pkt_parse(buf, 60, &got), 0);
@@ -89,7 +91,7 @@ test_parse_rejects_others(void **state)
 	st.magic = GEN_STAMP_MAGIC;
 	memcpy(buf + GEN_HDR4_LEN, &st, sizeof(st));
 	assert_int_equal(gen_pkt_parse(buf, 40, &got), -EINVAL); /* truncated */
-	buf[23] = 6;                                             /* TCP */
+	buf[23] = 6;						 /* TCP */
 	assert_int_equal(gen_pkt_parse(buf, 60, &got), -EINVAL);
 }
 
@@ -97,16 +99,16 @@ static void
 test_arp_reply(void **state)
 {
 	const uint8_t mac[6] = {2, 0, 0, 0, 0, 9};
-	uint8_t req[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 1, 1, 1, 1, 1, 0x08, 0x06,
-			   0, 1, 8, 0, 6, 4, 0, 1, 2, 1, 1, 1, 1, 1, 10, 0, 0, 254,
-			   0, 0, 0, 0, 0, 0, 10, 0, 0, 1};
+	uint8_t req[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 1, 1, 1, 1,  1, 0x08, 0x06,
+			   0,	 1,    8,    0,	   6,	 4,    0, 1, 2, 1, 1,  1, 1,	1,
+			   10,	 0,    0,    254,  0,	 0,    0, 0, 0, 0, 10, 0, 0,	1};
 
 	(void)state;
 	assert_int_equal(gen_pkt_arp_reply(req, sizeof(req), mac), 0);
 	assert_memory_equal(req, "\x02\x01\x01\x01\x01\x01", 6); /* to the asker */
 	assert_memory_equal(req + 6, mac, 6);
-	assert_int_equal(req[21], 2);                          /* reply */
-	assert_memory_equal(req + 22, mac, 6);                 /* sender mac = ours */
+	assert_int_equal(req[21], 2);			      /* reply */
+	assert_memory_equal(req + 22, mac, 6);		      /* sender mac = ours */
 	assert_memory_equal(req + 28, "\x0a\x00\x00\x01", 4); /* for the asked ip */
 	assert_memory_equal(req + 38, "\x0a\x00\x00\xfe", 4);
 	/* a reply is not answered */

@@ -89,8 +89,8 @@ test_window_slides_after_big_gap(void **state)
 	(void)state;
 	gen_seq_reset(&s);
 	gen_seq_add(&s, 5);
-	gen_seq_add(&s, 5 + GEN_SEQ_WIN); /* same bit position, far later */
-	gen_seq_add(&s, 5 + GEN_SEQ_WIN); /* its duplicate */
+	gen_seq_add(&s, 5 + GEN_SEQ_WIN);     /* same bit position, far later */
+	gen_seq_add(&s, 5 + GEN_SEQ_WIN);     /* its duplicate */
 	gen_seq_add(&s, 6 + GEN_SEQ_WIN / 2); /* a late one inside the window: not a dup */
 	assert_int_equal(s.dup, 1);
 	assert_int_equal(s.reorder, 1);
@@ -117,9 +117,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_in_order_no_loss),   cmocka_unit_test(test_loss_counted),
-		cmocka_unit_test(test_reorder_not_loss),   cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_duplicate_of_reordered), cmocka_unit_test(test_window_slides_after_big_gap),
+		cmocka_unit_test(test_in_order_no_loss),
+		cmocka_unit_test(test_loss_counted),
+		cmocka_unit_test(test_reorder_not_loss),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_duplicate_of_reordered),
+		cmocka_unit_test(test_window_slides_after_big_gap),
 		cmocka_unit_test(test_wraps_32_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
