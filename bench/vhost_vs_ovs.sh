@@ -97,7 +97,8 @@ testpmd_cmd() { echo "$*" >&$TPFD; }
 
 # ---- nfvd ----
 nfvd_rate() {
-	local name=$1 conf=$2 port=$3 sock=$W/nfvd-$name.sock
+	local name=$1 conf=$2 port=$3
+	local sock=$W/nfvd-$name.sock
 	"$BUILD/nfvd" -s "$sock" --file-prefix ${TAG}nfvd$name -l 0,1 "$conf" \
 		> "$W/nfvd-$name.log" 2>&1 &
 	local pid=$!
