@@ -193,8 +193,9 @@ cfg_scalar_is_null(const yaml_event_t *ev)
 
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
-	return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+	/* Only an empty value is null: "null" is a port driver name, and every
+	 * value of the schema is read as text by the typed getters. */
+	return v[0] == '\0';
 }
 
 static int cfg_build(struct cfg_parser *p, yaml_event_t *ev, struct cfg_node **out);

@@ -691,6 +691,14 @@ mdl_cross_check(struct nfv_config *cfg, struct cfg_errors *err)
 				break;
 			if (next == s) {
 				char desc[512];
+				bool first = true;
+
+				/* report each cycle once, from its first chain */
+				for (uint16_t i = 0; i < depth; i++)
+					if (path[i] < s)
+						first = false;
+				if (!first)
+					break;
 				size_t k = 0;
 
 				for (uint16_t i = 0; i < depth; i++)
