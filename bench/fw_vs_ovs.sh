@@ -129,7 +129,7 @@ EOT
 EOT
 	fi
 	echo "chains:"
-	echo "  - {name: c, ingress: [src], stages: $stages$egress}"
+	echo "  - {name: c, ingress: [src], vnfs: $stages$egress}"
 }
 
 nfvd_stats() { "$BUILD/nfvctl" -s "$1" --json stats; }

@@ -188,8 +188,8 @@ def fw_conf(tag, fw, **extra_ports):
         "ports": [{"name": "lan", "driver": "tap", "iface": tag + "L"},
                   {"name": "wan", "driver": "tap", "iface": tag + "W"}],
         "vnfs": [dict({"name": "fw", "class": "firewall"}, **fw)],
-        "chains": [{"name": "out", "ingress": ["lan"], "stages": ["fw"], "egress": "wan"},
-                   {"name": "in", "ingress": ["wan"], "stages": ["fw"], "egress": "lan"}],
+        "chains": [{"name": "out", "ingress": ["lan"], "vnfs": ["fw"], "egress": "wan"},
+                   {"name": "in", "ingress": ["wan"], "vnfs": ["fw"], "egress": "lan"}],
     }
 
 

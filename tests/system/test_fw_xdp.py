@@ -28,8 +28,8 @@ def conf(tag, xdp_prog):
         "vnfs": [{"name": "fw", "class": "firewall", "default": "allow", "rules": [
             {"name": "bogon", "action": "drop", "src": "198.18.0.0/24", "count": True},
             {"name": "lan-ok", "action": "allow", "in-port": "lan"}]}],
-        "chains": [{"name": "out", "ingress": ["lan"], "stages": ["fw"], "egress": "wan"},
-                   {"name": "in", "ingress": ["wan"], "stages": ["fw"], "egress": "lan"}],
+        "chains": [{"name": "out", "ingress": ["lan"], "vnfs": ["fw"], "egress": "wan"},
+                   {"name": "in", "ingress": ["wan"], "vnfs": ["fw"], "egress": "lan"}],
     }
 
 
