@@ -293,6 +293,14 @@ def _pkgconfig_version(pkg):
         return "?"
 
 
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return [float(x) for x in f.read().split()[:3]]
+    except (OSError, ValueError):
+        return []
+
+
 def machine_info():
     info = {"cpu_model": "?", "cpus": os.cpu_count(), "kernel": os.uname().release,
             "dpdk_version": _pkgconfig_version("libdpdk")}
@@ -312,11 +320,7 @@ def machine_info():
                     hp[k] = int(v.split()[0])
     except OSError:
         pass
-    try:
-        with open("/proc/loadavg") as f:
-            info["loadavg_at_start"] = [float(x) for x in f.read().split()[:3]]
-    except (OSError, ValueError):
-        info["loadavg_at_start"] = []
+    info["loadavg_at_start"] = loadavg()
     info["hugepages"] = {"size_kb": hp.get("Hugepagesize", 0), "total": hp.get("HugePages_Total", 0),
                          "free_at_start": hp.get("HugePages_Free", 0)}
     return info

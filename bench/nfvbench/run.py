@@ -196,7 +196,7 @@ class Runner:
         shared = sorted({c for s in systems for c in s["cores"]["forwarding"] + s["cores"]["control"]} & gen_cores)
         machine["cores"] = {"gen": sorted(gen_cores), "systems": {s["name"]: s["cores"] for s in systems}}
         machine["shared_with_gen"] = shared
-        machine["loadavg_at_end"] = [float(x) for x in open("/proc/loadavg").read().split()[:3]]
+        machine["loadavg_at_end"] = duts.loadavg()
         machine["contended"] = bool(shared) or (machine["cpus"] or 0) <= 2
         machine["note"] = (
             "%d CPUs: the generator shares core(s) %s with the DUTs' control threads and the rest of the "
