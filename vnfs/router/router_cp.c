@@ -170,11 +170,12 @@ rtr_icmp6_cksum(struct rte_ipv6_hdr *ip6)
 	*(uint16_t *)(l4 + 2) = rte_ipv6_udptcp_cksum(ip6, l4);
 }
 
-/* A correct checksum sums to 0xffff (the function then returns 0xffff). */
+/* A correct ICMPv6 checksum sums to 0xffff: the function returns its
+ * complement, 0 (it maps 0 to 0xffff for UDP only). */
 static bool
 rtr_icmp6_ok(const struct rte_ipv6_hdr *ip6, const void *l4)
 {
-	return rte_ipv6_udptcp_cksum(ip6, l4) == 0xffff;
+	return rte_ipv6_udptcp_cksum(ip6, l4) == 0;
 }
 
 /* ---------------- ICMP errors ---------------- */

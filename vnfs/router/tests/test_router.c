@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include <cmocka.h>
 
 #include <rte_arp.h>
@@ -628,6 +630,51 @@ test_arp_state_machine(void **state)
 }
 
 static void
+test_nd_solicit_answered(void **state)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *d, *nd;
+	const uint8_t hmac[6] = {0x02, 0, 0, 0, 0, 0x99};
+
+	(void)state;
+	vnf_up(good_yaml);
+	assert_non_null(rte_pktmbuf_append(m, 14 + 40 + 32));
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(d, 0, 14 + 40 + 32);
+	memcpy(d, (const uint8_t[]){0x33, 0x33, 0xff, 0, 0, 1}, 6);
+	memcpy(d + 6, hmac, 6);
+	*(uint16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(32);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	inet_pton(AF_INET6, "2001:db8:1::2", ip6->src_addr);
+	inet_pton(AF_INET6, "ff02::1:ff00:1", ip6->dst_addr);
+	nd = (uint8_t *)(ip6 + 1);
+	nd[0] = 135;
+	inet_pton(AF_INET6, "2001:db8:1::1", nd + 8);
+	nd[24] = 1;
+	nd[25] = 1;
+	memcpy(nd + 26, hmac, 6);
+	*(uint16_t *)(nd + 2) = rte_ipv6_udptcp_cksum(ip6, nd);
+	nfv_meta(m)->in_port = 0;
+	run(&m, 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_ND), 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n_sent, 1);
+	d = rte_pktmbuf_mtod(sent[0], uint8_t *);
+	assert_memory_equal(d, hmac, 6);
+	ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	nd = (uint8_t *)(ip6 + 1);
+	assert_int_equal(nd[0], 136);
+	assert_int_equal(ip6->hop_limits, 255);
+	assert_int_equal(rte_ipv6_udptcp_cksum(ip6, nd), 0);
+	vnf_down();
+}
+
+static void
 test_icmp_generation(void **state)
 {
 	struct rte_mbuf *m;
@@ -833,6 +880,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_validation_reasons),
 		cmocka_unit_test(test_ecmp_spread_and_stable),
 		cmocka_unit_test(test_arp_state_machine),
+		cmocka_unit_test(test_nd_solicit_answered),
 		cmocka_unit_test(test_icmp_generation),
 		cmocka_unit_test(test_route_add_del_live),
 		cmocka_unit_test(test_million_routes),

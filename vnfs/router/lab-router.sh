@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Lab router hosts for chains/examples/lab-router.yaml, to be sourced (by
+# scripts/demo.sh) or run: lab-router.sh up|traffic|down [NS_PREFIX]
+#
+#   rtr_lab_up PREFIX      after nfvd created taps rtrlab-a / rtrlab-b: hosts
+#                          PREFIX-h1 (10.81.1.2/24, 2001:db8:81:1::2/64) on tap a and
+#                          PREFIX-h2 (10.81.2.2/24, 2001:db8:81:2::2/64) on tap b
+#                          behind VLAN 20, default routes via the router
+#   rtr_lab_traffic PREFIX ping, ping -6, traceroute, iperf3 TCP and UDP h1 -> h2
+#   rtr_lab_down PREFIX    remove the namespaces
+#
+# The kernel here has no 8021q module, so host h2's VLAN is made by a tc
+# BPF program on its interface (push tag 20 on egress, pop on ingress): h2
+# is "behind a VLAN" the way a host on a switch access port is.
+RTR_LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+rtr_lab_vlan_obj() { # VID -> path of the compiled tc program
+	local vid=$1 out=${TMPDIR:-/tmp}/rtrlab-vlan$1.o src
+	src=$(mktemp "${TMPDIR:-/tmp}/rtrlab-vlan.XXXXXX.c")
+	cat >"$src" <<'EOF'
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+SEC("tc_push") int vlan_push(struct __sk_buff *skb)
+{
+	bpf_skb_vlan_push(skb, bpf_htons(0x8100), VID);
+	return TC_ACT_OK;
+}
+SEC("tc_pop") int vlan_pop(struct __sk_buff *skb)
+{
+	bpf_skb_vlan_pop(skb);
+	return TC_ACT_OK;
+}
+char _license[] SEC("license") = "GPL";
+EOF
+	clang -O2 -target bpf -DVID="$vid" -I/usr/include/x86_64-linux-gnu -c "$src" -o "$out"
+	rm -f "$src"
+	echo "$out"
+}
+
+# rtr_lab_host NS TAP ADDR4 ADDR6 GW4 GW6 [VID]
+rtr_lab_host() {
+	local ns=$1 ifc=$2 a4=$3 a6=$4 gw4=$5 gw6=$6 vid=${7:-} obj
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	for _ in $(seq 100); do [ -e "/sys/class/net/$ifc" ] && break; sleep 0.1; done
+	ip link set "$ifc" netns "$ns"
+	if [ -n "$vid" ]; then
+		obj=$(rtr_lab_vlan_obj "$vid")
+		ip netns exec "$ns" tc qdisc add dev "$ifc" clsact
+		ip netns exec "$ns" tc filter add dev "$ifc" egress bpf da obj "$obj" sec tc_push
+		ip netns exec "$ns" tc filter add dev "$ifc" ingress bpf da obj "$obj" sec tc_pop
+	fi
+	ip -n "$ns" addr add "$a4" dev "$ifc"
+	ip -n "$ns" addr add "$a6" dev "$ifc" nodad
+	ip -n "$ns" link set "$ifc" up
+	ip -n "$ns" route add default via "$gw4"
+	ip -n "$ns" -6 route add default via "$gw6"
+	echo "host $ns: $ifc $a4 $a6${vid:+ (VLAN $vid)}"
+}
+
+rtr_lab_up() {
+	local p=${1:-rtrlab}
+	rtr_lab_host "$p-h1" rtrlab-a 10.81.1.2/24 2001:db8:81:1::2/64 10.81.1.1 2001:db8:81:1::1
+	rtr_lab_host "$p-h2" rtrlab-b 10.81.2.2/24 2001:db8:81:2::2/64 10.81.2.1 2001:db8:81:2::1 20
+}
+
+rtr_lab_traffic() {
+	local p=${1:-rtrlab} h1=${1:-rtrlab}-h1 h2=${1:-rtrlab}-h2
+	printf '\n=== ping h1 -> h2 (across the router, into VLAN 20)\n'
+	ip netns exec "$h1" ping -c 5 -i 0.2 -W 2 10.81.2.2
+	printf '\n=== ping -6 h1 -> h2\n'
+	ip netns exec "$h1" ping -6 -c 5 -i 0.2 -W 2 2001:db8:81:2::2
+	printf '\n=== traceroute h1 -> h2 (the router is hop 1)\n'
+	ip netns exec "$h1" traceroute -n -q 1 -w 2 10.81.2.2
+	printf '\n=== iperf3 TCP (5 s) and UDP (100 Mbit/s, 3 s) h1 -> h2\n'
+	ip netns exec "$h2" iperf3 -s -D -B 10.81.2.2 -I "${TMPDIR:-/tmp}/$p-iperf.pid"
+	for _ in $(seq 50); do
+		ip netns exec "$h2" ss -ltn | grep -q 10.81.2.2:5201 && break
+		sleep 0.1
+	done
+	ip netns exec "$h1" iperf3 -c 10.81.2.2 -t 5 -f m
+	ip netns exec "$h1" iperf3 -c 10.81.2.2 -u -b 100M -t 3 -f m
+	kill "$(cat "${TMPDIR:-/tmp}/$p-iperf.pid")" 2>/dev/null
+	rm -f "${TMPDIR:-/tmp}/$p-iperf.pid"
+}
+
+rtr_lab_down() {
+	local p=${1:-rtrlab} ns
+	for ns in "$p-h1" "$p-h2"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -euo pipefail
+	case "${1:-}" in
+	up) rtr_lab_up "${2:-rtrlab}" ;;
+	traffic) rtr_lab_traffic "${2:-rtrlab}" ;;
+	down) rtr_lab_down "${2:-rtrlab}" ;;
+	*) echo "usage: $0 up|traffic|down [NS_PREFIX]" >&2; exit 2 ;;
+	esac
+fi
