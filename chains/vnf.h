@@ -94,6 +94,11 @@ struct vnf_class {
 	const char *const *drop_names;
 	uint16_t n_drops;
 
+	/* 1 if process() does not read nfv_meta()->chain / in_port: a chain
+	 * whose stages all say so skips filling them (a write per packet to
+	 * the mbuf's second cache line, measured at ~40% of a forward chain). */
+	int no_meta;
+
 	/* registry link */
 	const struct vnf_class *next;
 };

@@ -25,7 +25,10 @@
 #define NFV_BURST 32
 #define NFV_TX_BUF 64 /* per worker per port; flushed when full, on timer */
 
-/* ---- per-packet metadata: one registered mbuf dynfield ---- */
+/* ---- per-packet metadata: one registered mbuf dynfield ----
+ * Before the first stage the engine sets chain, in_port (= m->port) and
+ * flags = 0, unless every stage of the chain is a class with no_meta set.
+ * nfv_punt() sets vnf. The other fields are VNF scratch. */
 struct nfv_mbuf_meta {
 	struct nfv_vnf *vnf; /* punt: the instance that punted it */
 	uint32_t nh;         /* VNF scratch: next-hop id etc. */
@@ -79,7 +82,7 @@ struct nfv_worker {
 	uint16_t n_drop;
 	struct rte_mbuf *drop[2 * NFV_BURST];
 	uint64_t *eng_ctr;           /* engine drop counters row for this lcore */
-	uint64_t *chain_ctr;         /* counters row of the chain being run (rx, tx, drop);
+	uint64_t *chain_ctr;         /* counters row of the chain being run (rx, -, drop);
 				      * unit tests: point it at a uint64_t[3] scratch array */
 	struct nfv_txq tx[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
@@ -104,7 +107,6 @@ nfv_tx(struct nfv_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct nfv_txq *q = &w->tx[port & (RTE_MAX_ETHPORTS - 1)];
 
-	w->chain_ctr[1]++;
 	q->pkts[q->n++] = m;
 	if (unlikely(q->n == NFV_TX_BUF))
 		nfv_txq_flush(w, port);

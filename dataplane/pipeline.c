@@ -178,8 +178,11 @@ nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
 
 		snprintf(cr->name, sizeof(cr->name), "%s", cc->name);
 		cr->n_stages = cc->n_stages;
-		for (uint16_t s = 0; s < cc->n_stages; s++)
+		for (uint16_t s = 0; s < cc->n_stages; s++) {
 			cr->stages[s] = insts[cc->stages[s]];
+			if (!cr->stages[s]->cls->no_meta)
+				cr->fill_meta = true;
+		}
 		cr->egress = cc->egress >= 0 ? e->cfg_port_id[cc->egress] : -1;
 		for (uint16_t i = 0; i < cc->n_ingress; i++) {
 			ret = bind_add(p, e->cfg_port_id[cc->ingress[i]], cc, c, 0, err, errlen);
@@ -238,4 +241,7 @@ nfv_pipeline_chain_totals(const struct nfv_pipeline *p, uint16_t c,
 		for (int k = 0; k < NFV_CHAIN_CTR_MAX; k++)
 			out[k] += row[k];
 	}
+	/* what left the chain (sent, or punted to the control thread) is
+	 * derived here rather than counted per packet on the workers */
+	out[NFV_CHAIN_TX] = out[NFV_CHAIN_RX] - out[NFV_CHAIN_DROP];
 }

@@ -81,12 +81,14 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 	w->chain_ctr = &p->chain_ctr[((size_t)w->lcore * NFV_MAX_CHAINS + b->chain) *
 				     NFV_CHAIN_CTR_MAX];
 	w->chain_ctr[NFV_CHAIN_RX] += n;
-	for (uint16_t i = 0; i < n; i++) {
-		struct nfv_mbuf_meta *md = nfv_meta(pkts[i]);
+	if (c->fill_meta) {
+		for (uint16_t i = 0; i < n; i++) {
+			struct nfv_mbuf_meta *md = nfv_meta(pkts[i]);
 
-		md->chain = b->chain;
-		md->in_port = pkts[i]->port;
-		md->flags = 0;
+			md->chain = b->chain;
+			md->in_port = pkts[i]->port;
+			md->flags = 0;
+		}
 	}
 	for (uint16_t s = b->stage; s < c->n_stages && n > 0; s++) {
 		struct nfv_vnf *v = c->stages[s];

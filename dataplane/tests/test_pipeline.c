@@ -329,7 +329,7 @@ int
 main(void)
 {
 	const char *eal[] = {"test_pipeline", "--no-huge", "-m", "128", "--no-pci",
-			     "--in-memory", "--no-shconf", "-l", "0", "--log-level", "error"};
+			     "--no-shconf", "-l", "0", "--log-level", "error"};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_order_and_egress),
 		cmocka_unit_test(test_no_egress_no_chain),

@@ -96,6 +96,7 @@ static struct vnf_class fwd_class = {
 	.create = fwd_create,
 	.destroy = builtin_destroy,
 	.process = fwd_process,
+	.no_meta = 1,
 };
 VNF_CLASS_REGISTER(fwd_class)
 
@@ -158,6 +159,7 @@ static struct vnf_class drop_class = {
 	.create = noarg_create,
 	.destroy = noarg_destroy,
 	.process = drop_process,
+	.no_meta = 1,
 	.drop_names = drop_drop_names,
 	.n_drops = DROP_DROP_MAX,
 };
@@ -189,6 +191,7 @@ static struct vnf_class cnt_class = {
 	.create = noarg_create,
 	.destroy = noarg_destroy,
 	.process = cnt_process,
+	.no_meta = 1,
 	.counter_names = cnt_counter_names,
 	.n_counters = CNT_MAX,
 };
@@ -276,6 +279,7 @@ static struct vnf_class mrw_class = {
 	.create = noarg_create,
 	.destroy = noarg_destroy,
 	.process = mrw_process,
+	.no_meta = 1,
 	.drop_names = mrw_drop_names,
 	.n_drops = MRW_DROP_MAX,
 };

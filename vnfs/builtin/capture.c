@@ -238,6 +238,7 @@ static struct vnf_class cap_class = {
 	.create = cap_create,
 	.destroy = cap_destroy,
 	.process = cap_process,
+	.no_meta = 1,
 	.tick = cap_tick,
 	.stats = cap_stats,
 	.counter_names = cap_counter_names,
