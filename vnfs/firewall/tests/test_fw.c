@@ -787,6 +787,36 @@ test_ctl_stats_and_xdp(void **state)
 }
 
 static void
+test_log_rules(void **state)
+{
+	struct fx f;
+	struct rte_mbuf *m = NULL;
+	unsigned int avail = 0;
+
+	(void)state;
+	fx_up(&f, "default: allow\nrules:\n"
+		  "  - {name: seen, action: allow, proto: udp, dport: 53, log: true}\n"
+		  "  - {name: gone, action: drop, proto: udp, dport: 54, log: true}\n");
+	avail = rte_mempool_avail_count(T.pool);
+	/* allowed and logged: the packet continues, a copy goes to control */
+	assert_int_equal(run(&f, &UDP4("1.1.1.1", "2.2.2.2", 9, 53, 0)), 1);
+	assert_int_equal(rte_ring_count(T.punt), 1);
+	assert_int_equal(ctr(&f, FW_CTR_LOGGED), 1);
+	/* dropped and logged */
+	assert_int_equal(run(&f, &UDP4("1.1.1.1", "2.2.2.2", 9, 54, 0)), 0);
+	assert_int_equal(rte_ring_count(T.punt), 2);
+	assert_int_equal(drops(&f, FW_DROP_RULE), 1);
+	while (rte_ring_dequeue(T.punt, (void **)&m) == 0) {
+		assert_int_equal(nfv_meta(m)->nh >> 24, FW_PUNT_LOG_COPY);
+		f.vnf.cls->punt(&f.vnf, m);
+	}
+	assert_int_equal(T.n_sent, 0);
+	/* every mbuf came back to the pool */
+	assert_int_equal(rte_mempool_avail_count(T.pool), avail);
+	fx_down(&f);
+}
+
+static void
 expect_error(const char *yaml, const char *needle)
 {
 	struct nfv_config *cfg = fake_cfg();
@@ -846,6 +876,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_sanity_drops),
 		cmocka_unit_test(test_reconfigure_keeps_conns),
 		cmocka_unit_test(test_ctl_stats_and_xdp),
+		cmocka_unit_test(test_log_rules),
 		cmocka_unit_test(test_bad_config),
 	};
 	size_t sz;
