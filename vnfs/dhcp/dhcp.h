@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd DHCP server VNF (class "dhcp"): configuration, BOOTP/DHCP message
+ * parser and builder, lease database with an on-disk journal, and the
+ * RFC 2131 server state machine. Everything declared here is free of DPDK
+ * (nfvctl validates configs with it, unit tests and the fuzz target link it
+ * alone); the engine glue lives in dhcp_cp.c / dhcp_dp.c.
+ */
+#ifndef NFV_DHCP_H
+#define NFV_DHCP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "model.h"
+#include "vnf.h"
+
+#define DHCP_MAX_IFS 16
+#define DHCP_MAX_SUBNETS 64
+#define DHCP_MAX_RANGES 32
+#define DHCP_MAX_EXCL 64
+#define DHCP_MAX_OPTS 48
+#define DHCP_KEY_MAX 64      /* client key: 1 kind byte + client id / chaddr */
+#define DHCP_MAX_POOL (1u << 22)
+
+#define DHCP_SERVER_PORT 67
+#define DHCP_CLIENT_PORT 68
+#define DHCP_MAGIC 0x63825363u
+#define DHCP_FIXED_LEN 236   /* BOOTP header before the magic cookie */
+#define DHCP_MIN_LEN 240     /* header + cookie */
+#define DHCP_REPLY_MAX 1200  /* BOOTP payload we build at most */
+
+/* message types (option 53) */
+enum {
+	DHCP_DISCOVER = 1,
+	DHCP_OFFER,
+	DHCP_REQUEST,
+	DHCP_DECLINE,
+	DHCP_ACK,
+	DHCP_NAK,
+	DHCP_RELEASE,
+	DHCP_INFORM,
+};
+
+/* option codes we handle by name */
+enum {
+	DHCP_OPT_PAD = 0,
+	DHCP_OPT_SUBNET_MASK = 1,
+	DHCP_OPT_ROUTERS = 3,
+	DHCP_OPT_DNS = 6,
+	DHCP_OPT_HOSTNAME = 12,
+	DHCP_OPT_DOMAIN = 15,
+	DHCP_OPT_MTU = 26,
+	DHCP_OPT_BROADCAST = 28,
+	DHCP_OPT_NTP = 42,
+	DHCP_OPT_REQ_ADDR = 50,
+	DHCP_OPT_LEASE_TIME = 51,
+	DHCP_OPT_OVERLOAD = 52,
+	DHCP_OPT_MSG_TYPE = 53,
+	DHCP_OPT_SERVER_ID = 54,
+	DHCP_OPT_PRL = 55,
+	DHCP_OPT_MESSAGE = 56,
+	DHCP_OPT_MAX_SIZE = 57,
+	DHCP_OPT_T1 = 58,
+	DHCP_OPT_T2 = 59,
+	DHCP_OPT_CLIENT_ID = 61,
+	DHCP_OPT_RELAY_INFO = 82,
+	DHCP_OPT_CLASSLESS = 121,
+	DHCP_OPT_END = 255,
+};
+
+/* Per-lcore counters and drop reasons of the class (worker and control
+ * thread). Drops cover both malformed input and requests left unanswered. */
+#define DHCP_COUNTERS(_)                                                                     \
+	_(DHCP_C_PUNTED, "punted")                                                           \
+	_(DHCP_C_DISCOVER, "discover")                                                       \
+	_(DHCP_C_REQUEST, "request")                                                         \
+	_(DHCP_C_DECLINE, "decline")                                                         \
+	_(DHCP_C_RELEASE, "release")                                                         \
+	_(DHCP_C_INFORM, "inform")                                                           \
+	_(DHCP_C_OFFER, "offer")                                                             \
+	_(DHCP_C_ACK, "ack")                                                                 \
+	_(DHCP_C_NAK, "nak")                                                                 \
+	_(DHCP_C_RELAYED, "relayed")                                                         \
+	_(DHCP_C_FSYNC, "journal-fsync")                                                     \
+	_(DHCP_C_JREC, "journal-records")                                                    \
+	_(DHCP_C_COMPACT, "journal-compactions")
+
+#define DHCP_DROPS(_)                                                                        \
+	_(DHCP_D_BAD_FRAME, "bad-frame")                                                     \
+	_(DHCP_D_TRUNCATED, "truncated")                                                     \
+	_(DHCP_D_BAD_OP, "bad-op")                                                           \
+	_(DHCP_D_BAD_HW, "bad-hw")                                                           \
+	_(DHCP_D_BAD_COOKIE, "bad-cookie")                                                   \
+	_(DHCP_D_OPT_PAST_END, "option-past-end")                                            \
+	_(DHCP_D_BAD_OPT_LEN, "bad-option-length")                                           \
+	_(DHCP_D_BAD_OVERLOAD, "bad-overload")                                               \
+	_(DHCP_D_NO_END, "no-end-option")                                                    \
+	_(DHCP_D_NO_TYPE, "no-message-type")                                                 \
+	_(DHCP_D_BAD_TYPE, "bad-message-type")                                               \
+	_(DHCP_D_NO_SUBNET, "no-subnet")                                                     \
+	_(DHCP_D_EXHAUSTED, "pool-exhausted")                                                \
+	_(DHCP_D_OTHER_SERVER, "other-server")                                               \
+	_(DHCP_D_UNKNOWN_CLIENT, "unknown-client")                                           \
+	_(DHCP_D_NOT_OWNER, "not-owner")                                                     \
+	_(DHCP_D_RELAY_OFF, "relay-disabled")                                                \
+	_(DHCP_D_NO_MBUF, "no-mbuf")                                                         \
+	_(DHCP_D_JOURNAL, "journal-error")
+
+enum { DHCP_COUNTERS(VNF_ENUM) DHCP_C_MAX };
+enum { DHCP_DROPS(VNF_ENUM) DHCP_D_MAX };
+
+/* ---------------- configuration ---------------- */
+
+/* One encoded option value (wire format). */
+struct dhcp_opt {
+	uint8_t code;
+	uint8_t len;
+	uint8_t data[255];
+};
+
+struct dhcp_optset {
+	uint16_t n;
+	struct dhcp_opt opt[DHCP_MAX_OPTS];
+};
+
+struct dhcp_range {
+	uint32_t lo, hi; /* host order, inclusive */
+};
+
+struct dhcp_resv {
+	uint8_t key_len;
+	uint8_t key[DHCP_KEY_MAX]; /* 'h' + MAC, or 'c' + client id */
+	uint32_t addr;
+};
+
+struct dhcp_subnet_conf {
+	uint32_t net, mask; /* host order */
+	uint8_t plen;
+	uint16_t n_ranges;
+	struct dhcp_range ranges[DHCP_MAX_RANGES];
+	uint16_t n_excl;
+	struct dhcp_range excl[DHCP_MAX_EXCL];
+	uint32_t n_resv;
+	struct dhcp_resv *resv;
+	uint32_t lease_time, t1, t2; /* seconds */
+	struct dhcp_optset opts;     /* merged: instance options, then subnet's */
+};
+
+struct dhcp_if_conf {
+	uint16_t port; /* index into nfv_config.ports */
+	uint16_t vlan; /* 0 = untagged */
+	uint32_t addr; /* host order: server identifier on this interface */
+	uint8_t plen;
+};
+
+struct dhcp_conf {
+	uint16_t n_ifs;
+	struct dhcp_if_conf ifs[DHCP_MAX_IFS];
+	uint16_t n_subnets;
+	struct dhcp_subnet_conf *subnets;
+	char lease_file[NFV_PATH_MAX]; /* "" = leases kept in memory only */
+	char lease_file_at[NFV_PATH_MAX + 32]; /* "line:col: path" for create() errors */
+	bool relay;             /* serve requests relayed by a giaddr */
+	uint32_t offer_time;    /* seconds an OFFER holds its address */
+	uint32_t decline_time;  /* seconds a DECLINEd address is quarantined */
+	uint32_t commit_batch;  /* ACKs that force a journal commit */
+	uint32_t compact_records; /* journal records before a compaction */
+};
+
+int dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
+		      struct cfg_errors *err);
+void dhcp_config_free(void *conf);
+/* Index of the subnet containing addr (host order), or -1. */
+int dhcp_conf_subnet(const struct dhcp_conf *c, uint32_t addr);
+bool dhcp_subnet_in_pool(const struct dhcp_subnet_conf *s, uint32_t addr);
+/* Encode a named option value from YAML; *code is set. Exposed for tests. */
+int dhcp_opt_parse_named(const char *name, const struct cfg_node *v, struct dhcp_opt *o,
+			 struct cfg_errors *err);
+
+/* ---------------- messages ---------------- */
+
+struct dhcp_hdr {
+	uint8_t op, htype, hlen, hops;
+	uint32_t xid;
+	uint16_t secs, flags;
+	uint32_t ciaddr, yiaddr, siaddr, giaddr; /* network order */
+	uint8_t chaddr[16];
+	uint8_t sname[64];
+	uint8_t file[128];
+	uint32_t cookie;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct dhcp_hdr) == DHCP_MIN_LEN, "dhcp header");
+
+#define DHCP_FLAG_BROADCAST 0x8000
+
+/* A parsed request: options concatenated per RFC 3396 into buf. */
+struct dhcp_msg {
+	const struct dhcp_hdr *hdr;
+	uint8_t type;
+	uint16_t off[256]; /* offset in buf */
+	uint16_t len[256];
+	uint8_t has[256 / 8];
+	uint8_t buf[1536];
+};
+
+static inline bool
+dhcp_msg_has(const struct dhcp_msg *m, uint8_t code)
+{
+	return (m->has[code >> 3] >> (code & 7)) & 1;
+}
+
+static inline const uint8_t *
+dhcp_msg_opt(const struct dhcp_msg *m, uint8_t code, uint16_t *len)
+{
+	if (!dhcp_msg_has(m, code))
+		return NULL;
+	*len = m->len[code];
+	return m->buf + m->off[code];
+}
+
+/* Parse a BOOTREQUEST. Returns 0, or -EINVAL with *why set to a DHCP_D_*
+ * reason. Never reads outside p[0..len). */
+int dhcp_msg_parse(const uint8_t *p, size_t len, struct dhcp_msg *m, uint16_t *why);
+/* Value of a 4-byte option in network order, or 0. */
+uint32_t dhcp_msg_u32(const struct dhcp_msg *m, uint8_t code);
+
+/* Reply under construction. */
+struct dhcp_reply {
+	uint8_t type; /* 0: no reply */
+	uint32_t dst_ip;   /* host order */
+	uint16_t dst_port;
+	bool bcast_mac;    /* else unicast to mac */
+	uint8_t mac[6];
+	size_t len;
+	uint8_t buf[DHCP_REPLY_MAX];
+};
+
+/* ---------------- leases ---------------- */
+
+enum dhcp_lstate {
+	DHCP_L_FREE,
+	DHCP_L_OFFERED,
+	DHCP_L_BOUND,
+	DHCP_L_RELEASED,
+	DHCP_L_DECLINED,
+};
+
+extern const char *const dhcp_lstate_names[];
+
+struct dhcp_lease {
+	uint32_t addr; /* host order */
+	uint8_t state;
+	uint8_t key_len;
+	uint8_t chaddr[6];
+	uint64_t expire; /* wall-clock seconds */
+	uint16_t subnet;
+	uint8_t key[DHCP_KEY_MAX];
+};
+
+/* Open-addressing index (linear probing, backward-shift delete) of
+ * uint32 values keyed by a caller-defined key; hashes stored. */
+struct dhcp_idx {
+	uint32_t mask;
+	uint32_t *val;  /* value + 1; 0 = empty */
+	uint32_t *hash;
+};
+
+/* Journal record: the whole state of one address. */
+struct dhcp_jrec {
+	uint32_t magic;
+	uint32_t addr;
+	uint64_t expire;
+	uint8_t state;
+	uint8_t key_len;
+	uint8_t chaddr[6];
+	uint8_t key[DHCP_KEY_MAX];
+	uint32_t pad;
+	uint32_t crc;
+} __attribute__((packed));
+
+#define DHCP_JREC_MAGIC 0x4c434844u /* "DHCL" */
+#define DHCP_JFILE_MAGIC "NFVDHCP1"
+
+struct dhcp_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+struct dhcp_db {
+	const struct dhcp_conf *conf;
+	uint32_t n, cap;
+	struct dhcp_lease **chunks; /* DHCP leases in chunks of 4096 */
+	struct dhcp_idx by_addr;   /* addr -> lease */
+	struct dhcp_idx by_key;    /* (subnet, key) -> lease */
+	struct dhcp_idx resv_addr; /* addr -> (subnet << 22 | resv index) */
+	struct dhcp_idx resv_key;  /* (subnet, key) -> same */
+	uint32_t *cursor;          /* per subnet: next pool offset to try */
+	/* journal */
+	int fd;
+	char path[NFV_PATH_MAX];
+	struct dhcp_buf pending;   /* records not yet written */
+	uint64_t records;          /* records in the file */
+	uint64_t fsyncs;
+	/* background compaction */
+	bool compacting;
+	pthread_t thr;
+	atomic_int thr_done;       /* 1 ok, -errno failed */
+	int tmp_fd;
+	struct dhcp_buf snap;      /* snapshot being written by the thread */
+	struct dhcp_buf tail;      /* records committed while it runs */
+	uint64_t snap_records;
+	uint64_t compactions;
+};
+
+/* Build the database for conf; open (create) and replay the journal at
+ * path (NULL or "" = memory only). Errors name the reason in err. */
+int dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
+		 uint64_t now, char *err, size_t errlen);
+void dhcp_db_close(struct dhcp_db *db);
+struct dhcp_lease *dhcp_db_by_addr(struct dhcp_db *db, uint32_t addr);
+struct dhcp_lease *dhcp_db_by_key(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
+				  uint8_t key_len);
+/* Reserved address for the key in subnet, or 0; *reserved_for_other is set
+ * when addr (if non-zero) is reserved for another client. */
+uint32_t dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
+			  uint8_t key_len);
+bool dhcp_db_addr_reserved(struct dhcp_db *db, uint32_t addr);
+/* May addr be given to key now? (in pool or reserved for key, not held) */
+bool dhcp_db_available(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key,
+		       uint8_t key_len, uint64_t now);
+/* Choose an address for a client: reservation, its current lease,
+ * requested (0 = none), then the pool. Returns the address or 0. */
+uint32_t dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
+			uint8_t key_len, uint32_t requested, uint64_t now);
+/* Set the state of addr for key (key NULL keeps the address's client,
+ * key_len 0 clears it).
+ * journal: append a record (BOUND / RELEASED / DECLINED / FREE). */
+struct dhcp_lease *dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr,
+			       const uint8_t *key, uint8_t key_len, const uint8_t chaddr[6],
+			       enum dhcp_lstate st, uint64_t expire, bool journal);
+/* Write and fdatasync pending records (group commit). 0 or -errno. */
+int dhcp_db_commit(struct dhcp_db *db);
+static inline bool
+dhcp_db_dirty(const struct dhcp_db *db)
+{
+	return db->pending.len > 0;
+}
+/* Start a background compaction (snapshot + rename) when due or forced. */
+int dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force);
+/* Finish a compaction whose thread is done. Returns 1 finished, 0 not yet
+ * (or none running), -errno failed (the old journal stays in use). */
+int dhcp_db_compact_poll(struct dhcp_db *db);
+
+/* ---------------- server ---------------- */
+
+struct dhcp_srv {
+	const struct dhcp_conf *conf;
+	struct dhcp_db *db;
+};
+
+/* What the request arrived as. */
+struct dhcp_rx {
+	int iface;       /* index in conf->ifs */
+	bool bcast_dst;  /* IP destination was broadcast */
+	uint8_t src_mac[6];
+	uint64_t now;    /* wall-clock seconds */
+};
+
+/* Handle one parsed request. Returns 0 with r->type set (0 when no reply is
+ * due; *why then names the reason if it is one), or -EINVAL with *why.
+ * *journaled is true when the reply must wait for dhcp_db_commit(). */
+int dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_rx *rx,
+		    struct dhcp_reply *r, uint16_t *why, bool *journaled);
+
+/* Format a lease list as JSON-ready text helpers live in dhcp_cp.c. */
+void dhcp_ip_str(uint32_t addr, char *buf, size_t size);
+
+#endif /* NFV_DHCP_H */

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd DHCP server - control path: instance life cycle, punted requests
+ * (frame checks, parse, state machine, reply frames), group commit of the
+ * lease journal before ACKs leave, background compaction, "leases" command
+ * and stats. Runs on the control thread only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+
+#include "dhcp_rt.h"
+
+static const char *const dhcp_counter_names[] = {DHCP_COUNTERS(VNF_NAME)};
+static const char *const dhcp_drop_names[] = {DHCP_DROPS(VNF_NAME)};
+
+static uint64_t
+dhcp_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static void
+dhcp_cp_count(struct nfv_vnf *vnf, uint16_t idx, uint64_t inc)
+{
+	struct dhcp_state *st = vnf->priv;
+
+	vnf->ctr[st->ctr_row * vnf->ctr_stride + idx] += inc;
+}
+
+static void
+dhcp_cp_drop(struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t why)
+{
+	dhcp_cp_count(vnf, (uint16_t)(DHCP_C_MAX + why), 1);
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+}
+
+/* ---------------- life cycle ---------------- */
+
+static void
+dhcp_destroy(struct nfv_vnf *vnf)
+{
+	struct dhcp_state *st = vnf->priv;
+
+	if (st == NULL)
+		return;
+	/* records of requests already answered stay durable; held ACKs go */
+	dhcp_db_commit(&st->db);
+	for (uint16_t i = 0; i < st->n_held; i++)
+		nfv_ctl_tx(st->held_port[i], &st->held[i], 1);
+	st->n_held = 0;
+	dhcp_db_close(&st->db);
+	rte_free(st);
+	vnf->priv = NULL;
+}
+
+static int
+dhcp_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
+	    size_t errlen)
+{
+	const struct dhcp_conf *c = conf;
+	struct dhcp_state *st;
+	char why[320];
+	unsigned int lc = rte_lcore_id();
+	int ret;
+
+	st = rte_zmalloc("dhcp_state", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	if (st == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	vnf->priv = st;
+	st->conf = c;
+	st->ctr_row = lc < RTE_MAX_LCORE ? lc : RTE_MAX_LCORE - 1;
+	st->db.fd = -1;
+	st->db.tmp_fd = -1;
+	for (uint16_t i = 0; i < c->n_ifs; i++) {
+		int pid = nfv_port_id(cfg, c->ifs[i].port);
+
+		if (pid < 0) {
+			snprintf(err, errlen, "interfaces[%u]: port %s is not running", i,
+				 cfg->ports[c->ifs[i].port].name);
+			return -ENODEV;
+		}
+		st->dp[i].port = (uint16_t)pid;
+		st->dp[i].vlan = c->ifs[i].vlan;
+		st->dp[i].addr_be = htonl(c->ifs[i].addr);
+		if (rte_eth_macaddr_get((uint16_t)pid, &st->mac[i]) != 0)
+			memset(&st->mac[i], 0, sizeof(st->mac[i]));
+	}
+	st->n_ifs = c->n_ifs;
+	ret = dhcp_db_open(&st->db, c, c->lease_file, dhcp_wall_now(), why, sizeof(why));
+	if (ret != 0) {
+		snprintf(err, errlen, "%s:%s: %s", cfg->file, c->lease_file_at, why);
+		return ret;
+	}
+	st->srv.conf = c;
+	st->srv.db = &st->db;
+	return 0;
+}
+
+/* ---------------- replies ---------------- */
+
+static struct rte_mbuf *
+dhcp_frame(struct dhcp_state *st, int iface, const struct dhcp_reply *r)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(nfv_pktmbuf_pool());
+	uint16_t vlan = st->conf->ifs[iface].vlan;
+	size_t l2 = sizeof(struct rte_ether_hdr) + (vlan ? sizeof(struct rte_vlan_hdr) : 0);
+	size_t total = l2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + r->len;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *p;
+
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)total);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	eth = (struct rte_ether_hdr *)p;
+	rte_ether_addr_copy(&st->mac[iface], &eth->src_addr);
+	if (r->bcast_mac)
+		memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	else
+		memcpy(&eth->dst_addr, r->mac, RTE_ETHER_ADDR_LEN);
+	if (vlan) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16(vlan);
+		vh->eth_proto = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	} else {
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	}
+	ip = (struct rte_ipv4_hdr *)(p + l2);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(total - l2));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = htonl(st->conf->ifs[iface].addr);
+	ip->dst_addr = htonl(r->dst_ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(DHCP_SERVER_PORT);
+	udp->dst_port = rte_cpu_to_be_16(r->dst_port);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + r->len));
+	udp->dgram_cksum = 0;
+	memcpy(udp + 1, r->buf, r->len);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	return m;
+}
+
+static void
+dhcp_flush(struct nfv_vnf *vnf)
+{
+	struct dhcp_state *st = vnf->priv;
+	uint64_t before = st->db.records;
+	int ret;
+
+	if (!dhcp_db_dirty(&st->db) && st->n_held == 0)
+		return;
+	ret = dhcp_db_commit(&st->db);
+	if (st->db.records != before) {
+		dhcp_cp_count(vnf, DHCP_C_FSYNC, 1);
+		dhcp_cp_count(vnf, DHCP_C_JREC, st->db.records - before);
+	}
+	for (uint16_t i = 0; i < st->n_held; i++) {
+		if (ret != 0) {
+			dhcp_cp_drop(vnf, st->held[i], DHCP_D_JOURNAL);
+			continue;
+		}
+		dhcp_cp_count(vnf, DHCP_C_ACK, 1);
+		nfv_ctl_tx(st->held_port[i], &st->held[i], 1);
+	}
+	st->n_held = 0;
+}
+
+static int
+dhcp_find_iface(const struct dhcp_state *st, uint16_t port, uint16_t vlan, uint32_t dst_be)
+{
+	for (uint16_t i = 0; i < st->n_ifs; i++)
+		if (st->dp[i].port == port && st->dp[i].vlan == vlan &&
+		    (dst_be == st->dp[i].addr_be || dst_be == UINT32_MAX))
+			return i;
+	return -1;
+}
+
+static void
+dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
+{
+	struct dhcp_state *st = vnf->priv;
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	struct dhcp_rx rx;
+	uint16_t ihl, iplen, udplen, why = 0;
+	bool journaled;
+	struct rte_mbuf *out;
+	int iface, msg_ctr;
+
+	if (rte_pktmbuf_is_contiguous(m) == 0 ||
+	    m->data_len < md->l3_off + sizeof(*ip) + sizeof(*udp)) {
+		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
+		return;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	ihl = (uint16_t)((ip->version_ihl & 0xf) * 4);
+	iplen = rte_be_to_cpu_16(ip->total_length);
+	if ((ip->version_ihl >> 4) != 4 || ihl < 20 || iplen < ihl + sizeof(*udp) ||
+	    md->l3_off + iplen > m->data_len ||
+	    (rte_be_to_cpu_16(ip->fragment_offset) & (RTE_IPV4_HDR_MF_FLAG |
+						      RTE_IPV4_HDR_OFFSET_MASK))) {
+		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
+		return;
+	}
+	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	udplen = rte_be_to_cpu_16(udp->dgram_len);
+	if (udplen < sizeof(*udp) || udplen > iplen - ihl) {
+		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
+		return;
+	}
+	iface = dhcp_find_iface(st, md->in_port, md->vlan, ip->dst_addr);
+	if (iface < 0) {
+		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
+		return;
+	}
+	if (dhcp_msg_parse((const uint8_t *)(udp + 1), udplen - sizeof(*udp), &st->msg, &why) !=
+	    0) {
+		dhcp_cp_drop(vnf, m, why);
+		return;
+	}
+	switch (st->msg.type) {
+	case DHCP_DISCOVER:
+		msg_ctr = DHCP_C_DISCOVER;
+		break;
+	case DHCP_REQUEST:
+		msg_ctr = DHCP_C_REQUEST;
+		break;
+	case DHCP_DECLINE:
+		msg_ctr = DHCP_C_DECLINE;
+		break;
+	case DHCP_RELEASE:
+		msg_ctr = DHCP_C_RELEASE;
+		break;
+	default:
+		msg_ctr = DHCP_C_INFORM;
+		break;
+	}
+	dhcp_cp_count(vnf, (uint16_t)msg_ctr, 1);
+	if (st->msg.hdr->giaddr != 0)
+		dhcp_cp_count(vnf, DHCP_C_RELAYED, 1);
+	rx.iface = iface;
+	rx.bcast_dst = ip->dst_addr == UINT32_MAX;
+	memcpy(rx.src_mac, &eth->src_addr, 6);
+	rx.now = dhcp_wall_now();
+	if (dhcp_srv_handle(&st->srv, &st->msg, &rx, &st->reply, &why, &journaled) != 0) {
+		dhcp_cp_drop(vnf, m, why);
+		return;
+	}
+	/* the request's buffer is no longer needed (st->msg points into it) */
+	rte_pktmbuf_free(m);
+	if (st->reply.type == 0)
+		return;
+	out = dhcp_frame(st, iface, &st->reply);
+	if (out == NULL) {
+		dhcp_cp_drop(vnf, NULL, DHCP_D_NO_MBUF);
+		return;
+	}
+	if (journaled) {
+		/* group commit: the ACK leaves after its record is on disk */
+		st->held_port[st->n_held] = st->dp[iface].port;
+		st->held[st->n_held++] = out;
+		if (st->n_held >= st->conf->commit_batch || st->n_held == DHCP_HOLD_MAX)
+			dhcp_flush(vnf);
+		return;
+	}
+	dhcp_cp_count(vnf, st->reply.type == DHCP_OFFER  ? DHCP_C_OFFER
+			   : st->reply.type == DHCP_NAK ? DHCP_C_NAK
+							: DHCP_C_ACK,
+		      1);
+	nfv_ctl_tx(st->dp[iface].port, &out, 1);
+}
+
+static void
+dhcp_tick(struct nfv_vnf *vnf, uint64_t now_ms)
+{
+	struct dhcp_state *st = vnf->priv;
+
+	(void)now_ms;
+	dhcp_flush(vnf);
+	if (dhcp_db_compact_poll(&st->db) == 1)
+		dhcp_cp_count(vnf, DHCP_C_COMPACT, 1);
+	dhcp_db_compact_start(&st->db, dhcp_wall_now(), false);
+}
+
+/* ---------------- stats and commands ---------------- */
+
+static void
+dhcp_hex(const uint8_t *p, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o + 4 <= size; i++)
+		o += (size_t)snprintf(out + o, size - o, i ? ":%02x" : "%02x", p[i]);
+}
+
+static void
+dhcp_stats(struct nfv_vnf *vnf, json_t *out)
+{
+	struct dhcp_state *st = vnf->priv;
+	uint64_t now = dhcp_wall_now(), n[DHCP_L_DECLINED + 1] = {0};
+
+	for (uint32_t i = 0; i < st->db.n; i++) {
+		const struct dhcp_lease *l =
+			&st->db.chunks[i >> 12][i & 4095];
+
+		if (l->state == DHCP_L_FREE || l->state == DHCP_L_RELEASED || l->expire > now)
+			n[l->state]++;
+	}
+	json_object_set_new(out, "leases",
+			    json_pack("{s:I,s:I,s:I}", "bound", (json_int_t)n[DHCP_L_BOUND],
+				      "offered", (json_int_t)n[DHCP_L_OFFERED], "declined",
+				      (json_int_t)n[DHCP_L_DECLINED]));
+	json_object_set_new(out, "journal",
+			    json_pack("{s:s,s:I,s:I,s:I,s:b}", "file", st->db.path,
+				      "records", (json_int_t)st->db.records, "fsyncs",
+				      (json_int_t)st->db.fsyncs, "compactions",
+				      (json_int_t)st->db.compactions, "compacting",
+				      st->db.compacting));
+}
+
+static int
+dhcp_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char *err,
+	 size_t errlen)
+{
+	struct dhcp_state *st = vnf->priv;
+	uint64_t now = dhcp_wall_now();
+
+	(void)args;
+	if (strcmp(cmd, "leases") == 0) {
+		json_t *arr = json_array();
+
+		for (uint32_t i = 0; i < st->db.n; i++) {
+			const struct dhcp_lease *l = &st->db.chunks[i >> 12][i & 4095];
+			char ip[16], mac[24], key[3 * DHCP_KEY_MAX + 1];
+
+			if (l->state != DHCP_L_BOUND && l->state != DHCP_L_DECLINED &&
+			    l->state != DHCP_L_OFFERED)
+				continue;
+			if (l->expire <= now)
+				continue;
+			dhcp_ip_str(l->addr, ip, sizeof(ip));
+			dhcp_hex(l->chaddr, 6, mac, sizeof(mac));
+			dhcp_hex(l->key_len ? l->key + 1 : l->key,
+				 l->key_len ? (size_t)l->key_len - 1 : 0, key, sizeof(key));
+			json_array_append_new(
+				arr, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "address", ip, "state",
+					       dhcp_lstate_names[l->state], "mac", mac, "client-id",
+					       l->key_len && l->key[0] == 'c' ? key : "",
+					       "expires-in", (json_int_t)(l->expire - now),
+					       "expires", (json_int_t)l->expire));
+		}
+		*result = json_pack("{s:o}", "leases", arr);
+		return 0;
+	}
+	if (strcmp(cmd, "compact") == 0) {
+		int ret;
+
+		dhcp_flush(vnf);
+		ret = dhcp_db_compact_start(&st->db, now, true);
+		if (ret < 0) {
+			snprintf(err, errlen, "compaction failed: %s", strerror(-ret));
+			return ret;
+		}
+		*result = json_pack("{s:b}", "started", ret == 1);
+		return 0;
+	}
+	snprintf(err, errlen, "unknown command \"%s\" (leases, compact)", cmd);
+	return -EINVAL;
+}
+
+static struct vnf_class dhcp_class = {
+	.name = "dhcp",
+	.help = "DHCPv4 server (RFC 2131): pools, reservations, options, relay, "
+		"crash-safe lease journal",
+	.config_parse = dhcp_config_parse,
+	.config_free = dhcp_config_free,
+	.create = dhcp_create,
+	.destroy = dhcp_destroy,
+	.process = dhcp_process,
+	.punt = dhcp_punt,
+	.tick = dhcp_tick,
+	.stats = dhcp_stats,
+	.ctl = dhcp_ctl,
+	.counter_names = dhcp_counter_names,
+	.n_counters = DHCP_C_MAX,
+	.drop_names = dhcp_drop_names,
+	.n_drops = DHCP_D_MAX,
+};
+
+VNF_CLASS_REGISTER(dhcp_class)

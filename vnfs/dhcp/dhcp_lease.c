@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd DHCP server - lease database and its on-disk journal.
+ *
+ * Leases live in chunks (stable pointers) indexed by address and by
+ * (subnet, client key). Every state change that matters after a crash
+ * (BOUND, RELEASED, DECLINED, FREE of a bound address) appends a fixed-size
+ * CRC-protected record to the pending buffer; dhcp_db_commit() writes the
+ * buffer and fdatasyncs once for all of them (group commit), and the caller
+ * sends the ACKs only after that. Replay at open applies records in order
+ * (last one wins) and cuts the file at the first torn or corrupt record.
+ * Compaction writes a snapshot of the live leases to "<file>.compact" on a
+ * thread, appends what was committed meanwhile, then renames it over the
+ * journal. Only DPDK header used: rte_hash_crc (CRC32C of records). Control thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_hash_crc.h>
+
+#include "dhcp.h"
+
+#define DHCP_CHUNK_SHIFT 12
+#define DHCP_CHUNK (1u << DHCP_CHUNK_SHIFT)
+#define DHCP_JHDR_LEN 16
+
+const char *const dhcp_lstate_names[] = {"free", "offered", "bound", "released", "declined",
+					 NULL};
+
+/* ---------------- index ---------------- */
+
+static uint32_t
+dhcp_hash(uint32_t seed, const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u ^ seed;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	return h;
+}
+
+static uint32_t
+dhcp_hash_addr(uint32_t addr)
+{
+	uint32_t h = addr * 0x9e3779b1u;
+
+	return h ^ (h >> 16);
+}
+
+static int
+dhcp_idx_init(struct dhcp_idx *x, uint32_t size)
+{
+	x->mask = size - 1;
+	x->val = calloc(size, sizeof(*x->val));
+	x->hash = calloc(size, sizeof(*x->hash));
+	return x->val && x->hash ? 0 : -ENOMEM;
+}
+
+static void
+dhcp_idx_free(struct dhcp_idx *x)
+{
+	free(x->val);
+	free(x->hash);
+	x->val = x->hash = NULL;
+}
+
+typedef bool (*dhcp_match_fn)(const void *ctx, uint32_t val, const void *key);
+
+static uint32_t *
+dhcp_idx_slot(struct dhcp_idx *x, uint32_t h, dhcp_match_fn match, const void *ctx,
+	      const void *key)
+{
+	for (uint32_t i = h & x->mask;; i = (i + 1) & x->mask) {
+		if (x->val[i] == 0)
+			return NULL;
+		if (x->hash[i] == h && match(ctx, x->val[i] - 1, key))
+			return &x->val[i];
+	}
+}
+
+static int dhcp_idx_insert(struct dhcp_idx *x, uint32_t h, uint32_t val, uint32_t *count);
+
+static int
+dhcp_idx_grow(struct dhcp_idx *x)
+{
+	struct dhcp_idx n;
+	uint32_t count = 0;
+
+	if (dhcp_idx_init(&n, (x->mask + 1) * 2) != 0) {
+		dhcp_idx_free(&n);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i <= x->mask; i++)
+		if (x->val[i] != 0)
+			dhcp_idx_insert(&n, x->hash[i], x->val[i] - 1, NULL);
+	(void)count;
+	dhcp_idx_free(x);
+	*x = n;
+	return 0;
+}
+
+/* count: entries in the index (grows it past half full). */
+static int
+dhcp_idx_insert(struct dhcp_idx *x, uint32_t h, uint32_t val, uint32_t *count)
+{
+	if (count != NULL) {
+		if ((*count + 1) * 2 > x->mask + 1 && dhcp_idx_grow(x) != 0)
+			return -ENOMEM;
+		(*count)++;
+	}
+	for (uint32_t i = h & x->mask;; i = (i + 1) & x->mask) {
+		if (x->val[i] == 0) {
+			x->val[i] = val + 1;
+			x->hash[i] = h;
+			return 0;
+		}
+	}
+}
+
+/* Backward-shift delete of the slot at s (a pointer into x->val). */
+static void
+dhcp_idx_delete(struct dhcp_idx *x, uint32_t *s, uint32_t *count)
+{
+	uint32_t i = (uint32_t)(s - x->val), j = i;
+
+	x->val[i] = 0;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & x->mask;
+		if (x->val[j] == 0)
+			break;
+		home = x->hash[j] & x->mask;
+		/* move j to i unless its home lies cyclically in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+			x->val[i] = x->val[j];
+			x->hash[i] = x->hash[j];
+			x->val[j] = 0;
+			i = j;
+		}
+	}
+	if (count != NULL)
+		(*count)--;
+}
+
+/* ---------------- leases ---------------- */
+
+static struct dhcp_lease *
+dhcp_lease_at(const struct dhcp_db *db, uint32_t i)
+{
+	struct dhcp_lease **chunks = db->chunks;
+
+	return &chunks[i >> DHCP_CHUNK_SHIFT][i & (DHCP_CHUNK - 1)];
+}
+
+struct dhcp_key_ref {
+	uint16_t subnet;
+	uint8_t len;
+	const uint8_t *key;
+};
+
+static bool
+dhcp_match_addr(const void *ctx, uint32_t val, const void *key)
+{
+	return dhcp_lease_at(ctx, val)->addr == *(const uint32_t *)key;
+}
+
+static bool
+dhcp_match_key(const void *ctx, uint32_t val, const void *key)
+{
+	const struct dhcp_lease *l = dhcp_lease_at(ctx, val);
+	const struct dhcp_key_ref *k = key;
+
+	return l->subnet == k->subnet && l->key_len == k->len &&
+	       memcmp(l->key, k->key, k->len) == 0;
+}
+
+static bool
+dhcp_match_resv_addr(const void *ctx, uint32_t val, const void *key)
+{
+	const struct dhcp_conf *c = ctx;
+
+	return c->subnets[val >> 22].resv[val & (DHCP_MAX_POOL - 1)].addr ==
+	       *(const uint32_t *)key;
+}
+
+static bool
+dhcp_match_resv_key(const void *ctx, uint32_t val, const void *key)
+{
+	const struct dhcp_conf *c = ctx;
+	const struct dhcp_resv *r = &c->subnets[val >> 22].resv[val & (DHCP_MAX_POOL - 1)];
+	const struct dhcp_key_ref *k = key;
+
+	return (val >> 22) == k->subnet && r->key_len == k->len &&
+	       memcmp(r->key, k->key, k->len) == 0;
+}
+
+static uint32_t
+dhcp_key_hash(uint16_t subnet, const uint8_t *key, uint8_t len)
+{
+	return dhcp_hash(subnet, key, len);
+}
+
+struct dhcp_lease *
+dhcp_db_by_addr(struct dhcp_db *db, uint32_t addr)
+{
+	uint32_t *s = dhcp_idx_slot(&db->by_addr, dhcp_hash_addr(addr), dhcp_match_addr, db,
+				    &addr);
+
+	return s ? dhcp_lease_at(db, *s - 1) : NULL;
+}
+
+struct dhcp_lease *
+dhcp_db_by_key(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len)
+{
+	struct dhcp_key_ref k = {subnet, key_len, key};
+	uint32_t *s = dhcp_idx_slot(&db->by_key, dhcp_key_hash(subnet, key, key_len),
+				    dhcp_match_key, db, &k);
+
+	return s ? dhcp_lease_at(db, *s - 1) : NULL;
+}
+
+uint32_t
+dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len)
+{
+	struct dhcp_key_ref k = {subnet, key_len, key};
+	uint32_t *s = dhcp_idx_slot(&db->resv_key, dhcp_key_hash(subnet, key, key_len),
+				    dhcp_match_resv_key, db->conf, &k);
+	uint32_t v;
+
+	if (s == NULL)
+		return 0;
+	v = *s - 1;
+	return db->conf->subnets[v >> 22].resv[v & (DHCP_MAX_POOL - 1)].addr;
+}
+
+bool
+dhcp_db_addr_reserved(struct dhcp_db *db, uint32_t addr)
+{
+	return dhcp_idx_slot(&db->resv_addr, dhcp_hash_addr(addr), dhcp_match_resv_addr,
+			     db->conf, &addr) != NULL;
+}
+
+static uint32_t
+dhcp_pool_size(const struct dhcp_subnet_conf *sn)
+{
+	uint32_t n = 0;
+
+	for (uint16_t i = 0; i < sn->n_ranges; i++)
+		n += sn->ranges[i].hi - sn->ranges[i].lo + 1;
+	return n;
+}
+
+static uint32_t
+dhcp_pool_addr(const struct dhcp_subnet_conf *sn, uint32_t off)
+{
+	for (uint16_t i = 0; i < sn->n_ranges; i++) {
+		uint32_t n = sn->ranges[i].hi - sn->ranges[i].lo + 1;
+
+		if (off < n)
+			return sn->ranges[i].lo + off;
+		off -= n;
+	}
+	return 0;
+}
+
+bool
+dhcp_db_available(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key,
+		  uint8_t key_len, uint64_t now)
+{
+	const struct dhcp_subnet_conf *sn = &db->conf->subnets[subnet];
+	struct dhcp_lease *l;
+	bool mine;
+
+	if (dhcp_db_addr_reserved(db, addr)) {
+		if (dhcp_db_resv_for(db, subnet, key, key_len) != addr)
+			return false;
+	} else if (!dhcp_subnet_in_pool(sn, addr)) {
+		return false;
+	}
+	l = dhcp_db_by_addr(db, addr);
+	if (l == NULL || l->state == DHCP_L_FREE || l->state == DHCP_L_RELEASED)
+		return true;
+	mine = l->subnet == subnet && l->key_len == key_len && key_len > 0 &&
+	       memcmp(l->key, key, key_len) == 0;
+	if (mine && l->state != DHCP_L_DECLINED)
+		return true;
+	return l->expire <= now;
+}
+
+uint32_t
+dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len,
+	       uint32_t requested, uint64_t now)
+{
+	const struct dhcp_subnet_conf *sn = &db->conf->subnets[subnet];
+	uint32_t addr = dhcp_db_resv_for(db, subnet, key, key_len), n;
+	struct dhcp_lease *l;
+
+	if (addr != 0)
+		return dhcp_db_available(db, subnet, addr, key, key_len, now) ? addr : 0;
+	l = dhcp_db_by_key(db, subnet, key, key_len);
+	if (l != NULL && l->state != DHCP_L_DECLINED &&
+	    dhcp_db_available(db, subnet, l->addr, key, key_len, now))
+		return l->addr;
+	if (requested != 0 && dhcp_conf_subnet(db->conf, requested) == subnet &&
+	    dhcp_db_available(db, subnet, requested, key, key_len, now))
+		return requested;
+	n = dhcp_pool_size(sn);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t off = (db->cursor[subnet] + k) % n;
+
+		addr = dhcp_pool_addr(sn, off);
+		if (dhcp_db_available(db, subnet, addr, key, key_len, now)) {
+			db->cursor[subnet] = (off + 1) % n;
+			return addr;
+		}
+	}
+	return 0;
+}
+
+/* ---------------- journal buffers ---------------- */
+
+static int
+dhcp_buf_add(struct dhcp_buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		uint8_t *q;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		q = realloc(b->p, cap);
+		if (q == NULL)
+			return -ENOMEM;
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static void
+dhcp_buf_free(struct dhcp_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static void
+dhcp_jrec_fill(struct dhcp_jrec *r, const struct dhcp_lease *l)
+{
+	memset(r, 0, sizeof(*r));
+	r->magic = DHCP_JREC_MAGIC;
+	r->addr = l->addr;
+	r->expire = l->expire;
+	r->state = l->state;
+	r->key_len = l->key_len;
+	memcpy(r->chaddr, l->chaddr, 6);
+	memcpy(r->key, l->key, l->key_len);
+	r->crc = rte_hash_crc(r, offsetof(struct dhcp_jrec, crc), 0xffffffffu);
+}
+
+static int
+dhcp_write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+dhcp_header(uint8_t hdr[DHCP_JHDR_LEN])
+{
+	uint32_t v[2] = {1, sizeof(struct dhcp_jrec)};
+
+	memcpy(hdr, DHCP_JFILE_MAGIC, 8);
+	memcpy(hdr + 8, v, 8);
+}
+
+/* ---------------- state changes ---------------- */
+
+static struct dhcp_lease *
+dhcp_lease_new(struct dhcp_db *db, uint32_t addr)
+{
+	struct dhcp_lease **chunks = db->chunks;
+	struct dhcp_lease *l;
+
+	if (db->n == db->cap) {
+		uint32_t nchunks = db->cap >> DHCP_CHUNK_SHIFT;
+		struct dhcp_lease **nc = realloc(chunks, (nchunks + 1) * sizeof(*nc));
+
+		if (nc == NULL)
+			return NULL;
+		db->chunks = nc;
+		nc[nchunks] = calloc(DHCP_CHUNK, sizeof(struct dhcp_lease));
+		if (nc[nchunks] == NULL)
+			return NULL;
+		db->cap += DHCP_CHUNK;
+	}
+	if (dhcp_idx_insert(&db->by_addr, dhcp_hash_addr(addr), db->n, &db->n) != 0)
+		return NULL;
+	l = dhcp_lease_at(db, db->n - 1);
+	memset(l, 0, sizeof(*l));
+	l->addr = addr;
+	return l;
+}
+
+static uint32_t
+dhcp_lease_index(struct dhcp_db *db, const struct dhcp_lease *l)
+{
+	uint32_t *s = dhcp_idx_slot(&db->by_addr, dhcp_hash_addr(l->addr), dhcp_match_addr, db,
+				    &l->addr);
+
+	return *s - 1;
+}
+
+static void
+dhcp_unkey(struct dhcp_db *db, struct dhcp_lease *l)
+{
+	struct dhcp_key_ref k = {l->subnet, l->key_len, l->key};
+	uint32_t *s;
+
+	if (l->key_len == 0)
+		return;
+	s = dhcp_idx_slot(&db->by_key, dhcp_key_hash(l->subnet, l->key, l->key_len),
+			  dhcp_match_key, db, &k);
+	if (s != NULL && dhcp_lease_at(db, *s - 1) == l)
+		dhcp_idx_delete(&db->by_key, s, NULL);
+	l->key_len = 0;
+}
+
+static void
+dhcp_journal(struct dhcp_db *db, const struct dhcp_lease *l)
+{
+	struct dhcp_jrec r;
+
+	if (db->fd < 0)
+		return;
+	dhcp_jrec_fill(&r, l);
+	dhcp_buf_add(&db->pending, &r, sizeof(r));
+}
+
+struct dhcp_lease *
+dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key,
+	    uint8_t key_len, const uint8_t chaddr[6], enum dhcp_lstate st, uint64_t expire,
+	    bool journal)
+{
+	struct dhcp_lease *l = dhcp_db_by_addr(db, addr);
+
+	if (l == NULL && (l = dhcp_lease_new(db, addr)) == NULL)
+		return NULL;
+	if (key != NULL) {
+		bool same = l->key_len == key_len && l->subnet == subnet &&
+			    memcmp(l->key, key, key_len) == 0;
+
+		if (!same) {
+			struct dhcp_lease *o = key_len ? dhcp_db_by_key(db, subnet, key, key_len)
+						       : NULL;
+
+			dhcp_unkey(db, l);
+			if (o != NULL && o != l) {
+				/* one address per client and subnet: drop the old one */
+				bool was_bound = o->state == DHCP_L_BOUND;
+
+				dhcp_unkey(db, o);
+				if (o->state == DHCP_L_BOUND || o->state == DHCP_L_OFFERED)
+					o->state = DHCP_L_FREE;
+				if (journal && was_bound)
+					dhcp_journal(db, o);
+			}
+			l->subnet = subnet;
+			if (key_len > 0) {
+				memcpy(l->key, key, key_len);
+				l->key_len = key_len;
+				dhcp_idx_insert(&db->by_key, dhcp_key_hash(subnet, key, key_len),
+						dhcp_lease_index(db, l), NULL);
+				if (db->by_key.mask + 1 < 2 * db->n)
+					dhcp_idx_grow(&db->by_key);
+			}
+		}
+	}
+	l->subnet = subnet;
+	l->state = (uint8_t)st;
+	l->expire = expire;
+	if (chaddr != NULL)
+		memcpy(l->chaddr, chaddr, 6);
+	if (journal)
+		dhcp_journal(db, l);
+	return l;
+}
+
+int
+dhcp_db_commit(struct dhcp_db *db)
+{
+	int ret;
+
+	if (db->pending.len == 0)
+		return 0;
+	if (db->fd < 0) {
+		db->pending.len = 0;
+		return 0;
+	}
+	ret = dhcp_write_all(db->fd, db->pending.p, db->pending.len);
+	if (ret == 0 && fdatasync(db->fd) != 0)
+		ret = -errno;
+	if (ret == 0) {
+		db->records += db->pending.len / sizeof(struct dhcp_jrec);
+		db->fsyncs++;
+		if (db->compacting)
+			ret = dhcp_buf_add(&db->tail, db->pending.p, db->pending.len);
+	}
+	db->pending.len = 0;
+	return ret;
+}
+
+/* ---------------- open / replay ---------------- */
+
+static int
+dhcp_replay(struct dhcp_db *db, int fd, uint64_t now, char *err, size_t errlen)
+{
+	uint8_t hdr[DHCP_JHDR_LEN], want[DHCP_JHDR_LEN];
+	struct dhcp_jrec r;
+	off_t good = DHCP_JHDR_LEN;
+	ssize_t n;
+
+	(void)now;
+	dhcp_header(want);
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n == 0 || (n > 0 && n < (ssize_t)sizeof(hdr))) {
+		/* new file, or a crash while writing the header */
+		if (ftruncate(fd, 0) != 0 || pwrite(fd, want, sizeof(want), 0) != sizeof(want) ||
+		    fsync(fd) != 0) {
+			snprintf(err, errlen, "%s: cannot write: %s", db->path, strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	if (n < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", db->path, strerror(errno));
+		return -errno;
+	}
+	if (memcmp(hdr, want, sizeof(hdr)) != 0) {
+		snprintf(err, errlen, "%s: not an nfvd DHCP lease journal (version 1)", db->path);
+		return -EINVAL;
+	}
+	while (pread(fd, &r, sizeof(r), good) == (ssize_t)sizeof(r)) {
+		int si;
+
+		if (r.magic != DHCP_JREC_MAGIC || r.key_len > DHCP_KEY_MAX ||
+		    r.state > DHCP_L_DECLINED ||
+		    r.crc != rte_hash_crc(&r, offsetof(struct dhcp_jrec, crc), 0xffffffffu))
+			break;
+		good += (off_t)sizeof(r);
+		db->records++;
+		si = dhcp_conf_subnet(db->conf, r.addr);
+		if (si < 0)
+			continue; /* subnet no longer served: dropped at compaction */
+		if (dhcp_db_set(db, (uint16_t)si, r.addr, r.key, r.key_len, r.chaddr, r.state,
+				r.expire, false) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", db->path);
+			return -ENOMEM;
+		}
+	}
+	/* a torn or corrupt tail (crash mid-write) is cut off */
+	if (ftruncate(fd, good) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: cannot truncate: %s", db->path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int
+dhcp_db_build_resv(struct dhcp_db *db)
+{
+	const struct dhcp_conf *c = db->conf;
+	uint32_t total = 0, size = 64;
+
+	for (uint16_t s = 0; s < c->n_subnets; s++)
+		total += c->subnets[s].n_resv;
+	while (size < total * 2 + 2)
+		size *= 2;
+	if (dhcp_idx_init(&db->resv_addr, size) != 0 || dhcp_idx_init(&db->resv_key, size) != 0)
+		return -ENOMEM;
+	for (uint16_t s = 0; s < c->n_subnets; s++) {
+		for (uint32_t i = 0; i < c->subnets[s].n_resv; i++) {
+			const struct dhcp_resv *r = &c->subnets[s].resv[i];
+			uint32_t v = ((uint32_t)s << 22) | i;
+
+			dhcp_idx_insert(&db->resv_addr, dhcp_hash_addr(r->addr), v, NULL);
+			dhcp_idx_insert(&db->resv_key, dhcp_key_hash(s, r->key, r->key_len), v,
+					NULL);
+		}
+	}
+	return 0;
+}
+
+int
+dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path, uint64_t now,
+	     char *err, size_t errlen)
+{
+	char tmp[NFV_PATH_MAX + 16];
+	int ret;
+
+	memset(db, 0, sizeof(*db));
+	db->conf = conf;
+	db->fd = -1;
+	db->tmp_fd = -1;
+	db->cursor = calloc(conf->n_subnets ? conf->n_subnets : 1, sizeof(*db->cursor));
+	if (db->cursor == NULL || dhcp_idx_init(&db->by_addr, 1024) != 0 ||
+	    dhcp_idx_init(&db->by_key, 2048) != 0 || dhcp_db_build_resv(db) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	snprintf(db->path, sizeof(db->path), "%s", path);
+	/* a compaction cut short by a crash left a partial snapshot: the
+	 * journal itself is complete */
+	snprintf(tmp, sizeof(tmp), "%s.compact", path);
+	unlink(tmp);
+	db->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (db->fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open lease file %s: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = dhcp_replay(db, db->fd, now, err, errlen);
+	if (ret != 0)
+		return ret;
+	if (lseek(db->fd, 0, SEEK_END) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+void
+dhcp_db_close(struct dhcp_db *db)
+{
+	struct dhcp_lease **chunks = db->chunks;
+
+	if (db->compacting) {
+		pthread_join(db->thr, NULL);
+		db->compacting = false;
+	}
+	if (db->tmp_fd >= 0) {
+		char tmp[NFV_PATH_MAX + 16];
+
+		close(db->tmp_fd);
+		snprintf(tmp, sizeof(tmp), "%s.compact", db->path);
+		unlink(tmp);
+		db->tmp_fd = -1;
+	}
+	if (db->fd >= 0) {
+		dhcp_db_commit(db);
+		close(db->fd);
+		db->fd = -1;
+	}
+	for (uint32_t i = 0; chunks != NULL && i < (db->cap >> DHCP_CHUNK_SHIFT); i++)
+		free(chunks[i]);
+	free(chunks);
+	db->chunks = NULL;
+	dhcp_idx_free(&db->by_addr);
+	dhcp_idx_free(&db->by_key);
+	dhcp_idx_free(&db->resv_addr);
+	dhcp_idx_free(&db->resv_key);
+	dhcp_buf_free(&db->pending);
+	dhcp_buf_free(&db->snap);
+	dhcp_buf_free(&db->tail);
+	free(db->cursor);
+	db->cursor = NULL;
+}
+
+/* ---------------- compaction ---------------- */
+
+static void *
+dhcp_compact_thread(void *arg)
+{
+	struct dhcp_db *db = arg;
+	int ret = dhcp_write_all(db->tmp_fd, db->snap.p, db->snap.len);
+
+	if (ret == 0 && fdatasync(db->tmp_fd) != 0)
+		ret = -errno;
+	atomic_store(&db->thr_done, ret == 0 ? 1 : ret);
+	return NULL;
+}
+
+int
+dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
+{
+	char tmp[NFV_PATH_MAX + 16];
+	uint8_t hdr[DHCP_JHDR_LEN];
+	int ret;
+
+	if (db->fd < 0 || db->compacting)
+		return 0;
+	if (!force && db->records < db->conf->compact_records)
+		return 0;
+	dhcp_header(hdr);
+	db->snap.len = 0;
+	db->tail.len = 0;
+	db->snap_records = 0;
+	if (dhcp_buf_add(&db->snap, hdr, sizeof(hdr)) != 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < db->n; i++) {
+		const struct dhcp_lease *l = dhcp_lease_at(db, i);
+		struct dhcp_jrec r;
+
+		/* live bindings and quarantines; released ones keep the client's
+		 * address preference */
+		if (!((l->state == DHCP_L_BOUND || l->state == DHCP_L_DECLINED) && l->expire > now) &&
+		    l->state != DHCP_L_RELEASED)
+			continue;
+		dhcp_jrec_fill(&r, l);
+		if (dhcp_buf_add(&db->snap, &r, sizeof(r)) != 0)
+			return -ENOMEM;
+		db->snap_records++;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.compact", db->path);
+	db->tmp_fd = open(tmp, O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (db->tmp_fd < 0)
+		return -errno;
+	atomic_store(&db->thr_done, 0);
+	ret = pthread_create(&db->thr, NULL, dhcp_compact_thread, db);
+	if (ret != 0) {
+		close(db->tmp_fd);
+		db->tmp_fd = -1;
+		unlink(tmp);
+		return -ret;
+	}
+	db->compacting = true;
+	return 1;
+}
+
+int
+dhcp_db_compact_poll(struct dhcp_db *db)
+{
+	char tmp[NFV_PATH_MAX + 16], dir[NFV_PATH_MAX];
+	int done, ret, dfd;
+
+	if (!db->compacting)
+		return 0;
+	done = atomic_load(&db->thr_done);
+	if (done == 0)
+		return 0;
+	pthread_join(db->thr, NULL);
+	db->compacting = false;
+	snprintf(tmp, sizeof(tmp), "%s.compact", db->path);
+	ret = done < 0 ? done : dhcp_write_all(db->tmp_fd, db->tail.p, db->tail.len);
+	if (ret == 0 && fdatasync(db->tmp_fd) != 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, db->path) != 0)
+		ret = -errno;
+	if (ret != 0) {
+		close(db->tmp_fd);
+		db->tmp_fd = -1;
+		unlink(tmp);
+		return ret;
+	}
+	snprintf(dir, sizeof(dir), "%s", db->path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	close(db->fd);
+	db->fd = db->tmp_fd;
+	db->tmp_fd = -1;
+	db->records = db->snap_records + db->tail.len / sizeof(struct dhcp_jrec);
+	db->snap.len = 0;
+	db->tail.len = 0;
+	db->compactions++;
+	return 1;
+}

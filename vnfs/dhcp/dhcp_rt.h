@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd DHCP server - runtime state shared by dhcp_cp.c (control thread)
+ * and dhcp_dp.c (workers). Workers read only the `dp` part, which never
+ * changes while the instance lives (a new conf makes a new instance).
+ */
+#ifndef NFV_DHCP_RT_H
+#define NFV_DHCP_RT_H
+
+#include "dhcp.h"
+#include "nfv.h"
+
+#define DHCP_HOLD_MAX 4096 /* ACKs waiting for their journal commit */
+
+struct dhcp_dp_if {
+	uint16_t port;    /* DPDK port id */
+	uint16_t vlan;
+	uint32_t addr_be; /* interface address, network order */
+};
+
+struct dhcp_state {
+	/* read by workers */
+	uint16_t n_ifs;
+	struct dhcp_dp_if dp[DHCP_MAX_IFS];
+	/* control thread only */
+	const struct dhcp_conf *conf;
+	struct rte_ether_addr mac[DHCP_MAX_IFS];
+	struct dhcp_db db;
+	struct dhcp_srv srv;
+	uint16_t n_held;
+	struct rte_mbuf *held[DHCP_HOLD_MAX];
+	uint16_t held_port[DHCP_HOLD_MAX];
+	uint64_t ctr_row; /* counter row of the control thread */
+	struct dhcp_msg msg;
+	struct dhcp_reply reply;
+};
+
+uint16_t dhcp_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts,
+		      uint16_t n);
+
+#endif /* NFV_DHCP_RT_H */

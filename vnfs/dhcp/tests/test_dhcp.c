@@ -1,0 +1,845 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Unit tests of the DHCP server core: config errors, the option parser on
+ * each malformed kind, the RFC 2131 state machine on crafted messages, pool
+ * allocation with exclusions and reservations, and the lease journal
+ * (replay, torn tail, corrupt record, compaction, expiry).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dhcp.h"
+
+#define NOW 1000000u
+
+static char tmpdir[64];
+
+static struct nfv_config *
+test_cfg(void)
+{
+	struct nfv_config *cfg = calloc(1, sizeof(*cfg));
+
+	snprintf(cfg->file, sizeof(cfg->file), "t.yaml");
+	snprintf(cfg->dir, sizeof(cfg->dir), "%s", tmpdir);
+	cfg->n_ports = 2;
+	snprintf(cfg->ports[0].name, NFV_NAME_MAX, "lan");
+	snprintf(cfg->ports[1].name, NFV_NAME_MAX, "wan");
+	return cfg;
+}
+
+/* Parse YAML for one dhcp instance; returns conf or NULL with errors in
+ * msgs (joined). */
+static struct dhcp_conf *
+parse(const char *yaml, char *msgs, size_t size)
+{
+	struct nfv_config *cfg = test_cfg();
+	struct cfg_errors err = {.file = "t.yaml"};
+	struct cfg_node *root = NULL;
+	void *conf = NULL;
+	int ret;
+
+	ret = cfg_load_string("t.yaml", yaml, strlen(yaml), &root, &err);
+	assert_int_equal(ret, 0);
+	ret = dhcp_config_parse(cfg, root, &conf, &err);
+	if (msgs != NULL) {
+		msgs[0] = '\0';
+		for (size_t i = 0; i < err.n; i++) {
+			strncat(msgs, err.msgs[i], size - strlen(msgs) - 2);
+			strncat(msgs, "\n", size - strlen(msgs) - 1);
+		}
+	}
+	assert_true((ret == 0) == (conf != NULL));
+	cfg_errors_free(&err);
+	cfg_free(root);
+	free(cfg);
+	return conf;
+}
+
+static const char base_yaml[] =
+	"name: d\n"
+	"class: dhcp\n"
+	"interfaces:\n"
+	"  - {port: lan, address: 10.1.0.1/24}\n"
+	"options:\n"
+	"  dns-servers: [10.1.0.53, 10.1.0.54]\n"
+	"  lease-time: 600\n"
+	"subnets:\n"
+	"  - subnet: 10.1.0.0/24\n"
+	"    pools:\n"
+	"      - {range: 10.1.0.10-10.1.0.14, exclude: [10.1.0.11-10.1.0.12]}\n"
+	"    reservations:\n"
+	"      - {mac: \"02:00:00:00:00:99\", address: 10.1.0.200}\n"
+	"      - {client-id: \"01:02:00:00:00:00:98\", address: 10.1.0.201}\n"
+	"    options:\n"
+	"      routers: [10.1.0.1]\n"
+	"      domain-name: lan.example\n"
+	"      classless-routes: [{destination: 10.9.0.0/16, gateway: 10.1.0.1}]\n"
+	"      custom: [{code: 252, type: string, value: \"http://wpad/\"},\n"
+	"               {code: 150, type: ips, value: [10.1.0.5]}]\n"
+	"  - subnet: 10.2.0.0/24\n"
+	"    pools: [{range: 10.2.0.100-10.2.0.199}]\n"
+	"    options: {routers: [10.2.0.1], lease-time: 120}\n";
+
+static const struct dhcp_opt *
+find_opt(const struct dhcp_subnet_conf *s, uint8_t code)
+{
+	for (uint16_t i = 0; i < s->opts.n; i++)
+		if (s->opts.opt[i].code == code)
+			return &s->opts.opt[i];
+	return NULL;
+}
+
+static void
+test_conf_ok(void **state)
+{
+	char msgs[2048];
+	struct dhcp_conf *c = parse(base_yaml, msgs, sizeof(msgs));
+	const struct dhcp_opt *o;
+	static const uint8_t cls[] = {16, 10, 9, 10, 1, 0, 1};
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->n_subnets, 2);
+	assert_int_equal(c->subnets[0].lease_time, 600);
+	assert_int_equal(c->subnets[1].lease_time, 120);
+	assert_int_equal(c->subnets[0].n_resv, 2);
+	o = find_opt(&c->subnets[0], DHCP_OPT_SUBNET_MASK);
+	assert_non_null(o);
+	assert_memory_equal(o->data, "\xff\xff\xff\x00", 4);
+	o = find_opt(&c->subnets[0], DHCP_OPT_DNS);
+	assert_int_equal(o->len, 8);
+	o = find_opt(&c->subnets[0], DHCP_OPT_CLASSLESS);
+	assert_int_equal(o->len, sizeof(cls));
+	assert_memory_equal(o->data, cls, sizeof(cls));
+	o = find_opt(&c->subnets[0], 252);
+	assert_int_equal(o->len, 12);
+	o = find_opt(&c->subnets[0], 150);
+	assert_int_equal(o->len, 4);
+	/* subnet 2 inherits instance options */
+	assert_non_null(find_opt(&c->subnets[1], DHCP_OPT_DNS));
+	assert_true(dhcp_subnet_in_pool(&c->subnets[0], 0x0a01000a));
+	assert_false(dhcp_subnet_in_pool(&c->subnets[0], 0x0a01000b));
+	dhcp_config_free(c);
+}
+
+static void
+expect_error(const char *yaml, const char *where, const char *what)
+{
+	char msgs[4096];
+	struct dhcp_conf *c = parse(yaml, msgs, sizeof(msgs));
+
+	if (c != NULL)
+		fail_msg("accepted: %s", yaml);
+	if (strstr(msgs, where) == NULL || strstr(msgs, what) == NULL)
+		fail_msg("expected \"%s\" and \"%s\" in:\n%s", where, what, msgs);
+}
+
+static void
+test_conf_errors(void **state)
+{
+	(void)state;
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    pools: [{range: 10.1.0.10-10.1.0.50}, {range: 10.1.0.40-10.1.0.60}]\n",
+		     "t.yaml:4:", "overlaps the pool at line 4");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    pools: [{range: 10.1.0.10-10.1.1.5}]\n",
+		     "t.yaml:4:", "outside the subnet");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    reservations: [{mac: \"02:00:00:00:00:01\", address: 10.7.0.1}]\n",
+		     "t.yaml:4:", "reservation is outside its subnet");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options: {routerz: [10.1.0.1]}\n",
+		     "t.yaml:4:", "unknown option \"routerz\"");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options: {routers: [not-an-ip]}\n",
+		     "t.yaml:4:", "expected an IPv4 address");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options:\n"
+		     "      custom: [{code: 200, type: u8, value: 300}]\n",
+		     "t.yaml:5:", "value");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options:\n"
+		     "      custom: [{code: 200, type: float, value: 1}]\n",
+		     "t.yaml:5:", "type");
+	expect_error("interfaces: [{port: nosuch, address: 10.1.0.1/24}]\n"
+		     "subnets: [{subnet: 10.1.0.0/24}]\n",
+		     "t.yaml:1:", "nosuch");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets: [{subnet: 10.1.0.0/24}, {subnet: 10.1.0.128/25}]\n",
+		     "t.yaml:2:", "overlaps subnets[0]");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "relay: false\n"
+		     "subnets: [{subnet: 10.1.0.0/24}, {subnet: 10.5.0.0/24}]\n",
+		     "t.yaml:3:", "relay is off");
+}
+
+/* ---------------- messages ---------------- */
+
+struct pkt {
+	uint8_t b[1024];
+	size_t len;
+};
+
+static void
+pkt_init(struct pkt *p, uint8_t type, const uint8_t mac[6])
+{
+	struct dhcp_hdr *h = (struct dhcp_hdr *)p->b;
+
+	memset(p, 0, sizeof(*p));
+	h->op = 1;
+	h->htype = 1;
+	h->hlen = 6;
+	h->xid = 0x12345678;
+	memcpy(h->chaddr, mac, 6);
+	h->cookie = htonl(DHCP_MAGIC);
+	p->len = DHCP_MIN_LEN;
+	if (type) {
+		p->b[p->len++] = DHCP_OPT_MSG_TYPE;
+		p->b[p->len++] = 1;
+		p->b[p->len++] = type;
+	}
+}
+
+static void
+pkt_opt(struct pkt *p, uint8_t code, const void *v, uint8_t n)
+{
+	p->b[p->len++] = code;
+	p->b[p->len++] = n;
+	memcpy(p->b + p->len, v, n);
+	p->len += n;
+}
+
+static void
+pkt_ip(struct pkt *p, uint8_t code, uint32_t host)
+{
+	uint32_t v = htonl(host);
+
+	pkt_opt(p, code, &v, 4);
+}
+
+static void
+pkt_end(struct pkt *p)
+{
+	p->b[p->len++] = DHCP_OPT_END;
+}
+
+static struct dhcp_hdr *
+hdr(struct pkt *p)
+{
+	return (struct dhcp_hdr *)p->b;
+}
+
+static const uint8_t mac1[6] = {2, 0, 0, 0, 0, 1};
+static const uint8_t mac2[6] = {2, 0, 0, 0, 0, 2};
+
+static uint16_t
+parse_fail(struct pkt *p)
+{
+	static struct dhcp_msg m;
+	uint16_t why = 0xffff;
+
+	assert_int_equal(dhcp_msg_parse(p->b, p->len, &m, &why), -EINVAL);
+	return why;
+}
+
+static void
+test_parse_malformed(void **state)
+{
+	static struct dhcp_msg m;
+	struct pkt p;
+	uint16_t why, n;
+	const uint8_t *v;
+
+	(void)state;
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_end(&p);
+	assert_int_equal(dhcp_msg_parse(p.b, p.len, &m, &why), 0);
+	assert_int_equal(m.type, DHCP_DISCOVER);
+
+	p.len = 200; /* truncated */
+	assert_int_equal(parse_fail(&p), DHCP_D_TRUNCATED);
+
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_end(&p);
+	hdr(&p)->op = 2; /* a reply sent to the server */
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_OP);
+
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_end(&p);
+	hdr(&p)->hlen = 20;
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_HW);
+
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_end(&p);
+	hdr(&p)->cookie = htonl(0x63825364);
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_COOKIE);
+
+	/* option length running past the end of the packet */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	p.b[p.len++] = DHCP_OPT_HOSTNAME;
+	p.b[p.len++] = 200;
+	memcpy(p.b + p.len, "abc", 3);
+	p.len += 3;
+	assert_int_equal(parse_fail(&p), DHCP_D_OPT_PAST_END);
+
+	/* option code as the very last byte */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	p.b[p.len++] = DHCP_OPT_HOSTNAME;
+	assert_int_equal(parse_fail(&p), DHCP_D_OPT_PAST_END);
+
+	/* zero-length message type */
+	pkt_init(&p, 0, mac1);
+	pkt_opt(&p, DHCP_OPT_MSG_TYPE, "", 0);
+	pkt_end(&p);
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_OPT_LEN);
+
+	/* oversize server id */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_opt(&p, DHCP_OPT_SERVER_ID, "\x0a\x01\x00\x01\x00", 5);
+	pkt_end(&p);
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_OPT_LEN);
+
+	/* zero-length client id */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, "", 0);
+	pkt_end(&p);
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_OPT_LEN);
+
+	/* no END option */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	assert_int_equal(parse_fail(&p), DHCP_D_NO_END);
+
+	/* no message type, unknown type, server-side type */
+	pkt_init(&p, 0, mac1);
+	pkt_end(&p);
+	assert_int_equal(parse_fail(&p), DHCP_D_NO_TYPE);
+	pkt_init(&p, 42, mac1);
+	pkt_end(&p);
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_TYPE);
+	pkt_init(&p, DHCP_OFFER, mac1);
+	pkt_end(&p);
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_TYPE);
+
+	/* bad overload value */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_OVERLOAD, "\x07", 1);
+	pkt_end(&p);
+	assert_int_equal(parse_fail(&p), DHCP_D_BAD_OVERLOAD);
+
+	/* overload into file: an option there past the field's end */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_OVERLOAD, "\x01", 1);
+	pkt_end(&p);
+	hdr(&p)->file[126] = DHCP_OPT_HOSTNAME;
+	hdr(&p)->file[127] = 10;
+	assert_int_equal(parse_fail(&p), DHCP_D_OPT_PAST_END);
+
+	/* valid overload: options in file and sname, concatenated (RFC 3396) */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_OVERLOAD, "\x03", 1);
+	pkt_opt(&p, DHCP_OPT_HOSTNAME, "ab", 2);
+	pkt_end(&p);
+	memcpy(hdr(&p)->file, "\x0c\x02" "cd\xff", 5);
+	memcpy(hdr(&p)->sname, "\x0c\x01" "e\x32\x04\x0a\x01\x00\x0d\xff", 10);
+	assert_int_equal(dhcp_msg_parse(p.b, p.len, &m, &why), 0);
+	v = dhcp_msg_opt(&m, DHCP_OPT_HOSTNAME, &n);
+	assert_int_equal(n, 5);
+	assert_memory_equal(v, "abcde", 5);
+	assert_int_equal(ntohl(dhcp_msg_u32(&m, DHCP_OPT_REQ_ADDR)), 0x0a01000d);
+
+	/* pad-only options area, and a buffer of random junk */
+	pkt_init(&p, 0, mac1);
+	memset(p.b + p.len, 0, 60);
+	p.len += 60;
+	assert_int_equal(parse_fail(&p), DHCP_D_NO_END);
+	for (unsigned int seed = 1; seed < 2000; seed++) {
+		srand(seed);
+		pkt_init(&p, DHCP_DISCOVER, mac1);
+		p.len = DHCP_MIN_LEN + (size_t)(rand() % 300);
+		for (size_t i = DHCP_MIN_LEN; i < p.len; i++)
+			p.b[i] = (uint8_t)rand();
+		if (dhcp_msg_parse(p.b, p.len, &m, &why) != 0)
+			assert_true(why < DHCP_D_MAX);
+	}
+}
+
+/* ---------------- server ---------------- */
+
+struct srv_env {
+	struct dhcp_conf *conf;
+	struct dhcp_db db;
+	struct dhcp_srv srv;
+	struct dhcp_msg m;
+	struct dhcp_reply r;
+	char path[128];
+};
+
+static struct srv_env *
+env_new(const char *yaml, bool journal)
+{
+	struct srv_env *e = calloc(1, sizeof(*e));
+	char err[256];
+
+	e->conf = parse(yaml, NULL, 0);
+	assert_non_null(e->conf);
+	if (journal)
+		snprintf(e->path, sizeof(e->path), "%s/leases-%d", tmpdir, rand());
+	assert_int_equal(dhcp_db_open(&e->db, e->conf, e->path, NOW, err, sizeof(err)), 0);
+	e->srv.conf = e->conf;
+	e->srv.db = &e->db;
+	return e;
+}
+
+static void
+env_reopen(struct srv_env *e, uint64_t now)
+{
+	char err[256];
+
+	dhcp_db_close(&e->db);
+	assert_int_equal(dhcp_db_open(&e->db, e->conf, e->path, now, err, sizeof(err)), 0);
+}
+
+static void
+env_free(struct srv_env *e)
+{
+	dhcp_db_close(&e->db);
+	if (e->path[0])
+		unlink(e->path);
+	dhcp_config_free(e->conf);
+	free(e);
+}
+
+/* Run one request; returns the reply type (0 none); *why on no reply. */
+static int
+handle(struct srv_env *e, struct pkt *p, uint64_t now, bool bcast, uint16_t *why)
+{
+	struct dhcp_rx rx = {.iface = 0, .bcast_dst = bcast, .now = now};
+	bool j;
+	uint16_t w = 0xffff;
+	int ret;
+
+	memcpy(rx.src_mac, hdr(p)->chaddr, 6);
+	assert_int_equal(dhcp_msg_parse(p->b, p->len, &e->m, &w), 0);
+	ret = dhcp_srv_handle(&e->srv, &e->m, &rx, &e->r, &w, &j);
+	if (why)
+		*why = w;
+	if (ret != 0)
+		return 0;
+	if (j)
+		assert_int_equal(dhcp_db_commit(&e->db), 0);
+	return e->r.type;
+}
+
+static const uint8_t *
+reply_opt(struct dhcp_reply *r, uint8_t code, uint16_t *n)
+{
+	static struct dhcp_msg m;
+	uint16_t why;
+	static uint8_t copy[DHCP_REPLY_MAX];
+
+	/* parse our own reply as a request would be (flip op) */
+	memcpy(copy, r->buf, r->len);
+	copy[0] = 1;
+	copy[DHCP_MIN_LEN + 2] = DHCP_DISCOVER;
+	assert_int_equal(dhcp_msg_parse(copy, r->len, &m, &why), 0);
+	return dhcp_msg_opt(&m, code, n);
+}
+
+static uint32_t
+yiaddr(struct srv_env *e)
+{
+	return ntohl(((struct dhcp_hdr *)e->r.buf)->yiaddr);
+}
+
+/* DISCOVER + REQUEST(SELECTING); returns the bound address */
+static uint32_t
+dora(struct srv_env *e, const uint8_t mac[6], uint64_t now)
+{
+	struct pkt p;
+	uint32_t a;
+
+	pkt_init(&p, DHCP_DISCOVER, mac);
+	pkt_end(&p);
+	if (handle(e, &p, now, true, NULL) != DHCP_OFFER)
+		return 0;
+	a = yiaddr(e);
+	pkt_init(&p, DHCP_REQUEST, mac);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, now, true, NULL), DHCP_ACK);
+	assert_int_equal(yiaddr(e), a);
+	return a;
+}
+
+static void
+test_srv_dora(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, true);
+	struct pkt p;
+	uint16_t n, why;
+	const uint8_t *v;
+	uint32_t a1, a2;
+	struct dhcp_lease *l;
+
+	(void)state;
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_PRL, "\x01\x03\x06\x0f\x79", 5);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	a1 = yiaddr(e);
+	assert_true(dhcp_subnet_in_pool(&e->conf->subnets[0], a1));
+	/* no broadcast flag, no ciaddr: unicast to yiaddr and chaddr */
+	assert_int_equal(e->r.dst_ip, a1);
+	assert_false(e->r.bcast_mac);
+	assert_int_equal(e->r.dst_port, DHCP_CLIENT_PORT);
+	v = reply_opt(&e->r, DHCP_OPT_SERVER_ID, &n);
+	assert_memory_equal(v, "\x0a\x01\x00\x01", 4);
+	v = reply_opt(&e->r, DHCP_OPT_ROUTERS, &n);
+	assert_memory_equal(v, "\x0a\x01\x00\x01", 4);
+	v = reply_opt(&e->r, DHCP_OPT_LEASE_TIME, &n);
+	assert_memory_equal(v, "\x00\x00\x02\x58", 4);
+	v = reply_opt(&e->r, DHCP_OPT_T1, &n);
+	assert_memory_equal(v, "\x00\x00\x01\x2c", 4);
+	v = reply_opt(&e->r, DHCP_OPT_DOMAIN, &n);
+	assert_int_equal(n, 11);
+
+	/* SELECTING, with the broadcast flag: broadcast ACK */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	hdr(&p)->flags = htons(DHCP_FLAG_BROADCAST);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_ACK);
+	assert_true(e->r.bcast_mac);
+	assert_int_equal(e->r.dst_ip, 0xffffffffu);
+	l = dhcp_db_by_addr(&e->db, a1);
+	assert_int_equal(l->state, DHCP_L_BOUND);
+	assert_int_equal(l->expire, NOW + 600);
+
+	/* a second client gets another address */
+	a2 = dora(e, mac2, NOW);
+	assert_int_not_equal(a2, 0);
+	assert_int_not_equal(a1, a2);
+
+	/* SELECTING another server: ignored */
+	pkt_init(&p, DHCP_REQUEST, mac2);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a0100fe);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a2);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, &why), 0);
+	assert_int_equal(why, DHCP_D_OTHER_SERVER);
+
+	/* INIT-REBOOT: right address ACK, wrong network NAK (broadcast) */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 5, true, NULL), DHCP_ACK);
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, 0xc0a80105);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 5, true, NULL), DHCP_NAK);
+	assert_true(e->r.bcast_mac);
+	/* INIT-REBOOT for another client's address: NAK */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a2);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 5, true, NULL), DHCP_NAK);
+	/* INIT-REBOOT by a client we do not know, free address: silent */
+	pkt_init(&p, DHCP_REQUEST, (const uint8_t[6]){2, 0, 0, 0, 0, 7});
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, 0x0a01000e);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 5, true, &why), 0);
+	assert_int_equal(why, DHCP_D_UNKNOWN_CLIENT);
+
+	/* RENEWING: unicast to ciaddr, lease extended */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	hdr(&p)->ciaddr = htonl(a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 300, false, NULL), DHCP_ACK);
+	assert_int_equal(e->r.dst_ip, a1);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a1)->expire, NOW + 900);
+	/* RENEWING an address the client does not hold: NAK */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	hdr(&p)->ciaddr = htonl(a2);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 300, false, NULL), DHCP_NAK);
+
+	/* INFORM: ACK without lease times, to ciaddr */
+	pkt_init(&p, DHCP_INFORM, mac2);
+	hdr(&p)->ciaddr = htonl(0x0a010063);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, false, NULL), DHCP_ACK);
+	assert_null(reply_opt(&e->r, DHCP_OPT_LEASE_TIME, &n));
+	assert_non_null(reply_opt(&e->r, DHCP_OPT_DNS, &n));
+	assert_int_equal(e->r.dst_ip, 0x0a010063);
+	assert_int_equal(yiaddr(e), 0);
+
+	/* RELEASE frees a1; DECLINE quarantines a2 */
+	pkt_init(&p, DHCP_RELEASE, mac1);
+	hdr(&p)->ciaddr = htonl(a1);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 10, false, NULL), 0);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a1)->state, DHCP_L_RELEASED);
+	pkt_init(&p, DHCP_DECLINE, mac2);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a2);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 10, true, NULL), 0);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a2)->state, DHCP_L_DECLINED);
+	/* mac2 comes back: it gets neither its declined address ... */
+	assert_int_not_equal(dora(e, mac2, NOW + 11), a2);
+	/* ... and a RELEASE from someone not holding the address is refused */
+	pkt_init(&p, DHCP_RELEASE, mac2);
+	hdr(&p)->ciaddr = htonl(a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 12, false, &why), 0);
+	assert_int_equal(why, DHCP_D_NOT_OWNER);
+	env_free(e);
+}
+
+static void
+test_srv_pool_exclusions_reservations(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, false);
+	uint8_t mac[6] = {2, 0, 0, 0, 1, 0};
+	uint32_t got[3];
+	struct pkt p;
+	uint16_t why;
+
+	(void)state;
+	/* pool 10.1.0.10-14 minus 11-12: three addresses */
+	for (int i = 0; i < 3; i++) {
+		mac[5] = (uint8_t)i;
+		got[i] = dora(e, mac, NOW);
+		assert_true(got[i] == 0x0a01000a || got[i] == 0x0a01000d || got[i] == 0x0a01000e);
+		for (int k = 0; k < i; k++)
+			assert_int_not_equal(got[i], got[k]);
+	}
+	mac[5] = 9;
+	pkt_init(&p, DHCP_DISCOVER, mac);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, &why), 0);
+	assert_int_equal(why, DHCP_D_EXHAUSTED);
+	/* expired leases are reused only after expiry */
+	assert_int_equal(handle(e, &p, NOW + 599, true, &why), 0);
+	assert_int_equal(handle(e, &p, NOW + 601, true, NULL), DHCP_OFFER);
+
+	/* reservations by MAC and by client id, outside the pool */
+	assert_int_equal(dora(e, (const uint8_t[6]){2, 0, 0, 0, 0, 0x99}, NOW), 0x0a0100c8);
+	pkt_init(&p, DHCP_DISCOVER, (const uint8_t[6]){2, 0, 0, 0, 0, 0x42});
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, "\x01\x02\x00\x00\x00\x00\x98", 7);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	assert_int_equal(yiaddr(e), 0x0a0100c9);
+	/* nobody else may request a reserved address */
+	pkt_init(&p, DHCP_DISCOVER, (const uint8_t[6]){2, 0, 0, 0, 0, 0x43});
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, 0x0a0100c8);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 700, true, NULL), DHCP_OFFER);
+	assert_int_not_equal(yiaddr(e), 0x0a0100c8);
+	env_free(e);
+}
+
+static void
+test_srv_relay(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, false);
+	struct pkt p;
+	uint16_t n;
+	const uint8_t *v;
+	static const uint8_t ri[] = {1, 4, 'p', 'o', 'r', 't', 2, 2, 0xaa, 0xbb};
+
+	(void)state;
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	hdr(&p)->giaddr = htonl(0x0a020001);
+	hdr(&p)->hops = 1;
+	pkt_opt(&p, DHCP_OPT_RELAY_INFO, ri, sizeof(ri));
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, false, NULL), DHCP_OFFER);
+	assert_true(yiaddr(e) >= 0x0a020064 && yiaddr(e) <= 0x0a0200c7);
+	assert_int_equal(e->r.dst_ip, 0x0a020001);
+	assert_int_equal(e->r.dst_port, DHCP_SERVER_PORT);
+	v = reply_opt(&e->r, DHCP_OPT_RELAY_INFO, &n);
+	assert_non_null(v);
+	assert_int_equal(n, sizeof(ri));
+	assert_memory_equal(v, ri, sizeof(ri));
+	v = reply_opt(&e->r, DHCP_OPT_ROUTERS, &n);
+	assert_memory_equal(v, "\x0a\x02\x00\x01", 4);
+	/* giaddr in no subnet */
+	hdr(&p)->giaddr = htonl(0x0a630001);
+	{
+		uint16_t why;
+
+		assert_int_equal(handle(e, &p, NOW, false, &why), 0);
+		assert_int_equal(why, DHCP_D_NO_SUBNET);
+	}
+	env_free(e);
+}
+
+/* ---------------- journal ---------------- */
+
+static off_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb.st_size;
+}
+
+static void
+test_journal_replay(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, true);
+	uint8_t mac[6] = {2, 0, 0, 0, 2, 0};
+	uint32_t a[3];
+	off_t sz;
+	int fd;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		mac[5] = (uint8_t)i;
+		a[i] = dora(e, mac, NOW);
+		assert_int_not_equal(a[i], 0);
+	}
+	/* kill -9: nothing closed cleanly; reopen from the file */
+	env_reopen(e, NOW + 1);
+	for (int i = 0; i < 3; i++) {
+		struct dhcp_lease *l = dhcp_db_by_addr(&e->db, a[i]);
+
+		assert_non_null(l);
+		assert_int_equal(l->state, DHCP_L_BOUND);
+		assert_int_equal(l->chaddr[5], i);
+	}
+	/* the same client gets its address back after restart */
+	mac[5] = 1;
+	assert_int_equal(dora(e, mac, NOW + 2), a[1]);
+
+	/* a torn last record (crash mid-write) is ignored and cut */
+	sz = file_size(e->path);
+	assert_int_equal(truncate(e->path, sz - 10), 0);
+	env_reopen(e, NOW + 3);
+	assert_int_equal((file_size(e->path) - 16) % (off_t)sizeof(struct dhcp_jrec), 0);
+	assert_non_null(dhcp_db_by_addr(&e->db, a[0]));
+
+	/* a corrupt record stops the replay there */
+	sz = file_size(e->path);
+	fd = open(e->path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "X", 1, sz - 20), 1);
+	close(fd);
+	env_reopen(e, NOW + 4);
+	assert_int_equal(file_size(e->path), sz - (off_t)sizeof(struct dhcp_jrec));
+
+	/* a file that is not a journal is refused with its name */
+	{
+		char err[256], path[160];
+		struct dhcp_db db;
+
+		snprintf(path, sizeof(path), "%s/notjournal", tmpdir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		assert_int_equal(write(fd, "hello world, not a journal", 26), 26);
+		close(fd);
+		assert_int_equal(dhcp_db_open(&db, e->conf, path, NOW, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "notjournal"));
+		dhcp_db_close(&db);
+		unlink(path);
+		/* unwritable place */
+		assert_true(dhcp_db_open(&db, e->conf, "/proc/nfvd-no/leases", NOW, err,
+					 sizeof(err)) < 0);
+		assert_non_null(strstr(err, "/proc/nfvd-no/leases"));
+		dhcp_db_close(&db);
+	}
+	env_free(e);
+}
+
+static void
+test_journal_compaction(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, true);
+	uint8_t mac[6] = {2, 0, 0, 0, 3, 0};
+	uint32_t a[2];
+	struct pkt p;
+	off_t before;
+	int ret;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		mac[5] = (uint8_t)i;
+		a[i] = dora(e, mac, NOW);
+	}
+	/* many renewals grow the journal */
+	for (int k = 0; k < 200; k++) {
+		mac[5] = 0;
+		pkt_init(&p, DHCP_REQUEST, mac);
+		hdr(&p)->ciaddr = htonl(a[0]);
+		pkt_end(&p);
+		assert_int_equal(handle(e, &p, NOW + (uint64_t)k, false, NULL), DHCP_ACK);
+	}
+	before = file_size(e->path);
+	assert_int_equal(dhcp_db_compact_start(&e->db, NOW + 200, true), 1);
+	/* serving goes on while the snapshot is written */
+	mac[5] = 5;
+	a[1] = dora(e, mac, NOW + 201);
+	assert_int_not_equal(a[1], 0);
+	for (int i = 0; i < 10000 && (ret = dhcp_db_compact_poll(&e->db)) == 0; i++)
+		usleep(1000);
+	assert_int_equal(ret, 1);
+	assert_true(file_size(e->path) < before / 10);
+	env_reopen(e, NOW + 202);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a[0])->state, DHCP_L_BOUND);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a[0])->expire, NOW + 199 + 600);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a[1])->state, DHCP_L_BOUND);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a[1])->chaddr[5], 5);
+	env_free(e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf_ok),
+		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_parse_malformed),
+		cmocka_unit_test(test_srv_dora),
+		cmocka_unit_test(test_srv_pool_exclusions_reservations),
+		cmocka_unit_test(test_srv_relay),
+		cmocka_unit_test(test_journal_replay),
+		cmocka_unit_test(test_journal_compaction),
+	};
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nfvd-dhcp-test-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	srand((unsigned int)getpid());
+	int ret = cmocka_run_group_tests(tests, NULL, NULL);
+
+	rmdir(tmpdir);
+	return ret;
+}
