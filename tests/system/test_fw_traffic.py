@@ -406,3 +406,28 @@ def test_fw_crafted_packets_counted_by_reason(fwnet, tag):
     d = n.vnf()["drops"]
     for k, v in want.items():
         assert d[k] - before[k] == v, (k, d)
+
+
+def test_fw_bad_apply_refused(fwnet):
+    """Bad rules are refused with file:line:col and the reason; nothing changes."""
+    n = fwnet(BASIC)
+    names = [r["name"] for r in fw_ctl(n.d, "rules")["rules"]]
+    fw_xdp_obj = os.path.join(nfvlib.BUILD, "vnfs", "firewall", "fw_xdp.o")
+    bad = [
+        ({"action": "drop", "filter": "tcp port ninety"}, "pcap-filter does not compile"),
+        ({"action": "allow", "proto": "tcp", "dport": "2000-1000"}, "range start is above its end"),
+        ({"action": "drop", "src": "10.0.0.1/8"}, "src"),
+        ({"action": "drop", "colour": "red"}, "colour"),
+    ]
+    if os.path.exists(fw_xdp_obj):
+        bad.append(({"action": "drop", "bpf": {"file": fw_xdp_obj}}, "map"))
+    for rule, why in bad:
+        conf = fw_conf_from(n)
+        conf["vnfs"][0]["rules"] = [rule]
+        r = n.d.apply(conf)
+        text = str(r)
+        assert not r.get("ok"), r
+        assert why in text and ".yaml:" in text, text
+    assert [r["name"] for r in fw_ctl(n.d, "rules")["rules"]] == names
+    n.server(n.lan, "tcp:8080")
+    assert n.connect(n.wan, LAN_IP, 8080) == "ok"
