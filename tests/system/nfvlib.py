@@ -50,7 +50,8 @@ Packets (scapy)
     write_pcap(path, pkts), read_pcap(path) -> list of bytes
     mixed_frames(n=64) -> list of scapy packets: 64..1518 bytes, IPv4 UDP/TCP/ICMP,
                         IPv6, ARP, 802.1Q VLAN
-    tshark_fields(path, *fields) -> list of tuples (tshark -T fields)
+    tshark_fields(path, *fields) -> list of tuples (tshark -T fields, first
+                        occurrence of each field)
 """
 import contextlib
 import glob
@@ -327,7 +328,7 @@ def mixed_frames(n=64):
         lambda i: Ether(**eth) / IP(src="10.0.0.3", dst="10.0.1.9") / ICMP(id=i, seq=i),
         lambda i: Ether(**eth) / IPv6(src="fd00::1", dst="fd00:1::%x" % (i + 1)) / UDP(sport=3000 + i, dport=5000),
         lambda i: Ether(src=eth["src"], dst="ff:ff:ff:ff:ff:ff") / ARP(psrc="10.0.0.1", pdst="10.0.0.%d" % (i % 250 + 2)),
-        lambda i: Ether(**eth) / Dot1Q(vlan=10 + i % 100) / IP(src="10.9.0.1", dst="10.9.0.2") / UDP(sport=4000 + i, dport=4789),
+        lambda i: Ether(**eth) / Dot1Q(vlan=10 + i % 100) / IP(src="10.9.0.1", dst="10.9.0.2") / UDP(sport=4000 + i, dport=5002),
     ]
     out = []
     for i in range(n):
@@ -341,7 +342,7 @@ def mixed_frames(n=64):
 
 
 def tshark_fields(path, *fields, display_filter=None):
-    cmd = ["tshark", "-n", "-r", str(path), "-T", "fields"]
+    cmd = ["tshark", "-n", "-r", str(path), "-T", "fields", "-E", "occurrence=f"]
     for f in fields:
         cmd += ["-e", f]
     if display_filter:
