@@ -49,7 +49,7 @@
 #define GEN_RXQ_MAX 8
 #define GEN_RXD 1024
 #define GEN_TXD 1024
-#define GEN_NB_MBUF 16383
+#define GEN_NB_MBUF 65535
 #define GEN_TMPL_LEN 64 /* header bytes kept per template (>= GEN_HDR6_LEN) */
 #define GEN_IMIX_LEN 12
 #define GEN_POLICE_DEPTH_MIN 64 /* packets */
@@ -297,7 +297,10 @@ gen_port_init(uint16_t pid)
 	if (rc)
 		return rc;
 	rte_eth_dev_get_name_by_port(pid, p->name);
-	p->nrxq = RTE_MAX(RTE_MIN(info.max_rx_queues, gen.rxq), 1);
+	/* generator: rxq receive queues, one transmit queue; reflector (the
+	 * memif server side): one receive queue, rxq transmit queues. A memif
+	 * server queue without a ring behind it must not be polled. */
+	p->nrxq = gen.loop ? 1 : RTE_MAX(RTE_MIN(info.max_rx_queues, gen.rxq), 1);
 	ntxq = gen.loop ? RTE_MAX(RTE_MIN(info.max_tx_queues, gen.rxq), 1) : 1;
 	rc = rte_eth_dev_configure(pid, p->nrxq, ntxq, &conf);
 	if (rc)
