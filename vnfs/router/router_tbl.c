@@ -575,7 +575,11 @@ rtr_route_json_add(json_t *arr, int family, const struct rtr_tables *t, const st
 	struct cfg_prefix p = {.family = family == 4 ? AF_INET : AF_INET6, .len = e->len};
 	char b[64];
 
+	uint32_t best = UINT32_MAX;
+
 	memcpy(family == 4 ? (void *)&p.v4 : (void *)&p.v6, e->addr, family == 4 ? 4 : 16);
+	for (uint16_t i = 0; i < e->n_paths; i++)
+		best = RTE_MIN(best, e->paths[i].metric);
 	for (uint16_t i = 0; i < e->n_paths; i++) {
 		const struct rtr_path *q = &e->paths[i];
 		json_t *o = json_object();
@@ -594,7 +598,7 @@ rtr_route_json_add(json_t *arr, int family, const struct rtr_tables *t, const st
 		}
 		if (q->iface >= 0)
 			json_object_set_new(o, "interface", json_string(t->ifs[q->iface].name));
-		json_object_set_new(o, "selected", json_boolean(e->adj != 0));
+		json_object_set_new(o, "selected", json_boolean(e->adj != 0 && q->metric == best));
 		json_array_append_new(arr, o);
 	}
 }
