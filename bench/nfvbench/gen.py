@@ -11,9 +11,7 @@ class GenError(RuntimeError):
 
 def memif_vdevs(sockdir, role, base=0):
     """The two memif ports of a wiring: 'a' toward the DUT, 'b' back, with
-    the driver's default rings (1024 slots; the client side sets the size,
-    but DPDK 22.11's log2-ring-size argument breaks the id of a second port,
-    so every DUT gets the default)."""
+    the driver's default rings (1024 slots, the same for every DUT)."""
     out = []
     for i, n in enumerate(("a", "b")):
         v = "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=%d" % (
