@@ -88,7 +88,8 @@ mdl_suggest(const struct nfv_config *cfg, bool ports, const char *name, char *bu
 		const char *cand = ports ? cfg->ports[i].name : cfg->vnfs[i].name;
 		size_t d = mdl_distance(name, cand);
 
-		if (d < bestd) {
+		/* a suggestion must keep part of what was written */
+		if (d < bestd && d < strlen(name)) {
 			bestd = d;
 			best = cand;
 		}
