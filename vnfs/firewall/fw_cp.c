@@ -484,8 +484,8 @@ fw_ct_expire(struct fw_ct *ct, const struct fw_ruleset *rs, uint64_t now_tsc, ui
 			ct->cursor = 0;
 		if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE))
 			continue;
-		if (now_tsc - e->last_tsc <= rs->timeout_tsc[fw_state_timeout[e->state]] ||
-		    (int64_t)(now_tsc - e->last_tsc) < 0)
+		if ((int64_t)(now_tsc - e->last_tsc) <=
+		    (int64_t)rs->timeout_tsc[fw_state_timeout[e->state]])
 			continue;
 		fw_ct_remove(ct, e);
 		removed++;
@@ -701,7 +701,8 @@ fw_conn_json(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t 
 	const uint8_t *dst = e->init_lo ? e->key.addr_hi : e->key.addr_lo;
 	uint16_t sp = e->init_lo ? e->key.port_lo : e->key.port_hi;
 	uint16_t dp = e->init_lo ? e->key.port_hi : e->key.port_lo;
-	uint64_t hz = rte_get_tsc_hz() / 1000, age = (now - e->last_tsc) / hz;
+	int64_t idle = (int64_t)(now - e->last_tsc);
+	uint64_t hz = rte_get_tsc_hz() / 1000, age = idle > 0 ? (uint64_t)idle / hz : 0;
 	uint64_t to = rs->timeout_tsc[fw_state_timeout[e->state]] / hz;
 	const char *rule = e->rule < rs->n_rules ? rs->rules[e->rule].name : "";
 
@@ -751,7 +752,8 @@ fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char
 				n++;
 				continue;
 			}
-			if (now - e->last_tsc > fw->rs->timeout_tsc[fw_state_timeout[e->state]])
+			if ((int64_t)(now - e->last_tsc) >
+			    (int64_t)fw->rs->timeout_tsc[fw_state_timeout[e->state]])
 				continue; /* expired, not yet swept */
 			if ((json_int_t)n++ < limit)
 				json_array_append_new(a, fw_conn_json(e, fw->rs, now));

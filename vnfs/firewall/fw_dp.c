@@ -309,7 +309,9 @@ fw_ct_initial_state(const struct fw_pkt *p)
 static inline bool
 fw_ct_live(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t now)
 {
-	return e->in_use && now - e->last_tsc <= rs->timeout_tsc[fw_state_timeout[e->state]];
+	/* signed: another worker may have stamped it with a later TSC */
+	return e->in_use && (int64_t)(now - e->last_tsc) <=
+				    (int64_t)rs->timeout_tsc[fw_state_timeout[e->state]];
 }
 
 /* Returns 0, or -ENOSPC when the table is full. */

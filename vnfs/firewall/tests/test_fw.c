@@ -575,14 +575,23 @@ test_conntrack_udp_icmp_timeouts(void **state)
 		  "rules:\n  - {action: allow, in-port: lan, stateful: true}\n");
 	fw = f.vnf.priv;
 	assert_int_equal(run(&f, &UDP4("10.0.0.2", "8.8.8.8", 5353, 53, 0)), 1);
+	/* another worker's burst that started a little earlier still matches */
+	f.w->now_tsc -= hz / 1000;
+	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5353, 1)), 1);
+	f.w->now_tsc += hz / 1000;
 	/* one-way flow: the udp timeout (2 s) */
 	f.w->now_tsc += 1 * hz;
 	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5353, 1)), 1);
-	/* now a stream: 5 s */
+	/* a stream: 5 s */
 	f.w->now_tsc += 4 * hz;
 	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5353, 1)), 1);
 	f.w->now_tsc += 6 * hz;
 	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5353, 1)), 0);
+
+	/* a one-way flow ends after the udp timeout (2 s) */
+	assert_int_equal(run(&f, &UDP4("10.0.0.2", "8.8.8.8", 5354, 53, 0)), 1);
+	f.w->now_tsc += 3 * hz;
+	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5354, 1)), 0);
 
 	/* ICMP echo tracked by identifier */
 	struct pk req = {.family = AF_INET, .src = "10.0.0.2", .dst = "8.8.4.4",
