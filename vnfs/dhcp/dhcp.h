@@ -85,6 +85,7 @@ enum {
 	_(DHCP_C_ACK, "ack")                                                                 \
 	_(DHCP_C_NAK, "nak")                                                                 \
 	_(DHCP_C_RELAYED, "relayed")                                                         \
+	_(DHCP_C_ARP, "arp-replies")                                                         \
 	_(DHCP_C_FSYNC, "journal-fsync")                                                     \
 	_(DHCP_C_JREC, "journal-records")                                                    \
 	_(DHCP_C_COMPACT, "journal-compactions")
@@ -155,6 +156,7 @@ struct dhcp_if_conf {
 	uint16_t vlan; /* 0 = untagged */
 	uint32_t addr; /* host order: server identifier on this interface */
 	uint8_t plen;
+	bool arp; /* answer ARP requests for addr (off when a router stage does) */
 };
 
 struct dhcp_conf {

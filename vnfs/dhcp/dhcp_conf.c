@@ -17,7 +17,7 @@ static const char *const dhcp_keys[] = {
 	/* ours */
 	"interfaces", "subnets", "options", "lease-file", "relay", "offer-time",
 	"decline-time", "commit-batch", "compact-records", NULL};
-static const char *const dhcp_if_keys[] = {"port", "vlan", "address", NULL};
+static const char *const dhcp_if_keys[] = {"port", "vlan", "address", "arp", NULL};
 static const char *const dhcp_subnet_keys[] = {"subnet", "pools", "reservations", "options",
 					       NULL};
 static const char *const dhcp_pool_keys[] = {"range", "exclude", NULL};
@@ -673,9 +673,11 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 		struct dhcp_if_conf *f = &c->ifs[c->n_ifs];
 		struct cfg_prefix p;
 
+		f->arp = true;
 		if (cfg_expect(im, CFG_MAP, err) != 0 || cfg_check_keys(im, dhcp_if_keys, err) != 0 ||
 		    nfv_config_get_port(cfg, im, "port", true, &f->port, err) != 0 ||
 		    cfg_get_u16(im, "vlan", false, 1, 4094, &f->vlan, err) < 0 ||
+		    cfg_get_bool(im, "arp", false, &f->arp, err) < 0 ||
 		    cfg_get_prefix(im, "address", true, true, &p, err) != 0) {
 			bad = 1;
 			continue;

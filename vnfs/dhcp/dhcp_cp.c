@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
@@ -97,6 +98,7 @@ dhcp_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
 		st->dp[i].port = (uint16_t)pid;
 		st->dp[i].vlan = c->ifs[i].vlan;
 		st->dp[i].addr_be = htonl(c->ifs[i].addr);
+		st->dp[i].arp = c->ifs[i].arp;
 		if (rte_eth_macaddr_get((uint16_t)pid, &st->mac[i]) != 0)
 			memset(&st->mac[i], 0, sizeof(st->mac[i]));
 	}
@@ -201,6 +203,43 @@ dhcp_find_iface(const struct dhcp_state *st, uint16_t port, uint16_t vlan, uint3
 	return -1;
 }
 
+/* Answer an ARP request for an interface address in place. */
+static void
+dhcp_arp(struct nfv_vnf *vnf, struct rte_mbuf *m)
+{
+	struct dhcp_state *st = vnf->priv;
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp;
+	uint32_t tip;
+	int i;
+
+	if (m->data_len < md->l3_off + sizeof(*arp)) {
+		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
+		return;
+	}
+	arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, md->l3_off);
+	tip = arp->arp_data.arp_tip;
+	for (i = 0; i < st->n_ifs; i++)
+		if (st->dp[i].port == md->in_port && st->dp[i].vlan == md->vlan &&
+		    st->dp[i].addr_be == tip)
+			break;
+	if (i == st->n_ifs || arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
+		return;
+	}
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+	arp->arp_data.arp_sha = st->mac[i];
+	arp->arp_data.arp_sip = tip;
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = st->mac[i];
+	dhcp_cp_count(vnf, DHCP_C_ARP, 1);
+	nfv_ctl_tx(md->in_port, &m, 1);
+}
+
 static void
 dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 {
@@ -215,6 +254,11 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	struct rte_mbuf *out;
 	int iface, msg_ctr;
 
+	if (((const uint8_t *)eth)[md->l3_off - 2] == 0x08 &&
+	    ((const uint8_t *)eth)[md->l3_off - 1] == 0x06) {
+		dhcp_arp(vnf, m);
+		return;
+	}
 	if (rte_pktmbuf_is_contiguous(m) == 0 ||
 	    m->data_len < md->l3_off + sizeof(*ip) + sizeof(*udp)) {
 		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * nfvd DHCP server - worker fast path: steer IPv4 UDP port 67 addressed to
  * one of the instance's interfaces (its address or broadcast, on its port
- * and VLAN) to the control thread; everything else continues untouched.
+ * and VLAN), and ARP requests for the interface address (clients unicast
+ * RENEW/RELEASE to it), to the control thread; everything else continues
+ * untouched.
  */
+#include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
@@ -26,6 +29,23 @@ dhcp_dp_match(const struct dhcp_state *st, struct rte_mbuf *m)
 		vlan = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
 		et = vh->eth_proto;
 		off += sizeof(*vh);
+	}
+	if (unlikely(et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))) {
+		const struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *,
+									 off);
+
+		if (m->data_len < off + sizeof(*arp) ||
+		    arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+			return false;
+		for (uint16_t i = 0; i < st->n_ifs; i++) {
+			if (st->dp[i].arp && st->dp[i].port == in_port && st->dp[i].vlan == vlan &&
+			    arp->arp_data.arp_tip == st->dp[i].addr_be) {
+				nfv_meta(m)->vlan = vlan;
+				nfv_meta(m)->l3_off = off;
+				return true;
+			}
+		}
+		return false;
 	}
 	if (et != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
 		return false;

@@ -236,6 +236,17 @@ dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_
 				    dhcp_match_resv_key, db->conf, &k);
 	uint32_t v;
 
+	if (s == NULL && key_len == 8 && key[0] == 'c' && key[1] == 1) {
+		/* client id of type 1 (Ethernet + MAC, RFC 2132 9.14): a
+		 * reservation by that MAC applies too */
+		uint8_t hk[7] = {'h'};
+
+		memcpy(hk + 1, key + 2, 6);
+		k.key = hk;
+		k.len = 7;
+		s = dhcp_idx_slot(&db->resv_key, dhcp_key_hash(subnet, hk, 7), dhcp_match_resv_key,
+				  db->conf, &k);
+	}
 	if (s == NULL)
 		return 0;
 	v = *s - 1;

@@ -15,6 +15,7 @@ struct dhcp_dp_if {
 	uint16_t port;    /* DPDK port id */
 	uint16_t vlan;
 	uint32_t addr_be; /* interface address, network order */
+	bool arp;         /* punt ARP requests for addr_be */
 };
 
 struct dhcp_state {
