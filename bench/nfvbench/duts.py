@@ -171,6 +171,9 @@ class OvsDut(Dut):
         self.br = "bnch%d" % (os.getpid() % 100000)
         br = self.br
         self._vsctl("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
+        if subprocess.run(["ip", "link", "show", br], capture_output=True).returncode != 0:
+            raise DutError("ovs: bridge %s has no datapath port (another OVS netdev datapath on this "
+                           "machine? see %s)" % (br, os.path.join(self.run, "vswitchd.log")))
         for i, n in ((0, "a"), (1, "b")):
             devargs = memif_vdevs(self.ctx.dir, "server", base=10)[2 * i + 1]
             self._vsctl("add-port", br, "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",

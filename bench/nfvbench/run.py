@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -96,7 +97,7 @@ class Runner:
             gen.trial(10000, 64, self.cfg["flows"], duration_ms=200)
             for size in self.cfg["sizes"]:
                 out["sizes"][str(size)] = self.run_size(gen, dut, size, ceilings)
-        except (GenError, duts.DutError, OSError) as e:
+        except (GenError, duts.DutError, OSError, subprocess.SubprocessError) as e:
             out["error"] = str(e)
             self.progress("!! %s: %s" % (name, e))
         finally:
