@@ -250,7 +250,7 @@ def sysinfo():
     except OSError:
         commit = ""
     return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(), "dpdk": dpdk,
-            "commit": commit, "cores": "main lcore 0, one forwarding lcore 1 (both systems)"}
+            "commit": commit, "loadavg_at_start": os.getloadavg(), "cores": "main lcore 0, one forwarding lcore 1 (both systems)"}
 
 
 def main():
@@ -274,10 +274,17 @@ def main():
         make_pcap(pcap)
         runs = {"testpmd": [], "nfvd": []}
         for r in range(args.rounds):
-            log("round %d/%d: testpmd io" % (r + 1, args.rounds))
-            runs["testpmd"].append(run_testpmd(pcap, work, args.warmup, args.duration, r))
-            log("round %d/%d: nfvd forward" % (r + 1, args.rounds))
-            runs["nfvd"].append(run_nfvd(args.build, pcap, work, args.warmup, args.duration, r))
+            # alternate which system goes first, so a load change on the
+            # machine does not always favour the same one
+            order = ["testpmd", "nfvd"] if r % 2 == 0 else ["nfvd", "testpmd"]
+            for system in order:
+                log("round %d/%d: %s" % (r + 1, args.rounds, system))
+                if system == "testpmd":
+                    res = run_testpmd(pcap, work, args.warmup, args.duration, r)
+                else:
+                    res = run_nfvd(args.build, pcap, work, args.warmup, args.duration, r)
+                res["loadavg_1min"] = os.getloadavg()[0]
+                runs[system].append(res)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -314,6 +321,9 @@ def main():
     print("| nfvd forward chain | %.2f | %.1f |" % (med["nfvd"]["mpps"],
                                                    med["nfvd"]["cycles_per_packet"]))
     print("| nfvd / testpmd | %.0f%% | %.0f%% |" % (ratio_mpps * 100, ratio_cyc * 100))
+    print("machine load average (1 min) during the runs: %.1f-%.1f on %d CPUs" % (
+        min(x["loadavg_1min"] for v in runs.values() for x in v),
+        max(x["loadavg_1min"] for v in runs.values() for x in v), os.cpu_count()))
     print("JSON: " + os.path.relpath(out, os.getcwd()))
 
 
