@@ -134,9 +134,14 @@ copy_libs() {
 }
 
 pack() {
-	# reproducible cpio: sorted names, fixed mtime, newc, gzip -n
+	# reproducible cpio: sorted names, fixed mtime, newc, gzip -n; GNU
+	# cpio --reproducible also zeroes inode and device numbers
+	local cpio="$BUSYBOX cpio -o -H newc"
+	if command -v cpio >/dev/null && cpio --help 2>&1 | grep -q -- --reproducible; then
+		cpio="cpio -o -H newc --reproducible --quiet"
+	fi
 	(cd "$1" && find . -exec touch -h -d @0 {} + && find . | LC_ALL=C sort |
-		"$BUSYBOX" cpio -o -H newc 2>/dev/null) | gzip -9n > "$2.tmp"
+		$cpio 2>/dev/null) | gzip -9n > "$2.tmp"
 	mv "$2.tmp" "$2"
 }
 

@@ -9,6 +9,8 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
+mkdir -p /var /dev/pts
+[ -e /var/run ] || ln -s /run /var/run
 echo 0 > /proc/sys/kernel/printk_ratelimit 2>/dev/null
 
 mode=$(cat /etc/nfv-mode)
@@ -43,6 +45,7 @@ run_bridge() {
 
 run_nfvd() {
 	mkdir -p /etc/nfvd /run/nfvd
+	mkdir -p /dev/hugepages
 	mount -t hugetlbfs none /dev/hugepages
 	pages=128
 	for w in $(cat /proc/cmdline); do

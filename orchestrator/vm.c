@@ -136,7 +136,9 @@ vm_write_chain(struct vm_guest *g, const struct nfv_vnf_conf *vc, char *err, siz
 		vm_yaml_node(f, vc->node->items[i]);
 	}
 	fputs("}\n", f);
-	fprintf(f, "chains:\n  - {name: %s, ingress: [%s], vnfs: [%s], egress: %s}\n", g->name,
+	/* names of ports, vnfs and chains share one namespace */
+	fprintf(f, "chains:\n  - {name: chain-%s, ingress: [%s], vnfs: [%s], egress: %s}\n",
+		g->name,
 		vm->nics[vm->ingress].name, vc->name, vm->nics[vm->egress].name);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "guest %s: writing %s: %s", g->name, g->chain_file,
