@@ -103,6 +103,7 @@ fw_yaml() { # rules mode pcap router(0|1)
 	fi
 	cat <<EOT
 version: 1
+nfvd: {mbufs: $((FLOWS_NOW + 32768))}
 ports:
   - {name: src, driver: pcap, rx-file: $pcap, loop: true}
   - {name: sink, driver: "null"}
@@ -136,6 +137,7 @@ nfvd_stats() { "$BUILD/nfvctl" -s "$1" --json stats; }
 
 nfvd_run() { # label flows rules mode router
 	local label=$1 flows=$2 n=$3 mode=$4 rtr=$5 sock=$W/nfvd.sock
+	FLOWS_NOW=$flows # net_pcap infinite_rx keeps the whole file in mbufs
 	fw_yaml "$n" "$mode" "$W/flows$flows.pcap" "$rtr" > "$W/nfvd.yaml"
 	"$BUILD/nfvd" -s "$sock" --file-prefix ${TAG}nfvd -l 0,1 "$W/nfvd.yaml" \
 		> "$W/nfvd.log" 2>&1 &
@@ -179,7 +181,7 @@ testpmd_run() { # flows
 	stdbuf -oL dpdk-testpmd -l 0,1 --file-prefix ${TAG}tp --no-pci -m 1024 \
 		--vdev "net_pcap0,rx_pcap=$W/flows$flows.pcap,infinite_rx=1" \
 		--vdev "net_null0,no-rx=1" \
-		-- -i --forward-mode=io --record-core-cycles --total-num-mbufs=16384 \
+		-- -i --forward-mode=io --record-core-cycles --total-num-mbufs=$((flows + 32768)) \
 		< "$W/tp.in" > "$W/tp.log" 2>&1 &
 	local pid=$!
 	PIDS+=($pid)
@@ -221,7 +223,8 @@ ovs_start() {
 		other_config:dpdk-socket-mem=1024 \
 		other_config:dpdk-extra="--no-pci --file-prefix ${TAG}ovs"
 	ovs "$OVS_VSWITCHD" unix:"$OVSD/db.sock" --unixctl="$OVSD/ovs-vswitchd.ctl" \
-		--pidfile="$OVSD/ovs-vswitchd.pid" --detach --log-file="$OVSD/ovs-vswitchd.log"
+		--pidfile="$OVSD/ovs-vswitchd.pid" --detach --log-file="$OVSD/ovs-vswitchd.log" \
+		-vconsole:off
 	vsctl add-br br0 -- set bridge br0 datapath_type=netdev
 	vsctl add-port br0 sink -- set Interface sink type=dpdk \
 		options:dpdk-devargs="net_null0,no-rx=1" ofport_request=2
