@@ -99,9 +99,14 @@ mod_order() {
 # ---- a busybox root; $1 = root dir, rest = modules ----
 make_root() {
 	root=$1; shift
+	# merged /usr like Debian 12: ldd's /lib paths and the PMD folder's
+	# /usr/lib symlinks must reach the same files (EAL loads a driver
+	# twice, and aborts, when they do not)
+	mkdir -p "$root/usr/lib/x86_64-linux-gnu" "$root/usr/lib64"
+	ln -s usr/lib "$root/lib"
+	ln -s usr/lib64 "$root/lib64"
 	mkdir -p "$root/bin" "$root/sbin" "$root/etc" "$root/proc" "$root/sys" "$root/dev" \
-		"$root/tmp" "$root/run" "$root/lib/modules" "$root/lib64" \
-		"$root/lib/x86_64-linux-gnu" "$root/dev/hugepages"
+		"$root/tmp" "$root/run" "$root/lib/modules"
 	cp "$BUSYBOX" "$root/bin/busybox"
 	for a in $("$BUSYBOX" --list); do
 		[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
@@ -126,11 +131,29 @@ copy_libs() {
 	for elf in "$@"; do
 		ldd "$elf" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'
 	done | sort -u | while read -r lib; do
-		dst="$root$lib"
-		[ -e "$dst" ] && continue
-		mkdir -p "$(dirname "$dst")"
-		cp -L "$lib" "$dst"
+		copy_file "$root" "$lib"
 	done
+}
+
+# copy a file into root keeping its symlink chain (so a library has one
+# real file whatever name it is opened by)
+copy_file() {
+	root=$1
+	f=$2
+	while [ -L "$f" ]; do
+		[ -e "$root$f" ] || [ -L "$root$f" ] || {
+			mkdir -p "$(dirname "$root$f")"
+			cp -P "$f" "$root$f"
+		}
+		t=$(readlink "$f")
+		case $t in
+		/*) f=$t ;;
+		*) f=$(dirname "$f")/$t ;;
+		esac
+	done
+	[ -e "$root$f" ] && return 0
+	mkdir -p "$(dirname "$root$f")"
+	cp "$f" "$root$f"
 }
 
 pack() {
@@ -175,11 +198,8 @@ mkdir -p "$R$PMDDIR"
 for d in bus_pci bus_vdev mempool_ring net_virtio net_ring net_null; do
 	for l in "$PMDDIR"/librte_"$d".so*; do
 		[ -e "$l" ] || continue
-		cp -a "$l" "$R$PMDDIR/"
-		tgt=$(readlink -f "$l")
-		mkdir -p "$R$(dirname "$tgt")"
-		cp -L "$tgt" "$R$tgt"
-		copy_libs "$R" "$tgt"
+		copy_file "$R" "$l"
+		copy_libs "$R" "$(readlink -f "$l")"
 	done
 done
 copy_libs "$R" "$NFVD"
