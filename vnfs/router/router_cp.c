@@ -941,6 +941,7 @@ rtr_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	struct rte_ether_addr macs[RTR_MAX_IF];
 	struct rtr_state *st;
 	struct rtr_tables *t;
+	uint64_t t0;
 	int rc;
 
 	st = rte_zmalloc("rtr_state", sizeof(*st), RTE_CACHE_LINE_SIZE);
@@ -957,9 +958,12 @@ rtr_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	rc = rtr_resolve_ports(cfg, c, ports, macs, err, errlen);
 	if (rc != 0)
 		return rc;
+	t0 = nfv_now_ms();
 	t = rtr_tables_build(st, c, ports, macs, err, errlen);
 	if (t == NULL)
 		return -ENOMEM;
+	RTR_LOG(INFO, "%s: %u IPv4 and %u IPv6 routes loaded in %lu ms", st->name, t->n_routes4,
+		t->n_routes6, (unsigned long)(nfv_now_ms() - t0));
 	atomic_store_explicit(&st->tables, t, memory_order_release);
 	st->announce = true;
 	return 0;

@@ -282,7 +282,7 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
 	uint16_t ifi = (md->nh >> 8) & 0x1f, oif = 0;
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-	uint16_t old;
+	uint16_t old, nw;
 	uint32_t nid;
 	uint64_t macw;
 
@@ -310,9 +310,12 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			     RTR_CTR_PUNT_RESOLVE, RTR_DROP_PUNT_LIMIT);
 		return;
 	}
-	old = *(uint16_t *)&ip->time_to_live;
-	ip->time_to_live--;
-	ip->hdr_checksum = rtr_csum_update16(ip->hdr_checksum, old, *(uint16_t *)&ip->time_to_live);
+	/* TTL and protocol as one word, decremented in a register (a byte store
+	 * then a word load of the same place would stall store forwarding) */
+	memcpy(&old, &ip->time_to_live, 2);
+	nw = (uint16_t)(old - rte_cpu_to_be_16(0x0100));
+	memcpy(&ip->time_to_live, &nw, 2);
+	ip->hdr_checksum = rtr_csum_update16(ip->hdr_checksum, old, nw);
 	if (unlikely(rtr_l2_write(m, md->l3_off, &t->ifs[oif], macw,
 				  rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) != 0)) {
 		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);

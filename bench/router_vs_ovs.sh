@@ -1,0 +1,265 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Router throughput on one forwarding core, side by side in one run:
+#   testpmd io    pcap -> null, no work (the I/O floor)
+#   nfvd router   chain src -> [rtr] (100 /24 routes via one static neighbour)
+#   nfvd router   the same with 1,000,000 extra IPv4 routes installed
+#   OVS-DPDK      100 OpenFlow flows: ip,nw_dst=P/24 -> set MACs, dec_ttl, output
+# 64-byte UDP frames over 1024 flows and 100 destination prefixes from a
+# looping pcap (net_pcap infinite_rx=1, the same source for all), into a
+# null sink. Mpps from the sink's tx counter over DURATION; cycles/packet
+# from nfvd's worker stats, OVS's pmd-stats-show and testpmd's
+# --record-core-cycles. Also prints the 1M-route load time (router log).
+# Forwarding core: CPU 1; control / main lcore: CPU 0.
+#
+#   bench/router_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-O] [-T] [-M]
+#   -O: skip OVS; -T: skip testpmd; -M: skip the 1M-route run.
+#   Results: a table on stdout and JSON lines in
+#   bench/results/router_vs_ovs-<date>.jsonl. Target: nfvd >= 2.5x OVS and
+#   >= 0.5x testpmd.
+# Needs root, hugepages, dpdk-testpmd, openvswitch-switch-dpdk, python3.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=
+DURATION=3
+OVS=1
+TESTPMD=1
+MILLION=1
+while getopts b:d:OTMh opt; do
+	case $opt in
+	b) BUILD=$OPTARG ;;
+	d) DURATION=$OPTARG ;;
+	O) OVS=0 ;;
+	T) TESTPMD=0 ;;
+	M) MILLION=0 ;;
+	*) sed -n '3,20p' "$0"; exit 2 ;;
+	esac
+done
+if [ -z "$BUILD" ]; then
+	for d in "$ROOT"/build*; do
+		[ -x "$d/nfvd" ] && [ -x "$d/nfvctl" ] && BUILD=$d && break
+	done
+fi
+die() { echo "router_vs_ovs: $*" >&2; exit 1; }
+[ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
+command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk"
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+[ "$OVS" = 0 ] || [ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD (or give -O)"
+
+TAG=rtrbench
+W=$(mktemp -d /tmp/$TAG.XXXXXX)
+PIDS=()
+OUT=$ROOT/bench/results/router_vs_ovs-$(date +%Y%m%d-%H%M%S).jsonl
+mkdir -p "$ROOT/bench/results"
+RMAC=02:00:00:00:00:02 # router's "in" interface (the pcap's destination MAC)
+NMAC=02:00:00:00:00:09 # the next hop behind the sink
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ -S "$W/ovs/db.sock" ]; then
+		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" exit 2>/dev/null || true
+		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovsdb-server.ctl" exit 2>/dev/null || true
+	fi
+	rm -f /dev/hugepages/${TAG}*
+	rm -rf /var/run/dpdk/${TAG}*
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+# ---- traffic: 64-byte UDP frames (60 + FCS), 1024 flows, 100 prefixes ----
+python3 - "$W/flows.pcap" "$RMAC" <<'EOF'
+import struct, sys
+path, rmac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
+def csum(b):
+    s = sum(struct.unpack("!10H", b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+with open(path, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(1024):
+        src = bytes([10, 0, (i >> 8) & 0xff, i & 0xff])
+        dst = bytes([172, 16, i % 100, 1 + (i // 100) % 250])
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        udp = struct.pack("!HHHH", 1024 + i, 5001, 26, 0) + bytes(18)
+        fr = rmac + bytes.fromhex("020000000001" "0800") + ip + udp
+        f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
+EOF
+
+# ---- nfvd ----
+rtr_yaml() { # extra_routes
+	cat <<EOT
+version: 1
+ports:
+  - {name: src, driver: pcap, rx-file: $W/flows.pcap, loop: true}
+  - {name: sink, driver: "null"}
+vnfs:
+  - name: rtr
+    class: router
+    max-routes: $(($1 + 1024))
+    interfaces:
+      - {name: in, port: src, addresses: [10.0.0.254/8], mac: "$RMAC"}
+      - {name: out, port: sink, addresses: [192.168.0.254/24]}
+    neighbours:
+      - {address: 192.168.0.1, mac: "$NMAC"}
+    routes:
+EOT
+	for ((p = 0; p < 100; p++)); do
+		echo "      - {prefix: 172.16.$p.0/24, via: 192.168.0.1}"
+	done
+	# extra /24s in 11.0.0.0 - 26.x (never hit by the traffic)
+	python3 -c "
+import sys
+w = sys.stdout.write
+for i in range($1):
+    n = (11 << 16) + i
+    w('      - {prefix: %d.%d.%d.0/24, via: 192.168.0.1}\n' % (n >> 16, (n >> 8) & 255, n & 255))
+"
+	echo "chains:"
+	echo "  - {name: c, ingress: [src], vnfs: [rtr]}"
+}
+
+nfvd_run() { # label extra_routes
+	local label=$1 extra=$2 sock=$W/nfvd.sock t0 t1
+	rtr_yaml "$extra" > "$W/nfvd.yaml"
+	t0=$(date +%s%N)
+	"$BUILD/nfvd" -s "$sock" --file-prefix ${TAG}nfvd -l 0,1 "$W/nfvd.yaml" \
+		> "$W/nfvd.log" 2>&1 &
+	local pid=$!
+	PIDS+=($pid)
+	for _ in $(seq 1 1200); do
+		"$BUILD/nfvctl" -s "$sock" status >/dev/null 2>&1 && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	"$BUILD/nfvctl" -s "$sock" status >/dev/null 2>&1 || { cat "$W/nfvd.log" >&2; die "nfvd did not start"; }
+	t1=$(date +%s%N)
+	sleep 1
+	"$BUILD/nfvctl" -s "$sock" --json stats > "$W/a.json"
+	sleep "$DURATION"
+	"$BUILD/nfvctl" -s "$sock" --json stats > "$W/b.json"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	rm -f /dev/hugepages/${TAG}nfvd*
+	python3 - "$W/a.json" "$W/b.json" "$DURATION" <<'EOF' > "$W/r"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+d = float(sys.argv[3])
+tx = b["ports"]["sink"]["tx"] - a["ports"]["sink"]["tx"]
+def cyc(s):
+    w = s.get("workers") or [{}]
+    return sum(x.get("busy_cycles", 0) for x in w), sum(x.get("packets", 0) for x in w)
+(c0, p0), (c1, p1) = cyc(a), cyc(b)
+cpp = (c1 - c0) / (p1 - p0) if p1 > p0 else 0
+drops = {k: v for k, v in b["vnfs"]["rtr"]["drops"].items() if v}
+print("%d %.0f %s" % (tx / d, cpp, json.dumps(drops, separators=(",", ":"))))
+EOF
+	read -r PPS CPP DROPS < "$W/r"
+	report "$label" "$((extra + 100))" "$PPS" "$CPP" "$DROPS"
+	local load
+	load=$(sed -n 's/.*routes loaded in \([0-9]*\) ms.*/\1/p' "$W/nfvd.log" | head -1)
+	if [ "$extra" -gt 0 ]; then
+		printf "  %d routes: FIB load %s ms (router), start-up incl. YAML parse %d ms\n" \
+			"$((extra + 100))" "${load:-?}" "$(((t1 - t0) / 1000000))"
+		printf '{"system":"load","routes":%d,"fib_load_ms":%s,"startup_ms":%d}\n' \
+			"$((extra + 100))" "${load:-null}" "$(((t1 - t0) / 1000000))" >> "$OUT"
+	fi
+}
+
+# ---- testpmd io ----
+testpmd_run() {
+	mkfifo "$W/tp.in"
+	exec {TPFD}<>"$W/tp.in"
+	stdbuf -oL dpdk-testpmd -l 0,1 --file-prefix ${TAG}tp --no-pci -m 1024 \
+		--vdev "net_pcap0,rx_pcap=$W/flows.pcap,infinite_rx=1" \
+		--vdev "net_null0,no-rx=1" \
+		-- -i --forward-mode=io --record-core-cycles --total-num-mbufs=16384 \
+		< "$W/tp.in" > "$W/tp.log" 2>&1 &
+	local pid=$!
+	PIDS+=($pid)
+	for _ in $(seq 1 200); do
+		grep -q 'testpmd>' "$W/tp.log" && break
+		sleep 0.1
+	done
+	echo "start" >&$TPFD
+	sleep 1
+	echo "clear port stats all" >&$TPFD
+	echo "clear fwd stats all" >&$TPFD
+	sleep "$DURATION"
+	echo "show port stats 1" >&$TPFD
+	echo "show fwd stats all" >&$TPFD
+	echo "stop" >&$TPFD
+	echo "quit" >&$TPFD
+	exec {TPFD}>&-
+	wait "$pid" 2>/dev/null || true
+	rm -f "$W/tp.in" /dev/hugepages/${TAG}tp*
+	local tx cpp
+	tx=$(sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' "$W/tp.log" | head -1)
+	cpp=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$W/tp.log" | tail -1)
+	report "testpmd-io" 0 "$(( ${tx:-0} / DURATION ))" "${cpp:-0}" "{}"
+}
+
+# ---- OVS-DPDK ----
+OVSD=$W/ovs
+ovs() { OVS_RUNDIR=$OVSD OVS_LOGDIR=$OVSD OVS_DBDIR=$OVSD "$@"; }
+vsctl() { ovs ovs-vsctl --db=unix:"$OVSD/db.sock" "$@"; }
+ovs_run() {
+	mkdir -p "$OVSD"
+	ovs ovsdb-tool create "$OVSD/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovs ovsdb-server --remote=punix:"$OVSD/db.sock" --unixctl="$OVSD/ovsdb-server.ctl" \
+		--pidfile="$OVSD/ovsdb-server.pid" --detach --log-file="$OVSD/ovsdb-server.log" \
+		"$OVSD/conf.db"
+	vsctl --no-wait init
+	vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+		other_config:dpdk-socket-mem=1024 \
+		other_config:dpdk-extra="--no-pci --file-prefix ${TAG}ovs"
+	ovs "$OVS_VSWITCHD" unix:"$OVSD/db.sock" --unixctl="$OVSD/ovs-vswitchd.ctl" \
+		--pidfile="$OVSD/ovs-vswitchd.pid" --detach --log-file="$OVSD/ovs-vswitchd.log"
+	vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+	vsctl add-port br0 sink -- set Interface sink type=dpdk \
+		options:dpdk-devargs="net_null0,no-rx=1" ofport_request=2
+	ovs ovs-ofctl del-flows br0
+	for ((p = 0; p < 100; p++)); do
+		echo "table=0,priority=100,ip,nw_dst=172.16.$p.0/24,actions=mod_dl_src:$RMAC,mod_dl_dst:$NMAC,dec_ttl,output:2"
+	done > "$W/flows.of"
+	ovs ovs-ofctl add-flows br0 "$W/flows.of"
+	vsctl add-port br0 src -- set Interface src type=dpdk ofport_request=1 \
+		options:dpdk-devargs="net_pcap0,rx_pcap=$W/flows.pcap,infinite_rx=1"
+	sleep 1
+	ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear
+	local a b cpp
+	a=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
+	sleep "$DURATION"
+	b=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
+	cpp=$(ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show |
+		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' | head -1)
+	vsctl del-port br0 src
+	report "ovs-dpdk" 100 "$(( (b - a) / DURATION ))" "${cpp:-0}" "{}"
+}
+
+# ---- report ----
+declare -A RATE
+printf "%-14s %8s %9s %9s  %s\n" system routes Mpps cyc/pkt drops
+report() { # system routes pps cpp drops
+	RATE[$1]=$3
+	printf "%-14s %8s %9s %9s  %s\n" "$1" "$2" \
+		"$(python3 -c "print('%.3f' % ($3 / 1e6))")" "$4" "$5"
+	printf '{"system":"%s","routes":%s,"pps":%s,"cycles_per_packet":%s,"drops":%s}\n' \
+		"$1" "$2" "$3" "$4" "$5" >> "$OUT"
+}
+
+[ "$TESTPMD" = 1 ] && testpmd_run
+nfvd_run "nfvd-router" 0
+[ "$MILLION" = 1 ] && nfvd_run "nfvd-router-1M" 1000000
+[ "$OVS" = 1 ] && ovs_run
+python3 - "${RATE[nfvd-router]:-0}" "${RATE[ovs-dpdk]:-0}" "${RATE[testpmd-io]:-0}" <<'EOF'
+import sys
+r, o, t = (float(x) for x in sys.argv[1:4])
+if o:
+    print("nfvd router / OVS-DPDK:   %.2fx (target >= 2.5x)" % (r / o))
+if t:
+    print("nfvd router / testpmd io: %.2fx (target >= 0.5x)" % (r / t))
+EOF
+echo "results: $OUT"
