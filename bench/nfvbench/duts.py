@@ -171,9 +171,6 @@ class OvsDut(Dut):
         self.br = "bnch%d" % (os.getpid() % 100000)
         br = self.br
         self._vsctl("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
-        if subprocess.run(["ip", "link", "show", br], capture_output=True).returncode != 0:
-            raise DutError("ovs: bridge %s has no datapath port (another OVS netdev datapath on this "
-                           "machine? see %s)" % (br, os.path.join(self.run, "vswitchd.log")))
         for i, n in ((0, "a"), (1, "b")):
             devargs = memif_vdevs(self.ctx.dir, "server", base=10)[2 * i + 1]
             self._vsctl("add-port", br, "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",
@@ -182,7 +179,10 @@ class OvsDut(Dut):
                      ["add-flow", br, "in_port=2,actions=output:1"]):
             cmd = ["ovs-ofctl", "--timeout=120"] + args
             self.commands.append(cmd)
-            subprocess.run(cmd, check=True, env=env, stdout=self.ctx.log, stderr=self.ctx.log)
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                raise DutError("ovs: %s: %s (see %s)" % (" ".join(cmd), p.stderr.strip(),
+                                                         os.path.join(self.run, "vswitchd.log")))
 
     def stop(self):
         _stop(self.proc)
