@@ -268,8 +268,12 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 	pc->promiscuous = true;
 	pc->pkt_size = 64;
 	bad |= BAD(mdl_name(cfg, n, pc->name, err));
-	if (cfg_get_enum(n, "driver", true, nfv_port_driver_names, &drv, err) != 0)
+	if (cfg_get_enum(n, "driver", true, nfv_port_driver_names, &drv, err) != 0) {
+		/* keep the name known: references to it are not errors too */
+		if (pc->name[0])
+			cfg->n_ports++;
 		return -EINVAL;
+	}
 	pc->driver = (enum nfv_port_driver)drv;
 	for (size_t i = 0; common[i]; i++)
 		allowed[k++] = common[i];
@@ -391,6 +395,8 @@ mdl_vnf(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err
 					      "%s%s", k ? ", " : "", c->name);
 		cfg_error(err, cfg_map_get(n, "class"), "unknown VNF class '%s' (known: %s)",
 			  vc->class_name, known);
+		if (vc->name[0])
+			cfg->n_vnfs++; /* chains naming it get no second error */
 		return -EINVAL;
 	}
 	if (cfg_map_get(n, "vm")) {

@@ -754,6 +754,38 @@ test_three_errors_all_reported(void **state)
 	tmod_done(&c);
 }
 
+/* A port with a bad driver or a VNF of an unknown class is still a known
+ * name: what refers to it gets no second, misleading error. */
+static void
+test_no_knock_on_errors(void **state)
+{
+	struct tmod_case c;
+
+	(void)state;
+	tmod_load(&c, "version: 1\n"
+		      "ports:\n"
+		      "  - name: lan\n"
+		      "    driver: tap\n"
+		      "  - name: wan\n"
+		      "    driver: wire\n"
+		      "vnfs:\n"
+		      "  - name: f\n"
+		      "    class: nosuch\n"
+		      "chains:\n"
+		      "  - name: c\n"
+		      "    ingress: wan\n"
+		      "    vnfs: [f]\n"
+		      "    egress: lan\n");
+	assert_int_equal(c.ret, -EINVAL);
+	if (c.err.n != 2)
+		for (size_t i = 0; i < c.err.n; i++)
+			print_message("got: %s\n", c.err.msgs[i]);
+	assert_int_equal(c.err.n, 2);
+	assert_non_null(strstr(c.err.msgs[0], ":6:13: ports[wan].driver: unknown value 'wire'"));
+	assert_non_null(strstr(c.err.msgs[1], ":9:12: vnfs[f].class: unknown VNF class 'nosuch'"));
+	tmod_done(&c);
+}
+
 int
 main(void)
 {
@@ -783,6 +815,7 @@ main(void)
 		cmocka_unit_test(test_conflicting_chains),
 		cmocka_unit_test(test_match_errors),
 		cmocka_unit_test(test_three_errors_all_reported),
+		cmocka_unit_test(test_no_knock_on_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
