@@ -1,6 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# nfvd demo: two hosts (network namespaces) joined by nfvd over tap ports.
+# nfvd demo: the lab router. Two hosts (network namespaces) in different
+# subnets, one behind VLAN 20, joined by nfvd's router VNF over tap ports
+# (chains/examples/lab-router.yaml; hosts from vnfs/router/lab-router.sh):
+# ping, ping -6, traceroute, iperf3 TCP and UDP through the router, then the
+# counters. NFV_DEMO_CHAIN=chains/examples/demo.yaml runs the plain
+# two-host forward demo instead.
 # Builds build/ if needed, starts nfvd with chains/examples/demo.yaml
 # (live per-chain counters every second), runs ping and a short iperf3 from
 # host h1 to host h2, stops nfvd with SIGTERM (it prints its summary) and
@@ -13,7 +18,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-chain=${NFV_DEMO_CHAIN:-chains/examples/demo.yaml}
+chain=${NFV_DEMO_CHAIN:-chains/examples/lab-router.yaml}
 build=${NFVD_BUILD:-$repo/build}
 tag=nfvdemo                    # prefix of everything this script creates
 run_dir=$(mktemp -d "/tmp/$tag.XXXXXX")
@@ -75,11 +80,26 @@ host() {
 }
 
 hosts_setup() {
+	if lab_router; then
+		rtr_lab_up "$tag"
+		return
+	fi
 	host h1 nfvdemo-a 10.77.0.1/24
 	host h2 nfvdemo-b 10.77.0.2/24
 }
 
+# The lab router demo (default chain) has its own hosts and traffic.
+lab_router() { [ "$(basename "$chain")" = lab-router.yaml ]; }
+# shellcheck source=../vnfs/router/lab-router.sh
+. "$repo/vnfs/router/lab-router.sh"
+
 traffic() {
+	if lab_router; then
+		rtr_lab_traffic "$tag"
+		say "router neighbours (nfvctl neigh show)"
+		"$build/nfvctl" -s "$sock" neigh show
+		return
+	fi
 	say "ping h1 -> h2"
 	ip netns exec $tag-h1 ping -c 5 -i 0.2 -W 2 10.77.0.2
 	say "iperf3 (TCP, 5 s) h1 -> h2"
