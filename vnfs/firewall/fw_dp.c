@@ -109,14 +109,34 @@ fw_parse_l4(struct fw_pkt *p, const uint8_t *l4, uint32_t len, uint16_t *sport,
 	}
 }
 
+static inline int
+fw_addr_cmp(const uint8_t *a, const uint8_t *b, unsigned int alen)
+{
+	uint32_t x, y;
+
+	if (alen != 4)
+		return memcmp(a, b, alen);
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	x = rte_be_to_cpu_32(x);
+	y = rte_be_to_cpu_32(y);
+	return x < y ? -1 : x > y;
+}
+
 static inline void
 fw_ct_normalize(struct fw_pkt *p, const uint8_t *src, const uint8_t *dst, unsigned int alen)
 {
-	int c = memcmp(src, dst, alen);
+	int c = fw_addr_cmp(src, dst, alen);
 	uint16_t sp = p->ck.port_lo, dp = p->ck.port_hi;
 
 	p->ck.family = p->family;
 	p->ck.proto = p->proto;
+	p->ck.pad = 0;
+	if (alen == 4) {
+		/* the key is hashed whole: zero the unused address bytes */
+		memset(p->ck.addr_lo + 4, 0, 12);
+		memset(p->ck.addr_hi + 4, 0, 12);
+	}
 	if (c < 0 || (c == 0 && sp <= dp)) {
 		p->dir_lo = 1;
 		memcpy(p->ck.addr_lo, src, alen);
@@ -150,7 +170,7 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 		et = fw_be16(d + 16);
 		off = 18;
 	}
-	memset(&p->ck, 0, sizeof(p->ck));
+	p->ck.port_lo = p->ck.port_hi = 0;
 	p->ct_ok = 0;
 	p->flags = 0;
 	p->l3_off = off;
