@@ -4,7 +4,7 @@ of the router. LAN hosts reach the WAN host; the WAN cannot open
 connections inward except to TCP 8080 of the LAN server; TCP elsewhere is
 refused, the rest dropped; the counters show it.
 
-    lan ns 192.168.1.10/24 gw .1 <tap> nfvd [fw -> rtr] <tap> 203.0.113.2/24 gw .1 wan ns
+    lan ns 10.81.1.2/24 gw .1 <tap a> nfvd [fw -> rtr] <tap b> VLAN 20: 10.81.2.2/24 gw .1 wan ns
 """
 import os
 
@@ -16,6 +16,7 @@ from nfvlib import move_link, run, wait_for
 from test_fw_traffic import PY, SERVER, CONNECT, Lines, fw_ctl
 
 EXAMPLE = os.path.join(nfvlib.REPO, "chains", "examples", "lab-fw.yaml")
+LAB_SH = os.path.join(nfvlib.REPO, "vnfs", "router", "lab-router.sh")
 
 
 @pytest.fixture
@@ -24,13 +25,22 @@ def lab(nfvd_factory, ns_factory, tag):
         conf = yaml.safe_load(f)
     conf.pop("nfvd", None)
     for p in conf["ports"]:
-        p["iface"] = tag + p["name"][0].upper()
+        p["iface"] = tag + p["name"].upper()
     lan, wan = ns_factory("l"), ns_factory("w")
     d = nfvd_factory(conf)
-    move_link(tag + "L", lan, "192.168.1.10/24")
-    move_link(tag + "W", wan, "203.0.113.2/24")
-    run(["ip", "route", "add", "default", "via", "192.168.1.1"], ns=lan)
-    run(["ip", "route", "add", "default", "via", "203.0.113.1"], ns=wan)
+    move_link(tag + "A", lan, "10.81.1.2/24")
+    move_link(tag + "B", wan)
+    # VLAN 20 on the WAN host as vnfs/router/lab-router.sh makes it (no 8021q
+    # module here: a tc BPF program pushes/pops the tag)
+    obj = run(["bash", "-c", ". %s && rtr_lab_vlan_obj 20" % LAB_SH]).stdout.strip()
+    run(["tc", "qdisc", "add", "dev", tag + "B", "clsact"], ns=wan)
+    run(["tc", "filter", "add", "dev", tag + "B", "egress", "bpf", "da", "obj", obj,
+         "sec", "tc_push"], ns=wan)
+    run(["tc", "filter", "add", "dev", tag + "B", "ingress", "bpf", "da", "obj", obj,
+         "sec", "tc_pop"], ns=wan)
+    run(["ip", "addr", "add", "10.81.2.2/24", "dev", tag + "B"], ns=wan)
+    run(["ip", "route", "add", "default", "via", "10.81.1.1"], ns=lan)
+    run(["ip", "route", "add", "default", "via", "10.81.2.1"], ns=wan)
     procs = []
 
     def server(ns, *specs):
@@ -53,19 +63,22 @@ def test_fw_lab_demo(lab):
     server(lan, "tcp:8080", "tcp:22")
     server(wan, "tcp:80")
     # the LAN reaches the WAN host (first packets also resolve ARP on the router)
-    wait_for(lambda: run(["ping", "-c", "1", "-W", "1", "203.0.113.2"], ns=lan,
+    wait_for(lambda: run(["ping", "-c", "1", "-W", "1", "10.81.2.2"], ns=lan,
                          check=False).returncode == 0, 15, "LAN -> WAN ping")
-    assert connect(lan, "203.0.113.2", 80) == "ok"
+    assert connect(lan, "10.81.2.2", 80) == "ok"
     # the WAN reaches the one open service, nothing else
-    assert connect(wan, "192.168.1.10", 8080) == "ok"
-    assert connect(wan, "192.168.1.10", 22) == "refused"
-    assert run(["ping", "-c", "1", "-W", "1", "192.168.1.10"], ns=wan,
+    assert connect(wan, "10.81.1.2", 8080) == "ok"
+    assert connect(wan, "10.81.1.2", 22) == "refused"
+    assert run(["ping", "-c", "1", "-W", "1", "10.81.1.2"], ns=wan,
                check=False).returncode != 0
+    # the one ICMP opening: the WAN pings the router's own address
+    assert run(["ping", "-c", "1", "-W", "2", "10.81.2.1"], ns=wan, check=False).returncode == 0
     rules = {r["name"]: r["hits"] for r in fw_ctl(d, "rules")["rules"]}
     assert rules["lan-out"] >= 2 and rules["web-in"] >= 1
     assert rules["wan-tcp-refused"] >= 1 and rules["default"] >= 1
+    assert rules["ping-router"] >= 1
     conns = fw_ctl(d, "conns")["conns"]
-    assert any(c["dport"] == 8080 and c["src"] == "203.0.113.2" for c in conns)
-    assert any(c["dport"] == 80 and c["src"] == "192.168.1.10" for c in conns)
+    assert any(c["dport"] == 8080 and c["src"] == "10.81.2.2" for c in conns)
+    assert any(c["dport"] == 80 and c["src"] == "10.81.1.2" for c in conns)
     out = d.nfvctl("stats")
     assert out.returncode == 0 and "fw" in out.stdout, out.stdout + out.stderr
