@@ -20,6 +20,7 @@
 #   lines in bench/results/fw_vs_ovs-<date>.jsonl.
 # Needs root, hugepages, dpdk-testpmd, openvswitch-switch-dpdk, python3.
 set -euo pipefail
+ARGS="$*"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=
@@ -277,6 +278,8 @@ report() { # system flows rules mode pps cpp drops
 		"$1" "$2" "$3" "$4" "$5" "$6" "$7" >> "$OUT"
 }
 
+printf '{"command":"%s","date":"%s","loadavg":"%s"}\n' "$0 $ARGS" "$(date -Is)" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT"
 for f in $FLOWS; do
 	gen_pcap "$f" "$W/flows$f.pcap"
 done
