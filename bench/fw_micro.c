@@ -31,10 +31,26 @@ static struct {
 	struct rte_ring *punt;
 } B;
 
-struct rte_mempool *nfv_pktmbuf_pool(void) { return B.pool; }
-struct rte_rcu_qsbr *nfv_rcu(void) { return B.rcu; }
-int nfv_port_id(const struct nfv_config *cfg, uint16_t i) { return i < cfg->n_ports ? i : -ENOENT; }
-uint64_t nfv_now_ms(void) { return rte_rdtsc() / (rte_get_tsc_hz() / 1000); }
+struct rte_mempool *
+nfv_pktmbuf_pool(void)
+{
+	return B.pool;
+}
+struct rte_rcu_qsbr *
+nfv_rcu(void)
+{
+	return B.rcu;
+}
+int
+nfv_port_id(const struct nfv_config *cfg, uint16_t i)
+{
+	return i < cfg->n_ports ? i : -ENOENT;
+}
+uint64_t
+nfv_now_ms(void)
+{
+	return rte_rdtsc() / (rte_get_tsc_hz() / 1000);
+}
 uint16_t
 nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -151,8 +167,15 @@ run(struct nfv_config *cfg, const char *mode, uint32_t flows, uint32_t rules)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {"fw_micro", "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
-		       "--log-level=lib.eal:error", "-l", "0"};
+	char *eal[] = {"fw_micro",
+		       "--no-huge",
+		       "-m",
+		       "1024",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--log-level=lib.eal:error",
+		       "-l",
+		       "0"};
 	static const struct rte_mbuf_dynfield df = {
 		.name = "nfv_meta_micro", .size = sizeof(struct nfv_mbuf_meta), .align = 8};
 	static struct nfv_config cfg = {.n_ports = 2};

@@ -40,29 +40,29 @@ enum fw_frag_policy {
 };
 
 /* Conntrack states; timeouts indexed by fw_timeout below. */
-#define FW_CT_STATES(_)                                                                      \
-	_(FW_CT_NONE, "none")                                                                \
-	_(FW_CT_SYN_SENT, "syn-sent")                                                        \
-	_(FW_CT_SYN_RECV, "syn-recv")                                                        \
-	_(FW_CT_ESTABLISHED, "established")                                                  \
-	_(FW_CT_CLOSING, "closing")                                                          \
-	_(FW_CT_TIME_WAIT, "time-wait")                                                      \
-	_(FW_CT_CLOSED, "closed")                                                            \
-	_(FW_CT_UDP_NEW, "udp-new")                                                          \
-	_(FW_CT_UDP_STREAM, "udp-stream")                                                    \
+#define FW_CT_STATES(_)                     \
+	_(FW_CT_NONE, "none")               \
+	_(FW_CT_SYN_SENT, "syn-sent")       \
+	_(FW_CT_SYN_RECV, "syn-recv")       \
+	_(FW_CT_ESTABLISHED, "established") \
+	_(FW_CT_CLOSING, "closing")         \
+	_(FW_CT_TIME_WAIT, "time-wait")     \
+	_(FW_CT_CLOSED, "closed")           \
+	_(FW_CT_UDP_NEW, "udp-new")         \
+	_(FW_CT_UDP_STREAM, "udp-stream")   \
 	_(FW_CT_ICMP, "icmp")
 enum { FW_CT_STATES(VNF_ENUM) FW_CT_STATE_MAX };
 extern const char *const fw_ct_state_names[];
 
 /* Configurable timeouts (seconds): key name, default. */
-#define FW_TIMEOUTS(_)                                                                       \
-	_(FW_TO_TCP_SYN, "tcp-syn", 30)                                                      \
-	_(FW_TO_TCP_ESTABLISHED, "tcp-established", 86400)                                   \
-	_(FW_TO_TCP_CLOSING, "tcp-closing", 120)                                             \
-	_(FW_TO_TCP_TIME_WAIT, "tcp-time-wait", 60)                                          \
-	_(FW_TO_TCP_CLOSED, "tcp-closed", 10)                                                \
-	_(FW_TO_UDP, "udp", 30)                                                              \
-	_(FW_TO_UDP_STREAM, "udp-stream", 120)                                               \
+#define FW_TIMEOUTS(_)                                     \
+	_(FW_TO_TCP_SYN, "tcp-syn", 30)                    \
+	_(FW_TO_TCP_ESTABLISHED, "tcp-established", 86400) \
+	_(FW_TO_TCP_CLOSING, "tcp-closing", 120)           \
+	_(FW_TO_TCP_TIME_WAIT, "tcp-time-wait", 60)        \
+	_(FW_TO_TCP_CLOSED, "tcp-closed", 10)              \
+	_(FW_TO_UDP, "udp", 30)                            \
+	_(FW_TO_UDP_STREAM, "udp-stream", 120)             \
 	_(FW_TO_ICMP, "icmp", 30)
 #define FW_TO_ENUM(sym, str, def) sym,
 enum { FW_TIMEOUTS(FW_TO_ENUM) FW_TO_MAX };
@@ -72,24 +72,24 @@ extern const uint32_t fw_timeout_defaults[];
 extern const uint8_t fw_state_timeout[FW_CT_STATE_MAX];
 
 /* Per-lcore counters and drop reasons of the class. */
-#define FW_COUNTERS(_)                                                                       \
-	_(FW_CTR_ALLOWED, "allowed")                                                         \
-	_(FW_CTR_CT_HIT, "ct-hit")                                                           \
-	_(FW_CTR_CT_NEW, "ct-new")                                                           \
-	_(FW_CTR_REJECTED, "rejected")                                                       \
-	_(FW_CTR_LOGGED, "logged")                                                           \
-	_(FW_CTR_NON_IP, "non-ip")                                                           \
-	_(FW_CTR_FRAGMENTS, "fragments")                                                     \
+#define FW_COUNTERS(_)                   \
+	_(FW_CTR_ALLOWED, "allowed")     \
+	_(FW_CTR_CT_HIT, "ct-hit")       \
+	_(FW_CTR_CT_NEW, "ct-new")       \
+	_(FW_CTR_REJECTED, "rejected")   \
+	_(FW_CTR_LOGGED, "logged")       \
+	_(FW_CTR_NON_IP, "non-ip")       \
+	_(FW_CTR_FRAGMENTS, "fragments") \
 	_(FW_CTR_DEFAULT, "default-policy")
 enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 
-#define FW_DROPS(_)                                                                          \
-	_(FW_DROP_RULE, "rule")                                                              \
-	_(FW_DROP_DEFAULT, "default-policy")                                                 \
-	_(FW_DROP_BAD_L3, "bad-l3")                                                          \
-	_(FW_DROP_TRUNC_L4, "truncated-l4")                                                  \
-	_(FW_DROP_FRAGMENT, "fragment")                                                      \
-	_(FW_DROP_BAD_TCP_FLAGS, "bad-tcp-flags")                                            \
+#define FW_DROPS(_)                               \
+	_(FW_DROP_RULE, "rule")                   \
+	_(FW_DROP_DEFAULT, "default-policy")      \
+	_(FW_DROP_BAD_L3, "bad-l3")               \
+	_(FW_DROP_TRUNC_L4, "truncated-l4")       \
+	_(FW_DROP_FRAGMENT, "fragment")           \
+	_(FW_DROP_BAD_TCP_FLAGS, "bad-tcp-flags") \
 	_(FW_DROP_CT_FULL, "ct-full")
 enum { FW_DROPS(VNF_ENUM) FW_DROP_MAX };
 
@@ -110,7 +110,7 @@ struct fw_rule_conf {
 	bool stateful, count, log;
 	bool has_in_port, has_out_port;
 	uint16_t in_port, out_port; /* config port indexes */
-	int family;                 /* 0 = both, AF_INET, AF_INET6 */
+	int family;		    /* 0 = both, AF_INET, AF_INET6 */
 	bool has_src, has_dst;
 	struct cfg_prefix src, dst;
 	bool has_proto;
@@ -121,13 +121,13 @@ struct fw_rule_conf {
 	uint8_t tcp_flags, tcp_flags_mask; /* (flags & mask) == tcp_flags */
 	bool has_vlan;
 	uint16_t vlan;
-	char *filter;               /* pcap-filter expression or NULL */
-	char *bpf_file;             /* resolved eBPF ELF path or NULL */
+	char *filter;	/* pcap-filter expression or NULL */
+	char *bpf_file; /* resolved eBPF ELF path or NULL */
 	char bpf_section[FW_SECTION_MAX];
-	void *bpf_insns;            /* struct bpf_insn[] copied from the ELF */
+	void *bpf_insns; /* struct bpf_insn[] copied from the ELF */
 	uint32_t bpf_n_insns;
-	unsigned int line, col;     /* position of the rule, for create errors */
-	char *path;                 /* "vnfs[2].rules[4]" */
+	unsigned int line, col; /* position of the rule, for create errors */
+	char *path;		/* "vnfs[2].rules[4]" */
 };
 
 struct fw_conf {
@@ -136,7 +136,7 @@ struct fw_conf {
 	enum fw_frag_policy fragments;
 	uint32_t ct_max;
 	uint32_t timeouts[FW_TO_MAX]; /* seconds */
-	bool xdp;                     /* keep af_xdp pre-filter maps in step */
+	bool xdp;		      /* keep af_xdp pre-filter maps in step */
 	uint16_t n_rules;
 	struct fw_rule_conf *rules;
 };
@@ -153,8 +153,7 @@ int fw_pcap_check(const char *expr, char *why, size_t len);
 /* Read the program of section (or the first program if section is "")
  * from an eBPF ELF object with libbpf; refuse programs that use maps.
  * On success *insns is malloc'ed (struct bpf_insn[n]). */
-int fw_ebpf_read(const char *file, const char *section, void **insns, uint32_t *n,
-		 char *why, size_t len);
-
+int fw_ebpf_read(const char *file, const char *section, void **insns, uint32_t *n, char *why,
+		 size_t len);
 
 #endif /* NFV_FW_H */

@@ -24,16 +24,11 @@ const char *const fw_ct_state_names[] = {FW_CT_STATES(VNF_NAME)};
 const char *const fw_timeout_names[] = {FW_TIMEOUTS(FW_TO_NAME) NULL};
 const uint32_t fw_timeout_defaults[] = {FW_TIMEOUTS(FW_TO_DEF)};
 const uint8_t fw_state_timeout[FW_CT_STATE_MAX] = {
-	[FW_CT_NONE] = FW_TO_TCP_CLOSED,
-	[FW_CT_SYN_SENT] = FW_TO_TCP_SYN,
-	[FW_CT_SYN_RECV] = FW_TO_TCP_SYN,
-	[FW_CT_ESTABLISHED] = FW_TO_TCP_ESTABLISHED,
-	[FW_CT_CLOSING] = FW_TO_TCP_CLOSING,
-	[FW_CT_TIME_WAIT] = FW_TO_TCP_TIME_WAIT,
-	[FW_CT_CLOSED] = FW_TO_TCP_CLOSED,
-	[FW_CT_UDP_NEW] = FW_TO_UDP,
-	[FW_CT_UDP_STREAM] = FW_TO_UDP_STREAM,
-	[FW_CT_ICMP] = FW_TO_ICMP,
+	[FW_CT_NONE] = FW_TO_TCP_CLOSED,       [FW_CT_SYN_SENT] = FW_TO_TCP_SYN,
+	[FW_CT_SYN_RECV] = FW_TO_TCP_SYN,      [FW_CT_ESTABLISHED] = FW_TO_TCP_ESTABLISHED,
+	[FW_CT_CLOSING] = FW_TO_TCP_CLOSING,   [FW_CT_TIME_WAIT] = FW_TO_TCP_TIME_WAIT,
+	[FW_CT_CLOSED] = FW_TO_TCP_CLOSED,     [FW_CT_UDP_NEW] = FW_TO_UDP,
+	[FW_CT_UDP_STREAM] = FW_TO_UDP_STREAM, [FW_CT_ICMP] = FW_TO_ICMP,
 };
 
 static const char *const fw_keys[] = {
@@ -43,10 +38,9 @@ static const char *const fw_keys[] = {
 	"default", "fragments", "conntrack", "xdp", "rules", NULL};
 static const char *const fw_ct_keys[] = {"max", "timeouts", NULL};
 static const char *const fw_rule_keys[] = {
-	"name",      "action",    "in-port", "out-port", "src",      "dst",
-	"proto",     "sport",     "dport",   "icmp-type", "icmp-code", "tcp-flags",
-	"vlan",      "stateful",  "count",   "log",      "filter",   "bpf",
-	NULL};
+	"name",	 "action", "in-port",	"out-port",  "src",	  "dst",  "proto",
+	"sport", "dport",  "icmp-type", "icmp-code", "tcp-flags", "vlan", "stateful",
+	"count", "log",	   "filter",	"bpf",	     NULL};
 static const char *const fw_bpf_keys[] = {"file", "section", NULL};
 static const char *const fw_frag_names[] = {"drop", "allow", NULL};
 
@@ -54,9 +48,9 @@ static const struct {
 	const char *name;
 	uint8_t proto;
 } fw_protos[] = {
-	{"icmp", IPPROTO_ICMP},  {"tcp", IPPROTO_TCP},    {"udp", IPPROTO_UDP},
+	{"icmp", IPPROTO_ICMP},	   {"tcp", IPPROTO_TCP},       {"udp", IPPROTO_UDP},
 	{"icmp6", IPPROTO_ICMPV6}, {"icmpv6", IPPROTO_ICMPV6}, {"sctp", IPPROTO_SCTP},
-	{"gre", IPPROTO_GRE},    {"esp", IPPROTO_ESP},    {"ah", IPPROTO_AH},
+	{"gre", IPPROTO_GRE},	   {"esp", IPPROTO_ESP},       {"ah", IPPROTO_AH},
 };
 
 static const struct {
@@ -84,10 +78,11 @@ fw_parse_proto(const struct cfg_node *map, struct fw_rule_conf *r, struct cfg_er
 				return 0;
 			}
 		if (n->scalar[0] < '0' || n->scalar[0] > '9') {
-			cfg_error(err, n,
-				  "unknown protocol '%s' (tcp, udp, icmp, icmp6, sctp, gre, esp, ah "
-				  "or a number 0-255)",
-				  n->scalar);
+			cfg_error(
+				err, n,
+				"unknown protocol '%s' (tcp, udp, icmp, icmp6, sctp, gre, esp, ah "
+				"or a number 0-255)",
+				n->scalar);
 			return -EINVAL;
 		}
 	}
@@ -194,8 +189,8 @@ fw_parse_l4(const struct cfg_node *map, struct fw_rule_conf *r, struct cfg_error
 			continue;
 		}
 		if (lo > hi) {
-			cfg_error(err, n, "impossible port range %u-%u (low end above high end)", lo,
-				  hi);
+			cfg_error(err, n, "impossible port range %u-%u (low end above high end)",
+				  lo, hi);
 			ret = -EINVAL;
 			continue;
 		}
@@ -298,14 +293,16 @@ fw_ebpf_read(const char *file, const char *section, void **insns, uint32_t *n, c
 			 msgs[0] ? ": " : "", msgs);
 		return ret < 0 ? ret : -EINVAL;
 	}
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		snprintf(why, len,
 			 "eBPF object %s uses map '%s': rte_bpf runs programs without maps", file,
 			 bpf_map__name(map));
 		ret = -ENOTSUP;
 		goto close_obj;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		if (section[0] == '\0' || strcmp(bpf_program__section_name(prog), section) == 0 ||
 		    strcmp(bpf_program__name(prog), section) == 0) {
 			found = prog;
@@ -343,8 +340,8 @@ close_obj:
 }
 
 static int
-fw_parse_matchers(const struct nfv_config *cfg, const struct cfg_node *map,
-		  struct fw_rule_conf *r, struct cfg_errors *err)
+fw_parse_matchers(const struct nfv_config *cfg, const struct cfg_node *map, struct fw_rule_conf *r,
+		  struct cfg_errors *err)
 {
 	const struct cfg_node *fn = cfg_map_get(map, "filter");
 	const struct cfg_node *bn = cfg_map_get(map, "bpf");
@@ -575,19 +572,17 @@ fw_rule_eq(const struct fw_rule_conf *a, const struct fw_rule_conf *b)
 	       (!a->has_src || memcmp(&a->src, &b->src, sizeof(a->src)) == 0) &&
 	       a->has_dst == b->has_dst &&
 	       (!a->has_dst || memcmp(&a->dst, &b->dst, sizeof(a->dst)) == 0) &&
-	       a->has_proto == b->has_proto && a->proto == b->proto &&
-	       a->sport_lo == b->sport_lo && a->sport_hi == b->sport_hi &&
-	       a->dport_lo == b->dport_lo && a->dport_hi == b->dport_hi &&
-	       a->has_icmp_type == b->has_icmp_type && a->icmp_type == b->icmp_type &&
-	       a->has_icmp_code == b->has_icmp_code && a->icmp_code == b->icmp_code &&
-	       a->tcp_flags == b->tcp_flags && a->tcp_flags_mask == b->tcp_flags_mask &&
-	       a->has_vlan == b->has_vlan && a->vlan == b->vlan &&
-	       fw_str_eq(a->filter, b->filter) && fw_str_eq(a->bpf_file, b->bpf_file) &&
-	       strcmp(a->bpf_section, b->bpf_section) == 0 &&
+	       a->has_proto == b->has_proto && a->proto == b->proto && a->sport_lo == b->sport_lo &&
+	       a->sport_hi == b->sport_hi && a->dport_lo == b->dport_lo &&
+	       a->dport_hi == b->dport_hi && a->has_icmp_type == b->has_icmp_type &&
+	       a->icmp_type == b->icmp_type && a->has_icmp_code == b->has_icmp_code &&
+	       a->icmp_code == b->icmp_code && a->tcp_flags == b->tcp_flags &&
+	       a->tcp_flags_mask == b->tcp_flags_mask && a->has_vlan == b->has_vlan &&
+	       a->vlan == b->vlan && fw_str_eq(a->filter, b->filter) &&
+	       fw_str_eq(a->bpf_file, b->bpf_file) && strcmp(a->bpf_section, b->bpf_section) == 0 &&
 	       a->bpf_n_insns == b->bpf_n_insns &&
 	       (a->bpf_n_insns == 0 ||
-		memcmp(a->bpf_insns, b->bpf_insns, a->bpf_n_insns * FW_EBPF_INSN_SIZE) ==
-			0);
+		memcmp(a->bpf_insns, b->bpf_insns, a->bpf_n_insns * FW_EBPF_INSN_SIZE) == 0);
 }
 
 int

@@ -26,25 +26,49 @@
 RTE_LOG_REGISTER(fw_logtype, nfvd.fw, INFO);
 #define FW_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, fw_logtype, "fw: " fmt "\n", ##__VA_ARGS__)
 
-#define FW_LOG_BURST 20     /* log lines allowed at once */
-#define FW_LOG_PER_SEC 10   /* refill rate */
+#define FW_LOG_BURST 20	  /* log lines allowed at once */
+#define FW_LOG_PER_SEC 10 /* refill rate */
 #define FW_CONNS_DEFAULT 1000
 
 /* ---- ACL layout ---- */
 enum {
-	FW4_PROTO, FW4_FLAGS, FW4_VLAN, FW4_SRC, FW4_DST, FW4_SPORT, FW4_DPORT, FW4_IN, FW4_OUT,
+	FW4_PROTO,
+	FW4_FLAGS,
+	FW4_VLAN,
+	FW4_SRC,
+	FW4_DST,
+	FW4_SPORT,
+	FW4_DPORT,
+	FW4_IN,
+	FW4_OUT,
 	FW4_NUM
 };
 enum {
-	FW6_PROTO, FW6_FLAGS, FW6_VLAN, FW6_SRC0, FW6_SRC1, FW6_SRC2, FW6_SRC3, FW6_DST0,
-	FW6_DST1, FW6_DST2, FW6_DST3, FW6_SPORT, FW6_DPORT, FW6_IN, FW6_OUT, FW6_NUM
+	FW6_PROTO,
+	FW6_FLAGS,
+	FW6_VLAN,
+	FW6_SRC0,
+	FW6_SRC1,
+	FW6_SRC2,
+	FW6_SRC3,
+	FW6_DST0,
+	FW6_DST1,
+	FW6_DST2,
+	FW6_DST3,
+	FW6_SPORT,
+	FW6_DPORT,
+	FW6_IN,
+	FW6_OUT,
+	FW6_NUM
 };
 RTE_ACL_RULE_DEF(fw_acl4_rule, FW4_NUM);
 RTE_ACL_RULE_DEF(fw_acl6_rule, FW6_NUM);
 
-#define FW_FIELD(t, sz, f, in, st, mem)                                                      \
-	{.type = RTE_ACL_FIELD_TYPE_##t, .size = sz, .field_index = f, .input_index = in,    \
-	 .offset = offsetof(st, mem)}
+#define FW_FIELD(t, sz, f, in, st, mem)                                                          \
+	{                                                                                        \
+		.type = RTE_ACL_FIELD_TYPE_##t, .size = sz, .field_index = f, .input_index = in, \
+		.offset = offsetof(st, mem)                                                      \
+	}
 
 static const struct rte_acl_field_def fw_acl4_defs[FW4_NUM] = {
 	FW_FIELD(BITMASK, 1, FW4_PROTO, 0, struct fw_key4, proto),
@@ -81,10 +105,10 @@ static const char *const fw_drop_names[] = {FW_DROPS(VNF_NAME)};
 
 /* Fields common to both families: proto, flags, vlan, ports. */
 static void
-fw_acl_common(const struct fw_rule_conf *rc, const struct fw_rule *r,
-	      struct rte_acl_field *f_proto, struct rte_acl_field *f_flags,
-	      struct rte_acl_field *f_vlan, struct rte_acl_field *f_sport,
-	      struct rte_acl_field *f_dport, struct rte_acl_field *f_in, struct rte_acl_field *f_out)
+fw_acl_common(const struct fw_rule_conf *rc, const struct fw_rule *r, struct rte_acl_field *f_proto,
+	      struct rte_acl_field *f_flags, struct rte_acl_field *f_vlan,
+	      struct rte_acl_field *f_sport, struct rte_acl_field *f_dport,
+	      struct rte_acl_field *f_in, struct rte_acl_field *f_out)
 {
 	f_proto->value.u8 = rc->has_proto ? rc->proto : 0;
 	f_proto->mask_range.u8 = rc->has_proto ? 0xff : 0;
@@ -116,8 +140,8 @@ fw_acl_prefix6(struct rte_acl_field *f, const uint8_t *addr, uint8_t len)
 }
 
 static int
-fw_acl_build(struct fw_ruleset *rs, const struct fw_conf *c, uintptr_t id, uint32_t gen,
-	     char *err, size_t len)
+fw_acl_build(struct fw_ruleset *rs, const struct fw_conf *c, uintptr_t id, uint32_t gen, char *err,
+	     size_t len)
 {
 	struct rte_acl_param p = {.socket_id = SOCKET_ID_ANY, .max_rule_num = c->n_rules};
 	struct rte_acl_config bc = {.num_categories = 1};
@@ -367,14 +391,16 @@ fw_ruleset_build(struct fw_state *fw, const struct nfv_config *cfg, const struct
 			r->dport_lo = r->dport_hi = rc->icmp_code;
 		if (rc->has_src) {
 			r->src_len = rc->src.len;
-			memcpy(r->src, rc->src.family == AF_INET ? (const void *)&rc->src.v4
-								 : (const void *)&rc->src.v6,
+			memcpy(r->src,
+			       rc->src.family == AF_INET ? (const void *)&rc->src.v4
+							 : (const void *)&rc->src.v6,
 			       rc->src.family == AF_INET ? 4 : 16);
 		}
 		if (rc->has_dst) {
 			r->dst_len = rc->dst.len;
-			memcpy(r->dst, rc->dst.family == AF_INET ? (const void *)&rc->dst.v4
-								 : (const void *)&rc->dst.v6,
+			memcpy(r->dst,
+			       rc->dst.family == AF_INET ? (const void *)&rc->dst.v4
+							 : (const void *)&rc->dst.v6,
 			       rc->dst.family == AF_INET ? 4 : 16);
 		}
 		if (rc->filter != NULL || rc->bpf_insns != NULL) {
@@ -629,10 +655,11 @@ fw_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		fw_log_packet(fw, m, "drop", rule);
 		break;
 	case FW_PUNT_LOG_COPY:
-		fw_log_packet(fw, m, fw->rs && rule < fw->rs->n_rules &&
-						     fw->rs->rules[rule].action == FW_DROP
-					     ? "drop"
-					     : "allow",
+		fw_log_packet(fw, m,
+			      fw->rs && rule < fw->rs->n_rules &&
+					      fw->rs->rules[rule].action == FW_DROP
+				      ? "drop"
+				      : "allow",
 			      rule);
 		break;
 	default:
@@ -669,11 +696,11 @@ fw_rules_json(const struct fw_ruleset *rs, bool all)
 		if (!all && i < rs->n_rules && !r->count)
 			continue;
 		json_array_append_new(
-			a, json_pack("{s:i, s:s, s:s, s:I, s:I, s:b, s:b}", "index", (int)i,
-				     "name", r->name, "action", fw_action_names[r->action], "hits",
+			a, json_pack("{s:i, s:s, s:s, s:I, s:I, s:b, s:b}", "index", (int)i, "name",
+				     r->name, "action", fw_action_names[r->action], "hits",
 				     (json_int_t)fw_ruleset_hits(rs, i), "bytes",
-				     (json_int_t)fw_ruleset_hits(rs, rs->hit_half + i),
-				     "stateful", r->stateful, "matcher", r->bpf != NULL));
+				     (json_int_t)fw_ruleset_hits(rs, rs->hit_half + i), "stateful",
+				     r->stateful, "matcher", r->bpf != NULL));
 	}
 	return a;
 }
@@ -684,11 +711,11 @@ fw_stats(struct nfv_vnf *vnf, json_t *out)
 	struct fw_state *fw = vnf->priv;
 
 	json_object_set_new(out, "rules", fw_rules_json(fw->rs, false));
-	json_object_set_new(
-		out, "conntrack",
-		json_pack("{s:I, s:I, s:I}", "entries",
-			  (json_int_t)__atomic_load_n(&fw->ct.count, __ATOMIC_RELAXED), "max",
-			  (json_int_t)fw->ct.max, "expired", (json_int_t)fw->ct.expired));
+	json_object_set_new(out, "conntrack",
+			    json_pack("{s:I, s:I, s:I}", "entries",
+				      (json_int_t)__atomic_load_n(&fw->ct.count, __ATOMIC_RELAXED),
+				      "max", (json_int_t)fw->ct.max, "expired",
+				      (json_int_t)fw->ct.expired));
 	json_object_set_new(out, "log_suppressed", json_integer((json_int_t)fw->log_suppressed));
 	fw_xdp_stats(fw, out);
 }

@@ -19,8 +19,8 @@
 struct fw_pkt {
 	uint8_t family; /* AF_INET / AF_INET6 */
 	uint8_t proto;
-	uint8_t flags;  /* TCP flags */
-	uint8_t ct_ok;  /* key valid for conntrack */
+	uint8_t flags;	/* TCP flags */
+	uint8_t ct_ok;	/* key valid for conntrack */
 	uint8_t dir_lo; /* the sender is the key's lo side */
 	uint16_t l3_off;
 	struct fw_ct_key ck;
@@ -65,15 +65,15 @@ fw_tcp_flags_ok(uint8_t f)
 /* L4 part common to v4 and v6. l4/len: L4 header and bytes available.
  * Returns 0 or -(drop reason + 1). */
 static inline int
-fw_parse_l4(struct fw_pkt *p, const uint8_t *l4, uint32_t len, uint16_t *sport,
-	    uint16_t *dport)
+fw_parse_l4(struct fw_pkt *p, const uint8_t *l4, uint32_t len, uint16_t *sport, uint16_t *dport)
 {
 	uint16_t id;
 
 	*sport = *dport = 0;
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		if (len < 20 || (uint32_t)(l4[12] >> 4) * 4 < 20 || (uint32_t)(l4[12] >> 4) * 4 > len)
+		if (len < 20 || (uint32_t)(l4[12] >> 4) * 4 < 20 ||
+		    (uint32_t)(l4[12] >> 4) * 4 > len)
 			return -(FW_DROP_TRUNC_L4 + 1);
 		p->flags = l4[13];
 		if (!fw_tcp_flags_ok(p->flags))
@@ -283,8 +283,8 @@ fw_ct_update(struct fw_ct_entry *e, const struct fw_pkt *p, uint64_t now)
 		else
 			switch (st) {
 			case FW_CT_SYN_SENT:
-				if (dir == 1 && (f & (FW_TCP_SYN | FW_TCP_ACK)) ==
-							(FW_TCP_SYN | FW_TCP_ACK))
+				if (dir == 1 &&
+				    (f & (FW_TCP_SYN | FW_TCP_ACK)) == (FW_TCP_SYN | FW_TCP_ACK))
 					st = FW_CT_SYN_RECV;
 				break;
 			case FW_CT_SYN_RECV:
@@ -320,7 +320,7 @@ fw_ct_initial_state(const struct fw_pkt *p)
 {
 	if (p->proto == IPPROTO_TCP)
 		return (p->flags & (FW_TCP_SYN | FW_TCP_ACK)) == FW_TCP_SYN ? FW_CT_SYN_SENT
-									   : FW_CT_ESTABLISHED;
+									    : FW_CT_ESTABLISHED;
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
 		return FW_CT_ICMP;
 	return FW_CT_UDP_NEW;
@@ -330,14 +330,14 @@ static inline bool
 fw_ct_live(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t now)
 {
 	/* signed: another worker may have stamped it with a later TSC */
-	return e->in_use && (int64_t)(now - e->last_tsc) <=
-				    (int64_t)rs->timeout_tsc[fw_state_timeout[e->state]];
+	return e->in_use &&
+	       (int64_t)(now - e->last_tsc) <= (int64_t)rs->timeout_tsc[fw_state_timeout[e->state]];
 }
 
 /* Returns 0, or -ENOSPC when the table is full. */
 static inline int
-fw_ct_insert(struct fw_ct *ct, const struct fw_ruleset *rs, const struct fw_pkt *p,
-	     uint16_t rule, uint64_t now)
+fw_ct_insert(struct fw_ct *ct, const struct fw_ruleset *rs, const struct fw_pkt *p, uint16_t rule,
+	     uint64_t now)
 {
 	struct fw_ct_entry *e;
 	int32_t pos;
@@ -485,7 +485,8 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			if (pos[i] < 0)
 				continue;
 			e = &fw->ct.entries[pos[i]];
-			if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) || !fw_ct_live(e, rs, now))
+			if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) ||
+			    !fw_ct_live(e, rs, now))
 				continue;
 			fw_ct_update(e, &pk[cidx[i]], now);
 			pass[cidx[i]] = 1;

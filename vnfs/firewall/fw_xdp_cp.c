@@ -134,9 +134,9 @@ fw_xdp_deny_list(const struct fw_conf *c, struct fw_xdp *x)
 				continue;
 			if (r->has_in_port && e->has_in_port && e->in_port != r->in_port)
 				continue;
-			if (e->has_src && !fw_prefix_overlap(e->src.family, fw_pfx_bytes(&e->src),
-							     e->src.len, r->src.family,
-							     fw_pfx_bytes(&r->src), r->src.len))
+			if (e->has_src &&
+			    !fw_prefix_overlap(e->src.family, fw_pfx_bytes(&e->src), e->src.len,
+					       r->src.family, fw_pfx_bytes(&r->src), r->src.len))
 				continue;
 			if (e->family != 0 && e->family != r->src.family)
 				continue;
@@ -183,9 +183,8 @@ fw_xdp_find_maps(struct fw_xdp_port *p)
 		if (strcmp(xdp_program__name(it), FW_XDP_PROG_NAME) == 0)
 			prog = it;
 	if (prog == NULL) {
-		snprintf(p->why, sizeof(p->why),
-			 "the XDP program on %s is not the firewall's (%s)", p->iface,
-			 FW_XDP_PROG_NAME);
+		snprintf(p->why, sizeof(p->why), "the XDP program on %s is not the firewall's (%s)",
+			 p->iface, FW_XDP_PROG_NAME);
 		ret = -ENOENT;
 		goto close_mp;
 	}
@@ -386,11 +385,10 @@ fw_xdp_stats(struct fw_state *fw, json_t *out)
 	for (uint16_t i = 0; i < x->n_ports; i++) {
 		struct fw_xdp_port *p = &x->ports[i];
 
-		json_object_set_new(
-			o, p->name,
-			json_pack("{s:b, s:s, s:I, s:I}", "attached", p->attached, "why", p->why,
-				  "deny_prefixes", (json_int_t)p->n_deny, "drops",
-				  (json_int_t)fw_xdp_drops(p)));
+		json_object_set_new(o, p->name,
+				    json_pack("{s:b, s:s, s:I, s:I}", "attached", p->attached,
+					      "why", p->why, "deny_prefixes", (json_int_t)p->n_deny,
+					      "drops", (json_int_t)fw_xdp_drops(p)));
 	}
 	json_object_set_new(out, "xdp", o);
 	/* rules the kernel may enforce (written to each attached port's maps) */

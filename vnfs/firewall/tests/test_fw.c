@@ -141,8 +141,7 @@ fake_cfg(void)
 /* Parse yaml as the firewall's vnf mapping. Returns 0 or -EINVAL with the
  * first error text in errbuf. */
 static int
-parse(struct nfv_config *cfg, const char *yaml, struct fw_conf **conf, char *errbuf,
-      size_t len)
+parse(struct nfv_config *cfg, const char *yaml, struct fw_conf **conf, char *errbuf, size_t len)
 {
 	struct cfg_errors err = {.file = "fw.yaml"};
 	struct cfg_node *root = NULL;
@@ -224,10 +223,10 @@ struct pk {
 	uint16_t sport, dport; /* ICMP: type, code */
 	uint8_t flags;
 	uint16_t in_port;
-	uint16_t vlan;      /* 0 = untagged */
-	uint8_t ttl;        /* 0 -> 64 */
-	uint16_t frag;      /* IPv4 fragment offset field (host order) */
-	int16_t l4_len;     /* L4 bytes present: -1 = full header */
+	uint16_t vlan;	/* 0 = untagged */
+	uint8_t ttl;	/* 0 -> 64 */
+	uint16_t frag;	/* IPv4 fragment offset field (host order) */
+	int16_t l4_len; /* L4 bytes present: -1 = full header */
 	uint16_t icmp_id;
 	uint16_t payload;
 };
@@ -329,12 +328,18 @@ run(struct fx *f, const struct pk *p)
 	return n;
 }
 
-#define TCP4(s, d, sp, dp, fl, port)                                                         \
-	(struct pk){.family = AF_INET, .src = s, .dst = d, .proto = IPPROTO_TCP, .sport = sp,  \
-		    .dport = dp, .flags = fl, .in_port = port, .l4_len = -1}
-#define UDP4(s, d, sp, dp, port)                                                             \
-	(struct pk){.family = AF_INET, .src = s, .dst = d, .proto = IPPROTO_UDP, .sport = sp,  \
-		    .dport = dp, .in_port = port, .l4_len = -1}
+#define TCP4(s, d, sp, dp, fl, port)                                                      \
+	(struct pk)                                                                       \
+	{                                                                                 \
+		.family = AF_INET, .src = s, .dst = d, .proto = IPPROTO_TCP, .sport = sp, \
+		.dport = dp, .flags = fl, .in_port = port, .l4_len = -1                   \
+	}
+#define UDP4(s, d, sp, dp, port)                                                          \
+	(struct pk)                                                                       \
+	{                                                                                 \
+		.family = AF_INET, .src = s, .dst = d, .proto = IPPROTO_UDP, .sport = sp, \
+		.dport = dp, .in_port = port, .l4_len = -1                                \
+	}
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
 #define SYNACK (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)
@@ -407,8 +412,12 @@ static void
 test_ipv6(void **state)
 {
 	struct fx f;
-	struct pk p = {.family = AF_INET6, .proto = IPPROTO_TCP, .sport = 4000, .dport = 443,
-		       .flags = SYN, .l4_len = -1};
+	struct pk p = {.family = AF_INET6,
+		       .proto = IPPROTO_TCP,
+		       .sport = 4000,
+		       .dport = 443,
+		       .flags = SYN,
+		       .l4_len = -1};
 
 	(void)state;
 	fx_up(&f, "rules:\n"
@@ -423,8 +432,12 @@ test_ipv6(void **state)
 	p.src = "2001:db8:0:2::5";
 	p.dst = "2001:db9::1";
 	assert_int_equal(run(&f, &p), 0);
-	struct pk e = {.family = AF_INET6, .src = "fe80::1", .dst = "fe80::2",
-		       .proto = IPPROTO_ICMPV6, .sport = 128, .l4_len = -1};
+	struct pk e = {.family = AF_INET6,
+		       .src = "fe80::1",
+		       .dst = "fe80::2",
+		       .proto = IPPROTO_ICMPV6,
+		       .sport = 128,
+		       .l4_len = -1};
 	assert_int_equal(run(&f, &e), 1);
 	e.sport = 129;
 	assert_int_equal(run(&f, &e), 0);
@@ -475,8 +488,7 @@ test_reject(void **state)
 	/* a RST is never answered */
 	T.n_sent = 0;
 	rte_pktmbuf_free(r);
-	assert_int_equal(run(&f, &TCP4("10.0.0.2", "10.0.1.2", 40000, 22, RTE_TCP_RST_FLAG, 1)),
-			 0);
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "10.0.1.2", 40000, 22, RTE_TCP_RST_FLAG, 1)), 0);
 	assert_null(punt_one(&f));
 
 	/* UDP -> ICMP port unreachable quoting the datagram */
@@ -495,8 +507,13 @@ test_reject(void **state)
 	rte_pktmbuf_free(r);
 
 	/* IPv6 UDP -> ICMPv6 port unreachable */
-	struct pk p6 = {.family = AF_INET6, .src = "2001:db8::2", .dst = "2001:db8::1",
-			.proto = IPPROTO_UDP, .sport = 1, .dport = 2, .l4_len = -1};
+	struct pk p6 = {.family = AF_INET6,
+			.src = "2001:db8::2",
+			.dst = "2001:db8::1",
+			.proto = IPPROTO_UDP,
+			.sport = 1,
+			.dport = 2,
+			.l4_len = -1};
 	assert_int_equal(run(&f, &p6), 0);
 	r = punt_one(&f);
 	assert_non_null(r);
@@ -594,10 +611,20 @@ test_conntrack_udp_icmp_timeouts(void **state)
 	assert_int_equal(run(&f, &UDP4("8.8.8.8", "10.0.0.2", 53, 5354, 1)), 0);
 
 	/* ICMP echo tracked by identifier */
-	struct pk req = {.family = AF_INET, .src = "10.0.0.2", .dst = "8.8.4.4",
-			 .proto = IPPROTO_ICMP, .sport = 8, .icmp_id = 77, .l4_len = -1};
-	struct pk rep = {.family = AF_INET, .src = "8.8.4.4", .dst = "10.0.0.2",
-			 .proto = IPPROTO_ICMP, .sport = 0, .icmp_id = 77, .in_port = 1,
+	struct pk req = {.family = AF_INET,
+			 .src = "10.0.0.2",
+			 .dst = "8.8.4.4",
+			 .proto = IPPROTO_ICMP,
+			 .sport = 8,
+			 .icmp_id = 77,
+			 .l4_len = -1};
+	struct pk rep = {.family = AF_INET,
+			 .src = "8.8.4.4",
+			 .dst = "10.0.0.2",
+			 .proto = IPPROTO_ICMP,
+			 .sport = 0,
+			 .icmp_id = 77,
+			 .in_port = 1,
 			 .l4_len = -1};
 	assert_int_equal(run(&f, &req), 1);
 	assert_int_equal(run(&f, &rep), 1);
@@ -870,8 +897,15 @@ test_bad_config(void **state)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {"test_fw", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		       "--log-level=lib.eal:error", "-l", "0"};
+	char *eal[] = {"test_fw",
+		       "--no-huge",
+		       "-m",
+		       "256",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--log-level=lib.eal:error",
+		       "-l",
+		       "0"};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_order_default),
 		cmocka_unit_test(test_ranges_ports_vlan),
@@ -907,8 +941,7 @@ main(int argc, char **argv)
 	T.punt = rte_ring_create("fwpunt", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	sz = rte_rcu_qsbr_get_memsize(1);
 	T.rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
-	if (T.pool == NULL || T.punt == NULL || T.rcu == NULL ||
-	    rte_rcu_qsbr_init(T.rcu, 1) != 0)
+	if (T.pool == NULL || T.punt == NULL || T.rcu == NULL || rte_rcu_qsbr_init(T.rcu, 1) != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
