@@ -12,6 +12,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 
 #include "nfv.h"
 
@@ -21,6 +22,8 @@ struct fwd_conf {
 	uint16_t port; /* config index */
 };
 
+/* The DPDK port id is one 16-bit word: reconfigure stores it atomically,
+ * a worker sends a burst either to the old or to the new port. */
 struct fwd_state {
 	uint16_t port_id; /* DPDK port id */
 };
@@ -70,6 +73,22 @@ fwd_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	return 0;
 }
 
+static int
+fwd_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
+		size_t errlen)
+{
+	const struct fwd_conf *c = conf;
+	struct fwd_state *st = vnf->priv;
+	int pid = nfv_port_id(cfg, c->port);
+
+	if (pid < 0) {
+		snprintf(err, errlen, "port %s is not running", cfg->ports[c->port].name);
+		return -ENODEV;
+	}
+	__atomic_store_n(&st->port_id, (uint16_t)pid, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static void
 builtin_destroy(struct nfv_vnf *vnf)
 {
@@ -80,10 +99,11 @@ builtin_destroy(struct nfv_vnf *vnf)
 static uint16_t
 fwd_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct fwd_state *st = vnf->priv;
+	struct fwd_state *st = vnf->priv;
+	uint16_t port = __atomic_load_n(&st->port_id, __ATOMIC_ACQUIRE);
 
 	for (uint16_t i = 0; i < n; i++)
-		nfv_tx(w, st->port_id, pkts[i]);
+		nfv_tx(w, port, pkts[i]);
 	return 0;
 }
 
@@ -96,6 +116,7 @@ static struct vnf_class fwd_class = {
 	.create = fwd_create,
 	.destroy = builtin_destroy,
 	.process = fwd_process,
+	.reconfigure = fwd_reconfigure,
 	.no_meta = 1,
 };
 VNF_CLASS_REGISTER(fwd_class)
@@ -244,12 +265,68 @@ mrw_config_equal(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct mrw_conf)) == 0;
 }
 
-/* The instance reads its conf through vnf->conf; a conf change is a new
- * instance (config_equal says when it is the same). */
+/* The MACs in use: a private copy published with one atomic pointer store;
+ * the old copy is freed after an RCU grace period. */
+struct mrw_state {
+	struct mrw_conf *rt;
+};
+
+static int
+mrw_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
+	   size_t errlen)
+{
+	struct mrw_state *st = calloc(1, sizeof(*st));
+
+	(void)cfg;
+	if (st == NULL)
+		goto fail_alloc;
+	vnf->priv = st;
+	st->rt = malloc(sizeof(*st->rt));
+	if (st->rt == NULL)
+		goto fail_alloc;
+	memcpy(st->rt, conf, sizeof(*st->rt));
+	return 0;
+
+fail_alloc:
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+static int
+mrw_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
+		size_t errlen)
+{
+	struct mrw_state *st = vnf->priv;
+	struct mrw_conf *rt = malloc(sizeof(*rt)), *old;
+
+	(void)cfg;
+	if (rt == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(rt, conf, sizeof(*rt));
+	old = __atomic_exchange_n(&st->rt, rt, __ATOMIC_ACQ_REL);
+	rte_rcu_qsbr_synchronize(nfv_rcu(), RTE_QSBR_THRID_INVALID);
+	free(old);
+	return 0;
+}
+
+static void
+mrw_destroy(struct nfv_vnf *vnf)
+{
+	struct mrw_state *st = vnf->priv;
+
+	if (st != NULL)
+		free(st->rt);
+	free(st);
+	vnf->priv = NULL;
+}
+
 static uint16_t
 mrw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct mrw_conf *c = vnf->conf;
+	struct mrw_state *st = vnf->priv;
+	const struct mrw_conf *c = __atomic_load_n(&st->rt, __ATOMIC_ACQUIRE);
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -276,9 +353,10 @@ static struct vnf_class mrw_class = {
 	.config_parse = mrw_config_parse,
 	.config_free = free,
 	.config_equal = mrw_config_equal,
-	.create = noarg_create,
-	.destroy = noarg_destroy,
+	.create = mrw_create,
+	.destroy = mrw_destroy,
 	.process = mrw_process,
+	.reconfigure = mrw_reconfigure,
 	.no_meta = 1,
 	.drop_names = mrw_drop_names,
 	.n_drops = MRW_DROP_MAX,

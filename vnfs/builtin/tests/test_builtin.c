@@ -26,6 +26,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
 
 #include "nfv.h"
 
@@ -79,6 +80,15 @@ nfv_port_id(const struct nfv_config *cfg, uint16_t port_index)
 	return port_index < cfg->n_ports ? port_index + TB_PORT_BASE : -ENOENT;
 }
 
+static struct rte_rcu_qsbr *tb_rcu;
+
+/* No worker is registered: a grace period ends at once. */
+struct rte_rcu_qsbr *
+nfv_rcu(void)
+{
+	return tb_rcu;
+}
+
 /* ---- fixture ---- */
 
 struct tb_state {
@@ -108,6 +118,9 @@ tb_setup(void **state)
 		return -1;
 	if (nfv_meta_register() < 0)
 		return -1;
+	tb_rcu = rte_zmalloc("tb_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	if (tb_rcu == NULL || rte_rcu_qsbr_init(tb_rcu, 1) != 0)
+		return -1;
 	tb.pool = rte_pktmbuf_pool_create("tb_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  SOCKET_ID_ANY);
 	tb.w = rte_zmalloc("tb_worker", sizeof(*tb.w), RTE_CACHE_LINE_SIZE);
@@ -124,6 +137,7 @@ tb_teardown(void **state)
 {
 	(void)state;
 	rte_free(tb.w);
+	rte_free(tb_rcu);
 	rte_mempool_free(tb.pool);
 	rte_eal_cleanup();
 	return 0;
@@ -414,6 +428,75 @@ test_mac_rewrite_needs_a_mac(void **state)
 	cfg_errors_free(&err);
 }
 
+/* A second chain file in the case's folder: the "apply" of a new conf. */
+static struct nfv_config *
+tb_load_next(const char *text)
+{
+	struct cfg_errors err = {0};
+	struct nfv_config *cfg = NULL;
+	char file[128];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/next.yaml", tb.dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(nfv_config_load(file, &cfg, &err), 0);
+	unlink(file);
+	cfg_errors_free(&err);
+	return cfg;
+}
+
+static void
+test_reconfigure(void **state)
+{
+	static const struct rte_ether_addr mac2 = {{0x02, 0, 0, 0, 0x22, 0x22}};
+	struct cfg_errors err = {0};
+	struct nfv_config *next;
+	struct nfv_vnf *f, *m;
+	struct rte_mbuf *pkt;
+	char why[128] = "";
+
+	(void)state;
+	assert_int_equal(tb_load(TB_HEAD "  - name: f\n"
+					 "    class: forward\n"
+					 "    port: b\n"
+					 "  - name: m\n"
+					 "    class: mac-rewrite\n"
+					 "    src: 02:00:00:00:11:11\n",
+				 &err),
+			 0);
+	f = tb_create("f");
+	m = tb_create("m");
+	next = tb_load_next(TB_HEAD "  - name: f\n"
+				    "    class: forward\n"
+				    "    port: a\n"
+				    "  - name: m\n"
+				    "    class: mac-rewrite\n"
+				    "    dst: 02:00:00:00:22:22\n");
+	assert_non_null(f->cls->reconfigure);
+	assert_int_equal(f->cls->reconfigure(f, next, next->vnfs[0].conf, why, sizeof(why)), 0);
+	assert_int_equal(m->cls->reconfigure(m, next, next->vnfs[1].conf, why, sizeof(why)), 0);
+
+	/* mac-rewrite now sets only the destination */
+	pkt = tb_pkt(64, 0);
+	assert_int_equal(m->cls->process(m, tb.w, &pkt, 1), 1);
+	assert_memory_equal(&rte_pktmbuf_mtod(pkt, struct rte_ether_hdr *)->dst_addr, &mac2,
+			    RTE_ETHER_ADDR_LEN);
+	assert_memory_equal(&rte_pktmbuf_mtod(pkt, struct rte_ether_hdr *)->src_addr, &tb_src,
+			    RTE_ETHER_ADDR_LEN);
+	/* forward now sends to port a */
+	assert_int_equal(f->cls->process(f, tb.w, &pkt, 1), 0);
+	assert_int_equal(tb.w->tx[0 + TB_PORT_BASE].n, 1);
+	assert_int_equal(tb.w->tx[1 + TB_PORT_BASE].n, 0);
+	nfv_txq_flush(tb.w, 0 + TB_PORT_BASE);
+	tb_destroy(f);
+	tb_destroy(m);
+	nfv_config_free(next);
+	tb_unload();
+}
+
 /* Read the capture back with tshark: one "length" line per packet. */
 static void
 tb_tshark_lengths(const char *file, unsigned int *n, unsigned int lens[], unsigned int max)
@@ -521,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_counter),
 		cmocka_unit_test(test_mac_rewrite),
 		cmocka_unit_test(test_mac_rewrite_needs_a_mac),
+		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_capture_snaplen),
 	};
