@@ -223,7 +223,8 @@ rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	icmp = (uint8_t *)(ip + 1);
 	icmp[0] = type;
 	icmp[1] = code;
-	*(uint32_t *)(icmp + 4) = rte_cpu_to_be_32(info);
+	info = rte_cpu_to_be_32(info);
+	memcpy(icmp + 4, &info, 4); /* may be unaligned behind a VLAN tag */
 	memcpy(icmp + 8, oip, quote);
 	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
 	st->cp[RTR_CP_ICMP_ERR_TX]++;
@@ -269,7 +270,8 @@ rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	icmp = (uint8_t *)(ip6 + 1);
 	icmp[0] = type;
 	icmp[1] = code;
-	*(uint32_t *)(icmp + 4) = rte_cpu_to_be_32(info);
+	info = rte_cpu_to_be_32(info);
+	memcpy(icmp + 4, &info, 4); /* may be unaligned behind a VLAN tag */
 	memcpy(icmp + 8, oip, quote);
 	rtr_icmp6_cksum(ip6);
 	st->cp[RTR_CP_ICMP_ERR_TX]++;
