@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -372,6 +373,8 @@ vm_start(struct vm_guest *g, char *err, size_t errlen)
 		int nul = open("/dev/null", O_RDONLY);
 
 		setpgid(0, 0);
+		/* the guest lives no longer than its supervisor (nfvctl up) */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (nul >= 0)
 			dup2(nul, 0);
 		dup2(fd, 1);

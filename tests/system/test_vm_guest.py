@@ -58,11 +58,16 @@ def wait_for(pred, timeout, what):
     raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
 
 
+_built = []
+
+
 @pytest.fixture(scope="session")
 def guest_image():
     out = os.environ.get("NFV_GUEST_CACHE",
                          os.path.expanduser("~/.cache/nfvd/guest"))
-    sh("%s/guest/build.sh -o %s -n %s/nfvd" % (ROOT, out, BUILD))
+    if not _built:  # once per run, also when other modules import this fixture
+        sh("%s/guest/build.sh -o %s -n %s/nfvd" % (ROOT, out, BUILD))
+        _built.append(out)
     return out
 
 
