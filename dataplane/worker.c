@@ -3,6 +3,7 @@
  * buffers, run to completion. One quiescent-state report per iteration.
  */
 #include <stdatomic.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -37,7 +38,7 @@ nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 {
 	struct nfv_txq *q = &w->tx[port & (RTE_MAX_ETHPORTS - 1)];
 	struct nfv_port_rt *pr = &nfv_eng.ports[port & (RTE_MAX_ETHPORTS - 1)];
-	uint16_t sent = 0, n = q->n;
+	uint16_t sent, n = q->n;
 
 	if (n == 0)
 		return 0;
@@ -49,18 +50,39 @@ nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 	}
 	if (unlikely(q->shared))
 		rte_spinlock_lock(&pr->txq_lock[q->qid]);
-	/* a second try picks up descriptors freed by the first */
 	sent = rte_eth_tx_burst(port, q->qid, q->pkts, n);
-	if (unlikely(sent < n))
-		sent += rte_eth_tx_burst(port, q->qid, q->pkts + sent, n - sent);
 	if (unlikely(q->shared))
 		rte_spinlock_unlock(&pr->txq_lock[q->qid]);
-	if (unlikely(sent < n)) {
-		w->eng_ctr[NFV_DROP_TX_FULL] += n - sent;
-		rte_pktmbuf_free_bulk(q->pkts + sent, n - sent);
+	if (likely(sent == n)) {
+		q->n = 0;
+		return sent;
 	}
-	q->n = 0;
+	/* The device is busy (a full ring, a kernel tap backlog): keep what it
+	 * did not take for the next flush, 100 us later. Only when the buffer
+	 * has no room left for another burst is the backlog dropped. */
+	q->n = n - sent;
+	memmove(q->pkts, q->pkts + sent, q->n * sizeof(q->pkts[0]));
+	if (q->n > NFV_TX_BUF - NFV_BURST) {
+		w->eng_ctr[NFV_DROP_TX_FULL] += q->n;
+		rte_pktmbuf_free_bulk(q->pkts, q->n);
+		q->n = 0;
+	}
 	return sent;
+}
+
+/* At stop: what a device still refuses after a few tries is dropped. */
+static void
+nfv_txq_drain(struct nfv_worker *w, uint16_t port)
+{
+	struct nfv_txq *q = &w->tx[port];
+
+	for (int tries = 0; tries < 100 && q->n; tries++)
+		nfv_txq_flush(w, port);
+	if (q->n) {
+		w->eng_ctr[NFV_DROP_TX_FULL] += q->n;
+		rte_pktmbuf_free_bulk(q->pkts, q->n);
+		q->n = 0;
+	}
 }
 
 void
@@ -150,11 +172,16 @@ nfv_pipeline_run(const struct nfv_pipeline *p, struct nfv_worker *w, uint16_t po
 }
 
 static void
-worker_flush_all(struct nfv_worker *w)
+worker_flush_all(struct nfv_worker *w, bool final)
 {
-	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++)
-		if (w->tx[p].n)
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		if (w->tx[p].n == 0)
+			continue;
+		if (final)
+			nfv_txq_drain(w, p);
+		else
 			nfv_txq_flush(w, p);
+	}
 	nfv_drop_flush(w);
 }
 
@@ -192,7 +219,7 @@ nfv_worker_main(void *arg)
 		}
 		uint64_t t1 = rte_rdtsc();
 		if (t1 - last_drain > e->drain_tsc) {
-			worker_flush_all(w);
+			worker_flush_all(w, false);
 			last_drain = t1;
 		}
 		if (got)
@@ -201,7 +228,7 @@ nfv_worker_main(void *arg)
 		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
 	}
 	/* stop: rx is no longer polled; drain what is buffered */
-	worker_flush_all(w);
+	worker_flush_all(w, true);
 	rte_rcu_qsbr_thread_offline(e->qsv, w->idx);
 	rte_rcu_qsbr_thread_unregister(e->qsv, w->idx);
 	return 0;

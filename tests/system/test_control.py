@@ -31,7 +31,7 @@ ports:
   - {{name: gen, driver: "null", rx: true}}
   - {{name: sink, driver: "null"}}
 chains:
-  - {{name: fwd, ingress: [gen], stages: [], egress: sink}}
+  - {{name: fwd, ingress: [gen], vnfs: [], egress: sink}}
 """
 
 pytestmark = pytest.mark.skipif(not os.access(NFVD, os.X_OK), reason="nfvd not built in " + BUILD)
