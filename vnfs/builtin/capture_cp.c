@@ -4,6 +4,7 @@
  * rte_pcapng_copy into the instance's own pool and enqueue the copies on a
  * per-worker SP/SC ring; the control thread's tick writes them. No file
  * I/O on a worker; the original packet continues untouched.
+ * This file: parse, create, tick (writes), destroy. Fast path: capture_dp.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,50 +19,9 @@
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 
-#include "nfv.h"
+#include "capture.h"
 
-#define CAP_RING 4096
-#define CAP_POOL 8191
-
-#define CAP_COUNTERS(_)                                                                      \
-	_(CAP_SEEN, "packets")                                                               \
-	_(CAP_QUEUED, "captured")                                                            \
-	_(CAP_FULL, "capture-full")
-enum { CAP_COUNTERS(VNF_ENUM) CAP_CTR_MAX };
 static const char *const cap_counter_names[] = {CAP_COUNTERS(VNF_NAME)};
-
-struct cap_conf {
-	char file[NFV_PATH_MAX];
-	uint32_t snaplen;
-};
-
-struct cap_state {
-	rte_pcapng_t *pcapng;
-	struct rte_mempool *pool;
-	uint16_t n_rings;
-	struct rte_ring *rings[NFV_MAX_WORKERS];
-	uint64_t written;
-	uint64_t write_errors;
-	/* DPDK 22.11 computes the pcapng time base in a constructor, before EAL
-	 * knows the TSC rate, so its timestamps are wrong: we write our own. */
-	uint64_t base_ns, base_tsc;
-	double ns_per_tsc;
-};
-
-/* pcapng enhanced packet block: type, length, interface, ts high, ts low */
-#define CAP_EPB_TS_HI 12
-#define CAP_EPB_TS_LO 16
-
-static inline void
-cap_stamp(const struct cap_state *st, struct rte_mbuf *cp, uint64_t tsc)
-{
-	uint64_t ns = st->base_ns + (uint64_t)((double)(tsc - st->base_tsc) * st->ns_per_tsc);
-	uint8_t *epb = rte_pktmbuf_mtod(cp, uint8_t *);
-	uint32_t hi = (uint32_t)(ns >> 32), lo = (uint32_t)ns;
-
-	memcpy(epb + CAP_EPB_TS_HI, &hi, 4);
-	memcpy(epb + CAP_EPB_TS_LO, &lo, 4);
-}
 
 static int
 cap_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
@@ -181,34 +141,6 @@ cap_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 		return -EIO;
 	}
 	return 0;
-}
-
-static uint16_t
-cap_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct cap_state *st = vnf->priv;
-	const struct cap_conf *c = vnf->conf;
-	struct rte_mbuf *copies[NFV_BURST];
-	uint16_t nc = 0;
-	unsigned int q;
-
-	for (uint16_t i = 0; i < n && nc < NFV_BURST; i++) {
-		struct rte_mbuf *cp = rte_pcapng_copy(pkts[i]->port, 0, pkts[i], st->pool,
-						      c->snaplen, w->now_tsc,
-						      RTE_PCAPNG_DIRECTION_IN);
-		if (cp != NULL) {
-			cap_stamp(st, cp, w->now_tsc);
-			copies[nc++] = cp;
-		}
-	}
-	q = rte_ring_sp_enqueue_burst(st->rings[w->idx], (void **)copies, nc, NULL);
-	if (q < nc)
-		rte_pktmbuf_free_bulk(copies + q, nc - q);
-	nfv_count(w, vnf, CAP_SEEN, n);
-	nfv_count(w, vnf, CAP_QUEUED, q);
-	if (q < n)
-		nfv_count(w, vnf, CAP_FULL, n - q);
-	return n;
 }
 
 static void

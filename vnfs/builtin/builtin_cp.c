@@ -4,7 +4,8 @@
  *   drop         drop every packet (reason "policy")
  *   counter      count packets and bytes, pass them on
  *   mac-rewrite  set source and/or destination MAC, pass them on
- * (capture is in capture.c)
+ * (capture: capture_cp.c, capture_dp.c)
+ * This file: parse, create, reconfigure, destroy. Fast path: builtin_dp.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,19 +15,9 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include "nfv.h"
+#include "builtin.h"
 
 /* ---- forward ---- */
-
-struct fwd_conf {
-	uint16_t port; /* config index */
-};
-
-/* The DPDK port id is one 16-bit word: reconfigure stores it atomically,
- * a worker sends a burst either to the old or to the new port. */
-struct fwd_state {
-	uint16_t port_id; /* DPDK port id */
-};
 
 static int
 fwd_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
@@ -96,17 +87,6 @@ builtin_destroy(struct nfv_vnf *vnf)
 	vnf->priv = NULL;
 }
 
-static uint16_t
-fwd_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct fwd_state *st = vnf->priv;
-	uint16_t port = __atomic_load_n(&st->port_id, __ATOMIC_ACQUIRE);
-
-	for (uint16_t i = 0; i < n; i++)
-		nfv_tx(w, port, pkts[i]);
-	return 0;
-}
-
 static struct vnf_class fwd_class = {
 	.name = "forward",
 	.help = "send every packet to a port (port: NAME)",
@@ -123,8 +103,6 @@ VNF_CLASS_REGISTER(fwd_class)
 
 /* ---- drop ---- */
 
-#define DROP_DROPS(_) _(DROP_POLICY, "policy")
-enum { DROP_DROPS(VNF_ENUM) DROP_DROP_MAX };
 static const char *const drop_drop_names[] = {DROP_DROPS(VNF_NAME)};
 
 static int
@@ -164,14 +142,6 @@ noarg_destroy(struct nfv_vnf *vnf)
 	(void)vnf;
 }
 
-static uint16_t
-drop_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-	for (uint16_t i = 0; i < n; i++)
-		nfv_drop(w, vnf, pkts[i], DROP_POLICY);
-	return 0;
-}
-
 static struct vnf_class drop_class = {
 	.name = "drop",
 	.help = "drop every packet (counted as 'policy')",
@@ -188,21 +158,7 @@ VNF_CLASS_REGISTER(drop_class)
 
 /* ---- counter ---- */
 
-#define CNT_COUNTERS(_) _(CNT_PACKETS, "packets") _(CNT_BYTES, "bytes")
-enum { CNT_COUNTERS(VNF_ENUM) CNT_MAX };
 static const char *const cnt_counter_names[] = {CNT_COUNTERS(VNF_NAME)};
-
-static uint16_t
-cnt_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint64_t bytes = 0;
-
-	for (uint16_t i = 0; i < n; i++)
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-	nfv_count(w, vnf, CNT_PACKETS, n);
-	nfv_count(w, vnf, CNT_BYTES, bytes);
-	return n;
-}
 
 static struct vnf_class cnt_class = {
 	.name = "counter",
@@ -220,14 +176,7 @@ VNF_CLASS_REGISTER(cnt_class)
 
 /* ---- mac-rewrite ---- */
 
-#define MRW_DROPS(_) _(MRW_DROP_RUNT, "runt")
-enum { MRW_DROPS(VNF_ENUM) MRW_DROP_MAX };
 static const char *const mrw_drop_names[] = {MRW_DROPS(VNF_NAME)};
-
-struct mrw_conf {
-	bool set_src, set_dst;
-	struct rte_ether_addr src, dst;
-};
 
 static int
 mrw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
@@ -264,12 +213,6 @@ mrw_config_equal(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct mrw_conf)) == 0;
 }
-
-/* The MACs in use: a private copy published with one atomic pointer store;
- * the old copy is freed after an RCU grace period. */
-struct mrw_state {
-	struct mrw_conf *rt;
-};
 
 static int
 mrw_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
@@ -320,31 +263,6 @@ mrw_destroy(struct nfv_vnf *vnf)
 		free(st->rt);
 	free(st);
 	vnf->priv = NULL;
-}
-
-static uint16_t
-mrw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct mrw_state *st = vnf->priv;
-	const struct mrw_conf *c = __atomic_load_n(&st->rt, __ATOMIC_ACQUIRE);
-	uint16_t k = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eh;
-
-		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eh))) {
-			nfv_drop(w, vnf, m, MRW_DROP_RUNT);
-			continue;
-		}
-		eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		if (c->set_src)
-			rte_ether_addr_copy(&c->src, &eh->src_addr);
-		if (c->set_dst)
-			rte_ether_addr_copy(&c->dst, &eh->dst_addr);
-		pkts[k++] = m;
-	}
-	return k;
 }
 
 static struct vnf_class mrw_class = {
