@@ -23,8 +23,7 @@ struct fwd_state {
 	uint16_t port_id; /* DPDK port id */
 };
 
-uint16_t fwd_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts,
-		     uint16_t n);
+uint16_t fwd_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* ---- drop ---- */
 #define DROP_DROPS(_) _(DROP_POLICY, "policy")
@@ -37,8 +36,7 @@ uint16_t drop_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf
 #define CNT_COUNTERS(_) _(CNT_PACKETS, "packets") _(CNT_BYTES, "bytes")
 enum { CNT_COUNTERS(VNF_ENUM) CNT_MAX };
 
-uint16_t cnt_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts,
-		     uint16_t n);
+uint16_t cnt_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* ---- mac-rewrite ---- */
 #define MRW_DROPS(_) _(MRW_DROP_RUNT, "runt")
@@ -55,7 +53,6 @@ struct mrw_state {
 	struct mrw_conf *rt;
 };
 
-uint16_t mrw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts,
-		     uint16_t n);
+uint16_t mrw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 #endif /* NFV_BUILTIN_H */

@@ -16,9 +16,9 @@
 #define CAP_RING 4096
 #define CAP_POOL 8191
 
-#define CAP_COUNTERS(_)                                                                      \
-	_(CAP_SEEN, "packets")                                                               \
-	_(CAP_QUEUED, "captured")                                                            \
+#define CAP_COUNTERS(_)           \
+	_(CAP_SEEN, "packets")    \
+	_(CAP_QUEUED, "captured") \
 	_(CAP_FULL, "capture-full")
 enum { CAP_COUNTERS(VNF_ENUM) CAP_CTR_MAX };
 
@@ -44,7 +44,6 @@ struct cap_state {
 #define CAP_EPB_TS_HI 12
 #define CAP_EPB_TS_LO 16
 
-uint16_t cap_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts,
-		     uint16_t n);
+uint16_t cap_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 #endif /* NFV_CAPTURE_H */

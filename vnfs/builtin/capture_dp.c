@@ -32,9 +32,9 @@ cap_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 	unsigned int q;
 
 	for (uint16_t i = 0; i < n && nc < NFV_BURST; i++) {
-		struct rte_mbuf *cp = rte_pcapng_copy(pkts[i]->port, 0, pkts[i], st->pool,
-						      c->snaplen, w->now_tsc,
-						      RTE_PCAPNG_DIRECTION_IN);
+		struct rte_mbuf *cp =
+			rte_pcapng_copy(pkts[i]->port, 0, pkts[i], st->pool, c->snaplen, w->now_tsc,
+					RTE_PCAPNG_DIRECTION_IN);
 		if (cp != NULL) {
 			cap_stamp(st, cp, w->now_tsc);
 			copies[nc++] = cp;
