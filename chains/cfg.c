@@ -211,7 +211,8 @@ cfg_refuse_anchor(struct cfg_parser *p, const yaml_char_t *anchor, const yaml_ma
 
 	if (anchor == NULL)
 		return 0;
-	cfg_error(p->err, &at, "YAML anchors (&%s) and aliases are not supported: write the value out",
+	cfg_error(p->err, &at,
+		  "YAML anchors (&%s) and aliases are not supported: write the value out",
 		  (const char *)anchor);
 	p->failed = 1;
 	return -EINVAL;
@@ -242,8 +243,8 @@ cfg_build_collection(struct cfg_parser *p, struct cfg_node *node)
 			return ret;
 		if (node->type == CFG_MAP) {
 			if (key->type == CFG_MAP || key->type == CFG_SEQ) {
-				struct cfg_node at = {.line = key->line, .col = key->col,
-						      .path = ""};
+				struct cfg_node at = {
+					.line = key->line, .col = key->col, .path = ""};
 
 				cfg_error(p->err, &at, "a mapping key must be a plain scalar");
 				cfg_free(key);
@@ -647,8 +648,8 @@ cfg_expect(const struct cfg_node *node, enum cfg_type type, struct cfg_errors *e
 /* Lookup for the getters: 1 absent and optional, -EINVAL absent and
  * required, 0 present (in *node). */
 static int
-cfg_lookup(const struct cfg_node *map, const char *key, bool required,
-	   const struct cfg_node **node, struct cfg_errors *err)
+cfg_lookup(const struct cfg_node *map, const char *key, bool required, const struct cfg_node **node,
+	   struct cfg_errors *err)
 {
 	*node = cfg_map_get(map, key);
 	if (*node != NULL)
@@ -683,8 +684,8 @@ cfg_get_str(const struct cfg_node *map, const char *key, bool required, const ch
 }
 
 int
-cfg_get_strbuf(const struct cfg_node *map, const char *key, bool required, char *buf,
-	       size_t size, struct cfg_errors *err)
+cfg_get_strbuf(const struct cfg_node *map, const char *key, bool required, char *buf, size_t size,
+	       struct cfg_errors *err)
 {
 	const struct cfg_node *n;
 	const char *s;
@@ -734,8 +735,8 @@ cfg_node_u64(const struct cfg_node *node, uint64_t min, uint64_t max, uint64_t *
 }
 
 int
-cfg_get_u64(const struct cfg_node *map, const char *key, bool required, uint64_t min,
-	    uint64_t max, uint64_t *out, struct cfg_errors *err)
+cfg_get_u64(const struct cfg_node *map, const char *key, bool required, uint64_t min, uint64_t max,
+	    uint64_t *out, struct cfg_errors *err)
 {
 	const struct cfg_node *n;
 	int ret = cfg_lookup(map, key, required, &n, err);
@@ -746,8 +747,8 @@ cfg_get_u64(const struct cfg_node *map, const char *key, bool required, uint64_t
 }
 
 int
-cfg_get_u32(const struct cfg_node *map, const char *key, bool required, uint32_t min,
-	    uint32_t max, uint32_t *out, struct cfg_errors *err)
+cfg_get_u32(const struct cfg_node *map, const char *key, bool required, uint32_t min, uint32_t max,
+	    uint32_t *out, struct cfg_errors *err)
 {
 	uint64_t v;
 	int ret = cfg_get_u64(map, key, required, min, max, &v, err);
@@ -758,8 +759,8 @@ cfg_get_u32(const struct cfg_node *map, const char *key, bool required, uint32_t
 }
 
 int
-cfg_get_u16(const struct cfg_node *map, const char *key, bool required, uint16_t min,
-	    uint16_t max, uint16_t *out, struct cfg_errors *err)
+cfg_get_u16(const struct cfg_node *map, const char *key, bool required, uint16_t min, uint16_t max,
+	    uint16_t *out, struct cfg_errors *err)
 {
 	uint64_t v;
 	int ret = cfg_get_u64(map, key, required, min, max, &v, err);
@@ -926,7 +927,8 @@ cfg_parse_prefix(const char *s, bool host_bits_ok, struct cfg_prefix *out, const
 			uint8_t mask = (uint8_t)(keep == 0 ? 0 : 0xff << (8 - keep));
 
 			if (bytes[i] & ~mask) {
-				*why = "host bits are set (the address must be the network address)";
+				*why = "host bits are set (the address must be the network "
+				       "address)";
 				return -EINVAL;
 			}
 		}

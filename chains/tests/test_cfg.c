@@ -229,12 +229,13 @@ test_bool_str_enum_mac(void **state)
 	assert_int_equal(cfg_get_mac(d.root, "mac", true, mac, &d.err), 0);
 	assert_memory_equal(mac, ((uint8_t[]){0x02, 0, 0, 0xaa, 0xbb, 0x01}), 6);
 	assert_int_equal(cfg_get_mac(d.root, "badmac", true, mac, &d.err), -EINVAL);
-	tcfg_assert_errors(
-		&d, 5, "t.yaml:3:6: bad: expected true or false, got 'maybe'",
-		"t.yaml:4:8: color: unknown value 'gren'; did you mean 'green'? (one of: red, green, blue)",
-		"t.yaml:6:7: long: too long (4 characters, at most 3)",
-		"t.yaml:9:7: list: expected a string, got a sequence",
-		"t.yaml:8:9: badmac: expected a MAC address like 02:00:00:00:00:01, got '02:00:00:aa:BB'");
+	tcfg_assert_errors(&d, 5, "t.yaml:3:6: bad: expected true or false, got 'maybe'",
+			   "t.yaml:4:8: color: unknown value 'gren'; did you mean 'green'? (one "
+			   "of: red, green, blue)",
+			   "t.yaml:6:7: long: too long (4 characters, at most 3)",
+			   "t.yaml:9:7: list: expected a string, got a sequence",
+			   "t.yaml:8:9: badmac: expected a MAC address like 02:00:00:00:00:01, got "
+			   "'02:00:00:aa:BB'");
 	tcfg_done(&d);
 }
 
@@ -247,9 +248,10 @@ test_check_keys(void **state)
 	(void)state;
 	tcfg_load(&d, "name: a\nmut: 1\nfoo: 2\n");
 	assert_int_equal(cfg_check_keys(d.root, keys, &d.err), 2);
-	tcfg_assert_errors(
-		&d, 2, "t.yaml:2:1: mut: unknown key 'mut'; did you mean 'mtu'? (allowed: name, mtu, driver)",
-		"t.yaml:3:1: foo: unknown key 'foo' (allowed: name, mtu, driver)");
+	tcfg_assert_errors(&d, 2,
+			   "t.yaml:2:1: mut: unknown key 'mut'; did you mean 'mtu'? (allowed: "
+			   "name, mtu, driver)",
+			   "t.yaml:3:1: foo: unknown key 'foo' (allowed: name, mtu, driver)");
 	tcfg_done(&d);
 }
 
@@ -306,7 +308,8 @@ test_prefix_and_range_getters(void **state)
 	assert_int_equal(cfg_get_range(d.root, "word", true, 0, 65535, &lo, &hi, &d.err), -EINVAL);
 	tcfg_assert_errors(
 		&d, 4,
-		"t.yaml:1:6: src: '10.1.0.0/8': host bits are set (the address must be the network address)",
+		"t.yaml:1:6: src: '10.1.0.0/8': host bits are set (the address must be the network "
+		"address)",
 		"t.yaml:4:7: back: '2000-1000': range start is above its end",
 		"t.yaml:5:6: big: '1-70000' is out of range [0, 65535]",
 		"t.yaml:6:7: word: expected a number or a range like 1000-2000, got 'http'");

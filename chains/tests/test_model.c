@@ -129,12 +129,12 @@ tmod_expect_one(const char *text, const char *msg)
 	tmod_done(&c);
 }
 
-#define TMOD_PORTS                                                                           \
-	"version: 1\n"                                                                       \
-	"ports:\n"                                                                           \
-	"  - name: lan\n"                                                                    \
-	"    driver: tap\n"                                                                  \
-	"  - name: wan\n"                                                                    \
+#define TMOD_PORTS          \
+	"version: 1\n"      \
+	"ports:\n"          \
+	"  - name: lan\n"   \
+	"    driver: tap\n" \
+	"  - name: wan\n"   \
 	"    driver: null\n"
 
 /* ---- good files ---- */
@@ -389,30 +389,33 @@ static void
 test_alias_refused(void **state)
 {
 	(void)state;
-	tmod_expect_one("version: 1\n"
-			"ports:\n"
-			"  - &p\n"
-			"    name: lan\n"
-			"    driver: tap\n"
-			"chains: []\n",
-			"3:5: YAML anchors (&p) and aliases are not supported: write the value out");
-	tmod_expect_one("version: 1\n"
-			"x: &v 1\n",
-			"2:4: YAML anchors (&v) and aliases are not supported: write the value out");
+	tmod_expect_one(
+		"version: 1\n"
+		"ports:\n"
+		"  - &p\n"
+		"    name: lan\n"
+		"    driver: tap\n"
+		"chains: []\n",
+		"3:5: YAML anchors (&p) and aliases are not supported: write the value out");
+	tmod_expect_one(
+		"version: 1\n"
+		"x: &v 1\n",
+		"2:4: YAML anchors (&v) and aliases are not supported: write the value out");
 }
 
 static void
 test_unknown_port_key(void **state)
 {
 	(void)state;
-	tmod_expect_one("version: 1\n"
-			"ports:\n"
-			"  - name: lan\n"
-			"    driver: tap\n"
-			"    mut: 1500\n"
-			"chains: []\n",
-			"5:5: ports[lan].mut: unknown key 'mut'; did you mean 'mtu'? (allowed: name, "
-			"driver, rx-queues, rx-desc, tx-desc, mtu, mac, promiscuous, iface)");
+	tmod_expect_one(
+		"version: 1\n"
+		"ports:\n"
+		"  - name: lan\n"
+		"    driver: tap\n"
+		"    mut: 1500\n"
+		"chains: []\n",
+		"5:5: ports[lan].mut: unknown key 'mut'; did you mean 'mtu'? (allowed: name, "
+		"driver, rx-queues, rx-desc, tx-desc, mtu, mac, promiscuous, iface)");
 }
 
 static void
@@ -433,13 +436,14 @@ static void
 test_unknown_driver(void **state)
 {
 	(void)state;
-	tmod_expect_one("version: 1\n"
-			"ports:\n"
-			"  - name: lan\n"
-			"    driver: tapp\n"
-			"chains: []\n",
-			"4:13: ports[lan].driver: unknown value 'tapp'; did you mean 'tap'? (one of: "
-			"pci, tap, af_packet, af_xdp, pcap, vhost, virtio_user, memif, ring, null)");
+	tmod_expect_one(
+		"version: 1\n"
+		"ports:\n"
+		"  - name: lan\n"
+		"    driver: tapp\n"
+		"chains: []\n",
+		"4:13: ports[lan].driver: unknown value 'tapp'; did you mean 'tap'? (one of: "
+		"pci, tap, af_packet, af_xdp, pcap, vhost, virtio_user, memif, ring, null)");
 }
 
 static void
@@ -517,12 +521,13 @@ static void
 test_bad_names(void **state)
 {
 	(void)state;
-	tmod_expect_one("version: 1\n"
-			"ports:\n"
-			"  - name: lan.0\n"
-			"    driver: tap\n"
-			"chains: []\n",
-			"3:11: ports[0].name: 'lan.0' is not a valid name (1..15 of A-Z a-z 0-9 _ -)");
+	tmod_expect_one(
+		"version: 1\n"
+		"ports:\n"
+		"  - name: lan.0\n"
+		"    driver: tap\n"
+		"chains: []\n",
+		"3:11: ports[0].name: 'lan.0' is not a valid name (1..15 of A-Z a-z 0-9 _ -)");
 }
 
 static void
@@ -721,7 +726,8 @@ test_match_errors(void **state)
 				   "    match:\n"
 				   "      port: 80\n"
 				   "    vnfs: [f]\n",
-			"14:7: chains[c].match.port: unknown key 'port'; did you mean 'sport'? (allowed: ethertype, proto, "
+			"14:7: chains[c].match.port: unknown key 'port'; did you mean 'sport'? "
+			"(allowed: ethertype, proto, "
 			"src, dst, sport, dport, vlan)");
 }
 
@@ -746,8 +752,7 @@ test_three_errors_all_reported(void **state)
 		      "  - name: c\n"
 		      "    ingress: lan\n"
 		      "    vnfs: [f, g]\n");
-	tmod_assert_errors(&c, 3,
-			   "5:10: ports[lan].mtu: 99999 is out of range [68, 9600]",
+	tmod_assert_errors(&c, 3, "5:10: ports[lan].mtu: 99999 is out of range [68, 9600]",
 			   "8:5: ports[wan].colour: unknown key 'colour' (allowed: name, driver, "
 			   "rx-queues, rx-desc, tx-desc, mtu, mac, promiscuous, rx, size)",
 			   "15:15: chains[c].vnfs[1]: no VNF named 'g'");

@@ -108,9 +108,9 @@ static const struct rte_ether_addr tb_dst = {{0x02, 0, 0, 0, 0, 0xbb}};
 static int
 tb_setup(void **state)
 {
-	char *argv[] = {"test_builtin", "--no-huge", "-m", "256", "--no-pci", "--file-prefix=cfgbi",
-			"--no-shconf", "-l", "0", "--log-level=error", "--vdev=net_null0",
-			NULL};
+	char *argv[] = {"test_builtin",	       "--no-huge",   "-m", "256", "--no-pci",
+			"--file-prefix=cfgbi", "--no-shconf", "-l", "0",   "--log-level=error",
+			"--vdev=net_null0",    NULL};
 	int argc = (int)RTE_DIM(argv) - 1;
 
 	(void)state;
@@ -174,14 +174,14 @@ tb_unload(void)
 	rmdir(tb.dir);
 }
 
-#define TB_HEAD                                                                              \
-	"version: 1\n"                                                                       \
-	"ports:\n"                                                                           \
-	"  - name: a\n"                                                                      \
-	"    driver: null\n"                                                                 \
-	"  - name: b\n"                                                                      \
-	"    driver: null\n"                                                                 \
-	"chains: []\n"                                                                       \
+#define TB_HEAD              \
+	"version: 1\n"       \
+	"ports:\n"           \
+	"  - name: a\n"      \
+	"    driver: null\n" \
+	"  - name: b\n"      \
+	"    driver: null\n" \
+	"chains: []\n"       \
 	"vnfs:\n"
 
 /* An instance as the engine makes it: counters for one lcore row each. */
@@ -279,7 +279,7 @@ test_forward(void **state)
 	for (int i = 0; i < 4; i++)
 		pkts[i] = tb_pkt(64, (uint8_t)i);
 	assert_int_equal(v->cls->process(v, tb.w, pkts, 4), 0); /* nothing continues */
-	assert_int_equal(tb.w->tx[1 + TB_PORT_BASE].n, 4);       /* all queued on port b */
+	assert_int_equal(tb.w->tx[1 + TB_PORT_BASE].n, 4);	/* all queued on port b */
 	for (int i = 0; i < 4; i++)
 		assert_ptr_equal(tb.w->tx[1 + TB_PORT_BASE].pkts[i], pkts[i]);
 	assert_int_equal(tb.w->tx[0 + TB_PORT_BASE].n, 0);
@@ -543,7 +543,7 @@ test_capture(void **state)
 	assert_int_equal(v->cls->process(v, tb.w, pkts, 2), 2);
 	assert_int_equal(tb_counter(v, "capture-full"), 0);
 	v->cls->tick(v, 0); /* the control thread writes */
-	tb_destroy(v);      /* closes the file */
+	tb_destroy(v);	    /* closes the file */
 	rte_pktmbuf_free_bulk(pkts, 4);
 
 	tb_tshark_lengths(pcap, &n, lens, RTE_DIM(lens));
