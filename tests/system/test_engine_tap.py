@@ -122,6 +122,9 @@ def test_live_apply_under_traffic_loses_nothing(hosts, tag):
     nfvd = hosts(conf_a)
     # ARP resolved before the stream starts, so every ping is a data frame.
     assert ping(nfvd.h1, H2_IP, 1, "0.2") == (1, 1)
+    # Frames the hosts sent while the taps were still being moved and set
+    # up may have been dropped at tx: count drops from here on.
+    base = nfvd.stats()
 
     result = {}
     done = threading.Event()
@@ -149,7 +152,8 @@ def test_live_apply_under_traffic_loses_nothing(hosts, tag):
     assert sent == N_STREAM and received == sent, "ping lost %d of %d" % (sent - received, sent)
     s = nfvd.stats()
     for name in ("ab", "ba"):
-        assert s["chains"][name]["drops"] == 0, s["chains"]
-    assert sum(s["engine"]["drops"].values()) == 0, json.dumps(s["engine"])
+        assert s["chains"][name]["drops"] == base["chains"][name]["drops"], s["chains"]
+    lost = {k: v - base["engine"]["drops"].get(k, 0) for k, v in s["engine"]["drops"].items()}
+    assert sum(lost.values()) == 0, "engine drops during the applies: %s" % lost
     # back on conf_a (50 applies, even): the counters are the fresh instances'
     assert s["vnfs"]["cnt-ab"]["class"] == "counter"
