@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -110,6 +111,25 @@ nfv_tx(struct nfv_worker *w, uint16_t port, struct rte_mbuf *m)
 	q->pkts[q->n++] = m;
 	if (unlikely(q->n == NFV_TX_BUF))
 		nfv_txq_flush(w, port);
+}
+
+/* Queue a burst for transmission on one port. */
+static inline void
+nfv_tx_burst(struct nfv_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct nfv_txq *q = &w->tx[port & (RTE_MAX_ETHPORTS - 1)];
+
+	while (n > 0) {
+		uint16_t room = NFV_TX_BUF - q->n;
+		uint16_t k = n < room ? n : room;
+
+		memcpy(&q->pkts[q->n], pkts, k * sizeof(pkts[0]));
+		q->n += k;
+		pkts += k;
+		n -= k;
+		if (q->n == NFV_TX_BUF)
+			nfv_txq_flush(w, port);
+	}
 }
 
 /* Counter idx (0..n_counters-1) of vnf on this lcore. */

@@ -120,8 +120,7 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 	if (n == 0)
 		return;
 	if (c->egress >= 0) {
-		for (uint16_t i = 0; i < n; i++)
-			nfv_tx(w, (uint16_t)c->egress, pkts[i]);
+		nfv_tx_burst(w, (uint16_t)c->egress, pkts, n);
 	} else {
 		for (uint16_t i = 0; i < n; i++)
 			nfv_drop_engine(w, pkts[i], NFV_DROP_NO_EGRESS);
@@ -197,12 +196,18 @@ nfv_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(e->qsv, w->idx);
 	rte_rcu_qsbr_thread_online(e->qsv, w->idx);
 
+	uint64_t prev_t0 = last_drain, prev_got = 0;
+
 	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
 		const struct nfv_pipeline *p =
 			atomic_load_explicit(&e->pipeline, memory_order_acquire);
+		/* one TSC read per iteration: it stamps the burst, times the
+		 * drain, and closes the busy time of the previous iteration */
 		uint64_t t0 = rte_rdtsc();
 		uint64_t got = 0;
 
+		if (prev_got)
+			wr->busy_cycles += t0 - prev_t0;
 		w->now_tsc = t0;
 		for (uint16_t i = 0; i < wr->n_rxq; i++) {
 			uint16_t port = wr->rxq[i].port;
@@ -217,13 +222,12 @@ nfv_worker_main(void *arg)
 			nfv_drop_flush(w);
 			wr->packets += got;
 		}
-		uint64_t t1 = rte_rdtsc();
-		if (t1 - last_drain > e->drain_tsc) {
+		if (t0 - last_drain > e->drain_tsc) {
 			worker_flush_all(w, false);
-			last_drain = t1;
+			last_drain = t0;
 		}
-		if (got)
-			wr->busy_cycles += rte_rdtsc() - t0;
+		prev_t0 = t0;
+		prev_got = got;
 		wr->iterations++;
 		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
 	}

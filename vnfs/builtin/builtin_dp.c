@@ -14,8 +14,7 @@ fwd_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 	struct fwd_state *st = vnf->priv;
 	uint16_t port = __atomic_load_n(&st->port_id, __ATOMIC_ACQUIRE);
 
-	for (uint16_t i = 0; i < n; i++)
-		nfv_tx(w, port, pkts[i]);
+	nfv_tx_burst(w, port, pkts, n);
 	return 0;
 }
 
