@@ -27,8 +27,8 @@
 #define NFV_TX_BUF 64 /* per worker per port; flushed when full, on timer */
 
 /* ---- per-packet metadata: one registered mbuf dynfield ----
- * Before the first stage the engine sets chain, in_port (= m->port) and
- * flags = 0, unless every stage of the chain is a class with no_meta set.
+ * Before the first stage the engine sets chain, in_port (= m->port),
+ * out_port (the chain's fixed egress, else NFV_PORT_NONE) and flags = 0, unless every stage of the chain is a class with no_meta set.
  * nfv_punt() sets vnf. The other fields are VNF scratch. */
 struct nfv_mbuf_meta {
 	struct nfv_vnf *vnf; /* punt: the instance that punted it */
@@ -42,6 +42,8 @@ struct nfv_mbuf_meta {
 	uint16_t l3_off;     /* VNF scratch: offset of L3 header */
 };
 static_assert(sizeof(struct nfv_mbuf_meta) <= 24, "nfv_mbuf_meta too big for the dynfield");
+
+#define NFV_PORT_NONE UINT16_MAX
 
 extern int nfv_meta_offset;
 static inline struct nfv_mbuf_meta *

@@ -104,11 +104,15 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 				     NFV_CHAIN_CTR_MAX];
 	w->chain_ctr[NFV_CHAIN_RX] += n;
 	if (c->fill_meta) {
+		/* the chain's fixed egress, until a stage (a router) picks one */
+		uint16_t out_port = c->egress >= 0 ? (uint16_t)c->egress : NFV_PORT_NONE;
+
 		for (uint16_t i = 0; i < n; i++) {
 			struct nfv_mbuf_meta *md = nfv_meta(pkts[i]);
 
 			md->chain = b->chain;
 			md->in_port = pkts[i]->port;
+			md->out_port = out_port;
 			md->flags = 0;
 		}
 	}
