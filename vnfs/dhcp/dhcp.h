@@ -169,7 +169,6 @@ struct dhcp_conf {
 	bool relay;             /* serve requests relayed by a giaddr */
 	uint32_t offer_time;    /* seconds an OFFER holds its address */
 	uint32_t decline_time;  /* seconds a DECLINEd address is quarantined */
-	uint32_t commit_batch;  /* ACKs that force a journal commit */
 	uint32_t compact_records; /* journal records before a compaction */
 };
 
@@ -305,9 +304,22 @@ struct dhcp_db {
 	/* journal */
 	int fd;
 	char path[NFV_PATH_MAX];
-	struct dhcp_buf pending;   /* records not yet written */
+	struct dhcp_buf pending;   /* records not yet handed to the writer */
 	uint64_t records;          /* records in the file */
 	uint64_t fsyncs;
+	/* journal writer thread: writes + fdatasyncs one batch at a time
+	 * while the control thread goes on serving (group commit) */
+	bool writer_on;
+	bool busy;                 /* a batch is with the writer */
+	pthread_t writer;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;                 /* under mu */
+	uint64_t seq_req;          /* under mu: last batch handed over */
+	atomic_uint_fast64_t seq_done; /* last batch written (ok or failed) */
+	atomic_int batch_err;      /* 0 or -errno of the last batch */
+	uint64_t seq_started;      /* control thread copy of seq_req */
+	struct dhcp_buf inflight;  /* the batch being written */
 	/* background compaction */
 	bool compacting;
 	pthread_t thr;
@@ -345,12 +357,24 @@ uint32_t dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
 struct dhcp_lease *dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr,
 			       const uint8_t *key, uint8_t key_len, const uint8_t chaddr[6],
 			       enum dhcp_lstate st, uint64_t expire, bool journal);
-/* Write and fdatasync pending records (group commit). 0 or -errno. */
+/* Group commit, asynchronous: hand the pending records to the writer
+ * thread unless a batch is already being written. Records appended now
+ * become durable with batch dhcp_db_next_seq(). */
+void dhcp_db_commit_start(struct dhcp_db *db);
+/* Collect a finished batch: returns 1 (ok) or -errno (failed) with *seq its
+ * number, or 0 when none finished since the last call. */
+int dhcp_db_commit_poll(struct dhcp_db *db, uint64_t *seq);
+static inline uint64_t
+dhcp_db_next_seq(const struct dhcp_db *db)
+{
+	return db->seq_started + 1;
+}
+/* Synchronous: write and fdatasync everything pending. 0 or -errno. */
 int dhcp_db_commit(struct dhcp_db *db);
 static inline bool
 dhcp_db_dirty(const struct dhcp_db *db)
 {
-	return db->pending.len > 0;
+	return db->pending.len > 0 || db->busy;
 }
 /* Start a background compaction (snapshot + rename) when due or forced. */
 int dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force);

@@ -16,7 +16,7 @@ static const char *const dhcp_keys[] = {
 	"name", "class", "runtime", "vm",
 	/* ours */
 	"interfaces", "subnets", "options", "lease-file", "relay", "offer-time",
-	"decline-time", "commit-batch", "compact-records", NULL};
+	"decline-time", "compact-records", NULL};
 static const char *const dhcp_if_keys[] = {"port", "vlan", "address", "arp", NULL};
 static const char *const dhcp_subnet_keys[] = {"subnet", "pools", "reservations", "options",
 					       NULL};
@@ -636,12 +636,10 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 	c->relay = true;
 	c->offer_time = 30;
 	c->decline_time = 600;
-	c->commit_batch = 64;
 	c->compact_records = 100000;
 	if (cfg_get_bool(node, "relay", false, &c->relay, err) < 0 ||
 	    cfg_get_u32(node, "offer-time", false, 1, 3600, &c->offer_time, err) < 0 ||
 	    cfg_get_u32(node, "decline-time", false, 0, 86400 * 7, &c->decline_time, err) < 0 ||
-	    cfg_get_u32(node, "commit-batch", false, 1, 4096, &c->commit_batch, err) < 0 ||
 	    cfg_get_u32(node, "compact-records", false, 16, 100000000, &c->compact_records, err) < 0)
 		bad = 1;
 

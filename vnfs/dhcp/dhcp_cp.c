@@ -50,6 +50,8 @@ dhcp_cp_drop(struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t why)
 
 /* ---------------- life cycle ---------------- */
 
+static void dhcp_flush(struct nfv_vnf *vnf);
+
 static void
 dhcp_destroy(struct nfv_vnf *vnf)
 {
@@ -57,11 +59,8 @@ dhcp_destroy(struct nfv_vnf *vnf)
 
 	if (st == NULL)
 		return;
-	/* records of requests already answered stay durable; held ACKs go */
-	dhcp_db_commit(&st->db);
-	for (uint16_t i = 0; i < st->n_held; i++)
-		nfv_ctl_tx(st->held_port[i], &st->held[i], 1);
-	st->n_held = 0;
+	/* what was journaled reaches the disk; held ACKs go out after it */
+	dhcp_flush(vnf);
 	dhcp_db_close(&st->db);
 	rte_free(st);
 	vnf->priv = NULL;
@@ -169,28 +168,65 @@ dhcp_frame(struct dhcp_state *st, int iface, const struct dhcp_reply *r)
 }
 
 static void
+dhcp_journal_counters(struct nfv_vnf *vnf)
+{
+	struct dhcp_state *st = vnf->priv;
+
+	dhcp_cp_count(vnf, DHCP_C_FSYNC, st->db.fsyncs - st->seen_fsyncs);
+	dhcp_cp_count(vnf, DHCP_C_JREC, st->db.records - st->seen_records);
+	st->seen_fsyncs = st->db.fsyncs;
+	st->seen_records = st->db.records;
+}
+
+/* Send (ok) or drop (failed) the held ACKs of batches up to seq. */
+static void
+dhcp_release_held(struct nfv_vnf *vnf, uint64_t seq, bool ok)
+{
+	struct dhcp_state *st = vnf->priv;
+	uint16_t k = 0;
+
+	while (k < st->n_held && st->held_seq[k] <= seq) {
+		if (ok) {
+			dhcp_cp_count(vnf, DHCP_C_ACK, 1);
+			nfv_ctl_tx(st->held_port[k], &st->held[k], 1);
+		} else {
+			dhcp_cp_drop(vnf, st->held[k], DHCP_D_JOURNAL);
+		}
+		k++;
+	}
+	if (k == 0)
+		return;
+	st->n_held = (uint16_t)(st->n_held - k);
+	memmove(st->held, st->held + k, st->n_held * sizeof(st->held[0]));
+	memmove(st->held_port, st->held_port + k, st->n_held * sizeof(st->held_port[0]));
+	memmove(st->held_seq, st->held_seq + k, st->n_held * sizeof(st->held_seq[0]));
+}
+
+/* Group commit progress: collect a finished batch, release its ACKs, hand
+ * the records gathered meanwhile to the writer. */
+static void
+dhcp_progress(struct nfv_vnf *vnf)
+{
+	struct dhcp_state *st = vnf->priv;
+	uint64_t seq = 0;
+	int r = dhcp_db_commit_poll(&st->db, &seq);
+
+	if (r != 0) {
+		dhcp_journal_counters(vnf);
+		dhcp_release_held(vnf, seq, r > 0);
+	}
+	dhcp_db_commit_start(&st->db);
+}
+
+/* Blocking: everything journaled so far on disk, every held ACK out. */
+static void
 dhcp_flush(struct nfv_vnf *vnf)
 {
 	struct dhcp_state *st = vnf->priv;
-	uint64_t before = st->db.records;
-	int ret;
+	int ret = dhcp_db_commit(&st->db);
 
-	if (!dhcp_db_dirty(&st->db) && st->n_held == 0)
-		return;
-	ret = dhcp_db_commit(&st->db);
-	if (st->db.records != before) {
-		dhcp_cp_count(vnf, DHCP_C_FSYNC, 1);
-		dhcp_cp_count(vnf, DHCP_C_JREC, st->db.records - before);
-	}
-	for (uint16_t i = 0; i < st->n_held; i++) {
-		if (ret != 0) {
-			dhcp_cp_drop(vnf, st->held[i], DHCP_D_JOURNAL);
-			continue;
-		}
-		dhcp_cp_count(vnf, DHCP_C_ACK, 1);
-		nfv_ctl_tx(st->held_port[i], &st->held[i], 1);
-	}
-	st->n_held = 0;
+	dhcp_journal_counters(vnf);
+	dhcp_release_held(vnf, UINT64_MAX, ret == 0);
 }
 
 static int
@@ -254,6 +290,7 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	struct rte_mbuf *out;
 	int iface, msg_ctr;
 
+	dhcp_progress(vnf);
 	if (((const uint8_t *)eth)[md->l3_off - 2] == 0x08 &&
 	    ((const uint8_t *)eth)[md->l3_off - 1] == 0x06) {
 		dhcp_arp(vnf, m);
@@ -327,12 +364,14 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		dhcp_cp_drop(vnf, NULL, DHCP_D_NO_MBUF);
 		return;
 	}
-	if (journaled) {
-		/* group commit: the ACK leaves after its record is on disk */
-		st->held_port[st->n_held] = st->dp[iface].port;
-		st->held[st->n_held++] = out;
-		if (st->n_held >= st->conf->commit_batch || st->n_held == DHCP_HOLD_MAX)
+	if (journaled && st->db.writer_on) {
+		/* group commit: the ACK leaves once its record is on disk */
+		if (st->n_held == DHCP_HOLD_MAX)
 			dhcp_flush(vnf);
+		st->held_port[st->n_held] = st->dp[iface].port;
+		st->held_seq[st->n_held] = dhcp_db_next_seq(&st->db);
+		st->held[st->n_held++] = out;
+		dhcp_progress(vnf);
 		return;
 	}
 	dhcp_cp_count(vnf, st->reply.type == DHCP_OFFER  ? DHCP_C_OFFER
@@ -348,7 +387,7 @@ dhcp_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 	struct dhcp_state *st = vnf->priv;
 
 	(void)now_ms;
-	dhcp_flush(vnf);
+	dhcp_progress(vnf);
 	if (dhcp_db_compact_poll(&st->db) == 1)
 		dhcp_cp_count(vnf, DHCP_C_COMPACT, 1);
 	dhcp_db_compact_start(&st->db, dhcp_wall_now(), false);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_hash_crc.h>
@@ -518,27 +519,110 @@ dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *k
 	return l;
 }
 
+static void *
+dhcp_writer_thread(void *arg)
+{
+	struct dhcp_db *db = arg;
+	uint64_t done = 0;
+
+	for (;;) {
+		uint64_t req;
+		int ret;
+
+		pthread_mutex_lock(&db->mu);
+		while (!db->stop && db->seq_req == done)
+			pthread_cond_wait(&db->cv, &db->mu);
+		req = db->seq_req;
+		if (req == done && db->stop) {
+			pthread_mutex_unlock(&db->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&db->mu);
+		ret = dhcp_write_all(db->fd, db->inflight.p, db->inflight.len);
+		if (ret == 0 && fdatasync(db->fd) != 0)
+			ret = -errno;
+		atomic_store(&db->batch_err, ret);
+		atomic_store(&db->seq_done, req);
+		done = req;
+	}
+}
+
+void
+dhcp_db_commit_start(struct dhcp_db *db)
+{
+	struct dhcp_buf t;
+
+	if (db->busy || db->pending.len == 0)
+		return;
+	if (!db->writer_on) {
+		/* memory only */
+		db->pending.len = 0;
+		db->seq_started++;
+		atomic_store(&db->seq_done, db->seq_started);
+		return;
+	}
+	t = db->inflight;
+	db->inflight = db->pending;
+	db->pending = t;
+	db->pending.len = 0;
+	db->busy = true;
+	pthread_mutex_lock(&db->mu);
+	db->seq_req = ++db->seq_started;
+	pthread_cond_signal(&db->cv);
+	pthread_mutex_unlock(&db->mu);
+}
+
+int
+dhcp_db_commit_poll(struct dhcp_db *db, uint64_t *seq)
+{
+	int err;
+
+	if (!db->writer_on) {
+		if (db->seq_started == 0 || *seq == db->seq_started)
+			return 0;
+		*seq = db->seq_started;
+		return 1;
+	}
+	if (!db->busy || atomic_load(&db->seq_done) != db->seq_started)
+		return 0;
+	db->busy = false;
+	*seq = db->seq_started;
+	err = atomic_load(&db->batch_err);
+	if (err == 0) {
+		db->records += db->inflight.len / sizeof(struct dhcp_jrec);
+		db->fsyncs++;
+		if (db->compacting && dhcp_buf_add(&db->tail, db->inflight.p, db->inflight.len) != 0)
+			err = -ENOMEM;
+	}
+	db->inflight.len = 0;
+	return err == 0 ? 1 : err;
+}
+
+static void
+dhcp_db_wait(struct dhcp_db *db)
+{
+	while (db->busy && atomic_load(&db->seq_done) != db->seq_started) {
+		struct timespec ts = {0, 50000};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 int
 dhcp_db_commit(struct dhcp_db *db)
 {
-	int ret;
+	uint64_t seq = 0;
+	int ret = 0, r;
 
-	if (db->pending.len == 0)
-		return 0;
-	if (db->fd < 0) {
-		db->pending.len = 0;
-		return 0;
-	}
-	ret = dhcp_write_all(db->fd, db->pending.p, db->pending.len);
-	if (ret == 0 && fdatasync(db->fd) != 0)
-		ret = -errno;
-	if (ret == 0) {
-		db->records += db->pending.len / sizeof(struct dhcp_jrec);
-		db->fsyncs++;
-		if (db->compacting)
-			ret = dhcp_buf_add(&db->tail, db->pending.p, db->pending.len);
-	}
-	db->pending.len = 0;
+	dhcp_db_wait(db);
+	r = dhcp_db_commit_poll(db, &seq);
+	if (r < 0)
+		ret = r;
+	dhcp_db_commit_start(db);
+	dhcp_db_wait(db);
+	r = dhcp_db_commit_poll(db, &seq);
+	if (r < 0)
+		ret = r;
 	return ret;
 }
 
@@ -661,6 +745,15 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return ret;
 	}
+	pthread_mutex_init(&db->mu, NULL);
+	pthread_cond_init(&db->cv, NULL);
+	ret = pthread_create(&db->writer, NULL, dhcp_writer_thread, db);
+	if (ret != 0) {
+		snprintf(err, errlen, "cannot start the journal writer: %s", strerror(ret));
+		return -ret;
+	}
+	pthread_setname_np(db->writer, "dhcp-journal");
+	db->writer_on = true;
 	return 0;
 }
 
@@ -681,8 +774,18 @@ dhcp_db_close(struct dhcp_db *db)
 		unlink(tmp);
 		db->tmp_fd = -1;
 	}
-	if (db->fd >= 0) {
+	if (db->writer_on) {
 		dhcp_db_commit(db);
+		pthread_mutex_lock(&db->mu);
+		db->stop = true;
+		pthread_cond_signal(&db->cv);
+		pthread_mutex_unlock(&db->mu);
+		pthread_join(db->writer, NULL);
+		pthread_mutex_destroy(&db->mu);
+		pthread_cond_destroy(&db->cv);
+		db->writer_on = false;
+	}
+	if (db->fd >= 0) {
 		close(db->fd);
 		db->fd = -1;
 	}
@@ -695,6 +798,7 @@ dhcp_db_close(struct dhcp_db *db)
 	dhcp_idx_free(&db->resv_addr);
 	dhcp_idx_free(&db->resv_key);
 	dhcp_buf_free(&db->pending);
+	dhcp_buf_free(&db->inflight);
 	dhcp_buf_free(&db->snap);
 	dhcp_buf_free(&db->tail);
 	free(db->cursor);
@@ -722,7 +826,7 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 	uint8_t hdr[DHCP_JHDR_LEN];
 	int ret;
 
-	if (db->fd < 0 || db->compacting)
+	if (db->fd < 0 || db->compacting || db->busy)
 		return 0;
 	if (!force && db->records < db->conf->compact_records)
 		return 0;
@@ -768,7 +872,7 @@ dhcp_db_compact_poll(struct dhcp_db *db)
 	char tmp[NFV_PATH_MAX + 16], dir[NFV_PATH_MAX];
 	int done, ret, dfd;
 
-	if (!db->compacting)
+	if (!db->compacting || db->busy)
 		return 0;
 	done = atomic_load(&db->thr_done);
 	if (done == 0)

@@ -27,9 +27,11 @@ struct dhcp_state {
 	struct rte_ether_addr mac[DHCP_MAX_IFS];
 	struct dhcp_db db;
 	struct dhcp_srv srv;
-	uint16_t n_held;
+	uint16_t n_held;          /* FIFO, journal batch numbers ascending */
 	struct rte_mbuf *held[DHCP_HOLD_MAX];
 	uint16_t held_port[DHCP_HOLD_MAX];
+	uint64_t held_seq[DHCP_HOLD_MAX];
+	uint64_t seen_fsyncs, seen_records; /* for the journal counters */
 	uint64_t ctr_row; /* counter row of the control thread */
 	struct dhcp_msg msg;
 	struct dhcp_reply reply;

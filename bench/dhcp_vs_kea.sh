@@ -1,0 +1,207 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# DHCPv4 server throughput: nfvd's DHCP VNF vs ISC Kea (memfile, persist on),
+# measured by perfdhcp (Debian kea-admin) in the same namespace set-up.
+#
+#   bench/dhcp_vs_kea.sh [BUILD_DIR]      (default: build)
+#   env: RATES="2000 4000 ..."  offered DORA/s steps (default below)
+#        PERIOD=4               seconds per step
+#        PERF_CPU=0 SRV_CPU=1   perfdhcp and server cores
+#
+# Set-up (both servers): perfdhcp runs in namespace dhcpbp on interface
+# address 10.66.0.5/16 and acts as a relay (giaddr 10.66.0.5, port 67); the
+# server answers as 10.66.0.1 on the other side of one link:
+#   nfvd: the link is nfvd's tap port; nfvd -l 0,1 (EAL main lcore 0 is the
+#         control thread, which runs the DHCP logic, beside perfdhcp on
+#         PERF_CPU=0; the rx worker busy-polls core 1; the journal writer
+#         thread floats). This machine has 2 cores: nfvd cannot get a core
+#         to itself without starving perfdhcp.
+#   Kea:  the link is a veth pair into namespace dhcpbk, kea-dhcp4 pinned to
+#         SRV_CPU, udp socket, lfc off, logging WARN
+# Both persist leases on the same disk-backed folder (/var/tmp): nfvd
+# fdatasyncs its journal before each ACK batch; Kea (memfile) writes a CSV
+# line per lease without fsync. Each step starts both servers afresh with
+# an empty lease store; -R 100000 clients, rate x period below the pool.
+# Printed per step: completed DORA/s, drops per exchange (DO = DISCOVER-
+# OFFER, RA = REQUEST-ACK), avg/max delay; then the highest zero-drop rate
+# of each server and the ratio. JSON lines go to bench/results/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+NFVD=$BUILD/nfvd
+RATES=${RATES:-"1000 2000 3000 4000 5000 6000 8000 10000 12000"}
+PERIOD=${PERIOD:-4}
+PERF_CPU=${PERF_CPU:-0}
+SRV_CPU=${SRV_CPU:-1}
+NSP=dhcpbp
+NSK=dhcpbk
+TAP=dhcpb-tap
+WORK=$(mktemp -d /var/tmp/nfvd-dhcpbench.XXXXXX)
+RESULTS=$ROOT/bench/results/dhcp_vs_kea-$(date +%Y%m%d-%H%M%S).jsonl
+NFVD_PID=
+KEA_PID=
+
+for p in perfdhcp kea-dhcp4 "$NFVD"; do
+	command -v "$p" >/dev/null || { echo "dhcp_vs_kea: $p not found" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "dhcp_vs_kea: needs root (namespaces)" >&2; exit 1; }
+
+stop_servers() {
+	if [ -n "$NFVD_PID" ]; then
+		kill "$NFVD_PID" 2>/dev/null || true
+		wait "$NFVD_PID" 2>/dev/null || true
+		NFVD_PID=
+		rm -f /dev/hugepages/dhcpbench* ; rm -rf /var/run/dpdk/dhcpbench
+	fi
+	if [ -n "$KEA_PID" ]; then
+		kill "$KEA_PID" 2>/dev/null || true
+		wait "$KEA_PID" 2>/dev/null || true
+		KEA_PID=
+	fi
+}
+cleanup() {
+	stop_servers
+	ip netns del $NSP 2>/dev/null || true
+	ip netns del $NSK 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ip netns del $NSP 2>/dev/null || true
+ip netns del $NSK 2>/dev/null || true
+ip netns add $NSP
+ip -n $NSP link set lo up
+
+cat > "$WORK/nfvd.yaml" <<EOF
+version: 1
+ports:
+  - {name: lan, driver: tap, iface: $TAP}
+vnfs:
+  - name: dhcp0
+    class: dhcp
+    interfaces: [{port: lan, address: 10.66.0.1/16}]
+    lease-file: $WORK/nfvd.leases
+    subnets:
+      - subnet: 10.66.0.0/16
+        pools: [{range: 10.66.1.0-10.66.250.255}]
+        options: {routers: [10.66.0.1], dns-servers: [10.66.0.53], lease-time: 3600}
+chains:
+  - {name: lan-in, ingress: [lan], vnfs: [dhcp0]}
+EOF
+
+cat > "$WORK/kea.json" <<EOF
+{"Dhcp4": {
+  "interfaces-config": {"interfaces": ["dhcpbk-v"], "dhcp-socket-type": "udp"},
+  "lease-database": {"type": "memfile", "persist": true, "lfc-interval": 0,
+                     "name": "$WORK/kea-leases.csv"},
+  "valid-lifetime": 3600,
+  "subnet4": [{"subnet": "10.66.0.0/16",
+               "pools": [{"pool": "10.66.1.0 - 10.66.250.255"}],
+               "option-data": [{"name": "routers", "data": "10.66.0.1"},
+                               {"name": "domain-name-servers", "data": "10.66.0.53"}]}],
+  "loggers": [{"name": "kea-dhcp4", "severity": "WARN",
+               "output_options": [{"output": "$WORK/kea.log"}]}]
+}}
+EOF
+
+start_nfvd() {
+	rm -f "$WORK/nfvd.leases"
+	"$NFVD" --file-prefix dhcpbench -s "$WORK/nfvd.sock" -l 0,1 "$WORK/nfvd.yaml" \
+		>"$WORK/nfvd.log" 2>&1 &
+	NFVD_PID=$!
+	for _ in $(seq 100); do
+		ip link show $TAP >/dev/null 2>&1 && break
+		kill -0 $NFVD_PID 2>/dev/null || { cat "$WORK/nfvd.log" >&2; exit 1; }
+		sleep 0.1
+	done
+	ip link set $TAP netns $NSP
+	ip -n $NSP addr add 10.66.0.5/16 dev $TAP
+	ip -n $NSP link set $TAP up
+}
+
+start_kea() {
+	rm -f "$WORK"/kea-leases.csv*
+	if ! ip netns list | grep -qw $NSK; then
+		ip netns add $NSK
+		ip -n $NSK link set lo up
+		ip link add dhcpbk-v type veth peer name dhcpbp-v
+		ip link set dhcpbk-v netns $NSK
+		ip link set dhcpbp-v netns $NSP
+		ip -n $NSK addr add 10.66.0.1/16 dev dhcpbk-v
+		ip -n $NSP addr add 10.66.0.5/16 dev dhcpbp-v
+		ip -n $NSK link set dhcpbk-v up
+		ip -n $NSP link set dhcpbp-v up
+	fi
+	KEA_PIDFILE_DIR=$WORK KEA_LOCKFILE_DIR=$WORK ip netns exec $NSK \
+		taskset -c "$SRV_CPU" kea-dhcp4 -c "$WORK/kea.json" >"$WORK/kea.out" 2>&1 &
+	KEA_PID=$!
+	# ready when it answers one exchange
+	for _ in $(seq 50); do
+		probe=$(ip netns exec $NSP perfdhcp -4 -l 10.66.0.5 -n 1 -W 200000 10.66.0.1 2>&1 || true)
+		if echo "$probe" | grep -q "received packets: 1"; then
+			return
+		fi
+		kill -0 $KEA_PID 2>/dev/null || { cat "$WORK/kea.out" >&2; exit 1; }
+		sleep 0.2
+	done
+	echo "dhcp_vs_kea: Kea does not answer" >&2
+	exit 1
+}
+
+# run SERVER RATE -> prints one result line, appends JSON
+run_step() {
+	local server=$1 rate=$2 out
+	out=$(ip netns exec $NSP taskset -c "$PERF_CPU" perfdhcp -4 -l 10.66.0.5 -r "$rate" \
+		-R 100000 -p "$PERIOD" -W 300000 10.66.0.1 2>&1 || true)
+	echo "$out" > "$WORK/perf-$server-$rate.txt"
+	echo "$out" | awk -v server="$server" -v rate="$rate" -v json="$RESULTS" '
+		/^Rate:/ { done = $2 }
+		/Statistics for: DISCOVER-OFFER/ { x = "do" }
+		/Statistics for: REQUEST-ACK/ { x = "ra" }
+		/^drops:/ { d[x] = $2 }
+		/^avg delay:/ { a[x] = $3 }
+		/^max delay:/ { m[x] = $3 }
+		END {
+			printf "%-5s %8d %10.0f %7d %7d %8.2f %8.2f %8.2f %8.2f\n", server, rate, done,
+			       d["do"], d["ra"], a["do"], m["do"], a["ra"], m["ra"]
+			printf "{\"server\":\"%s\",\"offered\":%d,\"dora_per_s\":%.1f,\"drops_do\":%d,\"drops_ra\":%d,\"avg_ms_do\":%s,\"max_ms_do\":%s,\"avg_ms_ra\":%s,\"max_ms_ra\":%s}\n",
+			       server, rate, done, d["do"], d["ra"], a["do"] + 0, m["do"] + 0, a["ra"] + 0, m["ra"] + 0 >> json
+		}'
+}
+
+mkdir -p "$(dirname "$RESULTS")"
+printf "%-5s %8s %10s %7s %7s %8s %8s %8s %8s\n" server offered "DORA/s" drop-DO drop-RA \
+	avg-DO max-DO avg-RA max-RA
+for server in nfvd kea; do
+	for rate in $RATES; do
+		if [ $server = nfvd ]; then start_nfvd; else start_kea; fi
+		run_step $server "$rate"
+		if [ $server = nfvd ]; then
+			"$BUILD/nfvctl" -s "$WORK/nfvd.sock" --json stats > "$WORK/nfvd-stats-$rate.json" || true
+		fi
+		stop_servers
+		[ $server = nfvd ] && ip -n $NSP link del $TAP 2>/dev/null || true
+	done
+done
+
+python3 - "$RESULTS" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+best = {}
+top = {}
+for r in rows:
+    s = r["server"]
+    top[s] = max(top.get(s, 0), r["dora_per_s"])
+    if r["drops_do"] == 0 and r["drops_ra"] == 0:
+        best[s] = max(best.get(s, 0), r["dora_per_s"])
+print()
+for s in ("nfvd", "kea"):
+    print("%-5s highest zero-drop rate: %8.0f DORA/s   highest completed: %8.0f DORA/s"
+          % (s, best.get(s, 0), top.get(s, 0)))
+if best.get("kea"):
+    print("ratio nfvd/kea (zero-drop): %.2fx" % (best.get("nfvd", 0) / best["kea"]))
+if top.get("kea"):
+    print("ratio nfvd/kea (completed): %.2fx" % (top.get("nfvd", 0) / top["kea"]))
+print("results: " + sys.argv[1])
+EOF
