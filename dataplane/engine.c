@@ -482,7 +482,7 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 {
 	struct nfv_engine *e = &nfv_eng;
 	const struct nfv_daemon_conf *d = &cfg->daemon;
-	char lcores[256], mem[32];
+	char lcores[256], mem[32], main_lc[16];
 	const char *argv[64 + 16];
 	bool has_pci = false;
 	uint32_t mbufs;
@@ -503,6 +503,10 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	argv[argc++] = argv0;
 	argv[argc++] = "-l";
 	argv[argc++] = lcores;
+	/* EAL takes the lowest lcore as main unless told: "-l 1,0" means 1 */
+	snprintf(main_lc, sizeof(main_lc), "%.*s", (int)strcspn(lcores, ","), lcores);
+	argv[argc++] = "--main-lcore";
+	argv[argc++] = main_lc;
 	argv[argc++] = "--file-prefix";
 	argv[argc++] = d->file_prefix[0] ? d->file_prefix : "nfvd";
 	if (d->huge) {
