@@ -20,6 +20,7 @@
 #   lines in bench/results/fw_vs_ovs-<date>.jsonl.
 # Needs root, hugepages, dpdk-testpmd, openvswitch-switch-dpdk, python3.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/testpmd.sh"
 ARGS="$*"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -177,35 +178,8 @@ EOF
 # ---- testpmd io ----
 testpmd_run() { # flows
 	local flows=$1
-	mkfifo "$W/tp.in"
-	exec {TPFD}<>"$W/tp.in"
-	stdbuf -oL dpdk-testpmd -l 0,1 --file-prefix ${TAG}tp --no-pci -m 1024 \
-		--vdev "net_pcap0,rx_pcap=$W/flows$flows.pcap,infinite_rx=1" \
-		--vdev "net_null0,no-rx=1" \
-		-- -i --forward-mode=io --record-core-cycles --total-num-mbufs=$((flows + 32768)) \
-		< "$W/tp.in" > "$W/tp.log" 2>&1 &
-	local pid=$!
-	PIDS+=($pid)
-	for _ in $(seq 1 200); do
-		grep -q 'testpmd>' "$W/tp.log" && break
-		sleep 0.1
-	done
-	echo "start" >&$TPFD
-	sleep 1
-	echo "clear port stats all" >&$TPFD
-	echo "clear fwd stats all" >&$TPFD
-	sleep "$DURATION"
-	echo "show port stats 1" >&$TPFD
-	echo "show fwd stats all" >&$TPFD
-	echo "stop" >&$TPFD
-	echo "quit" >&$TPFD
-	exec {TPFD}>&-
-	wait "$pid" 2>/dev/null || true
-	rm -f "$W/tp.in" /dev/hugepages/${TAG}tp*
-	local tx cpp
-	tx=$(sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' "$W/tp.log" | head -1)
-	cpp=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$W/tp.log" | tail -1)
-	report "testpmd-io" "$flows" 0 "-" "$(( ${tx:-0} / DURATION ))" "${cpp:-0}" "{}"
+	bench_testpmd_io "$W/flows$flows.pcap" $((flows + 32768))
+	report "testpmd-io" "$flows" 0 "-" "$TP_PPS" "$TP_CPP" "{}"
 }
 
 # ---- OVS-DPDK ----
