@@ -43,8 +43,8 @@ alias_run(int argc, char **argv)
 	const struct alias *a = NULL;
 	const char *vnf = NULL, *sub = NULL, *bare = NULL;
 	char *kvs[argc > 0 ? argc : 1];
-	int n_kv = 0, ret;
-	json_t *kv, *args, *res;
+	int n_kv = 0;
+	json_t *kv, *args;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--vnf") == 0) {
@@ -78,13 +78,7 @@ alias_run(int argc, char **argv)
 	args = json_pack("{s:s, s:s, s:o}", "class", a->cls, "cmd", a->cmd, "args", kv);
 	if (vnf != NULL)
 		json_object_set_new(args, "instance", json_string(vnf));
-	ret = nfvctl_call("vnf", args, &res);
-	json_decref(args);
-	if (ret != 0)
-		return ret;
-	nfvctl_print(stdout, res);
-	json_decref(res);
-	return 0;
+	return nfvctl_call_print("vnf", args);
 }
 
 static struct nfvctl_cmd cmd_route = {

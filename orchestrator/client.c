@@ -205,3 +205,18 @@ nfvctl_call(const char *cmd, json_t *args, json_t **result)
 	json_decref(resp);
 	return 1;
 }
+
+int
+nfvctl_call_print(const char *cmd, json_t *args)
+{
+	json_t *res;
+	int ret;
+
+	ret = nfvctl_call(cmd, args, &res);
+	json_decref(args);
+	if (ret != 0)
+		return ret;
+	nfvctl_print(stdout, res);
+	json_decref(res);
+	return 0;
+}

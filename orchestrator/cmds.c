@@ -456,8 +456,7 @@ static struct nfvctl_cmd cmd_vnf;
 static int
 vnf_run(int argc, char **argv)
 {
-	json_t *kv, *args, *res;
-	int ret;
+	json_t *kv, *args;
 
 	if (argc < 3)
 		return nfvctl_usage_error(&cmd_vnf, "vnf needs an instance NAME and a CMD");
@@ -465,13 +464,7 @@ vnf_run(int argc, char **argv)
 	if (kv == NULL)
 		return 2;
 	args = json_pack("{s:s, s:s, s:o}", "instance", argv[1], "cmd", argv[2], "args", kv);
-	ret = nfvctl_call("vnf", args, &res);
-	json_decref(args);
-	if (ret != 0)
-		return ret;
-	nfvctl_print(stdout, res);
-	json_decref(res);
-	return 0;
+	return nfvctl_call_print("vnf", args);
 }
 
 static struct nfvctl_cmd cmd_vnf = {

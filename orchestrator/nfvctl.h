@@ -72,6 +72,9 @@ int nfvctl_client_call(struct nfvctl_client *c, const char *cmd, json_t *args, j
 /* Connect to nfvctl_socket(), call, close. On failure prints "nfvctl: <err>"
  * (and every entry of an "errors" array) and returns 1; else 0. */
 int nfvctl_call(const char *cmd, json_t *args, json_t **result);
+/* nfvctl_call() then nfvctl_print() of the result on stdout. Takes args
+ * (releases the reference). Returns the process exit code. */
+int nfvctl_call_print(const char *cmd, json_t *args);
 
 /* ---- output (print.c) ---- */
 /* --json: indented JSON. Otherwise readable: objects as "key: value" lines,
