@@ -48,6 +48,7 @@ struct nfv_chain_rt {
 	struct nfv_vnf *stages[NFV_MAX_STAGES];
 	int egress; /* DPDK port id or -1 */
 	bool fill_meta; /* a stage reads nfv_meta() chain/in_port */
+	bool meta_egress; /* a stage picks out_port: send by nfv_meta()->out_port */
 	uint64_t base[NFV_CHAIN_CTR_MAX]; /* totals carried over from previous pipelines */
 };
 

@@ -182,7 +182,10 @@ nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
 			cr->stages[s] = insts[cc->stages[s]];
 			if (!cr->stages[s]->cls->no_meta)
 				cr->fill_meta = true;
+			if (cr->stages[s]->cls->sets_out_port)
+				cr->meta_egress = true;
 		}
+		cr->meta_egress = cr->meta_egress && cr->fill_meta;
 		cr->egress = cc->egress >= 0 ? e->cfg_port_id[cc->egress] : -1;
 		for (uint16_t i = 0; i < cc->n_ingress; i++) {
 			ret = bind_add(p, e->cfg_port_id[cc->ingress[i]], cc, c, 0, err, errlen);

@@ -94,6 +94,28 @@ nfv_drop_flush(struct nfv_worker *w)
 	}
 }
 
+/* What leaves a chain whose stages pick the egress (a router before other
+ * stages): runs of packets for the same port go out as one burst. */
+static inline void
+chain_tx_by_meta(struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t start = 0;
+
+	while (start < n) {
+		uint16_t port = nfv_meta(pkts[start])->out_port, end = start + 1;
+
+		while (end < n && nfv_meta(pkts[end])->out_port == port)
+			end++;
+		if (likely(port != NFV_PORT_NONE)) {
+			nfv_tx_burst(w, port, pkts + start, end - start);
+		} else {
+			for (uint16_t i = start; i < end; i++)
+				nfv_drop_engine(w, pkts[i], NFV_DROP_NO_EGRESS);
+		}
+		start = end;
+	}
+}
+
 static inline void
 chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_bind *b,
 	  struct rte_mbuf **pkts, uint16_t n)
@@ -123,7 +145,9 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 	}
 	if (n == 0)
 		return;
-	if (c->egress >= 0) {
+	if (c->meta_egress) {
+		chain_tx_by_meta(w, pkts, n);
+	} else if (c->egress >= 0) {
 		nfv_tx_burst(w, (uint16_t)c->egress, pkts, n);
 	} else {
 		for (uint16_t i = 0; i < n; i++)

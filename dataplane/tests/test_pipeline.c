@@ -72,6 +72,28 @@ static struct vnf_class tst_class = {
 	.n_drops = TST_DROP_MAX,
 };
 
+/* A router-like class: picks out_port from the destination's last byte
+ * (1 -> p1, 2 -> p2, other -> none) and lets every packet continue. */
+static uint16_t
+pick_process(struct nfv_vnf *v, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)v, (void)w;
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		uint8_t last = d[sizeof(struct rte_ether_hdr) + 19];
+
+		nfv_meta(pkts[i])->out_port = last == 1 || last == 2 ? last : NFV_PORT_NONE;
+	}
+	return n;
+}
+
+static struct vnf_class pick_class = {
+	.name = "pick",
+	.destroy = tst_destroy,
+	.process = pick_process,
+	.sets_out_port = 1,
+};
+
 static struct rte_mbuf *
 mk_udp(uint32_t dst, uint16_t dport, uint16_t vlan, uint8_t mark)
 {
@@ -225,6 +247,54 @@ test_no_egress_no_chain(void **state)
 	assert_int_equal(wr->w.eng_ctr[NFV_DROP_NO_CHAIN], 1);
 	nfv_pipeline_free(p);
 	nfv_vnf_free(insts[0]);
+}
+
+/* chain p0 -> pick -> tst, egress p3: what leaves goes to the port the
+ * picker chose (runs kept in order), to none: dropped as no-egress; a
+ * later stage still runs on the picked packets. */
+static void
+test_stage_picks_egress(void **state)
+{
+	static struct nfv_config cfg;
+	struct nfv_vnf *insts[2];
+	struct nfv_pipeline *p = NULL;
+	struct rte_mbuf *pk[5];
+	char err[256];
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	setup_engine(&cfg, 4);
+	memset(nfv_eng.eng_ctr, 0, sizeof(uint64_t) * NFV_DROP_ENGINE_MAX);
+	insts[0] = nfv_vnf_new("r", &pick_class);
+	assert_non_null(insts[0]);
+	insts[1] = mk_vnf("t", 7, 0);
+	cfg.n_vnfs = 2;
+	cfg.n_chains = 1;
+	cfg.chains[0].n_ingress = 1;
+	cfg.chains[0].n_stages = 2;
+	cfg.chains[0].stages[0] = 0;
+	cfg.chains[0].stages[1] = 1;
+	cfg.chains[0].egress = 3;
+	assert_int_equal(nfv_pipeline_build(&nfv_eng, &cfg, insts, &p, err, sizeof(err)), 0);
+	assert_true(p->chains[0].meta_egress);
+	pk[0] = mk_udp(0x0a000001, 53, 0, 0);
+	pk[1] = mk_udp(0x0a000101, 53, 0, 0);
+	pk[2] = mk_udp(0x0a000002, 53, 0, 0);
+	pk[3] = mk_udp(0x0a000009, 53, 0, 0);
+	pk[4] = mk_udp(0x0a000202, 53, 0, 0);
+	nfv_pipeline_run(p, &wr->w, 0, pk, 5);
+	nfv_drop_flush(&wr->w);
+	assert_int_equal(wr->w.tx[1].n, 2);
+	assert_int_equal(wr->w.tx[2].n, 2);
+	assert_int_equal(wr->w.tx[3].n, 0); /* the picker's choice wins */
+	assert_int_equal(wr->w.eng_ctr[NFV_DROP_NO_EGRESS], 1);
+	assert_int_equal(rte_pktmbuf_mtod(wr->w.tx[1].pkts[1], uint8_t *)[14 + 18], 1);
+	assert_int_equal(nfv_meta(wr->w.tx[2].pkts[0])->nh, 7); /* tst ran after */
+	free_txq(&wr->w.tx[1]);
+	free_txq(&wr->w.tx[2]);
+	nfv_pipeline_free(p);
+	nfv_vnf_free(insts[0]);
+	nfv_vnf_free(insts[1]);
 }
 
 /* two chains on one port: the matching one (udp dport 53 to 10/8 on vlan
@@ -390,6 +460,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_order_and_egress),
 		cmocka_unit_test(test_no_egress_no_chain),
+		cmocka_unit_test(test_stage_picks_egress),
 		cmocka_unit_test(test_match_split),
 		cmocka_unit_test(test_resume_binding),
 		cmocka_unit_test(test_tx_backpressure_keeps_packets),

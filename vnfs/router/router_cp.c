@@ -1307,6 +1307,7 @@ static struct vnf_class rtr_class = {
 	.create = rtr_create,
 	.destroy = rtr_destroy,
 	.process = rtr_process,
+	.sets_out_port = 1,
 	.reconfigure = rtr_reconfigure,
 	.punt = rtr_punt,
 	.tick = rtr_tick,

@@ -274,7 +274,7 @@ rtr_flow_hash6(const struct rte_ipv6_hdr *ip6)
 	return h;
 }
 
-static inline void
+static inline bool
 rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	 struct nfv_worker *w, struct rte_mbuf *m, uint64_t a)
 {
@@ -287,11 +287,11 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	uint64_t macw;
 
 	if (rtr_special(st, vnf, w, m, adj, ifi))
-		return;
+		return false;
 	if (unlikely(ip->time_to_live <= 1)) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TTL, ifi, 0), RTR_CTR_PUNT_TTL,
 			     RTR_DROP_TTL);
-		return;
+		return false;
 	}
 	nid = rtr_pick_nh(t, adj, 4, &ip->dst_addr, adj->n_nh > 1 ? rtr_flow_hash4(ip) : 0, &oif);
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > t->ifs[oif].mtu)) {
@@ -300,7 +300,7 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 				     RTR_CTR_PUNT_TOOBIG, RTR_DROP_NEEDS_FRAG);
 		else
 			nfv_drop(w, vnf, m, RTR_DROP_NEEDS_FRAG);
-		return;
+		return false;
 	}
 	macw = nid == RTR_PUNT_NID_NONE
 		       ? 0
@@ -308,7 +308,7 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	if (unlikely(!(macw & RTR_MAC_VALID))) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_RESOLVE, oif, nid),
 			     RTR_CTR_PUNT_RESOLVE, RTR_DROP_PUNT_LIMIT);
-		return;
+		return false;
 	}
 	/* TTL and protocol as one word, decremented in a register (a byte store
 	 * then a word load of the same place would stall store forwarding) */
@@ -319,10 +319,11 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	if (unlikely(rtr_l2_write(m, md->l3_off, &t->ifs[oif], macw,
 				  rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) != 0)) {
 		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
-		return;
+		return false;
 	}
 	nfv_count(w, vnf, RTR_CTR_FWD4, 1);
-	nfv_tx(w, t->ifs[oif].port, m);
+	md->out_port = t->ifs[oif].port;
+	return true;
 }
 
 static inline bool
@@ -331,7 +332,7 @@ rtr_is_ll6(const uint8_t *a)
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
 }
 
-static inline void
+static inline bool
 rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	 struct nfv_worker *w, struct rte_mbuf *m, uint64_t a)
 {
@@ -346,26 +347,26 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		/* link-local: only ours, never routed */
 		if (memcmp(ip6->dst_addr, t->ifs[ifi].ll6, 16) != 0) {
 			nfv_drop(w, vnf, m, RTR_DROP_LINK_LOCAL);
-			return;
+			return false;
 		}
 		adj = &t->adj[RTR_ADJ_LOCAL];
 	}
 	if (rtr_special(st, vnf, w, m, adj, ifi))
-		return;
+		return false;
 	if (unlikely(rtr_is_ll6(ip6->src_addr))) {
 		nfv_drop(w, vnf, m, RTR_DROP_LINK_LOCAL);
-		return;
+		return false;
 	}
 	if (unlikely(ip6->hop_limits <= 1)) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TTL, ifi, 0), RTR_CTR_PUNT_TTL,
 			     RTR_DROP_TTL);
-		return;
+		return false;
 	}
 	nid = rtr_pick_nh(t, adj, 6, ip6->dst_addr, adj->n_nh > 1 ? rtr_flow_hash6(ip6) : 0, &oif);
 	if (unlikely(sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) > t->ifs[oif].mtu)) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),
 			     RTR_CTR_PUNT_TOOBIG, RTR_DROP_NEEDS_FRAG);
-		return;
+		return false;
 	}
 	macw = nid == RTR_PUNT_NID_NONE
 		       ? 0
@@ -373,16 +374,17 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	if (unlikely(!(macw & RTR_MAC_VALID))) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_RESOLVE, oif, nid),
 			     RTR_CTR_PUNT_RESOLVE, RTR_DROP_PUNT_LIMIT);
-		return;
+		return false;
 	}
 	ip6->hop_limits--;
 	if (unlikely(rtr_l2_write(m, md->l3_off, &t->ifs[oif], macw,
 				  rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) != 0)) {
 		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
-		return;
+		return false;
 	}
 	nfv_count(w, vnf, RTR_CTR_FWD6, 1);
-	nfv_tx(w, t->ifs[oif].port, m);
+	md->out_port = t->ifs[oif].port;
+	return true;
 }
 
 uint16_t
@@ -394,7 +396,12 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 	uint32_t ip4[NFV_BURST];
 	uint8_t ip6[NFV_BURST][16];
 	uint64_t nh4[NFV_BURST], nh6[NFV_BURST];
+	uint16_t out = 0;
 
+	/* Forwarded packets continue with nfv_meta()->out_port set: the engine
+	 * sends them there after the chain's last stage (class sets_out_port).
+	 * out never passes base, so the compaction overwrites only slots
+	 * already read. */
 	for (uint16_t base = 0; base < n; base += NFV_BURST) {
 		uint16_t cnt = RTE_MIN((uint16_t)(n - base), (uint16_t)NFV_BURST);
 		uint16_t n4 = 0, n6 = 0;
@@ -428,13 +435,15 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 		if (n4 > 0) {
 			rte_fib_lookup_bulk(t->fib4, ip4, nh4, n4);
 			for (uint16_t i = 0; i < n4; i++)
-				rtr_fwd4(st, t, vnf, w, p4[i], nh4[i]);
+				if (rtr_fwd4(st, t, vnf, w, p4[i], nh4[i]))
+					pkts[out++] = p4[i];
 		}
 		if (n6 > 0) {
 			rte_fib6_lookup_bulk(t->fib6, ip6, nh6, n6);
 			for (uint16_t i = 0; i < n6; i++)
-				rtr_fwd6(st, t, vnf, w, p6[i], nh6[i]);
+				if (rtr_fwd6(st, t, vnf, w, p6[i], nh6[i]))
+					pkts[out++] = p6[i];
 		}
 	}
-	return 0;
+	return out;
 }

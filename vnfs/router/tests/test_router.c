@@ -292,10 +292,26 @@ ip4_of(struct rte_mbuf *m, uint16_t l2)
 	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
 }
 
+/* Run the router stage, then do what the engine does after a chain's last
+ * stage for a sets_out_port class: queue each returned packet on its
+ * out_port. Returns how many came back without an egress (the engine would
+ * drop them as no-egress). */
 static uint16_t
 run(struct rte_mbuf **pkts, uint16_t n)
 {
-	return rtr_process(&vnf, wk, pkts, n);
+	uint16_t k = rtr_process(&vnf, wk, pkts, n), lost = 0;
+
+	for (uint16_t i = 0; i < k; i++) {
+		uint16_t port = nfv_meta(pkts[i])->out_port;
+
+		if (port == NFV_PORT_NONE) {
+			rte_pktmbuf_free(pkts[i]);
+			lost++;
+			continue;
+		}
+		nfv_tx(wk, port, pkts[i]);
+	}
+	return lost;
 }
 
 static struct rte_mbuf *
