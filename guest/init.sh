@@ -60,7 +60,7 @@ run_nfvd() {
 		return 1
 	fi
 	cat "$fw/chain.yaml/raw" > /etc/nfvd/chain.yaml
-	args="--stats-interval 0"
+	args=""  # the chain file nfvctl writes sets the live counters (stats-interval)
 	[ -r "$fw/args/raw" ] && args=$(cat "$fw/args/raw")
 	echo "nfv-guest: ready"
 	while :; do

@@ -1,38 +1,69 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The project's own firewall inside a guest: nfvd runs on the virtio PMD in
-the guest image (guest/build.sh nfvd.cpio.gz) with the chain file nfvctl
-writes from the VNF's settings. Chain "up": lan -> [fw in a guest] -> wan;
-its rule drops TCP to port 5201 and nothing else, so ping and iperf3 on
-another port get through while port 5201 does not.
+"""A chain mixing in-process and guest VNFs (chains/examples/vm_router_fw.yaml):
+router (in nfvd) -> firewall (nfvd's own firewall inside a QEMU guest, on the
+virtio PMD, image guest/build.sh nfvd.cpio.gz, settings passed in by nfvctl)
+-> egress. Host A (10.78.1.2/24) and host B (10.78.2.2/24) are in different
+subnets, so everything between them is routed. The guest's rule drops TCP to
+port 23 and nothing else: ping and iperf3 get through, port 23 does not, and
+the guest's own counters (its console) show the drops.
 """
 import os
+import re
 import subprocess
 
 import pytest
 
-from test_vm_guest import (NS_A, NS_B, TAG, Up, chain_file, guest_image,  # noqa: F401
-                           netns, pytestmark, sh, wait_for)
+from test_vm_guest import (BUILD, ROOT, Up, guest_image,  # noqa: F401
+                           pytestmark, sh, wait_for)
 
-FW = """    class: firewall
-    default: allow
-    rules:
-      - {name: no-5201, action: drop, proto: tcp, dport: 5201, count: true}"""
+TAG = "vmr"
+NS_A, NS_B = TAG + "A", TAG + "B"
+EXAMPLE = os.path.join(ROOT, "chains", "examples", "vm_router_fw.yaml")
 
 
 @pytest.fixture(scope="module")
-def fw_up(netns, guest_image, tmp_path_factory):
+def routed_netns():
+    for ns in (NS_A, NS_B):
+        sh("ip netns del %s" % ns, check=False)
+    for side, ns, addr in (("lan", NS_A, "10.78.1.2"), ("wan", NS_B, "10.78.2.2")):
+        gw = addr.rsplit(".", 1)[0] + ".1"
+        sh("ip link del %s-%s0" % (TAG, side), check=False)
+        sh("ip netns add %s" % ns)
+        sh("ip link add %s-%s0 type veth peer name %s-%s1" % (TAG, side, TAG, side))
+        sh("ip link set %s-%s1 netns %s" % (TAG, side, ns))
+        sh("ip -n %s addr add %s/24 dev %s-%s1" % (ns, addr, TAG, side))
+        sh("ip -n %s link set %s-%s1 up" % (ns, TAG, side))
+        sh("ip -n %s link set lo up" % ns)
+        sh("ip -n %s route add default via %s" % (ns, gw))
+        # frames are forwarded as read from af_packet: no checksum offload
+        sh("ip netns exec %s ethtool -K %s-%s1 tx off" % (ns, TAG, side))
+        sh("ip link set %s-%s0 up" % (TAG, side))
+    yield
+    for ns in (NS_A, NS_B):
+        sh("ip netns del %s" % ns, check=False)
+    for side in ("lan", "wan"):
+        sh("ip link del %s-%s0" % (TAG, side), check=False)
+
+
+@pytest.fixture(scope="module")
+def fw_up(routed_netns, guest_image, tmp_path_factory):
     if not os.path.exists(os.path.join(guest_image, "nfvd.cpio.gz")):
         pytest.skip("no nfvd guest image (guest/build.sh found no nfvd)")
-    tmp = str(tmp_path_factory.mktemp("vmfw"))
-    path, sock = chain_file(tmp, guest_image, boot_timeout=180)
-    text = open(path).read()
-    text = text.replace("    class: vm", FW).replace("bridge.cpio.gz", "nfvd.cpio.gz")
-    text = text.replace("memory: 256", "memory: 512\n      vcpus: 2")
+    tmp = str(tmp_path_factory.mktemp("vmrfw"))
+    run = os.path.join(tmp, "run")
+    os.makedirs(run)
+    text = open(EXAMPLE).read()
+    text = text.replace("/run/nfvd/", run + "/").replace("/var/cache/nfvd/guest", guest_image)
+    text = text.replace("iface: veth-lan", "iface: %s-lan0" % TAG)
+    text = text.replace("iface: veth-wan", "iface: %s-wan0" % TAG)
+    text = text.replace("      on-failure: drop",
+                        "      on-failure: drop\n      accel: tcg\n      boot-timeout: 180")
+    path = os.path.join(tmp, "vm.yaml")
     with open(path, "w") as f:
         f.write(text)
-    u = Up(path, sock, tmp)
+    u = Up(path, os.path.join(run, "nfvd.sock"), tmp)
     try:
-        wait_for(lambda: (u.guest() or {}).get("state") == "running", 240,
+        wait_for(lambda: (u.guest("fw") or {}).get("state") == "running", 240,
                  "firewall guest running")
         yield u
     finally:
@@ -40,27 +71,43 @@ def fw_up(netns, guest_image, tmp_path_factory):
 
 
 def tcp_open(port):
-    return sh("ip netns exec %s nc -z -w 2 10.77.0.2 %d" % (NS_A, port),
+    return sh("ip netns exec %s nc -z -w 2 10.78.2.2 %d" % (NS_A, port),
               check=False).returncode == 0
 
 
-def test_firewall_rule_applies_in_guest(fw_up):
-    assert fw_up.guest()["class"] == "firewall"
-    wait_for(lambda: sh("ip netns exec %s ping -c 1 -W 1 10.77.0.2" % NS_A,
-                        check=False).returncode == 0, 60, "ping through the firewall guest")
+def guest_chain_drops(u):
+    """The last live counter line the guest's nfvd printed on its console."""
+    out = u.ctl("vm", "console", "fw").stdout
+    m = re.findall(r"chain-fw: rx (\d+) tx (\d+) drop (\d+)", out)
+    return tuple(int(x) for x in m[-1]) if m else None
+
+
+def test_router_then_firewall_guest(fw_up):
+    assert fw_up.guest("fw")["class"] == "firewall"
+    wait_for(lambda: sh("ip netns exec %s ping -c 1 -W 1 10.78.2.2" % NS_A,
+                        check=False).returncode == 0, 60, "ping across router + guest")
+    # the router is a hop: TTL 64 arrives as 63
+    r = sh("ip netns exec %s ping -c 3 -i 0.3 -W 2 10.78.2.2" % NS_A)
+    assert "ttl=63" in r.stdout, r.stdout
     servers = [subprocess.Popen(["ip", "netns", "exec", NS_B, "iperf3", "-s", "-p", str(p)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for p in (5201, 5202)]
+               for p in (23, 5201)]
     try:
-        wait_for(lambda: ":5202" in sh("ip netns exec %s ss -ltn" % NS_B).stdout, 10,
-                 "iperf3 servers")
-        r = sh("ip netns exec %s iperf3 -c 10.77.0.2 -p 5202 -t 2" % NS_A, timeout=30)
+        wait_for(lambda: ":5201" in sh("ip netns exec %s ss -ltn" % NS_B).stdout and
+                 ":23 " in sh("ip netns exec %s ss -ltn" % NS_B).stdout, 10, "servers")
+        r = sh("ip netns exec %s iperf3 -c 10.78.2.2 -p 5201 -t 2" % NS_A, timeout=60)
         assert "receiver" in r.stdout
-        assert not tcp_open(5201)   # the guest's rule drops it
-        assert tcp_open(5202)
+        assert tcp_open(5201)
+        assert not tcp_open(23)   # the guest's rule drops it
     finally:
         for s in servers:
             s.kill()
             s.wait()
-    st = fw_up.stats()["vnfs"]["br"]
-    assert st["class"] == "vm" and st["counters"]["to-guest"] > 0
+    st = fw_up.stats()
+    assert st["vnfs"]["rtr"]["counters"]["forwarded-v4"] > 0
+    assert st["vnfs"]["fw"]["counters"]["to-guest"] > 0
+    assert st["ports"]["fw-out"]["rx"] > 0  # came back from the guest
+    # the firewall inside the guest counted the dropped SYNs (its console)
+    wait_for(lambda: (guest_chain_drops(fw_up) or (0, 0, 0))[2] > 0, 15,
+             "the guest firewall's drop counter on its console:\n" +
+             fw_up.ctl("vm", "console", "fw").stdout[-3000:])
