@@ -11,9 +11,9 @@
 # what the switch forwarded per second over DURATION, from its own counters.
 # Cores: the switch's forwarding core is CPU 1, testpmd forwards on CPU 0.
 #
-# Then a guest round trip: the same loop with a QEMU guest as the chain's
-# stage (bridge image of guest/build.sh, or nfvd.cpio.gz with -g nfvd),
-# reported with the accelerator used.
+# Then guest round trips: the same loop with a QEMU guest as the chain's
+# stage, the bridge image of guest/build.sh and nfvd's firewall inside the
+# guest (nfvd.cpio.gz), reported with the accelerator used.
 #
 #   bench/vhost_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-n INFLIGHT_BURSTS] [-G]
 #   -G: skip the guest round trip.
@@ -205,55 +205,74 @@ printf "  %-28s %8s Mpps\n" "OVS-DPDK (dpdkvhostuserclient)" "$(mpps "$OVS")"
 printf "  %-28s %8s Mpps\n" "nfvd (net_vhost client)" "$(mpps "$NFVD")"
 python3 -c "print('  nfvd / OVS: %.2fx' % ($NFVD / max($OVS, 1)))"
 
-# 3. guest round trip
+# 3. guest round trips: the Linux bridge image (a stand-in for a foreign
+# VNF) and nfvd's own firewall inside the guest (nfvd.cpio.gz, DPDK on the
+# virtio PMD), each on the same loop
 [ "$GUEST" = 1 ] || exit 0
 IMG=${NFV_GUEST_CACHE:-$HOME/.cache/nfvd/guest}
 "$ROOT/guest/build.sh" -o "$IMG" -n "$BUILD/nfvd" > /dev/null
-cat > "$W/guest.yaml" <<EOT
-version: 1
-ports:
-  - {name: a, driver: vhost, socket: $W/g-a.sock}
-  - {name: b, driver: vhost, socket: $W/g-b.sock}
-  - {name: gin, driver: vhost, socket: $W/g-in.sock}
-  - {name: gout, driver: vhost, socket: $W/g-out.sock}
-vnfs:
-  - name: guest
-    class: vm
+guest_rt() { # kind (bridge|nfvd)
+	local kind=$1 vnf up a b accel
+	if [ "$kind" = bridge ]; then
+		vnf="class: vm
     runtime: vm
     vm:
       image: {kernel: $IMG/vmlinux, initrd: $IMG/bridge.cpio.gz, cmdline: quiet}
-      memory: 256
+      memory: 256"
+	else
+		vnf="class: firewall
+    runtime: vm
+    default: allow
+    rules: [{name: no-telnet, action: drop, proto: tcp, dport: 23}]
+    vm:
+      image: {kernel: $IMG/vmlinux, initrd: $IMG/nfvd.cpio.gz, cmdline: quiet nfv.hugepages=128}
+      memory: 512
+      vcpus: 2
+      boot-timeout: 240"
+	fi
+	cat > "$W/guest-$kind.yaml" <<EOT
+version: 1
+ports:
+  - {name: a, driver: vhost, socket: $W/g-$kind-a.sock}
+  - {name: b, driver: vhost, socket: $W/g-$kind-b.sock}
+  - {name: gin, driver: vhost, socket: $W/g-$kind-in.sock}
+  - {name: gout, driver: vhost, socket: $W/g-$kind-out.sock}
+vnfs:
+  - name: guest
+    $vnf
       nics: [{name: eth0, port: gin}, {name: eth1, port: gout}]
       ingress: eth0
       egress: eth1
 chains:
   - {name: ab, ingress: [a], vnfs: [guest], egress: b}
 EOT
-"$BUILD/nfvctl" -s "$W/nfvd-g.sock" up "$W/guest.yaml" -- --file-prefix ${TAG}nfvdg -l 0,1 \
-	> "$W/up.log" 2>&1 &
-UP=$!
-PIDS+=($UP)
-wait_up() {
-	for _ in $(seq 1 1200); do
-		"$BUILD/nfvctl" -s "$W/nfvd-g.sock" --json vm list 2>/dev/null |
-			grep -q '"state": "running"' && return 0
+	"$BUILD/nfvctl" -s "$W/nfvd-g-$kind.sock" up "$W/guest-$kind.yaml" -- \
+		--file-prefix ${TAG}nfvdg$kind -l 0,1 > "$W/up-$kind.log" 2>&1 &
+	up=$!
+	PIDS+=($up)
+	for _ in $(seq 1 2400); do
+		"$BUILD/nfvctl" -s "$W/nfvd-g-$kind.sock" --json vm list 2>/dev/null |
+			grep -q '"state": "running"' && break
 		sleep 0.1
 	done
-	cat "$W/up.log" >&2
-	die "guest not running after 120 s"
+	"$BUILD/nfvctl" -s "$W/nfvd-g-$kind.sock" --json vm list 2>/dev/null |
+		grep -q '"state": "running"' || { cat "$W/up-$kind.log" >&2; die "$kind guest not running after 240 s"; }
+	testpmd_start "guest-$kind" "$W/g-$kind-a.sock" "$W/g-$kind-b.sock"
+	accel=$("$BUILD/nfvctl" -s "$W/nfvd-g-$kind.sock" --json vm list |
+		python3 -c "import json,sys; print(json.load(sys.stdin)[0]['accel'])")
+	wait_links "$W/nfvd-g-$kind.sock" 30
+	testpmd_cmd "start tx_first $INFLIGHT"
+	sleep 1
+	a=$(port_rx "$W/nfvd-g-$kind.sock" b)
+	sleep "$DURATION"
+	b=$(port_rx "$W/nfvd-g-$kind.sock" b)
+	testpmd_stop
+	"$BUILD/nfvctl" -s "$W/nfvd-g-$kind.sock" down >/dev/null || true
+	wait "$up" 2>/dev/null || true
+	printf "  %-28s %8s Mpps (%s in the guest, accel %s)\n" "guest round trip ($kind)" \
+		"$(mpps $(( (b - a) / DURATION )))" \
+		"$([ "$kind" = bridge ] && echo "Linux bridge" || echo "nfvd firewall on the virtio PMD")" \
+		"$accel"
 }
-wait_up
-testpmd_start guest "$W/g-a.sock" "$W/g-b.sock"
-ACCEL=$("$BUILD/nfvctl" -s "$W/nfvd-g.sock" --json vm list |
-	python3 -c "import json,sys; print(json.load(sys.stdin)[0]['accel'])")
-wait_links "$W/nfvd-g.sock" 30
-testpmd_cmd "start tx_first $INFLIGHT"
-sleep 1
-a=$(port_rx "$W/nfvd-g.sock" b)
-sleep "$DURATION"
-b=$(port_rx "$W/nfvd-g.sock" b)
-testpmd_stop
-"$BUILD/nfvctl" -s "$W/nfvd-g.sock" down >/dev/null || true
-wait "$UP" 2>/dev/null || true
-printf "  %-28s %8s Mpps (Linux bridge in the guest, accel %s)\n" "guest round trip" \
-	"$(mpps $(( (b - a) / DURATION )))" "$ACCEL"
+guest_rt bridge
+guest_rt nfvd
