@@ -77,6 +77,21 @@ cfg_error(struct cfg_errors *err, const struct cfg_node *at, const char *fmt, ..
 }
 
 void
+cfg_error_at(struct cfg_errors *err, const char *file, unsigned int line, unsigned int col,
+	     const char *path, const char *fmt, ...)
+{
+	struct cfg_node at = {.type = CFG_SCALAR, .line = line, .col = col, .path = (char *)path};
+	const char *saved = err->file;
+	va_list ap;
+
+	err->file = file;
+	va_start(ap, fmt);
+	cfg_verror(err, &at, fmt, ap);
+	va_end(ap);
+	err->file = saved;
+}
+
+void
 cfg_errors_print(const struct cfg_errors *err, FILE *out)
 {
 	for (size_t i = 0; i < err->n; i++)

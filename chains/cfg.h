@@ -57,6 +57,10 @@ void cfg_free(struct cfg_node *root);
 /* Append "file:line:col: path: message" (at may be NULL: "file: message"). */
 void cfg_error(struct cfg_errors *err, const struct cfg_node *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Append "file:line:col: path: message" for a place in another file than
+ * err->file (e.g. a text file a YAML key names; path may be NULL). */
+void cfg_error_at(struct cfg_errors *err, const char *file, unsigned int line, unsigned int col,
+		  const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void cfg_errors_print(const struct cfg_errors *err, FILE *out);
 void cfg_errors_free(struct cfg_errors *err);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * nfvctl - short verbs for VNF class commands:
- *   nfvctl route add|del|show ...  -> class "router"   cmd route-add/...
+ *   nfvctl route add|del|show|get  -> class "router"   cmd route-add/...
  *   nfvctl neigh show              -> class "router"   cmd neigh-show
  *   nfvctl dhcp leases             -> class "dhcp"     cmd leases
  *   nfvctl fw rules|conns          -> class "firewall" cmd rules/conns
@@ -25,6 +25,7 @@ static const struct alias aliases[] = {
 	{"route", "add", "router", "route-add", "prefix"},
 	{"route", "del", "router", "route-del", "prefix"},
 	{"route", "show", "router", "route-show", NULL},
+	{"route", "get", "router", "route-get", "address"},
 	{"neigh", "show", "router", "neigh-show", NULL},
 	{"dhcp", "leases", "dhcp", "leases", NULL},
 	{"fw", "rules", "firewall", "rules", NULL},
@@ -83,8 +84,8 @@ alias_run(int argc, char **argv)
 
 static struct nfvctl_cmd cmd_route = {
 	.name = "route",
-	.usage = "route add|del PREFIX [key=value ...] | route show [--vnf NAME]",
-	.help = "router routes (class router: route-add, route-del, route-show)",
+	.usage = "route add|del PREFIX [key=value ...] | route show | route get ADDRESS [--vnf NAME]",
+	.help = "router routes (class router: route-add, route-del, route-show, route-get)",
 	.run = alias_run,
 };
 NFVCTL_CMD_REGISTER(cmd_route)

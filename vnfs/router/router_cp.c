@@ -1291,9 +1291,23 @@ rtr_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, cha
 		*result = json_pack("{s:o}", "neighbours", rtr_neigh_json(st, t));
 		return 0;
 	}
+	if (strcmp(cmd, "route-get") == 0) {
+		const char *s = rtr_arg(args, "address", b, sizeof(b));
+		const char *why = NULL;
+		struct cfg_prefix a;
+
+		if (s == NULL || cfg_parse_prefix(s, true, &a, &why) != 0 ||
+		    a.len != (a.family == AF_INET ? 32 : 128)) {
+			snprintf(err, errlen, "route-get needs address=ADDR (%s)",
+				 why != NULL ? why : "an address without prefix length");
+			return -EINVAL;
+		}
+		*result = rtr_route_get_json(t, &a);
+		return 0;
+	}
 	snprintf(err, errlen,
 		 "router: unknown command %s (route-add, route-del, route-show, "
-		 "neigh-show)",
+		 "route-get, neigh-show)",
 		 cmd);
 	return -ENOTSUP;
 }

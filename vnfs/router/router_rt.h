@@ -251,6 +251,7 @@ void rtr_neigh_set_mac(struct rtr_neigh *n, const struct rte_ether_addr *mac);
 /* Grace period, then adjacencies released by route changes are reusable. */
 void rtr_tables_reclaim(struct rtr_tables *t);
 json_t *rtr_routes_json(struct rtr_tables *t, int family, uint32_t limit);
+json_t *rtr_route_get_json(struct rtr_tables *t, const struct cfg_prefix *a);
 /* Wait until no worker uses what was unpublished (no-op without engine). */
 void rtr_sync(void);
 

@@ -624,6 +624,53 @@ rtr_routes_json(struct rtr_tables *t, int family, uint32_t limit)
 	return arr;
 }
 
+/* The route the data path uses for one address (as `ip route get`): the
+ * FIB's answer, and the most specific RIB entry holding that adjacency. */
+json_t *
+rtr_route_get_json(struct rtr_tables *t, const struct cfg_prefix *a)
+{
+	static const char *const adj_names[] = {"no-route", "local",	 "blackhole",
+						"reject",   "connected", "gateway"};
+	int f = a->family == AF_INET ? 4 : 6;
+	struct rtr_rib *rib = f == 4 ? t->rib4 : t->rib6;
+	json_t *o = json_object(), *paths = json_array();
+	uint64_t adj = 0;
+	char b[64];
+
+	if (f == 4) {
+		uint32_t ip = rte_be_to_cpu_32(a->v4.s_addr);
+
+		rte_fib_lookup_bulk(t->fib4, &ip, &adj, 1);
+	} else {
+		uint8_t ip6[1][16];
+
+		memcpy(ip6[0], &a->v6, 16);
+		rte_fib6_lookup_bulk(t->fib6, ip6, &adj, 1);
+	}
+	json_object_set_new(o, "address", json_string(rtr_prefix_str(a, false, b, sizeof(b))));
+	json_object_set_new(o, "type", json_string(adj < RTR_MAX_ADJ && t->adj[adj].type <
+								  RTE_DIM(adj_names)
+							  ? adj_names[t->adj[adj].type]
+							  : "?"));
+	for (int len = f == 4 ? 32 : 128; adj != 0 && len >= 0; len--) {
+		struct cfg_prefix p = *a;
+		const struct rtr_rib_ent *e;
+
+		p.len = (uint8_t)len;
+		rtr_prefix_mask(&p);
+		e = rtr_rib_find(rib, f == 4 ? (const uint8_t *)&p.v4 : (const uint8_t *)&p.v6,
+				 (uint8_t)len);
+		if (e == NULL || e->adj != adj)
+			continue;
+		json_object_set_new(o, "prefix",
+				    json_string(rtr_prefix_str(&p, true, b, sizeof(b))));
+		rtr_route_json_add(paths, f, t, e);
+		break;
+	}
+	json_object_set_new(o, "routes", paths);
+	return o;
+}
+
 /* ---------------- build / free ---------------- */
 
 void
