@@ -69,6 +69,24 @@ rtr_iface_of(const struct rtr_tables *t, uint16_t port, uint16_t vlan)
 	return -1;
 }
 
+/* Ones' complement sum of an option-less IPv4 header is 0xffff: five 32-bit
+ * loads and folds instead of rte_raw_cksum's ten-step 16-bit loop (11% of
+ * the router's cycles in a profile). The sum is byte-order neutral. */
+static inline bool
+rtr_ip4_csum_ok(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, ip, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s >> 32) + (s & 0xffffffff);
+	s = (s >> 16) + (s & 0xffff);
+	s = (s >> 16) + (s & 0xffff);
+	s = (s >> 16) + (s & 0xffff);
+	return s == 0xffff;
+}
+
 /* Parse and validate; returns 4 or 6 (l3 offset and iface in the meta) or 0
  * when the packet was consumed (dropped or punted). */
 static inline int
@@ -127,12 +145,12 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_LENGTH);
 			return 0;
 		}
-		if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff)) {
-			nfv_drop(w, vnf, m, RTR_DROP_BAD_CHECKSUM);
-			return 0;
-		}
 		if (unlikely(ihl != sizeof(*ip))) {
 			nfv_drop(w, vnf, m, RTR_DROP_IP_OPTIONS);
+			return 0;
+		}
+		if (unlikely(!rtr_ip4_csum_ok(ip))) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_CHECKSUM);
 			return 0;
 		}
 		src = rte_be_to_cpu_32(ip->src_addr);
@@ -387,6 +405,8 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	return true;
 }
 
+#define RTR_PREFETCH 4
+
 uint16_t
 rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -406,12 +426,17 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 		uint16_t cnt = RTE_MIN((uint16_t)(n - base), (uint16_t)NFV_BURST);
 		uint16_t n4 = 0, n6 = 0;
 
+		/* packet data a few packets ahead: the MAC check is the first
+		 * touch of each packet */
+		for (uint16_t i = 0; i < cnt && i < RTR_PREFETCH; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i], void *));
 		for (uint16_t i = 0; i < cnt; i++) {
 			struct rte_mbuf *m = pkts[base + i];
 			uint16_t off;
 
-			if (i + 1 < cnt)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + 1], void *));
+			if (i + RTR_PREFETCH < cnt)
+				rte_prefetch0(
+					rte_pktmbuf_mtod(pkts[base + i + RTR_PREFETCH], void *));
 			switch (rtr_parse(st, t, vnf, w, m)) {
 			case 4:
 				off = nfv_meta(m)->l3_off;
