@@ -241,13 +241,26 @@ rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, str
 /* Pick the neighbour: returns its id, or RTR_PUNT_NID_NONE when the
  * destination has no entry yet (connected routes). */
 static inline uint32_t
-rtr_pick_nh(const struct rtr_tables *t, const struct rtr_adj *adj, int family, const void *dst,
-	    uint32_t flow_hash, uint16_t *oif)
+rtr_pick_nh(struct rtr_tb *tb, const struct rtr_tables *t, const struct rtr_adj *adj,
+	    int family, const void *dst, uint32_t flow_hash, uint16_t *oif)
 {
 	if (adj->type == RTR_ADJ_CONNECTED) {
+		struct rtr_ncache *c = NULL;
 		struct rtr_nkey k;
 		int32_t id;
 
+		if (family == 4) {
+			uint32_t a;
+
+			memcpy(&a, dst, 4);
+			c = &tb->nc[(a ^ (a >> 13) ^ adj->iface) & (RTR_NCACHE - 1)];
+			if (likely(c->gen == t->gen && c->addr == a && c->iface == adj->iface &&
+				   memcmp(t->neigh[c->nid].key.addr, &a, 4) == 0 &&
+				   t->neigh[c->nid].key.iface == adj->iface)) {
+				*oif = adj->iface;
+				return c->nid;
+			}
+		}
 		memset(&k, 0, sizeof(k));
 		memcpy(k.addr, dst, family == 4 ? 4 : 16);
 		k.iface = adj->iface;
@@ -256,6 +269,12 @@ rtr_pick_nh(const struct rtr_tables *t, const struct rtr_adj *adj, int family, c
 		id = rte_hash_lookup(t->nhash, &k);
 		if (id < 0)
 			return RTR_PUNT_NID_NONE;
+		if (c != NULL) {
+			c->gen = t->gen;
+			memcpy(&c->addr, dst, 4);
+			c->iface = adj->iface;
+			c->nid = (uint32_t)id;
+		}
 		return (uint32_t)id;
 	}
 	uint32_t nid = adj->nh[adj->n_nh > 1 ? flow_hash % adj->n_nh : 0];
@@ -311,7 +330,8 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			     RTR_DROP_TTL);
 		return false;
 	}
-	nid = rtr_pick_nh(t, adj, 4, &ip->dst_addr, adj->n_nh > 1 ? rtr_flow_hash4(ip) : 0, &oif);
+	nid = rtr_pick_nh(&st->tb[w->lcore], t, adj, 4, &ip->dst_addr,
+			  adj->n_nh > 1 ? rtr_flow_hash4(ip) : 0, &oif);
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > t->ifs[oif].mtu)) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),
@@ -380,7 +400,8 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			     RTR_DROP_TTL);
 		return false;
 	}
-	nid = rtr_pick_nh(t, adj, 6, ip6->dst_addr, adj->n_nh > 1 ? rtr_flow_hash6(ip6) : 0, &oif);
+	nid = rtr_pick_nh(&st->tb[w->lcore], t, adj, 6, ip6->dst_addr,
+			  adj->n_nh > 1 ? rtr_flow_hash6(ip6) : 0, &oif);
 	if (unlikely(sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) > t->ifs[oif].mtu)) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),
 			     RTR_CTR_PUNT_TOOBIG, RTR_DROP_NEEDS_FRAG);

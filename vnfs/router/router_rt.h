@@ -197,9 +197,23 @@ struct rtr_tables {
 };
 
 /* Per-worker punt token bucket */
+/* Per-worker cache of IPv4 neighbours on connected subnets: address ->
+ * neighbour id without a hash lookup per packet (the rte_hash lookup was
+ * ~100 cycles of a router+firewall chain to an on-link host). An entry is
+ * trusted only for the tables generation it was filled from and while the
+ * neighbour slot still holds that address. */
+#define RTR_NCACHE 64
+struct rtr_ncache {
+	uint64_t gen;
+	uint32_t addr; /* network order */
+	uint16_t iface;
+	uint32_t nid;
+};
+
 struct rtr_tb {
 	uint64_t tokens;
 	uint64_t last;
+	struct rtr_ncache nc[RTR_NCACHE];
 } __rte_cache_aligned;
 
 typedef uint16_t (*rtr_tx_fn)(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
