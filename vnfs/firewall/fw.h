@@ -76,6 +76,7 @@ extern const uint8_t fw_state_timeout[FW_CT_STATE_MAX];
 	_(FW_CTR_ALLOWED, "allowed")     \
 	_(FW_CTR_CT_HIT, "ct-hit")       \
 	_(FW_CTR_CT_NEW, "ct-new")       \
+	_(FW_CTR_RELATED, "ct-related")  \
 	_(FW_CTR_REJECTED, "rejected")   \
 	_(FW_CTR_LOGGED, "logged")       \
 	_(FW_CTR_NON_IP, "non-ip")       \

@@ -22,7 +22,10 @@ struct fw_pkt {
 	uint8_t flags;	/* TCP flags */
 	uint8_t ct_ok;	/* key valid for conntrack */
 	uint8_t dir_lo; /* the sender is the key's lo side */
+	uint8_t related; /* ICMP error: ck is the key of the packet it quotes */
+	uint8_t rel_proto;
 	uint16_t l3_off;
+	const uint8_t *rel_src, *rel_dst; /* quoted packet's addresses */
 	struct fw_ct_key ck;
 	union {
 		struct fw_key4 k4;
@@ -62,6 +65,64 @@ fw_tcp_flags_ok(uint8_t f)
 	}
 }
 
+static inline bool
+fw_icmp_is_error(uint8_t proto, uint8_t type)
+{
+	if (proto == IPPROTO_ICMP) /* unreachable, time exceeded, parameter problem */
+		return type == 3 || type == 11 || type == 12;
+	return type >= 1 && type <= 4; /* ICMPv6 errors incl. packet too big */
+}
+
+/* An ICMP error quotes the packet that caused it (RFC 792 / RFC 4443): its
+ * conntrack key, when it can be read, makes the error "related" to that
+ * connection. The key is direction-free, so the quoted packet's key is the
+ * connection's. q/len: the quoted IP header and what follows. */
+static inline void
+fw_parse_quoted(struct fw_pkt *p, const uint8_t *q, uint32_t len)
+{
+	const uint8_t *l4;
+	uint32_t hl;
+	uint8_t proto;
+
+	if (p->proto == IPPROTO_ICMP) {
+		if (len < 20 || (q[0] >> 4) != 4 || (q[0] & 0xf) < 5)
+			return;
+		hl = (q[0] & 0xf) * 4u;
+		proto = q[9];
+		p->rel_src = q + 12;
+		p->rel_dst = q + 16;
+	} else {
+		if (len < 40 || (q[0] >> 4) != 6)
+			return;
+		hl = 40;
+		proto = q[6];
+		p->rel_src = q + 8;
+		p->rel_dst = q + 24;
+	}
+	if (len < hl + 8)
+		return;
+	l4 = q + hl;
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		p->ck.port_lo = fw_be16(l4);
+		p->ck.port_hi = fw_be16(l4 + 2);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (!(l4[0] == 8 || l4[0] == 0 || l4[0] == 128 || l4[0] == 129))
+			return;
+		p->ck.port_lo = p->ck.port_hi = fw_be16(l4 + 4);
+		break;
+	default:
+		break;
+	}
+	p->related = 1;
+	p->ct_ok = 1;
+	p->rel_proto = proto;
+}
+
 /* L4 part common to v4 and v6. l4/len: L4 header and bytes available.
  * Returns 0 or -(drop reason + 1). */
 static inline int
@@ -95,6 +156,10 @@ fw_parse_l4(struct fw_pkt *p, const uint8_t *l4, uint32_t len, uint16_t *sport, 
 			return -(FW_DROP_TRUNC_L4 + 1);
 		*sport = l4[0]; /* type */
 		*dport = l4[1]; /* code */
+		if (fw_icmp_is_error(p->proto, l4[0])) {
+			fw_parse_quoted(p, l4 + 8, len - 8);
+			return 0;
+		}
 		/* echo request/reply are tracked by identifier */
 		if ((p->proto == IPPROTO_ICMP && (l4[0] == 8 || l4[0] == 0)) ||
 		    (p->proto == IPPROTO_ICMPV6 && (l4[0] == 128 || l4[0] == 129))) {
@@ -130,7 +195,7 @@ fw_ct_normalize(struct fw_pkt *p, const uint8_t *src, const uint8_t *dst, unsign
 	uint16_t sp = p->ck.port_lo, dp = p->ck.port_hi;
 
 	p->ck.family = p->family;
-	p->ck.proto = p->proto;
+	p->ck.proto = p->related ? p->rel_proto : p->proto;
 	p->ck.pad = 0;
 	if (alen == 4) {
 		/* the key is hashed whole: zero the unused address bytes */
@@ -172,6 +237,7 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 	}
 	p->ck.port_lo = p->ck.port_hi = 0;
 	p->ct_ok = 0;
+	p->related = 0;
 	p->flags = 0;
 	p->l3_off = off;
 	if (et == RTE_ETHER_TYPE_IPV4) {
@@ -205,7 +271,10 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 		p->k4.dport = rte_cpu_to_be_16(dport);
 		p->k4.in_port = rte_cpu_to_be_16(meta->in_port);
 		p->k4.out_port = rte_cpu_to_be_16(meta->out_port);
-		fw_ct_normalize(p, ip + 12, ip + 16, 4);
+		if (p->related)
+			fw_ct_normalize(p, p->rel_src, p->rel_dst, 4);
+		else
+			fw_ct_normalize(p, ip + 12, ip + 16, 4);
 		return FW_P_IP;
 	}
 	if (et == RTE_ETHER_TYPE_IPV6) {
@@ -264,7 +333,10 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 		p->k6.dport = rte_cpu_to_be_16(dport);
 		p->k6.in_port = rte_cpu_to_be_16(meta->in_port);
 		p->k6.out_port = rte_cpu_to_be_16(meta->out_port);
-		fw_ct_normalize(p, ip + 8, ip + 24, 16);
+		if (p->related)
+			fw_ct_normalize(p, p->rel_src, p->rel_dst, 16);
+		else
+			fw_ct_normalize(p, ip + 8, ip + 24, 16);
 		return FW_P_IP;
 	}
 	return FW_P_PASS;
@@ -488,8 +560,14 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) ||
 			    !fw_ct_live(e, rs, now))
 				continue;
-			fw_ct_update(e, &pk[cidx[i]], now);
 			pass[cidx[i]] = 1;
+			if (pk[cidx[i]].related) {
+				/* an error about the connection: passes, the
+				 * connection's state does not move */
+				nfv_count(w, vnf, FW_CTR_RELATED, 1);
+				continue;
+			}
+			fw_ct_update(e, &pk[cidx[i]], now);
 			nfv_count(w, vnf, FW_CTR_CT_HIT, 1);
 		}
 	}
@@ -544,7 +622,8 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		}
 		switch (action) {
 		case FW_ALLOW:
-			if (best < rs->n_rules && rs->rules[best].stateful && pk[i].ct_ok) {
+			if (best < rs->n_rules && rs->rules[best].stateful && pk[i].ct_ok &&
+			    !pk[i].related) {
 				if (fw_ct_insert(&fw->ct, rs, &pk[i], best, now) < 0) {
 					nfv_drop(w, vnf, m, FW_DROP_CT_FULL);
 					continue;

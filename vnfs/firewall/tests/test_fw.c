@@ -637,6 +637,84 @@ test_conntrack_udp_icmp_timeouts(void **state)
 	fx_down(&f);
 }
 
+/* An ICMP error from a router on the path, quoting packet q (its IP header
+ * and first 8 L4 bytes, as RFC 792 requires at least). */
+static struct rte_mbuf *
+mk_icmp_err(const struct pk *outer, const struct pk *q)
+{
+	struct rte_mbuf *qm = mk(q), *m;
+	uint16_t ql = q->family == AF_INET6 ? 40 + 8 : 20 + 8;
+	struct pk o = *outer;
+	uint8_t *l4;
+
+	o.l4_len = (int16_t)(8 + ql);
+	m = mk(&o);
+	l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + (o.family == AF_INET6 ? 40 : 20));
+	memcpy(l4 + 8, rte_pktmbuf_mtod_offset(qm, uint8_t *, 14), ql);
+	rte_pktmbuf_free(qm);
+	return m;
+}
+
+static int
+run_m(struct fx *f, struct rte_mbuf *m)
+{
+	uint16_t n = f->vnf.cls->process(&f->vnf, f->w, &m, 1);
+
+	if (n == 1)
+		rte_pktmbuf_free(m);
+	nfv_drop_flush(f->w);
+	return n;
+}
+
+/* ICMP errors about a tracked connection are "related": they pass the
+ * stateful rule's way back (port unreachable for a UDP query, packet too
+ * big for a TCP connection over IPv6); errors about nothing tracked meet
+ * the rules (here: the default drop). The connection's state is kept. */
+static void
+test_conntrack_related(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_up(&f, "rules:\n  - {action: allow, in-port: lan, stateful: true}\n");
+	struct pk q = UDP4("10.0.0.2", "8.8.8.8", 5353, 53, 0);
+	struct pk err4 = {.family = AF_INET, .src = "192.0.2.1", .dst = "10.0.0.2",
+			  .proto = IPPROTO_ICMP, .sport = 3, .dport = 3, .in_port = 1};
+	assert_int_equal(run(&f, &q), 1);
+	assert_int_equal(run_m(&f, mk_icmp_err(&err4, &q)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), 1);
+	err4.sport = 11; /* time exceeded */
+	err4.dport = 0;
+	assert_int_equal(run_m(&f, mk_icmp_err(&err4, &q)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), 2);
+	/* quoting a flow nobody opened: not related, dropped by default */
+	struct pk other = UDP4("10.0.0.2", "8.8.8.8", 9999, 53, 0);
+	assert_int_equal(run_m(&f, mk_icmp_err(&err4, &other)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), 1);
+	/* an error is not a reply: an unsolicited one from outside cannot
+	 * open the way in */
+	struct pk back = UDP4("8.8.8.8", "10.0.0.2", 53, 9999, 1);
+	assert_int_equal(run(&f, &back), 0);
+
+	/* IPv6: packet too big for a TCP connection */
+	struct pk syn6 = {.family = AF_INET6, .src = "2001:db8::2", .dst = "2001:db8:1::9",
+			  .proto = IPPROTO_TCP, .sport = 40000, .dport = 443, .flags = SYN,
+			  .l4_len = -1};
+	struct pk ptb = {.family = AF_INET6, .src = "2001:db8:ff::1", .dst = "2001:db8::2",
+			 .proto = IPPROTO_ICMPV6, .sport = 2, .dport = 0, .in_port = 1};
+	assert_int_equal(run(&f, &syn6), 1);
+	assert_int_equal(run_m(&f, mk_icmp_err(&ptb, &syn6)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), 3);
+	/* truncated quote (no L4 bytes): not related */
+	struct rte_mbuf *m = mk_icmp_err(&err4, &q);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->total_length = rte_cpu_to_be_16(20 + 8 + 20);
+	rte_pktmbuf_trim(m, 8);
+	assert_int_equal(run_m(&f, m), 0);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), 3);
+	fx_down(&f);
+}
+
 static void
 test_conntrack_full(void **state)
 {
@@ -913,6 +991,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_conntrack_tcp),
 		cmocka_unit_test(test_conntrack_udp_icmp_timeouts),
+		cmocka_unit_test(test_conntrack_related),
 		cmocka_unit_test(test_conntrack_full),
 		cmocka_unit_test(test_pcap_filter_rule),
 		cmocka_unit_test(test_ebpf_rule),
