@@ -1,24 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# nfvd demo: the lab router. Two hosts (network namespaces) in different
-# subnets, one behind VLAN 20, joined by nfvd's router VNF over tap ports
-# (chains/examples/lab-router.yaml; hosts from vnfs/router/lab-router.sh):
-# ping, ping -6, traceroute, iperf3 TCP and UDP through the router, then the
-# counters. NFV_DEMO_CHAIN=chains/examples/demo.yaml runs the plain
-# two-host forward demo instead.
-# Builds build/ if needed, starts nfvd with chains/examples/demo.yaml
-# (live per-chain counters every second), runs ping and a short iperf3 from
-# host h1 to host h2, stops nfvd with SIGTERM (it prints its summary) and
-# removes everything it created, whatever happens.
-#
-# To demo another chain: NFV_DEMO_CHAIN=chains/examples/x.yaml, and change
-# hosts_setup (which tap goes to which host, with which address) and
-# traffic below. Runs as root.
+# nfvd demo: the lab. nfvd replaces the lab's router, DHCP server and
+# firewall (chains/examples/lab.yaml; hosts from vnfs/router/lab-router.sh):
+# host h1 on the LAN gets its address and gateway from nfvd's DHCP server
+# (dhclient), host h2 sits behind VLAN 20 in another subnet; ping, ping -6,
+# traceroute, iperf3 TCP and UDP go through firewall and router; then the
+# leases, firewall rule hits, neighbours and counters.
+# NFV_DEMO_CHAIN=chains/examples/lab-router.yaml runs the router alone (static
+# addresses), chains/examples/demo.yaml the plain two-host forward demo.
+# Builds build/ if needed, starts nfvd (live per-chain counters every
+# second), stops it with SIGTERM (it prints its summary) and removes
+# everything it created, whatever happens. Runs as root.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-chain=${NFV_DEMO_CHAIN:-chains/examples/lab-router.yaml}
+chain=${NFV_DEMO_CHAIN:-chains/examples/lab.yaml}
 build=${NFVD_BUILD:-$repo/build}
 tag=nfvdemo                    # prefix of everything this script creates
 run_dir=$(mktemp -d "/tmp/$tag.XXXXXX")
@@ -80,6 +77,11 @@ host() {
 }
 
 hosts_setup() {
+	if lab_dhcp; then
+		say "hosts: h1 asks nfvd's DHCP server for its address (dhclient)"
+		rtr_lab_dhcp_up "$tag"
+		return
+	fi
 	if lab_router; then
 		rtr_lab_up "$tag"
 		return
@@ -89,7 +91,8 @@ hosts_setup() {
 }
 
 # The lab router demo (default chain) has its own hosts and traffic.
-lab_router() { [ "$(basename "$chain")" = lab-router.yaml ]; }
+lab_router() { case "$(basename "$chain")" in lab-router.yaml | lab.yaml) return 0 ;; esac; return 1; }
+lab_dhcp() { [ "$(basename "$chain")" = lab.yaml ]; }
 # shellcheck source=../vnfs/router/lab-router.sh
 . "$repo/vnfs/router/lab-router.sh"
 
@@ -98,6 +101,12 @@ traffic() {
 		rtr_lab_traffic "$tag"
 		say "router neighbours (nfvctl neigh show)"
 		"$build/nfvctl" -s "$sock" neigh show
+		if lab_dhcp; then
+			say "DHCP leases (nfvctl dhcp leases)"
+			"$build/nfvctl" -s "$sock" dhcp leases
+			say "firewall rules and hits (nfvctl fw rules)"
+			"$build/nfvctl" -s "$sock" fw rules
+		fi
 		return
 	fi
 	say "ping h1 -> h2"

@@ -7,6 +7,9 @@
 #                          PREFIX-h1 (10.81.1.2/24, 2001:db8:81:1::2/64) on tap a and
 #                          PREFIX-h2 (10.81.2.2/24, 2001:db8:81:2::2/64) on tap b
 #                          behind VLAN 20, default routes via the router
+#   rtr_lab_dhcp_up PREFIX the same, but h1 (MAC 02:81:01:00:00:02) gets its
+#                          IPv4 address and default route from nfvd's DHCP
+#                          server with dhclient (chains/examples/lab.yaml)
 #   rtr_lab_traffic PREFIX ping, ping -6, traceroute, iperf3 TCP and UDP h1 -> h2
 #   rtr_lab_down PREFIX    remove the namespaces
 #
@@ -40,7 +43,7 @@ EOF
 	echo "$out"
 }
 
-# rtr_lab_host NS TAP ADDR4 ADDR6 GW4 GW6 [VID]
+# rtr_lab_host NS TAP ADDR4|dhcp ADDR6 GW4 GW6 [VID]
 rtr_lab_host() {
 	local ns=$1 ifc=$2 a4=$3 a6=$4 gw4=$5 gw6=$6 vid=${7:-} obj
 	ip netns add "$ns"
@@ -53,14 +56,50 @@ rtr_lab_host() {
 		ip netns exec "$ns" tc filter add dev "$ifc" egress bpf da obj "$obj" sec tc_push
 		ip netns exec "$ns" tc filter add dev "$ifc" ingress bpf da obj "$obj" sec tc_pop
 	fi
-	ip -n "$ns" addr add "$a4" dev "$ifc"
+	[ "$a4" = dhcp ] && ip -n "$ns" link set "$ifc" address 02:81:01:00:00:02
+	[ "$a4" = dhcp ] || ip -n "$ns" addr add "$a4" dev "$ifc"
 	ip -n "$ns" addr add "$a6" dev "$ifc" nodad
 	ip -n "$ns" link set "$ifc" up
-	ip -n "$ns" route add default via "$gw4"
+	if [ "$a4" = dhcp ]; then
+		rtr_lab_dhclient "$ns" "$ifc"
+		a4="$(ip -n "$ns" -4 -o addr show dev "$ifc" | awk '{print $4}') (DHCP)"
+	else
+		ip -n "$ns" route add default via "$gw4"
+	fi
 	ip -n "$ns" -6 route add default via "$gw6"
 	# the hosts' own ICMP rate limits would hide the last traceroute hop
 	ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
 	echo "host $ns: $ifc $a4 $a6${vid:+ (VLAN $vid)}"
+}
+
+# dhclient in NS on IFC with a script that sets only the address and the
+# default route it learned (the stock script would rewrite /etc/resolv.conf)
+rtr_lab_dhclient() {
+	local ns=$1 ifc=$2 d=${TMPDIR:-/tmp}/$1-dhclient
+	mkdir -p "$d"
+	cat > "$d/script" <<'SCRIPT'
+#!/bin/sh
+case "$reason" in
+BOUND|RENEW|REBIND|REBOOT)
+	len=0
+	for o in $(echo "$new_subnet_mask" | tr . ' '); do
+		while [ "$o" -gt 0 ]; do len=$((len + (o & 1))); o=$((o >> 1)); done
+	done
+	ip addr replace "$new_ip_address/$len" dev "$interface"
+	for r in $new_routers; do ip route replace default via "$r"; break; done ;;
+EXPIRE|FAIL|RELEASE|STOP)
+	[ -n "$old_ip_address" ] && ip addr del "$old_ip_address" dev "$interface" ;;
+esac
+exit 0
+SCRIPT
+	chmod +x "$d/script"
+	ip netns exec "$ns" dhclient -1 -sf "$d/script" -lf "$d/leases" -pf "$d/pid" "$ifc"
+}
+
+rtr_lab_dhcp_up() {
+	local p=${1:-rtrlab}
+	rtr_lab_host "$p-h1" rtrlab-a dhcp 2001:db8:81:1::2/64 10.81.1.1 2001:db8:81:1::1
+	rtr_lab_host "$p-h2" rtrlab-b 10.81.2.2/24 2001:db8:81:2::2/64 10.81.2.1 2001:db8:81:2::1 20
 }
 
 rtr_lab_up() {
@@ -94,6 +133,7 @@ rtr_lab_down() {
 	for ns in "$p-h1" "$p-h2"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
+		rm -rf "${TMPDIR:-/tmp}/$ns-dhclient"
 	done
 	return 0
 }
@@ -102,8 +142,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -euo pipefail
 	case "${1:-}" in
 	up) rtr_lab_up "${2:-rtrlab}" ;;
+	dhcp-up) rtr_lab_dhcp_up "${2:-rtrlab}" ;;
 	traffic) rtr_lab_traffic "${2:-rtrlab}" ;;
 	down) rtr_lab_down "${2:-rtrlab}" ;;
-	*) echo "usage: $0 up|traffic|down [NS_PREFIX]" >&2; exit 2 ;;
+	*) echo "usage: $0 up|dhcp-up|traffic|down [NS_PREFIX]" >&2; exit 2 ;;
 	esac
 fi
