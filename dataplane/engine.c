@@ -191,16 +191,18 @@ vnf_instantiate(struct nfv_config *cfg, uint16_t idx, struct nfv_vnf **out, char
 
 /* ---- slow path ---- */
 
-static void
+static unsigned int
 eng_drain_punts(struct nfv_engine *e)
 {
 	struct rte_mbuf *pkts[NFV_BURST];
+	unsigned int done = 0;
 
 	for (uint16_t i = 0; i < e->n_workers; i++) {
 		struct rte_ring *r = e->workers[i]->w.punt;
 		unsigned int n;
 
 		while ((n = rte_ring_sc_dequeue_burst(r, (void **)pkts, NFV_BURST, NULL)) > 0) {
+			done += n;
 			for (unsigned int k = 0; k < n; k++) {
 				struct nfv_vnf *v = nfv_meta(pkts[k])->vnf;
 
@@ -213,14 +215,15 @@ eng_drain_punts(struct nfv_engine *e)
 				break;
 		}
 	}
+	return done;
 }
 
-static void
+static unsigned int
 eng_poll_locked(struct nfv_engine *e)
 {
 	uint64_t now = nfv_now_ms();
+	unsigned int done = eng_drain_punts(e);
 
-	eng_drain_punts(e);
 	if (now - e->last_tick_ms >= ENG_TICK_MS) {
 		e->last_tick_ms = now;
 		for (uint16_t i = 0; i < e->n_vnfs; i++)
@@ -231,16 +234,20 @@ eng_poll_locked(struct nfv_engine *e)
 		e->last_link_ms = now;
 		nfv_ports_poll_link(e);
 	}
+	return done;
 }
 
-void
+unsigned int
 nfv_engine_poll(void)
 {
+	unsigned int done;
+
 	if (!nfv_eng.running)
-		return;
+		return 0;
 	pthread_mutex_lock(&eng_lock);
-	eng_poll_locked(&nfv_eng);
+	done = eng_poll_locked(&nfv_eng);
 	pthread_mutex_unlock(&eng_lock);
+	return done;
 }
 
 /* ---- start-up ---- */

@@ -17,8 +17,9 @@
 int nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *eal_extra,
 		     int n_eal_extra, char *err, size_t errlen);
 /* Control-thread duties: punt rings, VNF ticks, tx flush for control queue,
- * link state. Call often (every ~1 ms). */
-void nfv_engine_poll(void);
+ * link state. Call often (every ~1 ms). Returns how many punted packets it
+ * handled (0: idle). */
+unsigned int nfv_engine_poll(void);
 /* Stop rx, drain tx buffers and punt rings, join the workers. Counters stay
  * readable (print the final summary after this). Idempotent. */
 void nfv_engine_halt(void);

@@ -160,11 +160,14 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	uint64_t start = nfv_now_ms(), last_print = start;
+	unsigned int idle = 0;
 	while (!nfvd_stop_flag) {
 		uint64_t now;
 
 		nfv_ctl_poll();
-		nfv_engine_poll();
+		/* punted packets (DHCP, ARP, ICMP for the router...): while they
+		 * come, poll again at once; after ~5 ms without, every 500 us */
+		idle = nfv_engine_poll() > 0 ? 0 : idle + 1;
 		now = nfv_now_ms();
 		if (nfv_engine_config()->daemon.stats_interval_ms &&
 		    now - last_print >= nfv_engine_config()->daemon.stats_interval_ms) {
@@ -173,7 +176,8 @@ main(int argc, char **argv)
 		}
 		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
 			break;
-		usleep(500);
+		if (idle > 0)
+			usleep(idle < 100 ? 50 : 500);
 	}
 	nfv_engine_halt();
 	nfv_engine_print_stats(stdout, true);
