@@ -34,6 +34,9 @@
  *                 store, rte_rcu_qsbr_synchronize(nfv_rcu(), ...), free the
  *                 old. On failure nothing may have changed. Without it, an
  *                 apply that changes the conf creates a fresh instance.
+ *   can_reconfigure  control thread, optional. false when reconfigure
+ *                 cannot take old -> new (e.g. other ports): the apply then
+ *                 creates a fresh instance instead.
  *   punt          control thread. Receives packets the worker sent with
  *                 nfv_punt(); owns the mbuf (free it or send it with
  *                 nfv_ctl_tx()).
@@ -79,6 +82,7 @@ struct vnf_class {
 			    struct rte_mbuf **pkts, uint16_t n);
 	int (*reconfigure)(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
 			   char *err, size_t errlen);
+	bool (*can_reconfigure)(const void *old_conf, const void *new_conf);
 	void (*punt)(struct nfv_vnf *vnf, struct rte_mbuf *m);
 	void (*tick)(struct nfv_vnf *vnf, uint64_t now_ms);
 	void (*stats)(struct nfv_vnf *vnf, json_t *out);

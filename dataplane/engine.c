@@ -679,7 +679,8 @@ eng_apply_locked(struct nfv_engine *e, struct nfv_config *ncfg, json_t *errors)
 				insts[i] = old;
 				continue;
 			}
-			if (cls->reconfigure) {
+			if (cls->reconfigure &&
+			    (!cls->can_reconfigure || cls->can_reconfigure(old->conf, vc->conf))) {
 				kind[i] = APPLY_RECONF;
 				insts[i] = old;
 				continue;

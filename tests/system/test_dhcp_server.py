@@ -355,3 +355,35 @@ def test_kill9_during_storm_keeps_every_acked_lease(env, nfvd_factory, tag, tmp_
     # and the clients get the same addresses back
     res = relay_jobs(e, [{"mac": dc.mac_of(int(x)).hex(), "xid": int(x)} for x, _a in acked[:20]])
     assert [r["ack"]["yiaddr"] for r in res] == [a for _x, a in acked[:20]]
+
+
+def test_apply_reconfigures_in_place(env):
+    """nfvctl apply with new options, a new reservation and a larger pool:
+    the running server keeps its leases (no re-create: its counters go on),
+    a renewing client keeps its address and learns the new options."""
+    e = env()
+    r = dhclient(e)
+    assert r.returncode == 0, r.stderr
+    first = e.learned("BOUND")
+    addr = first["new_ip_address"]
+    assert first["new_domain_name_servers"] == "10.64.0.53 10.64.0.54"
+    acks = e.vnf()["counters"]["ack"]
+    assert acks >= 1
+    conf = dhcp_conf(e.tag, str(e.tmp / "leases"), pool="10.64.0.100-10.64.0.220")
+    sub = conf["vnfs"][0]
+    sub["options"]["dns-servers"] = ["10.64.0.99"]
+    sub["subnets"][0]["reservations"].append({"mac": "02:64:00:00:00:77",
+                                              "address": "10.64.0.77"})
+    resp = e.nfvd.apply(conf)
+    assert resp.get("ok"), resp
+    assert e.vnf()["counters"]["ack"] == acks          # same instance, counters kept
+    assert any(l["address"] == addr for l in e.leases())
+    # the client renews (REBOOT with its recorded lease): same address, new DNS
+    os.unlink(os.path.join(e.out, "BOUND"))
+    r = dhclient(e)
+    assert r.returncode == 0, r.stderr
+    got = e.learned("REBOOT") if os.path.exists(os.path.join(e.out, "REBOOT")) \
+        else e.learned("BOUND")
+    assert got["new_ip_address"] == addr
+    assert got["new_domain_name_servers"] == "10.64.0.99"
+    assert e.vnf()["counters"]["ack"] == acks + 1

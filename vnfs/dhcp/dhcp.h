@@ -336,6 +336,10 @@ struct dhcp_db {
 int dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 		 uint64_t now, char *err, size_t errlen);
 void dhcp_db_close(struct dhcp_db *db);
+/* Serve conf from now on (subnets, pools, reservations may differ): the
+ * leases and the journal stay, the indexes are rebuilt. -ENOMEM leaves the
+ * database as it was. */
+int dhcp_db_rebind(struct dhcp_db *db, const struct dhcp_conf *conf);
 struct dhcp_lease *dhcp_db_by_addr(struct dhcp_db *db, uint32_t addr);
 struct dhcp_lease *dhcp_db_by_key(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
 				  uint8_t key_len);

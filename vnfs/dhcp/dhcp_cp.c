@@ -112,6 +112,49 @@ dhcp_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
 	return 0;
 }
 
+/* Same interfaces (ports, VLANs, addresses) and the same journal: then the
+ * running instance takes the new subnets, pools, reservations and options
+ * and keeps its leases; otherwise the apply builds a new instance (which
+ * reloads the leases from the journal). */
+static bool
+dhcp_can_reconfigure(const void *old_conf, const void *new_conf)
+{
+	const struct dhcp_conf *a = old_conf, *b = new_conf;
+
+	if (a->n_ifs != b->n_ifs || strcmp(a->lease_file, b->lease_file) != 0)
+		return false;
+	for (uint16_t i = 0; i < a->n_ifs; i++)
+		if (a->ifs[i].port != b->ifs[i].port || a->ifs[i].vlan != b->ifs[i].vlan ||
+		    a->ifs[i].addr != b->ifs[i].addr || a->ifs[i].arp != b->ifs[i].arp)
+			return false;
+	return true;
+}
+
+/* Only control-thread state changes (the workers' interface table is the
+ * same, see dhcp_can_reconfigure), so no RCU wait is needed. */
+static int
+dhcp_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
+		 size_t errlen)
+{
+	struct dhcp_state *st = vnf->priv;
+	const struct dhcp_conf *c = conf;
+	int ret;
+
+	(void)cfg;
+	if (!dhcp_can_reconfigure(st->conf, c)) {
+		snprintf(err, errlen, "interfaces or lease-file changed");
+		return -EINVAL;
+	}
+	ret = dhcp_db_rebind(&st->db, c);
+	if (ret != 0) {
+		snprintf(err, errlen, "out of memory rebuilding the lease indexes");
+		return ret;
+	}
+	st->conf = c;
+	st->srv.conf = c;
+	return 0;
+}
+
 /* ---------------- replies ---------------- */
 
 static struct rte_mbuf *
@@ -489,6 +532,8 @@ static struct vnf_class dhcp_class = {
 	.create = dhcp_create,
 	.destroy = dhcp_destroy,
 	.process = dhcp_process,
+	.reconfigure = dhcp_reconfigure,
+	.can_reconfigure = dhcp_can_reconfigure,
 	.punt = dhcp_punt,
 	.tick = dhcp_tick,
 	.stats = dhcp_stats,

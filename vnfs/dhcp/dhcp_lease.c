@@ -682,29 +682,85 @@ dhcp_replay(struct dhcp_db *db, int fd, uint64_t now, char *err, size_t errlen)
 	return 0;
 }
 
+/* Reservation indexes of c into ra / rk (sized so inserts never grow). */
 static int
-dhcp_db_build_resv(struct dhcp_db *db)
+dhcp_build_resv(const struct dhcp_conf *c, struct dhcp_idx *ra, struct dhcp_idx *rk)
 {
-	const struct dhcp_conf *c = db->conf;
 	uint32_t total = 0, size = 64;
 
 	for (uint16_t s = 0; s < c->n_subnets; s++)
 		total += c->subnets[s].n_resv;
 	while (size < total * 2 + 2)
 		size *= 2;
-	if (dhcp_idx_init(&db->resv_addr, size) != 0 || dhcp_idx_init(&db->resv_key, size) != 0)
+	if (dhcp_idx_init(ra, size) != 0 || dhcp_idx_init(rk, size) != 0) {
+		dhcp_idx_free(ra);
+		dhcp_idx_free(rk);
 		return -ENOMEM;
+	}
 	for (uint16_t s = 0; s < c->n_subnets; s++) {
 		for (uint32_t i = 0; i < c->subnets[s].n_resv; i++) {
 			const struct dhcp_resv *r = &c->subnets[s].resv[i];
 			uint32_t v = ((uint32_t)s << 22) | i;
 
-			dhcp_idx_insert(&db->resv_addr, dhcp_hash_addr(r->addr), v, NULL);
-			dhcp_idx_insert(&db->resv_key, dhcp_key_hash(s, r->key, r->key_len), v,
-					NULL);
+			dhcp_idx_insert(ra, dhcp_hash_addr(r->addr), v, NULL);
+			dhcp_idx_insert(rk, dhcp_key_hash(s, r->key, r->key_len), v, NULL);
 		}
 	}
 	return 0;
+}
+
+static int
+dhcp_db_build_resv(struct dhcp_db *db)
+{
+	return dhcp_build_resv(db->conf, &db->resv_addr, &db->resv_key);
+}
+
+int
+dhcp_db_rebind(struct dhcp_db *db, const struct dhcp_conf *conf)
+{
+	struct dhcp_idx ra = {0}, rk = {0}, bk = {0};
+	uint32_t *cursor, size = 2048;
+
+	/* everything that can fail first: the database is untouched on error */
+	while (size < 2 * db->n + 2)
+		size *= 2;
+	cursor = calloc(conf->n_subnets ? conf->n_subnets : 1, sizeof(*cursor));
+	if (cursor == NULL || dhcp_build_resv(conf, &ra, &rk) != 0)
+		goto free_new;
+	if (dhcp_idx_init(&bk, size) != 0)
+		goto free_new;
+	for (uint32_t i = 0; i < db->n; i++) {
+		struct dhcp_lease *l = &db->chunks[i >> 12][i & 4095];
+		int si = dhcp_conf_subnet(conf, l->addr);
+
+		if (si < 0) {
+			/* subnet no longer served: the client is refused on its
+			 * next request; the address is dropped at compaction */
+			if (l->state == DHCP_L_OFFERED)
+				l->state = DHCP_L_FREE;
+			continue;
+		}
+		l->subnet = (uint16_t)si;
+		if (l->key_len > 0)
+			dhcp_idx_insert(&bk, dhcp_key_hash(l->subnet, l->key, l->key_len), i, NULL);
+	}
+	dhcp_idx_free(&db->resv_addr);
+	dhcp_idx_free(&db->resv_key);
+	dhcp_idx_free(&db->by_key);
+	free(db->cursor);
+	db->resv_addr = ra;
+	db->resv_key = rk;
+	db->by_key = bk;
+	db->cursor = cursor;
+	db->conf = conf;
+	return 0;
+
+free_new:
+	dhcp_idx_free(&ra);
+	dhcp_idx_free(&rk);
+	dhcp_idx_free(&bk);
+	free(cursor);
+	return -ENOMEM;
 }
 
 int
