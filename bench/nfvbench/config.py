@@ -19,13 +19,14 @@ DEFAULTS = {
     "back_to_back": {"max_ms": 20, "enabled": True},
     "cores": {"gen": 0, "dut": [0, 1]},
     "traffic": {},
+    "wiring": "memif",
     "systems": [],
 }
 
 KEYS = {
     "name": str, "sizes": list, "flows": int, "ip": str, "trial_ms": int, "search": dict,
     "latency_loads": list, "loss_steps": list, "back_to_back": dict, "cores": dict, "traffic": dict,
-    "systems": list, "selfcheck": bool,
+    "systems": list, "selfcheck": bool, "wiring": str,
 }
 SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float)}
 SYSTEM_KEYS = {"name": str, "kind": str, "chain": str, "in": str, "out": str, "police_pps": (int, float),
@@ -98,6 +99,8 @@ def load(path):
         ok = s == "imix" or (isinstance(s, int) and not isinstance(s, bool) and 64 <= s <= 1518)
         if not ok:
             _fail(path, sizes_node.value[i], "sizes[%d]" % i, "a frame size 64..1518 or imix")
+    if data.get("wiring", "memif") not in ("memif", "vhost"):
+        _fail(path, _child(root, "wiring"), "wiring", "memif or vhost")
     if data.get("ip", "ipv4") not in ("ipv4", "ipv6"):
         _fail(path, _child(root, "ip"), "ip", "ipv4 or ipv6")
     if "flows" in data and not 1 <= data["flows"] <= 65536:

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Devices under test, each wired to nfv-gen by two memif links.
+"""Devices under test, each wired to nfv-gen by two links, a and b.
 
-Every DUT is the memif server of <dir>/a.sock (nfv-gen transmits there) and
-<dir>/b.sock (nfv-gen receives there) and forwards a -> b (and b -> a);
-nfv-gen is the client of both (so its rings' size, the default, is the same
-for every DUT). Each recipe below is what a person would type;
+wiring memif: every DUT is the memif server of <dir>/a.sock (nfv-gen
+transmits there) and <dir>/b.sock (nfv-gen receives there) and forwards
+a -> b (and b -> a); nfv-gen is the client of both (so its rings' size, the
+default, is the same for every DUT).
+wiring vhost: nfv-gen's ports are virtio_user servers of the same two
+sockets (as QEMU's would be for a guest) and every DUT is a vhost-user client. Each recipe below is what a person would type;
 the exact command lines land in the report.
 """
 import json
@@ -16,7 +18,7 @@ import time
 
 import yaml
 
-from .gen import cleanup_hugepages, memif_vdevs
+from .gen import DEFAULT_RXQ, cleanup_hugepages, vdevs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -60,7 +62,14 @@ class Dut:
         return None
 
     def sockets(self):
+        """Sockets the DUT creates (memif server); none for vhost, where
+        nfv-gen owns them."""
+        if self.ctx.wiring != "memif":
+            return []
         return [os.path.join(self.ctx.dir, n + ".sock") for n in ("a", "b")]
+
+    def queues(self):
+        return 2 if self.ctx.wiring == "memif" else 1
 
     def check_alive(self):
         if self.proc is not None and self.proc.poll() is not None:
@@ -75,8 +84,9 @@ class LoopDut(Dut):
     def start(self):
         c = self.ctx.cores["dut"][-1]
         cmd = [self.ctx.gen_bin, "-l", str(c), "--file-prefix", self.ctx.prefix, "--no-pci", "--log-level=3",
-               "--socket-mem=256"] + memif_vdevs(self.ctx.dir, "server") + [
-               "--", "--loop", "0:1,1:0", "--rxq", str(self.spec.get("gen_rxq", 2))]
+               "--socket-mem=256"] + vdevs(self.ctx.wiring, self.ctx.dir, "server") + [
+               "--", "--loop", "0:1,1:0", "--rxq",
+               str(self.spec.get("gen_rxq", DEFAULT_RXQ[self.ctx.wiring]))]
         if self.spec.get("police_pps"):
             self.kind = "police"
             cmd += ["--police-pps", str(float(self.spec["police_pps"]))]
@@ -99,9 +109,10 @@ class TestpmdDut(Dut):
     def start(self):
         cores = self.ctx.cores["dut"]
         cmd = ["stdbuf", "-oL", "dpdk-testpmd", "-l", ",".join(map(str, cores)), "--file-prefix", self.ctx.prefix,
-               "--no-pci", "--log-level=3", "--socket-mem=512"] + memif_vdevs(
-               self.ctx.dir, "server") + [
-               "--", "--forward-mode=io", "--auto-start", "--nb-cores=1", "--rxq=2", "--txq=2", "--rxd=1024", "--txd=1024",
+               "--no-pci", "--log-level=3", "--socket-mem=512"] + vdevs(
+               self.ctx.wiring, self.ctx.dir, "server") + [
+               "--", "--forward-mode=io", "--auto-start", "--nb-cores=1", "--rxq=%d" % self.queues(),
+               "--txq=%d" % self.queues(), "--rxd=1024", "--txd=1024",
                "--total-num-mbufs=16384"]
         self.fwd_cores = cores[1:] or cores
         self.ctl_cores = cores[:1]
@@ -124,7 +135,8 @@ class TestpmdDut(Dut):
 
 class OvsDut(Dut):
     """Open vSwitch with DPDK (netdev datapath, one PMD core), two dpdk ports
-    on the memif links, flows in_port=a -> b and back (NORMAL removed)."""
+    on the links (memif devargs, or dpdkvhostuserclient for vhost wiring),
+    flows in_port=a -> b and back (NORMAL removed)."""
     kind = "ovs"
     VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 
@@ -172,7 +184,13 @@ class OvsDut(Dut):
         br = self.br
         self._vsctl("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
         for i, n in ((0, "a"), (1, "b")):
-            devargs = memif_vdevs(self.ctx.dir, "server", base=10)[2 * i + 1]
+            if self.ctx.wiring == "vhost":
+                self._vsctl("add-port", br, "p" + n, "--", "set", "Interface", "p" + n,
+                            "type=dpdkvhostuserclient",
+                            "options:vhost-server-path=" + os.path.join(self.ctx.dir, n + ".sock"),
+                            "ofport_request=%d" % (i + 1))
+                continue
+            devargs = vdevs("memif", self.ctx.dir, "server", base=10)[2 * i + 1]
             self._vsctl("add-port", br, "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",
                         "options:dpdk-devargs=" + devargs, "ofport_request=%d" % (i + 1))
         for args in (["del-flows", br], ["add-flow", br, "in_port=1,actions=output:2"],
@@ -206,7 +224,8 @@ class OvsDut(Dut):
 
 class NfvdDut(Dut):
     """nfvd running a chain file; the two ports the bench YAML names (in, out)
-    are rewired to the memif links, the rest of the file is kept as is."""
+    are rewired to the links (memif server or vhost-user client ports), the
+    rest of the file is kept as is."""
     kind = "nfvd"
 
     def start(self):
@@ -227,7 +246,10 @@ class NfvdDut(Dut):
                 keep = {k: v for k, v in p.items() if k in ("name", "mac", "mtu")}
                 p.clear()
                 p.update(keep)
-                p.update({"driver": "memif", "socket": sock, "role": "server", "id": memif_id})
+                if self.ctx.wiring == "vhost":
+                    p.update({"driver": "vhost", "socket": sock})
+                else:
+                    p.update({"driver": "memif", "socket": sock, "role": "server", "id": memif_id})
                 found.add(p["name"])
         missing = set(want) - found
         if missing:

@@ -20,12 +20,41 @@ def memif_vdevs(sockdir, role, base=0):
     return out
 
 
-class Gen:
-    """nfv-gen as memif client of <sockdir>/a.sock (tx) and b.sock (rx)."""
+def vhost_vdevs(sockdir, role, base=0):
+    """The same two links as vhost-user: the generator's side is virtio_user
+    in server mode (it owns the sockets, like QEMU does for a guest), the
+    DUT's side is a vhost-user client (net_vhost client=1, OVS
+    dpdkvhostuserclient, nfvd's vhost ports), one queue pair each."""
+    out = []
+    for i, n in enumerate(("a", "b")):
+        path = os.path.join(sockdir, n + ".sock")
+        if role == "client":  # the generator
+            v = "net_virtio_user%d,path=%s,server=1,queues=1,queue_size=1024" % (base + i, path)
+        else:
+            v = "net_vhost%d,iface=%s,client=1,queues=1" % (base + i, path)
+        out += ["--vdev", v]
+    return out
 
-    def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2):
+
+WIRINGS = {"memif": memif_vdevs, "vhost": vhost_vdevs}
+DEFAULT_RXQ = {"memif": 2, "vhost": 1}
+
+
+def vdevs(wiring, sockdir, role, base=0):
+    return WIRINGS[wiring](sockdir, role, base)
+
+
+class Gen:
+    """nfv-gen on the generator's side of the links: tx on <sockdir>/a.sock,
+    rx on b.sock (memif client, or virtio_user server for vhost)."""
+
+    def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif"):
+        # virtio_user hands its memory to the vhost-user backend as file
+        # descriptors, at most 8 regions: one file per memseg list
+        seg = ["--single-file-segments"] if wiring == "vhost" else []
         self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
-                    "--socket-mem=512"] + memif_vdevs(sockdir, "client") + ["--", "--rxq", str(rxq)]
+                    "--socket-mem=512"] + seg + vdevs(wiring, sockdir, "client") + [
+                    "--", "--rxq", str(rxq)]
         for s in streams:
             self.cmd += ["--stream", s]
         self.prefix = prefix

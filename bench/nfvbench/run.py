@@ -13,7 +13,13 @@ import tempfile
 import time
 
 from . import config, duts, method, report
-from .gen import Gen, GenError
+from .gen import DEFAULT_RXQ, Gen, GenError
+
+WIRING_NOTE = {
+    "memif": "memif, DUT server, nfv-gen client, 1024-slot rings",
+    "vhost": "vhost-user, nfv-gen virtio_user server (as QEMU for a guest), DUT vhost-user client, "
+             "one queue pair",
+}
 
 REPO = duts.REPO
 IMIX_AVG = (7 * 64 + 4 * 594 + 1518) / 12.0
@@ -76,6 +82,7 @@ class Runner:
             cores["dut"] = [cores["dut"]]
         c.cores = cores
         c.log = open(os.path.join(c.dir, "log.txt"), "w+")
+        c.wiring = self.cfg["wiring"]
         return c
 
     def run_system(self, name, spec, ceilings, role="dut"):
@@ -89,10 +96,11 @@ class Runner:
             self.wait_sockets(dut)
             mac = dut.ingress_mac(self.args.link_timeout) if hasattr(dut, "ingress_mac") else None
             gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec, mac), ctx.log,
-                      spec.get("gen_rxq", 2))
+                      spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring)
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
-                raise duts.DutError("%s: the memif links did not come up in %d s" % (name, self.args.link_timeout))
+                raise duts.DutError("%s: the %s links did not come up in %d s" % (
+                    name, ctx.wiring, self.args.link_timeout))
             # a short low-rate trial lets the DUT learn/resolve before counting
             gen.trial(10000, 64, self.cfg["flows"], duration_ms=200)
             for size in self.cfg["sizes"]:
@@ -221,7 +229,7 @@ class Runner:
                 "verify_retries": cfg["search"]["verify_retries"], "latency_loads_pct": cfg["latency_loads"],
                 "loss_steps_pct": cfg["loss_steps"], "flows": cfg["flows"], "ip": cfg["ip"],
                 "sizes": [str(s) for s in cfg["sizes"]],
-                "wiring": "memif, DUT server, nfv-gen client, 1024-slot rings",
+                "wiring": WIRING_NOTE[self.cfg["wiring"]],
                 "frame_size_note": "Ethernet frame bytes with FCS; IMIX is 64:594:1518 at 7:4:1 (avg %.1f); "
                                    "Gbps are L1 (+20 bytes preamble and gap per frame)" % IMIX_AVG,
             },

@@ -64,10 +64,12 @@ def test_gen_rejects_bad_trials():
 LIMIT = 10000
 
 
-def test_search_finds_the_policed_limit(tmp_path):
+@pytest.mark.parametrize("wiring", ["memif", "vhost"])
+def test_search_finds_the_policed_limit(tmp_path, wiring):
     bench = tmp_path / "police.yaml"
     bench.write_text("""\
 name: police test
+wiring: %s
 sizes: [64]
 flows: 16
 trial_ms: 1000
@@ -79,7 +81,7 @@ back_to_back: {enabled: false}
 cores: {gen: 0, dut: [1]}
 systems:
   - {name: police, kind: police, police_pps: %d, police_depth_ms: 100}
-""" % (4 * LIMIT, LIMIT))
+""" % (wiring, 4 * LIMIT, LIMIT))
     out = tmp_path / "res"
     p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(out), "--gen", NFV_GEN,
                         "--build", os.path.dirname(NFV_GEN)], capture_output=True, text=True, timeout=600,
@@ -101,6 +103,7 @@ systems:
     assert top["loss_ratio"] == pytest.approx(1 - LIMIT / top["offered_pps"], abs=0.1)
     assert [x["load_pct"] for x in d["latency"]] == [50, 90]
     assert res["machine"]["cpus"] == os.cpu_count()
+    assert res["method"]["wiring"].startswith(wiring)
     html = (tmp_path / "res.html").read_text()
     assert "police" in html and "<svg" in html
     assert "RFC 2544 zero-loss throughput" in p.stdout
