@@ -103,11 +103,12 @@ struct vnf_class {
 	 * the mbuf's second cache line, measured at ~40% of a forward chain). */
 	int no_meta;
 
-	/* 1 if process() picks each packet's egress: it returns packets with
-	 * nfv_meta()->out_port set (a router that is not the last stage).
-	 * What leaves such a chain goes to each packet's out_port (the
-	 * chain's egress unless a stage picked another; dropped as no-egress
-	 * when neither). Such a class must not set no_meta. */
+	/* 1 if process() picks each packet's egress: every packet it returns
+	 * has nfv_meta()->out_port set (a router). What leaves such a chain
+	 * goes to each packet's out_port (the chain's egress unless a stage
+	 * picked another; dropped as no-egress when neither). May be combined
+	 * with no_meta: the engine then fills out_port only for packets that
+	 * resume the chain behind such a stage. */
 	int sets_out_port;
 
 	/* registry link */

@@ -185,7 +185,6 @@ nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
 			if (cr->stages[s]->cls->sets_out_port)
 				cr->meta_egress = true;
 		}
-		cr->meta_egress = cr->meta_egress && cr->fill_meta;
 		cr->egress = cc->egress >= 0 ? e->cfg_port_id[cc->egress] : -1;
 		for (uint16_t i = 0; i < cc->n_ingress; i++) {
 			ret = bind_add(p, e->cfg_port_id[cc->ingress[i]], cc, c, 0, err, errlen);

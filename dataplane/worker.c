@@ -125,7 +125,9 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 	w->chain_ctr = &p->chain_ctr[((size_t)w->lcore * NFV_MAX_CHAINS + b->chain) *
 				     NFV_CHAIN_CTR_MAX];
 	w->chain_ctr[NFV_CHAIN_RX] += n;
-	if (c->fill_meta) {
+	/* packets resumed after a stage that picks the egress (a guest after
+	 * a router) never met it: they need the chain's default out_port */
+	if (c->fill_meta || (c->meta_egress && b->stage > 0)) {
 		/* the chain's fixed egress, until a stage (a router) picks one */
 		uint16_t out_port = c->egress >= 0 ? (uint16_t)c->egress : NFV_PORT_NONE;
 

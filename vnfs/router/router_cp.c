@@ -56,7 +56,7 @@ rtr_in_iface(const struct rtr_tables *t, struct rte_mbuf *m)
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
 
 	for (uint16_t i = 0; i < t->n_if; i++)
-		if (t->ifs[i].port == md->in_port && t->ifs[i].vlan == md->vlan)
+		if (t->ifs[i].port == m->port && t->ifs[i].vlan == md->vlan)
 			return i;
 	return -1;
 }
@@ -1322,6 +1322,7 @@ static struct vnf_class rtr_class = {
 	.destroy = rtr_destroy,
 	.process = rtr_process,
 	.sets_out_port = 1,
+	.no_meta = 1, /* reads m->port, not nfv_meta()->in_port */
 	.reconfigure = rtr_reconfigure,
 	.punt = rtr_punt,
 	.tick = rtr_tick,

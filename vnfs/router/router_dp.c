@@ -110,7 +110,7 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		type = *(uint16_t *)(d + 16);
 		l2 += 4;
 	}
-	ifi = rtr_iface_of(t, md->in_port, vlan);
+	ifi = rtr_iface_of(t, m->port, vlan);
 	if (unlikely(ifi < 0)) {
 		nfv_drop(w, vnf, m, RTR_DROP_NO_IFACE);
 		return 0;

@@ -564,6 +564,7 @@ mk_arp(uint16_t op, const char *sip, const char *tip, const uint8_t *sha)
 	inet_pton(AF_INET, sip, &a->arp_data.arp_sip);
 	inet_pton(AF_INET, tip, &a->arp_data.arp_tip);
 	nfv_meta(m)->in_port = 0;
+	m->port = 0;
 	return m;
 }
 
@@ -684,6 +685,7 @@ test_nd_solicit_answered(void **state)
 	memcpy(nd + 26, hmac, 6);
 	*(uint16_t *)(nd + 2) = rte_ipv6_udptcp_cksum(ip6, nd);
 	nfv_meta(m)->in_port = 0;
+	m->port = 0;
 	run(&m, 1);
 	assert_int_equal(ctr(RTR_CTR_PUNT_ND), 1);
 	rtr_punt(&vnf, take_punt());
