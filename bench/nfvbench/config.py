@@ -20,19 +20,20 @@ DEFAULTS = {
     "cores": {"gen": 0, "dut": [0, 1]},
     "traffic": {},
     "wiring": "memif",
+    "bidirectional": False,
     "systems": [],
 }
 
 KEYS = {
     "name": str, "sizes": list, "flows": int, "ip": str, "trial_ms": int, "search": dict,
     "latency_loads": list, "loss_steps": list, "back_to_back": dict, "cores": dict, "traffic": dict,
-    "systems": list, "selfcheck": bool, "wiring": str,
+    "systems": list, "selfcheck": bool, "wiring": str, "bidirectional": bool,
 }
 SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float)}
 SYSTEM_KEYS = {"name": str, "kind": str, "chain": str, "in": str, "out": str, "police_pps": (int, float),
                "traffic": dict, "cores": dict,
                "police_depth_ms": (int, float), "gen_rxq": int}
-TRAFFIC_KEYS = {"src": str, "dst": str, "dmac": str, "sport": int, "dport": int}
+TRAFFIC_KEYS = {"src": str, "dst": str, "dmac": str, "dmac_out": str, "sport": int, "dport": int}
 KINDS = ("nfvd", "testpmd", "ovs", "police", "loop")
 
 

@@ -266,9 +266,11 @@ class NfvdDut(Dut):
         self.commands.append(cmd)
         self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
 
-    def ingress_mac(self, timeout):
-        """The MAC of the DUT's `in` port (routers drop frames for other
-        hosts), read from nfvd's status once its control socket answers."""
+    def ingress_mac(self, timeout, port=None):
+        """The MAC of the DUT's `in` port (or of port: `out` for the reverse
+        stream; routers drop frames for other hosts), read from nfvd's
+        status once its control socket answers."""
+        port = port or self.spec.get("in", "in")
         nfvctl = os.path.join(self.ctx.nfvd_build, "nfvctl")
         sock = os.path.join(self.ctx.dir, "nfvd.sock")
         end = time.monotonic() + timeout
@@ -277,9 +279,9 @@ class NfvdDut(Dut):
             p = subprocess.run([nfvctl, "-s", sock, "--json", "status"], capture_output=True, text=True)
             if p.returncode == 0:
                 try:
-                    return json.loads(p.stdout)["ports"][self.spec.get("in", "in")]["mac"].lower()
+                    return json.loads(p.stdout)["ports"][port]["mac"].lower()
                 except (ValueError, KeyError) as e:
-                    raise DutError("nfvd status: no MAC for port %s (%s)" % (self.spec.get("in", "in"), e))
+                    raise DutError("nfvd status: no MAC for port %s (%s)" % (port, e))
             if time.monotonic() > end:
                 raise DutError("nfvd: control socket %s did not answer: %s" % (sock, p.stderr.strip()))
             time.sleep(0.1)

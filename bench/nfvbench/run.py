@@ -42,7 +42,9 @@ class Ctx:
     pass
 
 
-def _streams(cfg, spec, dut_mac=None):
+def _streams(cfg, spec, dut_mac=None, dut_mac_out=None):
+    """nfv-gen streams: a -> b; with bidirectional, also b -> a (addresses
+    and ports mirrored, to the DUT's out port). The trial rate is the sum."""
     t = dict(cfg.get("traffic", {}))
     t.update(spec.get("traffic", {}))
     if dut_mac and not t.get("dmac"):
@@ -50,10 +52,18 @@ def _streams(cfg, spec, dut_mac=None):
     v6 = cfg["ip"] == "ipv6"
     src = t.get("src", "2001:db8:a::2" if v6 else "10.0.0.2")
     dst = t.get("dst", "2001:db8:b::2" if v6 else "10.1.0.2")
-    s = "tx=0,rx=1,src=%s,dst=%s,sport=%d,dport=%d" % (src, dst, t.get("sport", 1024), t.get("dport", 5001))
+    sport, dport = t.get("sport", 1024), t.get("dport", 5001)
+    s = "tx=0,rx=1,src=%s,dst=%s,sport=%d,dport=%d" % (src, dst, sport, dport)
     if t.get("dmac"):
         s += ",dmac=" + t["dmac"]
-    return [s]
+    out = [s]
+    if cfg.get("bidirectional"):
+        r = "tx=1,rx=0,src=%s,dst=%s,sport=%d,dport=%d" % (dst, src, dport, sport)
+        dmac = t.get("dmac_out") or dut_mac_out
+        if dmac:
+            r += ",dmac=" + dmac
+        out.append(r)
+    return out
 
 
 class Runner:
@@ -94,8 +104,13 @@ class Runner:
         try:
             dut.start()
             self.wait_sockets(dut)
-            mac = dut.ingress_mac(self.args.link_timeout) if hasattr(dut, "ingress_mac") else None
-            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g", _streams(self.cfg, spec, mac), ctx.log,
+            mac = mac_out = None
+            if hasattr(dut, "ingress_mac"):
+                mac = dut.ingress_mac(self.args.link_timeout)
+                if self.cfg.get("bidirectional"):
+                    mac_out = dut.ingress_mac(self.args.link_timeout, spec.get("out", "out"))
+            gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g",
+                      _streams(self.cfg, spec, mac, mac_out), ctx.log,
                       spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring)
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
@@ -230,6 +245,7 @@ class Runner:
                 "loss_steps_pct": cfg["loss_steps"], "flows": cfg["flows"], "ip": cfg["ip"],
                 "sizes": [str(s) for s in cfg["sizes"]],
                 "wiring": WIRING_NOTE[self.cfg["wiring"]],
+                "bidirectional": bool(cfg.get("bidirectional")),
                 "frame_size_note": "Ethernet frame bytes with FCS; IMIX is 64:594:1518 at 7:4:1 (avg %.1f); "
                                    "Gbps are L1 (+20 bytes preamble and gap per frame)" % IMIX_AVG,
             },

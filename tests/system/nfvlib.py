@@ -165,6 +165,20 @@ def move_link(ifname, ns, addr=None, mac=None):
     run(["ip", "link", "set", ifname, "up"], ns=ns)
 
 
+def lab_wan_host(ns, ifname, addr="10.81.2.2/24", gw="10.81.2.1", vid=20):
+    """The lab's WAN host (vnfs/router/lab-router.sh): behind VLAN vid,
+    made by a tc BPF program that pushes/pops the tag (the kernel here has
+    no 8021q module), with addr and a default route via gw."""
+    sh = os.path.join(REPO, "vnfs", "router", "lab-router.sh")
+    obj = run(["bash", "-c", ". %s && rtr_lab_vlan_obj %d" % (sh, vid)]).stdout.strip()
+    run(["tc", "qdisc", "add", "dev", ifname, "clsact"], ns=ns)
+    for hook, sec in (("egress", "tc_push"), ("ingress", "tc_pop")):
+        run(["tc", "filter", "add", "dev", ifname, hook, "bpf", "da", "obj", obj, "sec", sec],
+            ns=ns)
+    run(["ip", "addr", "add", addr, "dev", ifname], ns=ns)
+    run(["ip", "route", "add", "default", "via", gw], ns=ns)
+
+
 def _request(path, obj, timeout=30):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)

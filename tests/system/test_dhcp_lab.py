@@ -18,7 +18,6 @@ import nfvlib
 from nfvlib import move_link, run, wait_for
 
 EXAMPLE = os.path.join(nfvlib.REPO, "chains", "examples", "lab.yaml")
-LAB_SH = os.path.join(nfvlib.REPO, "vnfs", "router", "lab-router.sh")
 
 pytestmark = pytest.mark.skipif(shutil.which("dhclient") is None or
                                 shutil.which("busybox") is None,
@@ -53,14 +52,7 @@ def lab(nfvd_factory, ns_factory, tag, tmp_path):
     d = nfvd_factory(conf)
     move_link(tag + "A", lan)
     move_link(tag + "B", wan)
-    obj = run(["bash", "-c", ". %s && rtr_lab_vlan_obj 20" % LAB_SH]).stdout.strip()
-    run(["tc", "qdisc", "add", "dev", tag + "B", "clsact"], ns=wan)
-    run(["tc", "filter", "add", "dev", tag + "B", "egress", "bpf", "da", "obj", obj,
-         "sec", "tc_push"], ns=wan)
-    run(["tc", "filter", "add", "dev", tag + "B", "ingress", "bpf", "da", "obj", obj,
-         "sec", "tc_pop"], ns=wan)
-    run(["ip", "addr", "add", "10.81.2.2/24", "dev", tag + "B"], ns=wan)
-    run(["ip", "route", "add", "default", "via", "10.81.2.1"], ns=wan)
+    nfvlib.lab_wan_host(wan, tag + "B")
     script = tmp_path / "client.sh"
     script.write_text(SCRIPT % {"out": tmp_path})
     script.chmod(0o755)

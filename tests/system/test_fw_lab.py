@@ -16,7 +16,6 @@ from nfvlib import move_link, run, wait_for
 from test_fw_traffic import PY, SERVER, CONNECT, Lines, fw_ctl
 
 EXAMPLE = os.path.join(nfvlib.REPO, "chains", "examples", "lab-fw.yaml")
-LAB_SH = os.path.join(nfvlib.REPO, "vnfs", "router", "lab-router.sh")
 
 
 @pytest.fixture
@@ -30,17 +29,8 @@ def lab(nfvd_factory, ns_factory, tag):
     d = nfvd_factory(conf)
     move_link(tag + "A", lan, "10.81.1.2/24")
     move_link(tag + "B", wan)
-    # VLAN 20 on the WAN host as vnfs/router/lab-router.sh makes it (no 8021q
-    # module here: a tc BPF program pushes/pops the tag)
-    obj = run(["bash", "-c", ". %s && rtr_lab_vlan_obj 20" % LAB_SH]).stdout.strip()
-    run(["tc", "qdisc", "add", "dev", tag + "B", "clsact"], ns=wan)
-    run(["tc", "filter", "add", "dev", tag + "B", "egress", "bpf", "da", "obj", obj,
-         "sec", "tc_push"], ns=wan)
-    run(["tc", "filter", "add", "dev", tag + "B", "ingress", "bpf", "da", "obj", obj,
-         "sec", "tc_pop"], ns=wan)
-    run(["ip", "addr", "add", "10.81.2.2/24", "dev", tag + "B"], ns=wan)
+    nfvlib.lab_wan_host(wan, tag + "B")
     run(["ip", "route", "add", "default", "via", "10.81.1.1"], ns=lan)
-    run(["ip", "route", "add", "default", "via", "10.81.2.1"], ns=wan)
     procs = []
 
     def server(ns, *specs):

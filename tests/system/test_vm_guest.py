@@ -71,27 +71,37 @@ def guest_image():
     return out
 
 
-@pytest.fixture(scope="module")
-def netns():
-    for ns in (NS_A, NS_B):
-        sh("ip netns del %s" % ns, check=False)
-    for side, ns, addr in (("lan", NS_A, "10.77.0.1"), ("wan", NS_B, "10.77.0.2")):
-        sh("ip link del %s-%s0" % (TAG, side), check=False)
+def hosts_up(tag, hosts):
+    """hosts: (side, namespace, address/len, gateway or None); each host is
+    a namespace on veth <tag>-<side>1, whose peer <tag>-<side>0 nfvd opens."""
+    hosts_down(tag, hosts)
+    for side, ns, addr, gw in hosts:
         sh("ip netns add %s" % ns)
-        sh("ip link add %s-%s0 type veth peer name %s-%s1" % (TAG, side, TAG, side))
-        sh("ip link set %s-%s1 netns %s" % (TAG, side, ns))
-        sh("ip -n %s addr add %s/24 dev %s-%s1" % (ns, addr, TAG, side))
-        sh("ip -n %s link set %s-%s1 up" % (ns, TAG, side))
+        sh("ip link add %s-%s0 type veth peer name %s-%s1" % (tag, side, tag, side))
+        sh("ip link set %s-%s1 netns %s" % (tag, side, ns))
+        sh("ip -n %s addr add %s dev %s-%s1" % (ns, addr, tag, side))
+        sh("ip -n %s link set %s-%s1 up" % (ns, tag, side))
         sh("ip -n %s link set lo up" % ns)
+        if gw:
+            sh("ip -n %s route add default via %s" % (ns, gw))
         # nfvd forwards frames as read from af_packet: with the veth's tx
         # checksum offload the kernel leaves TCP/UDP checksums unfilled
-        sh("ip netns exec %s ethtool -K %s-%s1 tx off" % (ns, TAG, side))
-        sh("ip link set %s-%s0 up" % (TAG, side))
-    yield
-    for ns in (NS_A, NS_B):
+        sh("ip netns exec %s ethtool -K %s-%s1 tx off" % (ns, tag, side))
+        sh("ip link set %s-%s0 up" % (tag, side))
+
+
+def hosts_down(tag, hosts):
+    for side, ns, _, _ in hosts:
         sh("ip netns del %s" % ns, check=False)
-    for side in ("lan", "wan"):
-        sh("ip link del %s-%s0" % (TAG, side), check=False)
+        sh("ip link del %s-%s0" % (tag, side), check=False)
+
+
+@pytest.fixture(scope="module")
+def netns():
+    hosts = [("lan", NS_A, "10.77.0.1/24", None), ("wan", NS_B, "10.77.0.2/24", None)]
+    hosts_up(TAG, hosts)
+    yield
+    hosts_down(TAG, hosts)
 
 
 def chain_file(tmp, img, boot_timeout=90, cmdline="quiet", extra_guest=False):

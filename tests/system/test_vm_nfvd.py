@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from test_vm_guest import (BUILD, ROOT, Up, guest_image,  # noqa: F401
+from test_vm_guest import (ROOT, Up, guest_image, hosts_down, hosts_up,  # noqa: F401
                            pytestmark, sh, wait_for)
 
 TAG = "vmr"
@@ -23,26 +23,10 @@ EXAMPLE = os.path.join(ROOT, "chains", "examples", "vm_router_fw.yaml")
 
 @pytest.fixture(scope="module")
 def routed_netns():
-    for ns in (NS_A, NS_B):
-        sh("ip netns del %s" % ns, check=False)
-    for side, ns, addr in (("lan", NS_A, "10.78.1.2"), ("wan", NS_B, "10.78.2.2")):
-        gw = addr.rsplit(".", 1)[0] + ".1"
-        sh("ip link del %s-%s0" % (TAG, side), check=False)
-        sh("ip netns add %s" % ns)
-        sh("ip link add %s-%s0 type veth peer name %s-%s1" % (TAG, side, TAG, side))
-        sh("ip link set %s-%s1 netns %s" % (TAG, side, ns))
-        sh("ip -n %s addr add %s/24 dev %s-%s1" % (ns, addr, TAG, side))
-        sh("ip -n %s link set %s-%s1 up" % (ns, TAG, side))
-        sh("ip -n %s link set lo up" % ns)
-        sh("ip -n %s route add default via %s" % (ns, gw))
-        # frames are forwarded as read from af_packet: no checksum offload
-        sh("ip netns exec %s ethtool -K %s-%s1 tx off" % (ns, TAG, side))
-        sh("ip link set %s-%s0 up" % (TAG, side))
+    hosts = [("lan", NS_A, "10.78.1.2/24", "10.78.1.1"), ("wan", NS_B, "10.78.2.2/24", "10.78.2.1")]
+    hosts_up(TAG, hosts)
     yield
-    for ns in (NS_A, NS_B):
-        sh("ip netns del %s" % ns, check=False)
-    for side in ("lan", "wan"):
-        sh("ip link del %s-%s0" % (TAG, side), check=False)
+    hosts_down(TAG, hosts)
 
 
 @pytest.fixture(scope="module")
