@@ -21,6 +21,7 @@ DEFAULTS = {
     "traffic": {},
     "wiring": "memif",
     "bidirectional": False,
+    "pairs": 1,
     "systems": [],
 }
 
@@ -28,11 +29,12 @@ KEYS = {
     "name": str, "sizes": list, "flows": int, "ip": str, "trial_ms": int, "search": dict,
     "latency_loads": list, "loss_steps": list, "back_to_back": dict, "cores": dict, "traffic": dict,
     "systems": list, "selfcheck": bool, "wiring": str, "bidirectional": bool,
+    "pairs": int,
 }
 SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float)}
 SYSTEM_KEYS = {"name": str, "kind": str, "chain": str, "in": str, "out": str, "police_pps": (int, float),
                "traffic": dict, "cores": dict,
-               "police_depth_ms": (int, float), "gen_rxq": int}
+               "police_depth_ms": (int, float), "gen_rxq": int, "pair_ports": list}
 TRAFFIC_KEYS = {"src": str, "dst": str, "dmac": str, "dmac_out": str, "sport": int, "dport": int}
 KINDS = ("nfvd", "testpmd", "ovs", "police", "loop")
 
@@ -100,6 +102,8 @@ def load(path):
         ok = s == "imix" or (isinstance(s, int) and not isinstance(s, bool) and 64 <= s <= 1518)
         if not ok:
             _fail(path, sizes_node.value[i], "sizes[%d]" % i, "a frame size 64..1518 or imix")
+    if not 1 <= data.get("pairs", 1) <= 4:
+        _fail(path, _child(root, "pairs"), "pairs", "1..4 port pairs (nfv-gen drives up to 8 ports)")
     if data.get("wiring", "memif") not in ("memif", "vhost"):
         _fail(path, _child(root, "wiring"), "wiring", "memif or vhost")
     if data.get("ip", "ipv4") not in ("ipv4", "ipv6"):

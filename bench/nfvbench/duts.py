@@ -18,7 +18,7 @@ import time
 
 import yaml
 
-from .gen import DEFAULT_RXQ, cleanup_hugepages, vdevs
+from .gen import DEFAULT_RXQ, cleanup_hugepages, link_names, vdevs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -66,7 +66,7 @@ class Dut:
         nfv-gen owns them."""
         if self.ctx.wiring != "memif":
             return []
-        return [os.path.join(self.ctx.dir, n + ".sock") for n in ("a", "b")]
+        return [os.path.join(self.ctx.dir, n + ".sock") for n in link_names(self.ctx.pairs)]
 
     def queues(self):
         return 2 if self.ctx.wiring == "memif" else 1
@@ -84,8 +84,10 @@ class LoopDut(Dut):
     def start(self):
         c = self.ctx.cores["dut"][-1]
         cmd = [self.ctx.gen_bin, "-l", str(c), "--file-prefix", self.ctx.prefix, "--no-pci", "--log-level=3",
-               "--socket-mem=256"] + vdevs(self.ctx.wiring, self.ctx.dir, "server") + [
-               "--", "--loop", "0:1,1:0", "--rxq",
+               "--socket-mem=256"] + vdevs(self.ctx.wiring, self.ctx.dir, "server",
+                                           pairs=self.ctx.pairs) + [
+               "--", "--loop", ",".join("%d:%d,%d:%d" % (2 * k, 2 * k + 1, 2 * k + 1, 2 * k)
+                                        for k in range(self.ctx.pairs)), "--rxq",
                str(self.spec.get("gen_rxq", DEFAULT_RXQ[self.ctx.wiring]))]
         if self.spec.get("police_pps"):
             self.kind = "police"
@@ -110,7 +112,7 @@ class TestpmdDut(Dut):
         cores = self.ctx.cores["dut"]
         cmd = ["stdbuf", "-oL", "dpdk-testpmd", "-l", ",".join(map(str, cores)), "--file-prefix", self.ctx.prefix,
                "--no-pci", "--log-level=3", "--socket-mem=512"] + vdevs(
-               self.ctx.wiring, self.ctx.dir, "server") + [
+               self.ctx.wiring, self.ctx.dir, "server", pairs=self.ctx.pairs) + [
                "--", "--forward-mode=io", "--auto-start", "--nb-cores=1", "--rxq=%d" % self.queues(),
                "--txq=%d" % self.queues(), "--rxd=1024", "--txd=1024",
                "--total-num-mbufs=16384"]
@@ -183,18 +185,23 @@ class OvsDut(Dut):
         self.br = "bnch%d" % (os.getpid() % 100000)
         br = self.br
         self._vsctl("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
-        for i, n in ((0, "a"), (1, "b")):
+        links = link_names(self.ctx.pairs)
+        memif = vdevs("memif", self.ctx.dir, "server", base=10, pairs=self.ctx.pairs)
+        for i, n in enumerate(links):
             if self.ctx.wiring == "vhost":
                 self._vsctl("add-port", br, "p" + n, "--", "set", "Interface", "p" + n,
                             "type=dpdkvhostuserclient",
                             "options:vhost-server-path=" + os.path.join(self.ctx.dir, n + ".sock"),
                             "ofport_request=%d" % (i + 1))
                 continue
-            devargs = vdevs("memif", self.ctx.dir, "server", base=10)[2 * i + 1]
+            devargs = memif[2 * i + 1]
             self._vsctl("add-port", br, "p" + n, "--", "set", "Interface", "p" + n, "type=dpdk",
                         "options:dpdk-devargs=" + devargs, "ofport_request=%d" % (i + 1))
-        for args in (["del-flows", br], ["add-flow", br, "in_port=1,actions=output:2"],
-                     ["add-flow", br, "in_port=2,actions=output:1"]):
+        flows = [["del-flows", br]]
+        for k in range(self.ctx.pairs):  # OpenFlow ports 2k+1 <-> 2k+2
+            flows += [["add-flow", br, "in_port=%d,actions=output:%d" % (2 * k + 1, 2 * k + 2)],
+                      ["add-flow", br, "in_port=%d,actions=output:%d" % (2 * k + 2, 2 * k + 1)]]
+        for args in flows:
             cmd = ["ovs-ofctl", "--timeout=120"] + args
             self.commands.append(cmd)
             p = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -237,7 +244,10 @@ class NfvdDut(Dut):
             chain_path = os.path.join(REPO, chain_path)
         with open(chain_path) as f:
             chain = yaml.safe_load(f)
-        want = {self.spec.get("in", "in"): ("a", 0), self.spec.get("out", "out"): ("b", 1)}
+        links = link_names(self.ctx.pairs)
+        want = {}
+        for i, name in enumerate(self.port_names()):
+            want[name] = (links[i], i)
         found = set()
         for p in chain.get("ports", []):
             if p.get("name") in want:
@@ -265,6 +275,18 @@ class NfvdDut(Dut):
         self.ctl_cores = cores[:1]
         self.commands.append(cmd)
         self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+
+    def port_names(self):
+        """The chain's ports wired to the links, in link order: in, out
+        (pair 0), then in2, out2, ... (or the names the system gives in
+        pairs_ports: [[in, out], [in2, out2], ...])."""
+        given = self.spec.get("pair_ports")
+        if given:
+            return [n for pair in given for n in pair]
+        names = [self.spec.get("in", "in"), self.spec.get("out", "out")]
+        for k in range(2, self.ctx.pairs + 1):
+            names += ["in%d" % k, "out%d" % k]
+        return names
 
     def ingress_mac(self, timeout, port=None):
         """The MAC of the DUT's `in` port (or of port: `out` for the reverse

@@ -9,24 +9,33 @@ class GenError(RuntimeError):
     pass
 
 
-def memif_vdevs(sockdir, role, base=0):
-    """The two memif ports of a wiring: 'a' toward the DUT, 'b' back, with
-    the driver's default rings (1024 slots, the same for every DUT)."""
+def link_names(pairs=1):
+    """Link names, port order: a, b (pair 0), a1, b1 (pair 1), ..."""
     out = []
-    for i, n in enumerate(("a", "b")):
+    for k in range(pairs):
+        sfx = "" if k == 0 else str(k)
+        out += ["a" + sfx, "b" + sfx]
+    return out
+
+
+def memif_vdevs(sockdir, role, base=0, pairs=1):
+    """The memif ports of a wiring: per pair 'a' toward the DUT, 'b' back,
+    with the driver's default rings (1024 slots, the same for every DUT)."""
+    out = []
+    for i, n in enumerate(link_names(pairs)):
         v = "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=%d" % (
             base + i, role, os.path.join(sockdir, n + ".sock"), i)
         out += ["--vdev", v]
     return out
 
 
-def vhost_vdevs(sockdir, role, base=0):
-    """The same two links as vhost-user: the generator's side is virtio_user
+def vhost_vdevs(sockdir, role, base=0, pairs=1):
+    """The same links as vhost-user: the generator's side is virtio_user
     in server mode (it owns the sockets, like QEMU does for a guest), the
     DUT's side is a vhost-user client (net_vhost client=1, OVS
     dpdkvhostuserclient, nfvd's vhost ports), one queue pair each."""
     out = []
-    for i, n in enumerate(("a", "b")):
+    for i, n in enumerate(link_names(pairs)):
         path = os.path.join(sockdir, n + ".sock")
         if role == "client":  # the generator
             v = "net_virtio_user%d,path=%s,server=1,queues=1,queue_size=1024" % (base + i, path)
@@ -40,20 +49,20 @@ WIRINGS = {"memif": memif_vdevs, "vhost": vhost_vdevs}
 DEFAULT_RXQ = {"memif": 2, "vhost": 1}
 
 
-def vdevs(wiring, sockdir, role, base=0):
-    return WIRINGS[wiring](sockdir, role, base)
+def vdevs(wiring, sockdir, role, base=0, pairs=1):
+    return WIRINGS[wiring](sockdir, role, base, pairs)
 
 
 class Gen:
     """nfv-gen on the generator's side of the links: tx on <sockdir>/a.sock,
     rx on b.sock (memif client, or virtio_user server for vhost)."""
 
-    def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif"):
+    def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif", pairs=1):
         # virtio_user hands its memory to the vhost-user backend as file
         # descriptors, at most 8 regions: one file per memseg list
         seg = ["--single-file-segments"] if wiring == "vhost" else []
         self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
-                    "--socket-mem=512"] + seg + vdevs(wiring, sockdir, "client") + [
+                    "--socket-mem=512"] + seg + vdevs(wiring, sockdir, "client", pairs=pairs) + [
                     "--", "--rxq", str(rxq)]
         for s in streams:
             self.cmd += ["--stream", s]

@@ -42,28 +42,47 @@ class Ctx:
     pass
 
 
-def _streams(cfg, spec, dut_mac=None, dut_mac_out=None):
-    """nfv-gen streams: a -> b; with bidirectional, also b -> a (addresses
-    and ports mirrored, to the DUT's out port). The trial rate is the sum."""
+def _streams(cfg, spec, macs=None):
+    """nfv-gen streams, per port pair k (ports 2k, 2k+1): a -> b; with
+    bidirectional, also b -> a (addresses and ports mirrored, to the DUT's
+    out port). Pair k's addresses are pair 0's with the second octet + k
+    (IPv4) or the fourth group + k (IPv6). The trial rate is the sum.
+    macs: per link, the DUT's MAC on it (in, out, in2, out2, ...) or None."""
     t = dict(cfg.get("traffic", {}))
     t.update(spec.get("traffic", {}))
-    if dut_mac and not t.get("dmac"):
-        t["dmac"] = dut_mac
+    macs = macs or []
     v6 = cfg["ip"] == "ipv6"
-    src = t.get("src", "2001:db8:a::2" if v6 else "10.0.0.2")
-    dst = t.get("dst", "2001:db8:b::2" if v6 else "10.1.0.2")
+    src0 = t.get("src", "2001:db8:a::2" if v6 else "10.0.0.2")
+    dst0 = t.get("dst", "2001:db8:b::2" if v6 else "10.1.0.2")
     sport, dport = t.get("sport", 1024), t.get("dport", 5001)
-    s = "tx=0,rx=1,src=%s,dst=%s,sport=%d,dport=%d" % (src, dst, sport, dport)
-    if t.get("dmac"):
-        s += ",dmac=" + t["dmac"]
-    out = [s]
-    if cfg.get("bidirectional"):
-        r = "tx=1,rx=0,src=%s,dst=%s,sport=%d,dport=%d" % (dst, src, dport, sport)
-        dmac = t.get("dmac_out") or dut_mac_out
+    out = []
+    for k in range(cfg.get("pairs", 1)):
+        src, dst = _pair_addr(src0, k), _pair_addr(dst0, k)
+        dmac = t.get("dmac") if k == 0 and t.get("dmac") else (
+            macs[2 * k] if 2 * k < len(macs) else None)
+        s = "tx=%d,rx=%d,src=%s,dst=%s,sport=%d,dport=%d" % (2 * k, 2 * k + 1, src, dst, sport, dport)
         if dmac:
-            r += ",dmac=" + dmac
-        out.append(r)
+            s += ",dmac=" + dmac
+        out.append(s)
+        if cfg.get("bidirectional"):
+            r = "tx=%d,rx=%d,src=%s,dst=%s,sport=%d,dport=%d" % (2 * k + 1, 2 * k, dst, src, dport, sport)
+            dmac = t.get("dmac_out") if k == 0 and t.get("dmac_out") else (
+                macs[2 * k + 1] if 2 * k + 1 < len(macs) else None)
+            if dmac:
+                r += ",dmac=" + dmac
+            out.append(r)
     return out
+
+
+def _pair_addr(addr, k):
+    if k == 0:
+        return addr
+    if ":" in addr:
+        import ipaddress
+        return str(ipaddress.IPv6Address(int(ipaddress.IPv6Address(addr)) + (k << 64)))
+    o = [int(x) for x in addr.split(".")]
+    o[1] = (o[1] + k) % 256
+    return ".".join(map(str, o))
 
 
 class Runner:
@@ -93,6 +112,7 @@ class Runner:
         c.cores = cores
         c.log = open(os.path.join(c.dir, "log.txt"), "w+")
         c.wiring = self.cfg["wiring"]
+        c.pairs = self.cfg.get("pairs", 1)
         return c
 
     def run_system(self, name, spec, ceilings, role="dut"):
@@ -104,14 +124,12 @@ class Runner:
         try:
             dut.start()
             self.wait_sockets(dut)
-            mac = mac_out = None
+            macs = None
             if hasattr(dut, "ingress_mac"):
-                mac = dut.ingress_mac(self.args.link_timeout)
-                if self.cfg.get("bidirectional"):
-                    mac_out = dut.ingress_mac(self.args.link_timeout, spec.get("out", "out"))
+                macs = [dut.ingress_mac(self.args.link_timeout, p) for p in dut.port_names()]
             gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g",
-                      _streams(self.cfg, spec, mac, mac_out), ctx.log,
-                      spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring)
+                      _streams(self.cfg, spec, macs), ctx.log,
+                      spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring, ctx.pairs)
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
                 raise duts.DutError("%s: the %s links did not come up in %d s" % (
@@ -246,6 +264,7 @@ class Runner:
                 "sizes": [str(s) for s in cfg["sizes"]],
                 "wiring": WIRING_NOTE[self.cfg["wiring"]],
                 "bidirectional": bool(cfg.get("bidirectional")),
+                "pairs": cfg.get("pairs", 1),
                 "frame_size_note": "Ethernet frame bytes with FCS; IMIX is 64:594:1518 at 7:4:1 (avg %.1f); "
                                    "Gbps are L1 (+20 bytes preamble and gap per frame)" % IMIX_AVG,
             },

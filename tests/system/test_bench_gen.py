@@ -142,3 +142,50 @@ systems:
     assert any("tx=1,rx=0" in c for c in rtr["commands"])
     d = rtr["sizes"]["64"]
     assert d["ndr"]["pps"] == 100000 and d["ndr"]["capped"], d["ndr"]
+
+
+def test_two_port_pairs(tmp_path):
+    """pairs: 2 wires two a/b link pairs to every DUT kind: nfvd (a forward
+    chain over in/out and in2/out2) and testpmd carry both pairs' streams
+    without loss at a rate they easily make."""
+    chain = tmp_path / "fwd2.yaml"
+    chain.write_text("""\
+version: 1
+ports:
+  - {name: in, driver: "null"}
+  - {name: out, driver: "null"}
+  - {name: in2, driver: "null"}
+  - {name: out2, driver: "null"}
+chains:
+  - {name: c1, ingress: [in], vnfs: [], egress: out}
+  - {name: c2, ingress: [in2], vnfs: [], egress: out2}
+""")
+    bench = tmp_path / "pairs.yaml"
+    bench.write_text("""\
+name: two pairs
+pairs: 2
+sizes: [64]
+flows: 16
+trial_ms: 500
+search: {resolution: 0.05, max_pps: 200000}
+selfcheck: false
+latency_loads: [50]
+loss_steps: [100]
+back_to_back: {enabled: false}
+cores: {gen: 0, dut: [0, 1]}
+systems:
+  - {name: fwd2, kind: nfvd, chain: %s}
+  - {name: testpmd, kind: testpmd}
+""" % chain)
+    p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(tmp_path / "res"),
+                        "--gen", NFV_GEN, "--build", os.path.dirname(os.path.dirname(os.path.dirname(NFV_GEN)))],
+                       capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = json.loads((tmp_path / "res.json").read_text())
+    assert report.validate(res) == []
+    assert res["method"]["pairs"] == 2
+    for s in res["systems"]:
+        assert s["error"] is None, s
+        assert any("tx=2,rx=3" in c for c in s["commands"]), s["commands"]
+        d = s["sizes"]["64"]
+        assert d["ndr"]["pps"] == 200000 and d["ndr"]["capped"], (s["name"], d["ndr"])
