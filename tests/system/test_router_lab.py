@@ -239,6 +239,25 @@ print(json.dumps(r))
     assert rtr(nfvd)["control"]["icmp-errors-tx"] >= 5
 
 
+def test_fragments_oversize_without_df(lab):
+    """A 1428-byte IPv4 packet without DF toward the WAN interface (MTU
+    1280) is fragmented by the router (what a router does, RFC 791/1812);
+    h2 reassembles and answers. With DF it is refused (frag-needed, above)."""
+    nfvd = lab()
+    wait_for(lambda: reaches(nfvd.h1, H2_4), 20, "IPv4 path")
+    p = run(["ping", "-n", "-q", "-M", "dont", "-s", "1400", "-c", "3", "-i", "0.2", "-W", "2",
+             H2_4], ns=nfvd.h1, check=False, timeout=30)
+    assert " 0% packet loss" in p.stdout, p.stdout + p.stderr
+    st = rtr(nfvd)
+    assert st["counters"]["punt-fragment"] >= 3
+    assert st["control"]["fragmented"] >= 3
+    assert st["control"]["fragments-tx"] >= 6
+    # larger than h1's own MTU: h1 fragments, the router fragments again
+    p = run(["ping", "-n", "-q", "-M", "dont", "-s", "3000", "-c", "2", "-i", "0.2", "-W", "2",
+             H2_4], ns=nfvd.h1, check=False, timeout=30)
+    assert " 0% packet loss" in p.stdout, p.stdout + p.stderr
+
+
 def test_malformed_packets_counted_by_reason(lab):
     nfvd = lab()
     wait_for(lambda: reaches(nfvd.h1, H2_4), 20, "IPv4 path")

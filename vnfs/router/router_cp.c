@@ -15,6 +15,7 @@
 #include <rte_cycles.h>
 #include <rte_icmp.h>
 #include <rte_log.h>
+#include <rte_ip_frag.h>
 #include <rte_malloc.h>
 
 #include "router_rt.h"
@@ -395,7 +396,46 @@ rtr_neigh_request(struct rtr_state *st, const struct rtr_tables *t, struct rtr_n
 	}
 }
 
-/* Forward a packet the worker punted for resolution, now that n has a MAC. */
+/* IPv4 m (L2 already stripped, TTL done) larger than oi's MTU and without
+ * DF: RFC 791 fragments (rte_ip_frag; fragments are a direct mbuf with the
+ * header and an indirect one with the payload, made linear when they fit),
+ * each with its header checksum and L2 header, sent to the neighbour. */
+#define RTR_MAX_FRAGS 64
+static void
+rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m,
+		 uint64_t macw)
+{
+	struct rte_mbuf *frags[RTR_MAX_FRAGS];
+	int n = rte_ipv4_fragment_packet(m, frags, RTR_MAX_FRAGS, oi->mtu, nfv_pktmbuf_pool(),
+					 nfv_pktmbuf_pool());
+
+	rte_pktmbuf_free(m);
+	if (n <= 0) {
+		st->cp[RTR_CP_FRAG_FAILED]++;
+		return;
+	}
+	st->cp[RTR_CP_FRAGMENTED]++;
+	for (int i = 0; i < n; i++) {
+		struct rte_mbuf *f = frags[i];
+		struct rte_ipv4_hdr *ip;
+
+		if (f->nb_segs > 1)
+			rte_pktmbuf_linearize(f); /* left segmented when it does not fit */
+		ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (rtr_l2_write(f, 0, oi, macw, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) != 0) {
+			st->cp[RTR_CP_FRAG_FAILED]++;
+			rte_pktmbuf_free(f);
+			continue;
+		}
+		st->cp[RTR_CP_FRAGMENTS_TX]++;
+		rtr_send(st, oi->port, f);
+	}
+}
+
+/* Forward a packet the worker punted for resolution (or fragmentation),
+ * now that n has a MAC. */
 static void
 rtr_cp_forward(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m,
 	       const struct rtr_neigh *n)
@@ -413,6 +453,13 @@ rtr_cp_forward(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf
 		ip->time_to_live--;
 		ip->hdr_checksum =
 			rtr_csum_update16(ip->hdr_checksum, old, *(uint16_t *)&ip->time_to_live);
+		if (rte_be_to_cpu_16(ip->total_length) > oi->mtu &&
+		    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
+			rte_pktmbuf_adj(m, md->l3_off);
+			rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - rte_be_to_cpu_16(ip->total_length));
+			rtr_cp_fragment4(st, oi, m, macw);
+			return;
+		}
 		et = RTE_ETHER_TYPE_IPV4;
 	} else {
 		((struct rte_ipv6_hdr *)l3)->hop_limits--;

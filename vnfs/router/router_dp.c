@@ -336,8 +336,10 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),
 				     RTR_CTR_PUNT_TOOBIG, RTR_DROP_NEEDS_FRAG);
-		else
-			nfv_drop(w, vnf, m, RTR_DROP_NEEDS_FRAG);
+		else /* fragmented on the control thread (slow path), after
+		      * resolution like any packet to an unresolved neighbour */
+			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_RESOLVE, oif, nid),
+				     RTR_CTR_PUNT_FRAG, RTR_DROP_NEEDS_FRAG);
 		return false;
 	}
 	macw = nid == RTR_PUNT_NID_NONE

@@ -35,7 +35,8 @@
 	_(RTR_CTR_PUNT_TTL, "punt-ttl-expired")     \
 	_(RTR_CTR_PUNT_UNREACH, "punt-unreachable") \
 	_(RTR_CTR_PUNT_TOOBIG, "punt-too-big")      \
-	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")
+	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")    \
+	_(RTR_CTR_PUNT_FRAG, "punt-fragment")
 enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 
 #define RTR_DROPS(_)                                   \
@@ -79,6 +80,9 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_RESOLVE_TIMEOUT, "resolve-timeout")     \
 	_(RTR_CP_NEIGH_FULL, "neighbour-table-full")     \
 	_(RTR_CP_LOCAL_DROPPED, "local-dropped")         \
+	_(RTR_CP_FRAGMENTED, "fragmented")               \
+	_(RTR_CP_FRAGMENTS_TX, "fragments-tx")           \
+	_(RTR_CP_FRAG_FAILED, "fragmentation-failed")    \
 	_(RTR_CP_NOMEM, "no-mbuf")
 enum { RTR_CP_COUNTERS(VNF_ENUM) RTR_CP_MAX };
 
