@@ -181,6 +181,57 @@ rtr_icmp6_ok(const struct rte_ipv6_hdr *ip6, const void *l4)
 
 /* ---------------- ICMP errors ---------------- */
 
+/* Where a reply to the sender src of m leaves: the interface and next-hop
+ * MAC of the route back to src (RFC 1812 5.2.7: errors are routed like any
+ * packet, so asymmetric paths work), when that next hop is resolved; else
+ * the interface m came in on and the sender's MAC (the previous hop).
+ * Returns the interface index or -1. */
+static int
+rtr_reply_path(const struct rtr_tables *t, struct rte_mbuf *m, int family, const uint8_t *src,
+	       uint8_t mac[6])
+{
+	const struct rte_ether_hdr *oeh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	int ifi = rtr_in_iface(t, m);
+	const struct rtr_adj *a;
+	uint64_t adj = 0, macw;
+	int32_t nid = -1;
+
+	memcpy(mac, oeh->src_addr.addr_bytes, 6);
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, src, 4);
+		ip = rte_be_to_cpu_32(ip);
+		rte_fib_lookup_bulk(t->fib4, &ip, &adj, 1);
+	} else {
+		uint8_t ip6[1][16];
+
+		memcpy(ip6[0], src, 16);
+		rte_fib6_lookup_bulk(t->fib6, ip6, &adj, 1);
+	}
+	if (adj >= RTR_MAX_ADJ)
+		return ifi;
+	a = &t->adj[adj];
+	if (a->type == RTR_ADJ_CONNECTED) {
+		struct rtr_nkey k;
+
+		memset(&k, 0, sizeof(k));
+		memcpy(k.addr, src, family == 4 ? 4 : 16);
+		k.iface = a->iface;
+		k.family = (uint8_t)family;
+		nid = rte_hash_lookup(t->nhash, &k);
+	} else if (a->type == RTR_ADJ_GW && a->n_nh > 0) {
+		nid = (int32_t)a->nh[0];
+	}
+	if (nid < 0 || (uint32_t)nid >= t->max_neigh)
+		return ifi;
+	macw = atomic_load_explicit(&t->neigh[nid].macw, memory_order_acquire);
+	if (!(macw & RTR_MAC_VALID))
+		return ifi;
+	memcpy(mac, &macw, 6);
+	return t->neigh[nid].key.iface;
+}
+
 static void
 rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, uint8_t type,
 		uint8_t code, uint32_t info)
@@ -188,8 +239,8 @@ rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
 	const struct rte_ipv4_hdr *oip =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	const struct rte_ether_hdr *oeh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	int ifi = rtr_in_iface(t, m);
+	uint8_t dmac[6];
+	int ifi = rtr_reply_path(t, m, 4, (const uint8_t *)&oip->src_addr, dmac);
 	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off, quote;
 	struct rte_mbuf *r;
 	struct rte_ipv4_hdr *ip;
@@ -209,8 +260,8 @@ rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 		goto free_orig;
 	quote = RTE_MIN(RTE_MIN((uint32_t)rte_be_to_cpu_16(oip->total_length), avail),
 			(uint32_t)(RTR_ICMP4_MAX - 28));
-	ip = (struct rte_ipv4_hdr *)rtr_new_frame(st, &t->ifs[ifi], oeh->src_addr.addr_bytes,
-						  RTE_ETHER_TYPE_IPV4, (uint16_t)(28 + quote), &r);
+	ip = (struct rte_ipv4_hdr *)rtr_new_frame(st, &t->ifs[ifi], dmac, RTE_ETHER_TYPE_IPV4,
+						  (uint16_t)(28 + quote), &r);
 	if (ip == NULL)
 		goto free_orig;
 	ip->version_ihl = 0x45;
@@ -241,8 +292,8 @@ rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
 	const struct rte_ipv6_hdr *oip =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
-	const struct rte_ether_hdr *oeh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	int ifi = rtr_in_iface(t, m);
+	uint8_t dmac[6];
+	int ifi = rtr_reply_path(t, m, 6, oip->src_addr, dmac);
 	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off, quote;
 	struct rte_mbuf *r;
 	struct rte_ipv6_hdr *ip6;
@@ -258,8 +309,8 @@ rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 		goto free_orig;
 	quote = RTE_MIN(RTE_MIN(40u + rte_be_to_cpu_16(oip->payload_len), avail),
 			(uint32_t)(RTR_ICMP6_MAX - 48));
-	ip6 = (struct rte_ipv6_hdr *)rtr_new_frame(st, &t->ifs[ifi], oeh->src_addr.addr_bytes,
-						   RTE_ETHER_TYPE_IPV6, (uint16_t)(48 + quote), &r);
+	ip6 = (struct rte_ipv6_hdr *)rtr_new_frame(st, &t->ifs[ifi], dmac, RTE_ETHER_TYPE_IPV6,
+						   (uint16_t)(48 + quote), &r);
 	if (ip6 == NULL)
 		goto free_orig;
 	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);

@@ -770,6 +770,27 @@ test_icmp_generation(void **state)
 	assert_int_equal(rte_raw_cksum(icmp, 26), 0xffff);
 	rte_pktmbuf_free(sent[0]);
 	n_sent = 0;
+	/* the error is routed back to its sender: a source behind the wan
+	 * gateway whose packet came in on the lan gets it out the wan (VLAN
+	 * 10) to the gateway's MAC, from the wan address */
+	m = mk4(0, 0, &mac0, "192.168.5.5", "172.16.0.9", 1, 18);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent_port[0], 1);
+	{
+		const uint8_t *d = rte_pktmbuf_mtod(sent[0], const uint8_t *);
+		static const uint8_t gw[6] = {0x02, 0, 0, 0, 0x02, 0x02};
+
+		assert_memory_equal(d, gw, 6);
+		assert_int_equal(rte_be_to_cpu_16(*(const uint16_t *)(d + 12)), RTE_ETHER_TYPE_VLAN);
+	}
+	ip = ip4_of(sent[0], 18);
+	assert_int_equal(((uint8_t *)(ip + 1))[0], 11);
+	inet_pton(AF_INET, "10.0.2.1", &a);
+	assert_int_equal(ip->src_addr, a);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
 	/* rate limit: a burst of TTL expiries beyond icmp-burst is not answered */
 	for (int i = 0; i < 80; i++) {
 		m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
