@@ -18,6 +18,10 @@
 /* Per-chain per-lcore counters */
 enum { NFV_CHAIN_RX, NFV_CHAIN_TX, NFV_CHAIN_DROP, NFV_CHAIN_CTR_MAX };
 
+/* a tap port whose kernel interface was moved to another network
+ * namespace: its link state cannot be read from nfvd's */
+#define NFV_LINK_ELSEWHERE (-2)
+
 struct nfv_port_rt {
 	bool used;
 	uint16_t port_id;          /* DPDK port id */
@@ -29,7 +33,7 @@ struct nfv_port_rt {
 	bool ctl_shared;
 	rte_spinlock_t txq_lock[RTE_MAX_LCORE > 64 ? 64 : RTE_MAX_LCORE];
 	bool started;
-	int link_up;               /* -1 unknown */
+	int link_up;               /* 1 up, 0 down, -1 not polled yet, NFV_LINK_ELSEWHERE */
 	uint32_t link_speed;
 	uint64_t link_changes;
 };

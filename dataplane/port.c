@@ -3,6 +3,7 @@
  * link state and counters.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -278,6 +279,19 @@ nfv_ports_poll_link(struct nfv_engine *e)
 
 		if (!pr->used || !pr->started)
 			continue;
+		/* net_tap reads the link from its kernel interface by name in
+		 * nfvd's network namespace: once the interface is moved into
+		 * another one (a host namespace), nfvd cannot see its state */
+		if (pr->conf != NULL && pr->conf->driver == NFV_PORT_TAP &&
+		    if_nametoindex(pr->conf->iface) == 0) {
+			if (pr->link_up != NFV_LINK_ELSEWHERE)
+				PORT_LOG(INFO,
+					 "port %s: interface %s is in another network namespace, "
+					 "link state unknown\n",
+					 pr->name, pr->conf->iface);
+			pr->link_up = NFV_LINK_ELSEWHERE;
+			continue;
+		}
 		if (rte_eth_link_get_nowait(pid, &link) < 0)
 			continue;
 		if (pr->link_up != link.link_status) {
@@ -304,7 +318,11 @@ nfv_ports_json(struct nfv_engine *e, bool stats)
 
 		if (!pr->used)
 			continue;
-		json_object_set_new(o, "link", json_string(pr->link_up > 0 ? "up" : "down"));
+		const char *link = pr->link_up > 0			 ? "up"
+				   : pr->link_up == NFV_LINK_ELSEWHERE ? "unknown"
+								       : "down";
+
+		json_object_set_new(o, "link", json_string(link));
 		if (stats) {
 			struct rte_eth_stats st;
 
