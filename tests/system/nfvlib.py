@@ -165,6 +165,18 @@ def move_link(ifname, ns, addr=None, mac=None):
     run(["ip", "link", "set", ifname, "up"], ns=ns)
 
 
+def lab_conf(example, tag):
+    """A chain file of chains/examples as a dict, its tap interfaces renamed
+    <tag><PORT> and its nfvd: section dropped (the test's nfvd sets those)."""
+    import yaml
+    with open(os.path.join(REPO, "chains", "examples", example)) as f:
+        conf = yaml.safe_load(f)
+    conf.pop("nfvd", None)
+    for p in conf["ports"]:
+        p["iface"] = tag + p["name"].upper()
+    return conf
+
+
 def lab_wan_host(ns, ifname, addr="10.81.2.2/24", gw="10.81.2.1", vid=20):
     """The lab's WAN host (vnfs/router/lab-router.sh): behind VLAN vid,
     made by a tc BPF program that pushes/pops the tag (the kernel here has

@@ -109,33 +109,46 @@ systems:
     assert "RFC 2544 zero-loss throughput" in p.stdout
 
 
-def test_bidirectional_streams_through_nfvd_router(tmp_path):
-    """bidirectional: true sends b -> a as well (mirrored addresses, to the
-    DUT's out port MAC): a router chain must carry both directions (its
-    reverse neighbour resolved by ARP from nfv-gen) at a rate it easily
-    makes, so the search passes at its cap with zero loss."""
-    bench = tmp_path / "bidi.yaml"
-    bench.write_text("""\
-name: bidirectional test
-bidirectional: true
+# the common part of the bench files below: one 64-byte size, a capped
+# search without the self-check, short trials
+QUICK = """\
 sizes: [64]
 flows: 16
 trial_ms: 500
-search: {resolution: 0.05, max_pps: 100000}
 selfcheck: false
 latency_loads: [50]
 loss_steps: [100]
 back_to_back: {enabled: false}
 cores: {gen: 0, dut: [0, 1]}
-systems:
-  - {name: rtr, kind: nfvd, chain: bench/results/chains/router.yaml}
-""")
+"""
+
+
+def run_bench(tmp_path, bench):
+    """nfv-bench on bench (nfvd from the build holding nfv-gen); the result,
+    checked against the schema."""
     p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(tmp_path / "res"),
                         "--gen", NFV_GEN, "--build", os.path.dirname(os.path.dirname(os.path.dirname(NFV_GEN)))],
                        capture_output=True, text=True, timeout=600, cwd=REPO)
     assert p.returncode == 0, p.stdout + p.stderr
     res = json.loads((tmp_path / "res.json").read_text())
     assert report.validate(res) == []
+    return res
+
+
+def test_bidirectional_streams_through_nfvd_router(tmp_path):
+    """bidirectional: true sends b -> a as well (mirrored addresses, to the
+    DUT's out port MAC): a router chain must carry both directions (its
+    reverse neighbour resolved by ARP from nfv-gen) at a rate it easily
+    makes, so the search passes at its cap with zero loss."""
+    bench = tmp_path / "bidi.yaml"
+    bench.write_text(QUICK + """\
+name: bidirectional test
+bidirectional: true
+search: {resolution: 0.05, max_pps: 100000}
+systems:
+  - {name: rtr, kind: nfvd, chain: bench/results/chains/router.yaml}
+""")
+    res = run_bench(tmp_path, bench)
     assert res["method"]["bidirectional"] is True
     (rtr,) = res["systems"]
     assert rtr["error"] is None
@@ -161,28 +174,15 @@ chains:
   - {name: c2, ingress: [in2], vnfs: [], egress: out2}
 """)
     bench = tmp_path / "pairs.yaml"
-    bench.write_text("""\
+    bench.write_text(QUICK + """\
 name: two pairs
 pairs: 2
-sizes: [64]
-flows: 16
-trial_ms: 500
 search: {resolution: 0.05, max_pps: 200000}
-selfcheck: false
-latency_loads: [50]
-loss_steps: [100]
-back_to_back: {enabled: false}
-cores: {gen: 0, dut: [0, 1]}
 systems:
   - {name: fwd2, kind: nfvd, chain: %s}
   - {name: testpmd, kind: testpmd}
 """ % chain)
-    p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(tmp_path / "res"),
-                        "--gen", NFV_GEN, "--build", os.path.dirname(os.path.dirname(os.path.dirname(NFV_GEN)))],
-                       capture_output=True, text=True, timeout=600, cwd=REPO)
-    assert p.returncode == 0, p.stdout + p.stderr
-    res = json.loads((tmp_path / "res.json").read_text())
-    assert report.validate(res) == []
+    res = run_bench(tmp_path, bench)
     assert res["method"]["pairs"] == 2
     for s in res["systems"]:
         assert s["error"] is None, s

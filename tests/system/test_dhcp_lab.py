@@ -8,16 +8,13 @@ through the firewall and the router with the route DHCP gave them.
     lan ns (DHCP) <tap a> nfvd [dhcp -> fw -> rtr] <tap b> VLAN 20: 10.81.2.2/24 wan ns
 """
 import json
-import os
 import shutil
 
 import pytest
-import yaml
 
 import nfvlib
 from nfvlib import move_link, run, wait_for
 
-EXAMPLE = os.path.join(nfvlib.REPO, "chains", "examples", "lab.yaml")
 
 pytestmark = pytest.mark.skipif(shutil.which("dhclient") is None or
                                 shutil.which("busybox") is None,
@@ -43,11 +40,7 @@ exit 0
 
 @pytest.fixture
 def lab(nfvd_factory, ns_factory, tag, tmp_path):
-    with open(EXAMPLE) as f:
-        conf = yaml.safe_load(f)
-    conf.pop("nfvd", None)
-    for p in conf["ports"]:
-        p["iface"] = tag + p["name"].upper()
+    conf = nfvlib.lab_conf("lab.yaml", tag)
     lan, wan = ns_factory("l"), ns_factory("w")
     d = nfvd_factory(conf)
     move_link(tag + "A", lan)

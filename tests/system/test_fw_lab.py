@@ -6,25 +6,18 @@ refused, the rest dropped; the counters show it.
 
     lan ns 10.81.1.2/24 gw .1 <tap a> nfvd [fw -> rtr] <tap b> VLAN 20: 10.81.2.2/24 gw .1 wan ns
 """
-import os
 
 import pytest
-import yaml
 
 import nfvlib
 from nfvlib import move_link, run, wait_for
 from test_fw_traffic import PY, SERVER, CONNECT, Lines, fw_ctl
 
-EXAMPLE = os.path.join(nfvlib.REPO, "chains", "examples", "lab-fw.yaml")
 
 
 @pytest.fixture
 def lab(nfvd_factory, ns_factory, tag):
-    with open(EXAMPLE) as f:
-        conf = yaml.safe_load(f)
-    conf.pop("nfvd", None)
-    for p in conf["ports"]:
-        p["iface"] = tag + p["name"].upper()
+    conf = nfvlib.lab_conf("lab-fw.yaml", tag)
     lan, wan = ns_factory("l"), ns_factory("w")
     d = nfvd_factory(conf)
     move_link(tag + "A", lan, "10.81.1.2/24")
