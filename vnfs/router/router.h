@@ -65,6 +65,7 @@ struct rtr_conf {
 	uint32_t punt_rate;	 /* packets/s each worker may punt */
 	uint32_t icmp_rate;	 /* ICMP errors/s (token bucket) */
 	uint32_t icmp_burst;
+	uint32_t gc_ms;		 /* failed, unused neighbours are removed after (0 = never) */
 };
 
 /* class "router" config parser (router_conf.c) */

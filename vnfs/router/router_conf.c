@@ -19,7 +19,8 @@ static const char *const rtr_keys[] = {
 	"name", "class", "runtime", "vm",
 	/* ours */
 	"interfaces", "routes", "routes-file", "neighbours", "max-routes", "max-neighbours", "reachable-ms",
-	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst", NULL};
+	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst",
+	"neighbour-gc-ms", NULL};
 static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac", NULL};
 static const char *const rtr_route_keys[] = {"prefix", "via", "interface", "metric", "type", NULL};
 static const char *const rtr_neigh_keys[] = {"address", "mac", "interface", NULL};
@@ -661,6 +662,7 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	c->punt_rate = 20000;
 	c->icmp_rate = 1000;
 	c->icmp_burst = 50;
+	c->gc_ms = 60000;
 	if (cfg_get_u32(node, "max-routes", false, 16, 16u << 20, &c->max_routes, err) < 0 ||
 	    cfg_get_u32(node, "max-neighbours", false, 16, 1u << 18, &c->max_neighbours, err) < 0 ||
 	    cfg_get_u32(node, "reachable-ms", false, 100, 3600000, &c->reachable_ms, err) < 0 ||
@@ -669,7 +671,8 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	    cfg_get_u32(node, "queue-len", false, 0, 1024, &c->queue_len, err) < 0 ||
 	    cfg_get_u32(node, "punt-rate", false, 1, 100000000, &c->punt_rate, err) < 0 ||
 	    cfg_get_u32(node, "icmp-rate", false, 1, 10000000, &c->icmp_rate, err) < 0 ||
-	    cfg_get_u32(node, "icmp-burst", false, 1, 100000, &c->icmp_burst, err) < 0)
+	    cfg_get_u32(node, "icmp-burst", false, 1, 100000, &c->icmp_burst, err) < 0 ||
+	    cfg_get_u32(node, "neighbour-gc-ms", false, 0, 86400000, &c->gc_ms, err) < 0)
 		rc = -EINVAL;
 	n = cfg_map_get(node, "interfaces");
 	if (n == NULL) {

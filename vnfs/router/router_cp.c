@@ -561,6 +561,33 @@ rtr_neigh_fail(struct rtr_state *st, struct rtr_tables *t, struct rtr_neigh *n)
 	n->qn = 0;
 }
 
+/* Remove failed neighbours: out of the hash first (lookups stop finding
+ * them), then, after every worker has passed a quiescent point, their
+ * slots are freed for reuse (the hash is RW_CONCURRENCY_LF: a deleted key's
+ * slot waits for rte_hash_free_key_with_position). */
+#define RTR_GC_BATCH 64
+static void
+rtr_neigh_evict(struct rtr_state *st, struct rtr_tables *t, const uint32_t *ids, uint32_t n)
+{
+	int32_t pos[RTR_GC_BATCH];
+	struct rte_rcu_qsbr *q = nfv_rcu();
+
+	for (uint32_t i = 0; i < n; i++)
+		pos[i] = rte_hash_del_key(t->nhash, &t->neigh[ids[i]].key);
+	if (q != NULL)
+		rte_rcu_qsbr_synchronize(q, RTE_QSBR_THRID_INVALID);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rtr_neigh *nb = &t->neigh[ids[i]];
+
+		if (pos[i] >= 0)
+			rte_hash_free_key_with_position(t->nhash, pos[i]);
+		free(nb->q);
+		memset(nb, 0, sizeof(*nb));
+		t->n_neigh--;
+		st->cp[RTR_CP_NEIGH_EVICTED]++;
+	}
+}
+
 static void
 rtr_resolve(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t oif,
 	    uint32_t nid)
@@ -965,12 +992,20 @@ rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 		st->announce = false;
 		rtr_announce(st, t);
 	}
+	uint32_t evict[RTR_GC_BATCH], n_evict = 0;
+
 	for (uint32_t i = 0; i < t->max_neigh && i <= t->neigh_hi; i++) {
 		struct rtr_neigh *n = &t->neigh[i];
 
 		if (n->key.family == 0 || now_ms < n->next_ms)
 			continue;
 		switch (n->state) {
+		case RTR_NS_FAILED:
+			/* a host that stopped answering and no route uses */
+			if (c->gc_ms && n->refs == 0 && n->qn == 0 &&
+			    now_ms >= n->changed_ms + c->gc_ms && n_evict < RTR_GC_BATCH)
+				evict[n_evict++] = i;
+			break;
 		case RTR_NS_INCOMPLETE:
 			if (n->probes == 0)
 				break;
@@ -1003,6 +1038,8 @@ rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 			break;
 		}
 	}
+	if (n_evict > 0)
+		rtr_neigh_evict(st, t, evict, n_evict);
 }
 
 /* ---------------- life cycle ---------------- */

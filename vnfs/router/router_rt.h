@@ -79,6 +79,7 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_QUEUE_FULL, "resolve-queue-full")       \
 	_(RTR_CP_RESOLVE_TIMEOUT, "resolve-timeout")     \
 	_(RTR_CP_NEIGH_FULL, "neighbour-table-full")     \
+	_(RTR_CP_NEIGH_EVICTED, "neighbours-evicted")    \
 	_(RTR_CP_LOCAL_DROPPED, "local-dropped")         \
 	_(RTR_CP_FRAGMENTED, "fragmented")               \
 	_(RTR_CP_FRAGMENTS_TX, "fragments-tx")           \

@@ -639,6 +639,39 @@ test_arp_state_machine(void **state)
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
 	assert_int_equal(n->state, RTR_NS_REACHABLE);
+	/* a host that is gone for good: failed, then removed after
+	 * neighbour-gc-ms (60 s default), its slot free for others */
+	for (unsigned int i = 0; i < n_sent; i++)
+		rte_pktmbuf_free(sent[i]);
+	n_sent = 0;
+	for (int i = 0; i < 4; i++) {
+		fake_now += 1001;
+		rtr_tick(&vnf, fake_now);
+	}
+	assert_int_equal(n->state, RTR_NS_FAILED);
+	uint32_t before = ((struct rtr_state *)vnf.priv)->tables->n_neigh;
+	fake_now += 30000;
+	rtr_tick(&vnf, fake_now);
+	assert_non_null(neigh_of("10.0.1.7", 0)); /* not yet */
+	fake_now += 31000;
+	rtr_tick(&vnf, fake_now);
+	assert_null(neigh_of("10.0.1.7", 0));
+	assert_int_equal(((struct rtr_state *)vnf.priv)->tables->n_neigh, before - 1);
+	assert_int_equal(((struct rtr_state *)vnf.priv)->cp[RTR_CP_NEIGH_EVICTED], 1);
+	/* traffic to it again starts a fresh resolution */
+	m = mk4(1, 10, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	n = neigh_of("10.0.1.7", 0);
+	assert_non_null(n);
+	assert_int_equal(n->state, RTR_NS_INCOMPLETE);
+	for (unsigned int i = 0; i < n_sent; i++)
+		rte_pktmbuf_free(sent[i]);
+	n_sent = 0;
+	m = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
+	run(&m, 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n->state, RTR_NS_REACHABLE);
 	/* a request for our address is answered */
 	for (unsigned int i = 0; i < n_sent; i++)
 		rte_pktmbuf_free(sent[i]);
