@@ -35,8 +35,11 @@ chains:
     prefix = "vg%d" % os.getpid()
     sock = tmp_path / "nfvd.sock"
     log = tmp_path / "valgrind.log"
+    # --fair-sched=yes: valgrind runs one thread at a time under a lock it
+    # hands over unfairly by default; the busy-polling worker then starves
+    # the control thread (no stats answer, the wait times out).
     proc = subprocess.Popen(
-        ["valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite",
+        ["valgrind", "--fair-sched=yes", "--leak-check=full", "--errors-for-leak-kinds=definite",
          "--error-exitcode=99", "--suppressions=%s" % os.path.join(REPO, "tests", "valgrind.supp"),
          "--log-file=%s" % log, NFVD, "--no-huge", "-m", "512", "--file-prefix", prefix,
          "-s", str(sock), str(tmp_path / "chain.yaml")],
