@@ -32,6 +32,7 @@ BUILD=${1:-$ROOT/build}
 NFVD=$BUILD/nfvd
 RATES=${RATES:-"1000 2000 3000 4000 5000 6000 8000 10000 12000"}
 PERIOD=${PERIOD:-4}
+SERVERS=${SERVERS:-"nfvd kea"}
 PERF_CPU=${PERF_CPU:-0}
 SRV_CPU=${SRV_CPU:-1}
 NSP=dhcpbp
@@ -107,8 +108,8 @@ EOF
 
 start_nfvd() {
 	rm -f "$WORK/nfvd.leases"
-	"$NFVD" --file-prefix dhcpbench -s "$WORK/nfvd.sock" -l 0,1 "$WORK/nfvd.yaml" \
-		>"$WORK/nfvd.log" 2>&1 &
+	taskset -c "$SRV_CPU" "$NFVD" --file-prefix dhcpbench -s "$WORK/nfvd.sock" \
+		"$WORK/nfvd.yaml" >"$WORK/nfvd.log" 2>&1 &
 	NFVD_PID=$!
 	for _ in $(seq 100); do
 		ip link show $TAP >/dev/null 2>&1 && break
@@ -173,7 +174,7 @@ run_step() {
 mkdir -p "$(dirname "$RESULTS")"
 printf "%-5s %8s %10s %7s %7s %8s %8s %8s %8s\n" server offered "DORA/s" drop-DO drop-RA \
 	avg-DO max-DO avg-RA max-RA
-for server in nfvd kea; do
+for server in $SERVERS; do
 	for rate in $RATES; do
 		if [ $server = nfvd ]; then start_nfvd; else start_kea; fi
 		run_step $server "$rate"

@@ -180,7 +180,7 @@ mdl_daemon(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *
 {
 	static const char *const keys[] = {"workers", "main-lcore", "hugepages", "memory",
 					   "mbufs", "socket", "file-prefix", "stats-interval",
-					   NULL};
+					   "idle-sleep", NULL};
 	struct nfv_daemon_conf *d = &cfg->daemon;
 	const struct cfg_node *w;
 	uint32_t v;
@@ -223,6 +223,11 @@ mdl_daemon(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *
 				  sizeof(d->file_prefix), err));
 	bad |= BAD(cfg_get_u32(n, "stats-interval", false, 0, 3600000, &d->stats_interval_ms,
 			       err));
+	v = 0;
+	if (cfg_get_u32(n, "idle-sleep", false, 0, 100000, &v, err) == 0)
+		d->idle_sleep_us = (int32_t)v;
+	else if (cfg_map_get(n, "idle-sleep"))
+		bad = 1;
 	return bad ? -EINVAL : 0;
 }
 
@@ -737,6 +742,7 @@ mdl_defaults(struct nfv_config *cfg)
 	snprintf(d->socket, sizeof(d->socket), "/run/nfvd/nfvd.sock");
 	snprintf(d->file_prefix, sizeof(d->file_prefix), "nfvd");
 	d->stats_interval_ms = 0;
+	d->idle_sleep_us = -1;
 }
 
 static int

@@ -121,6 +121,7 @@ struct nfv_daemon_conf {
 	char socket[NFV_PATH_MAX];      /* control socket; default /run/nfvd/nfvd.sock */
 	char file_prefix[NFV_NAME_MAX]; /* EAL --file-prefix; default "nfvd" */
 	uint32_t stats_interval_ms;     /* live counters print period; 0 = off */
+	int32_t idle_sleep_us;          /* worker nap when idle; -1 = auto */
 };
 
 struct nfv_config {

@@ -41,6 +41,12 @@
  *                 nfv_punt(); owns the mbuf (free it or send it with
  *                 nfv_ctl_tx()).
  *   tick          control thread, every ~10 ms: timers, aging, journals.
+ *   poll          control thread, optional, every pass of the control loop
+ *                 (thousands per second while work comes): finish work
+ *                 done asynchronously (replies waiting on a journal
+ *                 commit). Returns how much is still in flight; while any
+ *                 instance has some, the control loop yields instead of
+ *                 sleeping.
  *   stats         control thread: add class-specific fields to a JSON
  *                 object. Per-lcore counters declared below are summed by
  *                 the engine and need no code.
@@ -85,6 +91,7 @@ struct vnf_class {
 	bool (*can_reconfigure)(const void *old_conf, const void *new_conf);
 	void (*punt)(struct nfv_vnf *vnf, struct rte_mbuf *m);
 	void (*tick)(struct nfv_vnf *vnf, uint64_t now_ms);
+	unsigned int (*poll)(struct nfv_vnf *vnf);
 	void (*stats)(struct nfv_vnf *vnf, json_t *out);
 	int (*ctl)(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result,
 		   char *err, size_t errlen);

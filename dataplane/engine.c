@@ -223,6 +223,12 @@ eng_poll_locked(struct nfv_engine *e)
 {
 	uint64_t now = nfv_now_ms();
 	unsigned int done = eng_drain_punts(e);
+	unsigned int pending = 0;
+
+	for (uint16_t i = 0; i < e->n_vnfs; i++)
+		if (e->vnfs[i]->cls->poll)
+			pending += e->vnfs[i]->cls->poll(e->vnfs[i]);
+	e->pending = pending;
 
 	if (now - e->last_tick_ms >= ENG_TICK_MS) {
 		e->last_tick_ms = now;
@@ -235,6 +241,12 @@ eng_poll_locked(struct nfv_engine *e)
 		nfv_ports_poll_link(e);
 	}
 	return done;
+}
+
+bool
+nfv_engine_pending(void)
+{
+	return nfv_eng.pending != 0;
 }
 
 unsigned int
@@ -289,11 +301,17 @@ eng_pick_lcores(struct nfv_engine *e, const struct nfv_daemon_conf *d, char *lco
 					 c, avail);
 				return -EINVAL;
 			}
-			if (c == main_lcore) {
-				snprintf(err, errlen, "worker lcore %d is also the main lcore", c);
+			if (c == main_lcore && d->n_workers > 1) {
+				snprintf(err, errlen,
+					 "worker lcore %d is also the main lcore (only a single "
+					 "worker may share the main lcore's CPU)",
+					 c);
 				return -EINVAL;
 			}
-			e->worker_lcore[e->n_workers++] = c;
+			if (c == main_lcore)
+				e->shared_cpu = c;
+			else
+				e->worker_lcore[e->n_workers++] = c;
 		}
 	} else {
 		for (int c = 0; c < CPU_SETSIZE && e->n_workers < NFV_MAX_WORKERS; c++)
@@ -301,11 +319,15 @@ eng_pick_lcores(struct nfv_engine *e, const struct nfv_daemon_conf *d, char *lco
 				e->worker_lcore[e->n_workers++] = c;
 	}
 	if (e->n_workers == 0) {
-		snprintf(err, errlen,
-			 "no worker lcore: nfvd needs a main lcore and at least one worker (CPUs: %s)",
-			 avail);
-		return -EINVAL;
+		/* One CPU (taskset -c N, or "-l N,N"): the control thread and one
+		 * worker share it. EAL lcores 0 and 1 both run on that CPU; the
+		 * worker naps when its rx is idle so the control thread runs. */
+		e->shared_cpu = main_lcore;
+		e->worker_lcore[e->n_workers++] = 1;
+		snprintf(lcores, size, "0@%d,1@%d", main_lcore, main_lcore);
+		return 0;
 	}
+	e->shared_cpu = -1;
 	n = snprintf(lcores, size, "%d", main_lcore);
 	for (uint16_t i = 0; i < e->n_workers; i++)
 		n += snprintf(lcores + n, size - n, ",%u", e->worker_lcore[i]);
@@ -497,9 +519,14 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg; /* owned by the engine from here, even on failure */
+	e->shared_cpu = -1;
 	ret = eng_pick_lcores(e, d, lcores, sizeof(lcores), err, errlen);
 	if (ret < 0)
 		return ret;
+	/* a worker alone on its CPU polls without pause unless told to nap */
+	e->idle_sleep_us = d->idle_sleep_us >= 0 ? (uint32_t)d->idle_sleep_us
+			   : e->shared_cpu >= 0	  ? NFV_IDLE_SLEEP_SHARED_US
+						  : 0;
 	mbufs = RTE_MAX(d->mbufs, eng_mbufs_needed(cfg, e->n_workers));
 	if (d->huge) {
 		ret = eng_check_hugepages(mbufs, err, errlen);
@@ -508,10 +535,10 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	}
 
 	argv[argc++] = argv0;
-	argv[argc++] = "-l";
+	argv[argc++] = e->shared_cpu >= 0 ? "--lcores" : "-l";
 	argv[argc++] = lcores;
 	/* EAL takes the lowest lcore as main unless told: "-l 1,0" means 1 */
-	snprintf(main_lc, sizeof(main_lc), "%.*s", (int)strcspn(lcores, ","), lcores);
+	snprintf(main_lc, sizeof(main_lc), "%.*s", (int)strcspn(lcores, ",@"), lcores);
 	argv[argc++] = "--main-lcore";
 	argv[argc++] = main_lc;
 	argv[argc++] = "--file-prefix";
@@ -884,6 +911,7 @@ nfv_engine_stats(void)
 		json_object_set_new(wo, "busy_cycles", json_integer(cy));
 		json_object_set_new(wo, "cycles_per_packet", json_real(pk ? (double)cy / pk : 0));
 		json_object_set_new(wo, "iterations", json_integer(wr->iterations));
+		json_object_set_new(wo, "naps", json_integer(wr->naps));
 		json_array_append_new(workers, wo);
 	}
 	json_object_set_new(o, "workers", workers);
@@ -920,6 +948,9 @@ nfv_engine_status(void)
 	json_object_set_new(o, "generation", json_integer(e->generation));
 	json_object_set_new(o, "uptime_ms", json_integer(nfv_now_ms() - e->start_ms));
 	json_object_set_new(o, "main_lcore", json_integer(rte_get_main_lcore()));
+	/* -1: every lcore has its own CPU */
+	json_object_set_new(o, "shared_cpu", json_integer(e->shared_cpu));
+	json_object_set_new(o, "idle_sleep_us", json_integer(e->idle_sleep_us));
 	workers = json_array();
 	for (uint16_t i = 0; i < e->n_workers; i++) {
 		struct nfv_worker_rt *wr = e->workers[i];

@@ -20,6 +20,8 @@ int nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *cons
  * link state. Call often (every ~1 ms). Returns how many punted packets it
  * handled (0: idle). */
 unsigned int nfv_engine_poll(void);
+/* True when a VNF reported work in flight in the last nfv_engine_poll(). */
+bool nfv_engine_pending(void);
 /* Stop rx, drain tx buffers and punt rings, join the workers. Counters stay
  * readable (print the final summary after this). Idempotent. */
 void nfv_engine_halt(void);

@@ -81,7 +81,13 @@ struct nfv_worker_rt {
 	volatile uint64_t packets;
 	volatile uint64_t busy_cycles;
 	volatile uint64_t iterations;
+	volatile uint64_t naps;
 };
+
+/* Idle nap of a worker that shares its CPU with the control thread (us),
+ * and how many empty rx polls in a row count as idle. */
+#define NFV_IDLE_SLEEP_SHARED_US 20
+#define NFV_IDLE_POLLS 16
 
 struct nfv_engine {
 	struct nfv_config *cfg;
@@ -104,6 +110,9 @@ struct nfv_engine {
 	uint64_t start_ms;
 	uint64_t last_tick_ms, last_link_ms;
 	uint64_t drain_tsc;
+	unsigned int pending;    /* work VNFs have in flight (class poll) */
+	int shared_cpu;          /* >= 0: main and the one worker share this CPU */
+	uint32_t idle_sleep_us;  /* worker naps this long when its rx is idle */
 	uint64_t generation;
 	char err[512];
 };

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,9 @@ main(int argc, char **argv)
 
 		nfv_ctl_poll();
 		/* punted packets (DHCP, ARP, ICMP for the router...): while they
-		 * come, poll again at once; after ~5 ms without, every 500 us */
+		 * come, poll again at once; while a VNF has work in flight (ACKs
+		 * waiting on their journal commit), yield; after ~5 ms without
+		 * either, every 500 us */
 		idle = nfv_engine_poll() > 0 ? 0 : idle + 1;
 		now = nfv_now_ms();
 		if (nfv_engine_config()->daemon.stats_interval_ms &&
@@ -176,7 +179,9 @@ main(int argc, char **argv)
 		}
 		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
 			break;
-		if (idle > 0)
+		if (idle > 0 && nfv_engine_pending())
+			sched_yield();
+		else if (idle > 0)
 			usleep(idle < 100 ? 50 : 500);
 	}
 	nfv_engine_halt();

@@ -4,6 +4,8 @@
  */
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -227,6 +229,12 @@ nfv_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(e->qsv, w->idx);
 
 	uint64_t prev_t0 = last_drain, prev_got = 0;
+	const struct timespec nap = {0, (long)e->idle_sleep_us * 1000};
+	unsigned int empty = 0;
+
+	/* naps of tens of microseconds, not the default 50 us of slack */
+	if (e->idle_sleep_us)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
 	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
 		const struct nfv_pipeline *p =
@@ -260,6 +268,16 @@ nfv_worker_main(void *arg)
 		prev_got = got;
 		wr->iterations++;
 		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
+		/* idle-sleep: after NFV_IDLE_POLLS empty polls, send what is
+		 * buffered and yield the CPU for a nap (never while busy) */
+		if (got) {
+			empty = 0;
+		} else if (e->idle_sleep_us && ++empty >= NFV_IDLE_POLLS) {
+			worker_flush_all(w, false);
+			last_drain = t0;
+			nanosleep(&nap, NULL);
+			wr->naps++;
+		}
 	}
 	/* stop: rx is no longer polled; drain what is buffered */
 	worker_flush_all(w, true);

@@ -4,6 +4,7 @@ line with a non-zero exit for each way a start can go wrong."""
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -129,3 +130,53 @@ def test_port_that_cannot_start_refused(need_nfvd, tmp_path, tag):
     # not half-started: no hugepage files, no socket left behind
     assert nfvd.left == []
     assert not os.path.exists(nfvd.sock)
+
+
+TAP_CHAIN = """\
+version: 1
+nfvd: {idle-sleep: %d}
+ports:
+  - {name: a, driver: tap, iface: %s}
+  - {name: b, driver: "null"}
+chains:
+  - {name: fwd, ingress: [a], vnfs: [], egress: b}
+"""
+
+
+def _cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_one_cpu_mode_idle_worker_naps_and_busy_worker_leaves_control_alive(nfvd_factory,
+                                                                           tag):
+    """-l 1,1: the control thread and the one worker share CPU 1. Idle, the
+    worker naps (nfvd uses a fraction of the CPU); flooded by a null port,
+    the control socket still answers and counters move."""
+    nfvd = nfvd_factory(TAP_CHAIN % (200, tag + "t"), lcores="1,1")
+    st = nfvd.result("status")
+    assert st["shared_cpu"] == 1 and st["idle_sleep_us"] == 200
+    assert [w["lcore"] for w in st["workers"]] == [1]
+    before, t0 = _cpu_seconds(nfvd.proc.pid), time.monotonic()
+    wait_for(lambda: time.monotonic() - t0 > 2, 5, "2 s of idling")
+    used = (_cpu_seconds(nfvd.proc.pid) - before) / (time.monotonic() - t0)
+    assert used < 0.5, "idle nfvd on one CPU used %.0f%% of it" % (used * 100)
+    assert nfvd.stats()["workers"][0]["naps"] > 100
+    nfvd.stop()
+
+    busy = nfvd_factory(NULL_CHAIN, lcores="1,1", name="busy")
+    assert busy.result("status")["shared_cpu"] == 1
+    seen = []
+    for _ in range(20):
+        seen.append(busy.stats()["chains"]["fwd"]["tx"])
+    assert seen[-1] > seen[0] > 0
+    assert busy.stats()["workers"][0]["naps"] == 0
+
+
+def test_two_workers_on_the_main_cpu_refused(need_nfvd, tmp_path):
+    nfvd = Nfvd(NULL_CHAIN, tmp_path, name="twice", lcores="1,1,0")
+    rc, err = start_fails(nfvd)
+    assert rc == 1, err
+    lines = nfvd_lines(err)
+    assert len(lines) == 1 and "only a single worker may share" in lines[0], err

@@ -318,6 +318,7 @@ struct dhcp_db {
 	uint64_t seq_req;          /* under mu: last batch handed over */
 	atomic_uint_fast64_t seq_done; /* last batch written (ok or failed) */
 	atomic_int batch_err;      /* 0 or -errno of the last batch */
+	atomic_uint_fast64_t commit_max_us; /* slowest write+fdatasync so far */
 	uint64_t seq_started;      /* control thread copy of seq_req */
 	struct dhcp_buf inflight;  /* the batch being written */
 	/* background compaction */

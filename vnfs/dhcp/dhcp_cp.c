@@ -424,6 +424,19 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	nfv_ctl_tx(st->dp[iface].port, &out, 1);
 }
 
+/* Every control-loop pass: ACKs go out as soon as their batch is on disk,
+ * not at the next tick. In flight: the ACKs still held. */
+static unsigned int
+dhcp_poll(struct nfv_vnf *vnf)
+{
+	struct dhcp_state *st = vnf->priv;
+
+	if (st->n_held == 0 && !st->db.busy)
+		return 0;
+	dhcp_progress(vnf);
+	return st->n_held;
+}
+
 static void
 dhcp_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 {
@@ -466,9 +479,10 @@ dhcp_stats(struct nfv_vnf *vnf, json_t *out)
 				      "offered", (json_int_t)n[DHCP_L_OFFERED], "declined",
 				      (json_int_t)n[DHCP_L_DECLINED]));
 	json_object_set_new(out, "journal",
-			    json_pack("{s:s,s:I,s:I,s:I,s:b}", "file", st->db.path,
+			    json_pack("{s:s,s:I,s:I,s:I,s:I,s:b}", "file", st->db.path,
 				      "records", (json_int_t)st->db.records, "fsyncs",
-				      (json_int_t)st->db.fsyncs, "compactions",
+				      (json_int_t)st->db.fsyncs, "commit_max_us",
+				      (json_int_t)atomic_load(&st->db.commit_max_us), "compactions",
 				      (json_int_t)st->db.compactions, "compacting",
 				      st->db.compacting));
 }
@@ -536,6 +550,7 @@ static struct vnf_class dhcp_class = {
 	.can_reconfigure = dhcp_can_reconfigure,
 	.punt = dhcp_punt,
 	.tick = dhcp_tick,
+	.poll = dhcp_poll,
 	.stats = dhcp_stats,
 	.ctl = dhcp_ctl,
 	.counter_names = dhcp_counter_names,

@@ -519,6 +519,15 @@ dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *k
 	return l;
 }
 
+static uint64_t
+dhcp_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static void *
 dhcp_writer_thread(void *arg)
 {
@@ -526,7 +535,7 @@ dhcp_writer_thread(void *arg)
 	uint64_t done = 0;
 
 	for (;;) {
-		uint64_t req;
+		uint64_t req, t0;
 		int ret;
 
 		pthread_mutex_lock(&db->mu);
@@ -538,9 +547,13 @@ dhcp_writer_thread(void *arg)
 			return NULL;
 		}
 		pthread_mutex_unlock(&db->mu);
+		t0 = dhcp_mono_us();
 		ret = dhcp_write_all(db->fd, db->inflight.p, db->inflight.len);
 		if (ret == 0 && fdatasync(db->fd) != 0)
 			ret = -errno;
+		t0 = dhcp_mono_us() - t0;
+		if (t0 > atomic_load(&db->commit_max_us))
+			atomic_store(&db->commit_max_us, t0);
 		atomic_store(&db->batch_err, ret);
 		atomic_store(&db->seq_done, req);
 		done = req;
