@@ -23,15 +23,15 @@
 #define DHCP_MAX_RANGES 32
 #define DHCP_MAX_EXCL 64
 #define DHCP_MAX_OPTS 48
-#define DHCP_KEY_MAX 64      /* client key: 1 kind byte + client id / chaddr */
+#define DHCP_KEY_MAX 64 /* client key: 1 kind byte + client id / chaddr */
 #define DHCP_MAX_POOL (1u << 22)
 
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
 #define DHCP_MAGIC 0x63825363u
-#define DHCP_FIXED_LEN 236   /* BOOTP header before the magic cookie */
-#define DHCP_MIN_LEN 240     /* header + cookie */
-#define DHCP_REPLY_MAX 1200  /* BOOTP payload we build at most */
+#define DHCP_FIXED_LEN 236  /* BOOTP header before the magic cookie */
+#define DHCP_MIN_LEN 240    /* header + cookie */
+#define DHCP_REPLY_MAX 1200 /* BOOTP payload we build at most */
 
 /* message types (option 53) */
 enum {
@@ -74,42 +74,43 @@ enum {
 
 /* Per-lcore counters and drop reasons of the class (worker and control
  * thread). Drops cover both malformed input and requests left unanswered. */
-#define DHCP_COUNTERS(_)                                                                     \
-	_(DHCP_C_PUNTED, "punted")                                                           \
-	_(DHCP_C_DISCOVER, "discover")                                                       \
-	_(DHCP_C_REQUEST, "request")                                                         \
-	_(DHCP_C_DECLINE, "decline")                                                         \
-	_(DHCP_C_RELEASE, "release")                                                         \
-	_(DHCP_C_INFORM, "inform")                                                           \
-	_(DHCP_C_OFFER, "offer")                                                             \
-	_(DHCP_C_ACK, "ack")                                                                 \
-	_(DHCP_C_NAK, "nak")                                                                 \
-	_(DHCP_C_RELAYED, "relayed")                                                         \
-	_(DHCP_C_ARP, "arp-replies")                                                         \
-	_(DHCP_C_FSYNC, "journal-fsync")                                                     \
-	_(DHCP_C_JREC, "journal-records")                                                    \
+#define DHCP_COUNTERS(_)                  \
+	_(DHCP_C_PUNTED, "punted")        \
+	_(DHCP_C_DISCOVER, "discover")    \
+	_(DHCP_C_REQUEST, "request")      \
+	_(DHCP_C_DECLINE, "decline")      \
+	_(DHCP_C_RELEASE, "release")      \
+	_(DHCP_C_INFORM, "inform")        \
+	_(DHCP_C_OFFER, "offer")          \
+	_(DHCP_C_ACK, "ack")              \
+	_(DHCP_C_NAK, "nak")              \
+	_(DHCP_C_RELAYED, "relayed")      \
+	_(DHCP_C_ARP, "arp-replies")      \
+	_(DHCP_C_FSYNC, "journal-fsync")  \
+	_(DHCP_C_JREC, "journal-records") \
 	_(DHCP_C_COMPACT, "journal-compactions")
 
-#define DHCP_DROPS(_)                                                                        \
-	_(DHCP_D_BAD_FRAME, "bad-frame")                                                     \
-	_(DHCP_D_TRUNCATED, "truncated")                                                     \
-	_(DHCP_D_BAD_OP, "bad-op")                                                           \
-	_(DHCP_D_BAD_HW, "bad-hw")                                                           \
-	_(DHCP_D_BAD_COOKIE, "bad-cookie")                                                   \
-	_(DHCP_D_OPT_PAST_END, "option-past-end")                                            \
-	_(DHCP_D_BAD_OPT_LEN, "bad-option-length")                                           \
-	_(DHCP_D_BAD_OVERLOAD, "bad-overload")                                               \
-	_(DHCP_D_NO_END, "no-end-option")                                                    \
-	_(DHCP_D_NO_TYPE, "no-message-type")                                                 \
-	_(DHCP_D_BAD_TYPE, "bad-message-type")                                               \
-	_(DHCP_D_NO_SUBNET, "no-subnet")                                                     \
-	_(DHCP_D_EXHAUSTED, "pool-exhausted")                                                \
-	_(DHCP_D_OTHER_SERVER, "other-server")                                               \
-	_(DHCP_D_UNKNOWN_CLIENT, "unknown-client")                                           \
-	_(DHCP_D_NOT_OWNER, "not-owner")                                                     \
-	_(DHCP_D_RELAY_OFF, "relay-disabled")                                                \
-	_(DHCP_D_NO_MBUF, "no-mbuf")                                                         \
-	_(DHCP_D_JOURNAL, "journal-error")
+#define DHCP_DROPS(_)                              \
+	_(DHCP_D_BAD_FRAME, "bad-frame")           \
+	_(DHCP_D_TRUNCATED, "truncated")           \
+	_(DHCP_D_BAD_OP, "bad-op")                 \
+	_(DHCP_D_BAD_HW, "bad-hw")                 \
+	_(DHCP_D_BAD_COOKIE, "bad-cookie")         \
+	_(DHCP_D_OPT_PAST_END, "option-past-end")  \
+	_(DHCP_D_BAD_OPT_LEN, "bad-option-length") \
+	_(DHCP_D_BAD_OVERLOAD, "bad-overload")     \
+	_(DHCP_D_NO_END, "no-end-option")          \
+	_(DHCP_D_NO_TYPE, "no-message-type")       \
+	_(DHCP_D_BAD_TYPE, "bad-message-type")     \
+	_(DHCP_D_NO_SUBNET, "no-subnet")           \
+	_(DHCP_D_EXHAUSTED, "pool-exhausted")      \
+	_(DHCP_D_OTHER_SERVER, "other-server")     \
+	_(DHCP_D_UNKNOWN_CLIENT, "unknown-client") \
+	_(DHCP_D_NOT_OWNER, "not-owner")           \
+	_(DHCP_D_RELAY_OFF, "relay-disabled")      \
+	_(DHCP_D_NO_MBUF, "no-mbuf")               \
+	_(DHCP_D_JOURNAL, "journal-error")         \
+	_(DHCP_D_BACKLOG, "journal-backlog")
 
 enum { DHCP_COUNTERS(VNF_ENUM) DHCP_C_MAX };
 enum { DHCP_DROPS(VNF_ENUM) DHCP_D_MAX };
@@ -164,12 +165,13 @@ struct dhcp_conf {
 	struct dhcp_if_conf ifs[DHCP_MAX_IFS];
 	uint16_t n_subnets;
 	struct dhcp_subnet_conf *subnets;
-	char lease_file[NFV_PATH_MAX]; /* "" = leases kept in memory only */
+	char lease_file[NFV_PATH_MAX];	       /* "" = leases kept in memory only */
 	char lease_file_at[NFV_PATH_MAX + 32]; /* "line:col: path" for create() errors */
-	bool relay;             /* serve requests relayed by a giaddr */
-	uint32_t offer_time;    /* seconds an OFFER holds its address */
-	uint32_t decline_time;  /* seconds a DECLINEd address is quarantined */
-	uint32_t compact_records; /* journal records before a compaction */
+	bool lease_fsync;		       /* lease-sync: fdatasync (true, default) or write */
+	bool relay;			       /* serve requests relayed by a giaddr */
+	uint32_t offer_time;		       /* seconds an OFFER holds its address */
+	uint32_t decline_time;		       /* seconds a DECLINEd address is quarantined */
+	uint32_t compact_records;	       /* journal records before a compaction */
 };
 
 int dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
@@ -232,10 +234,10 @@ uint32_t dhcp_msg_u32(const struct dhcp_msg *m, uint8_t code);
 
 /* Reply under construction. */
 struct dhcp_reply {
-	uint8_t type; /* 0: no reply */
-	uint32_t dst_ip;   /* host order */
+	uint8_t type;	 /* 0: no reply */
+	uint32_t dst_ip; /* host order */
 	uint16_t dst_port;
-	bool bcast_mac;    /* else unicast to mac */
+	bool bcast_mac; /* else unicast to mac */
 	uint8_t mac[6];
 	size_t len;
 	uint8_t buf[DHCP_REPLY_MAX];
@@ -267,7 +269,7 @@ struct dhcp_lease {
  * uint32 values keyed by a caller-defined key; hashes stored. */
 struct dhcp_idx {
 	uint32_t mask;
-	uint32_t *val;  /* value + 1; 0 = empty */
+	uint32_t *val; /* value + 1; 0 = empty */
 	uint32_t *hash;
 };
 
@@ -296,46 +298,46 @@ struct dhcp_db {
 	const struct dhcp_conf *conf;
 	uint32_t n, cap;
 	struct dhcp_lease **chunks; /* DHCP leases in chunks of 4096 */
-	struct dhcp_idx by_addr;   /* addr -> lease */
-	struct dhcp_idx by_key;    /* (subnet, key) -> lease */
-	struct dhcp_idx resv_addr; /* addr -> (subnet << 22 | resv index) */
-	struct dhcp_idx resv_key;  /* (subnet, key) -> same */
-	uint32_t *cursor;          /* per subnet: next pool offset to try */
+	struct dhcp_idx by_addr;    /* addr -> lease */
+	struct dhcp_idx by_key;	    /* (subnet, key) -> lease */
+	struct dhcp_idx resv_addr;  /* addr -> (subnet << 22 | resv index) */
+	struct dhcp_idx resv_key;   /* (subnet, key) -> same */
+	uint32_t *cursor;	    /* per subnet: next pool offset to try */
 	/* journal */
 	int fd;
 	char path[NFV_PATH_MAX];
-	struct dhcp_buf pending;   /* records not yet handed to the writer */
-	uint64_t records;          /* records in the file */
+	struct dhcp_buf pending; /* records not yet handed to the writer */
+	uint64_t records;	 /* records in the file */
 	uint64_t fsyncs;
 	/* journal writer thread: writes + fdatasyncs one batch at a time
 	 * while the control thread goes on serving (group commit) */
 	bool writer_on;
-	bool busy;                 /* a batch is with the writer */
+	bool busy; /* a batch is with the writer */
 	pthread_t writer;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool stop;                 /* under mu */
-	uint64_t seq_req;          /* under mu: last batch handed over */
-	atomic_uint_fast64_t seq_done; /* last batch written (ok or failed) */
-	atomic_int batch_err;      /* 0 or -errno of the last batch */
+	bool stop;			    /* under mu */
+	uint64_t seq_req;		    /* under mu: last batch handed over */
+	atomic_uint_fast64_t seq_done;	    /* last batch written (ok or failed) */
+	atomic_int batch_err;		    /* 0 or -errno of the last batch */
 	atomic_uint_fast64_t commit_max_us; /* slowest write+fdatasync so far */
-	uint64_t seq_started;      /* control thread copy of seq_req */
-	struct dhcp_buf inflight;  /* the batch being written */
+	uint64_t seq_started;		    /* control thread copy of seq_req */
+	struct dhcp_buf inflight;	    /* the batch being written */
 	/* background compaction */
 	bool compacting;
 	pthread_t thr;
-	atomic_int thr_done;       /* 1 ok, -errno failed */
+	atomic_int thr_done; /* 1 ok, -errno failed */
 	int tmp_fd;
-	struct dhcp_buf snap;      /* snapshot being written by the thread */
-	struct dhcp_buf tail;      /* records committed while it runs */
+	struct dhcp_buf snap; /* snapshot being written by the thread */
+	struct dhcp_buf tail; /* records committed while it runs */
 	uint64_t snap_records;
 	uint64_t compactions;
 };
 
 /* Build the database for conf; open (create) and replay the journal at
  * path (NULL or "" = memory only). Errors name the reason in err. */
-int dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
-		 uint64_t now, char *err, size_t errlen);
+int dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path, uint64_t now,
+		 char *err, size_t errlen);
 void dhcp_db_close(struct dhcp_db *db);
 /* Serve conf from now on (subnets, pools, reservations may differ): the
  * leases and the journal stay, the indexes are rebuilt. -ENOMEM leaves the
@@ -346,16 +348,15 @@ struct dhcp_lease *dhcp_db_by_key(struct dhcp_db *db, uint16_t subnet, const uin
 				  uint8_t key_len);
 /* Reserved address for the key in subnet, or 0; *reserved_for_other is set
  * when addr (if non-zero) is reserved for another client. */
-uint32_t dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
-			  uint8_t key_len);
+uint32_t dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len);
 bool dhcp_db_addr_reserved(struct dhcp_db *db, uint32_t addr);
 /* May addr be given to key now? (in pool or reserved for key, not held) */
 bool dhcp_db_available(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key,
 		       uint8_t key_len, uint64_t now);
 /* Choose an address for a client: reservation, its current lease,
  * requested (0 = none), then the pool. Returns the address or 0. */
-uint32_t dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
-			uint8_t key_len, uint32_t requested, uint64_t now);
+uint32_t dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len,
+			uint32_t requested, uint64_t now);
 /* Set the state of addr for key (key NULL keeps the address's client,
  * key_len 0 clears it).
  * journal: append a record (BOUND / RELEASED / DECLINED / FREE). */
@@ -396,10 +397,10 @@ struct dhcp_srv {
 
 /* What the request arrived as. */
 struct dhcp_rx {
-	int iface;       /* index in conf->ifs */
-	bool bcast_dst;  /* IP destination was broadcast */
+	int iface;	/* index in conf->ifs */
+	bool bcast_dst; /* IP destination was broadcast */
 	uint8_t src_mac[6];
-	uint64_t now;    /* wall-clock seconds */
+	uint64_t now; /* wall-clock seconds */
 };
 
 /* Handle one parsed request. Returns 0 with r->type set (0 when no reply is

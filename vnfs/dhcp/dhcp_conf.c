@@ -15,21 +15,29 @@ static const char *const dhcp_keys[] = {
 	/* handled by the model loader */
 	"name", "class", "runtime", "vm",
 	/* ours */
-	"interfaces", "subnets", "options", "lease-file", "relay", "offer-time",
+	"interfaces", "subnets", "options", "lease-file", "lease-sync", "relay", "offer-time",
 	"decline-time", "compact-records", NULL};
 static const char *const dhcp_if_keys[] = {"port", "vlan", "address", "arp", NULL};
-static const char *const dhcp_subnet_keys[] = {"subnet", "pools", "reservations", "options",
-					       NULL};
+static const char *const dhcp_subnet_keys[] = {"subnet", "pools", "reservations", "options", NULL};
 static const char *const dhcp_pool_keys[] = {"range", "exclude", NULL};
 static const char *const dhcp_resv_keys[] = {"mac", "client-id", "address", NULL};
 static const char *const dhcp_custom_keys[] = {"code", "type", "value", NULL};
 static const char *const dhcp_route_keys[] = {"destination", "gateway", NULL};
 
-enum dhcp_vtype { DHCP_T_IP, DHCP_T_IPS, DHCP_T_U8, DHCP_T_U16, DHCP_T_U32, DHCP_T_STRING,
-		  DHCP_T_HEX, DHCP_T_ROUTES, DHCP_T_TIME };
+enum dhcp_vtype {
+	DHCP_T_IP,
+	DHCP_T_IPS,
+	DHCP_T_U8,
+	DHCP_T_U16,
+	DHCP_T_U32,
+	DHCP_T_STRING,
+	DHCP_T_HEX,
+	DHCP_T_ROUTES,
+	DHCP_T_TIME
+};
 
-static const char *const dhcp_type_names[] = {"ip", "ips", "u8", "u16", "u32", "string", "hex",
-					      NULL};
+static const char *const dhcp_type_names[] = {"ip",  "ips",    "u8",  "u16",
+					      "u32", "string", "hex", NULL};
 
 static const struct {
 	const char *name;
@@ -219,9 +227,11 @@ dhcp_opt_parse_named(const char *name, const struct cfg_node *v, struct dhcp_opt
 		o->code = dhcp_named[i].code;
 		return dhcp_opt_value(dhcp_named[i].type, v, o, err);
 	}
-	cfg_error(err, v, "unknown option \"%s\" (known: subnet-mask, routers, dns-servers, "
+	cfg_error(err, v,
+		  "unknown option \"%s\" (known: subnet-mask, routers, dns-servers, "
 		  "domain-name, mtu, broadcast, ntp-servers, classless-routes, lease-time, "
-		  "renew-time, rebind-time, custom)", name);
+		  "renew-time, rebind-time, custom)",
+		  name);
 	return -EINVAL;
 }
 
@@ -276,7 +286,8 @@ dhcp_parse_options(const struct cfg_node *map, struct dhcp_optset *set, uint32_t
 				if (cfg_expect(c, CFG_MAP, err) != 0 ||
 				    cfg_check_keys(c, dhcp_custom_keys, err) != 0 ||
 				    cfg_get_u32(c, "code", true, 1, 254, &code, err) != 0 ||
-				    cfg_get_enum(c, "type", true, dhcp_type_names, &type, err) != 0) {
+				    cfg_get_enum(c, "type", true, dhcp_type_names, &type, err) !=
+					    0) {
 					bad = 1;
 					continue;
 				}
@@ -333,8 +344,7 @@ dhcp_node_range(const struct cfg_node *n, struct dhcp_range *r, struct cfg_error
 	dash = strchr(buf, '-');
 	if (dash != NULL)
 		*dash++ = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1 ||
-	    inet_pton(AF_INET, dash ? dash : buf, &b) != 1)
+	if (inet_pton(AF_INET, buf, &a) != 1 || inet_pton(AF_INET, dash ? dash : buf, &b) != 1)
 		goto bad;
 	r->lo = ntohl(a.s_addr);
 	r->hi = ntohl(b.s_addr);
@@ -407,7 +417,8 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 	    cfg_get_prefix(m, "subnet", true, false, &p, err) != 0)
 		return -EINVAL;
 	if (p.family != AF_INET || p.len == 0 || p.len > 32) {
-		cfg_error(err, cfg_map_get(m, "subnet"), "expected an IPv4 prefix like 10.0.0.0/24");
+		cfg_error(err, cfg_map_get(m, "subnet"),
+			  "expected an IPv4 prefix like 10.0.0.0/24");
 		return -EINVAL;
 	}
 	s->plen = p.len;
@@ -447,7 +458,8 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 		const struct cfg_node *pm = seq->items[i], *ex, *rn;
 		struct dhcp_range r;
 
-		if (cfg_expect(pm, CFG_MAP, err) != 0 || cfg_check_keys(pm, dhcp_pool_keys, err) != 0) {
+		if (cfg_expect(pm, CFG_MAP, err) != 0 ||
+		    cfg_check_keys(pm, dhcp_pool_keys, err) != 0) {
 			bad = 1;
 			continue;
 		}
@@ -483,7 +495,8 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 		}
 		*pool_total += (uint64_t)r.hi - r.lo + 1;
 		if (*pool_total > DHCP_MAX_POOL) {
-			cfg_error(err, rn, "pools hold more than %u addresses in total", DHCP_MAX_POOL);
+			cfg_error(err, rn, "pools hold more than %u addresses in total",
+				  DHCP_MAX_POOL);
 			bad = 1;
 			continue;
 		}
@@ -495,7 +508,8 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 		if (ex == NULL)
 			continue;
 		if (ex->type == CFG_SCALAR) {
-			if (s->n_excl < DHCP_MAX_EXCL && dhcp_node_range(ex, &s->excl[s->n_excl], err) == 0)
+			if (s->n_excl < DHCP_MAX_EXCL &&
+			    dhcp_node_range(ex, &s->excl[s->n_excl], err) == 0)
 				s->n_excl++;
 			else
 				bad = 1;
@@ -507,7 +521,8 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 		}
 		for (size_t k = 0; k < ex->n; k++) {
 			if (s->n_excl == DHCP_MAX_EXCL) {
-				cfg_error(err, ex->items[k], "more than %d exclusions", DHCP_MAX_EXCL);
+				cfg_error(err, ex->items[k], "more than %d exclusions",
+					  DHCP_MAX_EXCL);
 				bad = 1;
 				break;
 			}
@@ -540,13 +555,15 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 		const struct cfg_node *cid;
 		uint8_t mac[6];
 
-		if (cfg_expect(rm, CFG_MAP, err) != 0 || cfg_check_keys(rm, dhcp_resv_keys, err) != 0) {
+		if (cfg_expect(rm, CFG_MAP, err) != 0 ||
+		    cfg_check_keys(rm, dhcp_resv_keys, err) != 0) {
 			bad = 1;
 			continue;
 		}
 		cid = cfg_map_get(rm, "client-id");
 		if ((cid != NULL) == (cfg_map_get(rm, "mac") != NULL)) {
-			cfg_error(err, rm, "a reservation needs exactly one of \"mac\" or \"client-id\"");
+			cfg_error(err, rm,
+				  "a reservation needs exactly one of \"mac\" or \"client-id\"");
 			bad = 1;
 			continue;
 		}
@@ -555,8 +572,10 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 
 			if (cid->type != CFG_SCALAR || dhcp_parse_hex(cid->scalar, &o) != 0 ||
 			    o.len < 2 || o.len >= DHCP_KEY_MAX) {
-				cfg_error(err, cid, "expected a client id of 2 to %d hex bytes "
-					  "(\"01:02:00:00:00:00:01\")", DHCP_KEY_MAX - 1);
+				cfg_error(err, cid,
+					  "expected a client id of 2 to %d hex bytes "
+					  "(\"01:02:00:00:00:00:01\")",
+					  DHCP_KEY_MAX - 1);
 				bad = 1;
 				continue;
 			}
@@ -577,7 +596,8 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 			continue;
 		}
 		if (!dhcp_host_ok(s, r->addr)) {
-			cfg_error(err, cfg_map_get(rm, "address"), "reservation is outside its subnet");
+			cfg_error(err, cfg_map_get(rm, "address"),
+				  "reservation is outside its subnet");
 			bad = 1;
 			continue;
 		}
@@ -585,8 +605,10 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 			if (s->resv[k].addr == r->addr ||
 			    (s->resv[k].key_len == r->key_len &&
 			     memcmp(s->resv[k].key, r->key, r->key_len) == 0)) {
-				cfg_error(err, rm, "reservation repeats the address or client of "
-					  "reservation %u", k);
+				cfg_error(err, rm,
+					  "reservation repeats the address or client of "
+					  "reservation %u",
+					  k);
 				bad = 1;
 				break;
 			}
@@ -640,9 +662,18 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 	if (cfg_get_bool(node, "relay", false, &c->relay, err) < 0 ||
 	    cfg_get_u32(node, "offer-time", false, 1, 3600, &c->offer_time, err) < 0 ||
 	    cfg_get_u32(node, "decline-time", false, 0, 86400 * 7, &c->decline_time, err) < 0 ||
-	    cfg_get_u32(node, "compact-records", false, 16, 100000000, &c->compact_records, err) < 0)
+	    cfg_get_u32(node, "compact-records", false, 16, 100000000, &c->compact_records, err) <
+		    0)
 		bad = 1;
 
+	{
+		static const char *const syncs[] = {"write", "fdatasync", NULL};
+		int sync = 1;
+
+		if (cfg_get_enum(node, "lease-sync", false, syncs, &sync, err) < 0)
+			bad = 1;
+		c->lease_fsync = sync == 1;
+	}
 	lf = cfg_map_get(node, "lease-file");
 	if (lf != NULL) {
 		const char *s;
@@ -661,8 +692,10 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 	/* interfaces */
 	seq = cfg_map_get(node, "interfaces");
 	if (seq == NULL || seq->type != CFG_SEQ || seq->n == 0 || seq->n > DHCP_MAX_IFS) {
-		cfg_error(err, seq ? seq : node, "a DHCP server needs 1 to %d interfaces "
-			  "({port, address[, vlan]})", DHCP_MAX_IFS);
+		cfg_error(err, seq ? seq : node,
+			  "a DHCP server needs 1 to %d interfaces "
+			  "({port, address[, vlan]})",
+			  DHCP_MAX_IFS);
 		bad = 1;
 		seq = NULL;
 	}
@@ -672,7 +705,8 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 		struct cfg_prefix p;
 
 		f->arp = true;
-		if (cfg_expect(im, CFG_MAP, err) != 0 || cfg_check_keys(im, dhcp_if_keys, err) != 0 ||
+		if (cfg_expect(im, CFG_MAP, err) != 0 ||
+		    cfg_check_keys(im, dhcp_if_keys, err) != 0 ||
 		    nfv_config_get_port(cfg, im, "port", true, &f->port, err) != 0 ||
 		    cfg_get_u16(im, "vlan", false, 1, 4094, &f->vlan, err) < 0 ||
 		    cfg_get_bool(im, "arp", false, &f->arp, err) < 0 ||
@@ -739,11 +773,11 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 			if (!dhcp_in(s->net, s->mask, c->ifs[k].addr))
 				continue;
 			on_if = true;
-			if (dhcp_subnet_in_pool(s, c->ifs[k].addr) ||
-			    (c->ifs[k].plen != s->plen)) {
+			if (dhcp_subnet_in_pool(s, c->ifs[k].addr) || (c->ifs[k].plen != s->plen)) {
 				cfg_error(err, cfg_map_get(seq->items[i], "subnet"),
 					  "interface %u address is inside a pool or its prefix "
-					  "length differs from the subnet's", k);
+					  "length differs from the subnet's",
+					  k);
 				bad = 1;
 			}
 		}

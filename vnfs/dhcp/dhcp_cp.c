@@ -349,8 +349,8 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	iplen = rte_be_to_cpu_16(ip->total_length);
 	if ((ip->version_ihl >> 4) != 4 || ihl < 20 || iplen < ihl + sizeof(*udp) ||
 	    md->l3_off + iplen > m->data_len ||
-	    (rte_be_to_cpu_16(ip->fragment_offset) & (RTE_IPV4_HDR_MF_FLAG |
-						      RTE_IPV4_HDR_OFFSET_MASK))) {
+	    (rte_be_to_cpu_16(ip->fragment_offset) &
+	     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
 		return;
 	}
@@ -408,18 +408,26 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		return;
 	}
 	if (journaled && st->db.writer_on) {
-		/* group commit: the ACK leaves once its record is on disk */
-		if (st->n_held == DHCP_HOLD_MAX)
-			dhcp_flush(vnf);
+		/* group commit: the ACK leaves once its record is on disk. A disk
+		 * that stalls (seconds-long fdatasyncs happen) must not pin more
+		 * mbufs: past DHCP_HOLD_MAX the ACK is dropped (the binding is
+		 * journaled and reaches the disk with the next batch; the
+		 * client's retransmitted REQUEST gets its ACK then) and the
+		 * control thread never blocks on the disk. */
+		if (st->n_held == DHCP_HOLD_MAX) {
+			dhcp_cp_drop(vnf, out, DHCP_D_BACKLOG);
+			return;
+		}
 		st->held_port[st->n_held] = st->dp[iface].port;
 		st->held_seq[st->n_held] = dhcp_db_next_seq(&st->db);
 		st->held[st->n_held++] = out;
 		dhcp_progress(vnf);
 		return;
 	}
-	dhcp_cp_count(vnf, st->reply.type == DHCP_OFFER  ? DHCP_C_OFFER
-			   : st->reply.type == DHCP_NAK ? DHCP_C_NAK
-							: DHCP_C_ACK,
+	dhcp_cp_count(vnf,
+		      st->reply.type == DHCP_OFFER ? DHCP_C_OFFER
+		      : st->reply.type == DHCP_NAK ? DHCP_C_NAK
+						   : DHCP_C_ACK,
 		      1);
 	nfv_ctl_tx(st->dp[iface].port, &out, 1);
 }
@@ -468,8 +476,7 @@ dhcp_stats(struct nfv_vnf *vnf, json_t *out)
 	uint64_t now = dhcp_wall_now(), n[DHCP_L_DECLINED + 1] = {0};
 
 	for (uint32_t i = 0; i < st->db.n; i++) {
-		const struct dhcp_lease *l =
-			&st->db.chunks[i >> 12][i & 4095];
+		const struct dhcp_lease *l = &st->db.chunks[i >> 12][i & 4095];
 
 		if (l->state == DHCP_L_FREE || l->state == DHCP_L_RELEASED || l->expire > now)
 			n[l->state]++;
@@ -479,8 +486,8 @@ dhcp_stats(struct nfv_vnf *vnf, json_t *out)
 				      "offered", (json_int_t)n[DHCP_L_OFFERED], "declined",
 				      (json_int_t)n[DHCP_L_DECLINED]));
 	json_object_set_new(out, "journal",
-			    json_pack("{s:s,s:I,s:I,s:I,s:I,s:b}", "file", st->db.path,
-				      "records", (json_int_t)st->db.records, "fsyncs",
+			    json_pack("{s:s,s:I,s:I,s:I,s:I,s:b}", "file", st->db.path, "records",
+				      (json_int_t)st->db.records, "fsyncs",
 				      (json_int_t)st->db.fsyncs, "commit_max_us",
 				      (json_int_t)atomic_load(&st->db.commit_max_us), "compactions",
 				      (json_int_t)st->db.compactions, "compacting",

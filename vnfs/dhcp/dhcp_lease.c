@@ -30,8 +30,7 @@
 #define DHCP_CHUNK (1u << DHCP_CHUNK_SHIFT)
 #define DHCP_JHDR_LEN 16
 
-const char *const dhcp_lstate_names[] = {"free", "offered", "bound", "released", "declined",
-					 NULL};
+const char *const dhcp_lstate_names[] = {"free", "offered", "bound", "released", "declined", NULL};
 
 /* ---------------- index ---------------- */
 
@@ -76,8 +75,7 @@ dhcp_idx_free(struct dhcp_idx *x)
 typedef bool (*dhcp_match_fn)(const void *ctx, uint32_t val, const void *key);
 
 static uint32_t *
-dhcp_idx_slot(struct dhcp_idx *x, uint32_t h, dhcp_match_fn match, const void *ctx,
-	      const void *key)
+dhcp_idx_slot(struct dhcp_idx *x, uint32_t h, dhcp_match_fn match, const void *ctx, const void *key)
 {
 	for (uint32_t i = h & x->mask;; i = (i + 1) & x->mask) {
 		if (x->val[i] == 0)
@@ -189,8 +187,7 @@ dhcp_match_resv_addr(const void *ctx, uint32_t val, const void *key)
 {
 	const struct dhcp_conf *c = ctx;
 
-	return c->subnets[val >> 22].resv[val & (DHCP_MAX_POOL - 1)].addr ==
-	       *(const uint32_t *)key;
+	return c->subnets[val >> 22].resv[val & (DHCP_MAX_POOL - 1)].addr == *(const uint32_t *)key;
 }
 
 static bool
@@ -213,8 +210,7 @@ dhcp_key_hash(uint16_t subnet, const uint8_t *key, uint8_t len)
 struct dhcp_lease *
 dhcp_db_by_addr(struct dhcp_db *db, uint32_t addr)
 {
-	uint32_t *s = dhcp_idx_slot(&db->by_addr, dhcp_hash_addr(addr), dhcp_match_addr, db,
-				    &addr);
+	uint32_t *s = dhcp_idx_slot(&db->by_addr, dhcp_hash_addr(addr), dhcp_match_addr, db, &addr);
 
 	return s ? dhcp_lease_at(db, *s - 1) : NULL;
 }
@@ -257,8 +253,8 @@ dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_
 bool
 dhcp_db_addr_reserved(struct dhcp_db *db, uint32_t addr)
 {
-	return dhcp_idx_slot(&db->resv_addr, dhcp_hash_addr(addr), dhcp_match_resv_addr,
-			     db->conf, &addr) != NULL;
+	return dhcp_idx_slot(&db->resv_addr, dhcp_hash_addr(addr), dhcp_match_resv_addr, db->conf,
+			     &addr) != NULL;
 }
 
 static uint32_t
@@ -438,8 +434,8 @@ dhcp_lease_new(struct dhcp_db *db, uint32_t addr)
 static uint32_t
 dhcp_lease_index(struct dhcp_db *db, const struct dhcp_lease *l)
 {
-	uint32_t *s = dhcp_idx_slot(&db->by_addr, dhcp_hash_addr(l->addr), dhcp_match_addr, db,
-				    &l->addr);
+	uint32_t *s =
+		dhcp_idx_slot(&db->by_addr, dhcp_hash_addr(l->addr), dhcp_match_addr, db, &l->addr);
 
 	return *s - 1;
 }
@@ -452,8 +448,8 @@ dhcp_unkey(struct dhcp_db *db, struct dhcp_lease *l)
 
 	if (l->key_len == 0)
 		return;
-	s = dhcp_idx_slot(&db->by_key, dhcp_key_hash(l->subnet, l->key, l->key_len),
-			  dhcp_match_key, db, &k);
+	s = dhcp_idx_slot(&db->by_key, dhcp_key_hash(l->subnet, l->key, l->key_len), dhcp_match_key,
+			  db, &k);
 	if (s != NULL && dhcp_lease_at(db, *s - 1) == l)
 		dhcp_idx_delete(&db->by_key, s, NULL);
 	l->key_len = 0;
@@ -471,9 +467,8 @@ dhcp_journal(struct dhcp_db *db, const struct dhcp_lease *l)
 }
 
 struct dhcp_lease *
-dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key,
-	    uint8_t key_len, const uint8_t chaddr[6], enum dhcp_lstate st, uint64_t expire,
-	    bool journal)
+dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key, uint8_t key_len,
+	    const uint8_t chaddr[6], enum dhcp_lstate st, uint64_t expire, bool journal)
 {
 	struct dhcp_lease *l = dhcp_db_by_addr(db, addr);
 
@@ -484,8 +479,8 @@ dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *k
 			    memcmp(l->key, key, key_len) == 0;
 
 		if (!same) {
-			struct dhcp_lease *o = key_len ? dhcp_db_by_key(db, subnet, key, key_len)
-						       : NULL;
+			struct dhcp_lease *o =
+				key_len ? dhcp_db_by_key(db, subnet, key, key_len) : NULL;
 
 			dhcp_unkey(db, l);
 			if (o != NULL && o != l) {
@@ -541,6 +536,8 @@ dhcp_writer_thread(void *arg)
 		pthread_mutex_lock(&db->mu);
 		while (!db->stop && db->seq_req == done)
 			pthread_cond_wait(&db->cv, &db->mu);
+		/* seq_req only moves for fdatasync batches; "write" batches
+		 * never reach this thread */
 		req = db->seq_req;
 		if (req == done && db->stop) {
 			pthread_mutex_unlock(&db->mu);
@@ -579,6 +576,15 @@ dhcp_db_commit_start(struct dhcp_db *db)
 	db->pending = t;
 	db->pending.len = 0;
 	db->busy = true;
+	if (!db->conf->lease_fsync) {
+		/* lease-sync: write. The batch is in the kernel's page cache when
+		 * write() returns: it survives a crash of nfvd (kill -9), not of
+		 * the machine. No thread hand-off needed. */
+		atomic_store(&db->batch_err,
+			     dhcp_write_all(db->fd, db->inflight.p, db->inflight.len));
+		atomic_store(&db->seq_done, ++db->seq_started);
+		return;
+	}
 	pthread_mutex_lock(&db->mu);
 	db->seq_req = ++db->seq_started;
 	pthread_cond_signal(&db->cv);
@@ -603,8 +609,9 @@ dhcp_db_commit_poll(struct dhcp_db *db, uint64_t *seq)
 	err = atomic_load(&db->batch_err);
 	if (err == 0) {
 		db->records += db->inflight.len / sizeof(struct dhcp_jrec);
-		db->fsyncs++;
-		if (db->compacting && dhcp_buf_add(&db->tail, db->inflight.p, db->inflight.len) != 0)
+		db->fsyncs += db->conf->lease_fsync;
+		if (db->compacting &&
+		    dhcp_buf_add(&db->tail, db->inflight.p, db->inflight.len) != 0)
 			err = -ENOMEM;
 	}
 	db->inflight.len = 0;
@@ -911,7 +918,8 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 
 		/* live bindings and quarantines; released ones keep the client's
 		 * address preference */
-		if (!((l->state == DHCP_L_BOUND || l->state == DHCP_L_DECLINED) && l->expire > now) &&
+		if (!((l->state == DHCP_L_BOUND || l->state == DHCP_L_DECLINED) &&
+		      l->expire > now) &&
 		    l->state != DHCP_L_RELEASED)
 			continue;
 		dhcp_jrec_fill(&r, l);

@@ -149,6 +149,11 @@ test_conf_errors(void **state)
 {
 	(void)state;
 	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "lease-sync: fsync\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n",
+		     "t.yaml:2:13", "fdatasync");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
 		     "subnets:\n"
 		     "  - subnet: 10.1.0.0/24\n"
 		     "    pools: [{range: 10.1.0.10-10.1.0.50}, {range: 10.1.0.40-10.1.0.60}]\n",
@@ -363,8 +368,14 @@ test_parse_malformed(void **state)
 	pkt_opt(&p, DHCP_OPT_OVERLOAD, "\x03", 1);
 	pkt_opt(&p, DHCP_OPT_HOSTNAME, "ab", 2);
 	pkt_end(&p);
-	memcpy(hdr(&p)->file, "\x0c\x02" "cd\xff", 5);
-	memcpy(hdr(&p)->sname, "\x0c\x01" "e\x32\x04\x0a\x01\x00\x0d\xff", 10);
+	memcpy(hdr(&p)->file,
+	       "\x0c\x02"
+	       "cd\xff",
+	       5);
+	memcpy(hdr(&p)->sname,
+	       "\x0c\x01"
+	       "e\x32\x04\x0a\x01\x00\x0d\xff",
+	       10);
 	assert_int_equal(dhcp_msg_parse(p.b, p.len, &m, &why), 0);
 	v = dhcp_msg_opt(&m, DHCP_OPT_HOSTNAME, &n);
 	assert_int_equal(n, 5);
