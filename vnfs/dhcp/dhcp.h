@@ -322,6 +322,7 @@ struct dhcp_db {
 	atomic_int batch_err;		    /* 0 or -errno of the last batch */
 	atomic_uint_fast64_t commit_max_us; /* slowest write+fdatasync so far */
 	uint64_t seq_started;		    /* control thread copy of seq_req */
+	uint64_t last_commit_us;	    /* when the last fdatasync batch started */
 	struct dhcp_buf inflight;	    /* the batch being written */
 	/* background compaction */
 	bool compacting;
@@ -363,8 +364,11 @@ uint32_t dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key,
 struct dhcp_lease *dhcp_db_set(struct dhcp_db *db, uint16_t subnet, uint32_t addr,
 			       const uint8_t *key, uint8_t key_len, const uint8_t chaddr[6],
 			       enum dhcp_lstate st, uint64_t expire, bool journal);
+#define DHCP_COMMIT_GAP_US 1000 /* fdatasync batches start at most this often */
+#define DHCP_COMMIT_FULL 512	/* ... unless this many records wait */
 /* Group commit, asynchronous: hand the pending records to the writer
- * thread unless a batch is already being written. Records appended now
+ * thread unless a batch is already being written (or the last one started
+ * less than DHCP_COMMIT_GAP_US ago). Records appended now
  * become durable with batch dhcp_db_next_seq(). */
 void dhcp_db_commit_start(struct dhcp_db *db);
 /* Collect a finished batch: returns 1 (ok) or -errno (failed) with *seq its

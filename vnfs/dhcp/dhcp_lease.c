@@ -557,13 +557,25 @@ dhcp_writer_thread(void *arg)
 	}
 }
 
-void
-dhcp_db_commit_start(struct dhcp_db *db)
+/* force: start now; otherwise an fdatasync batch starts at most every
+ * DHCP_COMMIT_GAP_US (fewer, larger flushes: a disk with an IOPS budget
+ * stalls for seconds when thousands of fdatasyncs a second hit it), or at
+ * once when DHCP_COMMIT_FULL records wait. */
+static void
+dhcp_db_commit_begin(struct dhcp_db *db, bool force)
 {
 	struct dhcp_buf t;
 
 	if (db->busy || db->pending.len == 0)
 		return;
+	if (!force && db->writer_on && db->conf->lease_fsync &&
+	    db->pending.len < DHCP_COMMIT_FULL * sizeof(struct dhcp_jrec)) {
+		uint64_t now = dhcp_mono_us();
+
+		if (now - db->last_commit_us < DHCP_COMMIT_GAP_US)
+			return;
+		db->last_commit_us = now;
+	}
 	if (!db->writer_on) {
 		/* memory only */
 		db->pending.len = 0;
@@ -589,6 +601,12 @@ dhcp_db_commit_start(struct dhcp_db *db)
 	db->seq_req = ++db->seq_started;
 	pthread_cond_signal(&db->cv);
 	pthread_mutex_unlock(&db->mu);
+}
+
+void
+dhcp_db_commit_start(struct dhcp_db *db)
+{
+	dhcp_db_commit_begin(db, false);
 }
 
 int
@@ -638,7 +656,7 @@ dhcp_db_commit(struct dhcp_db *db)
 	r = dhcp_db_commit_poll(db, &seq);
 	if (r < 0)
 		ret = r;
-	dhcp_db_commit_start(db);
+	dhcp_db_commit_begin(db, true);
 	dhcp_db_wait(db);
 	r = dhcp_db_commit_poll(db, &seq);
 	if (r < 0)
