@@ -2,6 +2,7 @@
  * nfvd - the worker loop: rx burst -> classify -> chain stages -> tx
  * buffers, run to completion. One quiescent-state report per iteration.
  */
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -232,6 +233,15 @@ nfv_worker_main(void *arg)
 	const struct timespec nap = {0, (long)e->idle_sleep_us * 1000};
 	unsigned int empty = 0;
 
+	/* the tap PMD's rx trigger signal is for the threads that poll rx
+	 * (blocked everywhere else, see main.c); it also ends a nap early */
+	{
+		sigset_t io;
+
+		sigemptyset(&io);
+		sigaddset(&io, SIGIO);
+		pthread_sigmask(SIG_UNBLOCK, &io, NULL);
+	}
 	/* naps of tens of microseconds, not the default 50 us of slack */
 	if (e->idle_sleep_us)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
