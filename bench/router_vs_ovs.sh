@@ -12,8 +12,12 @@
 # --record-core-cycles. Also prints the 1M-route load time (router log).
 # Forwarding core: CPU 1; control / main lcore: CPU 0.
 #
-#   bench/router_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-O] [-T] [-M]
+#   bench/router_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-r ROUNDS] [-O] [-T] [-M]
 #   -O: skip OVS; -T: skip testpmd; -M: skip the 1M-route run.
+#   -r: run testpmd, nfvd and OVS one after the other ROUNDS times (default
+#   1) and compare medians: on a VM whose neighbours come and go, two
+#   systems measured seconds apart can see different machines; alternating
+#   them and taking each one's median keeps the ratio honest.
 #   Results: a table on stdout and JSON lines in
 #   bench/results/router_vs_ovs-<date>.jsonl. Target: nfvd >= 2.5x OVS and
 #   >= 0.5x testpmd.
@@ -27,10 +31,12 @@ DURATION=3
 OVS=1
 TESTPMD=1
 MILLION=1
-while getopts b:d:OTMh opt; do
+ROUNDS=1
+while getopts b:d:r:OTMh opt; do
 	case $opt in
 	b) BUILD=$OPTARG ;;
 	d) DURATION=$OPTARG ;;
+	r) ROUNDS=$OPTARG ;;
 	O) OVS=0 ;;
 	T) TESTPMD=0 ;;
 	M) MILLION=0 ;;
@@ -213,25 +219,49 @@ ovs_run() {
 
 # ---- report ----
 declare -A RATE
+declare -A RATES_ALL
 printf "%-14s %8s %9s %9s  %s\n" system routes Mpps cyc/pkt drops
 report() { # system routes pps cpp drops
 	RATE[$1]=$3
+	RATES_ALL[$1]="${RATES_ALL[$1]:-} $3"
 	printf "%-14s %8s %9s %9s  %s\n" "$1" "$2" \
 		"$(python3 -c "print('%.3f' % ($3 / 1e6))")" "$4" "$5"
 	printf '{"system":"%s","routes":%s,"pps":%s,"cycles_per_packet":%s,"drops":%s}\n' \
 		"$1" "$2" "$3" "$4" "$5" >> "$OUT"
 }
 
-[ "$TESTPMD" = 1 ] && testpmd_run
-nfvd_run "nfvd-router" 0
+for ((round = 1; round <= ROUNDS; round++)); do
+	[ "$ROUNDS" -gt 1 ] && echo "-- round $round of $ROUNDS"
+	[ "$TESTPMD" = 1 ] && testpmd_run
+	nfvd_run "nfvd-router" 0
+	[ "$OVS" = 1 ] && ovs_run
+done
 [ "$MILLION" = 1 ] && nfvd_run "nfvd-router-1M" 1000000
-[ "$OVS" = 1 ] && ovs_run
-python3 - "${RATE[nfvd-router]:-0}" "${RATE[ovs-dpdk]:-0}" "${RATE[testpmd-io]:-0}" <<'EOF'
-import sys
-r, o, t = (float(x) for x in sys.argv[1:4])
+python3 - "${RATES_ALL[nfvd-router]:-0}" "${RATES_ALL[ovs-dpdk]:-0}" "${RATES_ALL[testpmd-io]:-0}" \
+	"$ROUNDS" "$OUT" <<'EOF'
+import json, statistics, sys
+rr, oo, tt = ([float(x) for x in a.split()] for a in sys.argv[1:4])
+r, o, t = (statistics.median(v) for v in (rr, oo, tt))
+def paired(a, b):
+    # each round measured both within seconds: the median of the per-round
+    # ratios is the estimate that drift of the machine between rounds
+    # does not move
+    if len(a) != len(b) or not all(b):
+        return None
+    return statistics.median(x / y for x, y in zip(a, b))
+po, pt = paired(rr, oo), paired(rr, tt)
+if int(sys.argv[4]) > 1:
+    print("medians of %s rounds: nfvd-router %.3f, testpmd-io %.3f, ovs-dpdk %.3f Mpps"
+          % (sys.argv[4], r / 1e6, t / 1e6, o / 1e6))
+    with open(sys.argv[5], "a") as f:
+        f.write(json.dumps({"system": "medians", "rounds": int(sys.argv[4]),
+                            "nfvd_router_pps": r, "testpmd_io_pps": t, "ovs_dpdk_pps": o,
+                            "paired_ratio_ovs": po, "paired_ratio_testpmd": pt}) + "\n")
 if o:
-    print("nfvd router / OVS-DPDK:   %.2fx (target >= 2.5x)" % (r / o))
+    print("nfvd router / OVS-DPDK:   %.2fx (target >= 2.5x)%s" % (
+        po if po is not None else r / o, " median of per-round ratios" if po else ""))
 if t:
-    print("nfvd router / testpmd io: %.2fx (target >= 0.5x)" % (r / t))
+    print("nfvd router / testpmd io: %.2fx (target >= 0.5x)%s" % (
+        pt if pt is not None else r / t, " median of per-round ratios" if pt else ""))
 EOF
 echo "results: $OUT"

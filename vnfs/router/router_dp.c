@@ -361,7 +361,6 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
 		return false;
 	}
-	nfv_count(w, vnf, RTR_CTR_FWD4, 1);
 	md->out_port = t->ifs[oif].port;
 	return true;
 }
@@ -423,7 +422,6 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
 		return false;
 	}
-	nfv_count(w, vnf, RTR_CTR_FWD6, 1);
 	md->out_port = t->ifs[oif].port;
 	return true;
 }
@@ -480,17 +478,24 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 				break;
 			}
 		}
+		/* forwarded: counted once per burst, not per packet */
 		if (n4 > 0) {
+			uint16_t first = out;
+
 			rte_fib_lookup_bulk(t->fib4, ip4, nh4, n4);
 			for (uint16_t i = 0; i < n4; i++)
 				if (rtr_fwd4(st, t, vnf, w, p4[i], nh4[i]))
 					pkts[out++] = p4[i];
+			nfv_count(w, vnf, RTR_CTR_FWD4, out - first);
 		}
 		if (n6 > 0) {
+			uint16_t first = out;
+
 			rte_fib6_lookup_bulk(t->fib6, ip6, nh6, n6);
 			for (uint16_t i = 0; i < n6; i++)
 				if (rtr_fwd6(st, t, vnf, w, p6[i], nh6[i]))
 					pkts[out++] = p6[i];
+			nfv_count(w, vnf, RTR_CTR_FWD6, out - first);
 		}
 	}
 	return out;
