@@ -61,13 +61,17 @@ OUT=$ROOT/bench/results/router_vs_ovs-$(date +%Y%m%d-%H%M%S).jsonl
 mkdir -p "$ROOT/bench/results"
 RMAC=02:00:00:00:00:02 # router's "in" interface (the pcap's destination MAC)
 NMAC=02:00:00:00:00:09 # the next hop behind the sink
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+ovs_stop() {
 	if [ -S "$W/ovs/db.sock" ]; then
 		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" exit 2>/dev/null || true
 		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovsdb-server.ctl" exit 2>/dev/null || true
 	fi
+	rm -rf "$W/ovs"
+}
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	ovs_stop
 	rm -f /dev/hugepages/${TAG}*
 	rm -rf /var/run/dpdk/${TAG}*
 	[ -n "${KEEP:-}" ] || rm -rf "$W"
@@ -214,6 +218,7 @@ ovs_run() {
 	cpp=$(ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show |
 		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' | head -1)
 	vsctl del-port br0 src
+	ovs_stop
 	report "ovs-dpdk" 100 "$(( (b - a) / DURATION ))" "${cpp:-0}" "{}"
 }
 
