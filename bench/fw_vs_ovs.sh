@@ -21,6 +21,7 @@
 # Needs root, hugepages, dpdk-testpmd, openvswitch-switch-dpdk, python3.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/testpmd.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ovs.sh"
 ARGS="$*"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,7 +52,6 @@ fi
 die() { echo "fw_vs_ovs: $*" >&2; exit 1; }
 [ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
 command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk"
-OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 [ "$OVS" = 0 ] || [ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD (or give -O)"
 
 TAG=fwbench
@@ -62,10 +62,7 @@ mkdir -p "$ROOT/bench/results"
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	if [ -S "$W/ovs/db.sock" ]; then
-		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" exit 2>/dev/null || true
-		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovsdb-server.ctl" exit 2>/dev/null || true
-	fi
+	ovs_stop
 	rm -f /dev/hugepages/${TAG}*
 	rm -rf /var/run/dpdk/${TAG}*
 	[ -n "${KEEP:-}" ] || rm -rf "$W"
@@ -183,25 +180,6 @@ testpmd_run() { # flows
 }
 
 # ---- OVS-DPDK ----
-OVSD=$W/ovs
-ovs() { OVS_RUNDIR=$OVSD OVS_LOGDIR=$OVSD OVS_DBDIR=$OVSD "$@"; }
-vsctl() { ovs ovs-vsctl --db=unix:"$OVSD/db.sock" "$@"; }
-ovs_start() {
-	mkdir -p "$OVSD"
-	ovs ovsdb-tool create "$OVSD/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-	ovs ovsdb-server --remote=punix:"$OVSD/db.sock" --unixctl="$OVSD/ovsdb-server.ctl" \
-		--pidfile="$OVSD/ovsdb-server.pid" --detach --log-file="$OVSD/ovsdb-server.log" \
-		"$OVSD/conf.db"
-	vsctl --no-wait init
-	vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		other_config:dpdk-socket-mem=1024 \
-		other_config:dpdk-extra="--no-pci --file-prefix ${TAG}ovs"
-	ovs "$OVS_VSWITCHD" unix:"$OVSD/db.sock" --unixctl="$OVSD/ovs-vswitchd.ctl" \
-		--pidfile="$OVSD/ovs-vswitchd.pid" --detach --log-file="$OVSD/ovs-vswitchd.log" \
-		-vconsole:off
-	vsctl add-br br0 -- set bridge br0 datapath_type=netdev
-}
 ovs_flows() { # rules mode router
 	local n=$1 mode=$2 rtr=$3 i t=0 out="output:2"
 	[ "$rtr" = 1 ] && out="mod_dl_src:02:00:00:00:00:08,mod_dl_dst:02:00:00:00:00:09,dec_ttl,output:2"
@@ -225,7 +203,7 @@ ovs_run() { # label flows rules mode router
 	ovs_flows "$n" "$mode" "$rtr" > "$W/flows.of"
 	ovs ovs-ofctl add-flows br0 "$W/flows.of"
 	vsctl --if-exists del-port br0 src
-	ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpctl/flush-conntrack >/dev/null 2>&1 || true
+	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" dpctl/flush-conntrack >/dev/null 2>&1 || true
 	# ports only while OVS is measured: a PMD thread with a port to poll
 	# spins on the forwarding core and would halve the other systems' runs
 	vsctl add-port br0 sink -- set Interface sink type=dpdk \
@@ -233,13 +211,13 @@ ovs_run() { # label flows rules mode router
 	vsctl add-port br0 src -- set Interface src type=dpdk ofport_request=1 \
 		options:dpdk-devargs="net_pcap$flows,rx_pcap=$W/flows$flows.pcap,infinite_rx=1"
 	sleep 1
-	ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear
+	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear
 	local a b
-	a=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
+	a=$(ovs_tx_pkts 2)
 	sleep "$DURATION"
-	b=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
+	b=$(ovs_tx_pkts 2)
 	local cpp
-	cpp=$(ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show |
+	cpp=$(ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show |
 		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' | head -1)
 	vsctl del-port br0 src
 	vsctl del-port br0 sink

@@ -24,6 +24,7 @@
 # Needs root, hugepages, dpdk-testpmd, openvswitch-switch-dpdk, python3.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/testpmd.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ovs.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=
@@ -51,7 +52,6 @@ fi
 die() { echo "router_vs_ovs: $*" >&2; exit 1; }
 [ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
 command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk"
-OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 [ "$OVS" = 0 ] || [ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD (or give -O)"
 
 TAG=rtrbench
@@ -61,13 +61,6 @@ OUT=$ROOT/bench/results/router_vs_ovs-$(date +%Y%m%d-%H%M%S).jsonl
 mkdir -p "$ROOT/bench/results"
 RMAC=02:00:00:00:00:02 # router's "in" interface (the pcap's destination MAC)
 NMAC=02:00:00:00:00:09 # the next hop behind the sink
-ovs_stop() {
-	if [ -S "$W/ovs/db.sock" ]; then
-		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" exit 2>/dev/null || true
-		OVS_RUNDIR=$W/ovs ovs-appctl -t "$W/ovs/ovsdb-server.ctl" exit 2>/dev/null || true
-	fi
-	rm -rf "$W/ovs"
-}
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -183,23 +176,8 @@ testpmd_run() {
 }
 
 # ---- OVS-DPDK ----
-OVSD=$W/ovs
-ovs() { OVS_RUNDIR=$OVSD OVS_LOGDIR=$OVSD OVS_DBDIR=$OVSD "$@"; }
-vsctl() { ovs ovs-vsctl --db=unix:"$OVSD/db.sock" "$@"; }
 ovs_run() {
-	mkdir -p "$OVSD"
-	ovs ovsdb-tool create "$OVSD/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-	ovs ovsdb-server --remote=punix:"$OVSD/db.sock" --unixctl="$OVSD/ovsdb-server.ctl" \
-		--pidfile="$OVSD/ovsdb-server.pid" --detach --log-file="$OVSD/ovsdb-server.log" \
-		"$OVSD/conf.db"
-	vsctl --no-wait init
-	vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		other_config:dpdk-socket-mem=1024 \
-		other_config:dpdk-extra="--no-pci --file-prefix ${TAG}ovs"
-	ovs "$OVS_VSWITCHD" unix:"$OVSD/db.sock" --unixctl="$OVSD/ovs-vswitchd.ctl" \
-		--pidfile="$OVSD/ovs-vswitchd.pid" --detach --log-file="$OVSD/ovs-vswitchd.log"
-	vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+	ovs_start
 	vsctl add-port br0 sink -- set Interface sink type=dpdk \
 		options:dpdk-devargs="net_null0,no-rx=1" ofport_request=2
 	ovs ovs-ofctl del-flows br0
@@ -210,12 +188,12 @@ ovs_run() {
 	vsctl add-port br0 src -- set Interface src type=dpdk ofport_request=1 \
 		options:dpdk-devargs="net_pcap0,rx_pcap=$W/flows.pcap,infinite_rx=1"
 	sleep 1
-	ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear
+	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear
 	local a b cpp
-	a=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
+	a=$(ovs_tx_pkts 2)
 	sleep "$DURATION"
-	b=$(ovs ovs-ofctl dump-ports br0 2 | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p')
-	cpp=$(ovs ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show |
+	b=$(ovs_tx_pkts 2)
+	cpp=$(ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show |
 		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' | head -1)
 	vsctl del-port br0 src
 	ovs_stop

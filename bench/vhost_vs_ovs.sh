@@ -43,7 +43,7 @@ fi
 die() { echo "vhost_vs_ovs: $*" >&2; exit 1; }
 [ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
 command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk-dev"
-OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ovs.sh"
 [ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD: apt-get install openvswitch-switch-dpdk"
 
 TAG=vmbench
@@ -52,10 +52,7 @@ PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	if [ -S "$W/ovs/db.sock" ]; then
-		ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" exit 2>/dev/null || true
-		ovs-appctl -t "$W/ovs/ovsdb-server.ctl" exit 2>/dev/null || true
-	fi
+	ovs_stop
 	rm -f /dev/hugepages/${TAG}*
 	[ -n "${KEEP:-}" ] || rm -rf "$W"
 }
@@ -140,48 +137,29 @@ sys.exit(0 if all(v.get('link') == 'up' for v in p.values()) else 1)"; then
 
 # ---- OVS-DPDK ----
 ovs_rate() {
-	local d=$W/ovs
-	mkdir -p "$d"
-	export OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d
-	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-	ovsdb-server --remote=punix:"$d/db.sock" --unixctl="$d/ovsdb-server.ctl" \
-		--pidfile="$d/ovsdb-server.pid" --detach --log-file="$d/ovsdb-server.log" "$d/conf.db"
-	local vs="ovs-vsctl --db=unix:$d/db.sock"
-	$vs --no-wait init
-	$vs --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		other_config:dpdk-socket-mem=1024 \
-		other_config:dpdk-extra="--no-pci --file-prefix ${TAG}ovs"
-	"$OVS_VSWITCHD" unix:"$d/db.sock" --unixctl="$d/ovs-vswitchd.ctl" \
-		--pidfile="$d/ovs-vswitchd.pid" --detach --log-file="$d/ovs-vswitchd.log"
-	$vs add-br br0 -- set bridge br0 datapath_type=netdev
-	$vs add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuserclient \
+	ovs_start
+	vsctl add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuserclient \
 		options:vhost-server-path="$W/ovs-a.sock" ofport_request=1
-	$vs add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuserclient \
+	vsctl add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuserclient \
 		options:vhost-server-path="$W/ovs-b.sock" ofport_request=2
-	ovs-ofctl del-flows br0
-	ovs-ofctl add-flow br0 in_port=1,actions=output:2
+	ovs ovs-ofctl del-flows br0
+	ovs ovs-ofctl add-flow br0 in_port=1,actions=output:2
 	testpmd_start ovs "$W/ovs-a.sock" "$W/ovs-b.sock"
 	for _ in $(seq 1 100); do
-		[ "$($vs get Interface vhu0 link_state)" = up ] &&
-			[ "$($vs get Interface vhu1 link_state)" = up ] && break
+		[ "$(vsctl get Interface vhu0 link_state)" = up ] &&
+			[ "$(vsctl get Interface vhu1 link_state)" = up ] && break
 		sleep 0.1
 	done
 	testpmd_cmd "start tx_first $INFLIGHT"
 	sleep 1
 	local a b
-	a=$(ovs_tx "$d" 2)
+	a=$(ovs_tx_pkts 2)
 	sleep "$DURATION"
-	b=$(ovs_tx "$d" 2)
+	b=$(ovs_tx_pkts 2)
 	testpmd_stop
-	ovs-appctl -t "$d/ovs-vswitchd.ctl" exit || true
-	ovs-appctl -t "$d/ovsdb-server.ctl" exit || true
+	ovs_stop
 	RATE=$(( (b - a) / DURATION ))
 }
-ovs_tx() {
-	OVS_RUNDIR=$1 ovs-ofctl dump-ports br0 "$2" | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p'
-}
-
 mpps() { python3 -c "print('%.3f' % ($1 / 1e6))"; }
 
 # 1. OVS

@@ -168,7 +168,9 @@ def test_traceroute_lists_the_router(lab):
 def test_iperf3_tcp_and_udp(lab):
     nfvd = lab()
     wait_for(lambda: reaches(nfvd.h1, H2_4), 20, "IPv4 path")
-    for args in (["-t", "3"], ["-u", "-b", "5M", "-t", "3"]):
+    # moderate rates (the issue: "no loss at moderate rate"): an unpaced TCP
+    # flow probes for the bottleneck by filling queues until it loses
+    for args in (["-b", "100M", "-t", "3"], ["-u", "-b", "5M", "-t", "3"]):
         srv = popen(["iperf3", "-s", "-1", "-B", H2_4], ns=nfvd.h2)
         wait_for(lambda: ":5201" in run(["ss", "-ltnH"], ns=nfvd.h2).stdout, 10,
                  "iperf3 server")
@@ -182,7 +184,8 @@ def test_iperf3_tcp_and_udp(lab):
             assert end["sum"]["packets"] > 1000
             assert end["sum"]["lost_packets"] == 0, end["sum"]
         else:
-            assert end["sum_received"]["bytes"] > 1_000_000
+            # 100 Mbit/s for 3 s is 37.5 MB: most of it arrives
+            assert end["sum_received"]["bytes"] > 20_000_000, end["sum_received"]
             assert end["sum_sent"]["retransmits"] < 50
 
 
