@@ -166,7 +166,7 @@ gen_parse_ip(const char *s, struct gen_l3 *l3, bool src)
 	return 0;
 }
 
-/* tx=P,rx=P,src=IP,dst=IP[,dmac=MAC][,sport=N][,dport=N] */
+/* tx=P,rx=P,src=IP,dst=IP[,dmac=MAC][,sport=N][,dport=N][,mirror=1] */
 static int
 gen_parse_stream(char *spec)
 {
@@ -210,6 +210,8 @@ gen_parse_stream(char *spec)
 			s->l3.sport = (uint16_t)atoi(val);
 		else if (!strcmp(tok, "dport"))
 			s->l3.dport = (uint16_t)atoi(val);
+		else if (!strcmp(tok, "mirror"))
+			s->l3.mirror = atoi(val) != 0;
 		else
 			rc = -EINVAL;
 		if (rc) {

@@ -56,7 +56,7 @@ unsigned int
 gen_pkt_write_hdr(uint8_t *buf, unsigned int frame_size, const struct gen_l3 *l3, uint32_t flow)
 {
 	unsigned int len = frame_size - GEN_FCS_LEN;
-	uint8_t *ip = buf + 14, *udp;
+	uint8_t *ip = buf + 14, *udp, *v;
 	uint32_t a;
 
 	memcpy(buf, l3->dmac, 6);
@@ -71,8 +71,8 @@ gen_pkt_write_hdr(uint8_t *buf, unsigned int frame_size, const struct gen_l3 *l3
 		ip[8] = 64;
 		ip[9] = 17;
 		gen_put16(ip + 10, 0);
-		gen_put32(ip + 12, l3->sip4 + flow);
-		gen_put32(ip + 16, l3->dip4);
+		gen_put32(ip + 12, l3->sip4 + (l3->mirror ? 0 : flow));
+		gen_put32(ip + 16, l3->dip4 + (l3->mirror ? flow : 0));
 		gen_put16(ip + 10, gen_pkt_csum(ip, 20));
 		udp = ip + 20;
 	} else {
@@ -82,14 +82,15 @@ gen_pkt_write_hdr(uint8_t *buf, unsigned int frame_size, const struct gen_l3 *l3
 		ip[6] = 17;
 		ip[7] = 64;
 		memcpy(ip + 8, l3->sip6, 16);
-		a = (uint32_t)ip[20] << 24 | (uint32_t)ip[21] << 16 | (uint32_t)ip[22] << 8 |
-		    ip[23];
-		gen_put32(ip + 20, a + flow);
 		memcpy(ip + 24, l3->dip6, 16);
+		/* the flow index goes into the low 32 bits of the varied address */
+		v = ip + (l3->mirror ? 36 : 20);
+		a = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+		gen_put32(v, a + flow);
 		udp = ip + 40;
 	}
-	gen_put16(udp, (uint16_t)(l3->sport + (flow & 0xff)));
-	gen_put16(udp + 2, l3->dport);
+	gen_put16(udp, (uint16_t)(l3->sport + (l3->mirror ? 0 : flow & 0xff)));
+	gen_put16(udp + 2, (uint16_t)(l3->dport + (l3->mirror ? flow & 0xff : 0)));
 	gen_put16(udp + 4, (uint16_t)(buf + len - udp));
 	gen_put16(udp + 6, 0);
 	return (unsigned int)(udp + 8 - buf);

@@ -36,6 +36,10 @@ struct gen_l3 {
 	uint32_t sip4, dip4;
 	uint8_t sip6[16], dip6[16];
 	uint16_t sport, dport;
+	/* false: flow f is (src + f, sport + f % 256) -> (dst, dport);
+	 * true: the replies of those flows: (src, sport) -> (dst + f,
+	 * dport + f % 256), so a stateful DUT sees b -> a as established */
+	bool mirror;
 };
 
 /* Smallest frame (with FCS) that carries headers and stamp. */

@@ -44,8 +44,9 @@ class Ctx:
 
 def _streams(cfg, spec, macs=None):
     """nfv-gen streams, per port pair k (ports 2k, 2k+1): a -> b; with
-    bidirectional, also b -> a (addresses and ports mirrored, to the DUT's
-    out port). Pair k's addresses are pair 0's with the second octet + k
+    bidirectional, also b -> a (addresses and ports swapped, to the DUT's
+    out port, and mirror=1: flow f of b -> a is the reply of flow f of
+    a -> b, so a stateful DUT (firewall, NAT) sees established traffic). Pair k's addresses are pair 0's with the second octet + k
     (IPv4) or the fourth group + k (IPv6). The trial rate is the sum.
     macs: per link, the DUT's MAC on it (in, out, in2, out2, ...) or None."""
     t = dict(cfg.get("traffic", {}))
@@ -65,7 +66,8 @@ def _streams(cfg, spec, macs=None):
             s += ",dmac=" + dmac
         out.append(s)
         if cfg.get("bidirectional"):
-            r = "tx=%d,rx=%d,src=%s,dst=%s,sport=%d,dport=%d" % (2 * k + 1, 2 * k, dst, src, dport, sport)
+            r = "tx=%d,rx=%d,src=%s,dst=%s,sport=%d,dport=%d,mirror=1" % (
+                2 * k + 1, 2 * k, dst, src, dport, sport)
             dmac = t.get("dmac_out") if k == 0 and t.get("dmac_out") else (
                 macs[2 * k + 1] if 2 * k + 1 < len(macs) else None)
             if dmac:
@@ -134,8 +136,12 @@ class Runner:
                 dut.check_alive()
                 raise duts.DutError("%s: the %s links did not come up in %d s" % (
                     name, ctx.wiring, self.args.link_timeout))
-            # a short low-rate trial lets the DUT learn/resolve before counting
-            gen.trial(10000, 64, self.cfg["flows"], duration_ms=200)
+            # a low-rate trial lets the DUT learn/resolve before counting:
+            # every flow of every stream a few times (a -> b first creates
+            # a stateful DUT's entries that b -> a replies then match)
+            n_streams = ctx.pairs * (2 if self.cfg.get("bidirectional") else 1)
+            gen.trial(10000, 64, self.cfg["flows"],
+                      duration_ms=max(200, 4 * self.cfg["flows"] * n_streams // 10))
             for size in self.cfg["sizes"]:
                 out["sizes"][str(size)] = self.run_size(gen, dut, size, ceilings)
         except (GenError, duts.DutError, OSError, subprocess.SubprocessError) as e:

@@ -157,6 +157,27 @@ systems:
     assert d["ndr"]["pps"] == 100000 and d["ndr"]["capped"], d["ndr"]
 
 
+def test_bidirectional_through_stateful_firewall(tmp_path):
+    """The router+firewall chain drops UDP that starts on the WAN side
+    (default drop, only the LAN may open connections): the b -> a stream
+    passes only because each of its flows is the reply of an a -> b flow
+    (mirror=1) that the learning trial let the firewall track."""
+    bench = tmp_path / "bidi-fw.yaml"
+    bench.write_text(QUICK.replace("flows: 16", "flows: 256") + """\
+name: bidirectional stateful
+bidirectional: true
+search: {resolution: 0.05, max_pps: 100000}
+systems:
+  - {name: rtr-fw, kind: nfvd, chain: bench/results/chains/router-fw.yaml}
+""")
+    res = run_bench(tmp_path, bench)
+    (sut,) = res["systems"]
+    assert sut["error"] is None
+    assert any("tx=1,rx=0" in c and "mirror=1" in c for c in sut["commands"])
+    d = sut["sizes"]["64"]
+    assert d["ndr"]["pps"] == 100000 and d["ndr"]["capped"], d["ndr"]
+
+
 def test_two_port_pairs(tmp_path):
     """pairs: 2 wires two a/b link pairs to every DUT kind: nfvd (a forward
     chain over in/out and in2/out2) and testpmd carry both pairs' streams

@@ -49,6 +49,44 @@ test_ipv4_64_bytes(void **state)
 	assert_true(got.tsc == 123456789);
 }
 
+/* A mirrored stream's flow f is the reply of the forward stream's flow f:
+ * addresses and ports swapped, for IPv4 and IPv6. */
+static void
+test_mirror_is_the_reply(void **state)
+{
+	for (int v6 = 0; v6 <= 1; v6++) {
+		struct gen_l3 fw = l3_v4(), bw;
+		uint8_t b2[GEN_FRAME_MAX];
+		unsigned int sa = v6 ? 22 : 26, da = v6 ? 38 : 30, alen = v6 ? 16 : 4;
+		unsigned int l4 = v6 ? 54 : 34;
+
+		(void)state;
+		fw.v6 = v6;
+		memset(fw.sip6, 0x20, 16);
+		memset(fw.dip6, 0x30, 16);
+		bw = fw;
+		bw.sip4 = fw.dip4;
+		bw.dip4 = fw.sip4;
+		memcpy(bw.sip6, fw.dip6, 16);
+		memcpy(bw.dip6, fw.sip6, 16);
+		bw.sport = fw.dport;
+		bw.dport = fw.sport;
+		bw.mirror = true;
+		for (uint32_t f = 0; f < 300; f += 37) {
+			gen_pkt_write_hdr(buf, 128, &fw, f);
+			gen_pkt_write_hdr(b2, 128, &bw, f);
+			assert_memory_equal(buf + sa, b2 + da, alen);
+			assert_memory_equal(buf + da, b2 + sa, alen);
+			assert_memory_equal(buf + l4, b2 + l4 + 2, 2);
+			assert_memory_equal(buf + l4 + 2, b2 + l4, 2);
+		}
+		/* and flows differ from each other */
+		gen_pkt_write_hdr(b2, 128, &bw, 1);
+		gen_pkt_write_hdr(buf, 128, &bw, 2);
+		assert_memory_not_equal(buf + da, b2 + da, alen);
+	}
+}
+
 static void
 test_ipv6_udp_checksum(void **state)
 {
@@ -121,6 +159,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_64_bytes),
 		cmocka_unit_test(test_ipv6_udp_checksum),
+		cmocka_unit_test(test_mirror_is_the_reply),
 		cmocka_unit_test(test_parse_rejects_others),
 		cmocka_unit_test(test_arp_reply),
 	};
