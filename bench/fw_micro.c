@@ -23,57 +23,16 @@
 #include <rte_udp.h>
 
 #include "fw_rt.h"
+#include "micro_engine.h"
 
-int nfv_meta_offset = -1;
 static struct {
-	struct rte_mempool *pool;
-	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt;
 } B;
-
-struct rte_mempool *
-nfv_pktmbuf_pool(void)
-{
-	return B.pool;
-}
-struct rte_rcu_qsbr *
-nfv_rcu(void)
-{
-	return B.rcu;
-}
-int
-nfv_port_id(const struct nfv_config *cfg, uint16_t i)
-{
-	return i < cfg->n_ports ? i : -ENOENT;
-}
-uint64_t
-nfv_now_ms(void)
-{
-	return rte_rdtsc() / (rte_get_tsc_hz() / 1000);
-}
-uint16_t
-nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)port;
-	rte_pktmbuf_free_bulk(pkts, n);
-	return n;
-}
-void
-nfv_drop_flush(struct nfv_worker *w)
-{
-	w->n_drop = 0; /* the bench reuses its mbufs */
-}
-uint16_t
-nfv_txq_flush(struct nfv_worker *w, uint16_t port)
-{
-	w->tx[port].n = 0;
-	return 0;
-}
 
 static struct rte_mbuf *
 frame(uint32_t i)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(B.pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
 	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, 60);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
@@ -184,11 +143,12 @@ main(int argc, char **argv)
 	if (rte_eal_init(RTE_DIM(eal), eal) < 0)
 		return 1;
 	nfv_meta_offset = rte_mbuf_dynfield_register(&df);
-	B.pool = rte_pktmbuf_pool_create("micro", flows + 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					 SOCKET_ID_ANY);
+	micro_pool = rte_pktmbuf_pool_create("micro", flows + 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					     SOCKET_ID_ANY);
 	B.punt = rte_ring_create("micro", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	B.rcu = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
-	if (nfv_meta_offset < 0 || !B.pool || !B.punt || !B.rcu || rte_rcu_qsbr_init(B.rcu, 1))
+	micro_rcu = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	if (nfv_meta_offset < 0 || !micro_pool || !B.punt || !micro_rcu ||
+	    rte_rcu_qsbr_init(micro_rcu, 1))
 		return 1;
 	snprintf(cfg.ports[0].name, NFV_NAME_MAX, "in");
 	snprintf(cfg.ports[1].name, NFV_NAME_MAX, "out");

@@ -25,74 +25,10 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "micro_engine.h"
 #include "router_rt.h"
 
 #define MICRO_HDR 34 /* Ethernet + IPv4: what the stage writes */
-
-int nfv_meta_offset = -1;
-static struct rte_mempool *micro_pool;
-
-struct rte_mempool *
-nfv_pktmbuf_pool(void)
-{
-	return micro_pool;
-}
-struct rte_rcu_qsbr *
-nfv_rcu(void)
-{
-	return NULL;
-}
-int
-nfv_port_id(const struct nfv_config *cfg, uint16_t i)
-{
-	return i < cfg->n_ports ? i : -ENOENT;
-}
-uint64_t
-nfv_now_ms(void)
-{
-	return rte_rdtsc() / (rte_get_tsc_hz() / 1000);
-}
-uint16_t
-nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)port;
-	rte_pktmbuf_free_bulk(pkts, n);
-	return n;
-}
-void
-nfv_drop_flush(struct nfv_worker *w)
-{
-	w->n_drop = 0; /* nothing is dropped here; the bench reuses its mbufs */
-}
-uint16_t
-nfv_txq_flush(struct nfv_worker *w, uint16_t port)
-{
-	w->tx[port].n = 0;
-	return 0;
-}
-void
-nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size)
-{
-	(void)cfg;
-	snprintf(out, size, "%s", in);
-}
-int
-nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
-		    bool required, uint16_t *port, struct cfg_errors *err)
-{
-	const char *name;
-	int rc = cfg_get_str(map, key, required, &name, err);
-
-	if (rc != 0)
-		return rc;
-	for (uint16_t i = 0; i < cfg->n_ports; i++)
-		if (strcmp(cfg->ports[i].name, name) == 0) {
-			*port = i;
-			return 0;
-		}
-	cfg_error(err, cfg_map_get(map, key), "no port named \"%s\"", name);
-	return -EINVAL;
-}
 
 static const struct rte_ether_addr micro_mac_in = {{0x02, 0, 0, 0, 0, 0x02}};
 static const struct rte_ether_addr micro_mac_out = {{0x02, 0, 0, 0, 0, 0x08}};
@@ -159,8 +95,15 @@ micro_conf(struct nfv_config *cfg)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {"rtr_micro", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-		       "--log-level=lib.eal:error", "-l", "0"};
+	char *eal[] = {"rtr_micro",
+		       "--no-huge",
+		       "-m",
+		       "512",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--log-level=lib.eal:error",
+		       "-l",
+		       "0"};
 	static const struct rte_mbuf_dynfield df = {
 		.name = "nfv_meta_micro", .size = sizeof(struct nfv_mbuf_meta), .align = 8};
 	static struct nfv_config cfg = {.n_ports = 2};
@@ -179,8 +122,8 @@ main(int argc, char **argv)
 	if (flows < 32 || rte_eal_init((int)RTE_DIM(eal), eal) < 0)
 		return 1;
 	nfv_meta_offset = rte_mbuf_dynfield_register(&df);
-	micro_pool = rte_pktmbuf_pool_create("micro", flows + 4096, 0, 0,
-					     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	micro_pool = rte_pktmbuf_pool_create("micro", flows + 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					     SOCKET_ID_ANY);
 	w = rte_zmalloc(NULL, sizeof(*w), 64);
 	st = rte_zmalloc(NULL, sizeof(*st), 64);
 	m = calloc(flows, sizeof(*m));
@@ -248,7 +191,8 @@ main(int argc, char **argv)
 		best = RTE_MIN(best, (double)(t2 - t1) / (iters * 32.0));
 	}
 	if (vnf.ctr[RTR_CTR_FWD4] == 0 || rte_ring_count(w->punt) > 0) {
-		fprintf(stderr, "rtr_micro: the router did not forward (or punted): check the set-up\n");
+		fprintf(stderr,
+			"rtr_micro: the router did not forward (or punted): check the set-up\n");
 		return 1;
 	}
 	printf("router stage, %u flows, 100 routes: %.1f cycles/packet (restore of the headers "
