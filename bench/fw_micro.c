@@ -126,29 +126,14 @@ run(struct nfv_config *cfg, const char *mode, uint32_t flows, uint32_t rules)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {"fw_micro",
-		       "--no-huge",
-		       "-m",
-		       "1024",
-		       "--no-pci",
-		       "--no-shconf",
-		       "--log-level=lib.eal:error",
-		       "-l",
-		       "0"};
-	static const struct rte_mbuf_dynfield df = {
-		.name = "nfv_meta_micro", .size = sizeof(struct nfv_mbuf_meta), .align = 8};
 	static struct nfv_config cfg = {.n_ports = 2};
 	uint32_t flows = argc > 1 ? atoi(argv[1]) : 1024, rules = argc > 2 ? atoi(argv[2]) : 100;
 
-	if (rte_eal_init(RTE_DIM(eal), eal) < 0)
+	if (micro_engine_init("fw_micro", 1024, flows + 4096) < 0)
 		return 1;
-	nfv_meta_offset = rte_mbuf_dynfield_register(&df);
-	micro_pool = rte_pktmbuf_pool_create("micro", flows + 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					     SOCKET_ID_ANY);
 	B.punt = rte_ring_create("micro", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	micro_rcu = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
-	if (nfv_meta_offset < 0 || !micro_pool || !B.punt || !micro_rcu ||
-	    rte_rcu_qsbr_init(micro_rcu, 1))
+	if (!B.punt || !micro_rcu || rte_rcu_qsbr_init(micro_rcu, 1))
 		return 1;
 	snprintf(cfg.ports[0].name, NFV_NAME_MAX, "in");
 	snprintf(cfg.ports[1].name, NFV_NAME_MAX, "out");

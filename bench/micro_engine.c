@@ -4,6 +4,10 @@
  * and no engine: mbufs from micro_pool, nothing is sent, nothing waits.
  */
 #include <errno.h>
+#include <stdio.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf_dyn.h>
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -56,5 +60,37 @@ uint16_t
 nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 {
 	w->tx[port].n = 0;
+	return 0;
+}
+
+int
+micro_engine_init(const char *prog, unsigned int memory_mb, unsigned int mbufs)
+{
+	static const struct rte_mbuf_dynfield df = {
+		.name = "nfv_meta_micro", .size = sizeof(struct nfv_mbuf_meta), .align = 8};
+	char mem[16], name[64];
+	char *eal[] = {name,
+		       "--no-huge",
+		       "-m",
+		       mem,
+		       "--no-pci",
+		       "--no-shconf",
+		       "--log-level=lib.eal:error",
+		       "-l",
+		       "0"};
+
+	snprintf(name, sizeof(name), "%s", prog);
+	snprintf(mem, sizeof(mem), "%u", memory_mb);
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "%s: EAL initialisation failed\n", prog);
+		return -1;
+	}
+	nfv_meta_offset = rte_mbuf_dynfield_register(&df);
+	micro_pool = rte_pktmbuf_pool_create("micro", mbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					     SOCKET_ID_ANY);
+	if (nfv_meta_offset < 0 || micro_pool == NULL) {
+		fprintf(stderr, "%s: no metadata field or mbuf pool\n", prog);
+		return -1;
+	}
 	return 0;
 }

@@ -10,4 +10,8 @@ extern struct rte_mempool *micro_pool;
 /* what nfv_rcu() returns (NULL: the stage under test must not need it) */
 extern struct rte_rcu_qsbr *micro_rcu;
 
+/* EAL on lcore 0 without hugepages (memory_mb), the nfvd metadata
+ * dynfield, micro_pool of mbufs. 0 or -1 (reason on stderr). */
+int micro_engine_init(const char *prog, unsigned int memory_mb, unsigned int mbufs);
+
 #endif /* MICRO_ENGINE_H */
