@@ -89,8 +89,8 @@ def host(ns, ifname, a4, a6, gw4, gw6, vlan_o=None):
 @pytest.fixture
 def lab(nfvd_factory, ns_factory, tag, tmp_path):
     """start(**router_options) -> running Nfvd with .h1/.h2 namespaces."""
-    def start(**rtr):
-        nfvd = nfvd_factory(router_conf(tag, **rtr))
+    def start(lcores="0,1", **rtr):
+        nfvd = nfvd_factory(router_conf(tag, **rtr), lcores=lcores)
         nfvd.h1, nfvd.h2 = ns_factory("h1"), ns_factory("h2")
         nfvd.if1, nfvd.if2 = tag + "a", tag + "b"
         host(nfvd.h1, nfvd.if1, H1_4, H1_6, R1_4, R1_6)
@@ -187,6 +187,25 @@ def test_iperf3_tcp_and_udp(lab):
             # 100 Mbit/s for 3 s is 37.5 MB: most of it arrives
             assert end["sum_received"]["bytes"] > 20_000_000, end["sum_received"]
             assert end["sum_sent"]["retransmits"] < 50
+
+
+def test_one_cpu_router_ping_and_iperf3(lab):
+    """The lab router on one CPU (-l 1,1: control thread and a napping
+    worker share it): ping both ways, then TCP at a moderate rate."""
+    nfvd = lab(lcores="1,1")
+    assert nfvd.result("status")["shared_cpu"] == 1
+    wait_for(lambda: reaches(nfvd.h1, H2_4), 20, "IPv4 path")
+    assert ping(nfvd.h1, H2_4, count=10, interval="0.05") == (10, 10)
+    assert ping(nfvd.h2, H1_6, count=10, interval="0.05", six=True) == (10, 10)
+    srv = popen(["iperf3", "-s", "-1", "-B", H2_4], ns=nfvd.h2)
+    wait_for(lambda: ":5201" in run(["ss", "-ltnH"], ns=nfvd.h2).stdout, 10, "iperf3 server")
+    cli = run(["iperf3", "-c", H2_4, "-J", "-b", "50M", "-t", "2"], ns=nfvd.h1, check=False,
+              timeout=60)
+    srv.wait(30)
+    end = json.loads(cli.stdout)["end"]
+    assert end["sum_received"]["bytes"] > 8_000_000, end["sum_received"]
+    assert rtr(nfvd)["counters"]["forwarded-v4"] > 1000
+    assert nfvd.stats()["workers"][0]["naps"] > 0
 
 
 def test_arp_aging_and_reresolution(lab):
