@@ -228,7 +228,8 @@ eng_poll_locked(struct nfv_engine *e)
 	for (uint16_t i = 0; i < e->n_vnfs; i++)
 		if (e->vnfs[i]->cls->poll)
 			pending += e->vnfs[i]->cls->poll(e->vnfs[i]);
-	e->pending = pending;
+	if (e->pending != pending) /* the workers read this cache line */
+		e->pending = pending;
 
 	if (now - e->last_tick_ms >= ENG_TICK_MS) {
 		e->last_tick_ms = now;
