@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,15 +94,33 @@ main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "s:m:l:h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 's': sock = optarg; break;
-		case 'P': prefix = optarg; break;
-		case 'H': no_huge = true; break;
-		case 'm': memory = strtol(optarg, NULL, 10); break;
-		case 'l': lcores = optarg; break;
-		case 'i': stats_ms = strtol(optarg, NULL, 10); break;
-		case 'd': duration = strtod(optarg, NULL); break;
-		case 'h': nfvd_usage(stdout); return 0;
-		default: nfvd_usage(stderr); return 1;
+		case 's':
+			sock = optarg;
+			break;
+		case 'P':
+			prefix = optarg;
+			break;
+		case 'H':
+			no_huge = true;
+			break;
+		case 'm':
+			memory = strtol(optarg, NULL, 10);
+			break;
+		case 'l':
+			lcores = optarg;
+			break;
+		case 'i':
+			stats_ms = strtol(optarg, NULL, 10);
+			break;
+		case 'd':
+			duration = strtod(optarg, NULL);
+			break;
+		case 'h':
+			nfvd_usage(stdout);
+			return 0;
+		default:
+			nfvd_usage(stderr);
+			return 1;
 		}
 	}
 	if (optind >= argc) {
@@ -179,8 +196,10 @@ main(int argc, char **argv)
 		nfv_ctl_poll();
 		/* punted packets (DHCP, ARP, ICMP for the router...): while they
 		 * come, poll again at once; while a VNF has work in flight (ACKs
-		 * waiting on their journal commit), yield; after ~5 ms without
-		 * either, every 500 us */
+		 * waiting on their journal commit), every 10 us (sleeping: the
+		 * disk is slow, and on one CPU a spinning control thread would
+		 * take the CPU from the worker); after ~5 ms without either,
+		 * every 500 us */
 		idle = nfv_engine_poll() > 0 ? 0 : idle + 1;
 		now = nfv_now_ms();
 		if (nfv_engine_config()->daemon.stats_interval_ms &&
@@ -190,10 +209,8 @@ main(int argc, char **argv)
 		}
 		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
 			break;
-		if (idle > 0 && nfv_engine_pending())
-			sched_yield();
-		else if (idle > 0)
-			usleep(idle < 100 ? 50 : 500);
+		if (idle > 0)
+			usleep(nfv_engine_pending() ? 10 : idle < 100 ? 50 : 500);
 	}
 	nfv_engine_halt();
 	nfv_engine_print_stats(stdout, true);

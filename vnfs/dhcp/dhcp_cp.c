@@ -246,7 +246,8 @@ dhcp_release_held(struct nfv_vnf *vnf, uint64_t seq, bool ok)
 }
 
 /* Group commit progress: collect a finished batch, release its ACKs, hand
- * the records gathered meanwhile to the writer. */
+ * the records gathered meanwhile to the writer. With lease-sync: write the
+ * new batch is written on the spot: its ACKs leave now too. */
 static void
 dhcp_progress(struct nfv_vnf *vnf)
 {
@@ -259,6 +260,10 @@ dhcp_progress(struct nfv_vnf *vnf)
 		dhcp_release_held(vnf, seq, r > 0);
 	}
 	dhcp_db_commit_start(&st->db);
+	if (!st->db.conf->lease_fsync && (r = dhcp_db_commit_poll(&st->db, &seq)) != 0) {
+		dhcp_journal_counters(vnf);
+		dhcp_release_held(vnf, seq, r > 0);
+	}
 }
 
 /* Blocking: everything journaled so far on disk, every held ACK out. */
@@ -333,7 +338,6 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	struct rte_mbuf *out;
 	int iface, msg_ctr;
 
-	dhcp_progress(vnf);
 	if (((const uint8_t *)eth)[md->l3_off - 2] == 0x08 &&
 	    ((const uint8_t *)eth)[md->l3_off - 1] == 0x06) {
 		dhcp_arp(vnf, m);
@@ -420,8 +424,9 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		}
 		st->held_port[st->n_held] = st->dp[iface].port;
 		st->held_seq[st->n_held] = dhcp_db_next_seq(&st->db);
+		/* the batch is started by dhcp_poll() once the punt ring is
+		 * drained: one commit (one write) for the whole burst */
 		st->held[st->n_held++] = out;
-		dhcp_progress(vnf);
 		return;
 	}
 	dhcp_cp_count(vnf,
@@ -432,8 +437,9 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	nfv_ctl_tx(st->dp[iface].port, &out, 1);
 }
 
-/* Every control-loop pass: ACKs go out as soon as their batch is on disk,
- * not at the next tick. In flight: the ACKs still held. */
+/* Every control-loop pass, after the punted packets: commit what the
+ * burst journaled, and ACKs go out as soon as their batch is on disk, not
+ * at the next tick. In flight: the ACKs still held. */
 static unsigned int
 dhcp_poll(struct nfv_vnf *vnf)
 {
