@@ -42,11 +42,12 @@
  *                 nfv_ctl_tx()).
  *   tick          control thread, every ~10 ms: timers, aging, journals.
  *   poll          control thread, optional, every pass of the control loop
- *                 (thousands per second while work comes): finish work
- *                 done asynchronously (replies waiting on a journal
- *                 commit). Returns how much is still in flight; while any
- *                 instance has some, the control loop yields instead of
- *                 sleeping.
+ *                 (thousands per second while work comes), after the
+ *                 punted packets of the pass: finish work done
+ *                 asynchronously or per burst (a journal commit and the
+ *                 replies waiting on it). Returns how much is still in
+ *                 flight; while any instance has some, the control loop
+ *                 polls every 10 us instead of every 50-500.
  *   stats         control thread: add class-specific fields to a JSON
  *                 object. Per-lcore counters declared below are summed by
  *                 the engine and need no code.
