@@ -103,6 +103,14 @@ status_run(int argc, char **argv)
 		       json_string_value(json_object_get(st, "config")) ?: "?",
 		       json_integer_value(json_object_get(st, "generation")),
 		       json_integer_value(json_object_get(st, "main_lcore")));
+		if (json_integer_value(json_object_get(st, "shared_cpu")) >= 0 &&
+		    json_object_get(st, "shared_cpu") != NULL)
+			printf("one CPU (%" JSON_INTEGER_FORMAT
+			       ") for the control thread and the worker\n",
+			       json_integer_value(json_object_get(st, "shared_cpu")));
+		if (json_integer_value(json_object_get(st, "idle_sleep_us")) > 0)
+			printf("idle workers nap %" JSON_INTEGER_FORMAT " us\n",
+			       json_integer_value(json_object_get(st, "idle_sleep_us")));
 		status_section("PORTS", json_object_get(st, "ports"));
 		status_section("WORKERS", json_object_get(st, "workers"));
 		status_section("CHAINS", json_object_get(st, "chains"));

@@ -158,6 +158,9 @@ def test_one_cpu_mode_idle_worker_naps_and_busy_worker_leaves_control_alive(nfvd
     st = nfvd.result("status")
     assert st["shared_cpu"] == 1 and st["idle_sleep_us"] == 200
     assert [w["lcore"] for w in st["workers"]] == [1]
+    text = nfvd.nfvctl("status").stdout
+    assert "one CPU (1) for the control thread and the worker" in text, text
+    assert "idle workers nap 200 us" in text, text
     before, t0 = _cpu_seconds(nfvd.proc.pid), time.monotonic()
     wait_for(lambda: time.monotonic() - t0 > 2, 5, "2 s of idling")
     used = (_cpu_seconds(nfvd.proc.pid) - before) / (time.monotonic() - t0)
