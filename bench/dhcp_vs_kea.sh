@@ -130,19 +130,18 @@ start_nfvd() { # SYNC
 	# Kea's link (same addresses) goes if a Kea step ran before
 	ip netns del $NSK 2>/dev/null || true
 	STEP=$((STEP + 1))
-	if [ "$NFVD_LINK" = tap ]; then
-		sed -e "s/@DRIVER@/tap/" -e "s/@IFACE@/$TAP/" \
-			-e "s/@SYNC@/$1/" -e "s/@STEP@/$STEP/" "$WORK/nfvd.yaml" > "$WORK/nfvd-run.yaml"
-	else
+	local drv=tap ifc=$TAP
+	if [ "$NFVD_LINK" != tap ]; then
+		drv=af_packet ifc=$VETH
 		ip link del $VETH 2>/dev/null || true
 		ip link add $VETH type veth peer name dhcpb-pv
 		ip link set dhcpb-pv netns $NSP
 		ip -n $NSP addr add 10.66.0.5/16 dev dhcpb-pv
 		ip -n $NSP link set dhcpb-pv up
 		ip link set $VETH up
-		sed -e "s/@DRIVER@/af_packet/" -e "s/@IFACE@/$VETH/" \
-			-e "s/@SYNC@/$1/" -e "s/@STEP@/$STEP/" "$WORK/nfvd.yaml" > "$WORK/nfvd-run.yaml"
 	fi
+	sed -e "s/@DRIVER@/$drv/" -e "s/@IFACE@/$ifc/" -e "s/@SYNC@/$1/" -e "s/@STEP@/$STEP/" \
+		"$WORK/nfvd.yaml" > "$WORK/nfvd-run.yaml"
 	taskset -c "$SRV_CPU" "$NFVD" --file-prefix dhcpbench -s "$WORK/nfvd.sock" \
 		"$WORK/nfvd-run.yaml" >"$WORK/nfvd.log" 2>&1 &
 	NFVD_PID=$!

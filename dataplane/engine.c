@@ -4,6 +4,7 @@
  * (punt rings, ticks, link state), counters and shutdown.
  */
 #include <errno.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -309,9 +310,8 @@ eng_pick_lcores(struct nfv_engine *e, const struct nfv_daemon_conf *d, char *lco
 					 c);
 				return -EINVAL;
 			}
-			if (c == main_lcore)
-				e->shared_cpu = c;
-			else
+			/* the one worker on the main lcore's CPU: one-CPU mode below */
+			if (c != main_lcore)
 				e->worker_lcore[e->n_workers++] = c;
 		}
 	} else {
@@ -573,6 +573,12 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 		argv[argc++] = eal_extra[i];
 	argv[argc] = NULL;
 
+	/* DPDK's tap PMD asks for a SIGIO per packet its queues receive (its
+	 * rx "trigger"). Only the workers poll rx: the calling (control)
+	 * thread and every thread EAL makes from here inherit SIGIO blocked,
+	 * each worker unblocks it, so the signal never cuts the control
+	 * thread's sleeps and syscalls short. */
+	nfv_sigio_mask(SIG_BLOCK);
 	ret = rte_eal_init(argc, (char **)(uintptr_t)argv);
 	if (ret < 0) {
 		int code = rte_errno;

@@ -129,6 +129,9 @@ json_t *nfv_ports_json(struct nfv_engine *e, bool stats);
 
 /* worker.c */
 int nfv_worker_main(void *arg);
+/* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) SIGIO in the calling thread:
+ * the tap PMD's per-packet rx trigger belongs to the threads polling rx. */
+void nfv_sigio_mask(int how);
 void nfv_pipeline_run(const struct nfv_pipeline *p, struct nfv_worker *w, uint16_t port,
 		      struct rte_mbuf **pkts, uint16_t n);
 

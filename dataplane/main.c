@@ -163,17 +163,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "nfvd: %s\n", err);
 		goto free_config;
 	}
-	/* DPDK's tap PMD asks for a SIGIO per packet its queues receive (its
-	 * rx "trigger"). Only the workers poll rx: every thread made from
-	 * here on inherits SIGIO blocked, each worker unblocks it, so the
-	 * signal never interrupts the control thread's sleeps and syscalls. */
-	{
-		sigset_t io;
-
-		sigemptyset(&io);
-		sigaddset(&io, SIGIO);
-		pthread_sigmask(SIG_BLOCK, &io, NULL);
-	}
 	ret = nfv_engine_start(argv[0], cfg, eal_extra, n_eal_extra, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "nfvd: %s\n", err);

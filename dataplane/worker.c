@@ -217,6 +217,16 @@ worker_flush_all(struct nfv_worker *w, bool final)
 	nfv_drop_flush(w);
 }
 
+void
+nfv_sigio_mask(int how)
+{
+	sigset_t io;
+
+	sigemptyset(&io);
+	sigaddset(&io, SIGIO);
+	pthread_sigmask(how, &io, NULL);
+}
+
 int
 nfv_worker_main(void *arg)
 {
@@ -234,14 +244,8 @@ nfv_worker_main(void *arg)
 	unsigned int empty = 0;
 
 	/* the tap PMD's rx trigger signal is for the threads that poll rx
-	 * (blocked everywhere else, see main.c); it also ends a nap early */
-	{
-		sigset_t io;
-
-		sigemptyset(&io);
-		sigaddset(&io, SIGIO);
-		pthread_sigmask(SIG_UNBLOCK, &io, NULL);
-	}
+	 * (blocked everywhere else, see nfv_engine_start); it also ends a nap early */
+	nfv_sigio_mask(SIG_UNBLOCK);
 	/* naps of tens of microseconds, not the default 50 us of slack */
 	if (e->idle_sleep_us)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
