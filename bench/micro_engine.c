@@ -63,6 +63,25 @@ nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 	return 0;
 }
 
+/* Free 2 MiB hugepages (0 when none): the benchmarks use them when there
+ * are enough, as nfvd does, since on 4 KiB pages every mbuf costs a TLB
+ * walk that the real data path does not pay. */
+static unsigned int
+micro_free_hugepages(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %u", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
 int
 micro_engine_init(const char *prog, unsigned int memory_mb, unsigned int mbufs)
 {
@@ -80,6 +99,8 @@ micro_engine_init(const char *prog, unsigned int memory_mb, unsigned int mbufs)
 		       "0"};
 
 	snprintf(name, sizeof(name), "%s", prog);
+	if (micro_free_hugepages() * 2 >= memory_mb + 64)
+		eal[1] = "--in-memory";
 	snprintf(mem, sizeof(mem), "%u", memory_mb);
 	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed\n", prog);

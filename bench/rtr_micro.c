@@ -7,11 +7,14 @@
  *
  *   BUILD/vnfs/router/rtr_micro [FLOWS]
  *
- * The stage rewrites what it forwards (TTL, checksum, MACs): each burst's
- * headers are put back first. That restore alone is timed too and
- * subtracted. Repeats for 3 seconds and prints the best repetition: on a
- * VM whose neighbours take the core for seconds at a time, only a long
- * window finds quiet moments.
+ * The stage rewrites what it forwards (TTL, checksum, MACs). The frames
+ * start with TTL 255 and the next hop's MAC is the router's own "in" MAC,
+ * so a forwarded frame is again a valid frame to forward: passes run back
+ * to back over the same mbufs, as a worker's mbufs come back from the
+ * mempool cache, and the headers are rebuilt (untimed) every 200 passes.
+ * Repeats for 3 seconds and prints the best pass: on a VM whose
+ * neighbours take the core for seconds at a time, only a long window
+ * finds quiet moments.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,7 +56,7 @@ micro_frame(uint32_t i)
 	d[12] = 0x08;
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16(46);
-	ip->time_to_live = 64;
+	ip->time_to_live = 255;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = rte_cpu_to_be_32(0x0a000000 | (i & 0xffff));
 	ip->dst_addr = rte_cpu_to_be_32(0xac100000 | (i % 100) << 8 | (1 + (i / 100) % 250));
@@ -74,7 +77,7 @@ micro_conf(struct nfv_config *cfg)
 			   "  - {name: in, port: src, addresses: [10.0.0.254/8]}\n"
 			   "  - {name: out, port: sink, addresses: [192.168.0.254/24]}\n"
 			   "neighbours:\n"
-			   "  - {address: 192.168.0.1, mac: '02:00:00:00:00:09'}\n"
+			   "  - {address: 192.168.0.1, mac: '02:00:00:00:00:02'}\n"
 			   "routes:\n");
 	struct cfg_errors err = {.file = "micro"};
 	struct cfg_node *root = NULL;
@@ -92,32 +95,24 @@ micro_conf(struct nfv_config *cfg)
 	return conf;
 }
 
-/* One pass over the flows in bursts of 32, headers restored first; with
- * vnf NULL only the restore. Cycles per packet. */
+/* One pass over the flows in bursts of 32: cycles per packet. */
 static double
-micro_pass(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **m,
-	   uint8_t (*hdr)[MICRO_HDR], uint32_t flows)
+micro_pass(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **m, uint32_t flows)
 {
-	uint32_t iters = flows / 32 * 8;
 	struct rte_mbuf *b[32];
 	uint64_t t0 = rte_rdtsc();
-	volatile uint64_t sink = 0;
+	uint32_t fwd = 0;
 
-	for (uint32_t it = 0; it < iters; it++) {
-		uint32_t base = (it * 32) % (flows - 31);
-
-		for (int k = 0; k < 32; k++)
-			memcpy(rte_pktmbuf_mtod(m[base + k], void *), hdr[base + k], MICRO_HDR);
+	for (uint32_t base = 0; base + 32 <= flows; base += 32) {
 		memcpy(b, &m[base], sizeof(b));
-		if (vnf != NULL) {
-			w->now_tsc = rte_rdtsc();
-			sink += vnf->cls->process(vnf, w, b, 32);
-		} else {
-			sink += b[0]->port; /* keep the loop comparable */
-		}
+		w->now_tsc = t0;
+		fwd += vnf->cls->process(vnf, w, b, 32);
 	}
-	(void)sink;
-	return (double)(rte_rdtsc() - t0) / (iters * 32.0);
+	if (fwd != flows / 32 * 32) {
+		fprintf(stderr, "rtr_micro: %u of %u forwarded: check the set-up\n", fwd, flows);
+		exit(1);
+	}
+	return (double)(rte_rdtsc() - t0) / (flows / 32 * 32);
 }
 
 int
@@ -132,8 +127,9 @@ main(int argc, char **argv)
 	struct nfv_worker *w;
 	struct rte_mbuf **m;
 	uint8_t(*hdr)[MICRO_HDR];
+	uint32_t passes = 0;
 	uint64_t chain[3], eng[NFV_DROP_ENGINE_MAX];
-	double best = 1e18, best_restore = 1e18;
+	double best = 1e18;
 	char e[256] = "";
 
 	if (flows < 32 || micro_engine_init("rtr_micro", 512, flows + 4096) < 0)
@@ -175,17 +171,18 @@ main(int argc, char **argv)
 	}
 	uint64_t until = rte_rdtsc() + 3 * rte_get_tsc_hz();
 
-	for (int rep = 0; rep < 3 || rte_rdtsc() < until; rep++) {
-		best_restore = RTE_MIN(best_restore, micro_pass(NULL, w, m, hdr, flows));
-		best = RTE_MIN(best, micro_pass(&vnf, w, m, hdr, flows));
+	while (passes < 400 || rte_rdtsc() < until) {
+		if (passes++ % 200 == 0) /* TTL 255 lasts 254 passes */
+			for (uint32_t i = 0; i < flows; i++)
+				memcpy(rte_pktmbuf_mtod(m[i], void *), hdr[i], MICRO_HDR);
+		best = RTE_MIN(best, micro_pass(&vnf, w, m, flows));
 	}
 	if (vnf.ctr[RTR_CTR_FWD4] == 0 || rte_ring_count(w->punt) > 0) {
 		fprintf(stderr,
 			"rtr_micro: the router did not forward (or punted): check the set-up\n");
 		return 1;
 	}
-	printf("router stage, %u flows, 100 routes: %.1f cycles/packet (restore of the headers "
-	       "%.1f subtracted)\n",
-	       flows, best - best_restore, best_restore);
+	printf("router stage, %u flows, 100 routes: %.1f cycles/packet (best of %u passes)\n",
+	       flows, best, passes);
 	return 0;
 }

@@ -35,7 +35,7 @@
 	_(RTR_CTR_PUNT_TTL, "punt-ttl-expired")     \
 	_(RTR_CTR_PUNT_UNREACH, "punt-unreachable") \
 	_(RTR_CTR_PUNT_TOOBIG, "punt-too-big")      \
-	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")    \
+	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")     \
 	_(RTR_CTR_PUNT_FRAG, "punt-fragment")
 enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 
@@ -110,7 +110,14 @@ extern const char *const rtr_rt_kind_names[];
 struct rtr_adj {
 	uint8_t type;
 	uint8_t n_nh;
-	uint16_t iface;		    /* CONNECTED */
+	uint16_t iface; /* CONNECTED */
+	/* GW with one next hop on an untagged interface: that interface's
+	 * port, MTU and MAC, for the fast path (fast true) */
+	bool fast;
+	uint8_t pad;
+	uint16_t out_port;
+	uint16_t out_mtu;
+	struct rte_ether_addr out_smac;
 	uint32_t nh[RTR_MAX_PATHS]; /* GW: neighbour ids */
 	/* control thread */
 	uint32_t refs;
@@ -187,6 +194,9 @@ struct rtr_tables {
 	uint16_t n_if;
 	struct rtr_if ifs[RTR_MAX_IF];
 	int8_t untagged_if[RTE_MAX_ETHPORTS]; /* -1: none */
+	/* MAC of the port's untagged interface as the low 48 bits of a
+	 * little-endian load, or ~0 (matches no frame): the fast path's test */
+	uint64_t untagged_mac[RTE_MAX_ETHPORTS];
 	bool port_has_vlan[RTE_MAX_ETHPORTS];
 	struct rtr_adj adj[RTR_MAX_ADJ];
 	struct rte_hash *nhash;		       /* rtr_nkey -> neighbour id */

@@ -192,6 +192,14 @@ rtr_adj_get(struct rtr_tables *t, uint8_t n, uint32_t *nh)
 	memcpy(a->nh, nh, n * sizeof(*nh));
 	for (uint8_t i = 0; i < n; i++)
 		t->neigh[nh[i]].refs++;
+	if (n == 1 && t->ifs[t->neigh[nh[0]].key.iface].vlan == 0) {
+		const struct rtr_if *oi = &t->ifs[t->neigh[nh[0]].key.iface];
+
+		a->fast = true;
+		a->out_port = oi->port;
+		a->out_mtu = oi->mtu;
+		a->out_smac = oi->mac;
+	}
 	a->hnext = t->adj_bucket[h];
 	/* the adjacency is complete before any FIB entry can point at it */
 	rte_atomic_thread_fence(__ATOMIC_RELEASE);
@@ -648,10 +656,10 @@ rtr_route_get_json(struct rtr_tables *t, const struct cfg_prefix *a)
 		rte_fib6_lookup_bulk(t->fib6, ip6, &adj, 1);
 	}
 	json_object_set_new(o, "address", json_string(rtr_prefix_str(a, false, b, sizeof(b))));
-	json_object_set_new(o, "type", json_string(adj < RTR_MAX_ADJ && t->adj[adj].type <
-								  RTE_DIM(adj_names)
-							  ? adj_names[t->adj[adj].type]
-							  : "?"));
+	json_object_set_new(o, "type",
+			    json_string(adj < RTR_MAX_ADJ && t->adj[adj].type < RTE_DIM(adj_names)
+						? adj_names[t->adj[adj].type]
+						: "?"));
 	for (int len = f == 4 ? 32 : 128; adj != 0 && len >= 0; len--) {
 		struct cfg_prefix p = *a;
 		const struct rtr_rib_ent *e;
@@ -801,6 +809,7 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 	if (rtr_tables_alloc(st, t, c, err, errlen) != 0)
 		goto free_tables;
 	memset(t->untagged_if, -1, sizeof(t->untagged_if));
+	memset(t->untagged_mac, 0xff, sizeof(t->untagged_mac));
 	for (uint16_t i = 0; i < RTR_ADJ_DYN_BASE; i++) {
 		t->adj[i].type = i < RTR_ADJ_IF_BASE ? (uint8_t)i : RTR_ADJ_CONNECTED;
 		t->adj[i].iface = i < RTR_ADJ_IF_BASE ? 0 : (uint16_t)(i - RTR_ADJ_IF_BASE);
@@ -817,9 +826,13 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 		f->vlan = fc->vlan;
 		f->mtu = fc->mtu;
 		f->mac = macs[i];
-		if (fc->vlan == 0)
+		if (fc->vlan == 0) {
+			uint64_t mac = 0;
+
+			memcpy(&mac, &f->mac, 6);
 			t->untagged_if[ports[i] & (RTE_MAX_ETHPORTS - 1)] = (int8_t)i;
-		else
+			t->untagged_mac[ports[i] & (RTE_MAX_ETHPORTS - 1)] = mac;
+		} else
 			t->port_has_vlan[ports[i] & (RTE_MAX_ETHPORTS - 1)] = true;
 		rtr_ll6_from_mac(f->ll6, &f->mac);
 		for (uint16_t k = 0; k < fc->n_addr; k++) {

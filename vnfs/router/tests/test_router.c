@@ -210,6 +210,7 @@ vnf_up(const char *yaml)
 	vnf.ctr_stride = vnf.ctr_n;
 	vnf.ctr = calloc((size_t)RTE_MAX_LCORE * vnf.ctr_stride, sizeof(uint64_t));
 	memset(wk, 0, sizeof(*wk));
+	memset(chain_ctr, 0, sizeof(chain_ctr));
 	wk->lcore = 0;
 	wk->now_tsc = rte_get_tsc_cycles();
 	wk->chain_ctr = chain_ctr;
@@ -430,6 +431,58 @@ test_forward_v4_vlan_ttl_checksum(void **state)
 	m[0] = mk4(1, 10, &mac1, "192.168.1.1", "10.0.1.1", 64, 18);
 	assert_int_equal(run(m, 1), 0);
 	assert_int_equal(ctr(RTR_CTR_PUNT_LOCAL), 1);
+	vnf_down();
+}
+
+/* Untagged in and out, one next hop: the fast path (rtr_fast4_*). What it
+ * does not take falls back to the full path and is counted there. */
+static void
+test_fast_path_and_fallbacks(void **state)
+{
+	static const char *yaml = "name: r1\n"
+				  "class: router\n"
+				  "interfaces:\n"
+				  "  - {name: lan, port: p0, addresses: [10.0.1.1/24]}\n"
+				  "  - {name: wan, port: p1, mtu: 576, addresses: [10.0.2.1/24]}\n"
+				  "routes:\n"
+				  "  - {prefix: 192.168.0.0/16, via: 10.0.2.2}\n"
+				  "  - {prefix: 172.16.0.0/12, via: 10.0.2.9}\n"
+				  "neighbours:\n"
+				  "  - {address: 10.0.2.2, mac: '02:00:00:00:02:02'}\n";
+	const uint8_t nmac[6] = {0x02, 0, 0, 0, 0x02, 0x02};
+	const uint8_t ttl_out[3] = {63, 1, 63};
+	struct rte_mbuf *m[6];
+	struct rte_ipv4_hdr *ip, ref;
+
+	(void)state;
+	vnf_up(yaml);
+	m[0] = mk4(0, 0, &mac0, "10.0.1.5", "192.168.7.7", 64, 18);
+	m[1] = mk4(0, 0, &mac0, "10.0.1.5", "172.16.1.1", 64, 18);   /* unresolved */
+	m[2] = mk4(0, 0, &mac0, "10.0.1.5", "192.168.7.7", 64, 600); /* > MTU, DF */
+	m[3] = mk4(0, 0, &mac0, "10.0.1.5", "192.168.7.7", 2, 18);
+	m[4] = mk4(0, 0, &mac0, "10.0.1.5", "192.168.7.7", 64, 18);
+	ip4_of(m[4], 14)->hdr_checksum ^= 0x0101;
+	m[5] = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18); /* connected */
+	assert_int_equal(run(m, 6), 0);
+	assert_int_equal(ctr(RTR_CTR_FWD4), 3);
+	assert_int_equal(ctr(RTR_CTR_PUNT_RESOLVE), 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_TOOBIG), 1);
+	assert_int_equal(drops(RTR_DROP_BAD_CHECKSUM), 1);
+	assert_int_equal(wk->tx[1].n, 3);
+	for (int i = 0; i < 3; i++) {
+		struct rte_mbuf *o = wk->tx[1].pkts[i];
+		uint8_t *d = rte_pktmbuf_mtod(o, uint8_t *);
+
+		assert_int_equal(rte_pktmbuf_data_len(o), 14 + 28 + 18);
+		assert_memory_equal(d, nmac, 6);
+		assert_memory_equal(d + 6, &mac1, 6);
+		assert_int_equal(rte_be_to_cpu_16(*(uint16_t *)(d + 12)), RTE_ETHER_TYPE_IPV4);
+		ip = ip4_of(o, 14);
+		assert_int_equal(ip->time_to_live, ttl_out[i]);
+		ref = *ip;
+		ref.hdr_checksum = 0;
+		assert_int_equal(ip->hdr_checksum, rte_ipv4_cksum(&ref));
+	}
 	vnf_down();
 }
 
@@ -816,7 +869,8 @@ test_icmp_generation(void **state)
 		static const uint8_t gw[6] = {0x02, 0, 0, 0, 0x02, 0x02};
 
 		assert_memory_equal(d, gw, 6);
-		assert_int_equal(rte_be_to_cpu_16(*(const uint16_t *)(d + 12)), RTE_ETHER_TYPE_VLAN);
+		assert_int_equal(rte_be_to_cpu_16(*(const uint16_t *)(d + 12)),
+				 RTE_ETHER_TYPE_VLAN);
 	}
 	ip = ip4_of(sent[0], 18);
 	assert_int_equal(((uint8_t *)(ip + 1))[0], 11);
@@ -957,6 +1011,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_config_bad),
 		cmocka_unit_test(test_csum_update_exhaustive),
 		cmocka_unit_test(test_forward_v4_vlan_ttl_checksum),
+		cmocka_unit_test(test_fast_path_and_fallbacks),
 		cmocka_unit_test(test_validation_reasons),
 		cmocka_unit_test(test_ecmp_spread_and_stable),
 		cmocka_unit_test(test_arp_state_machine),
