@@ -69,30 +69,6 @@ rtr_iface_of(const struct rtr_tables *t, uint16_t port, uint16_t vlan)
 	return -1;
 }
 
-/* Ones' complement sum of an option-less IPv4 header is 0xffff: five 32-bit
- * loads and folds instead of rte_raw_cksum's ten-step 16-bit loop (11% of
- * the router's cycles in a profile). The sum is byte-order neutral. */
-static inline bool
-rtr_ip4_csum_ok(const struct rte_ipv4_hdr *ip)
-{
-	const uint8_t *b = (const uint8_t *)ip;
-	uint32_t w0, w1, w2, w3, w4;
-	uint64_t s;
-
-	/* one load each (a 20-byte memcpy to an array went through the stack) */
-	memcpy(&w0, b, 4);
-	memcpy(&w1, b + 4, 4);
-	memcpy(&w2, b + 8, 4);
-	memcpy(&w3, b + 12, 4);
-	memcpy(&w4, b + 16, 4);
-	s = (uint64_t)w0 + w1 + w2 + w3 + w4;
-	s = (s >> 32) + (s & 0xffffffff);
-	s = (s >> 16) + (s & 0xffff);
-	s = (s >> 16) + (s & 0xffff);
-	s = (s >> 16) + (s & 0xffff);
-	return s == 0xffff;
-}
-
 /* Parse and validate; returns 4 or 6 (l3 offset and iface in the meta) or 0
  * when the packet was consumed (dropped or punted). */
 static inline int

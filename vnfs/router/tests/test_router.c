@@ -486,6 +486,41 @@ test_fast_path_and_fallbacks(void **state)
 	vnf_down();
 }
 
+/* rtr_ip4_csum_ok (folds by rotation) against rte_raw_cksum on random
+ * headers, each checked as built, with one bit flipped, and with the
+ * checksum field zeroed */
+static void
+test_csum_check_random(void **state)
+{
+	uint8_t h[20];
+	unsigned int ok = 0, bad = 0;
+
+	(void)state;
+	srand(1);
+	for (unsigned int i = 0; i < 200000; i++) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)h;
+
+		for (int k = 0; k < 20; k++)
+			h[k] = (uint8_t)(i % 3 == 0 ? 0xff - rand() % 3 : rand());
+		ip->version_ihl = 0x45; /* rte_ipv4_cksum sums IHL words */
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		for (int v = 0; v < 3; v++) {
+			bool want;
+
+			if (v == 1)
+				h[rand() % 20] ^= (uint8_t)(1u << (rand() % 8));
+			if (v == 2)
+				ip->hdr_checksum = 0;
+			want = rte_raw_cksum(h, 20) == 0xffff;
+			assert_int_equal(rtr_ip4_csum_ok(ip), want);
+			ok += want;
+			bad += !want;
+		}
+	}
+	assert_true(ok >= 200000 && bad >= 200000);
+}
+
 static void
 test_csum_update_exhaustive(void **state)
 {
@@ -1010,6 +1045,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_config_good),
 		cmocka_unit_test(test_config_bad),
 		cmocka_unit_test(test_csum_update_exhaustive),
+		cmocka_unit_test(test_csum_check_random),
 		cmocka_unit_test(test_forward_v4_vlan_ttl_checksum),
 		cmocka_unit_test(test_fast_path_and_fallbacks),
 		cmocka_unit_test(test_validation_reasons),
