@@ -14,7 +14,7 @@
 #
 #   bench/router_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-r ROUNDS] [-O] [-T] [-M]
 #   -O: skip OVS; -T: skip testpmd; -M: skip the 1M-route run.
-#   -r: run testpmd, nfvd and OVS one after the other ROUNDS times (default
+#   -r: run testpmd, nfvd (100 and 1M routes) and OVS one after the other ROUNDS times (default
 #   1) and compare medians: on a VM whose neighbours come and go, two
 #   systems measured seconds apart can see different machines; alternating
 #   them and taking each one's median keeps the ratio honest.
@@ -115,7 +115,8 @@ EOT
 	# extra routes (Internet-like prefix lengths) from a routes file: the
 	# fast loader; the traffic's 100 /24s stay the most specific match
 	if [ "$1" -gt 0 ]; then
-		python3 "$ROOT/bench/router_routes_gen.py" "$1" --via 192.168.0.1 > "$W/routes.txt"
+		[ -s "$W/routes.txt" ] ||
+			python3 "$ROOT/bench/router_routes_gen.py" "$1" --via 192.168.0.1 > "$W/routes.txt"
 		echo "    routes-file: $W/routes.txt"
 	fi
 	echo "chains:"
@@ -217,14 +218,14 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	[ "$ROUNDS" -gt 1 ] && echo "-- round $round of $ROUNDS"
 	[ "$TESTPMD" = 1 ] && testpmd_run
 	nfvd_run "nfvd-router" 0
+	[ "$MILLION" = 1 ] && nfvd_run "nfvd-router-1M" 1000000
 	[ "$OVS" = 1 ] && ovs_run
 done
-[ "$MILLION" = 1 ] && nfvd_run "nfvd-router-1M" 1000000
 python3 - "${RATES_ALL[nfvd-router]:-0}" "${RATES_ALL[ovs-dpdk]:-0}" "${RATES_ALL[testpmd-io]:-0}" \
-	"$ROUNDS" "$OUT" <<'EOF'
+	"$ROUNDS" "$OUT" "${RATES_ALL[nfvd-router-1M]:-0}" <<'EOF'
 import json, statistics, sys
-rr, oo, tt = ([float(x) for x in a.split()] for a in sys.argv[1:4])
-r, o, t = (statistics.median(v) for v in (rr, oo, tt))
+rr, oo, tt, mm = ([float(x) for x in a.split()] for a in sys.argv[1:4] + sys.argv[6:7])
+r, o, t, m = (statistics.median(v) for v in (rr, oo, tt, mm))
 def paired(a, b):
     # each round measured both within seconds: the median of the per-round
     # ratios is the estimate that drift of the machine between rounds
@@ -232,14 +233,19 @@ def paired(a, b):
     if len(a) != len(b) or not all(b):
         return None
     return statistics.median(x / y for x, y in zip(a, b))
-po, pt = paired(rr, oo), paired(rr, tt)
+po, pt, pm = paired(rr, oo), paired(rr, tt), paired(mm, rr)
 if int(sys.argv[4]) > 1:
-    print("medians of %s rounds: nfvd-router %.3f, testpmd-io %.3f, ovs-dpdk %.3f Mpps"
-          % (sys.argv[4], r / 1e6, t / 1e6, o / 1e6))
+    print("medians of %s rounds: nfvd-router %.3f, nfvd-router-1M %.3f, testpmd-io %.3f, "
+          "ovs-dpdk %.3f Mpps" % (sys.argv[4], r / 1e6, m / 1e6, t / 1e6, o / 1e6))
     with open(sys.argv[5], "a") as f:
         f.write(json.dumps({"system": "medians", "rounds": int(sys.argv[4]),
-                            "nfvd_router_pps": r, "testpmd_io_pps": t, "ovs_dpdk_pps": o,
-                            "paired_ratio_ovs": po, "paired_ratio_testpmd": pt}) + "\n")
+                            "nfvd_router_pps": r, "nfvd_router_1m_pps": m,
+                            "testpmd_io_pps": t, "ovs_dpdk_pps": o,
+                            "paired_ratio_ovs": po, "paired_ratio_testpmd": pt,
+                            "paired_ratio_1m": pm}) + "\n")
+if m:
+    print("nfvd router 1M routes / 100 routes: %.2fx%s" % (
+        pm if pm is not None else m / r, " median of per-round ratios" if pm else ""))
 if o:
     print("nfvd router / OVS-DPDK:   %.2fx (target >= 2.5x)%s" % (
         po if po is not None else r / o, " median of per-round ratios" if po else ""))
