@@ -5,7 +5,10 @@
  * no engine (its services are stubbed here), so neither the pcap source
  * nor this VM's I/O noise is in the figure:
  *
- *   BUILD/vnfs/router/rtr_micro [FLOWS]
+ *   BUILD/vnfs/router/rtr_micro [FLOWS] [v6]
+ *
+ * v6: the same over IPv6 (78-byte UDP frames to 100 /48s), the TTL being
+ * the hop limit.
  *
  * The stage rewrites what it forwards (TTL, checksum, MACs). The frames
  * start with TTL 255 and the next hop's MAC is the router's own "in" MAC,
@@ -36,10 +39,52 @@
 static const struct rte_ether_addr micro_mac_in = {{0x02, 0, 0, 0, 0, 0x02}};
 static const struct rte_ether_addr micro_mac_out = {{0x02, 0, 0, 0, 0, 0x08}};
 
+static bool micro_v6;
+
+/* frame i of the IPv6 variant: 2001:db8:1::/64 to 100 /48s */
+static struct rte_mbuf *
+micro_frame6(uint32_t i)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
+	uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, 78) : NULL;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip6 + 1);
+	uint16_t pfx = (uint16_t)(0x100 + i % 100);
+
+	if (d == NULL) {
+		fprintf(stderr, "rtr_micro: no mbuf\n");
+		exit(1);
+	}
+	memset(d, 0, 78);
+	memcpy(d, &micro_mac_in, 6);
+	d[6] = 0x02;
+	d[11] = 0x01;
+	d[12] = 0x86;
+	d[13] = 0xdd;
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(24);
+	ip6->proto = IPPROTO_UDP;
+	ip6->hop_limits = 255;
+	ip6->src_addr[0] = 0x20, ip6->src_addr[1] = 0x01, ip6->src_addr[2] = 0x0d;
+	ip6->src_addr[3] = 0xb8, ip6->src_addr[5] = 0x01;
+	ip6->src_addr[14] = (uint8_t)(i >> 8), ip6->src_addr[15] = (uint8_t)i;
+	memcpy(ip6->dst_addr, ip6->src_addr, 4);
+	ip6->dst_addr[4] = (uint8_t)(pfx >> 8), ip6->dst_addr[5] = (uint8_t)pfx;
+	ip6->dst_addr[15] = (uint8_t)(1 + (i / 100) % 250);
+	u->src_port = rte_cpu_to_be_16(1024 + i % 50000);
+	u->dst_port = rte_cpu_to_be_16(5001);
+	u->dgram_len = rte_cpu_to_be_16(24);
+	m->port = 0;
+	return m;
+}
+
 /* the pcap of bench/router_vs_ovs.sh, frame i */
 static struct rte_mbuf *
 micro_frame(uint32_t i)
 {
+	if (micro_v6)
+		return micro_frame6(i);
+
 	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
 	uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, 60) : NULL;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
@@ -71,13 +116,16 @@ micro_frame(uint32_t i)
 static struct rtr_conf *
 micro_conf(struct nfv_config *cfg)
 {
-	char yaml[8192];
+	static char yaml[32768];
 	int off = snprintf(yaml, sizeof(yaml),
 			   "interfaces:\n"
-			   "  - {name: in, port: src, addresses: [10.0.0.254/8]}\n"
-			   "  - {name: out, port: sink, addresses: [192.168.0.254/24]}\n"
+			   "  - {name: in, port: src, addresses: [10.0.0.254/8, "
+			   "'2001:db8:1::fe/64']}\n"
+			   "  - {name: out, port: sink, addresses: [192.168.0.254/24, "
+			   "'2001:db8:ff::fe/64']}\n"
 			   "neighbours:\n"
 			   "  - {address: 192.168.0.1, mac: '02:00:00:00:00:02'}\n"
+			   "  - {address: '2001:db8:ff::1', mac: '02:00:00:00:00:02'}\n"
 			   "routes:\n");
 	struct cfg_errors err = {.file = "micro"};
 	struct cfg_node *root = NULL;
@@ -85,7 +133,9 @@ micro_conf(struct nfv_config *cfg)
 
 	for (int p = 0; p < 100; p++)
 		off += snprintf(yaml + off, sizeof(yaml) - off,
-				"  - {prefix: 172.16.%d.0/24, via: 192.168.0.1}\n", p);
+				"  - {prefix: 172.16.%d.0/24, via: 192.168.0.1}\n"
+				"  - {prefix: '2001:db8:%x::/48', via: '2001:db8:ff::1'}\n",
+				p, 0x100 + p);
 	if (cfg_load_string("micro", yaml, strlen(yaml), &root, &err) < 0 ||
 	    rtr_config_parse(cfg, root, &conf, &err) < 0) {
 		cfg_errors_print(&err, stderr);
@@ -132,6 +182,7 @@ main(int argc, char **argv)
 	double best = 1e18;
 	char e[256] = "";
 
+	micro_v6 = argc > 2 && strcmp(argv[2], "v6") == 0;
 	if (flows < 32 || micro_engine_init("rtr_micro", 512, flows + 4096) < 0)
 		return 1;
 	w = rte_zmalloc(NULL, sizeof(*w), 64);
@@ -177,12 +228,12 @@ main(int argc, char **argv)
 				memcpy(rte_pktmbuf_mtod(m[i], void *), hdr[i], MICRO_HDR);
 		best = RTE_MIN(best, micro_pass(&vnf, w, m, flows));
 	}
-	if (vnf.ctr[RTR_CTR_FWD4] == 0 || rte_ring_count(w->punt) > 0) {
+	if (vnf.ctr[micro_v6 ? RTR_CTR_FWD6 : RTR_CTR_FWD4] == 0 || rte_ring_count(w->punt) > 0) {
 		fprintf(stderr,
 			"rtr_micro: the router did not forward (or punted): check the set-up\n");
 		return 1;
 	}
-	printf("router stage, %u flows, 100 routes: %.1f cycles/packet (best of %u passes)\n",
-	       flows, best, passes);
+	printf("router stage, %s, %u flows, 100 routes: %.1f cycles/packet (best of %u passes)\n",
+	       micro_v6 ? "IPv6" : "IPv4", flows, best, passes);
 	return 0;
 }

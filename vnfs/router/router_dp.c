@@ -479,15 +479,64 @@ rtr_fast4_fwd(const struct rtr_tables *t, struct rte_mbuf *m, uint64_t a)
 	return true;
 }
 
-/* The full path's metadata for a fast-path frame that needs it */
+/* The full path's metadata for a fast-path frame (either family) that
+ * needs it */
 static inline void
-rtr_fast4_meta(const struct rtr_tables *t, struct rte_mbuf *m)
+rtr_fast_meta(const struct rtr_tables *t, struct rte_mbuf *m)
 {
 	struct nfv_mbuf_meta *md = nfv_meta(m);
 
 	md->vlan = 0;
 	md->l3_off = 14;
 	md->nh = (uint32_t)t->untagged_if[m->port & (RTE_MAX_ETHPORTS - 1)] << 8;
+}
+
+/* IPv6 on the fast path: untagged, to the port's interface MAC, a payload
+ * length within the frame, hop limit > 1, neither address multicast or
+ * link-local (those the full path punts, drops or answers). */
+static inline bool
+rtr_fast6_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint8_t *dst)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(d + 14);
+	uint64_t dmac;
+	uint32_t w12;
+	bool ok;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < 14 + sizeof(*ip6)))
+		return false;
+	memcpy(&dmac, d, 8);
+	memcpy(&w12, d + 12, 4); /* ethertype, version */
+	ok = ((dmac & rtr_mac48_mask()) == t->untagged_mac[m->port & (RTE_MAX_ETHPORTS - 1)]) &
+	     ((w12 & rte_cpu_to_be_32(0xfffff000)) == rte_cpu_to_be_32(0x86dd6000)) &
+	     (14 + sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) <= rte_pktmbuf_pkt_len(m)) &
+	     (ip6->hop_limits > 1) & (ip6->src_addr[0] != 0xff) & (ip6->dst_addr[0] != 0xff) &
+	     !rtr_is_ll6(ip6->src_addr) & !rtr_is_ll6(ip6->dst_addr);
+	if (!ok)
+		return false;
+	memcpy(dst, ip6->dst_addr, 16);
+	return true;
+}
+
+static inline bool
+rtr_fast6_fwd(const struct rtr_tables *t, struct rte_mbuf *m, uint64_t a)
+{
+	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	uint64_t macw;
+
+	if (!adj->fast)
+		return false;
+	macw = atomic_load_explicit(&t->neigh[adj->nh[0]].macw, memory_order_acquire);
+	if (unlikely(!(macw & RTR_MAC_VALID) ||
+		     sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) > adj->out_mtu))
+		return false;
+	ip6->hop_limits--;
+	memcpy(d, &macw, 8);
+	memcpy(d + 6, &adj->out_smac, 6);
+	nfv_meta(m)->out_port = adj->out_port;
+	return true;
 }
 
 #define RTR_PREFETCH 4
@@ -501,7 +550,7 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 	uint32_t ip4[NFV_BURST];
 	uint8_t ip6[NFV_BURST][16];
 	uint64_t nh4[NFV_BURST], nh6[NFV_BURST];
-	bool fast4[NFV_BURST];
+	bool fast4[NFV_BURST], fast6[NFV_BURST];
 	uint16_t out = 0;
 
 	/* Forwarded packets continue with nfv_meta()->out_port set: the engine
@@ -528,6 +577,11 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 				p4[n4++] = m;
 				continue;
 			}
+			if (rtr_fast6_ok(t, m, ip6[n6])) {
+				fast6[n6] = true;
+				p6[n6++] = m;
+				continue;
+			}
 			switch (rtr_parse(st, t, vnf, w, m)) {
 			case 4:
 				fast4[n4] = false;
@@ -538,6 +592,7 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 				p4[n4++] = m;
 				break;
 			case 6:
+				fast6[n6] = false;
 				off = nfv_meta(m)->l3_off;
 				memcpy(ip6[n6],
 				       rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, off)
@@ -560,7 +615,7 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 						pkts[out++] = p4[i];
 						continue;
 					}
-					rtr_fast4_meta(t, p4[i]);
+					rtr_fast_meta(t, p4[i]);
 				}
 				if (rtr_fwd4(st, t, vnf, w, p4[i], nh4[i]))
 					pkts[out++] = p4[i];
@@ -571,9 +626,17 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 			uint16_t first = out;
 
 			rte_fib6_lookup_bulk(t->fib6, ip6, nh6, n6);
-			for (uint16_t i = 0; i < n6; i++)
+			for (uint16_t i = 0; i < n6; i++) {
+				if (fast6[i]) {
+					if (likely(rtr_fast6_fwd(t, p6[i], nh6[i]))) {
+						pkts[out++] = p6[i];
+						continue;
+					}
+					rtr_fast_meta(t, p6[i]);
+				}
 				if (rtr_fwd6(st, t, vnf, w, p6[i], nh6[i]))
 					pkts[out++] = p6[i];
+			}
 			nfv_count(w, vnf, RTR_CTR_FWD6, out - first);
 		}
 	}

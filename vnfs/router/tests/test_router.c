@@ -296,6 +296,36 @@ mk4(uint16_t port, uint16_t vlan, const struct rte_ether_addr *dmac, const char 
 	return m;
 }
 
+/* Ethernet + IPv6 + UDP with payload (untagged) */
+static struct rte_mbuf *
+mk6(uint16_t port, const struct rte_ether_addr *dmac, const char *src, const char *dst,
+    uint8_t hops, uint16_t payload)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint16_t len = (uint16_t)(14 + 40 + 8 + payload);
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *d;
+
+	assert_non_null(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, len);
+	assert_non_null(d);
+	memset(d, 0, len);
+	memcpy(d, dmac, 6);
+	d[6] = 0x02;
+	d[11] = 0x66;
+	*(uint16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + payload));
+	ip6->proto = IPPROTO_UDP;
+	ip6->hop_limits = hops;
+	inet_pton(AF_INET6, src, ip6->src_addr);
+	inet_pton(AF_INET6, dst, ip6->dst_addr);
+	m->port = port;
+	nfv_meta(m)->in_port = port;
+	return m;
+}
+
 static struct rte_ipv4_hdr *
 ip4_of(struct rte_mbuf *m, uint16_t l2)
 {
@@ -487,6 +517,54 @@ test_fast_path_and_fallbacks(void **state)
 	vnf_down();
 }
 
+/* The IPv6 fast path and what it leaves to the full path */
+static void
+test_fast_path_v6(void **state)
+{
+	static const char *yaml =
+		"name: r1\n"
+		"class: router\n"
+		"interfaces:\n"
+		"  - {name: lan, port: p0, addresses: [2001:db8:1::1/64]}\n"
+		"  - {name: wan, port: p1, mtu: 1280, addresses: [2001:db8:2::1/64]}\n"
+		"routes:\n"
+		"  - {prefix: '2001:db8:99::/48', via: '2001:db8:2::2'}\n"
+		"  - {prefix: '2001:db8:98::/48', via: '2001:db8:2::9'}\n"
+		"neighbours:\n"
+		"  - {address: '2001:db8:2::2', mac: '02:00:00:00:02:22'}\n";
+	const uint8_t nmac[6] = {0x02, 0, 0, 0, 0x02, 0x22};
+	struct rte_mbuf *m[6];
+
+	(void)state;
+	vnf_up(yaml);
+	m[0] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:99::7", 64, 18);
+	m[1] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:98::7", 64, 18);   /* unresolved */
+	m[2] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:99::7", 64, 1300); /* > MTU */
+	m[3] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:99::7", 1, 18);	   /* hop limit */
+	m[4] = mk6(0, &mac0, "fe80::5", "2001:db8:99::7", 64, 18);	   /* link-local */
+	m[5] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:99::8", 2, 18);
+	rte_pktmbuf_trim(m[5], 10); /* payload length beyond the frame */
+	assert_int_equal(run(m, 6), 0);
+	assert_int_equal(ctr(RTR_CTR_FWD6), 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_RESOLVE), 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_TOOBIG), 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_TTL), 1);
+	assert_int_equal(drops(RTR_DROP_LINK_LOCAL), 1);
+	assert_int_equal(drops(RTR_DROP_BAD_LENGTH), 1);
+	assert_int_equal(wk->tx[1].n, 1);
+	{
+		struct rte_mbuf *o = wk->tx[1].pkts[0];
+		uint8_t *d = rte_pktmbuf_mtod(o, uint8_t *);
+
+		assert_memory_equal(d, nmac, 6);
+		assert_memory_equal(d + 6, &mac1, 6);
+		assert_int_equal(rte_be_to_cpu_16(*(uint16_t *)(d + 12)), RTE_ETHER_TYPE_IPV6);
+		assert_int_equal(rte_pktmbuf_mtod_offset(o, struct rte_ipv6_hdr *, 14)->hop_limits,
+				 63);
+	}
+	vnf_down();
+}
+
 /* rtr_ip4_csum_ok (folds by rotation) against rte_raw_cksum on random
  * headers, each checked as built, with one bit flipped, and with the
  * checksum field zeroed */
@@ -614,15 +692,19 @@ test_fuzz_accounting(void **state)
 		uint16_t lost;
 
 		for (int i = 0; i < 32; i++) {
-			int kind = rand() % 8;
+			int kind = rand() % 10;
 			uint8_t *d;
 
 			if (kind < 6)
 				m[i] = mk4(kind == 1 ? 1 : 0, kind == 1 ? 10 : 0,
 					   kind == 1 ? &mac1 : &mac0, "10.0.1.5", dst4[rand() % 6],
 					   (uint8_t)(1 + rand() % 64), (uint16_t)(rand() % 200));
-			else
+			else if (kind < 8)
 				m[i] = mk4(0, 0, &mac0, "10.0.1.5", "192.168.7.7", 64, 18);
+			else
+				m[i] = mk6(0, &mac0, "2001:db8:1::5",
+					   kind == 8 ? "2001:db8:99::7" : "2001:db8:2::2",
+					   (uint8_t)(1 + rand() % 64), (uint16_t)(rand() % 200));
 			d = rte_pktmbuf_mtod(m[i], uint8_t *);
 			if (kind == 7) /* IPv6 ethertype on an IPv4 body */
 				d[12] = 0x86, d[13] = 0xdd;
@@ -1141,6 +1223,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_csum_check_random),
 		cmocka_unit_test(test_forward_v4_vlan_ttl_checksum),
 		cmocka_unit_test(test_fast_path_and_fallbacks),
+		cmocka_unit_test(test_fast_path_v6),
 		cmocka_unit_test(test_validation_reasons),
 		cmocka_unit_test(test_fuzz_accounting),
 		cmocka_unit_test(test_ecmp_spread_and_stable),
