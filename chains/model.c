@@ -3,8 +3,10 @@
  * Every problem is reported (file:line:col: field: message); parsing goes on
  * after an error so the user sees them all at once.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,18 +158,83 @@ mdl_name(struct nfv_config *cfg, const struct cfg_node *map, char *out, struct c
 		return -EINVAL;
 	}
 	if (nfv_config_port(cfg, s) >= 0 || nfv_config_vnf(cfg, s) >= 0) {
-		cfg_error(err, n, "duplicate name '%s' (names of ports, vnfs and chains must differ)",
-			  s);
+		cfg_error(err, n,
+			  "duplicate name '%s' (names of ports, vnfs and chains must differ)", s);
 		return -EINVAL;
 	}
 	for (uint16_t i = 0; i < cfg->n_chains; i++)
 		if (strcmp(cfg->chains[i].name, s) == 0) {
-			cfg_error(err, n, "duplicate name '%s' (names of ports, vnfs and chains must differ)",
-				  s);
+			cfg_error(
+				err, n,
+				"duplicate name '%s' (names of ports, vnfs and chains must differ)",
+				s);
 			return -EINVAL;
 		}
 	snprintf(out, NFV_NAME_MAX, "%s", s);
 	return 0;
+}
+
+/* ---- "IPV4:PORT" / "[IPV6]:PORT" (the metrics endpoint) ---- */
+
+int
+nfv_parse_inet_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
+		    size_t errlen)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	if (s[0] == '[') { /* [v6]:port */
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		hl = (size_t)(close - s - 1);
+		if (hl == 0 || hl >= sizeof(host))
+			goto bad;
+		memcpy(host, s + 1, hl);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			goto bad;
+		hl = (size_t)(colon - s);
+		if (hl == 0 || hl >= sizeof(host))
+			goto bad;
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end != '\0' || colon[1] == '\0' || port == 0 || port > 65535) {
+		snprintf(err, errlen, "bad port in \"%s\" (1 to 65535)", s);
+		return -EINVAL;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+		return 0;
+	}
+bad:
+	snprintf(err, errlen,
+		 "bad metrics address \"%s\" (expected IPV4:PORT or [IPV6]:PORT, "
+		 "e.g. 127.0.0.1:9464)",
+		 s);
+	return -EINVAL;
 }
 
 #define BAD(expr) ((expr) < 0)
@@ -178,9 +245,9 @@ mdl_name(struct nfv_config *cfg, const struct cfg_node *map, char *out, struct c
 static int
 mdl_daemon(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err)
 {
-	static const char *const keys[] = {"workers", "main-lcore", "hugepages", "memory",
-					   "mbufs", "socket", "file-prefix", "stats-interval",
-					   "idle-sleep", NULL};
+	static const char *const keys[] = {
+		"workers",     "main-lcore",	 "hugepages",  "memory",  "mbufs", "socket",
+		"file-prefix", "stats-interval", "idle-sleep", "metrics", NULL};
 	struct nfv_daemon_conf *d = &cfg->daemon;
 	const struct cfg_node *w;
 	uint32_t v;
@@ -219,15 +286,26 @@ mdl_daemon(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *
 	bad |= BAD(cfg_get_u32(n, "memory", false, 64, 1u << 20, &d->memory_mb, err));
 	bad |= BAD(cfg_get_u32(n, "mbufs", false, 1024, 1u << 24, &d->mbufs, err));
 	bad |= BAD(cfg_get_strbuf(n, "socket", false, d->socket, sizeof(d->socket), err));
-	bad |= BAD(cfg_get_strbuf(n, "file-prefix", false, d->file_prefix,
-				  sizeof(d->file_prefix), err));
-	bad |= BAD(cfg_get_u32(n, "stats-interval", false, 0, 3600000, &d->stats_interval_ms,
-			       err));
+	bad |= BAD(cfg_get_strbuf(n, "file-prefix", false, d->file_prefix, sizeof(d->file_prefix),
+				  err));
+	bad |= BAD(cfg_get_u32(n, "stats-interval", false, 0, 3600000, &d->stats_interval_ms, err));
 	v = 0;
 	if (cfg_get_u32(n, "idle-sleep", false, 0, 100000, &v, err) == 0)
 		d->idle_sleep_us = (int32_t)v;
 	else if (cfg_map_get(n, "idle-sleep"))
 		bad = 1;
+	if (cfg_get_strbuf(n, "metrics", false, d->metrics, sizeof(d->metrics), err) < 0) {
+		bad = 1;
+	} else if (d->metrics[0] != '\0') {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		char why[160];
+
+		if (nfv_parse_inet_addr(d->metrics, &ss, &len, why, sizeof(why)) < 0) {
+			cfg_error(err, cfg_map_get(n, "metrics"), "%s", why);
+			bad = 1;
+		}
+	}
 	return bad ? -EINVAL : 0;
 }
 
@@ -243,8 +321,8 @@ static int
 mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err)
 {
 	/* keys every driver takes, then the driver's own */
-	static const char *const common[] = {"name", "driver", "rx-queues", "rx-desc", "tx-desc",
-					     "mtu", "mac", "promiscuous", NULL};
+	static const char *const common[] = {"name", "driver", "rx-queues",   "rx-desc", "tx-desc",
+					     "mtu",  "mac",    "promiscuous", NULL};
 	static const char *const extra[NFV_PORT_DRIVER_MAX][6] = {
 		[NFV_PORT_PCI] = {"devargs", NULL},
 		[NFV_PORT_TAP] = {"iface", NULL},
@@ -307,11 +385,12 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 
 	switch (pc->driver) {
 	case NFV_PORT_PCI:
-		bad |= BAD(cfg_get_strbuf(n, "devargs", true, pc->devargs, sizeof(pc->devargs),
-					  err));
+		bad |= BAD(
+			cfg_get_strbuf(n, "devargs", true, pc->devargs, sizeof(pc->devargs), err));
 		break;
 	case NFV_PORT_TAP:
-		memcpy(pc->iface, pc->name, sizeof(pc->iface) < sizeof(pc->name) ? sizeof(pc->iface) : sizeof(pc->name));
+		memcpy(pc->iface, pc->name,
+		       sizeof(pc->iface) < sizeof(pc->name) ? sizeof(pc->iface) : sizeof(pc->name));
 		bad |= BAD(cfg_get_strbuf(n, "iface", false, pc->iface, 16, err));
 		break;
 	case NFV_PORT_AF_PACKET:
@@ -319,14 +398,14 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 		break;
 	case NFV_PORT_AF_XDP:
 		bad |= BAD(cfg_get_strbuf(n, "iface", true, pc->iface, 16, err));
-		bad |= BAD(cfg_get_strbuf(n, "xdp-prog", false, pc->xdp_prog,
-					  sizeof(pc->xdp_prog), err));
+		bad |= BAD(cfg_get_strbuf(n, "xdp-prog", false, pc->xdp_prog, sizeof(pc->xdp_prog),
+					  err));
 		break;
 	case NFV_PORT_PCAP:
-		bad |= BAD(cfg_get_strbuf(n, "rx-file", false, pc->rx_file, sizeof(pc->rx_file),
-					  err));
-		bad |= BAD(cfg_get_strbuf(n, "tx-file", false, pc->tx_file, sizeof(pc->tx_file),
-					  err));
+		bad |= BAD(
+			cfg_get_strbuf(n, "rx-file", false, pc->rx_file, sizeof(pc->rx_file), err));
+		bad |= BAD(
+			cfg_get_strbuf(n, "tx-file", false, pc->tx_file, sizeof(pc->tx_file), err));
 		bad |= BAD(cfg_get_bool(n, "loop", false, &pc->loop, err));
 		if (!cfg_map_get(n, "rx-file") && !cfg_map_get(n, "tx-file")) {
 			cfg_error(err, n, "a pcap port needs rx-file, tx-file or both");
@@ -429,8 +508,8 @@ mdl_vnf(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err
 static int
 mdl_match(struct nfv_match *m, const struct cfg_node *n, struct cfg_errors *err)
 {
-	static const char *const keys[] = {"ethertype", "proto", "src", "dst", "sport",
-					   "dport", "vlan", NULL};
+	static const char *const keys[] = {"ethertype", "proto", "src",	 "dst",
+					   "sport",	"dport", "vlan", NULL};
 	static const struct {
 		const char *name;
 		uint32_t v;
@@ -463,7 +542,9 @@ mdl_match(struct nfv_match *m, const struct cfg_node *n, struct cfg_errors *err)
 			cfg_errors_free(&tmp);
 		}
 		if (!found) {
-			cfg_error(err, x, "unknown ethertype '%s' (ipv4, ipv6, arp, vlan or a number >= 0x600)",
+			cfg_error(err, x,
+				  "unknown ethertype '%s' (ipv4, ipv6, arp, vlan or a number >= "
+				  "0x600)",
 				  x->scalar ? x->scalar : "");
 			bad = 1;
 		}
@@ -489,7 +570,8 @@ mdl_match(struct nfv_match *m, const struct cfg_node *n, struct cfg_errors *err)
 			cfg_errors_free(&tmp);
 		}
 		if (!found) {
-			cfg_error(err, x, "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp or 0..255)",
+			cfg_error(err, x,
+				  "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp or 0..255)",
 				  x->scalar ? x->scalar : "");
 			bad = 1;
 		}
@@ -674,7 +756,8 @@ mdl_cross_check(struct nfv_config *cfg, struct cfg_errors *err)
 				for (uint16_t j = 0; j < cb->n_ingress; j++)
 					if (ca->ingress[i] == cb->ingress[j]) {
 						cfg_error(err, cb->node,
-							  "chains '%s' and '%s' both take every packet of port '%s': give one a match",
+							  "chains '%s' and '%s' both take every "
+							  "packet of port '%s': give one a match",
 							  ca->name, cb->name,
 							  cfg->ports[ca->ingress[i]].name);
 						bad = 1;
@@ -718,7 +801,8 @@ mdl_cross_check(struct nfv_config *cfg, struct cfg_errors *err)
 							      cfg->chains[path[i]].name);
 				snprintf(desc + k, sizeof(desc) - k, "%s", cfg->chains[s].name);
 				cfg_error(err, cfg->chains[s].node,
-					  "loop: chains feed each other through ring ports: %s", desc);
+					  "loop: chains feed each other through ring ports: %s",
+					  desc);
 				bad = 1;
 				break;
 			}
@@ -800,7 +884,8 @@ nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *er
 		return ret;
 	}
 	if (cfg->root == NULL || cfg->root->type != CFG_MAP) {
-		cfg_error(err, cfg->root, "a chain file is a mapping with version, ports, vnfs, chains");
+		cfg_error(err, cfg->root,
+			  "a chain file is a mapping with version, ports, vnfs, chains");
 		bad = 1;
 		goto done;
 	}

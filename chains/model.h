@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "cfg.h"
 
@@ -50,19 +51,19 @@ struct nfv_port_conf {
 	char path[NFV_PATH_MAX];    /* vhost, virtio_user, memif: socket path */
 	char rx_file[NFV_PATH_MAX]; /* pcap */
 	char tx_file[NFV_PATH_MAX]; /* pcap */
-	bool loop;                  /* pcap: replay rx_file forever */
-	bool server;                /* memif role server / virtio_user server */
+	bool loop;		    /* pcap: replay rx_file forever */
+	bool server;		    /* memif role server / virtio_user server */
 	uint32_t memif_id;
-	bool rx;                    /* null: generate packets (default false) */
-	uint32_t pkt_size;          /* null generator frame size */
+	bool rx;	   /* null: generate packets (default false) */
+	uint32_t pkt_size; /* null generator frame size */
 	/* generic */
 	uint16_t rx_queues; /* default 1 */
 	uint16_t rx_desc;   /* default 1024 */
 	uint16_t tx_desc;   /* default 1024 */
-	uint16_t mtu;       /* 0 = driver default */
+	uint16_t mtu;	    /* 0 = driver default */
 	bool has_mac;
 	uint8_t mac[6];
-	bool promiscuous;   /* default true */
+	bool promiscuous;	     /* default true */
 	char xdp_prog[NFV_PATH_MAX]; /* af_xdp: custom XDP object (firewall pre-filter) */
 	const struct cfg_node *node;
 };
@@ -95,7 +96,7 @@ struct nfv_vnf_conf {
 	enum nfv_runtime runtime;
 	void *conf; /* class private, from cls->config_parse; freed by cls->config_free */
 	const struct cfg_node *vm_node; /* runtime: vm - the "vm:" mapping (guest spec) */
-	void *vm;                       /* parsed guest spec (orchestrator owned) */
+	void *vm;			/* parsed guest spec (orchestrator owned) */
 	const struct cfg_node *node;
 };
 
@@ -107,26 +108,27 @@ struct nfv_chain_conf {
 	struct nfv_match match;
 	uint16_t n_stages;
 	uint16_t stages[NFV_MAX_STAGES]; /* indexes into nfv_config.vnfs */
-	int egress; /* port index, or -1: a VNF decides */
+	int egress;			 /* port index, or -1: a VNF decides */
 	const struct cfg_node *node;
 };
 
 struct nfv_daemon_conf {
-	uint16_t n_workers;             /* 0 = every lcore but the main one */
+	uint16_t n_workers; /* 0 = every lcore but the main one */
 	uint16_t workers[NFV_MAX_WORKERS];
-	int main_lcore;                 /* -1 = EAL default (lowest lcore) */
-	bool huge;                      /* default true */
-	uint32_t memory_mb;             /* --no-huge memory; default 512 */
-	uint32_t mbufs;                 /* default 16383 (per socket) */
-	char socket[NFV_PATH_MAX];      /* control socket; default /run/nfvd/nfvd.sock */
+	int main_lcore;			/* -1 = EAL default (lowest lcore) */
+	bool huge;			/* default true */
+	uint32_t memory_mb;		/* --no-huge memory; default 512 */
+	uint32_t mbufs;			/* default 16383 (per socket) */
+	char socket[NFV_PATH_MAX];	/* control socket; default /run/nfvd/nfvd.sock */
 	char file_prefix[NFV_NAME_MAX]; /* EAL --file-prefix; default "nfvd" */
-	uint32_t stats_interval_ms;     /* live counters print period; 0 = off */
-	int32_t idle_sleep_us;          /* worker nap when idle; -1 = auto */
+	uint32_t stats_interval_ms;	/* live counters print period; 0 = off */
+	int32_t idle_sleep_us;		/* worker nap when idle; -1 = auto */
+	char metrics[64];		/* Prometheus endpoint ADDR:PORT; "" = none */
 };
 
 struct nfv_config {
 	char file[NFV_PATH_MAX]; /* as given */
-	char dir[NFV_PATH_MAX];  /* directory of file, to resolve relative paths */
+	char dir[NFV_PATH_MAX];	 /* directory of file, to resolve relative paths */
 	uint32_t version;
 	struct nfv_daemon_conf daemon;
 	uint16_t n_ports, n_vnfs, n_chains;
@@ -147,10 +149,14 @@ int nfv_config_vnf(const struct nfv_config *cfg, const char *name);
 
 /* Helpers for VNF classes' config_parse. */
 /* Read key as a port name that must exist; *port = index. */
-int nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map,
-			const char *key, bool required, uint16_t *port,
-			struct cfg_errors *err);
+int nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
+			bool required, uint16_t *port, struct cfg_errors *err);
 /* Resolve a (possibly relative) file path against the config's directory. */
 void nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size);
+
+/* "IPV4:PORT" or "[IPV6]:PORT" into ss (port 1-65535); 0, or -EINVAL with
+ * the reason in err */
+int nfv_parse_inet_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
+			size_t errlen);
 
 #endif /* NFV_MODEL_H */

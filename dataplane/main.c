@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "metrics.h"
 
 static volatile sig_atomic_t nfvd_stop_flag;
 
@@ -38,6 +39,8 @@ nfvd_usage(FILE *out)
 		"  -m, --memory MB          memory for --no-huge\n"
 		"  -l, --lcores LIST        lcores: first is the control lcore, the rest workers\n"
 		"      --stats-interval MS  print live per-chain counters every MS (0: off)\n"
+		"      --metrics ADDR:PORT  Prometheus endpoint, GET /metrics (overrides "
+		"nfvd.metrics)\n"
 		"      --duration SEC       stop by itself after SEC seconds\n"
 		"  -h, --help\n");
 }
@@ -80,10 +83,11 @@ main(int argc, char **argv)
 		{"lcores", required_argument, NULL, 'l'},
 		{"stats-interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
+		{"metrics", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *sock = NULL, *prefix = NULL, *lcores = NULL;
+	const char *sock = NULL, *prefix = NULL, *lcores = NULL, *metrics = NULL;
 	long stats_ms = -1, memory = 0;
 	double duration = 0;
 	bool no_huge = false;
@@ -114,6 +118,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			duration = strtod(optarg, NULL);
+			break;
+		case 'M':
+			metrics = optarg;
 			break;
 		case 'h':
 			nfvd_usage(stdout);
@@ -147,6 +154,16 @@ main(int argc, char **argv)
 		snprintf(cfg->daemon.file_prefix, sizeof(cfg->daemon.file_prefix), "%s", prefix);
 	if (no_huge)
 		cfg->daemon.huge = false;
+	if (metrics) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (nfv_parse_inet_addr(metrics, &ss, &len, err, sizeof(err)) < 0) {
+			fprintf(stderr, "nfvd: --metrics: %s\n", err);
+			goto free_config;
+		}
+		snprintf(cfg->daemon.metrics, sizeof(cfg->daemon.metrics), "%s", metrics);
+	}
 	if (memory > 0)
 		cfg->daemon.memory_mb = (uint32_t)memory;
 	if (stats_ms >= 0)
@@ -170,6 +187,13 @@ main(int argc, char **argv)
 	}
 	if (nfv_telemetry_register() < 0)
 		fprintf(stderr, "nfvd: telemetry commands not registered\n");
+	ret = nfv_metrics_open(cfg->daemon.metrics, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "nfvd: %s\n", err);
+		goto close_ctl;
+	}
+	if (cfg->daemon.metrics[0])
+		printf("nfvd: Prometheus metrics on http://%s/metrics\n", cfg->daemon.metrics);
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, nfvd_on_signal);
@@ -183,6 +207,7 @@ main(int argc, char **argv)
 		uint64_t now;
 
 		nfv_ctl_poll();
+		nfv_metrics_poll();
 		/* punted packets (DHCP, ARP, ICMP for the router...): while they
 		 * come, poll again at once; while a VNF has work in flight (ACKs
 		 * waiting on their journal commit), every 10 us (sleeping: the
@@ -203,12 +228,14 @@ main(int argc, char **argv)
 	}
 	nfv_engine_halt();
 	nfv_engine_print_stats(stdout, true);
+	nfv_metrics_close();
 	nfv_ctl_close();
 	nfv_engine_stop();
 	printf("nfvd: stopped\n");
 	return 0;
 
 close_ctl:
+	nfv_metrics_close();
 	nfv_ctl_close();
 	nfv_engine_stop();
 	return 1;
