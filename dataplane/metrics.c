@@ -177,6 +177,29 @@ mx_vnf_stats(struct mx_main *m, const char *vnf, const char *cls, const char *pr
 	}
 }
 
+/* the numbers of one port or chain object as PREFIX_KEY_total{label="name"}
+ * counters; rx and tx are packets (nfvd_port_rx_packets_total) */
+static void
+mx_counters(struct mx_main *m, const char *prefix, const char *label, const char *name, json_t *o,
+	    const char *help)
+{
+	const char *k;
+	json_t *v;
+	double d;
+
+	json_object_foreach(o, k, v)
+	{
+		char part[48], fam[96];
+
+		if (!mx_number(v, &d))
+			continue;
+		mx_name_part(part, sizeof(part), k);
+		snprintf(fam, sizeof(fam), "%s_%s%s_total", prefix, part,
+			 strcmp(k, "rx") == 0 || strcmp(k, "tx") == 0 ? "_packets" : "");
+		mx_sample(m, fam, "counter", help, d, label, name, NULL, NULL, NULL, NULL);
+	}
+}
+
 static void
 mx_render(struct mx_main *m, json_t *s, FILE *out)
 {
@@ -199,34 +222,10 @@ mx_render(struct mx_main *m, json_t *s, FILE *out)
 		if (link != NULL && strcmp(link, "unknown") != 0)
 			mx_sample(m, "nfvd_port_up", "gauge", "Port link state (1 up, 0 down)",
 				  strcmp(link, "up") == 0, "port", k, NULL, NULL, NULL, NULL);
-		json_object_foreach(v, k2, v2)
-		{
-			char part[48], fam[96];
-
-			if (!mx_number(v2, &d))
-				continue;
-			mx_name_part(part, sizeof(part), k2);
-			snprintf(fam, sizeof(fam), "nfvd_port_%s%s_total", part,
-				 strcmp(k2, "rx") == 0 || strcmp(k2, "tx") == 0 ? "_packets" : "");
-			mx_sample(m, fam, "counter", "Port counter (nfvctl stats: ports)", d,
-				  "port", k, NULL, NULL, NULL, NULL);
-		}
+		mx_counters(m, "nfvd_port", "port", k, v, "Port counter (nfvctl stats: ports)");
 	}
 	json_object_foreach(json_object_get(s, "chains"), k, v)
-	{
-		json_object_foreach(v, k2, v2)
-		{
-			char part[48], fam[96];
-
-			if (!mx_number(v2, &d))
-				continue;
-			mx_name_part(part, sizeof(part), k2);
-			snprintf(fam, sizeof(fam), "nfvd_chain_%s%s_total", part,
-				 strcmp(k2, "drops") == 0 ? "" : "_packets");
-			mx_sample(m, fam, "counter", "Chain counter (nfvctl stats: chains)", d,
-				  "chain", k, NULL, NULL, NULL, NULL);
-		}
-	}
+		mx_counters(m, "nfvd_chain", "chain", k, v, "Chain counter (nfvctl stats: chains)");
 	json_object_foreach(json_object_get(s, "vnfs"), k, v)
 	{
 		const char *cls = json_string_value(json_object_get(v, "class"));
