@@ -293,6 +293,20 @@ rtr_flow_hash6(const struct rte_ipv6_hdr *ip6)
 	return h;
 }
 
+/* TTL and protocol as one word, decremented in a register (a byte store
+ * then a word load of the same place would stall store forwarding), with
+ * the RFC 1624 checksum update */
+static inline void
+rtr_ttl_dec4(struct rte_ipv4_hdr *ip)
+{
+	uint16_t old, nw;
+
+	memcpy(&old, &ip->time_to_live, 2);
+	nw = (uint16_t)(old - rte_cpu_to_be_16(0x0100));
+	memcpy(&ip->time_to_live, &nw, 2);
+	ip->hdr_checksum = rtr_csum_update16(ip->hdr_checksum, old, nw);
+}
+
 static inline bool
 rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	 struct nfv_worker *w, struct rte_mbuf *m, uint64_t a)
@@ -301,7 +315,6 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
 	uint16_t ifi = (md->nh >> 8) & 0x1f, oif = 0;
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-	uint16_t old, nw;
 	uint32_t nid;
 	uint64_t macw;
 
@@ -332,12 +345,7 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			     RTR_CTR_PUNT_RESOLVE, RTR_DROP_PUNT_LIMIT);
 		return false;
 	}
-	/* TTL and protocol as one word, decremented in a register (a byte store
-	 * then a word load of the same place would stall store forwarding) */
-	memcpy(&old, &ip->time_to_live, 2);
-	nw = (uint16_t)(old - rte_cpu_to_be_16(0x0100));
-	memcpy(&ip->time_to_live, &nw, 2);
-	ip->hdr_checksum = rtr_csum_update16(ip->hdr_checksum, old, nw);
+	rtr_ttl_dec4(ip);
 	if (unlikely(rtr_l2_write(m, md->l3_off, &t->ifs[oif], macw,
 				  rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) != 0)) {
 		nfv_drop(w, vnf, m, RTR_DROP_TRUNCATED);
@@ -423,24 +431,59 @@ rtr_mac48_mask(void)
 	return mask;
 }
 
+/* the frame is to the MAC of its port's untagged interface */
+static inline bool
+rtr_fast_dmac_ok(const struct rtr_tables *t, const struct rte_mbuf *m, const uint8_t *d)
+{
+	uint64_t dmac;
+
+	memcpy(&dmac, d, 8);
+	return (dmac & rtr_mac48_mask()) == t->untagged_mac[m->port & (RTE_MAX_ETHPORTS - 1)];
+}
+
+/* The adjacency a of a fast-path frame whose L3 packet is l3_len bytes,
+ * when it is one resolved next hop on an untagged interface whose MTU the
+ * packet fits (*macw: the next hop's MAC word); NULL: the full path */
+static inline const struct rtr_adj *
+rtr_fast_adj(const struct rtr_tables *t, uint64_t a, uint32_t l3_len, uint64_t *macw)
+{
+	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
+
+	if (!adj->fast)
+		return NULL;
+	*macw = atomic_load_explicit(&t->neigh[adj->nh[0]].macw, memory_order_acquire);
+	if (unlikely(!(*macw & RTR_MAC_VALID) || l3_len > adj->out_mtu))
+		return NULL;
+	return adj;
+}
+
+/* MACs of a fast-path frame (d: its start) and its egress port. 8 bytes then
+ * the source MAC over the last 2: no copy through the stack for a 6-byte
+ * piece of a register. */
+static inline void
+rtr_fast_l2(struct rte_mbuf *m, uint8_t *d, const struct rtr_adj *adj, uint64_t macw)
+{
+	memcpy(d, &macw, 8);
+	memcpy(d + 6, &adj->out_smac, 6);
+	nfv_meta(m)->out_port = adj->out_port;
+}
+
 /* true (and *dst, host order) when m may take the fast path */
 static inline bool
 rtr_fast4_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint32_t *dst)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + 14);
-	uint64_t dmac;
 	uint32_t w12, tot, src, da;
 	bool ok;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < 14 + sizeof(*ip)))
 		return false;
-	memcpy(&dmac, d, 8);
 	memcpy(&w12, d + 12, 4); /* ethertype, version/IHL */
 	tot = rte_be_to_cpu_16(ip->total_length);
 	src = rte_be_to_cpu_32(ip->src_addr);
 	da = rte_be_to_cpu_32(ip->dst_addr);
-	ok = ((dmac & rtr_mac48_mask()) == t->untagged_mac[m->port & (RTE_MAX_ETHPORTS - 1)]) &
+	ok = rtr_fast_dmac_ok(t, m, d) &
 	     ((w12 & rte_cpu_to_be_32(0xffffff00)) == rte_cpu_to_be_32(0x08004500)) &
 	     (tot >= sizeof(*ip)) & (14 + tot <= rte_pktmbuf_pkt_len(m)) & (ip->time_to_live > 1) &
 	     (src - 0x01000000u < 0xdf000000u) & ((src >> 24) != 127) & (da < 0xe0000000u);
@@ -456,26 +499,16 @@ rtr_fast4_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint32_t *dst
 static inline bool
 rtr_fast4_fwd(const struct rtr_tables *t, struct rte_mbuf *m, uint64_t a)
 {
-	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
-	uint16_t old, nw;
+	const struct rtr_adj *adj;
 	uint64_t macw;
 
-	if (!adj->fast)
+	adj = rtr_fast_adj(t, a, rte_be_to_cpu_16(ip->total_length), &macw);
+	if (adj == NULL)
 		return false;
-	macw = atomic_load_explicit(&t->neigh[adj->nh[0]].macw, memory_order_acquire);
-	if (unlikely(!(macw & RTR_MAC_VALID) || rte_be_to_cpu_16(ip->total_length) > adj->out_mtu))
-		return false;
-	memcpy(&old, &ip->time_to_live, 2);
-	nw = (uint16_t)(old - rte_cpu_to_be_16(0x0100));
-	memcpy(&ip->time_to_live, &nw, 2);
-	ip->hdr_checksum = rtr_csum_update16(ip->hdr_checksum, old, nw);
-	/* 8 bytes then the source MAC over the last 2 (no copy through the
-	 * stack for a 6-byte piece of a register) */
-	memcpy(d, &macw, 8);
-	memcpy(d + 6, &adj->out_smac, 6);
-	nfv_meta(m)->out_port = adj->out_port;
+	rtr_ttl_dec4(ip);
+	rtr_fast_l2(m, d, adj, macw);
 	return true;
 }
 
@@ -499,15 +532,13 @@ rtr_fast6_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint8_t *dst)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(d + 14);
-	uint64_t dmac;
 	uint32_t w12;
 	bool ok;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < 14 + sizeof(*ip6)))
 		return false;
-	memcpy(&dmac, d, 8);
 	memcpy(&w12, d + 12, 4); /* ethertype, version */
-	ok = ((dmac & rtr_mac48_mask()) == t->untagged_mac[m->port & (RTE_MAX_ETHPORTS - 1)]) &
+	ok = rtr_fast_dmac_ok(t, m, d) &
 	     ((w12 & rte_cpu_to_be_32(0xfffff000)) == rte_cpu_to_be_32(0x86dd6000)) &
 	     (14 + sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) <= rte_pktmbuf_pkt_len(m)) &
 	     (ip6->hop_limits > 1) & (ip6->src_addr[0] != 0xff) & (ip6->dst_addr[0] != 0xff) &
@@ -521,21 +552,16 @@ rtr_fast6_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint8_t *dst)
 static inline bool
 rtr_fast6_fwd(const struct rtr_tables *t, struct rte_mbuf *m, uint64_t a)
 {
-	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	const struct rtr_adj *adj;
 	uint64_t macw;
 
-	if (!adj->fast)
-		return false;
-	macw = atomic_load_explicit(&t->neigh[adj->nh[0]].macw, memory_order_acquire);
-	if (unlikely(!(macw & RTR_MAC_VALID) ||
-		     sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) > adj->out_mtu))
+	adj = rtr_fast_adj(t, a, sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len), &macw);
+	if (adj == NULL)
 		return false;
 	ip6->hop_limits--;
-	memcpy(d, &macw, 8);
-	memcpy(d + 6, &adj->out_smac, 6);
-	nfv_meta(m)->out_port = adj->out_port;
+	rtr_fast_l2(m, d, adj, macw);
 	return true;
 }
 
