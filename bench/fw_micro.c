@@ -32,13 +32,11 @@ static struct {
 static struct rte_mbuf *
 frame(uint32_t i)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
-	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, 60);
+	uint8_t *d;
+	struct rte_mbuf *m = micro_frame_alloc(60, NULL, RTE_ETHER_TYPE_IPV4, &d);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
 
-	memset(d, 0, 60);
-	d[12] = 0x08;
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16(46);
 	ip->time_to_live = 64;

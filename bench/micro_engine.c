@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <rte_eal.h>
 #include <rte_mbuf_dyn.h>
@@ -114,4 +116,27 @@ micro_engine_init(const char *prog, unsigned int memory_mb, unsigned int mbufs)
 		return -1;
 	}
 	return 0;
+}
+
+struct rte_mbuf *
+micro_frame_alloc(uint16_t len, const struct rte_ether_addr *dst, uint16_t ethertype,
+		  uint8_t **data)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
+	uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, len) : NULL;
+
+	if (d == NULL) {
+		fprintf(stderr, "micro: no mbuf\n");
+		exit(1);
+	}
+	memset(d, 0, len);
+	if (dst != NULL) {
+		memcpy(d, dst, 6);
+		d[6] = 0x02;
+		d[11] = 0x01;
+	}
+	*(uint16_t *)(d + 12) = rte_cpu_to_be_16(ethertype);
+	m->port = 0;
+	*data = d;
+	return m;
 }

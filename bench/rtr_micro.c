@@ -45,22 +45,12 @@ static bool micro_v6;
 static struct rte_mbuf *
 micro_frame6(uint32_t i)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
-	uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, 78) : NULL;
+	uint8_t *d;
+	struct rte_mbuf *m = micro_frame_alloc(78, &micro_mac_in, RTE_ETHER_TYPE_IPV6, &d);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + 14);
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip6 + 1);
 	uint16_t pfx = (uint16_t)(0x100 + i % 100);
 
-	if (d == NULL) {
-		fprintf(stderr, "rtr_micro: no mbuf\n");
-		exit(1);
-	}
-	memset(d, 0, 78);
-	memcpy(d, &micro_mac_in, 6);
-	d[6] = 0x02;
-	d[11] = 0x01;
-	d[12] = 0x86;
-	d[13] = 0xdd;
 	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
 	ip6->payload_len = rte_cpu_to_be_16(24);
 	ip6->proto = IPPROTO_UDP;
@@ -74,7 +64,6 @@ micro_frame6(uint32_t i)
 	u->src_port = rte_cpu_to_be_16(1024 + i % 50000);
 	u->dst_port = rte_cpu_to_be_16(5001);
 	u->dgram_len = rte_cpu_to_be_16(24);
-	m->port = 0;
 	return m;
 }
 
@@ -85,20 +74,11 @@ micro_frame(uint32_t i)
 	if (micro_v6)
 		return micro_frame6(i);
 
-	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
-	uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, 60) : NULL;
+	uint8_t *d;
+	struct rte_mbuf *m = micro_frame_alloc(60, &micro_mac_in, RTE_ETHER_TYPE_IPV4, &d);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
 
-	if (d == NULL) {
-		fprintf(stderr, "rtr_micro: no mbuf\n");
-		exit(1);
-	}
-	memset(d, 0, 60);
-	memcpy(d, &micro_mac_in, 6);
-	d[6] = 0x02;
-	d[11] = 0x01;
-	d[12] = 0x08;
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16(46);
 	ip->time_to_live = 255;
@@ -109,7 +89,6 @@ micro_frame(uint32_t i)
 	u->src_port = rte_cpu_to_be_16(1024 + i % 50000);
 	u->dst_port = rte_cpu_to_be_16(5001);
 	u->dgram_len = rte_cpu_to_be_16(26);
-	m->port = 0;
 	return m;
 }
 
