@@ -5,6 +5,7 @@
  * nfvctl down: stop the guests cleanly, then nfvd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -24,6 +25,16 @@
 #define UP_POLL_US 100000
 #define UP_NFVD_WAIT_MS 30000
 #define UP_STOP_MS 6000
+#define UP_NFVD_BACKOFF_MIN_MS 500
+#define UP_NFVD_BACKOFF_MAX_MS 10000
+#define UP_NFVD_STABLE_MS 30000 /* answering this long resets the backoff */
+#define UP_NFVD_CHECK_MS 1000   /* liveness check of an adopted nfvd */
+
+enum up_nfvd_state {
+	UP_NFVD_UP,       /* answers (ours: nfvd_pid, adopted: nfvd_adopted) */
+	UP_NFVD_STARTING, /* (re)started, not answering yet */
+	UP_NFVD_BACKOFF,  /* a restart failed: next attempt at nfvd_next_ms */
+};
 
 struct up_state {
 	struct nfv_config *cfg;
@@ -31,10 +42,17 @@ struct up_state {
 	char socket[NFV_PATH_MAX];
 	char run_dir[NFV_PATH_MAX];
 	char nfvd_bin[PATH_MAX];
-	pid_t nfvd_pid;       /* ours, or -1 when nfvd was already running */
-	uint64_t nfvd_restart_ms;
+	pid_t nfvd_pid;       /* ours, or -1 */
+	pid_t nfvd_adopted;   /* an nfvd that answered before we started, or -1 */
+	enum up_nfvd_state nfvd_state;
+	uint64_t nfvd_up_ms;       /* answering since */
+	uint64_t nfvd_deadline_ms; /* STARTING: give up waiting for an answer */
+	uint64_t nfvd_next_ms;     /* BACKOFF: next attempt; UP (adopted): next check */
+	uint32_t nfvd_backoff_ms;
+	uint32_t nfvd_failures;    /* failed restart attempts in a row */
 	uint32_t nfvd_restarts;
 	int ctl_fd;
+	int lock_fd;
 	int n_nfvd_args;      /* extra nfvd options (after "--") */
 	char **nfvd_args;
 	uint16_t n_guests;
@@ -54,8 +72,9 @@ up_on_signal(int sig)
 
 /* ---- nfvd ---- */
 
+/* Does nfvd answer "status" on socket? Its pid into *pid (may be NULL). */
 static bool
-up_nfvd_answers(const char *socket)
+up_nfvd_answers(const char *socket, pid_t *pid)
 {
 	struct nfvctl_client c;
 	char err[256];
@@ -65,9 +84,34 @@ up_nfvd_answers(const char *socket)
 	if (nfvctl_client_open(&c, socket, err, sizeof(err)) < 0)
 		return false;
 	ok = nfvctl_client_call(&c, "status", NULL, &r, NULL, err, sizeof(err)) == 0;
+	if (ok && pid != NULL)
+		*pid = (pid_t)json_integer_value(json_object_get(r, "pid"));
 	json_decref(r);
 	nfvctl_client_close(&c);
 	return ok;
+}
+
+/* A process we did not fork: alive (a zombie is not)? */
+static bool
+up_pid_alive(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* no /proc: kill() said it exists */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren == NULL || (paren[1] != '\0' && paren[2] != 'Z' && paren[2] != 'X');
 }
 
 static void
@@ -97,15 +141,17 @@ up_find_nfvd(struct up_state *s, const char *given)
 	snprintf(s->nfvd_bin, sizeof(s->nfvd_bin), "nfvd");
 }
 
+/* fork+exec nfvd on our file; does not wait for it. */
 static int
-up_spawn_nfvd(struct up_state *s)
+up_fork_nfvd(struct up_state *s, char *why, size_t whylen)
 {
-	uint64_t end;
 	pid_t pid = fork();
 
 	if (pid < 0) {
-		fprintf(stderr, "nfvctl: fork: %s\n", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(why, whylen, "fork: %s", strerror(e));
+		return -e;
 	}
 	if (pid == 0) {
 		char *argv[64];
@@ -124,62 +170,221 @@ up_spawn_nfvd(struct up_state *s)
 		_exit(127);
 	}
 	s->nfvd_pid = pid;
+	return 0;
+}
+
+static void
+up_exit_reason(int st, char *why, size_t whylen, const char *what)
+{
+	if (WIFSIGNALED(st))
+		snprintf(why, whylen, "killed by signal %d%s", WTERMSIG(st), what);
+	else
+		snprintf(why, whylen, "exited with status %d%s", WEXITSTATUS(st), what);
+}
+
+/* The first start, in the foreground: wait until nfvd answers. */
+static int
+up_spawn_nfvd(struct up_state *s)
+{
+	char why[640];
+	uint64_t end;
+	int ret;
+
+	ret = up_fork_nfvd(s, why, sizeof(why));
+	if (ret < 0) {
+		fprintf(stderr, "nfvctl: %s\n", why);
+		return ret;
+	}
 	end = vm_now_ms() + UP_NFVD_WAIT_MS;
 	while (vm_now_ms() < end && !up_stop) {
 		int st;
 
-		if (waitpid(pid, &st, WNOHANG) == pid) {
+		if (waitpid(s->nfvd_pid, &st, WNOHANG) == s->nfvd_pid) {
 			s->nfvd_pid = -1;
-			fprintf(stderr, "nfvctl: nfvd exited with status %d before it answered on %s\n",
-				WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), s->socket);
+			up_exit_reason(st, why, sizeof(why), "");
+			fprintf(stderr, "nfvctl: nfvd %s before it answered on %s\n", why,
+				s->socket);
 			return -ECHILD;
 		}
-		if (up_nfvd_answers(s->socket))
+		if (up_nfvd_answers(s->socket, NULL)) {
+			s->nfvd_state = UP_NFVD_UP;
+			s->nfvd_up_ms = vm_now_ms();
 			return 0;
+		}
 		usleep(UP_POLL_US);
 	}
+	if (up_stop)
+		return -EINTR;
 	fprintf(stderr, "nfvctl: nfvd does not answer on %s after %d s\n", s->socket,
 		UP_NFVD_WAIT_MS / 1000);
 	return -ETIMEDOUT;
 }
 
+/* SIGTERM, wait up to ms, then SIGKILL: our own nfvd child. */
 static void
-up_stop_nfvd(struct up_state *s)
+up_kill_nfvd(struct up_state *s, int ms)
 {
 	uint64_t end;
 	int st;
 
-	if (s->nfvd_pid > 0) {
-		kill(s->nfvd_pid, SIGTERM);
-		end = vm_now_ms() + 10000;
-		while (vm_now_ms() < end) {
-			if (waitpid(s->nfvd_pid, &st, WNOHANG) == s->nfvd_pid)
-				goto reaped;
-			usleep(20000);
-		}
-		kill(s->nfvd_pid, SIGKILL);
-		waitpid(s->nfvd_pid, &st, 0);
-reaped:
-		s->nfvd_pid = -1;
+	if (s->nfvd_pid <= 0)
+		return;
+	kill(s->nfvd_pid, SIGTERM);
+	end = vm_now_ms() + (uint64_t)ms;
+	while (vm_now_ms() < end) {
+		if (waitpid(s->nfvd_pid, &st, WNOHANG) == s->nfvd_pid)
+			goto reaped;
+		usleep(20000);
 	}
+	kill(s->nfvd_pid, SIGKILL);
+	waitpid(s->nfvd_pid, &st, 0);
+reaped:
+	s->nfvd_pid = -1;
 }
 
-/* nfvd restarted under us (or by us): guests keep running and their vhost
- * links come back by themselves (nfvd's vhost ports are the clients). */
+/* An nfvd we adopted: ask it to shut down (as "nfvctl shutdown"), wait,
+ * then SIGTERM. */
+static void
+up_stop_adopted(struct up_state *s)
+{
+	struct nfvctl_client c;
+	char err[256];
+	json_t *r = NULL;
+	uint64_t end;
+	pid_t pid = s->nfvd_adopted;
+
+	s->nfvd_adopted = -1;
+	if (!up_pid_alive(pid))
+		return;
+	if (nfvctl_client_open(&c, s->socket, err, sizeof(err)) == 0) {
+		if (nfvctl_client_call(&c, "shutdown", NULL, &r, NULL, err, sizeof(err)) < 0)
+			fprintf(stderr, "nfvctl: nfvd (pid %d): shutdown: %s\n", (int)pid, err);
+		json_decref(r);
+		nfvctl_client_close(&c);
+	}
+	for (int round = 0; round < 2; round++) {
+		end = vm_now_ms() + 10000;
+		while (vm_now_ms() < end) {
+			if (!up_pid_alive(pid))
+				return;
+			usleep(20000);
+		}
+		if (round == 0) {
+			fprintf(stderr, "nfvctl: nfvd (pid %d) still runs 10 s after shutdown; "
+					"sending SIGTERM\n",
+				(int)pid);
+			kill(pid, SIGTERM);
+		}
+	}
+	fprintf(stderr, "nfvctl: nfvd (pid %d) does not stop\n", (int)pid);
+}
+
+/* A restart attempt failed (why): next one after the backoff. */
+static void
+up_nfvd_failed(struct up_state *s, uint64_t now, const char *why)
+{
+	s->nfvd_failures++;
+	s->nfvd_state = UP_NFVD_BACKOFF;
+	s->nfvd_next_ms = now + s->nfvd_backoff_ms;
+	fprintf(stderr, "nfvctl: nfvd restart failed (attempt %u): %s; retrying in %.1f s\n",
+		s->nfvd_failures, why, s->nfvd_backoff_ms / 1000.0);
+	s->nfvd_backoff_ms = s->nfvd_backoff_ms * 2 > UP_NFVD_BACKOFF_MAX_MS ?
+				     UP_NFVD_BACKOFF_MAX_MS :
+				     s->nfvd_backoff_ms * 2;
+}
+
+static void
+up_nfvd_attempt(struct up_state *s, uint64_t now)
+{
+	char why[640];
+
+	if (up_fork_nfvd(s, why, sizeof(why)) < 0) {
+		up_nfvd_failed(s, now, why);
+		return;
+	}
+	s->nfvd_state = UP_NFVD_STARTING;
+	s->nfvd_deadline_ms = now + UP_NFVD_WAIT_MS;
+}
+
+/* nfvd went away (why): restart it now after a stable run, else after the
+ * backoff. Guests keep running; their vhost links come back by themselves
+ * (nfvd's vhost ports are the clients). */
+static void
+up_nfvd_gone(struct up_state *s, uint64_t now, const char *why)
+{
+	s->nfvd_restarts++;
+	if (now - s->nfvd_up_ms >= UP_NFVD_STABLE_MS) {
+		s->nfvd_backoff_ms = UP_NFVD_BACKOFF_MIN_MS;
+		fprintf(stderr, "nfvctl: nfvd %s; restarting it (guests keep running)\n", why);
+		up_nfvd_attempt(s, now);
+		return;
+	}
+	s->nfvd_state = UP_NFVD_BACKOFF;
+	s->nfvd_next_ms = now + s->nfvd_backoff_ms;
+	fprintf(stderr, "nfvctl: nfvd %s after %.1f s up; restarting it in %.1f s "
+			"(guests keep running)\n",
+		why, (now - s->nfvd_up_ms) / 1000.0, s->nfvd_backoff_ms / 1000.0);
+	s->nfvd_backoff_ms = s->nfvd_backoff_ms * 2 > UP_NFVD_BACKOFF_MAX_MS ?
+				     UP_NFVD_BACKOFF_MAX_MS :
+				     s->nfvd_backoff_ms * 2;
+}
+
+/* Supervise nfvd, every poll round: never blocks. */
 static void
 up_watch_nfvd(struct up_state *s)
 {
+	uint64_t now = vm_now_ms();
+	char why[640], tail[320];
 	int st;
 
-	if (s->nfvd_pid <= 0 || waitpid(s->nfvd_pid, &st, WNOHANG) != s->nfvd_pid)
+	switch (s->nfvd_state) {
+	case UP_NFVD_UP:
+		if (s->nfvd_pid > 0) {
+			if (waitpid(s->nfvd_pid, &st, WNOHANG) != s->nfvd_pid)
+				return;
+			up_exit_reason(st, tail, sizeof(tail), "");
+			snprintf(why, sizeof(why), "(pid %d) %s", (int)s->nfvd_pid, tail);
+			s->nfvd_pid = -1;
+			up_nfvd_gone(s, now, why);
+		} else if (s->nfvd_adopted > 0) {
+			if (now < s->nfvd_next_ms)
+				return;
+			s->nfvd_next_ms = now + UP_NFVD_CHECK_MS;
+			if (up_pid_alive(s->nfvd_adopted))
+				return;
+			snprintf(why, sizeof(why), "(pid %d, found running at start) is gone",
+				 (int)s->nfvd_adopted);
+			s->nfvd_adopted = -1;
+			up_nfvd_gone(s, now, why);
+		}
 		return;
-	fprintf(stderr, "nfvctl: nfvd (pid %d) exited with status %d; restarting it "
-			"(guests keep running)\n",
-		(int)s->nfvd_pid, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	s->nfvd_pid = -1;
-	s->nfvd_restarts++;
-	if (up_spawn_nfvd(s) < 0)
-		fprintf(stderr, "nfvctl: nfvd restart failed; retrying\n");
+	case UP_NFVD_BACKOFF:
+		if (now >= s->nfvd_next_ms && !up_stop)
+			up_nfvd_attempt(s, now);
+		return;
+	case UP_NFVD_STARTING:
+		if (waitpid(s->nfvd_pid, &st, WNOHANG) == s->nfvd_pid) {
+			s->nfvd_pid = -1;
+			snprintf(tail, sizeof(tail), " before it answered on %s", s->socket);
+			up_exit_reason(st, why, sizeof(why), tail);
+			up_nfvd_failed(s, now, why);
+		} else if (up_nfvd_answers(s->socket, NULL)) {
+			s->nfvd_state = UP_NFVD_UP;
+			s->nfvd_up_ms = now;
+			fprintf(stderr, "nfvctl: nfvd is back (pid %d)", (int)s->nfvd_pid);
+			if (s->nfvd_failures > 0)
+				fprintf(stderr, " after %u failed attempt%s", s->nfvd_failures,
+					s->nfvd_failures == 1 ? "" : "s");
+			fprintf(stderr, "\n");
+			s->nfvd_failures = 0;
+		} else if (now >= s->nfvd_deadline_ms) {
+			up_kill_nfvd(s, 2000);
+			snprintf(why, sizeof(why), "no answer on %s after %d s", s->socket,
+				 UP_NFVD_WAIT_MS / 1000);
+			up_nfvd_failed(s, now, why);
+		}
+		return;
+	}
 }
 
 /* ---- links, as nfvd sees them ---- */
@@ -364,7 +569,10 @@ up_run(int argc, char **argv)
 		s->n_nfvd_args = argc - optind - 2;
 	}
 	s->nfvd_pid = -1;
+	s->nfvd_adopted = -1;
+	s->nfvd_backoff_ms = UP_NFVD_BACKOFF_MIN_MS;
 	s->ctl_fd = -1;
+	s->lock_fd = -1;
 	snprintf(s->file, sizeof(s->file), "%s", argv[optind]);
 	if (up_load(s) < 0)
 		return 1;
@@ -377,16 +585,27 @@ up_run(int argc, char **argv)
 		fprintf(stderr, "nfvctl: cannot create %s: %s\n", s->run_dir, strerror(errno));
 		goto free_cfg;
 	}
+	s->lock_fd = vm_ctl_lock(s->run_dir, s->file, err, sizeof(err));
+	if (s->lock_fd < 0) {
+		fprintf(stderr, "nfvctl: %s\n", err);
+		goto free_cfg;
+	}
 	s->ctl_fd = vm_ctl_listen(s->run_dir, err, sizeof(err));
 	if (s->ctl_fd < 0) {
 		fprintf(stderr, "nfvctl: %s\n", err);
-		goto free_cfg;
+		goto unlock;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	up_find_nfvd(s, nfvd_bin);
-	if (up_nfvd_answers(s->socket)) {
-		fprintf(stderr, "nfvctl: nfvd already answers on %s\n", s->socket);
+	if (up_nfvd_answers(s->socket, &s->nfvd_adopted)) {
+		/* e.g. left running by an "nfvctl up" that was killed: adopt it */
+		fprintf(stderr, "nfvctl: nfvd (pid %d) already answers on %s: supervising it\n",
+			(int)s->nfvd_adopted, s->socket);
+		s->nfvd_state = UP_NFVD_UP;
+		s->nfvd_up_ms = vm_now_ms();
+		if (s->nfvd_adopted <= 0)
+			s->nfvd_adopted = -1;
 	} else if (up_spawn_nfvd(s) < 0) {
 		goto stop_nfvd;
 	}
@@ -403,6 +622,11 @@ up_run(int argc, char **argv)
 		for (uint16_t i = 0; i < s->n_guests; i++) {
 			enum vm_state before = s->guests[i].state;
 
+			/* QEMU waits at start for nfvd's vhost client: a pending
+			 * guest restart waits until nfvd answers again */
+			if (before == VM_BACKOFF && s->nfvd_state != UP_NFVD_UP)
+				continue;
+
 			vm_poll(&s->guests[i], up_link, s);
 			if (before == VM_BACKOFF && s->guests[i].state == VM_BOOTING)
 				s->guests[i].restarts++;
@@ -415,9 +639,15 @@ stop_guests:
 	for (uint16_t i = 0; i < s->n_guests; i++)
 		vm_stop(&s->guests[i], UP_STOP_MS);
 stop_nfvd:
-	up_stop_nfvd(s);
+	/* an nfvd we found running is stopped on "down" (and SIGINT/SIGTERM)
+	 * too, not when our own start failed */
+	up_kill_nfvd(s, 10000);
+	if (rc == 0 && s->nfvd_adopted > 0)
+		up_stop_adopted(s);
 	json_decref(s->stats);
 	vm_ctl_unlisten(s->ctl_fd, s->run_dir);
+unlock:
+	vm_ctl_unlock(s->lock_fd, s->run_dir);
 free_cfg:
 	nfv_vm_config_free(s->cfg);
 	nfv_config_free(s->cfg);

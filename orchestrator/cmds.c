@@ -12,6 +12,7 @@
 
 #include "model.h"
 #include "nfvctl.h"
+#include "vm_ctl.h"
 
 /* ---- validate ---- */
 
@@ -80,17 +81,57 @@ status_section(const char *title, json_t *rows)
 		printf("  (none)\n");
 }
 
+/* Who supervises the nfvd of this socket: the "nfvctl up" lock of its run
+ * dir (vm_ctl.h). NULL when no "nfvctl up" ran there (or it ended cleanly). */
+static json_t *
+status_supervisor(void)
+{
+	char run_dir[NFV_PATH_MAX], file[4096];
+	long pid = 0;
+	int alive;
+
+	vm_ctl_run_dir(nfvctl_socket(), run_dir, sizeof(run_dir));
+	alive = vm_ctl_supervisor(run_dir, &pid, file, sizeof(file));
+	if (alive < 0)
+		return NULL;
+	return json_pack("{s:I, s:s, s:b}", "pid", (json_int_t)pid, "file", file, "alive", alive);
+}
+
+static void
+status_print_supervisor(FILE *out, json_t *sup)
+{
+	long pid = (long)json_integer_value(json_object_get(sup, "pid"));
+	const char *file = json_string_value(json_object_get(sup, "file")) ?: "?";
+
+	if (sup == NULL)
+		return; /* a bare nfvd: nothing to say */
+	if (json_is_true(json_object_get(sup, "alive")))
+		fprintf(out, "supervisor: nfvctl up %s (pid %ld)\n", file, pid);
+	else
+		fprintf(out, "supervisor: NONE - \"nfvctl up %s\" (pid %ld) died; its guests "
+			     "stopped with it, nfvd is not restarted if it exits; run \"nfvctl "
+			     "up %s\" again to adopt nfvd and start the guests\n",
+			file, pid, file);
+}
+
 static int
 status_run(int argc, char **argv)
 {
-	json_t *st;
+	json_t *st, *sup;
 
 	(void)argv;
 	if (argc != 1)
 		return nfvctl_usage_error(&cmd_status, "status takes no arguments");
-	if (nfvctl_call("status", NULL, &st) != 0)
+	sup = status_supervisor();
+	if (nfvctl_call("status", NULL, &st) != 0) {
+		/* e.g. nfvd is being restarted by nfvctl up */
+		if (sup != NULL)
+			status_print_supervisor(stderr, sup);
+		json_decref(sup);
 		return 1;
+	}
 	if (nfvctl_json()) {
+		json_object_set(st, "supervisor", sup != NULL ? sup : json_null());
 		nfvctl_print(stdout, st);
 	} else {
 		printf("nfvd %s (%s) pid %" JSON_INTEGER_FORMAT ", up %.1f s\n",
@@ -111,11 +152,13 @@ status_run(int argc, char **argv)
 		if (json_integer_value(json_object_get(st, "idle_sleep_us")) > 0)
 			printf("idle workers nap %" JSON_INTEGER_FORMAT " us\n",
 			       json_integer_value(json_object_get(st, "idle_sleep_us")));
+		status_print_supervisor(stdout, sup);
 		status_section("PORTS", json_object_get(st, "ports"));
 		status_section("WORKERS", json_object_get(st, "workers"));
 		status_section("CHAINS", json_object_get(st, "chains"));
 		status_section("VNFS", json_object_get(st, "vnfs"));
 	}
+	json_decref(sup);
 	json_decref(st);
 	return 0;
 }

@@ -351,7 +351,7 @@ vm_start(struct vm_guest *g, char *err, size_t errlen)
 	char store[8192];
 	char log[NFV_PATH_MAX + NFV_NAME_MAX + 16];
 	int argc, fd;
-	pid_t pid;
+	pid_t pid, parent;
 
 	argc = vm_qemu_argv(g, argv, (int)(sizeof(argv) / sizeof(argv[0])), store, sizeof(store));
 	if (argc < 0) {
@@ -366,6 +366,7 @@ vm_start(struct vm_guest *g, char *err, size_t errlen)
 		return -errno;
 	}
 	unlink(g->qmp_path);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(fd);
@@ -378,6 +379,8 @@ vm_start(struct vm_guest *g, char *err, size_t errlen)
 		setpgid(0, 0);
 		/* the guest lives no longer than its supervisor (nfvctl up) */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent) /* it died before prctl */
+			_exit(127);
 		if (nul >= 0)
 			dup2(nul, 0);
 		dup2(fd, 1);
@@ -523,9 +526,9 @@ vm_poll(struct vm_guest *g, vm_link_fn link, void *arg)
 		return 0;
 	case VM_BACKOFF:
 		if (now >= g->next_ms && vm_start(g, err, sizeof(err)) < 0) {
-			snprintf(g->last_error, sizeof(g->last_error), "%s", err);
-			g->state = VM_FAILED;
-			fprintf(stderr, "nfvctl: %s\n", err);
+			/* e.g. the log folder is gone: keep trying, with backoff */
+			snprintf(g->last_error, sizeof(g->last_error), "restart failed: %s", err);
+			vm_schedule_restart(g, now);
 		}
 		return g->state != before;
 	default:

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -195,4 +196,117 @@ vm_ctl_unlisten(int fd, const char *run_dir)
 	close(fd);
 	if (vm_ctl_addr(run_dir, &sa) == 0)
 		unlink(sa.sun_path);
+}
+
+/* ---- supervisor lock ---- */
+
+static int
+vm_ctl_lock_path(const char *run_dir, char *path, size_t size)
+{
+	if (snprintf(path, size, "%s/%s", run_dir, VM_CTL_LOCK) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Read "PID\nFILE\n" from fd. */
+static void
+vm_ctl_lock_read(int fd, long *pid, char *file, size_t filelen)
+{
+	char buf[4200], *nl;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (pid != NULL)
+		*pid = strtol(buf, NULL, 10);
+	if (file == NULL || filelen == 0)
+		return;
+	file[0] = '\0';
+	nl = strchr(buf, '\n');
+	if (nl != NULL) {
+		char *end = strchr(nl + 1, '\n');
+
+		if (end != NULL)
+			*end = '\0';
+		snprintf(file, filelen, "%s", nl + 1);
+	}
+}
+
+int
+vm_ctl_lock(const char *run_dir, const char *file, char *err, size_t errlen)
+{
+	char path[4200];
+	int fd, e;
+
+	if (vm_ctl_lock_path(run_dir, path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "run dir %s: path too long", run_dir);
+		return -ENAMETOOLONG;
+	}
+	for (int tries = 0; tries < 10; tries++) {
+		struct stat a, b;
+
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			e = errno;
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+			return -e;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			long pid = 0;
+
+			e = errno;
+			vm_ctl_lock_read(fd, &pid, NULL, 0);
+			close(fd);
+			if (e == EWOULDBLOCK) {
+				snprintf(err, errlen, "another \"nfvctl up\" (pid %ld) runs on %s",
+					 pid, run_dir);
+				return -EADDRINUSE;
+			}
+			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(e));
+			return -e;
+		}
+		/* the holder before us may have removed the file meanwhile */
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev) {
+			if (ftruncate(fd, 0) < 0 ||
+			    dprintf(fd, "%ld\n%s\n", (long)getpid(), file) < 0) {
+				e = errno;
+				close(fd);
+				snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+				return -e;
+			}
+			return fd;
+		}
+		close(fd);
+	}
+	snprintf(err, errlen, "cannot lock %s: it keeps being replaced", path);
+	return -EAGAIN;
+}
+
+void
+vm_ctl_unlock(int fd, const char *run_dir)
+{
+	char path[4200];
+
+	if (fd < 0)
+		return;
+	if (vm_ctl_lock_path(run_dir, path, sizeof(path)) == 0)
+		unlink(path);
+	close(fd);
+}
+
+int
+vm_ctl_supervisor(const char *run_dir, long *pid, char *file, size_t filelen)
+{
+	char path[4200];
+	int fd, alive;
+
+	if (vm_ctl_lock_path(run_dir, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	vm_ctl_lock_read(fd, pid, file, filelen);
+	alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return alive;
 }
