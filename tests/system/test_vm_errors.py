@@ -5,6 +5,8 @@ boot-timeout, the other chain keeps forwarding) and bad guest specs
 """
 import json
 import os
+import re
+import signal
 import subprocess
 
 import pytest
@@ -41,6 +43,34 @@ def test_guest_that_never_boots(netns, guest_image, tmp_path):
         assert after["ports"]["lan"]["tx"] >= before["ports"]["lan"]["tx"] + 3
         assert after["vnfs"]["br"]["drops"]["stage-down"] >= \
             before["vnfs"]["br"]["drops"]["stage-down"] + 3
+    finally:
+        u.down()
+
+
+def test_guest_whose_restart_fails_keeps_retrying(netns, guest_image, tmp_path):
+    # QEMU's log path turned into a folder: every restart fails before QEMU
+    # runs; nfvctl up retries with backoff (logged) until it is a file again
+    path, sock = chain_file(str(tmp_path), guest_image)
+    u = Up(path, sock, str(tmp_path))
+    try:
+        first = wait_for(lambda: (lambda g: g if g and g["pid"] > 0 else None)(u.guest()), 60,
+                         "the guest's QEMU:\n" + u.output())
+        log = os.path.join(str(tmp_path), "run", "br.qemu.log")
+        os.unlink(log)
+        os.mkdir(log)
+        os.kill(first["pid"], signal.SIGKILL)
+        wait_for(lambda: u.output().count("guest br: restart failed: ") >= 3, 90,
+                 "three failed guest restarts:\n" + u.output())
+        delays = [int(x) for x in re.findall(r"guest br: restart failed: .*Is a directory; "
+                                             r"restart in (\d+) ms", u.output())]
+        assert len(delays) >= 3 and delays == sorted(delays) and delays[-1] > delays[0], \
+            u.output()
+        g = u.guest()
+        assert g["state"] == "backoff" and "Is a directory" in g["last_error"], g
+        os.rmdir(log)
+        wait_for(lambda: (lambda g: g and g["pid"] > 0 and g["pid"] != first["pid"])(
+            u.guest()), 60, "the guest restarted:\n" + u.output())
+        assert u.guest()["restarts"] >= 1
     finally:
         u.down()
 
