@@ -11,6 +11,29 @@ NFV_BENCH = os.path.join(REPO, "bench", "nfv-bench")
 sys.path.insert(0, os.path.join(REPO, "bench"))
 
 
+def assert_carried(d, cap, who=""):
+    """d: one size of an nfv-bench result whose search was capped at cap
+    (max_pps). What a functional test can ask of a DUT on a busy 2-CPU
+    machine: some rate passed with zero loss (every stream of every pair and
+    direction arrived: a miswired pair or a dropped direction loses at any
+    rate, NDR 0), never above the cap, and the NDR is the rate the passing
+    trial really offered. Never an exact rate: a trial at the cap may offer
+    a little less (e.g. 199040 for 200000 after a 321 ms stall near its
+    end) and says so (trials: rate_pps asked, offered_pps sent); how high
+    the NDR gets depends on the machine's load. Returns the NDR."""
+    from nfvbench import method
+    ndr = d["ndr"]
+    what = "%s: NDR %r, trials %r" % (who, ndr, d["trials"])
+    assert 0 < ndr["pps"] <= cap and ndr["loss_ratio"] == 0, what
+    passed = [t for t in d["trials"] if t["ndr_pass"]
+              and min(t["rate_pps"], t["offered_pps"]) == ndr["pps"]]
+    assert passed, what  # credited with what the trial offered, never more
+    if ndr["capped"]:
+        t = passed[-1]
+        assert t["rate_pps"] == cap and t["offered_pps"] >= method.GEN_LIMITED * cap, what
+    return ndr["pps"]
+
+
 class FakeDut:
     """A DUT on paper: forwards everything up to limit_pps, drops the excess;
     below the limit, a trial sees a transient loss with probability flake."""

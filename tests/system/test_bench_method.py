@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from benchlib import FakeDut, synthetic_result  # noqa: F401 (sets sys.path)
+from benchlib import FakeDut, assert_carried, synthetic_result  # noqa: F401 (sets sys.path)
 from nfvbench import config, method, report
 
 
@@ -46,6 +46,18 @@ def test_without_verification_transient_loss_lowers_the_result():
     found = method.search(dut.trial, 8e6, resolution=0.01, verify_retries=0)
     assert found["ndr"]["pps"] == 0  # no zero-loss rate exists
     assert found["pdr"]["pps"] >= 4e6 * 0.99
+
+
+def test_a_capped_search_says_what_it_offered():
+    # issue seen on a fresh clone: a stall near the end of the trial at the
+    # cap (200000) let the generator offer 0.5 % less; the search passes at
+    # its cap, credited with 199040, and its trial says both rates
+    dut = FakeDut(1e6, gen_max_pps=199040)
+    found = method.search(dut.trial, 200000, resolution=0.05)
+    assert found["ndr"]["capped"] and found["ndr"]["pps"] < 200000
+    assert found["trials"][0]["rate_pps"] == 200000
+    assert found["trials"][0]["offered_pps"] == 199040
+    assert assert_carried(found, 200000, "fake") == 199040
 
 
 def test_generator_limited_trials_never_pass():
