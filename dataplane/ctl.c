@@ -24,30 +24,75 @@
 #include "vnf.h"
 
 #define CTL_MAX_CLIENTS 64
-#define CTL_IDLE_MS 10000
-#define CTL_OUT_HIGH (4u << 20)	     /* stop reading a client whose answers pile up */
+#define CTL_IDLE_MS 10000    /* no request and no progress: closed */
+#define CTL_REQ_MS 10000     /* a request line must be complete this long after its first byte */
+#define CTL_SLOW_MS 10000    /* answers held back (CTL_OUT_HIGH) and not all read this long */
+#define CTL_EVICT_MS 1000    /* table full: a client quiet this long makes room for a new one */
+#define CTL_OUT_HIGH (4u << 20)	     /* no more answers while this much waits to be sent */
+#define CTL_OUT_KEEP (64u << 10)     /* output buffer kept when drained */
 #define CTL_READ_BUDGET (512u << 10) /* per client per poll */
 #define CTL_BACKLOG 128
 
+/* Why connections were closed (status: control.closed). */
+#define CTL_CLOSE_REASONS(X)                                                                    \
+	X(CTL_CLOSE_DONE, "done")		  /* the client hung up, or after its last answer */ \
+	X(CTL_CLOSE_IDLE, "idle")		  /* nothing sent, nothing read for CTL_IDLE_MS */    \
+	X(CTL_CLOSE_SLOW_REQUEST, "slow_request") /* a request line took over CTL_REQ_MS */       \
+	X(CTL_CLOSE_SLOW_READER, "slow_reader")	  /* answers held back, not drained in CTL_SLOW_MS */\
+	X(CTL_CLOSE_TOO_LARGE, "too_large")	  /* a request line over CTL_REQ_MAX */            \
+	X(CTL_CLOSE_EVICTED, "evicted")		  /* quiet while the table was full */             \
+	X(CTL_CLOSE_REFUSED, "refused")		  /* table full of busy clients */                 \
+	X(CTL_CLOSE_ERROR, "error")		  /* socket error, out of memory */
+#define CTL_ENUM(e, s) e,
+#define CTL_NAME(e, s) s,
+enum ctl_close { CTL_CLOSE_REASONS(CTL_ENUM) CTL_CLOSE_MAX };
+static const char *const ctl_close_names[] = {CTL_CLOSE_REASONS(CTL_NAME)};
+
 struct ctl_conn {
 	int fd;
+	uint64_t serial; /* identifies the client to a deferred answer */
 	struct ctl_framer in;
 	char *out;
 	size_t out_off, out_len, out_cap;
-	uint64_t last_ms; /* last progress (bytes in or out) */
-	bool eof;	  /* the peer finished sending */
-	bool closing;	  /* close once the output is flushed */
+	json_t *deferred; /* response of a request answered later (apply) */
+	uint64_t last_ms;  /* last progress (bytes in or out) */
+	uint64_t req_ms;   /* first byte of the incomplete request line (0: none) */
+	uint64_t stall_ms; /* answers held back since, output not drained since (0: not) */
+	bool eof;	   /* the peer finished sending */
+	bool closing;	   /* close once the output is flushed */
+	enum ctl_close close_why;
 };
 
 struct ctl_server {
 	int lfd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned int n_conns;
+	uint64_t next_serial;
+	uint64_t accepted;
+	uint64_t closed[CTL_CLOSE_MAX];
 	struct ctl_conn conns[CTL_MAX_CLIENTS];
 	struct pollfd pfd[CTL_MAX_CLIENTS + 1];
 };
 
 static struct ctl_server ctl_srv = {.lfd = -1};
+/* the client whose request is being handled (for deferred answers) */
+static struct ctl_conn *ctl_cur;
+
+static json_t *
+ctl_stats_json(void)
+{
+	struct ctl_server *s = &ctl_srv;
+	json_t *o = json_object(), *closed = json_object();
+
+	for (int k = 0; k < CTL_CLOSE_MAX; k++)
+		json_object_set_new(closed, ctl_close_names[k], json_integer(s->closed[k]));
+	json_object_set_new(o, "clients", json_integer(s->n_conns));
+	json_object_set_new(o, "max_clients", json_integer(CTL_MAX_CLIENTS));
+	json_object_set_new(o, "accepted", json_integer(s->accepted));
+	json_object_set_new(o, "closed", closed);
+	json_object_set_new(o, "apply_in_progress", json_boolean(nfv_engine_apply_busy()));
+	return o;
+}
 
 /* ---- commands ---- */
 
@@ -65,7 +110,10 @@ ctl_cmd_status(json_t *args, json_t **result, json_t **extra, char *err, size_t 
 {
 	(void)args, (void)extra, (void)err, (void)errlen;
 	*result = nfv_engine_status();
-	return *result ? 0 : -ENOMEM;
+	if (*result == NULL)
+		return -ENOMEM;
+	json_object_set_new(*result, "control", ctl_stats_json());
+	return 0;
 }
 
 static int
@@ -76,13 +124,54 @@ ctl_cmd_stats(json_t *args, json_t **result, json_t **extra, char *err, size_t e
 	return *result ? 0 : -ENOMEM;
 }
 
+static struct ctl_conn *ctl_conn_by_serial(uint64_t serial);
+static int ctl_conn_queue_resp(struct ctl_conn *c, json_t *resp);
+
+/* The engine has finished (or aborted) the apply a client waits for. */
+static void
+ctl_apply_done(void *ctx, int ret, const char *path, json_t *errors, uint64_t generation)
+{
+	struct ctl_conn *c = ctl_conn_by_serial((uint64_t)(uintptr_t)ctx);
+	json_t *result = NULL, *extra = NULL, *resp;
+	char err[1024] = "";
+
+	if (c == NULL || c->deferred == NULL) { /* the client left */
+		json_decref(errors);
+		return;
+	}
+	if (ret == -ECANCELED) {
+		snprintf(err, sizeof(err),
+			 "apply of %s aborted: nfvd is stopping; the running chains are unchanged",
+			 path);
+		extra = json_pack("{s:o}", "errors", errors ? errors : json_array());
+	} else if (ret < 0) {
+		size_t n = json_array_size(errors);
+
+		snprintf(err, sizeof(err),
+			 "apply of %s refused (%zu error%s); the running chains are unchanged",
+			 path, n, n == 1 ? "" : "s");
+		extra = json_pack("{s:o}", "errors", errors ? errors : json_array());
+	} else {
+		json_decref(errors);
+		result = json_pack("{s:s, s:I}", "applied", path, "generation",
+				   (json_int_t)generation);
+	}
+	resp = ctl_proto_complete(c->deferred, ret, result, extra, err);
+	c->deferred = NULL;
+	c->last_ms = nfv_now_ms();
+	if (ctl_conn_queue_resp(c, resp) < 0) {
+		c->closing = true;
+		c->close_why = CTL_CLOSE_ERROR;
+	}
+}
+
 static int
 ctl_cmd_apply(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
 {
 	const char *path = json_string_value(json_object_get(args, "path"));
-	json_t *errors = NULL, *st;
 	int ret;
 
+	(void)result, (void)extra;
 	if (path == NULL) {
 		snprintf(err, errlen, "apply needs args.path (an absolute file path)");
 		return -EINVAL;
@@ -91,24 +180,14 @@ ctl_cmd_apply(json_t *args, json_t **result, json_t **extra, char *err, size_t e
 		snprintf(err, errlen, "apply: path must be absolute (got '%s')", path);
 		return -EINVAL;
 	}
-	ret = nfv_engine_apply(path, &errors);
-	if (ret < 0) {
-		size_t n = json_array_size(errors);
-
-		snprintf(err, errlen,
-			 "apply of %s refused (%zu error%s); the running chains are unchanged",
-			 path, n, n == 1 ? "" : "s");
-		*extra = json_object();
-		json_object_set_new(*extra, "errors", errors ? errors : json_array());
-		return ret;
+	if (ctl_cur == NULL) {
+		snprintf(err, errlen, "apply: no client");
+		return -EINVAL;
 	}
-	json_decref(errors);
-	st = nfv_engine_status();
-	*result = json_pack("{s:s, s:O}", "applied", path, "generation",
-			    json_object_get(st, "generation") ? json_object_get(st, "generation")
-							      : json_null());
-	json_decref(st);
-	return 0;
+	/* read and checked on a loader thread; answered by ctl_apply_done */
+	ret = nfv_engine_apply_start(path, ctl_apply_done, (void *)(uintptr_t)ctl_cur->serial,
+				     err, errlen);
+	return ret < 0 ? ret : CTL_DEFERRED;
 }
 
 /* Class of a running instance, from the status view (NULL if none). */
@@ -217,23 +296,46 @@ static const struct ctl_cmd ctl_cmds[] = {
 
 /* ---- connections ---- */
 
-static void
-ctl_conn_close(struct ctl_conn *c)
+static size_t
+ctl_conn_out_pending(const struct ctl_conn *c)
 {
-	if (c->fd >= 0)
+	return c->out_len - c->out_off;
+}
+
+static struct ctl_conn *
+ctl_conn_by_serial(uint64_t serial)
+{
+	for (unsigned int i = 0; i < ctl_srv.n_conns; i++)
+		if (ctl_srv.conns[i].fd >= 0 && ctl_srv.conns[i].serial == serial)
+			return &ctl_srv.conns[i];
+	return NULL;
+}
+
+static void
+ctl_conn_close(struct ctl_conn *c, enum ctl_close why)
+{
+	if (c->fd >= 0) {
 		close(c->fd);
+		ctl_srv.closed[why]++;
+	}
 	c->fd = -1;
 	ctl_framer_fini(&c->in);
 	free(c->out);
 	c->out = NULL;
 	c->out_off = c->out_len = c->out_cap = 0;
+	json_decref(c->deferred);
+	c->deferred = NULL;
 }
 
 static int
 ctl_conn_queue(struct ctl_conn *c, const char *data, size_t len)
 {
-	if (c->out_off > 0 && c->out_off == c->out_len)
-		c->out_off = c->out_len = 0;
+	/* the sent part goes first: the buffer holds only what waits */
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
 	if (c->out_len + len > c->out_cap) {
 		size_t ncap = c->out_cap ? c->out_cap : 4096;
 		char *nb;
@@ -288,6 +390,11 @@ ctl_conn_flush(struct ctl_conn *c, uint64_t now)
 		c->last_ms = now;
 	}
 	c->out_off = c->out_len = 0;
+	if (c->out_cap > CTL_OUT_KEEP) { /* a big answer went out: give the memory back */
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
 	return 0;
 }
 
@@ -300,31 +407,64 @@ ctl_line_blank(const char *s, size_t n)
 	return true;
 }
 
-/* Answer every complete request held in the input buffer. */
+/* Answer the complete requests held in the input buffer, in order, while
+ * less than CTL_OUT_HIGH waits to be sent and no answer is deferred (the
+ * rest stay in the buffer). */
 static int
-ctl_conn_answer(struct ctl_conn *c)
+ctl_conn_answer(struct ctl_conn *c, uint64_t now)
 {
 	char *line;
 	size_t len;
 
-	while (!c->closing && ctl_framer_next(&c->in, c->eof, &line, &len) == 1) {
+	while (!c->closing && c->deferred == NULL && ctl_conn_out_pending(c) < CTL_OUT_HIGH &&
+	       ctl_framer_next(&c->in, c->eof, &line, &len) == 1) {
+		json_t *resp;
+
+		c->req_ms = 0;
 		if (ctl_line_blank(line, len))
 			continue;
-		if (ctl_conn_queue_resp(c, ctl_proto_handle(ctl_cmds,
-							    sizeof(ctl_cmds) / sizeof(ctl_cmds[0]),
-							    line, len)) < 0)
+		ctl_cur = c;
+		resp = ctl_proto_handle(ctl_cmds, sizeof(ctl_cmds) / sizeof(ctl_cmds[0]), line,
+					len);
+		ctl_cur = NULL;
+		if (resp == NULL)
+			return -ENOMEM;
+		if (ctl_proto_deferred(resp)) {
+			c->deferred = resp;
+			break;
+		}
+		if (ctl_conn_queue_resp(c, resp) < 0)
 			return -ENOMEM;
 	}
-	if (!c->closing && ctl_framer_overflow(&c->in)) {
+	if (ctl_conn_out_pending(c) >= CTL_OUT_HIGH && c->stall_ms == 0)
+		c->stall_ms = now; /* answers held back until this client reads */
+	if (c->closing || c->deferred != NULL || ctl_conn_out_pending(c) >= CTL_OUT_HIGH)
+		return 0; /* complete lines may wait in the buffer */
+	if (ctl_framer_overflow(&c->in)) {
 		c->closing = true;
+		c->close_why = CTL_CLOSE_TOO_LARGE;
 		return ctl_conn_queue_resp(
 			c, ctl_proto_error(NULL,
 					   "request too large (limit %d bytes per line); closing",
 					   CTL_REQ_MAX));
 	}
-	if (c->eof)
+	if (c->eof) {
 		c->closing = true;
+		return 0;
+	}
+	/* what is left is the start of a request line: its clock runs */
+	if (ctl_framer_pending(&c->in) == 0)
+		c->req_ms = 0;
+	else if (c->req_ms == 0)
+		c->req_ms = now;
 	return 0;
+}
+
+static bool
+ctl_conn_reading(const struct ctl_conn *c)
+{
+	return !c->closing && !c->eof && c->deferred == NULL &&
+	       ctl_conn_out_pending(c) < CTL_OUT_HIGH;
 }
 
 /* Read what is there (bounded), answer it. Returns 0 or -errno to drop. */
@@ -333,7 +473,7 @@ ctl_conn_read(struct ctl_conn *c, uint64_t now)
 {
 	size_t budget = CTL_READ_BUDGET;
 
-	while (!c->closing && !c->eof && budget > 0 && c->out_len - c->out_off < CTL_OUT_HIGH) {
+	while (ctl_conn_reading(c) && budget > 0) {
 		char *space;
 		long room = ctl_framer_space(&c->in, &space);
 		ssize_t r;
@@ -355,10 +495,10 @@ ctl_conn_read(struct ctl_conn *c, uint64_t now)
 		c->last_ms = now;
 		ctl_framer_commit(&c->in, (size_t)r);
 		budget = (size_t)r < budget ? budget - (size_t)r : 0;
-		if (ctl_conn_answer(c) < 0)
+		if (ctl_conn_answer(c, now) < 0)
 			return -ENOMEM;
 	}
-	return ctl_conn_answer(c);
+	return ctl_conn_answer(c, now);
 }
 
 /* Best effort one-line notice to a socket we are about to close. */
@@ -375,6 +515,38 @@ ctl_notice(int fd, const char *msg)
 	json_decref(r);
 }
 
+/* Close with a notice, when it would not cut an answer in two. */
+static void
+ctl_conn_drop(struct ctl_conn *c, enum ctl_close why, const char *msg)
+{
+	if (msg != NULL && c->fd >= 0 && ctl_conn_out_pending(c) == 0)
+		ctl_notice(c->fd, msg);
+	ctl_conn_close(c, why);
+}
+
+/* The table is full: the client quiet the longest (no answer waiting or
+ * deferred, nothing received for CTL_EVICT_MS, or a request line started
+ * that long ago) makes room. NULL when every client is busy. */
+static struct ctl_conn *
+ctl_pick_victim(struct ctl_server *s, uint64_t now)
+{
+	struct ctl_conn *best = NULL;
+	uint64_t best_ms = UINT64_MAX;
+
+	for (unsigned int i = 0; i < s->n_conns; i++) {
+		struct ctl_conn *c = &s->conns[i];
+		uint64_t since = c->req_ms ? c->req_ms : c->last_ms;
+
+		if (c->fd < 0 || c->deferred != NULL || ctl_conn_out_pending(c) > 0)
+			continue;
+		if (now - since >= CTL_EVICT_MS && since < best_ms) {
+			best = c;
+			best_ms = since;
+		}
+	}
+	return best;
+}
+
 static void
 ctl_accept(struct ctl_server *s, uint64_t now)
 {
@@ -385,19 +557,30 @@ ctl_accept(struct ctl_server *s, uint64_t now)
 		if (fd < 0)
 			return; /* EAGAIN, or a transient error: try at the next poll */
 		if (s->n_conns >= CTL_MAX_CLIENTS) {
-			char msg[96];
+			char msg[128];
 
-			snprintf(msg, sizeof(msg), "too many clients (limit %d); try again",
+			c = ctl_pick_victim(s, now);
+			if (c == NULL) {
+				snprintf(msg, sizeof(msg), "too many clients (limit %d); try again",
+					 CTL_MAX_CLIENTS);
+				ctl_notice(fd, msg);
+				close(fd);
+				s->closed[CTL_CLOSE_REFUSED]++;
+				continue;
+			}
+			snprintf(msg, sizeof(msg),
+				 "closed to make room for a new client (limit %d clients)",
 				 CTL_MAX_CLIENTS);
-			ctl_notice(fd, msg);
-			close(fd);
-			continue;
+			ctl_conn_drop(c, CTL_CLOSE_EVICTED, msg);
+		} else {
+			c = &s->conns[s->n_conns++];
 		}
-		c = &s->conns[s->n_conns++];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
+		c->serial = ++s->next_serial;
 		ctl_framer_init(&c->in);
 		c->last_ms = now;
+		s->accepted++;
 	}
 }
 
@@ -415,7 +598,7 @@ nfv_ctl_poll(void)
 		struct ctl_conn *c = &s->conns[i];
 		short ev = 0;
 
-		if (!c->closing && !c->eof && c->out_len - c->out_off < CTL_OUT_HIGH)
+		if (ctl_conn_reading(c))
 			ev |= POLLIN;
 		if (c->out_off < c->out_len)
 			ev |= POLLOUT;
@@ -431,18 +614,32 @@ nfv_ctl_poll(void)
 		short re = s->pfd[i + 1].revents;
 		int ret = 0;
 
+		if (c->fd < 0)
+			continue;
 		if (re & (POLLIN | POLLHUP | POLLERR))
 			ret = ctl_conn_read(c, now);
 		if (ret == 0)
 			ret = ctl_conn_flush(c, now);
-		if (ret == 0 && c->closing && c->out_off == c->out_len)
-			ret = -ECONNRESET; /* done with this one */
-		if (ret == 0 && now - c->last_ms >= CTL_IDLE_MS) {
-			ctl_notice(c->fd, "idle for 10 s; closing");
-			ret = -ETIMEDOUT;
+		/* lines held back (output was full, an answer was deferred) */
+		if (ret == 0 && c->deferred == NULL && (ctl_framer_pending(&c->in) > 0 || c->eof))
+			ret = ctl_conn_answer(c, now);
+		if (ret < 0) {
+			ctl_conn_close(c, CTL_CLOSE_ERROR);
+			continue;
 		}
-		if (ret < 0)
-			ctl_conn_close(c);
+		if (c->closing && ctl_conn_out_pending(c) == 0) {
+			ctl_conn_close(c, c->close_why); /* done with this one */
+			continue;
+		}
+		if (ctl_conn_out_pending(c) == 0)
+			c->stall_ms = 0; /* it has read everything: not slow */
+		if (c->stall_ms && now - c->stall_ms >= CTL_SLOW_MS)
+			ctl_conn_drop(c, CTL_CLOSE_SLOW_READER, NULL);
+		else if (c->req_ms && now - c->req_ms >= CTL_REQ_MS)
+			ctl_conn_drop(c, CTL_CLOSE_SLOW_REQUEST,
+				      "request line not complete within 10 s; closing");
+		else if (c->deferred == NULL && now - c->last_ms >= CTL_IDLE_MS)
+			ctl_conn_drop(c, CTL_CLOSE_IDLE, "idle for 10 s; closing");
 	}
 	/* compact the table */
 	for (i = 0, n = 0; i < s->n_conns; i++)
@@ -597,9 +794,10 @@ nfv_ctl_close(void)
 	if (s->lfd < 0)
 		return;
 	for (unsigned int i = 0; i < s->n_conns; i++) {
-		/* last answers (e.g. to "shutdown") go out if the socket takes them */
+		/* last answers (e.g. to "shutdown", an aborted apply) go out if the
+		 * socket takes them */
 		ctl_conn_flush(&s->conns[i], nfv_now_ms());
-		ctl_conn_close(&s->conns[i]);
+		ctl_conn_close(&s->conns[i], CTL_CLOSE_DONE);
 	}
 	s->n_conns = 0;
 	close(s->lfd);

@@ -91,32 +91,44 @@ ctl_framer_feed(struct ctl_framer *f, const void *data, size_t len)
 int
 ctl_framer_next(struct ctl_framer *f, bool eof, char **line, size_t *len)
 {
+	size_t from;
 	char *nl;
 	size_t n;
 
-	ctl_framer_compact(f);
-	if (f->len == 0)
+	/* no compaction here (ctl_framer_space does it when room is needed):
+	 * taking N short lines out of a full buffer stays linear */
+	if (f->off == f->len) {
+		f->off = f->len = f->scan = 0;
 		return 0;
-	nl = memchr(f->buf + f->scan, '\n', f->len - f->scan);
+	}
+	from = f->scan > f->off ? f->scan : f->off;
+	nl = memchr(f->buf + from, '\n', f->len - from);
 	if (nl == NULL) {
 		f->scan = f->len;
 		if (!eof || ctl_framer_overflow(f))
 			return 0;
 		/* last line without its newline: the spare byte holds the NUL */
-		n = f->len;
-		f->buf[n] = '\0';
+		*line = f->buf + f->off;
+		n = f->len - f->off;
+		f->buf[f->len] = '\0';
 		f->off = f->len;
 	} else {
-		n = (size_t)(nl - f->buf);
+		*line = f->buf + f->off;
+		n = (size_t)(nl - *line);
 		*nl = '\0';
-		f->off = n + 1;
+		f->off = (size_t)(nl - f->buf) + 1;
 	}
-	if (n > 0 && f->buf[n - 1] == '\r')
-		f->buf[--n] = '\0';
-	f->scan = 0;
-	*line = f->buf;
+	if (n > 0 && (*line)[n - 1] == '\r')
+		(*line)[--n] = '\0';
+	f->scan = f->off;
 	*len = n;
 	return 1;
+}
+
+size_t
+ctl_framer_pending(const struct ctl_framer *f)
+{
+	return f->len - f->off;
 }
 
 bool
@@ -173,6 +185,35 @@ ctl_proto_known(const struct ctl_cmd *cmds, size_t n_cmds, char *out, size_t siz
 }
 
 json_t *
+ctl_proto_complete(json_t *resp, int ret, json_t *result, json_t *extra, const char *err)
+{
+	if (resp == NULL) {
+		json_decref(result);
+		json_decref(extra);
+		return NULL;
+	}
+	if (ret < 0) {
+		json_object_set_new(resp, "ok", json_false());
+		json_object_set_new(resp, "error",
+				    json_string(err && err[0] ? err : strerror(-ret)));
+		if (json_is_object(extra))
+			json_object_update_missing(resp, extra);
+		json_decref(result);
+	} else {
+		json_object_set_new(resp, "ok", json_true());
+		json_object_set_new(resp, "result", result ? result : json_object());
+	}
+	json_decref(extra);
+	return resp;
+}
+
+bool
+ctl_proto_deferred(json_t *resp)
+{
+	return resp != NULL && json_object_get(resp, "ok") == NULL;
+}
+
+json_t *
 ctl_proto_handle(const struct ctl_cmd *cmds, size_t n_cmds, const char *line, size_t len)
 {
 	json_error_t jerr;
@@ -216,20 +257,16 @@ ctl_proto_handle(const struct ctl_cmd *cmds, size_t n_cmds, const char *line, si
 		a = json_is_object(args) ? json_incref(args) : json_object();
 		ret = cmds[i].run(a, &result, &extra, err, sizeof(err));
 		json_decref(a);
-		if (ret < 0) {
-			resp = ctl_proto_error(id, "%s", err[0] ? err : strerror(-ret));
-			if (resp && json_is_object(extra))
-				json_object_update_missing(resp, extra);
-			json_decref(extra);
+		if (ret == CTL_DEFERRED) {
+			/* answered later by ctl_proto_complete() */
+			resp = ctl_proto_vresponse(id, false);
+			if (resp)
+				json_object_del(resp, "ok");
 			json_decref(result);
+			json_decref(extra);
 		} else {
 			resp = ctl_proto_vresponse(id, true);
-			if (resp)
-				json_object_set_new(resp, "result",
-						    result ? result : json_object());
-			else
-				json_decref(result);
-			json_decref(extra);
+			resp = ctl_proto_complete(resp, ret, result, extra, err);
 		}
 		goto free_req;
 	}

@@ -24,7 +24,10 @@
  * empty). On success return 0 and set *result (a new reference, or NULL for
  * {}). On failure return -errno and write the reason into err; it may set
  * *extra to an object whose fields are added to the error response (e.g.
- * "errors": [...]). */
+ * "errors": [...]). Returning CTL_DEFERRED means the answer comes later:
+ * ctl_proto_handle() then returns a response without "ok" (see
+ * ctl_proto_deferred) that the caller completes with ctl_proto_complete(). */
+#define CTL_DEFERRED 1
 struct ctl_cmd {
 	const char *name;
 	int (*run)(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen);
@@ -55,12 +58,22 @@ size_t ctl_framer_feed(struct ctl_framer *f, const void *data, size_t len);
  * the next framer call). Returns 1 with *line and *len, 0 if none. At
  * end of input (eof true) a last unterminated line is returned too. */
 int ctl_framer_next(struct ctl_framer *f, bool eof, char **line, size_t *len);
+/* Bytes held that ctl_framer_next has not handed out (complete lines and
+ * the partial one). */
+size_t ctl_framer_pending(const struct ctl_framer *f);
 /* True when the pending partial line is longer than CTL_REQ_MAX. */
 bool ctl_framer_overflow(const struct ctl_framer *f);
 
 /* Handle one request line against a command table. Always returns a
  * response object (new reference), NULL only when out of memory. */
 json_t *ctl_proto_handle(const struct ctl_cmd *cmds, size_t n_cmds, const char *line, size_t len);
+/* True for the response of a deferred command (no "ok" yet). */
+bool ctl_proto_deferred(json_t *resp);
+/* Fill a response object (from ctl_proto_handle, deferred or not) with the
+ * outcome: ret < 0 with err and extra fields, else result. Steals result
+ * and extra; returns resp (NULL if resp was NULL). */
+json_t *ctl_proto_complete(json_t *resp, int ret, json_t *result, json_t *extra,
+			   const char *err);
 /* Error response with a null id (for "request too large", "too many clients"). */
 json_t *ctl_proto_error(json_t *id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Serialise a response as one line with its newline; *len excludes the

@@ -3,13 +3,17 @@
  * VNF instances, pipeline, workers), live apply under RCU, the slow path
  * (punt rings, ticks, link state), counters and shutdown.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +196,9 @@ vnf_instantiate(struct nfv_config *cfg, uint16_t idx, struct nfv_vnf **out, char
 
 /* ---- slow path ---- */
 
+static void eng_apply_finish(struct nfv_engine *e);
+static void eng_apply_abandon(void);
+
 static unsigned int
 eng_drain_punts(struct nfv_engine *e)
 {
@@ -258,6 +265,7 @@ nfv_engine_poll(void)
 
 	if (!nfv_eng.running)
 		return 0;
+	eng_apply_finish(&nfv_eng);
 	pthread_mutex_lock(&eng_lock);
 	done = eng_poll_locked(&nfv_eng);
 	pthread_mutex_unlock(&eng_lock);
@@ -805,36 +813,203 @@ undo_new:
 	return ret < 0 ? ret : -EINVAL;
 }
 
+/* The chain file: opened without blocking (a FIFO or a device would stall
+ * the reader), a regular file of at most NFV_CONFIG_FILE_MAX bytes. */
 int
-nfv_engine_apply(const char *path, json_t **errors)
+nfv_config_file_check(const char *path, char *err, size_t errlen)
 {
-	struct nfv_engine *e = &nfv_eng;
-	struct cfg_errors cerr = {0};
-	struct nfv_config *ncfg = NULL;
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(-ret));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (%s); refusing to read it", path,
+			 S_ISFIFO(st.st_mode)	? "a FIFO"
+			 : S_ISDIR(st.st_mode)	? "a directory"
+			 : S_ISSOCK(st.st_mode) ? "a socket"
+			 : S_ISCHR(st.st_mode)	? "a character device"
+			 : S_ISBLK(st.st_mode)	? "a block device"
+						: "not a file");
+		ret = -EINVAL;
+	} else if (st.st_size > NFV_CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: %lld bytes, larger than the limit of %d MiB for a chain "
+			 "file (large route tables go in a routes-file)", path,
+			 (long long)st.st_size, NFV_CONFIG_FILE_MAX >> 20);
+		ret = -EFBIG;
+	}
+	close(fd);
+	return ret;
+}
+
+/* An apply reads, parses and validates its file on a loader thread (it may
+ * take long: a huge file, a slow disk), the control thread keeps serving
+ * and does only the swap once the file is loaded. One apply at a time. */
+enum { LOAD_RUNNING, LOAD_DONE, LOAD_ABANDONED };
+
+struct eng_load {
+	atomic_int state;
+	int ret;
+	struct nfv_config *cfg;
+	struct cfg_errors cerr;
+	char path[PATH_MAX];
+};
+
+static struct {
+	struct eng_load *load; /* in flight, NULL: none */
+	uint64_t start_ms;
+	nfv_apply_done_fn done;
+	void *ctx;
+} eng_apply;
+
+static void
+eng_load_free(struct eng_load *l)
+{
+	nfv_config_free(l->cfg);
+	cfg_errors_free(&l->cerr);
+	free(l);
+}
+
+static void *
+eng_load_main(void *arg)
+{
+	struct eng_load *l = arg;
+	int running = LOAD_RUNNING;
+
+	l->ret = nfv_config_load(l->path, &l->cfg, &l->cerr);
+	/* hand the result over, or free it when nfvd stopped waiting */
+	if (!atomic_compare_exchange_strong(&l->state, &running, LOAD_DONE))
+		eng_load_free(l);
+	return NULL;
+}
+
+int
+nfv_engine_apply_start(const char *path, nfv_apply_done_fn done, void *ctx, char *err,
+		       size_t errlen)
+{
+	struct eng_load *l;
+	pthread_attr_t attr;
+	pthread_t tid;
+	sigset_t all, old;
 	int ret;
 
-	*errors = json_array();
-	ret = nfv_config_load(path, &ncfg, &cerr);
+	if (!nfv_eng.running) {
+		snprintf(err, errlen, "nfvd is not running");
+		return -ESRCH;
+	}
+	if (eng_apply.load != NULL) {
+		snprintf(err, errlen,
+			 "an apply of %s is in progress (for %.1f s); one at a time: try again "
+			 "when it is answered",
+			 eng_apply.load->path, (nfv_now_ms() - eng_apply.start_ms) / 1000.0);
+		return -EBUSY;
+	}
+	if (strlen(path) >= sizeof(l->path)) {
+		snprintf(err, errlen, "apply: path too long");
+		return -ENAMETOOLONG;
+	}
+	ret = nfv_config_file_check(path, err, errlen);
+	if (ret < 0)
+		return ret;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		snprintf(err, errlen, "apply: out of memory");
+		return -ENOMEM;
+	}
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	atomic_init(&l->state, LOAD_RUNNING);
+	/* the loader takes no signal: SIGTERM stays with the control thread */
+	sigfillset(&all);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&tid, &attr, eng_load_main, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	if (ret < 0) {
-		for (size_t i = 0; i < cerr.n; i++)
-			json_array_append_new(*errors, json_string(cerr.msgs[i]));
-		if (cerr.n == 0)
-			errors_add(*errors, "%s: cannot load: %s", path, strerror(-ret));
-		cfg_errors_free(&cerr);
+		snprintf(err, errlen, "apply: cannot start the loader thread: %s", strerror(-ret));
+		free(l);
 		return ret;
 	}
-	cfg_errors_free(&cerr);
-	/* daemon settings (lcores, socket, memory) only change on restart */
-	ncfg->daemon = e->cfg->daemon;
-	pthread_mutex_lock(&eng_lock);
-	ret = eng_apply_locked(e, ncfg, *errors);
-	pthread_mutex_unlock(&eng_lock);
-	if (ret < 0) {
-		nfv_config_free(ncfg);
-		return ret;
-	}
-	ENG_LOG(INFO, "applied %s (generation %" PRIu64 ")\n", path, e->generation);
+	eng_apply.load = l;
+	eng_apply.start_ms = nfv_now_ms();
+	eng_apply.done = done;
+	eng_apply.ctx = ctx;
 	return 0;
+}
+
+/* Control thread: swap in a loaded file, answer the requester. */
+static void
+eng_apply_finish(struct nfv_engine *e)
+{
+	struct eng_load *l = eng_apply.load;
+	nfv_apply_done_fn done = eng_apply.done;
+	void *ctx = eng_apply.ctx;
+	json_t *errors;
+	int ret;
+
+	if (l == NULL || atomic_load(&l->state) != LOAD_DONE)
+		return;
+	eng_apply.load = NULL; /* done() may start the next one */
+	errors = json_array();
+	ret = l->ret;
+	if (ret < 0) {
+		for (size_t i = 0; i < l->cerr.n; i++)
+			json_array_append_new(errors, json_string(l->cerr.msgs[i]));
+		if (l->cerr.n == 0)
+			errors_add(errors, "%s: cannot load: %s", l->path, strerror(-ret));
+	} else {
+		/* daemon settings (lcores, socket, memory) only change on restart */
+		l->cfg->daemon = e->cfg->daemon;
+		pthread_mutex_lock(&eng_lock);
+		ret = eng_apply_locked(e, l->cfg, errors);
+		pthread_mutex_unlock(&eng_lock);
+		if (ret == 0) {
+			l->cfg = NULL; /* the engine owns it now */
+			ENG_LOG(INFO, "applied %s (generation %" PRIu64 ")\n", l->path,
+				e->generation);
+		}
+	}
+	if (done != NULL)
+		done(ctx, ret, l->path, errors, e->generation);
+	else
+		json_decref(errors);
+	eng_load_free(l);
+}
+
+/* Stop waiting for the loader (nfvd stops): its requester gets an error,
+ * the thread frees what it loaded when it finishes. */
+static void
+eng_apply_abandon(void)
+{
+	struct eng_load *l = eng_apply.load;
+	int running = LOAD_RUNNING;
+	json_t *errors;
+
+	if (l == NULL)
+		return;
+	eng_apply.load = NULL;
+	errors = json_array();
+	errors_add(errors, "%s: apply aborted: nfvd is stopping", l->path);
+	if (eng_apply.done != NULL)
+		eng_apply.done(eng_apply.ctx, -ECANCELED, l->path, errors, nfv_eng.generation);
+	else
+		json_decref(errors);
+	if (!atomic_compare_exchange_strong(&l->state, &running, LOAD_ABANDONED))
+		eng_load_free(l); /* it had finished: ours to free */
+}
+
+bool
+nfv_engine_apply_busy(void)
+{
+	return eng_apply.load != NULL;
 }
 
 /* ---- views ---- */
@@ -1135,6 +1310,7 @@ nfv_engine_halt(void)
 {
 	struct nfv_engine *e = &nfv_eng;
 
+	eng_apply_abandon();
 	if (!e->eal_up)
 		return;
 	atomic_store(&e->stop, true);
@@ -1146,10 +1322,79 @@ nfv_engine_halt(void)
 	}
 }
 
+/* True when a process other than us holds a lock (/proc/locks) on inode
+ * ino: a secondary process locks the memseg arrays it attached. */
+static bool
+eng_locked_by_other(ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	bool other = false;
+
+	if (f == NULL)
+		return true; /* cannot tell: leave it */
+	while (!other && fgets(line, sizeof(line), f)) {
+		unsigned long long lino;
+		unsigned int maj, mnr;
+		char kind[16], mode[16], rw[16];
+		long pid;
+
+		if (sscanf(line, "%*[^:]: %15s %15s %15s %ld %x:%x:%llu", kind, mode, rw, &pid, &maj,
+			   &mnr, &lino) == 7 &&
+		    (ino_t)lino == ino && pid != (long)getpid())
+			other = true;
+	}
+	fclose(f);
+	return other;
+}
+
+/* EAL leaves /var/run/dpdk/<prefix> behind (config, memseg arrays, sockets).
+ * Remove it after rte_eal_cleanup, unless another process still uses it: a
+ * secondary process has its mp_socket_<pid>_<n> there and locks the
+ * memseg arrays (fbarray_*) and the config. Only our prefix's directory. */
+static void
+eng_remove_runtime_dir(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if (dir == NULL || dir[0] != '/')
+		return;
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strncmp(de->d_name, "mp_socket_", 10) == 0)
+			goto in_use;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && eng_locked_by_other(st.st_ino))
+			goto in_use;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    unlinkat(dfd, de->d_name, 0) < 0 && errno != ENOENT)
+			fprintf(stderr, "nfvd: cannot remove %s/%s: %s\n", dir, de->d_name,
+				strerror(errno));
+	closedir(d);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		fprintf(stderr, "nfvd: cannot remove %s: %s\n", dir, strerror(errno));
+	return;
+in_use:
+	closedir(d);
+	/* EAL's log is gone after rte_eal_cleanup */
+	printf("nfvd: %s still in use by another DPDK process; left in place\n", dir);
+}
+
 void
 nfv_engine_stop(void)
 {
 	struct nfv_engine *e = &nfv_eng;
+	char rundir[PATH_MAX];
 
 	if (!e->eal_up) {
 		nfv_config_free(e->cfg); /* the engine owns the config from start on */
@@ -1184,8 +1429,10 @@ nfv_engine_stop(void)
 	rte_free(e->qsv);
 	e->qsv = NULL;
 	pthread_mutex_unlock(&eng_lock);
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	e->eal_up = false;
+	eng_remove_runtime_dir(rundir);
 	nfv_config_free(e->cfg);
 	e->cfg = NULL;
 }

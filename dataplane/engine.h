@@ -22,17 +22,35 @@ int nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *cons
 unsigned int nfv_engine_poll(void);
 /* True when a VNF reported work in flight in the last nfv_engine_poll(). */
 bool nfv_engine_pending(void);
-/* Stop rx, drain tx buffers and punt rings, join the workers. Counters stay
+/* Abort an apply in flight (its requester gets -ECANCELED), stop rx,
+ * drain tx buffers and punt rings, join the workers. Counters stay
  * readable (print the final summary after this). Idempotent. */
 void nfv_engine_halt(void);
-/* halt, then destroy instances, close ports, EAL cleanup. Idempotent. */
+/* halt, then destroy instances, close ports, EAL cleanup and removal of
+ * the DPDK runtime directory of our file prefix. Idempotent. */
 void nfv_engine_stop(void);
 
-/* Live apply: load+validate path, create/reconfigure instances aside,
- * swap pipeline under RCU, free old after grace period. On failure the
- * running pipeline is untouched and *errors (a JSON array of strings) says
- * why. Returns 0 or -errno. */
-int nfv_engine_apply(const char *path, json_t **errors);
+/* Largest chain file nfvd reads (bytes). */
+#define NFV_CONFIG_FILE_MAX (16 << 20)
+/* Open path without blocking and check it is a regular file of at most
+ * NFV_CONFIG_FILE_MAX bytes (a FIFO would block its reader). 0 or -errno
+ * with the reason in err. */
+int nfv_config_file_check(const char *path, char *err, size_t errlen);
+
+/* Live apply, answered later: done(ctx, ret, path, errors, generation) is
+ * called on the control thread (from nfv_engine_poll, or nfv_engine_halt
+ * with -ECANCELED) and owns errors (a JSON array of strings). */
+typedef void (*nfv_apply_done_fn)(void *ctx, int ret, const char *path, json_t *errors,
+				  uint64_t generation);
+/* Start one: a loader thread reads, parses and validates path while the
+ * control thread keeps serving; nfv_engine_poll then creates/reconfigures
+ * instances aside, swaps the pipeline under RCU and frees the old one. On
+ * failure the running pipeline is untouched. One at a time: -EBUSY while
+ * one is in flight. Returns 0 (done will be called) or -errno with err. */
+int nfv_engine_apply_start(const char *path, nfv_apply_done_fn done, void *ctx, char *err,
+			   size_t errlen);
+/* True while an apply is in flight. */
+bool nfv_engine_apply_busy(void);
 
 /* JSON views for the control socket, telemetry and the final summary. */
 json_t *nfv_engine_status(void);   /* ports (link), workers, chains, vnfs, generation */

@@ -139,6 +139,13 @@ main(int argc, char **argv)
 	const char *const *eal_extra = (const char *const *)&argv[optind];
 	int n_eal_extra = argc - optind;
 
+	/* not a FIFO, a device or a huge file: those would block or swamp the
+	 * loader (it opens the file again to read it) */
+	ret = nfv_config_file_check(file, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "nfvd: %s\n", err);
+		return 1;
+	}
 	ret = nfv_config_load(file, &cfg, &cerr);
 	if (ret < 0) {
 		cfg_errors_print(&cerr, stderr);

@@ -27,7 +27,8 @@
 
 #define MX_MAX_CLIENTS 8
 #define MX_REQ_MAX 8192
-#define MX_IDLE_MS 5000 /* a client that sends nothing is closed */
+#define MX_IDLE_MS 5000 /* a client has this long from connect to its answer */
+#define MX_EVICT_MS 1000 /* every slot busy: a client still sending its request after this goes */
 #define MX_MAX_FAMILIES 64
 
 struct mx_conn {
@@ -396,6 +397,24 @@ mx_conn_write(struct mx_conn *c)
 		mx_conn_close(c);
 }
 
+static void
+mx_make_room(struct mx_main *m, uint64_t now)
+{
+	struct mx_conn *old = NULL;
+
+	for (int i = 0; i < MX_MAX_CLIENTS; i++) {
+		struct mx_conn *c = &m->conn[i];
+
+		if (c->fd < 0)
+			return; /* a slot is free */
+		if (c->out == NULL && now - c->since_ms >= MX_EVICT_MS &&
+		    (old == NULL || c->since_ms < old->since_ms))
+			old = c;
+	}
+	if (old != NULL)
+		mx_conn_close(old); /* the next poll accepts into its slot */
+}
+
 void
 nfv_metrics_poll(void)
 {
@@ -442,7 +461,10 @@ nfv_metrics_poll(void)
 			c->req_len = 0;
 			c->out = NULL;
 		}
-		/* every slot busy: the rest wait in the backlog */
+		/* every slot busy: the rest wait in the backlog, but clients that
+		 * trickle their request head must not hold every slot: the one
+		 * reading the longest (over MX_EVICT_MS) makes room */
+		mx_make_room(m, now);
 	}
 }
 
