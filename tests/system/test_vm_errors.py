@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from test_vm_guest import (BUILD, NS_A, NS_B, TAG, Up, chain_file,  # noqa: F401
-                           guest_image, netns, pytestmark, sh, wait_for)
+                           guest_image, netns, nfvd_pid, pytestmark, sh, wait_for)
 
 
 def mac_of(ns, ifname):
@@ -73,6 +73,50 @@ def test_guest_whose_restart_fails_keeps_retrying(netns, guest_image, tmp_path):
         assert u.guest()["restarts"] >= 1
     finally:
         u.down()
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def test_kill9_of_up_stops_its_guests_and_a_new_up_adopts_nfvd(netns, guest_image, tmp_path):
+    # docs/guests.md "When nfvctl up dies": QEMU goes with its supervisor
+    # (no guest left unwatched), nfvd stays, status says nobody supervises
+    path, sock = chain_file(str(tmp_path), guest_image)
+    u1 = Up(path, sock, str(tmp_path))
+    u2 = None
+    nfvd = None
+    try:
+        g = wait_for(lambda: (lambda g: g if g and g["pid"] > 0 else None)(u1.guest()), 60,
+                     "the guest's QEMU:\n" + u1.output())
+        nfvd = nfvd_pid(sock)
+        u1.proc.kill()
+        u1.proc.wait()
+        wait_for(lambda: not alive(g["pid"]), 30, "QEMU to end with nfvctl up")
+        assert alive(nfvd)
+        r = u1.ctl("status")
+        assert "supervisor: NONE" in r.stdout, r.stdout
+        os.makedirs(os.path.join(str(tmp_path), "second"))
+        u2 = Up(path, sock, os.path.join(str(tmp_path), "second"))
+        g2 = wait_for(lambda: (lambda g: g if g and g["pid"] > 0 else None)(u2.guest()), 60,
+                      "the new guest:\n" + u2.output())
+        assert g2["pid"] != g["pid"]
+        assert "nfvd (pid %d) already answers" % nfvd in u2.output()
+        assert nfvd_pid(sock) == nfvd
+        assert "supervisor: nfvctl up %s (pid %d)" % (path, u2.proc.pid) in \
+            u2.ctl("status").stdout
+        u2.down()
+        wait_for(lambda: not alive(nfvd) and not alive(g2["pid"]), 30,
+                 "nfvd and the guest stopped by nfvctl down")
+    finally:
+        if u2 is not None:
+            u2.down()
+        if nfvd is not None and alive(nfvd):
+            os.kill(nfvd, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("edit,expect", [
