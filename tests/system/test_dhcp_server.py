@@ -47,8 +47,9 @@ exit 0
 
 
 def dhcp_conf(tag, lease_file, pool="10.64.0.100-10.64.0.199", relay_pool="10.65.0.10-10.65.3.250",
-              relay_plen=22, lease_time=3600, extra_if=None, lease_sync="fdatasync"):
-    return {
+              relay_plen=22, lease_time=3600, extra_if=None, lease_sync="fdatasync",
+              compact_records=None):
+    conf = {
         "version": 1,
         "ports": [{"name": "lan", "driver": "tap", "iface": tag + "l"}],
         "vnfs": [{
@@ -71,6 +72,9 @@ def dhcp_conf(tag, lease_file, pool="10.64.0.100-10.64.0.199", relay_pool="10.65
         }],
         "chains": [{"name": "lan-in", "ingress": ["lan"], "vnfs": ["dhcp0"]}],
     }
+    if compact_records is not None:
+        conf["vnfs"][0]["compact-records"] = compact_records
+    return conf
 
 
 class Env:
@@ -110,7 +114,8 @@ def env(nfvd_factory, ns_factory, tag, tmp_path):
         script = tmp_path / "client-script"
         script.write_text(SCRIPT % {"out": str(out)})
         script.chmod(0o755)
-        d = nfvd_factory(dhcp_conf(tag, str(tmp_path / "leases"), **kw))
+        lease_file = kw.pop("lease_file", str(tmp_path / "leases"))
+        d = nfvd_factory(dhcp_conf(tag, lease_file, **kw))
         attach(d, ns, tag + "l")
         e = Env(d, ns, tag + "l", str(out))
         e.script, e.tmp, e.tag = str(script), tmp_path, tag
@@ -284,11 +289,12 @@ import json, socket, sys, time
 sys.path.insert(0, %(bench)r)
 import dhcp_client as dc
 n, acked_path = int(sys.argv[1]), sys.argv[2]
+first = int(sys.argv[3]) if len(sys.argv) > 3 else 1   # xids first .. first + n - 1
 c = dc.RelayClient(%(server)r, %(relay)r)
 state = {}   # xid -> phase
 acked = open(acked_path, "w")
 sent_at = {}
-pending = list(range(1, n + 1))
+pending = list(range(first, first + n))
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline and (pending or any(v != "acked" for v in state.values())):
     # keep up to 64 exchanges in flight

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cfg.h"
 #include "model.h"
@@ -309,6 +310,12 @@ struct dhcp_db {
 	struct dhcp_buf pending; /* records not yet handed to the writer */
 	uint64_t records;	 /* records in the file */
 	uint64_t fsyncs;
+	uint64_t write_errors; /* batches that failed (retried with the next) */
+	/* end of the last whole committed record: every batch is written at
+	 * this offset, a failed one is cut back to it (the writer thread owns
+	 * it while a batch is in flight) */
+	uint64_t end;
+	bool dir_unsynced; /* a rename (compaction) whose directory fsync failed */
 	/* journal writer thread: writes + fdatasyncs one batch at a time
 	 * while the control thread goes on serving (group commit) */
 	bool writer_on;
@@ -333,7 +340,21 @@ struct dhcp_db {
 	struct dhcp_buf tail; /* records committed while it runs */
 	uint64_t snap_records;
 	uint64_t compactions;
+	bool compact_abort;	/* a tail batch could not be kept: give it up */
+	uint64_t compact_floor; /* after a failed compaction: no automatic retry
+				 * before the file holds this many records */
 };
+
+/* The journal's file operations; tests replace them to inject short
+ * writes and errors (ENOSPC, EIO) at any point. */
+struct dhcp_jio {
+	ssize_t (*write_at)(int fd, const void *p, size_t n, off_t off);
+	int (*datasync)(int fd);
+	int (*sync)(int fd);
+	int (*truncate)(int fd, off_t len);
+	int (*rename)(const char *from, const char *to);
+};
+extern struct dhcp_jio dhcp_jio;
 
 /* Build the database for conf; open (create) and replay the journal at
  * path (NULL or "" = memory only). Errors name the reason in err. */

@@ -493,10 +493,11 @@ dhcp_stats(struct nfv_vnf *vnf, json_t *out)
 				      (json_int_t)n[DHCP_L_DECLINED]));
 	json_object_set_new(
 		out, "journal",
-		json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:b}", "file", st->db.path, "sync",
+		json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "file", st->db.path, "sync",
 			  st->conf->lease_fsync ? "fdatasync" : "write", "held_acks",
 			  (json_int_t)st->n_held, "records", (json_int_t)st->db.records, "fsyncs",
-			  (json_int_t)st->db.fsyncs, "commit_max_us",
+			  (json_int_t)st->db.fsyncs, "write_errors",
+			  (json_int_t)st->db.write_errors, "commit_max_us",
 			  (json_int_t)atomic_load(&st->db.commit_max_us), "compactions",
 			  (json_int_t)st->db.compactions, "compacting", st->db.compacting));
 }

@@ -6,11 +6,23 @@
  * (BOUND, RELEASED, DECLINED, FREE of a bound address) appends a fixed-size
  * CRC-protected record to the pending buffer; dhcp_db_commit() writes the
  * buffer and fdatasyncs once for all of them (group commit), and the caller
- * sends the ACKs only after that. Replay at open applies records in order
- * (last one wins) and cuts the file at the first torn or corrupt record.
- * Compaction writes a snapshot of the live leases to "<file>.compact" on a
- * thread, appends what was committed meanwhile, then renames it over the
- * journal. Only DPDK header used: rte_hash_crc (CRC32C of records). Control thread.
+ * sends the ACKs only after that.
+ *
+ * Write errors (ENOSPC, EIO, a short write, a failed fdatasync): every batch
+ * is written at db->end, the end of the last whole committed record; a batch
+ * that fails is cut back to it (ftruncate) and its records go again, first,
+ * with the next batch, so the file is always whole records up to db->end and
+ * a record is never appended behind a torn one. If even the ftruncate fails,
+ * the next batch (at least as long: it starts with the failed one's records)
+ * is written over the torn part. ACKs of a failed batch are dropped.
+ *
+ * Replay at open applies records in order (last one wins); a torn or corrupt
+ * record is skipped to the next whole record behind it (a file written by an
+ * older nfvd may hold records behind a tear), a torn tail is cut. Compaction
+ * writes a snapshot of the live leases to "<file>.compact" on a thread,
+ * appends what was committed meanwhile, fsyncs it, renames it over the
+ * journal and fsyncs the directory (until that succeeds no batch commits).
+ * Only DPDK header used: rte_hash_crc (CRC32C of records). Control thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -339,6 +351,8 @@ dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t 
 static int
 dhcp_buf_add(struct dhcp_buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 4096;
 		uint8_t *q;
@@ -377,21 +391,110 @@ dhcp_jrec_fill(struct dhcp_jrec *r, const struct dhcp_lease *l)
 	r->crc = rte_hash_crc(r, offsetof(struct dhcp_jrec, crc), 0xffffffffu);
 }
 
+static ssize_t
+dhcp_sys_write_at(int fd, const void *p, size_t n, off_t off)
+{
+	return pwrite(fd, p, n, off);
+}
+
 static int
-dhcp_write_all(int fd, const uint8_t *p, size_t n)
+dhcp_sys_datasync(int fd)
+{
+	return fdatasync(fd);
+}
+
+static int
+dhcp_sys_sync(int fd)
+{
+	return fsync(fd);
+}
+
+static int
+dhcp_sys_truncate(int fd, off_t len)
+{
+	return ftruncate(fd, len);
+}
+
+static int
+dhcp_sys_rename(const char *from, const char *to)
+{
+	return rename(from, to);
+}
+
+struct dhcp_jio dhcp_jio = {
+	.write_at = dhcp_sys_write_at,
+	.datasync = dhcp_sys_datasync,
+	.sync = dhcp_sys_sync,
+	.truncate = dhcp_sys_truncate,
+	.rename = dhcp_sys_rename,
+};
+
+/* All of p at offset off (short writes continued). 0 or -errno. */
+static int
+dhcp_write_at(int fd, const uint8_t *p, size_t n, uint64_t off)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = dhcp_jio.write_at(fd, p, n, (off_t)off);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (w == 0)
+			return -EIO;
 		p += w;
 		n -= (size_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
+}
+
+/* fsync the directory holding path (after a rename or a create). */
+static int
+dhcp_dir_sync(const char *path)
+{
+	char dir[NFV_PATH_MAX];
+	int dfd, ret = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (dhcp_jio.sync(dfd) != 0)
+		ret = -errno;
+	close(dfd);
+	return ret;
+}
+
+/* Write one batch at db->end (and fdatasync it when sync). On success
+ * db->end moves past it; on failure the file is cut back to db->end, so no
+ * torn record is left for the next batch to be appended behind. The writer
+ * thread runs this while db->busy; the control thread only when not. */
+static int
+dhcp_batch_write(struct dhcp_db *db, const struct dhcp_buf *b, bool sync)
+{
+	int ret = 0;
+
+	if (db->dir_unsynced) {
+		/* a compaction's rename is not durable yet: nothing written to
+		 * the new file may be ACKed before it is */
+		ret = dhcp_dir_sync(db->path);
+		if (ret == 0)
+			db->dir_unsynced = false;
+	}
+	if (ret == 0)
+		ret = dhcp_write_at(db->fd, b->p, b->len, db->end);
+	if (ret == 0 && sync && dhcp_jio.datasync(db->fd) != 0)
+		ret = -errno;
+	if (ret == 0) {
+		db->end += b->len;
+		return 0;
+	}
+	/* if this fails too, the retry (which starts with this batch's
+	 * records, so it is at least as long) is written over the torn part */
+	(void)dhcp_jio.truncate(db->fd, (off_t)db->end);
+	return ret;
 }
 
 static void
@@ -545,9 +648,7 @@ dhcp_writer_thread(void *arg)
 		}
 		pthread_mutex_unlock(&db->mu);
 		t0 = dhcp_mono_us();
-		ret = dhcp_write_all(db->fd, db->inflight.p, db->inflight.len);
-		if (ret == 0 && fdatasync(db->fd) != 0)
-			ret = -errno;
+		ret = dhcp_batch_write(db, &db->inflight, true);
 		t0 = dhcp_mono_us() - t0;
 		if (t0 > atomic_load(&db->commit_max_us))
 			atomic_store(&db->commit_max_us, t0);
@@ -592,8 +693,7 @@ dhcp_db_commit_begin(struct dhcp_db *db, bool force)
 		/* lease-sync: write. The batch is in the kernel's page cache when
 		 * write() returns: it survives a crash of nfvd (kill -9), not of
 		 * the machine. No thread hand-off needed. */
-		atomic_store(&db->batch_err,
-			     dhcp_write_all(db->fd, db->inflight.p, db->inflight.len));
+		atomic_store(&db->batch_err, dhcp_batch_write(db, &db->inflight, false));
 		atomic_store(&db->seq_done, ++db->seq_started);
 		return;
 	}
@@ -629,11 +729,24 @@ dhcp_db_commit_poll(struct dhcp_db *db, uint64_t *seq)
 		db->records += db->inflight.len / sizeof(struct dhcp_jrec);
 		db->fsyncs += db->conf->lease_fsync;
 		if (db->compacting &&
-		    dhcp_buf_add(&db->tail, db->inflight.p, db->inflight.len) != 0)
-			err = -ENOMEM;
+		    dhcp_buf_add(&db->tail, db->inflight.p, db->inflight.len) != 0) {
+			/* the snapshot would miss this batch: give it up */
+			db->compact_abort = true;
+		}
+		db->inflight.len = 0;
+		return 1;
+	}
+	/* the file was cut back to its last whole record: this batch's
+	 * records go again, first, with the next one (its ACKs are dropped) */
+	db->write_errors++;
+	if (dhcp_buf_add(&db->inflight, db->pending.p, db->pending.len) == 0) {
+		struct dhcp_buf t = db->pending;
+
+		db->pending = db->inflight;
+		db->inflight = t;
 	}
 	db->inflight.len = 0;
-	return err == 0 ? 1 : err;
+	return err;
 }
 
 static void
@@ -666,42 +779,97 @@ dhcp_db_commit(struct dhcp_db *db)
 
 /* ---------------- open / replay ---------------- */
 
+static bool
+dhcp_jrec_ok(const struct dhcp_jrec *r)
+{
+	return r->magic == DHCP_JREC_MAGIC && r->key_len <= DHCP_KEY_MAX &&
+	       r->state <= DHCP_L_DECLINED &&
+	       r->crc == rte_hash_crc(r, offsetof(struct dhcp_jrec, crc), 0xffffffffu);
+}
+
+/* Offset of the first whole record at or after from, or -1. A tear in the
+ * middle of the file (an older nfvd appended behind a failed write) is not
+ * a multiple of the record size: scan byte by byte for magic + CRC. */
+static off_t
+dhcp_resync(int fd, off_t from)
+{
+	enum { CHUNK = 65536 };
+	static uint8_t buf[CHUNK + sizeof(struct dhcp_jrec)];
+	const uint32_t magic = DHCP_JREC_MAGIC;
+
+	for (off_t base = from;; base += CHUNK) {
+		ssize_t n = pread(fd, buf, sizeof(buf), base);
+
+		if (n < (ssize_t)sizeof(struct dhcp_jrec))
+			return -1;
+		for (ssize_t i = 0; i < CHUNK && i + (ssize_t)sizeof(struct dhcp_jrec) <= n; i++) {
+			struct dhcp_jrec r;
+
+			if (memcmp(buf + i, &magic, sizeof(magic)) != 0)
+				continue;
+			memcpy(&r, buf + i, sizeof(r));
+			if (dhcp_jrec_ok(&r))
+				return base + i;
+		}
+	}
+}
+
 static int
 dhcp_replay(struct dhcp_db *db, int fd, uint64_t now, char *err, size_t errlen)
 {
 	uint8_t hdr[DHCP_JHDR_LEN], want[DHCP_JHDR_LEN];
 	struct dhcp_jrec r;
-	off_t good = DHCP_JHDR_LEN;
+	off_t good = DHCP_JHDR_LEN, off = DHCP_JHDR_LEN;
 	ssize_t n;
 
 	(void)now;
 	dhcp_header(want);
 	n = pread(fd, hdr, sizeof(hdr), 0);
-	if (n == 0 || (n > 0 && n < (ssize_t)sizeof(hdr))) {
-		/* new file, or a crash while writing the header */
-		if (ftruncate(fd, 0) != 0 || pwrite(fd, want, sizeof(want), 0) != sizeof(want) ||
-		    fsync(fd) != 0) {
-			snprintf(err, errlen, "%s: cannot write: %s", db->path, strerror(errno));
-			return -errno;
-		}
-		return 0;
-	}
 	if (n < 0) {
 		snprintf(err, errlen, "%s: cannot read: %s", db->path, strerror(errno));
 		return -errno;
+	}
+	if (n < (ssize_t)sizeof(hdr)) {
+		/* an empty file, or a crash while we wrote the header: anything
+		 * else this short is someone's file, never overwritten */
+		if (memcmp(hdr, want, (size_t)n) != 0) {
+			snprintf(err, errlen,
+				 "%s: not an nfvd DHCP lease journal (%zd bytes), refusing to "
+				 "overwrite it",
+				 db->path, n);
+			return -EINVAL;
+		}
+		if (dhcp_jio.truncate(fd, 0) != 0 ||
+		    dhcp_write_at(fd, want, sizeof(want), 0) != 0 || dhcp_jio.sync(fd) != 0) {
+			snprintf(err, errlen, "%s: cannot write: %s", db->path, strerror(errno));
+			return -errno;
+		}
+		db->end = DHCP_JHDR_LEN;
+		return 0;
 	}
 	if (memcmp(hdr, want, sizeof(hdr)) != 0) {
 		snprintf(err, errlen, "%s: not an nfvd DHCP lease journal (version 1)", db->path);
 		return -EINVAL;
 	}
-	while (pread(fd, &r, sizeof(r), good) == (ssize_t)sizeof(r)) {
+	for (;;) {
 		int si;
 
-		if (r.magic != DHCP_JREC_MAGIC || r.key_len > DHCP_KEY_MAX ||
-		    r.state > DHCP_L_DECLINED ||
-		    r.crc != rte_hash_crc(&r, offsetof(struct dhcp_jrec, crc), 0xffffffffu))
+		n = pread(fd, &r, sizeof(r), off);
+		if (n < 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", db->path, strerror(errno));
+			return -errno;
+		}
+		if (n == (ssize_t)sizeof(r) && !dhcp_jrec_ok(&r)) {
+			/* torn or corrupt: go on with the whole records behind it */
+			off = dhcp_resync(fd, off + 1);
+			if (off < 0)
+				break;
+			continue;
+		}
+		if (n != (ssize_t)sizeof(r))
 			break;
-		good += (off_t)sizeof(r);
+		off += (off_t)sizeof(r);
+		good = off;
 		db->records++;
 		si = dhcp_conf_subnet(db->conf, r.addr);
 		if (si < 0)
@@ -713,10 +881,11 @@ dhcp_replay(struct dhcp_db *db, int fd, uint64_t now, char *err, size_t errlen)
 		}
 	}
 	/* a torn or corrupt tail (crash mid-write) is cut off */
-	if (ftruncate(fd, good) != 0 || fsync(fd) != 0) {
+	if (dhcp_jio.truncate(fd, good) != 0 || dhcp_jio.sync(fd) != 0) {
 		snprintf(err, errlen, "%s: cannot truncate: %s", db->path, strerror(errno));
 		return -errno;
 	}
+	db->end = (uint64_t)good;
 	return 0;
 }
 
@@ -806,6 +975,7 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 	     char *err, size_t errlen)
 {
 	char tmp[NFV_PATH_MAX + 16];
+	bool created = false;
 	int ret;
 
 	memset(db, 0, sizeof(*db));
@@ -825,7 +995,12 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 	 * journal itself is complete */
 	snprintf(tmp, sizeof(tmp), "%s.compact", path);
 	unlink(tmp);
-	db->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	/* no O_APPEND: every batch is written at db->end */
+	db->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (db->fd < 0 && errno == ENOENT) {
+		db->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		created = db->fd >= 0;
+	}
 	if (db->fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open lease file %s: %s", path, strerror(errno));
@@ -834,9 +1009,8 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 	ret = dhcp_replay(db, db->fd, now, err, errlen);
 	if (ret != 0)
 		return ret;
-	if (lseek(db->fd, 0, SEEK_END) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (created && (ret = dhcp_dir_sync(path)) != 0) {
+		snprintf(err, errlen, "%s: cannot sync its directory: %s", path, strerror(-ret));
 		return ret;
 	}
 	pthread_mutex_init(&db->mu, NULL);
@@ -905,9 +1079,11 @@ static void *
 dhcp_compact_thread(void *arg)
 {
 	struct dhcp_db *db = arg;
-	int ret = dhcp_write_all(db->tmp_fd, db->snap.p, db->snap.len);
+	int ret = dhcp_write_at(db->tmp_fd, db->snap.p, db->snap.len, 0);
 
-	if (ret == 0 && fdatasync(db->tmp_fd) != 0)
+	/* the bulk of the flush off the control thread; dhcp_db_compact_poll
+	 * fsyncs again after the tail */
+	if (ret == 0 && dhcp_jio.sync(db->tmp_fd) != 0)
 		ret = -errno;
 	atomic_store(&db->thr_done, ret == 0 ? 1 : ret);
 	return NULL;
@@ -922,12 +1098,13 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 
 	if (db->fd < 0 || db->compacting || db->busy)
 		return 0;
-	if (!force && db->records < db->conf->compact_records)
+	if (!force && (db->records < db->conf->compact_records || db->records < db->compact_floor))
 		return 0;
 	dhcp_header(hdr);
 	db->snap.len = 0;
 	db->tail.len = 0;
 	db->snap_records = 0;
+	db->compact_abort = false;
 	if (dhcp_buf_add(&db->snap, hdr, sizeof(hdr)) != 0)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < db->n; i++) {
@@ -945,8 +1122,11 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 			return -ENOMEM;
 		db->snap_records++;
 	}
+	/* records not on disk yet (a failed batch waiting for its retry) are
+	 * in the snapshot but not in the old file: they stay pending and are
+	 * appended to whichever file is the journal by then */
 	snprintf(tmp, sizeof(tmp), "%s.compact", db->path);
-	db->tmp_fd = open(tmp, O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	db->tmp_fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (db->tmp_fd < 0)
 		return -errno;
 	atomic_store(&db->thr_done, 0);
@@ -961,11 +1141,15 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 	return 1;
 }
 
+/* The snapshot plus what was committed meanwhile replaces the journal
+ * atomically: written and fsynced under a temporary name, renamed over,
+ * directory fsynced. Any failure before the rename leaves the old journal
+ * (which holds everything) in use and removes the temporary file. */
 int
 dhcp_db_compact_poll(struct dhcp_db *db)
 {
-	char tmp[NFV_PATH_MAX + 16], dir[NFV_PATH_MAX];
-	int done, ret, dfd;
+	char tmp[NFV_PATH_MAX + 16];
+	int done, ret;
 
 	if (!db->compacting || db->busy)
 		return 0;
@@ -975,29 +1159,34 @@ dhcp_db_compact_poll(struct dhcp_db *db)
 	pthread_join(db->thr, NULL);
 	db->compacting = false;
 	snprintf(tmp, sizeof(tmp), "%s.compact", db->path);
-	ret = done < 0 ? done : dhcp_write_all(db->tmp_fd, db->tail.p, db->tail.len);
-	if (ret == 0 && fdatasync(db->tmp_fd) != 0)
+	ret = done < 0 ? done : db->compact_abort ? -ENOMEM : 0;
+	if (ret == 0)
+		ret = dhcp_write_at(db->tmp_fd, db->tail.p, db->tail.len, db->snap.len);
+	if (ret == 0 && dhcp_jio.sync(db->tmp_fd) != 0)
 		ret = -errno;
-	if (ret == 0 && rename(tmp, db->path) != 0)
+	if (ret == 0 && dhcp_jio.rename(tmp, db->path) != 0)
 		ret = -errno;
 	if (ret != 0) {
 		close(db->tmp_fd);
 		db->tmp_fd = -1;
 		unlink(tmp);
+		db->snap.len = 0;
+		db->tail.len = 0;
+		/* no automatic retry before the journal grew again */
+		db->compact_floor = db->records + db->conf->compact_records / 4 + 1;
 		return ret;
 	}
-	snprintf(dir, sizeof(dir), "%s", db->path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	/* until the directory is synced the rename may not survive a crash:
+	 * batches retry the sync and fail (no ACK) while it fails */
+	db->dir_unsynced = dhcp_dir_sync(db->path) != 0;
 	close(db->fd);
 	db->fd = db->tmp_fd;
 	db->tmp_fd = -1;
+	db->end = db->snap.len + db->tail.len;
 	db->records = db->snap_records + db->tail.len / sizeof(struct dhcp_jrec);
 	db->snap.len = 0;
 	db->tail.len = 0;
+	db->compact_floor = 0;
 	db->compactions++;
 	return 1;
 }

@@ -831,6 +831,419 @@ test_journal_compaction(void **state)
 	env_free(e);
 }
 
+/* ---------------- journal write errors ---------------- */
+
+/* Injected faults: a disk with `space` bytes left (-1: unlimited; a write
+ * past it is short, then ENOSPC), one-shot errors of fdatasync / fsync /
+ * rename, and an ftruncate that fails while truncate_errno is set. */
+static struct {
+	long space;
+	int datasync_errno, sync_errno, rename_errno, truncate_errno;
+	int sync_nth; /* with sync_errno: the nth fsync from now fails */
+} fault = {.space = -1};
+
+static struct dhcp_jio jio_sys; /* the real ones, saved by main() */
+
+static ssize_t
+fault_write_at(int fd, const void *p, size_t n, off_t off)
+{
+	if (fault.space == 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (fault.space > 0 && n > (size_t)fault.space)
+		n = (size_t)fault.space;
+	ssize_t w = pwrite(fd, p, n, off);
+
+	if (w > 0 && fault.space > 0)
+		fault.space -= w;
+	return w;
+}
+
+static int
+fault_datasync(int fd)
+{
+	if (fault.datasync_errno) {
+		errno = fault.datasync_errno;
+		fault.datasync_errno = 0;
+		return -1;
+	}
+	return fdatasync(fd);
+}
+
+static int
+fault_sync(int fd)
+{
+	if (fault.sync_errno && --fault.sync_nth <= 0) {
+		errno = fault.sync_errno;
+		fault.sync_errno = 0;
+		return -1;
+	}
+	return fsync(fd);
+}
+
+static int
+fault_truncate(int fd, off_t len)
+{
+	if (fault.truncate_errno) {
+		errno = fault.truncate_errno;
+		return -1;
+	}
+	return ftruncate(fd, len);
+}
+
+static int
+fault_rename(const char *a, const char *b)
+{
+	if (fault.rename_errno) {
+		errno = fault.rename_errno;
+		fault.rename_errno = 0;
+		return -1;
+	}
+	return rename(a, b);
+}
+
+static void
+fault_install(void)
+{
+	memset(&fault, 0, sizeof(fault));
+	fault.space = -1;
+	dhcp_jio.write_at = fault_write_at;
+	dhcp_jio.datasync = fault_datasync;
+	dhcp_jio.sync = fault_sync;
+	dhcp_jio.truncate = fault_truncate;
+	dhcp_jio.rename = fault_rename;
+}
+
+static void
+fault_clear(void)
+{
+	memset(&fault, 0, sizeof(fault));
+	fault.space = -1;
+}
+
+static const char storm_yaml[] = "name: d\n"
+				 "class: dhcp\n"
+				 "interfaces:\n"
+				 "  - {port: lan, address: 10.1.0.1/16}\n"
+				 "options: {lease-time: 3600}\n"
+				 "subnets:\n"
+				 "  - subnet: 10.1.0.0/16\n"
+				 "    pools: [{range: 10.1.1.0-10.1.4.255}]\n";
+
+/* DORA whose REQUEST's journal commit may fail: returns the address when
+ * the ACK would leave (its batch committed), 0 when it was withheld. */
+static uint32_t
+dora_maybe(struct srv_env *e, const uint8_t mac[6], uint64_t now)
+{
+	struct dhcp_rx rx = {.iface = 0, .bcast_dst = true, .now = now};
+	struct pkt p;
+	uint16_t why;
+	uint32_t a;
+	bool j;
+
+	memcpy(rx.src_mac, mac, 6);
+	pkt_init(&p, DHCP_DISCOVER, mac);
+	pkt_end(&p);
+	assert_int_equal(dhcp_msg_parse(p.b, p.len, &e->m, &why), 0);
+	assert_int_equal(dhcp_srv_handle(&e->srv, &e->m, &rx, &e->r, &why, &j), 0);
+	assert_int_equal(e->r.type, DHCP_OFFER);
+	a = yiaddr(e);
+	pkt_init(&p, DHCP_REQUEST, mac);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a);
+	pkt_end(&p);
+	assert_int_equal(dhcp_msg_parse(p.b, p.len, &e->m, &why), 0);
+	assert_int_equal(dhcp_srv_handle(&e->srv, &e->m, &rx, &e->r, &why, &j), 0);
+	assert_int_equal(e->r.type, DHCP_ACK);
+	assert_true(j);
+	return dhcp_db_commit(&e->db) == 0 ? a : 0;
+}
+
+/* The journal on disk is whole records only (what a write error left was
+ * cut back). */
+static void
+assert_whole_records(const char *path)
+{
+	assert_int_equal((file_size(path) - 16) % (off_t)sizeof(struct dhcp_jrec), 0);
+}
+
+/* Every ACKed lease (acked[i] != 0 for client i) is bound to that client
+ * after a restart. */
+static void
+assert_acked_back(struct srv_env *e, const uint32_t *acked, int n, uint64_t now)
+{
+	env_reopen(e, now);
+	for (int i = 0; i < n; i++) {
+		struct dhcp_lease *l;
+
+		if (acked[i] == 0)
+			continue;
+		l = dhcp_db_by_addr(&e->db, acked[i]);
+		assert_non_null(l);
+		assert_int_equal(l->state, DHCP_L_BOUND);
+		assert_int_equal(l->chaddr[4], (uint8_t)(i >> 8));
+		assert_int_equal(l->chaddr[5], (uint8_t)i);
+	}
+}
+
+static void
+test_journal_write_errors(void **state)
+{
+	struct srv_env *e;
+	uint32_t acked[64] = {0};
+	uint8_t mac[6] = {2, 0, 0, 5, 0, 0};
+	off_t before;
+
+	(void)state;
+	fault_install();
+	e = env_new(storm_yaml, true);
+	for (int i = 0; i < 4; i++) {
+		mac[5] = (uint8_t)i;
+		acked[i] = dora_maybe(e, mac, NOW);
+		assert_int_not_equal(acked[i], 0);
+	}
+	/* disk full in the middle of a record: no ACK, the torn part is cut */
+	before = file_size(e->path);
+	fault.space = 40;
+	mac[5] = 4;
+	assert_int_equal(dora_maybe(e, mac, NOW), 0);
+	assert_int_equal(file_size(e->path), before);
+	/* space is back: the next leases are ACKed, and with them the record
+	 * that failed (its client's retransmission is ACKed too) */
+	fault_clear();
+	for (int i = 5; i < 15; i++) {
+		mac[5] = (uint8_t)i;
+		acked[i] = dora_maybe(e, mac, NOW);
+		assert_int_not_equal(acked[i], 0);
+	}
+	assert_whole_records(e->path);
+	assert_non_null(dhcp_db_by_addr(&e->db, dhcp_db_by_key(&e->db, 0, (const uint8_t[]){'h', 2, 0, 0, 5, 0, 4}, 7)->addr));
+
+	/* fdatasync fails (EIO / ENOSPC): no ACK, the batch is cut back */
+	before = file_size(e->path);
+	fault.datasync_errno = EIO;
+	mac[5] = 15;
+	assert_int_equal(dora_maybe(e, mac, NOW), 0);
+	assert_int_equal(file_size(e->path), before);
+	fault.datasync_errno = ENOSPC;
+	mac[5] = 16;
+	assert_int_equal(dora_maybe(e, mac, NOW), 0);
+	/* short write and the cut-back failing too: the retry covers it */
+	fault.space = 130;
+	fault.truncate_errno = EIO;
+	mac[5] = 17;
+	assert_int_equal(dora_maybe(e, mac, NOW), 0);
+	assert_true(file_size(e->path) > before);
+	fault_clear();
+	for (int i = 18; i < 30; i++) {
+		mac[5] = (uint8_t)i;
+		acked[i] = dora_maybe(e, mac, NOW);
+		assert_int_not_equal(acked[i], 0);
+	}
+	assert_whole_records(e->path);
+	assert_acked_back(e, acked, 30, NOW + 1);
+	/* the clients whose ACKs were withheld were journaled by the retries */
+	for (int i = 15; i < 18; i++) {
+		const uint8_t k[7] = {'h', 2, 0, 0, 5, 0, (uint8_t)i};
+
+		assert_non_null(dhcp_db_by_key(&e->db, 0, k, 7));
+	}
+	env_free(e);
+	dhcp_jio = jio_sys;
+}
+
+/* Disk full at random points of a storm (short writes at any byte, failing
+ * fdatasyncs and ftruncates, compactions failing at every step), then
+ * space back, more leases, restart: every ACKed lease is back. */
+static void
+test_journal_storm(void **state)
+{
+	enum { N = 400 };
+	static uint32_t acked[N];
+	uint8_t mac[6] = {2, 0, 0, 6, 0, 0};
+	struct srv_env *e;
+	unsigned int seed = (unsigned int)getpid();
+	int n_acked = 0, n_failed = 0;
+
+	(void)state;
+	print_message("journal storm seed %u\n", seed);
+	srand(seed);
+	memset(acked, 0, sizeof(acked));
+	fault_install();
+	e = env_new(storm_yaml, true);
+	for (int i = 0; i < N; i++) {
+		int r = rand() % 16;
+		uint32_t a;
+
+		fault_clear();
+		if (r == 0)
+			fault.space = rand() % 300;
+		else if (r == 1)
+			fault.datasync_errno = rand() % 2 ? EIO : ENOSPC;
+		else if (r == 2) {
+			fault.space = rand() % 200;
+			fault.truncate_errno = EIO;
+		}
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		a = dora_maybe(e, mac, NOW + (uint64_t)i / 10);
+		acked[i] = a;
+		n_acked += a != 0;
+		n_failed += a == 0;
+		if (r <= 2 && fault.truncate_errno == 0 && a == 0)
+			assert_whole_records(e->path);
+		if (i % 97 == 96) {
+			/* a compaction failing at one of its steps, or not */
+			int k = rand() % 4, ret;
+
+			fault_clear();
+			if (k == 0)
+				fault.space = rand() % 2000;
+			else if (k == 1) {
+				/* the snapshot's, the tail's or the directory's */
+				fault.sync_errno = EIO;
+				fault.sync_nth = 1 + rand() % 3;
+			}
+			else if (k == 2)
+				fault.rename_errno = EIO;
+			ret = dhcp_db_compact_start(&e->db, NOW + (uint64_t)i / 10, true);
+			if (ret == 1) {
+				for (int w = 0; w < 20000 && (ret = dhcp_db_compact_poll(&e->db)) == 0;
+				     w++)
+					usleep(500);
+			}
+			fault_clear();
+			assert_true(ret == 1 || k != 3);
+			{
+				char tmp[200];
+
+				/* a failed one leaves no temporary file */
+				snprintf(tmp, sizeof(tmp), "%s.compact", e->path);
+				assert_int_equal(access(tmp, F_OK), -1);
+			}
+		}
+		if (i % 50 == 49) {
+			/* restart, the disk fine again */
+			fault_clear();
+			assert_acked_back(e, acked, i + 1, NOW + (uint64_t)i / 10);
+		}
+	}
+	fault_clear();
+	assert_true(n_acked > 0 && n_failed > 0);
+	assert_acked_back(e, acked, N, NOW + N);
+	env_free(e);
+	dhcp_jio = jio_sys;
+}
+
+/* A file an older nfvd appended behind a torn record: everything before
+ * and behind the tear is replayed; a torn tail is cut, what is before it
+ * kept. A short file that is not a journal is refused, never rewritten. */
+static void
+test_journal_tear_repair(void **state)
+{
+	struct srv_env *e = env_new(storm_yaml, true);
+	uint8_t mac[6] = {2, 0, 0, 7, 0, 0};
+	uint32_t acked[20] = {0};
+	struct dhcp_jrec torn;
+	off_t mid;
+	int fd;
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		mac[5] = (uint8_t)i;
+		acked[i] = dora(e, mac, NOW);
+	}
+	mid = file_size(e->path);
+	for (int i = 10; i < 20; i++) {
+		mac[5] = (uint8_t)i;
+		acked[i] = dora(e, mac, NOW);
+	}
+	dhcp_db_close(&e->db);
+	/* splice half a record in between, as an older nfvd left it when a
+	 * write failed and it appended the next batches behind it */
+	memset(&torn, 0, sizeof(torn));
+	torn.magic = DHCP_JREC_MAGIC;
+	{
+		static uint8_t buf[65536];
+		off_t size = file_size(e->path);
+
+		fd = open(e->path, O_RDWR);
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, buf, (size_t)(size - mid), mid), size - mid);
+		assert_int_equal(pwrite(fd, &torn, 50, mid), 50);
+		assert_int_equal(pwrite(fd, buf, (size_t)(size - mid), mid + 50), size - mid);
+		close(fd);
+	}
+	{
+		char err[256];
+
+		assert_int_equal(dhcp_db_open(&e->db, e->conf, e->path, NOW + 1, err, sizeof(err)),
+				 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		struct dhcp_lease *l = dhcp_db_by_addr(&e->db, acked[i]);
+
+		assert_non_null(l);
+		assert_int_equal(l->state, DHCP_L_BOUND);
+		assert_int_equal(l->chaddr[5], i);
+	}
+	/* appended to after that open, restarted: still everything */
+	mac[5] = 20;
+	assert_int_not_equal(dora(e, mac, NOW + 1), 0);
+	env_reopen(e, NOW + 1);
+	for (int i = 0; i < 20; i++) {
+		struct dhcp_lease *l = dhcp_db_by_addr(&e->db, acked[i]);
+
+		assert_non_null(l);
+		assert_int_equal(l->state, DHCP_L_BOUND);
+		assert_int_equal(l->chaddr[5], i);
+	}
+	/* and a torn tail behind that is cut, what is before it kept */
+	dhcp_db_close(&e->db);
+	mid = file_size(e->path);
+	fd = open(e->path, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, &torn, 30), 30);
+	close(fd);
+	env_reopen(e, NOW + 2);
+	assert_int_equal(file_size(e->path), mid);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(dhcp_db_by_addr(&e->db, acked[i])->state, DHCP_L_BOUND);
+
+	/* short files: someone's (refused, untouched), empty or a header cut
+	 * short by a crash (made a journal) */
+	{
+		char err[256], path[160], back[16];
+		struct dhcp_db db;
+
+		snprintf(path, sizeof(path), "%s/short", tmpdir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		assert_int_equal(write(fd, "abc\n", 4), 4);
+		close(fd);
+		assert_int_equal(dhcp_db_open(&db, e->conf, path, NOW, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "short"));
+		assert_non_null(strstr(err, "not an nfvd DHCP lease journal"));
+		dhcp_db_close(&db);
+		fd = open(path, O_RDONLY);
+		assert_int_equal(read(fd, back, sizeof(back)), 4);
+		assert_memory_equal(back, "abc\n", 4);
+		close(fd);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_int_equal(write(fd, "NFVD", 4), 4);
+		close(fd);
+		assert_int_equal(dhcp_db_open(&db, e->conf, path, NOW, err, sizeof(err)), 0);
+		dhcp_db_close(&db);
+		assert_int_equal(file_size(path), 16);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		close(fd);
+		assert_int_equal(dhcp_db_open(&db, e->conf, path, NOW, err, sizeof(err)), 0);
+		dhcp_db_close(&db);
+		assert_int_equal(file_size(path), 16);
+		unlink(path);
+	}
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -843,8 +1256,12 @@ main(void)
 		cmocka_unit_test(test_srv_relay),
 		cmocka_unit_test(test_journal_replay),
 		cmocka_unit_test(test_journal_compaction),
+		cmocka_unit_test(test_journal_write_errors),
+		cmocka_unit_test(test_journal_storm),
+		cmocka_unit_test(test_journal_tear_repair),
 	};
 
+	jio_sys = dhcp_jio;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nfvd-dhcp-test-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
