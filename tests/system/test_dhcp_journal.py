@@ -57,13 +57,15 @@ def read_acked(path):
         return []
 
 
+@pytest.mark.parametrize("compact", [None, 200], ids=["append", "compacting"])
 def test_disk_full_during_storm_keeps_every_acked_lease(small_disk, env, nfvd_factory,
-                                                         tmp_path):
+                                                         tmp_path, compact):
     seed = int(os.environ.get("NFVD_TEST_SEED", random.randrange(1 << 30)))
     print("seed", seed)
     rnd = random.Random(seed)
-    # compactions during the storm too (they fail on the full disk as well)
-    e = env(lease_file=str(small_disk / "leases"), compact_records=200)
+    # "compacting": compactions during the storm too (they fail on the full
+    # disk as well)
+    e = env(lease_file=str(small_disk / "leases"), compact_records=compact)
     relay_ns(e)
     code = STORM % {"bench": os.path.dirname(dc.__file__), "server": SERVER, "relay": RELAY}
     acked1 = str(tmp_path / "acked1")
@@ -71,14 +73,29 @@ def test_disk_full_during_storm_keeps_every_acked_lease(small_disk, env, nfvd_fa
     filler = str(small_disk / "filler")
     fills = 0
     stop = threading.Event()
+    # the disk fills at random points of the storm (after so many ACKs),
+    # stays full until a journal write failed on it (or 3 s) and a random
+    # while more, then the space comes back
+    points = sorted(rnd.sample(range(10, 500), 4))
+
+    def write_errors():
+        return e.vnf()["journal"]["write_errors"]
 
     def fill_loop():
         nonlocal fills
-        while not stop.is_set():
-            stop.wait(rnd.uniform(0.05, 0.5))     # a random point of the storm
+        for pt in points:
+            while not stop.is_set() and len(read_acked(acked1)) < pt:
+                stop.wait(0.005)
+            if stop.is_set():
+                return
+            before = write_errors()
             fill(filler)
             fills += 1
-            stop.wait(rnd.uniform(0.1, 0.8))      # the disk stays full a while
+            deadline = time.monotonic() + 3
+            while not stop.is_set() and write_errors() == before and \
+                    time.monotonic() < deadline:
+                stop.wait(0.01)
+            stop.wait(rnd.uniform(0, 0.5))
             os.unlink(filler)
     t = threading.Thread(target=fill_loop)
     t.start()
@@ -93,18 +110,20 @@ def test_disk_full_during_storm_keeps_every_acked_lease(small_disk, env, nfvd_fa
             storm.wait()
         if os.path.exists(filler):
             os.unlink(filler)
+    out = storm.stdout.read()
     st = e.vnf()
+    assert storm.returncode == 0, out
     assert fills >= 1
     assert st["journal"]["write_errors"] >= 1, "the disk never filled under the journal: %s" % (
         st["journal"],)
     first = read_acked(acked1)
-    assert len(first) >= 100
+    assert len(first) >= 100, (len(first), st)
     # space is back: more clients, all ACKed
     acked2 = str(tmp_path / "acked2")
     r = run(["python3", "-c", code, "100", acked2, "2001"], ns=e.ns, timeout=120)
     assert r.returncode == 0, r.stderr
     second = read_acked(acked2)
-    assert len(second) == 100
+    assert len(second) == 100, (len(second), e.vnf())
     acked = first + second
     addrs = [a for _x, a in acked]
     assert len(set(addrs)) == len(addrs), "an address was ACKed to two clients"

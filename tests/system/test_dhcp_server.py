@@ -291,6 +291,15 @@ import dhcp_client as dc
 n, acked_path = int(sys.argv[1]), sys.argv[2]
 first = int(sys.argv[3]) if len(sys.argv) > 3 else 1   # xids first .. first + n - 1
 c = dc.RelayClient(%(server)r, %(relay)r)
+
+
+def send(p):
+    try:
+        c.send(p)
+    except OSError:     # ARP for the server not resolved (yet): resent below
+        pass
+
+
 state = {}   # xid -> phase
 acked = open(acked_path, "w")
 sent_at = {}
@@ -302,19 +311,19 @@ while time.monotonic() < deadline and (pending or any(v != "acked" for v in stat
         x = pending.pop(0)
         state[x] = "discover"
         sent_at[x] = time.monotonic()
-        c.send(dc.build(dc.DISCOVER, dc.mac_of(x), x, %(relay)r))
+        send(dc.build(dc.DISCOVER, dc.mac_of(x), x, %(relay)r))
     r = c.recv(0.2)
     if r is None:
         for x, v in state.items():    # resend what went unanswered
             if v != "acked" and time.monotonic() - sent_at[x] > 1:
                 sent_at[x] = time.monotonic()
                 state[x] = "discover"
-                c.send(dc.build(dc.DISCOVER, dc.mac_of(x), x, %(relay)r))
+                send(dc.build(dc.DISCOVER, dc.mac_of(x), x, %(relay)r))
         continue
     x = r["xid"]
     if r["type"] == dc.OFFER and state.get(x) == "discover":
         state[x] = "request"
-        c.send(dc.build(dc.REQUEST, dc.mac_of(x), x, %(relay)r,
+        send(dc.build(dc.REQUEST, dc.mac_of(x), x, %(relay)r,
                         opts=[(54, r["opts"][54]), (50, dc.ip2b(r["yiaddr"]))]))
     elif r["type"] == dc.ACK and state.get(x) == "request":
         state[x] = "acked"
