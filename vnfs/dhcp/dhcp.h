@@ -24,7 +24,11 @@
 #define DHCP_MAX_RANGES 32
 #define DHCP_MAX_EXCL 64
 #define DHCP_MAX_OPTS 48
-#define DHCP_KEY_MAX 64 /* client key: 1 kind byte + client id / chaddr */
+/* client key: 'h' + chaddr, 'c' + client id (up to 63 bytes), or for a
+ * longer client id (RFC 2132 allows 255 bytes, RFC 4361 DUID-based ones are
+ * ~130): 'd', its length, its first 30 bytes and a 256-bit hash of it */
+#define DHCP_KEY_MAX 64
+#define DHCP_CID_MAX 255
 #define DHCP_MAX_POOL (1u << 22)
 
 #define DHCP_SERVER_PORT 67
@@ -93,6 +97,8 @@ enum {
 
 #define DHCP_DROPS(_)                              \
 	_(DHCP_D_BAD_FRAME, "bad-frame")           \
+	_(DHCP_D_BAD_IP_CSUM, "bad-ip-checksum")   \
+	_(DHCP_D_BAD_UDP_CSUM, "bad-udp-checksum") \
 	_(DHCP_D_TRUNCATED, "truncated")           \
 	_(DHCP_D_BAD_OP, "bad-op")                 \
 	_(DHCP_D_BAD_HW, "bad-hw")                 \
@@ -230,6 +236,17 @@ dhcp_msg_opt(const struct dhcp_msg *m, uint8_t code, uint16_t *len)
 /* Parse a BOOTREQUEST. Returns 0, or -EINVAL with *why set to a DHCP_D_*
  * reason. Never reads outside p[0..len). */
 int dhcp_msg_parse(const uint8_t *p, size_t len, struct dhcp_msg *m, uint16_t *why);
+/* Client key of a client id of n bytes (2..DHCP_CID_MAX); returns its
+ * length. */
+uint8_t dhcp_cid_key(const uint8_t *cid, uint16_t n, uint8_t key[DHCP_KEY_MAX]);
+/* IPv4 + UDP of a punted frame: ip points at the IPv4 header, len bytes
+ * are there. Checks version, header and total lengths, fragments, the
+ * header checksum and the UDP length and checksum (RFC 1122 3.2.1.2 and
+ * 4.1.3.4: a bad one is dropped); ip_ok / udp_ok skip a checksum the
+ * port already verified (or will not, for a locally made frame). Returns 0
+ * with the UDP payload in *pl, *pl_len, or -EINVAL with *why. */
+int dhcp_ip_udp_check(const uint8_t *ip, size_t len, bool ip_ok, bool udp_ok, const uint8_t **pl,
+		      size_t *pl_len, uint16_t *why);
 /* Value of a 4-byte option in network order, or 0. */
 uint32_t dhcp_msg_u32(const struct dhcp_msg *m, uint8_t code);
 
@@ -370,15 +387,18 @@ struct dhcp_lease *dhcp_db_by_key(struct dhcp_db *db, uint16_t subnet, const uin
 				  uint8_t key_len);
 /* Reserved address for the key in subnet, or 0; *reserved_for_other is set
  * when addr (if non-zero) is reserved for another client. */
-uint32_t dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len);
+/* chaddr (may be NULL): a reservation by that MAC applies to a client
+ * known by its client id too (whatever the id's type). */
+uint32_t dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len,
+			  const uint8_t *chaddr);
 bool dhcp_db_addr_reserved(struct dhcp_db *db, uint32_t addr);
 /* May addr be given to key now? (in pool or reserved for key, not held) */
 bool dhcp_db_available(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key,
-		       uint8_t key_len, uint64_t now);
+		       uint8_t key_len, const uint8_t *chaddr, uint64_t now);
 /* Choose an address for a client: reservation, its current lease,
  * requested (0 = none), then the pool. Returns the address or 0. */
 uint32_t dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len,
-			uint32_t requested, uint64_t now);
+			const uint8_t *chaddr, uint32_t requested, uint64_t now);
 /* Set the state of addr for key (key NULL keeps the address's client,
  * key_len 0 clears it).
  * journal: append a record (BOUND / RELEASED / DECLINED / FREE). */
@@ -422,8 +442,9 @@ struct dhcp_srv {
 
 /* What the request arrived as. */
 struct dhcp_rx {
-	int iface;	/* index in conf->ifs */
-	bool bcast_dst; /* IP destination was broadcast */
+	int iface;	 /* index in conf->ifs */
+	bool bcast_dst;	 /* IP destination was broadcast */
+	uint32_t src_ip; /* IP source, host order */
 	uint8_t src_mac[6];
 	uint64_t now; /* wall-clock seconds */
 };

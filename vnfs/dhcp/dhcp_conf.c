@@ -396,6 +396,58 @@ dhcp_host_ok(const struct dhcp_subnet_conf *s, uint32_t a)
 	return a != s->net && a != (s->net | ~s->mask);
 }
 
+/* Where a time option was given: the subnet's options, else the
+ * instance's, else the subnet itself. */
+static const struct cfg_node *
+dhcp_time_node(const struct cfg_node *sub_opts, const struct cfg_node *inst_opts,
+	       const struct cfg_node *subnet, const char *name)
+{
+	const struct cfg_node *n = NULL;
+
+	if (sub_opts != NULL && sub_opts->type == CFG_MAP)
+		n = cfg_map_get(sub_opts, name);
+	if (n == NULL && inst_opts != NULL && inst_opts->type == CFG_MAP)
+		n = cfg_map_get(inst_opts, name);
+	return n != NULL ? n : subnet;
+}
+
+/* Lease time and T1/T2 of a subnet: RFC 2131 4.4.5 defaults (0.5 and
+ * 0.875 of the lease) where they fit; when only one of renew-time /
+ * rebind-time is given, the other is derived so that T1 < T2 < lease
+ * (rebind halfway between renew and the lease end, or renew at half the
+ * rebind time); anything that still breaks T1 < T2 < lease is refused at
+ * the option that was given. */
+static int
+dhcp_subnet_times(struct dhcp_subnet_conf *s, const uint32_t times[3],
+		  const struct cfg_node *sub_opts, const struct cfg_node *inst_opts,
+		  const struct cfg_node *subnet, struct cfg_errors *err)
+{
+	uint64_t lt = times[0] ? times[0] : 3600, t1 = times[1], t2 = times[2];
+	const char *at = times[1] ? "renew-time" : times[2] ? "rebind-time" : "lease-time";
+
+	if (t1 == 0)
+		t1 = lt / 2;
+	if (t2 == 0)
+		t2 = lt * 7 / 8;
+	if (times[1] != 0 && times[2] == 0 && t2 <= t1)
+		t2 = t1 + (lt - t1) / 2;
+	if (times[1] == 0 && times[2] != 0 && t1 >= t2)
+		t1 = t2 / 2;
+	if (!(t1 > 0 && t1 < t2 && t2 < lt)) {
+		cfg_error(err, dhcp_time_node(sub_opts, inst_opts, subnet, at),
+			  "renew-time %llu%s, rebind-time %llu%s, lease-time %llu%s: must be "
+			  "0 < renew-time < rebind-time < lease-time",
+			  (unsigned long long)t1, times[1] ? "" : " (derived)",
+			  (unsigned long long)t2, times[2] ? "" : " (derived)",
+			  (unsigned long long)lt, times[0] ? "" : " (default)");
+		return -EINVAL;
+	}
+	s->lease_time = (uint32_t)lt;
+	s->t1 = (uint32_t)t1;
+	s->t2 = (uint32_t)t2;
+	return 0;
+}
+
 struct dhcp_pool_at {
 	struct dhcp_range r;
 	const struct cfg_node *node;
@@ -404,8 +456,9 @@ struct dhcp_pool_at {
 static int
 dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 		  struct dhcp_subnet_conf *s, const struct dhcp_optset *gopts,
-		  const uint32_t gtimes[3], struct dhcp_pool_at *pools, uint32_t *n_pools,
-		  uint64_t *pool_total, struct cfg_errors *err)
+		  const uint32_t gtimes[3], const struct cfg_node *gopts_node,
+		  struct dhcp_pool_at *pools, uint32_t *n_pools, uint64_t *pool_total,
+		  struct cfg_errors *err)
 {
 	const struct cfg_node *seq;
 	struct cfg_prefix p;
@@ -427,14 +480,8 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 	s->opts = *gopts;
 	if (dhcp_parse_options(cfg_map_get(m, "options"), &s->opts, times, err) != 0)
 		bad = 1;
-	s->lease_time = times[0] ? times[0] : 3600;
-	s->t1 = times[1];
-	s->t2 = times[2];
-	if ((s->t1 && s->t1 >= s->lease_time) || (s->t2 && s->t2 >= s->lease_time) ||
-	    (s->t1 && s->t2 && s->t1 >= s->t2)) {
-		cfg_error(err, m, "times must satisfy renew-time < rebind-time < lease-time");
+	if (dhcp_subnet_times(s, times, cfg_map_get(m, "options"), gopts_node, m, err) != 0)
 		bad = 1;
-	}
 	/* subnet mask from the prefix unless given */
 	{
 		struct dhcp_opt o = {.code = DHCP_OPT_SUBNET_MASK, .len = 4};
@@ -571,17 +618,15 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 			struct dhcp_opt o;
 
 			if (cid->type != CFG_SCALAR || dhcp_parse_hex(cid->scalar, &o) != 0 ||
-			    o.len < 2 || o.len >= DHCP_KEY_MAX) {
+			    o.len < 2) {
 				cfg_error(err, cid,
 					  "expected a client id of 2 to %d hex bytes "
 					  "(\"01:02:00:00:00:00:01\")",
-					  DHCP_KEY_MAX - 1);
+					  DHCP_CID_MAX);
 				bad = 1;
 				continue;
 			}
-			r->key[0] = 'c';
-			memcpy(r->key + 1, o.data, o.len);
-			r->key_len = (uint8_t)(o.len + 1);
+			r->key_len = dhcp_cid_key(o.data, o.len, r->key);
 		} else {
 			if (cfg_get_mac(rm, "mac", true, mac, err) != 0) {
 				bad = 1;
@@ -752,7 +797,8 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 		struct dhcp_subnet_conf *s = &c->subnets[c->n_subnets];
 		bool on_if = false;
 
-		if (dhcp_parse_subnet(cfg, seq->items[i], s, gopts, gtimes, pools, &n_pools,
+		if (dhcp_parse_subnet(cfg, seq->items[i], s, gopts, gtimes,
+				      cfg_map_get(node, "options"), pools, &n_pools,
 				      &pool_total, err) != 0) {
 			free(s->resv);
 			memset(s, 0, sizeof(*s));

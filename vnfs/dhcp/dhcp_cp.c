@@ -331,9 +331,12 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *ip;
-	const struct rte_udp_hdr *udp;
+	const uint8_t *payload;
+	size_t payload_len;
+	uint64_t ipf = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	struct dhcp_rx rx;
-	uint16_t ihl, iplen, udplen, why = 0;
+	uint16_t why = 0;
 	bool journaled;
 	struct rte_mbuf *out;
 	int iface, msg_ctr;
@@ -343,25 +346,20 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		dhcp_arp(vnf, m);
 		return;
 	}
-	if (rte_pktmbuf_is_contiguous(m) == 0 ||
-	    m->data_len < md->l3_off + sizeof(*ip) + sizeof(*udp)) {
+	if (rte_pktmbuf_is_contiguous(m) == 0 || m->data_len < md->l3_off) {
 		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
 		return;
 	}
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	ihl = (uint16_t)((ip->version_ihl & 0xf) * 4);
-	iplen = rte_be_to_cpu_16(ip->total_length);
-	if ((ip->version_ihl >> 4) != 4 || ihl < 20 || iplen < ihl + sizeof(*udp) ||
-	    md->l3_off + iplen > m->data_len ||
-	    (rte_be_to_cpu_16(ip->fragment_offset) &
-	     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
-		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
-		return;
-	}
-	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
-	udplen = rte_be_to_cpu_16(udp->dgram_len);
-	if (udplen < sizeof(*udp) || udplen > iplen - ihl) {
-		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
+	/* lengths, fragments and both checksums (a port that verified one in
+	 * hardware says so; "NONE": the data is good, the field not filled) */
+	if (dhcp_ip_udp_check((const uint8_t *)ip, m->data_len - md->l3_off,
+			      ipf == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
+				      ipf == RTE_MBUF_F_RX_IP_CKSUM_NONE,
+			      l4f == RTE_MBUF_F_RX_L4_CKSUM_GOOD ||
+				      l4f == RTE_MBUF_F_RX_L4_CKSUM_NONE,
+			      &payload, &payload_len, &why) != 0) {
+		dhcp_cp_drop(vnf, m, why);
 		return;
 	}
 	iface = dhcp_find_iface(st, md->in_port, md->vlan, ip->dst_addr);
@@ -369,8 +367,7 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		dhcp_cp_drop(vnf, m, DHCP_D_BAD_FRAME);
 		return;
 	}
-	if (dhcp_msg_parse((const uint8_t *)(udp + 1), udplen - sizeof(*udp), &st->msg, &why) !=
-	    0) {
+	if (dhcp_msg_parse(payload, payload_len, &st->msg, &why) != 0) {
 		dhcp_cp_drop(vnf, m, why);
 		return;
 	}
@@ -396,6 +393,7 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		dhcp_cp_count(vnf, DHCP_C_RELAYED, 1);
 	rx.iface = iface;
 	rx.bcast_dst = ip->dst_addr == UINT32_MAX;
+	rx.src_ip = rte_be_to_cpu_32(ip->src_addr);
 	memcpy(rx.src_mac, &eth->src_addr, 6);
 	rx.now = dhcp_wall_now();
 	if (dhcp_srv_handle(&st->srv, &st->msg, &rx, &st->reply, &why, &journaled) != 0) {
@@ -524,12 +522,19 @@ dhcp_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, ch
 				continue;
 			dhcp_ip_str(l->addr, ip, sizeof(ip));
 			dhcp_hex(l->chaddr, 6, mac, sizeof(mac));
-			dhcp_hex(l->key_len ? l->key + 1 : l->key,
-				 l->key_len ? (size_t)l->key_len - 1 : 0, key, sizeof(key));
+			if (l->key_len == DHCP_KEY_MAX && l->key[0] == 'd') {
+				/* a long client id: its first 30 bytes */
+				dhcp_hex(l->key + 2, 30, key, sizeof(key) - 4);
+				strcat(key, "...");
+			} else {
+				dhcp_hex(l->key_len ? l->key + 1 : l->key,
+					 l->key_len ? (size_t)l->key_len - 1 : 0, key,
+					 sizeof(key));
+			}
 			json_array_append_new(
 				arr, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "address", ip, "state",
 					       dhcp_lstate_names[l->state], "mac", mac, "client-id",
-					       l->key_len && l->key[0] == 'c' ? key : "",
+					       l->key_len && l->key[0] != 'h' ? key : "",
 					       "expires-in", (json_int_t)(l->expire - now),
 					       "expires", (json_int_t)l->expire));
 		}

@@ -237,25 +237,32 @@ dhcp_db_by_key(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t 
 	return s ? dhcp_lease_at(db, *s - 1) : NULL;
 }
 
+static uint32_t *
+dhcp_resv_by_mac(struct dhcp_db *db, uint16_t subnet, const uint8_t mac[6])
+{
+	uint8_t hk[7] = {'h'};
+	struct dhcp_key_ref k = {subnet, 7, hk};
+
+	memcpy(hk + 1, mac, 6);
+	return dhcp_idx_slot(&db->resv_key, dhcp_key_hash(subnet, hk, 7), dhcp_match_resv_key,
+			     db->conf, &k);
+}
+
 uint32_t
-dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len)
+dhcp_db_resv_for(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len,
+		 const uint8_t *chaddr)
 {
 	struct dhcp_key_ref k = {subnet, key_len, key};
 	uint32_t *s = dhcp_idx_slot(&db->resv_key, dhcp_key_hash(subnet, key, key_len),
 				    dhcp_match_resv_key, db->conf, &k);
 	uint32_t v;
 
-	if (s == NULL && key_len == 8 && key[0] == 'c' && key[1] == 1) {
-		/* client id of type 1 (Ethernet + MAC, RFC 2132 9.14): a
-		 * reservation by that MAC applies too */
-		uint8_t hk[7] = {'h'};
-
-		memcpy(hk + 1, key + 2, 6);
-		k.key = hk;
-		k.len = 7;
-		s = dhcp_idx_slot(&db->resv_key, dhcp_key_hash(subnet, hk, 7), dhcp_match_resv_key,
-				  db->conf, &k);
-	}
+	/* a client known by its client id: a reservation by the MAC in a
+	 * type-1 id (Ethernet + MAC, RFC 2132 9.14), else by its chaddr */
+	if (s == NULL && key_len == 8 && key[0] == 'c' && key[1] == 1)
+		s = dhcp_resv_by_mac(db, subnet, key + 2);
+	if (s == NULL && key_len > 0 && key[0] != 'h' && chaddr != NULL)
+		s = dhcp_resv_by_mac(db, subnet, chaddr);
 	if (s == NULL)
 		return 0;
 	v = *s - 1;
@@ -294,14 +301,14 @@ dhcp_pool_addr(const struct dhcp_subnet_conf *sn, uint32_t off)
 
 bool
 dhcp_db_available(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint8_t *key,
-		  uint8_t key_len, uint64_t now)
+		  uint8_t key_len, const uint8_t *chaddr, uint64_t now)
 {
 	const struct dhcp_subnet_conf *sn = &db->conf->subnets[subnet];
 	struct dhcp_lease *l;
 	bool mine;
 
 	if (dhcp_db_addr_reserved(db, addr)) {
-		if (dhcp_db_resv_for(db, subnet, key, key_len) != addr)
+		if (dhcp_db_resv_for(db, subnet, key, key_len, chaddr) != addr)
 			return false;
 	} else if (!dhcp_subnet_in_pool(sn, addr)) {
 		return false;
@@ -318,27 +325,27 @@ dhcp_db_available(struct dhcp_db *db, uint16_t subnet, uint32_t addr, const uint
 
 uint32_t
 dhcp_db_choose(struct dhcp_db *db, uint16_t subnet, const uint8_t *key, uint8_t key_len,
-	       uint32_t requested, uint64_t now)
+	       const uint8_t *chaddr, uint32_t requested, uint64_t now)
 {
 	const struct dhcp_subnet_conf *sn = &db->conf->subnets[subnet];
-	uint32_t addr = dhcp_db_resv_for(db, subnet, key, key_len), n;
+	uint32_t addr = dhcp_db_resv_for(db, subnet, key, key_len, chaddr), n;
 	struct dhcp_lease *l;
 
 	if (addr != 0)
-		return dhcp_db_available(db, subnet, addr, key, key_len, now) ? addr : 0;
+		return dhcp_db_available(db, subnet, addr, key, key_len, chaddr, now) ? addr : 0;
 	l = dhcp_db_by_key(db, subnet, key, key_len);
 	if (l != NULL && l->state != DHCP_L_DECLINED &&
-	    dhcp_db_available(db, subnet, l->addr, key, key_len, now))
+	    dhcp_db_available(db, subnet, l->addr, key, key_len, chaddr, now))
 		return l->addr;
 	if (requested != 0 && dhcp_conf_subnet(db->conf, requested) == subnet &&
-	    dhcp_db_available(db, subnet, requested, key, key_len, now))
+	    dhcp_db_available(db, subnet, requested, key, key_len, chaddr, now))
 		return requested;
 	n = dhcp_pool_size(sn);
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t off = (db->cursor[subnet] + k) % n;
 
 		addr = dhcp_pool_addr(sn, off);
-		if (dhcp_db_available(db, subnet, addr, key, key_len, now)) {
+		if (dhcp_db_available(db, subnet, addr, key, key_len, chaddr, now)) {
 			db->cursor[subnet] = (off + 1) % n;
 			return addr;
 		}

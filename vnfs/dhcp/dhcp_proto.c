@@ -26,7 +26,7 @@ dhcp_opt_len_ok(uint8_t code, uint16_t len)
 	case DHCP_OPT_MAX_SIZE:
 		return len == 2;
 	case DHCP_OPT_CLIENT_ID:
-		return len >= 2 && len < DHCP_KEY_MAX;
+		return len >= 2 && len <= DHCP_CID_MAX;
 	case DHCP_OPT_PRL:
 	case DHCP_OPT_HOSTNAME:
 	case DHCP_OPT_RELAY_INFO:
@@ -208,4 +208,105 @@ dhcp_ip_str(uint32_t addr, char *buf, size_t size)
 {
 	snprintf(buf, size, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
 		 addr & 0xff);
+}
+
+/* 64-bit lane k of the long client id hash (FNV-1a with a lane's own
+ * basis and multiplier, then a splitmix64 finish). */
+static uint64_t
+dhcp_cid_lane(const uint8_t *p, uint16_t n, unsigned int k)
+{
+	static const uint64_t mul[4] = {0x100000001b3ull, 0x9e3779b97f4a7c15ull,
+					0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull};
+	uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)(k + 1) * 0xd6e8feb86659fd93ull) ^ n;
+
+	for (uint16_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * mul[k];
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+uint8_t
+dhcp_cid_key(const uint8_t *cid, uint16_t n, uint8_t key[DHCP_KEY_MAX])
+{
+	if (n + 1u <= DHCP_KEY_MAX) {
+		key[0] = 'c';
+		memcpy(key + 1, cid, n);
+		return (uint8_t)(n + 1);
+	}
+	key[0] = 'd';
+	key[1] = (uint8_t)n;
+	memcpy(key + 2, cid, 30);
+	for (unsigned int k = 0; k < 4; k++) {
+		uint64_t h = dhcp_cid_lane(cid, n, k);
+
+		memcpy(key + 32 + 8 * k, &h, 8);
+	}
+	return DHCP_KEY_MAX;
+}
+
+/* One's complement sum of n bytes (big-endian 16-bit words) into sum. */
+static uint32_t
+dhcp_csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (i < n)
+		sum += (uint32_t)p[i] << 8;
+	return sum;
+}
+
+static uint16_t
+dhcp_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+int
+dhcp_ip_udp_check(const uint8_t *ip, size_t len, bool ip_ok, bool udp_ok, const uint8_t **pl,
+		  size_t *pl_len, uint16_t *why)
+{
+	size_t ihl, iplen, udplen;
+	const uint8_t *udp;
+
+	*why = DHCP_D_BAD_FRAME;
+	if (len < 20 + 8 || (ip[0] >> 4) != 4)
+		return -EINVAL;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	iplen = (size_t)(ip[2] << 8 | ip[3]);
+	if (ihl < 20 || iplen < ihl + 8 || iplen > len)
+		return -EINVAL;
+	/* fragments: MF or an offset */
+	if (((ip[6] << 8 | ip[7]) & 0x3fff) != 0)
+		return -EINVAL;
+	if (ip[9] != 17)
+		return -EINVAL;
+	if (!ip_ok && dhcp_csum_fold(dhcp_csum_add(0, ip, ihl)) != 0xffff) {
+		*why = DHCP_D_BAD_IP_CSUM;
+		return -EINVAL;
+	}
+	udp = ip + ihl;
+	udplen = (size_t)(udp[4] << 8 | udp[5]);
+	if (udplen < 8 || udplen > iplen - ihl)
+		return -EINVAL;
+	/* a zero UDP checksum means none was computed (RFC 768) */
+	if (!udp_ok && (udp[6] | udp[7]) != 0) {
+		uint32_t sum = dhcp_csum_add(0, ip + 12, 8); /* addresses */
+
+		sum += 17 + (uint32_t)udplen;
+		sum = dhcp_csum_add(sum, udp, udplen);
+		if (dhcp_csum_fold(sum) != 0xffff) {
+			*why = DHCP_D_BAD_UDP_CSUM;
+			return -EINVAL;
+		}
+	}
+	*pl = udp + 8;
+	*pl_len = udplen - 8;
+	return 0;
 }

@@ -124,6 +124,16 @@ dhcp_reply_dest(struct dhcp_reply *r, const struct dhcp_msg *m, const struct dhc
 		r->bcast_mac = true;
 	} else if (q->ciaddr != 0) {
 		r->dst_ip = ntohl(q->ciaddr);
+	} else if (m->type == DHCP_INFORM) {
+		/* no ciaddr (RFC 2131 4.3.5 says it MUST be there): answer the
+		 * address the INFORM came from, else broadcast; never yiaddr,
+		 * which is 0 */
+		if (rx->src_ip != 0 && rx->src_ip != 0xffffffffu) {
+			r->dst_ip = rx->src_ip;
+		} else {
+			r->dst_ip = 0xffffffffu;
+			r->bcast_mac = true;
+		}
 	} else if (ntohs(q->flags) & DHCP_FLAG_BROADCAST) {
 		r->dst_ip = 0xffffffffu;
 		r->bcast_mac = true;
@@ -133,18 +143,15 @@ dhcp_reply_dest(struct dhcp_reply *r, const struct dhcp_msg *m, const struct dhc
 	}
 }
 
-/* Client key: 'c' + option 61, else 'h' + chaddr. */
+/* Client key: from option 61 (dhcp_cid_key), else 'h' + chaddr. */
 static uint8_t
 dhcp_client_key(const struct dhcp_msg *m, uint8_t key[DHCP_KEY_MAX])
 {
 	uint16_t n = 0;
 	const uint8_t *cid = dhcp_msg_opt(m, DHCP_OPT_CLIENT_ID, &n);
 
-	if (cid != NULL && n + 1 <= DHCP_KEY_MAX) {
-		key[0] = 'c';
-		memcpy(key + 1, cid, n);
-		return (uint8_t)(n + 1);
-	}
+	if (cid != NULL && n >= 2 && n <= DHCP_CID_MAX)
+		return dhcp_cid_key(cid, n, key);
 	key[0] = 'h';
 	memcpy(key + 1, m->hdr->chaddr, 6);
 	return 7;
@@ -153,9 +160,10 @@ dhcp_client_key(const struct dhcp_msg *m, uint8_t key[DHCP_KEY_MAX])
 static void
 dhcp_lease_times(const struct dhcp_subnet_conf *sn, uint32_t *lt, uint32_t *t1, uint32_t *t2)
 {
+	/* derived at configuration time: T1 < T2 < lease */
 	*lt = sn->lease_time;
-	*t1 = sn->t1 ? sn->t1 : *lt / 2;
-	*t2 = sn->t2 ? sn->t2 : (uint32_t)((uint64_t)*lt * 7 / 8);
+	*t1 = sn->t1;
+	*t2 = sn->t2;
 }
 
 static void
@@ -172,6 +180,14 @@ dhcp_build(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_rx *r
 	if (type == DHCP_ACK && m->type == DHCP_INFORM)
 		h->ciaddr = m->hdr->ciaddr;
 	dhcp_reply_u32(r, DHCP_OPT_SERVER_ID, sid, limit);
+	{
+		/* RFC 6842: the client identifier goes back in every reply */
+		uint16_t n = 0;
+		const uint8_t *cid = dhcp_msg_opt(m, DHCP_OPT_CLIENT_ID, &n);
+
+		if (cid != NULL)
+			dhcp_reply_opt(r, DHCP_OPT_CLIENT_ID, cid, n, limit);
+	}
 	if (type == DHCP_NAK) {
 		static const char msg[] = "requested address not available";
 
@@ -244,7 +260,7 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 
 	switch (m->type) {
 	case DHCP_DISCOVER:
-		addr = dhcp_db_choose(s->db, (uint16_t)si, key, klen, req_addr, rx->now);
+		addr = dhcp_db_choose(s->db, (uint16_t)si, key, klen, q->chaddr, req_addr, rx->now);
 		if (addr == 0) {
 			*why = DHCP_D_EXHAUSTED;
 			return -EINVAL;
@@ -268,21 +284,21 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 			}
 			addr = req_addr ? req_addr : ciaddr;
 		} else if (req_addr != 0) {
-			/* INIT-REBOOT */
+			/* INIT-REBOOT (RFC 2131 4.3.2): wrong network -> NAK; no
+			 * record of the client -> silent; the client's notion of
+			 * its address is not its lease -> NAK */
 			addr = req_addr;
 			if (dhcp_conf_subnet(c, addr) != si) {
 				dhcp_build(s, m, rx, sn, DHCP_NAK, 0, false, r);
 				return 0;
 			}
 			if (l == NULL) {
-				at = dhcp_db_by_addr(s->db, addr);
-				if (at != NULL && !dhcp_db_available(s->db, (uint16_t)si, addr, key,
-								     klen, rx->now)) {
-					dhcp_build(s, m, rx, sn, DHCP_NAK, 0, false, r);
-					return 0;
-				}
 				*why = DHCP_D_UNKNOWN_CLIENT;
 				return -EINVAL;
+			}
+			if (l->addr != addr) {
+				dhcp_build(s, m, rx, sn, DHCP_NAK, 0, false, r);
+				return 0;
 			}
 		} else if (ciaddr != 0) {
 			/* RENEWING (unicast) or REBINDING (broadcast) */
@@ -293,7 +309,7 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 		}
 		if (dhcp_conf_subnet(c, addr) == si &&
 		    (dhcp_holds(l, addr, key, klen) ||
-		     dhcp_db_available(s->db, (uint16_t)si, addr, key, klen, rx->now))) {
+		     dhcp_db_available(s->db, (uint16_t)si, addr, key, klen, q->chaddr, rx->now))) {
 			dhcp_bind(s, (uint16_t)si, addr, key, klen, m, rx->now);
 			dhcp_build(s, m, rx, sn, DHCP_ACK, addr, true, r);
 			*journaled = true;

@@ -713,6 +713,397 @@ test_srv_relay(void **state)
 	env_free(e);
 }
 
+/* ---------------- RFC conformance (issue 18 item 12) ---------------- */
+
+/* IPv4 + UDP around a BOOTP payload, checksums right. */
+static size_t
+ip_udp_wrap(uint8_t *f, const uint8_t *pl, size_t n, uint16_t udp_csum_override, bool csum)
+{
+	uint32_t sum = 0;
+
+	memset(f, 0, 28);
+	f[0] = 0x45;
+	f[2] = (uint8_t)((28 + n) >> 8);
+	f[3] = (uint8_t)(28 + n);
+	f[8] = 64;
+	f[9] = 17;
+	memcpy(f + 12, "\x0a\x01\x00\x05\xff\xff\xff\xff", 8);
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[10] = (uint8_t)(~sum >> 8);
+	f[11] = (uint8_t)~sum;
+	f[20] = 0;
+	f[21] = 68;
+	f[22] = 0;
+	f[23] = 67;
+	f[24] = (uint8_t)((8 + n) >> 8);
+	f[25] = (uint8_t)(8 + n);
+	memcpy(f + 28, pl, n);
+	if (csum) {
+		size_t i;
+
+		sum = 17 + (uint32_t)(8 + n);
+		for (i = 12; i < 20; i += 2)
+			sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+		for (i = 20; i + 1 < 28 + n; i += 2)
+			sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+		if (i < 28 + n)
+			sum += (uint32_t)f[i] << 8;
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		sum = ~sum & 0xffff;
+		if (sum == 0)
+			sum = 0xffff;
+		f[26] = (uint8_t)(sum >> 8);
+		f[27] = (uint8_t)sum;
+	}
+	if (udp_csum_override) {
+		f[26] = (uint8_t)(udp_csum_override >> 8);
+		f[27] = (uint8_t)udp_csum_override;
+	}
+	return 28 + n;
+}
+
+static void
+test_ip_udp_checksums(void **state)
+{
+	static uint8_t f[1600];
+	struct pkt p;
+	const uint8_t *pl;
+	size_t n, pln;
+	uint16_t why;
+
+	(void)state;
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_end(&p);
+	/* odd length too: the last byte is padded for the sum */
+	for (size_t extra = 0; extra < 2; extra++) {
+		n = ip_udp_wrap(f, p.b, p.len + extra, 0, true);
+		assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), 0);
+		assert_ptr_equal(pl, f + 28);
+		assert_int_equal(pln, p.len + extra);
+	}
+	n = ip_udp_wrap(f, p.b, p.len, 0, true);
+	/* a bit flipped in the IP header: bad-ip-checksum */
+	f[8] ^= 1;
+	assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), -EINVAL);
+	assert_int_equal(why, DHCP_D_BAD_IP_CSUM);
+	/* ... unless the port verified it */
+	assert_int_equal(dhcp_ip_udp_check(f, n, true, false, &pl, &pln, &why), 0);
+	f[8] ^= 1;
+	/* a bit flipped in the payload: bad-udp-checksum */
+	f[28 + 100] ^= 0x10;
+	assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), -EINVAL);
+	assert_int_equal(why, DHCP_D_BAD_UDP_CSUM);
+	assert_int_equal(dhcp_ip_udp_check(f, n, false, true, &pl, &pln, &why), 0);
+	/* no UDP checksum (0): accepted (RFC 768) */
+	n = ip_udp_wrap(f, p.b, p.len, 0, false);
+	assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), 0);
+	/* a wrong one */
+	n = ip_udp_wrap(f, p.b, p.len, 0x1234, false);
+	assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), -EINVAL);
+	assert_int_equal(why, DHCP_D_BAD_UDP_CSUM);
+	/* lengths and fragments: bad-frame */
+	n = ip_udp_wrap(f, p.b, p.len, 0, true);
+	assert_int_equal(dhcp_ip_udp_check(f, n - 1, false, false, &pl, &pln, &why), -EINVAL);
+	assert_int_equal(why, DHCP_D_BAD_FRAME);
+	f[6] = 0x20; /* MF */
+	assert_int_equal(dhcp_ip_udp_check(f, n, true, true, &pl, &pln, &why), -EINVAL);
+	assert_int_equal(why, DHCP_D_BAD_FRAME);
+	/* every single-bit error in header or payload is caught */
+	n = ip_udp_wrap(f, p.b, p.len, 0, true);
+	for (size_t bit = 0; bit < n * 8; bit += 7) {
+		f[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		if (dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why) == 0)
+			fail_msg("bit %zu flipped, accepted", bit);
+		f[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+}
+
+static const char cid_yaml_fmt[] =
+	"name: d\n"
+	"class: dhcp\n"
+	"interfaces:\n"
+	"  - {port: lan, address: 10.1.0.1/24}\n"
+	"subnets:\n"
+	"  - subnet: 10.1.0.0/24\n"
+	"    pools: [{range: 10.1.0.10-10.1.0.50}]\n"
+	"    reservations:\n"
+	"      - {mac: \"02:00:00:00:00:99\", address: 10.1.0.200}\n"
+	"      - {client-id: \"%s\", address: 10.1.0.201}\n";
+
+static void
+hexcolon(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 3 * i, i + 1 < n ? "%02x:" : "%02x", p[i]);
+}
+
+static void
+test_srv_client_id(void **state)
+{
+	static char yaml[2048], hex[800];
+	uint8_t duid[130], duid2[130], big[255];
+	struct srv_env *e;
+	struct pkt p;
+	const uint8_t *v;
+	uint16_t n;
+	uint32_t a1, a2;
+
+	(void)state;
+	/* RFC 4361: type 255, IAID, DUID: 130 bytes in all */
+	for (size_t i = 0; i < sizeof(duid); i++)
+		duid[i] = (uint8_t)(i * 7 + 1);
+	duid[0] = 0xff;
+	memcpy(duid2, duid, sizeof(duid));
+	duid2[120] ^= 1; /* differs only past the first 63 bytes */
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i + 3);
+	big[0] = 0;
+	hexcolon(big, sizeof(big), hex);
+	snprintf(yaml, sizeof(yaml), cid_yaml_fmt, hex);
+	e = env_new(yaml, true);
+
+	/* a 130-byte client id is served, and echoed (RFC 6842) */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, duid, sizeof(duid));
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	a1 = yiaddr(e);
+	v = reply_opt(&e->r, DHCP_OPT_CLIENT_ID, &n);
+	assert_non_null(v);
+	assert_int_equal(n, sizeof(duid));
+	assert_memory_equal(v, duid, sizeof(duid));
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, duid, sizeof(duid));
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_ACK);
+	v = reply_opt(&e->r, DHCP_OPT_CLIENT_ID, &n);
+	assert_int_equal(n, sizeof(duid));
+	/* another id sharing the first 120 bytes, same chaddr: another client */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, duid2, sizeof(duid2));
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	a2 = yiaddr(e);
+	assert_int_not_equal(a1, a2);
+	/* after a restart the 130-byte id still owns its lease */
+	env_reopen(e, NOW + 1);
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, duid, sizeof(duid));
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 1, true, NULL), DHCP_ACK);
+	assert_int_equal(yiaddr(e), a1);
+	/* the echo in a NAK too (INIT-REBOOT for another address) */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, duid, sizeof(duid));
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a1 + 1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 1, true, NULL), DHCP_NAK);
+	v = reply_opt(&e->r, DHCP_OPT_CLIENT_ID, &n);
+	assert_non_null(v);
+	assert_int_equal(n, sizeof(duid));
+	/* a 255-byte id, reserved in the configuration */
+	pkt_init(&p, DHCP_DISCOVER, mac2);
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, big, sizeof(big));
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	assert_int_equal(yiaddr(e), 0x0a0100c9);
+	v = reply_opt(&e->r, DHCP_OPT_CLIENT_ID, &n);
+	assert_int_equal(n, sizeof(big));
+	assert_memory_equal(v, big, sizeof(big));
+	/* a reservation by MAC applies to a client whose id is not of type 1
+	 * (here a DUID), as it does to one of type 1 with another MAC inside */
+	pkt_init(&p, DHCP_DISCOVER, (const uint8_t[6]){2, 0, 0, 0, 0, 0x99});
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, duid2, 20);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	assert_int_equal(yiaddr(e), 0x0a0100c8);
+	pkt_init(&p, DHCP_REQUEST, (const uint8_t[6]){2, 0, 0, 0, 0, 0x99});
+	pkt_opt(&p, DHCP_OPT_CLIENT_ID, duid2, 20);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, 0x0a0100c8);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_ACK);
+	assert_int_equal(yiaddr(e), 0x0a0100c8);
+	/* without a client id: no option 61 in the reply */
+	pkt_init(&p, DHCP_DISCOVER, mac2);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	assert_null(reply_opt(&e->r, DHCP_OPT_CLIENT_ID, &n));
+	env_free(e);
+}
+
+/* RFC 2131 4.3.2 for every REQUEST state, and 4.1 for where replies go. */
+static void
+test_srv_request_states(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, false);
+	struct dhcp_rx rx = {.iface = 0, .now = NOW};
+	struct pkt p;
+	uint16_t why;
+	uint32_t a1, a2;
+	bool j;
+
+	(void)state;
+	a1 = dora(e, mac1, NOW);
+	a2 = dora(e, mac2, NOW);
+	assert_true(a1 != 0 && a2 != 0);
+	/* INIT-REBOOT, the client's own address: ACK */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 1, true, NULL), DHCP_ACK);
+	assert_int_equal(yiaddr(e), a1);
+	/* INIT-REBOOT for a free address that is not the client's lease: NAK,
+	 * and the lease does not move */
+	assert_int_equal(dhcp_db_by_addr(&e->db, 0x0a01000e) == NULL ||
+				 dhcp_db_by_addr(&e->db, 0x0a01000e)->state != DHCP_L_BOUND,
+			 1);
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a1 == 0x0a01000e ? 0x0a01000d : 0x0a01000e);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 1, true, NULL), DHCP_NAK);
+	assert_true(e->r.bcast_mac);
+	assert_int_equal(dhcp_db_by_addr(&e->db, a1)->state, DHCP_L_BOUND);
+	assert_int_equal(dhcp_db_by_key(&e->db, 0, (const uint8_t[]){'h', 2, 0, 0, 0, 0, 1}, 7)->addr,
+			 a1);
+	/* INIT-REBOOT on the wrong network: NAK */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, 0x0a020064);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 1, true, NULL), DHCP_NAK);
+	/* INIT-REBOOT from a client we have no record of: silent, whether the
+	 * address is free or another client's */
+	pkt_init(&p, DHCP_REQUEST, (const uint8_t[6]){2, 0, 0, 0, 9, 9});
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a2);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 1, true, &why), 0);
+	assert_int_equal(why, DHCP_D_UNKNOWN_CLIENT);
+	/* RENEWING (unicast, ciaddr): ACK to ciaddr */
+	pkt_init(&p, DHCP_REQUEST, mac2);
+	hdr(&p)->ciaddr = htonl(a2);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 2, false, NULL), DHCP_ACK);
+	assert_int_equal(e->r.dst_ip, a2);
+	/* REBINDING (broadcast, ciaddr) for another client's address: NAK */
+	pkt_init(&p, DHCP_REQUEST, mac2);
+	hdr(&p)->ciaddr = htonl(a1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 2, true, NULL), DHCP_NAK);
+
+	/* INFORM: to ciaddr; without ciaddr to the IP source; without either
+	 * broadcast; through a relay to giaddr:67 */
+	pkt_init(&p, DHCP_INFORM, mac2);
+	hdr(&p)->ciaddr = htonl(0x0a010063);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, false, NULL), DHCP_ACK);
+	assert_int_equal(e->r.dst_ip, 0x0a010063);
+	assert_false(e->r.bcast_mac);
+	pkt_init(&p, DHCP_INFORM, mac2);
+	pkt_end(&p);
+	memcpy(rx.src_mac, mac2, 6);
+	rx.src_ip = 0x0a010064;
+	assert_int_equal(dhcp_msg_parse(p.b, p.len, &e->m, &why), 0);
+	assert_int_equal(dhcp_srv_handle(&e->srv, &e->m, &rx, &e->r, &why, &j), 0);
+	assert_int_equal(e->r.type, DHCP_ACK);
+	assert_int_equal(e->r.dst_ip, 0x0a010064);
+	assert_int_equal(e->r.dst_port, DHCP_CLIENT_PORT);
+	assert_false(e->r.bcast_mac);
+	assert_memory_equal(e->r.mac, mac2, 6);
+	rx.src_ip = 0;
+	assert_int_equal(dhcp_srv_handle(&e->srv, &e->m, &rx, &e->r, &why, &j), 0);
+	assert_int_equal(e->r.dst_ip, 0xffffffffu);
+	assert_true(e->r.bcast_mac);
+	hdr(&p)->giaddr = htonl(0x0a020001);
+	assert_int_equal(dhcp_msg_parse(p.b, p.len, &e->m, &why), 0);
+	rx.src_ip = 0x0a020001;
+	assert_int_equal(dhcp_srv_handle(&e->srv, &e->m, &rx, &e->r, &why, &j), 0);
+	assert_int_equal(e->r.dst_ip, 0x0a020001);
+	assert_int_equal(e->r.dst_port, DHCP_SERVER_PORT);
+	env_free(e);
+}
+
+static const struct dhcp_subnet_conf *
+times_of(const char *opts_inst, const char *opts_sub, struct dhcp_conf **c)
+{
+	static char yaml[1024];
+
+	snprintf(yaml, sizeof(yaml),
+		 "name: d\nclass: dhcp\n"
+		 "interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		 "options: {%s}\n"
+		 "subnets:\n"
+		 "  - subnet: 10.1.0.0/24\n"
+		 "    options: {%s}\n",
+		 opts_inst, opts_sub);
+	*c = parse(yaml, NULL, 0);
+	assert_non_null(*c);
+	return &(*c)->subnets[0];
+}
+
+static void
+test_conf_times(void **state)
+{
+	struct dhcp_conf *c;
+	const struct dhcp_subnet_conf *s;
+
+	(void)state;
+	/* defaults: 0.5 and 0.875 */
+	s = times_of("", "lease-time: 3600", &c);
+	assert_int_equal(s->t1, 1800);
+	assert_int_equal(s->t2, 3150);
+	dhcp_config_free(c);
+	/* only renew-time, past 0.875: rebind halfway to the lease end */
+	s = times_of("", "lease-time: 3600, renew-time: 3500", &c);
+	assert_int_equal(s->t1, 3500);
+	assert_int_equal(s->t2, 3550);
+	dhcp_config_free(c);
+	/* only renew-time, below 0.875: the default rebind */
+	s = times_of("renew-time: 600", "lease-time: 3600", &c);
+	assert_int_equal(s->t1, 600);
+	assert_int_equal(s->t2, 3150);
+	dhcp_config_free(c);
+	/* only rebind-time, below 0.5: renew at half of it */
+	s = times_of("", "lease-time: 3600, rebind-time: 1000", &c);
+	assert_int_equal(s->t1, 500);
+	assert_int_equal(s->t2, 1000);
+	dhcp_config_free(c);
+	s = times_of("rebind-time: 3000", "", &c);
+	assert_int_equal(s->t1, 1800);
+	assert_int_equal(s->t2, 3000);
+	assert_int_equal(s->lease_time, 3600);
+	dhcp_config_free(c);
+	/* refused at the option that was given (file:line:col) */
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options: {lease-time: 3600, renew-time: 3600}\n",
+		     "t.yaml:4:45", "renew-time < rebind-time < lease-time");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options: {renew-time: 3500, rebind-time: 3150, lease-time: 3600}\n",
+		     "t.yaml:4:", "renew-time 3500, rebind-time 3150");
+	/* an instance-wide renew-time that a subnet's short lease breaks */
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "options: {renew-time: 3000}\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options: {lease-time: 600}\n",
+		     "t.yaml:2:23", "lease-time 600");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    options: {lease-time: 1}\n",
+		     "t.yaml:4:", "lease-time 1");
+}
+
 /* ---------------- journal ---------------- */
 
 static off_t
@@ -1254,6 +1645,10 @@ main(void)
 		cmocka_unit_test(test_srv_dora),
 		cmocka_unit_test(test_srv_pool_exclusions_reservations),
 		cmocka_unit_test(test_srv_relay),
+		cmocka_unit_test(test_ip_udp_checksums),
+		cmocka_unit_test(test_srv_client_id),
+		cmocka_unit_test(test_srv_request_states),
+		cmocka_unit_test(test_conf_times),
 		cmocka_unit_test(test_journal_replay),
 		cmocka_unit_test(test_journal_compaction),
 		cmocka_unit_test(test_journal_write_errors),
