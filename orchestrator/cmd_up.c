@@ -51,6 +51,7 @@ struct up_state {
 	uint32_t nfvd_backoff_ms;
 	uint32_t nfvd_failures;    /* failed restart attempts in a row */
 	uint32_t nfvd_restarts;
+	char nfvd_error[640];      /* why the last restart (attempt) happened/failed */
 	int ctl_fd;
 	int lock_fd;
 	int n_nfvd_args;      /* extra nfvd options (after "--") */
@@ -284,6 +285,7 @@ static void
 up_nfvd_failed(struct up_state *s, uint64_t now, const char *why)
 {
 	s->nfvd_failures++;
+	snprintf(s->nfvd_error, sizeof(s->nfvd_error), "%s", why);
 	s->nfvd_state = UP_NFVD_BACKOFF;
 	s->nfvd_next_ms = now + s->nfvd_backoff_ms;
 	fprintf(stderr, "nfvctl: nfvd restart failed (attempt %u): %s; retrying in %.1f s\n",
@@ -313,6 +315,7 @@ static void
 up_nfvd_gone(struct up_state *s, uint64_t now, const char *why)
 {
 	s->nfvd_restarts++;
+	snprintf(s->nfvd_error, sizeof(s->nfvd_error), "%s", why);
 	if (now - s->nfvd_up_ms >= UP_NFVD_STABLE_MS) {
 		s->nfvd_backoff_ms = UP_NFVD_BACKOFF_MIN_MS;
 		fprintf(stderr, "nfvctl: nfvd %s; restarting it (guests keep running)\n", why);
@@ -461,6 +464,20 @@ up_handle(void *arg, json_t *req)
 		for (uint16_t i = 0; i < s->n_guests; i++)
 			json_array_append_new(list, vm_guest_json(&s->guests[i]));
 		return json_pack("{s:b, s:o}", "ok", 1, "result", list);
+	}
+	if (strcmp(cmd, "up-status") == 0) {
+		static const char *const names[] = {"up", "starting", "backoff"};
+		uint64_t now = vm_now_ms();
+
+		return json_pack(
+			"{s:b, s:{s:{s:s, s:I, s:b, s:I, s:I, s:s, s:I}}}", "ok", 1, "result", "nfvd",
+			"state", names[s->nfvd_state], "pid",
+			(json_int_t)(s->nfvd_pid > 0 ? s->nfvd_pid : s->nfvd_adopted), "adopted",
+			s->nfvd_adopted > 0, "restarts", (json_int_t)s->nfvd_restarts, "failures",
+			(json_int_t)s->nfvd_failures, "last_error", s->nfvd_error, "next_in_ms",
+			(json_int_t)(s->nfvd_state == UP_NFVD_BACKOFF && s->nfvd_next_ms > now ?
+					     s->nfvd_next_ms - now :
+					     0));
 	}
 	if (strcmp(cmd, "down") == 0) {
 		up_stop = 1;

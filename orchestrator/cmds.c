@@ -90,11 +90,23 @@ status_supervisor(void)
 	long pid = 0;
 	int alive;
 
+	json_t *sup, *req, *res = NULL;
+	char err[256];
+
 	vm_ctl_run_dir(nfvctl_socket(), run_dir, sizeof(run_dir));
 	alive = vm_ctl_supervisor(run_dir, &pid, file, sizeof(file));
 	if (alive < 0)
 		return NULL;
-	return json_pack("{s:I, s:s, s:b}", "pid", (json_int_t)pid, "file", file, "alive", alive);
+	sup = json_pack("{s:I, s:s, s:b}", "pid", (json_int_t)pid, "file", file, "alive", alive);
+	if (alive <= 0)
+		return sup;
+	/* how it sees nfvd (restarting? why?); it may be busy stopping a guest */
+	req = json_pack("{s:s}", "cmd", "up-status");
+	if (vm_ctl_request_wait(run_dir, req, &res, 2000, err, sizeof(err)) == 0)
+		json_object_set(sup, "nfvd", json_object_get(res, "nfvd"));
+	json_decref(req);
+	json_decref(res);
+	return sup;
 }
 
 static void
@@ -105,13 +117,27 @@ status_print_supervisor(FILE *out, json_t *sup)
 
 	if (sup == NULL)
 		return; /* a bare nfvd: nothing to say */
-	if (json_is_true(json_object_get(sup, "alive")))
+	if (json_is_true(json_object_get(sup, "alive"))) {
+		json_t *n = json_object_get(sup, "nfvd");
+		const char *state = json_string_value(json_object_get(n, "state"));
+
 		fprintf(out, "supervisor: nfvctl up %s (pid %ld)\n", file, pid);
-	else
+		if (state != NULL && strcmp(state, "backoff") == 0)
+			fprintf(out,
+				"supervisor: nfvd restart failed %" JSON_INTEGER_FORMAT
+				" times, last: %s; next attempt in %.1f s\n",
+				json_integer_value(json_object_get(n, "failures")),
+				json_string_value(json_object_get(n, "last_error")) ?: "?",
+				json_integer_value(json_object_get(n, "next_in_ms")) / 1000.0);
+		else if (state != NULL && strcmp(state, "starting") == 0)
+			fprintf(out, "supervisor: nfvd restarting (%s), waiting for it to answer\n",
+				json_string_value(json_object_get(n, "last_error")) ?: "?");
+	} else {
 		fprintf(out, "supervisor: NONE - \"nfvctl up %s\" (pid %ld) died; its guests "
 			     "stopped with it, nfvd is not restarted if it exits; run \"nfvctl "
 			     "up %s\" again to adopt nfvd and start the guests\n",
 			file, pid, file);
+	}
 }
 
 static int

@@ -44,6 +44,13 @@ vm_ctl_addr(const char *run_dir, struct sockaddr_un *sa)
 int
 vm_ctl_request(const char *run_dir, json_t *req, json_t **result, char *err, size_t errlen)
 {
+	return vm_ctl_request_wait(run_dir, req, result, VM_CTL_TIMEOUT_MS, err, errlen);
+}
+
+int
+vm_ctl_request_wait(const char *run_dir, json_t *req, json_t **result, int timeout_ms, char *err,
+		    size_t errlen)
+{
 	struct sockaddr_un sa;
 	char buf[65536];
 	size_t len = 0;
@@ -79,7 +86,7 @@ vm_ctl_request(const char *run_dir, json_t *req, json_t **result, char *err, siz
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		ssize_t r;
 
-		if (poll(&pfd, 1, VM_CTL_TIMEOUT_MS) <= 0) {
+		if (poll(&pfd, 1, timeout_ms) <= 0) {
 			ret = -ETIMEDOUT;
 			snprintf(err, errlen, "no answer from %s", sa.sun_path);
 			goto close_fd;

@@ -2,7 +2,8 @@
  * nfvctl - the "nfvctl up" process's own control socket
  * (<run dir>/nfvctl-up.sock): one JSON object per line each way.
  *   {"cmd": "vm-list"} | {"cmd": "vm-restart"|"vm-stop"|"vm-start", "name": N}
- *   | {"cmd": "down"}
+ *   | {"cmd": "down"} | {"cmd": "up-status"} (nfvd as supervised: state, pid,
+ *   adopted, restarts, failures, last_error, next_in_ms)
  *   -> {"ok": true, "result": ...} or {"ok": false, "error": "..."}
  */
 #ifndef NFV_VM_CTL_H
@@ -25,6 +26,9 @@ void vm_ctl_run_dir(const char *nfvd_socket, char *out, size_t size);
  * -EPROTO with the error in err, or -errno (err: "no nfvctl up running ..."). */
 int vm_ctl_request(const char *run_dir, json_t *req, json_t **result, char *err,
 		   size_t errlen);
+/* The same, waiting at most timeout_ms for the answer (default: 60 s). */
+int vm_ctl_request_wait(const char *run_dir, json_t *req, json_t **result, int timeout_ms,
+			char *err, size_t errlen);
 
 /* Server side (non-blocking). handler returns the response object. */
 typedef json_t *(*vm_ctl_handler)(void *arg, json_t *req);

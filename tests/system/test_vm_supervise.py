@@ -159,9 +159,15 @@ def test_nfvd_restart_retried_with_backoff_until_the_file_is_fixed(ups):
                                            r"retrying in ([\d.]+) s", out)]
     assert delays == sorted(delays) and delays[-1] > delays[0], delays  # backs off
     assert u.proc.poll() is None, "nfvctl up gave up:\n" + out
-    # status, while nfvd is away, names the supervisor
-    r = ctl(u.sock, "status")
-    assert r.returncode != 0
+    # status, while nfvd is away, names the supervisor and why nfvd is not
+    # back (between two attempts: one may be under way when we ask)
+
+    def backoff_status():
+        r = ctl(u.sock, "status")
+        return r.returncode != 0 and re.search(
+            r"supervisor: nfvd restart failed \d+ times, last: exited with status \d+ "
+            r"before it answered on .*; next attempt in [\d.]+ s", r.stderr) and r
+    r = wait_for(backoff_status, 60, "status during the backoff")
     assert "supervisor: nfvctl up %s (pid %d)" % (u.file, u.proc.pid) in r.stderr, r.stderr
     u.write(NULL_CHAIN)
     # back within one (capped) backoff and a start
@@ -208,7 +214,9 @@ def test_up_killed_then_a_new_up_adopts_nfvd(ups):
     u1 = ups("up1").wait_up()
     pid = nfvd_pid(u1.sock)
     st = nfvd_status(u1.sock)
-    assert st["supervisor"] == {"pid": u1.proc.pid, "file": u1.file, "alive": True}
+    sup = st["supervisor"]
+    assert (sup["pid"], sup["file"], sup["alive"]) == (u1.proc.pid, u1.file, True), sup
+    assert sup["nfvd"]["state"] == "up" and sup["nfvd"]["pid"] == pid, sup
     u1.proc.kill()
     u1.proc.wait()
     # nfvd keeps running; status says nobody supervises it
@@ -221,7 +229,8 @@ def test_up_killed_then_a_new_up_adopts_nfvd(ups):
     u2 = ups("up2").wait_up()
     assert "nfvd (pid %d) already answers" % pid in u2.output()
     assert nfvd_pid(u2.sock) == pid
-    assert nfvd_status(u2.sock)["supervisor"]["pid"] == u2.proc.pid
+    sup = nfvd_status(u2.sock)["supervisor"]
+    assert sup["pid"] == u2.proc.pid and sup["nfvd"]["adopted"] is True, sup
     assert "supervisor: nfvctl up %s (pid %d)" % (u2.file, u2.proc.pid) in \
         ctl(u2.sock, "status").stdout
     # the adopted nfvd is supervised: killed, it is restarted
