@@ -18,7 +18,7 @@ import pytest
 
 from nfvlib import run, popen, wait_for
 from test_dhcp_server import (STORM, SERVER, RELAY, attach, relay_ns, env,  # noqa: F401
-                              dc, pytestmark)
+                              client_ns, dc, pytestmark)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 
 import nfvlib
 from nfvlib import move_link, run, wait_for
+from test_dhcp_server import client_ns, stop_daemon  # noqa: F401 (fixture)
 
 
 pytestmark = pytest.mark.skipif(shutil.which("dhclient") is None or
@@ -39,9 +40,9 @@ exit 0
 
 
 @pytest.fixture
-def lab(nfvd_factory, ns_factory, tag, tmp_path):
+def lab(nfvd_factory, client_ns, tag, tmp_path):
     conf = nfvlib.lab_conf("lab.yaml", tag)
-    lan, wan = ns_factory("l"), ns_factory("w")
+    lan, wan = client_ns("l"), client_ns("w")
     d = nfvd_factory(conf)
     move_link(tag + "A", lan)
     move_link(tag + "B", wan)
@@ -81,6 +82,8 @@ def test_lab_lan_gets_address_and_routes_through(lab):
     run(["ip", "link", "set", ifc, "address", "02:81:01:00:00:02"], ns=lan)
     run(["dhclient", "-1", "-sf", script, "-lf", str(tmp / "dhclient.leases"),
          "-pf", str(tmp / "dhclient.pid"), ifc], ns=lan, timeout=60)
+    # with its lease dhclient went on as a daemon: it must not outlive the test
+    stop_daemon(str(tmp / "dhclient.pid"))
     got = learned(tmp, "BOUND")
     assert got["new_ip_address"] == "10.81.1.2"
     assert got["new_routers"] == "10.81.1.1"

@@ -8,9 +8,11 @@ leases. Relayed requests, malformed packets, pool exhaustion and the
 kill -9 storm use bench/dhcp_client.py from the same namespace, acting as a
 relay agent whose giaddr is a second address of the client interface.
 """
+import contextlib
 import json
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -105,10 +107,48 @@ def attach(nfvd, ns, ifname, mac="02:64:00:00:00:01"):
     run(["ip", "link", "set", ifname, "up"], ns=ns)
 
 
+CLIENTS = ("dhclient", "udhcpc")
+
+
+def client_procs(ns):
+    """(pid, command line) of the DHCP clients running in namespace ns."""
+    r = run(["ip", "netns", "pids", ns], check=False)
+    found = []
+    for pid in r.stdout.split():
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        if any(os.path.basename(a) in CLIENTS for a in argv[:2]):   # busybox udhcpc
+            found.append((int(pid), " ".join(argv)))
+    return found
+
+
 @pytest.fixture
-def env(nfvd_factory, ns_factory, tag, tmp_path):
+def client_ns(ns_factory):
+    """ns_factory whose namespaces must hold no DHCP client (dhclient,
+    udhcpc) when the test ends: one left running fails the test, and is
+    killed (deleting a namespace does not end its processes)."""
+    made = []
+
+    def make(suffix):
+        made.append(ns_factory(suffix))
+        return made[-1]
+    yield make
+    leaked = [(ns, pid, cmd) for ns in made for pid, cmd in client_procs(ns)]
+    for _ns, pid, _cmd in leaked:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    for _ns, pid, _cmd in leaked:
+        wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10, "client %d to end" % pid)
+    assert not leaked, "DHCP clients left running by the test: %s" % leaked
+
+
+@pytest.fixture
+def env(nfvd_factory, client_ns, tag, tmp_path):
     def make(**kw):
-        ns = ns_factory("c")
+        ns = client_ns("c")
         out = tmp_path / "out"
         out.mkdir(exist_ok=True)
         script = tmp_path / "client-script"
@@ -124,9 +164,28 @@ def env(nfvd_factory, ns_factory, tag, tmp_path):
 
 
 def dhclient(e, *args, timeout=30):
-    return run(["dhclient", "-1", "-v", "-sf", e.script,
-                "-lf", str(e.tmp / "dhclient.leases"), "-pf", str(e.tmp / "dhclient.pid")]
-               + list(args) + [e.ifname], ns=e.ns, timeout=timeout, check=False)
+    """One dhclient run. Having got a lease, dhclient goes on as a daemon
+    (renewing): stop it at once (-x: no RELEASE), the lease stays."""
+    files = ["-sf", e.script, "-lf", str(e.tmp / "dhclient.leases"),
+             "-pf", str(e.tmp / "dhclient.pid")]
+    r = run(["dhclient", "-1", "-v"] + files + list(args) + [e.ifname], ns=e.ns,
+            timeout=timeout, check=False)
+    if "-r" not in args and "-x" not in args:
+        stop_daemon(str(e.tmp / "dhclient.pid"))
+    return r
+
+
+def stop_daemon(pidfile):
+    """SIGTERM the daemon of pidfile (dhclient exits without a RELEASE;
+    "dhclient -x" would start one more client) and wait until it is gone."""
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10, "dhclient %d to end" % pid)
 
 
 def test_dhclient_obtain_renew_release_reobtain(env):
