@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Helpers shared by the nfv-bench tests (tests/system/test_bench_*.py)."""
+import glob
 import os
 import random
+import shutil
+import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -9,6 +12,28 @@ BUILD = os.environ.get("NFVD_BUILD", os.path.join(REPO, "build"))
 NFV_GEN = os.environ.get("NFV_GEN", os.path.join(BUILD, "bench", "gen", "nfv-gen"))
 NFV_BENCH = os.path.join(REPO, "bench", "nfv-bench")
 sys.path.insert(0, os.path.join(REPO, "bench"))
+
+
+def run_nfv_bench(args, timeout=600):
+    """bench/nfv-bench ARGS (Debian's python3, from the repository); returns
+    (exit code, stdout + stderr). Removes what DPDK leaves behind for the
+    file prefixes nfv-bench used (bench<its pid>_<n>, run.py)."""
+    p = subprocess.Popen(["/usr/bin/python3", NFV_BENCH] + [str(a) for a in args],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+    finally:
+        for d in glob.glob("/var/run/dpdk/bench%d_*" % p.pid):
+            shutil.rmtree(d, ignore_errors=True)
+        for f in glob.glob("/dev/hugepages/bench%d_*" % p.pid):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+    return p.returncode, out
 
 
 def assert_carried(d, cap, who=""):

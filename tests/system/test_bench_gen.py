@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from benchlib import NFV_BENCH, NFV_GEN, REPO, assert_carried
+from benchlib import NFV_GEN, assert_carried, run_nfv_bench
 from nfvbench import report
 
 pytestmark = [
@@ -97,10 +97,9 @@ systems:
     # still ends below 0.7 x LIMIT: a load average of 20 on 2 CPUs does that)
     found = []
     for _ in range(3):
-        p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(out), "--gen",
-                            NFV_GEN, "--build", os.path.dirname(NFV_GEN)], capture_output=True,
-                           text=True, timeout=600, cwd=REPO)
-        assert p.returncode == 0, p.stdout + p.stderr
+        rc, text = run_nfv_bench([bench, "-o", out, "--gen", NFV_GEN, "--build",
+                                  os.path.dirname(NFV_GEN)])
+        assert rc == 0, text
         res = json.loads((tmp_path / "res.json").read_text())
         assert report.validate(res) == []
         (pol,) = res["systems"]
@@ -126,7 +125,7 @@ systems:
     assert res["method"]["wiring"].startswith(wiring)
     html = (tmp_path / "res.html").read_text()
     assert "police" in html and "<svg" in html
-    assert "RFC 2544 zero-loss throughput" in p.stdout
+    assert "RFC 2544 zero-loss throughput" in text
 
 
 # the common part of the bench files below: one 64-byte size, a capped
@@ -146,10 +145,9 @@ cores: {gen: 0, dut: [0, 1]}
 def run_bench(tmp_path, bench):
     """nfv-bench on bench (nfvd from the build holding nfv-gen); the result,
     checked against the schema."""
-    p = subprocess.run(["/usr/bin/python3", NFV_BENCH, str(bench), "-o", str(tmp_path / "res"),
-                        "--gen", NFV_GEN, "--build", os.path.dirname(os.path.dirname(os.path.dirname(NFV_GEN)))],
-                       capture_output=True, text=True, timeout=600, cwd=REPO)
-    assert p.returncode == 0, p.stdout + p.stderr
+    rc, text = run_nfv_bench([bench, "-o", tmp_path / "res", "--gen", NFV_GEN, "--build",
+                              os.path.dirname(os.path.dirname(os.path.dirname(NFV_GEN)))])
+    assert rc == 0, text
     res = json.loads((tmp_path / "res.json").read_text())
     assert report.validate(res) == []
     return res
