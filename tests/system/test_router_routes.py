@@ -93,8 +93,8 @@ def route_get(n, addr):
 def test_million_routes_all_loaded(million):
     n, _ = million
     r = rtr_cmd(n, "route-show", limit="1")
-    # 1M static + 2 connected + 2 local
-    assert r["count4"] == N + 4
+    # 1M static + 2 connected + 2 directed broadcasts + 2 local
+    assert r["count4"] == N + 6
     assert "IPv4 and 0 IPv6 routes loaded" in n.output()
 
 

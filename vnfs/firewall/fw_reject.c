@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * nfvd firewall VNF - "reject" replies, built on the control thread from a
  * punted packet: TCP RST for TCP, ICMP port unreachable for IPv4 and
- * ICMPv6 port unreachable for IPv6 otherwise. Never answers a RST, an ICMP
- * error or a multicast/broadcast destination.
+ * ICMPv6 port unreachable for IPv6 otherwise. Never answers (RFC 1812
+ * 4.3.2.7, RFC 4443 2.4(e)) a RST, an ICMP error, a non-initial fragment,
+ * a frame sent to a link-layer broadcast or multicast address, a packet to
+ * a multicast or broadcast address or from one that is not a single host
+ * (0/8, 127/8, multicast, class E, broadcast; ::, ::1, multicast): the
+ * reply is sent from the original destination's MAC and address, which
+ * then are unicast ones. A subnet's directed broadcast in a unicast frame
+ * cannot be told from a host here (the firewall knows no subnets): the
+ * router after it drops it.
  */
 #include <string.h>
 
@@ -31,6 +38,24 @@ fw_reject_l2(struct rte_mbuf *r, const uint8_t *d, uint16_t l3_off, uint16_t l3_
 	rte_ether_addr_copy(&ih->src_addr, &eh->dst_addr);
 	rte_ether_addr_copy(&ih->dst_addr, &eh->src_addr);
 	return o + l3_off;
+}
+
+/* one host's IPv4 address (network order): not 0/8, 127/8, 224/3 */
+static bool
+fw_host4(uint32_t a_be)
+{
+	uint32_t a = rte_be_to_cpu_32(a_be);
+
+	return a < 0xe0000000u && (a >> 24) != 0 && (a >> 24) != 127;
+}
+
+/* one host's IPv6 address: not ::, ::1, multicast */
+static bool
+fw_host6(const uint8_t *a)
+{
+	static const uint8_t zero[15];
+
+	return a[0] != 0xff && !(memcmp(a, zero, 15) == 0 && a[15] <= 1);
 }
 
 static void
@@ -65,7 +90,8 @@ fw_reject_v4(struct rte_mbuf *m, const uint8_t *d, uint16_t l3_off, struct rte_m
 	struct rte_mbuf *r;
 
 	RTE_SET_USED(m);
-	if ((rte_be_to_cpu_32(ih->dst_addr) >> 28) == 0xe || ih->dst_addr == UINT32_MAX)
+	if (!fw_host4(ih->dst_addr) || !fw_host4(ih->src_addr) ||
+	    (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)))
 		return NULL;
 	if (ih->next_proto_id == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *it = (const struct rte_tcp_hdr *)l4;
@@ -142,7 +168,7 @@ fw_reject_v6(struct rte_mbuf *m, const uint8_t *d, uint16_t l3_off, struct rte_m
 	struct rte_mbuf *r;
 
 	RTE_SET_USED(m);
-	if (ih->dst_addr[0] == 0xff)
+	if (!fw_host6(ih->dst_addr) || !fw_host6(ih->src_addr))
 		return NULL;
 	if (ih->proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *it = (const struct rte_tcp_hdr *)(ih + 1);
@@ -206,6 +232,10 @@ fw_reject_build(struct rte_mbuf *m, uint16_t l3_off, struct rte_mempool *mp)
 	uint16_t et;
 
 	if (l3_off < 14 || rte_pktmbuf_data_len(m) < l3_off + 20u)
+		return NULL;
+	/* never answer a link-layer broadcast or multicast: the reply would
+	 * come from that address */
+	if ((d[0] & 1) || (d[6] & 1))
 		return NULL;
 	et = (uint16_t)(d[l3_off - 2] << 8 | d[l3_off - 1]);
 	if (et == RTE_ETHER_TYPE_IPV4)

@@ -89,6 +89,24 @@ rtr_is_link_local6(const struct cfg_prefix *p)
 	       (p->v6.s6_addr[1] & 0xc0) == 0x80;
 }
 
+/* An address the router can send from (RFC 1812 4.2.2.11, RFC 4291
+ * 2.5.2/2.5.3): one host's unicast address, not its subnet's broadcast */
+static bool
+rtr_is_host_addr(const struct cfg_prefix *p)
+{
+	if (p->family == AF_INET) {
+		uint32_t a = ntohl(p->v4.s_addr);
+
+		if (a >= 0xe0000000u || (a >> 24) == 0 || (a >> 24) == 127)
+			return false;
+		return p->len > 30 || (a | (~0u << (32 - p->len))) != ~0u;
+	}
+	static const uint8_t zero[15];
+
+	return p->v6.s6_addr[0] != 0xff &&
+	       !(memcmp(p->v6.s6_addr, zero, 15) == 0 && p->v6.s6_addr[15] <= 1);
+}
+
 int
 rtr_conf_iface_for(const struct rtr_conf *c, const struct cfg_prefix *addr)
 {
@@ -257,7 +275,7 @@ rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struc
 				rc = -EINVAL;
 				continue;
 			}
-			if (a.len == 0 || rtr_is_link_local6(&a)) {
+			if (a.len == 0 || rtr_is_link_local6(&a) || !rtr_is_host_addr(&a)) {
 				cfg_error(err, addrs->items[k],
 					  "%s is not a usable interface address",
 					  rtr_prefix_str(&a, true, b, sizeof(b)));

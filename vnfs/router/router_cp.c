@@ -134,6 +134,46 @@ rtr_own6_index(const struct rtr_if *f, const uint8_t *a)
 	return memcmp(f->ll6, a, 16) == 0 ? RTR_MAX_ADDRS : -1;
 }
 
+/* RFC 1812 4.2.2.11 / 5.3.7: a (network order) names one host: not in 0/8
+ * or 127/8, not multicast, class E or the limited broadcast, not the
+ * directed broadcast of an attached subnet. What the router may answer or
+ * send an error to. */
+static bool
+rtr_host4(const struct rtr_tables *t, uint32_t a_be)
+{
+	uint32_t a = rte_be_to_cpu_32(a_be);
+
+	if (a >= 0xe0000000u || (a >> 24) == 0 || (a >> 24) == 127)
+		return false;
+	for (uint16_t i = 0; i < t->n_if; i++) {
+		const struct rtr_if *f = &t->ifs[i];
+
+		for (uint16_t k = 0; k < f->n4; k++) {
+			uint32_t mask = ~0u << (32 - f->l4[k]);
+
+			if (f->l4[k] >= 1 && f->l4[k] <= 30 &&
+			    ((a ^ rte_be_to_cpu_32(f->a4[k])) & mask) == 0 && (a | mask) == ~0u)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* RFC 4291 2.5.2/2.5.3, RFC 4443 2.4(e.6): not ::, ::1 or multicast */
+static bool
+rtr_host6(const uint8_t *a)
+{
+	static const uint8_t zero[15];
+
+	return a[0] != 0xff && !(memcmp(a, zero, 15) == 0 && a[15] <= 1);
+}
+
+static bool
+rtr_frame_is_mcast(struct rte_mbuf *m)
+{
+	return rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+}
+
 /* New mbuf with the L2 header of interface f towards dst; returns the L3
  * pointer (l3_len bytes, zeroed) or NULL. */
 static uint8_t *
@@ -232,6 +272,48 @@ rtr_reply_path(const struct rtr_tables *t, struct rte_mbuf *m, int family, const
 	return t->neigh[nid].key.iface;
 }
 
+/* RFC 1812 4.3.2.7: no ICMP error about an ICMP error, a packet to an IP
+ * broadcast or multicast address, one sent as a link-layer broadcast or
+ * multicast, a non-initial fragment, or one whose source is not a unique
+ * host (0/8, 127/8, broadcast, multicast, class E). avail: bytes of oip in
+ * the first segment. */
+static bool
+rtr_icmp4_may_answer(const struct rtr_tables *t, struct rte_mbuf *m,
+		     const struct rte_ipv4_hdr *oip, uint32_t avail)
+{
+	if (rtr_frame_is_mcast(m) || !rtr_host4(t, oip->dst_addr) ||
+	    !rtr_host4(t, oip->src_addr) ||
+	    (oip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)))
+		return false;
+	if (oip->next_proto_id == IPPROTO_ICMP && avail >= 21) {
+		uint8_t ot = ((const uint8_t *)oip)[(oip->version_ihl & 0xf) * 4];
+
+		if (ot != RTE_IP_ICMP_ECHO_REQUEST && ot != RTE_IP_ICMP_ECHO_REPLY && ot != 13 &&
+		    ot != 14)
+			return false;
+	}
+	return true;
+}
+
+/* RFC 4443 2.4(e): no ICMPv6 error about an ICMPv6 error, a packet from
+ * ::, ::1 or a multicast source, and, but for Packet Too Big and Parameter
+ * Problem code 2, a packet to a multicast address or sent as a link-layer
+ * multicast or broadcast. */
+static bool
+rtr_icmp6_may_answer(struct rte_mbuf *m, const struct rte_ipv6_hdr *oip, uint32_t avail,
+		     uint8_t type, uint8_t code)
+{
+	bool mcast_ok = type == 2 || (type == 4 && code == 2);
+
+	if (!rtr_host6(oip->src_addr))
+		return false;
+	if (!mcast_ok && (oip->dst_addr[0] == 0xff || rtr_frame_is_mcast(m)))
+		return false;
+	if (oip->proto == IPPROTO_ICMPV6 && avail > 40 && ((const uint8_t *)(oip + 1))[0] < 128)
+		return false;
+	return true;
+}
+
 static void
 rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, uint8_t type,
 		uint8_t code, uint32_t info)
@@ -246,15 +328,11 @@ rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	struct rte_ipv4_hdr *ip;
 	uint8_t *icmp;
 
-	/* never about ICMP errors, non-first fragments or to non-unicast */
-	if (ifi < 0 || (oip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)))
+	if (ifi < 0)
 		goto free_orig;
-	if (oip->next_proto_id == IPPROTO_ICMP && avail >= 21) {
-		uint8_t ot = ((const uint8_t *)oip)[(oip->version_ihl & 0xf) * 4];
-
-		if (ot != RTE_IP_ICMP_ECHO_REQUEST && ot != RTE_IP_ICMP_ECHO_REPLY && ot != 13 &&
-		    ot != 14)
-			goto free_orig;
+	if (!rtr_icmp4_may_answer(t, m, oip, avail)) {
+		st->cp[RTR_CP_ICMP_SUPPRESSED]++;
+		goto free_orig;
 	}
 	if (!rtr_icmp_allowed(st))
 		goto free_orig;
@@ -298,13 +376,12 @@ rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	struct rte_mbuf *r;
 	struct rte_ipv6_hdr *ip6;
 	uint8_t *icmp;
-	static const uint8_t zero[16];
-
-	if (ifi < 0 || memcmp(oip->src_addr, zero, 16) == 0)
+	if (ifi < 0)
 		goto free_orig;
-	/* RFC 4443 2.4(e): not in response to an ICMPv6 error */
-	if (oip->proto == IPPROTO_ICMPV6 && avail > 40 && ((const uint8_t *)(oip + 1))[0] < 128)
+	if (!rtr_icmp6_may_answer(m, oip, avail, type, code)) {
+		st->cp[RTR_CP_ICMP_SUPPRESSED]++;
 		goto free_orig;
+	}
 	if (!rtr_icmp_allowed(st))
 		goto free_orig;
 	quote = RTE_MIN(RTE_MIN(40u + rte_be_to_cpu_16(oip->payload_len), avail),
@@ -674,8 +751,13 @@ rtr_arp_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, ui
 		st->cp[RTR_CP_ARP_REP_RX]++;
 	else
 		goto free_m;
-	if (sip != 0 && !rtr_is_own4(f, sip) && rte_is_unicast_ether_addr(&a->arp_data.arp_sha) &&
-	    rtr_if_src4(f, sip) != 0) {
+	/* learn from and answer only a unicast sender that is one host (a
+	 * probe's 0.0.0.0 is answered, RFC 5227); never answer to a broadcast */
+	if (!rte_is_unicast_ether_addr(&a->arp_data.arp_sha) ||
+	    !rte_is_unicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr) ||
+	    (sip != 0 && !rtr_host4(t, sip)))
+		goto free_m;
+	if (sip != 0 && !rtr_is_own4(f, sip) && rtr_if_src4(f, sip) != 0) {
 		/* RFC 826 merge: update an existing entry; create one when the
 		 * sender talks to us (its replies will need it) */
 		struct cfg_prefix p = {.family = AF_INET, .len = 32};
@@ -804,6 +886,11 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 			goto free_m;
 		}
 		ll = rtr_nd_lladdr((const uint8_t *)(nd + 1), plen - sizeof(*nd), 1);
+		/* the advert goes to ll or the frame's source: never to a group */
+		if ((ll != NULL && (ll[0] & 1)) ||
+		    !rte_is_unicast_ether_addr(
+			    &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr))
+			goto free_m;
 		if (ll != NULL) {
 			id = rtr_neigh_get(t, ifi, 6, ip6->src_addr, true);
 			if (id >= 0) {
@@ -853,6 +940,14 @@ rtr_local4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 		rtr_error(st, t, m, RTR_ERR_PORT);
 		return;
 	}
+	/* never to a broadcast (e.g. a source that is an attached subnet's
+	 * directed broadcast: the data path cannot tell) */
+	if (!rtr_host4(t, ip->src_addr) || rtr_frame_is_mcast(m) ||
+	    !rte_is_unicast_ether_addr(&eh->src_addr)) {
+		st->cp[RTR_CP_LOCAL_DROPPED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (ip->next_proto_id != IPPROTO_ICMP || tot < 28 || m->nb_segs > 1 ||
 	    icmp[0] != RTE_IP_ICMP_ECHO_REQUEST || rte_raw_cksum(icmp, tot - 20) != 0xffff ||
 	    (ip->fragment_offset &
@@ -894,7 +989,9 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 		return;
 	}
 	if (ip6->proto != IPPROTO_ICMPV6 || rte_be_to_cpu_16(ip6->payload_len) < 8 ||
-	    m->nb_segs > 1 || icmp[0] != 128 || !rtr_icmp6_ok(ip6, icmp)) {
+	    m->nb_segs > 1 || icmp[0] != 128 || !rtr_icmp6_ok(ip6, icmp) ||
+	    !rtr_host6(ip6->src_addr) || rtr_frame_is_mcast(m) ||
+	    !rte_is_unicast_ether_addr(&eh->src_addr)) {
 		st->cp[RTR_CP_LOCAL_DROPPED]++;
 		rte_pktmbuf_free(m);
 		return;

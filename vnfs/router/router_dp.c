@@ -69,6 +69,35 @@ rtr_iface_of(const struct rtr_tables *t, uint16_t port, uint16_t vlan)
 	return -1;
 }
 
+/* Drop reason for an IPv4 destination that is never routed */
+static inline uint16_t
+rtr_dst4_drop(uint32_t dst)
+{
+	if (dst == UINT32_MAX)
+		return RTR_DROP_BROADCAST;
+	if ((dst >> 28) == 0xe)
+		return RTR_DROP_MULTICAST;
+	return RTR_DROP_BAD_DST; /* 0/8, 127/8, class E */
+}
+
+/* :: or ::1 */
+static inline bool
+rtr_is_unspec_or_lo6(const uint8_t *a)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	return hi == 0 && (lo == 0 || lo == rte_cpu_to_be_64(1));
+}
+
+/* The frame was sent to a link-layer broadcast or multicast address */
+static inline bool
+rtr_frame_mcast(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, const uint8_t *)[0] & 1;
+}
+
 /* Parse and validate; returns 4 or 6 (l3 offset and iface in the meta) or 0
  * when the packet was consumed (dropped or punted). */
 static inline int
@@ -137,12 +166,16 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		}
 		src = rte_be_to_cpu_32(ip->src_addr);
 		dst = rte_be_to_cpu_32(ip->dst_addr);
+		/* RFC 1812 5.3.7: 0/8, 127/8, multicast, class E and the
+		 * limited broadcast are no host's source address */
 		if (unlikely(src >= 0xe0000000u || (src >> 24) == 127 || (src >> 24) == 0)) {
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_SRC);
 			return 0;
 		}
-		if (unlikely(dst >= 0xe0000000u)) {
-			nfv_drop(w, vnf, m, RTR_DROP_MULTICAST);
+		/* nor destinations to route (multicast and the limited
+		 * broadcast are not forwarded, RFC 1812 5.3.5.1) */
+		if (unlikely(dst >= 0xe0000000u || (dst >> 24) == 127 || (dst >> 24) == 0)) {
+			nfv_drop(w, vnf, m, rtr_dst4_drop(dst));
 			return 0;
 		}
 		return 4;
@@ -177,6 +210,17 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 				return 0;
 			}
 			nfv_drop(w, vnf, m, RTR_DROP_MULTICAST);
+			return 0;
+		}
+		/* RFC 4291 2.5.2/2.5.3: never forwarded from or to the
+		 * unspecified or the loopback address (a DAD solicitation from
+		 * :: is multicast, above) */
+		if (unlikely(rtr_is_unspec_or_lo6(ip6->src_addr))) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_SRC);
+			return 0;
+		}
+		if (unlikely(rtr_is_unspec_or_lo6(ip6->dst_addr))) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_DST);
 			return 0;
 		}
 		return 6;
@@ -214,6 +258,12 @@ rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, str
 		return true;
 	case RTR_ADJ_BLACKHOLE:
 		nfv_drop(w, vnf, m, RTR_DROP_BLACKHOLE);
+		return true;
+	case RTR_ADJ_BCAST:
+		/* directed broadcast of an attached subnet: not forwarded
+		 * (RFC 1812 5.3.5.2 default), no ARP for it, no ICMP error
+		 * (4.3.2.7), no echo reply (RFC 1122 3.2.2.6 allows that) */
+		nfv_drop(w, vnf, m, RTR_DROP_BROADCAST);
 		return true;
 	default:
 		return false;
@@ -318,6 +368,13 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	uint32_t nid;
 	uint64_t macw;
 
+	/* RFC 1812 5.3.4: a unicast packet in a link-layer broadcast or
+	 * multicast frame is not forwarded (nor taken as ours, RFC 1122
+	 * 3.3.6) */
+	if (unlikely(rtr_frame_mcast(m)) && adj->type != RTR_ADJ_BCAST) {
+		nfv_drop(w, vnf, m, RTR_DROP_LINK_BCAST);
+		return false;
+	}
 	if (rtr_special(st, vnf, w, m, adj, ifi))
 		return false;
 	if (unlikely(ip->time_to_live <= 1)) {
@@ -372,6 +429,10 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	uint32_t nid;
 	uint64_t macw;
 
+	if (unlikely(rtr_frame_mcast(m))) { /* as for IPv4 (rtr_fwd4) */
+		nfv_drop(w, vnf, m, RTR_DROP_LINK_BCAST);
+		return false;
+	}
 	if (unlikely(rtr_is_ll6(ip6->dst_addr))) {
 		/* link-local: only ours, never routed */
 		if (memcmp(ip6->dst_addr, t->ifs[ifi].ll6, 16) != 0) {
@@ -486,7 +547,8 @@ rtr_fast4_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint32_t *dst
 	ok = rtr_fast_dmac_ok(t, m, d) &
 	     ((w12 & rte_cpu_to_be_32(0xffffff00)) == rte_cpu_to_be_32(0x08004500)) &
 	     (tot >= sizeof(*ip)) & (14 + tot <= rte_pktmbuf_pkt_len(m)) & (ip->time_to_live > 1) &
-	     (src - 0x01000000u < 0xdf000000u) & ((src >> 24) != 127) & (da < 0xe0000000u);
+	     (src - 0x01000000u < 0xdf000000u) & ((src >> 24) != 127) &
+	     (da - 0x01000000u < 0xdf000000u) & ((da >> 24) != 127);
 	if (!ok || unlikely(!rtr_ip4_csum_ok(ip)))
 		return false;
 	*dst = da;
@@ -525,24 +587,29 @@ rtr_fast_meta(const struct rtr_tables *t, struct rte_mbuf *m)
 }
 
 /* IPv6 on the fast path: untagged, to the port's interface MAC, a payload
- * length within the frame, hop limit > 1, neither address multicast or
- * link-local (those the full path punts, drops or answers). */
+ * length within the frame, hop limit > 1, neither address multicast,
+ * link-local or in ::/64 (those the full path punts, drops or answers). */
 static inline bool
 rtr_fast6_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint8_t *dst)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(d + 14);
+	uint64_t shi, dhi;
 	uint32_t w12;
 	bool ok;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < 14 + sizeof(*ip6)))
 		return false;
 	memcpy(&w12, d + 12, 4); /* ethertype, version */
+	/* the upper halves of the addresses: :: and ::1 (and the other
+	 * ::/64 forms) take the full path, which drops them */
+	memcpy(&shi, ip6->src_addr, 8);
+	memcpy(&dhi, ip6->dst_addr, 8);
 	ok = rtr_fast_dmac_ok(t, m, d) &
 	     ((w12 & rte_cpu_to_be_32(0xfffff000)) == rte_cpu_to_be_32(0x86dd6000)) &
 	     (14 + sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) <= rte_pktmbuf_pkt_len(m)) &
 	     (ip6->hop_limits > 1) & (ip6->src_addr[0] != 0xff) & (ip6->dst_addr[0] != 0xff) &
-	     !rtr_is_ll6(ip6->src_addr) & !rtr_is_ll6(ip6->dst_addr);
+	     !rtr_is_ll6(ip6->src_addr) & !rtr_is_ll6(ip6->dst_addr) & (shi != 0) & (dhi != 0);
 	if (!ok)
 		return false;
 	memcpy(dst, ip6->dst_addr, 16);

@@ -56,7 +56,10 @@ enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 	_(RTR_DROP_NEEDS_FRAG, "needs-fragmentation")  \
 	_(RTR_DROP_PUNT_LIMIT, "punt-rate-limit")      \
 	_(RTR_DROP_NO_ROUTE, "no-route")               \
-	_(RTR_DROP_TTL, "ttl-expired")
+	_(RTR_DROP_TTL, "ttl-expired")                 \
+	_(RTR_DROP_BAD_DST, "bad-destination")         \
+	_(RTR_DROP_LINK_BCAST, "link-broadcast")       \
+	_(RTR_DROP_BROADCAST, "broadcast")
 enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 
 /* Control-thread counters (in "stats" as cp_counters) */
@@ -84,7 +87,8 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_FRAGMENTED, "fragmented")               \
 	_(RTR_CP_FRAGMENTS_TX, "fragments-tx")           \
 	_(RTR_CP_FRAG_FAILED, "fragmentation-failed")    \
-	_(RTR_CP_NOMEM, "no-mbuf")
+	_(RTR_CP_NOMEM, "no-mbuf")                       \
+	_(RTR_CP_ICMP_SUPPRESSED, "icmp-errors-suppressed")
 enum { RTR_CP_COUNTERS(VNF_ENUM) RTR_CP_MAX };
 
 /* ---- adjacencies: the FIB next-hop value is an adjacency id ---- */
@@ -93,6 +97,7 @@ enum rtr_adj_type {
 	RTR_ADJ_LOCAL,	   /* one of our addresses: punt */
 	RTR_ADJ_BLACKHOLE, /* drop silently */
 	RTR_ADJ_REJECT,	   /* drop with ICMP unreachable */
+	RTR_ADJ_BCAST,	   /* directed broadcast of an attached subnet: drop */
 	RTR_ADJ_CONNECTED, /* on-link: the neighbour is the destination */
 	RTR_ADJ_GW,	   /* next hops (ECMP) */
 };
@@ -100,10 +105,11 @@ enum rtr_adj_type {
 /* route kinds derived from addresses (beyond enum rtr_route_type) */
 #define RTR_RT_CONNECTED 3
 #define RTR_RT_LOCAL 4
+#define RTR_RT_BROADCAST 5 /* an attached subnet's directed broadcast (RFC 1812 5.3.5) */
 extern const char *const rtr_rt_kind_names[];
 
-/* fixed ids: 0..3 by type, 4..4+RTR_MAX_IF-1 connected per interface */
-#define RTR_ADJ_IF_BASE 4
+/* fixed ids: 0..4 by type, 5..5+RTR_MAX_IF-1 connected per interface */
+#define RTR_ADJ_IF_BASE 5
 #define RTR_ADJ_DYN_BASE (RTR_ADJ_IF_BASE + RTR_MAX_IF)
 #define RTR_MAX_ADJ 32767 /* FIB next hop values are 2 bytes (15 bits usable) */
 

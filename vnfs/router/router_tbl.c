@@ -14,7 +14,8 @@
 
 #include "router_rt.h"
 
-const char *const rtr_rt_kind_names[] = {"unicast", "blackhole", "reject", "connected", "local"};
+const char *const rtr_rt_kind_names[] = {"unicast", "blackhole", "reject",
+					 "connected", "local", "broadcast"};
 const char *const rtr_neigh_state_names[] = {"incomplete", "reachable", "stale", "failed",
 					     "static"};
 
@@ -366,6 +367,9 @@ rtr_rib_install(struct rtr_tables *t, int family, struct rtr_rib_ent *e, char *e
 		case RTR_RT_LOCAL:
 			adj = RTR_ADJ_LOCAL;
 			break;
+		case RTR_RT_BROADCAST:
+			adj = RTR_ADJ_BCAST;
+			break;
 		case RTR_RT_BLACKHOLE:
 			adj = RTR_ADJ_BLACKHOLE;
 			break;
@@ -542,7 +546,8 @@ rtr_route_del(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route
 	}
 	for (uint16_t i = 0; i < e->n_paths; i++) {
 		const struct rtr_path *p = &e->paths[i];
-		bool match = p->type != RTR_RT_CONNECTED && p->type != RTR_RT_LOCAL;
+		bool match = p->type != RTR_RT_CONNECTED && p->type != RTR_RT_LOCAL &&
+			     p->type != RTR_RT_BROADCAST;
 
 		if (match && r->n_via > 0) {
 			match = false;
@@ -637,8 +642,8 @@ rtr_routes_json(struct rtr_tables *t, int family, uint32_t limit)
 json_t *
 rtr_route_get_json(struct rtr_tables *t, const struct cfg_prefix *a)
 {
-	static const char *const adj_names[] = {"no-route", "local",	 "blackhole",
-						"reject",   "connected", "gateway"};
+	static const char *const adj_names[] = {"no-route",  "local",	  "blackhole", "reject",
+						"broadcast", "connected", "gateway"};
 	int f = a->family == AF_INET ? 4 : 6;
 	struct rtr_rib *rib = f == 4 ? t->rib4 : t->rib6;
 	json_t *o = json_object(), *paths = json_array();
@@ -787,6 +792,19 @@ rtr_add_addr_routes(struct rtr_tables *t, uint16_t i, const struct cfg_prefix *a
 	rtr_prefix_bytes(&net, addr);
 	if (net.len < (family == 4 ? 32 : 128)) {
 		rc = rtr_rib_add_path(t, family, addr, net.len, &p, true, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	if (family == 4 && net.len <= 30) {
+		/* the subnet's directed broadcast: never resolved and routed as
+		 * a host (RFC 1812 5.3.5; /31 has none, RFC 3021) */
+		uint32_t b;
+
+		memcpy(&b, addr, 4);
+		b |= rte_cpu_to_be_32(~0u >> net.len);
+		memcpy(addr, &b, 4);
+		p.type = RTR_RT_BROADCAST;
+		rc = rtr_rib_add_path(t, family, addr, 32, &p, true, err, errlen);
 		if (rc != 0)
 			return rc;
 	}

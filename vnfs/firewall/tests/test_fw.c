@@ -528,6 +528,91 @@ test_reject(void **state)
 	fx_down(&f);
 }
 
+/* m through the firewall and every punt through its handler: how many
+ * replies were sent */
+static unsigned int
+replies_to(struct fx *f, struct rte_mbuf *m)
+{
+	unsigned int before = T.n_sent;
+	struct rte_mbuf *p;
+
+	if (f->vnf.cls->process(&f->vnf, f->w, &m, 1) == 1)
+		rte_pktmbuf_free(m);
+	nfv_drop_flush(f->w);
+	while (rte_ring_dequeue(T.punt, (void **)&p) == 0)
+		f->vnf.cls->punt(&f->vnf, p);
+	return T.n_sent - before;
+}
+
+static struct rte_mbuf *
+mk_dmac(const struct pk *p, uint8_t dmac0)
+{
+	struct rte_mbuf *m = mk(p);
+
+	memset(rte_pktmbuf_mtod(m, uint8_t *), dmac0, dmac0 == 0xff ? 6 : 1);
+	return m;
+}
+
+/* RFC 1812 4.3.2.7 / RFC 4443 2.4(e): reject never answers a broadcast or
+ * multicast (frame or address), a source that is not one host, a
+ * non-initial fragment; a unicast packet is answered from its destination's
+ * unicast MAC and address. */
+static void
+test_reject_never_broadcast(void **state)
+{
+	struct fx f;
+	struct pk frag = UDP4("10.0.0.2", "10.0.1.2", 5000, 53, 1);
+	struct pk v6 = {.family = AF_INET6, .dst = "2001:db8::1", .proto = IPPROTO_UDP,
+			.sport = 1, .dport = 2, .in_port = 1, .l4_len = -1};
+	static const char *const bad_src4[] = {"0.0.0.0", "127.0.0.1", "224.0.0.1",
+					       "240.0.0.1", "255.255.255.255"};
+	static const char *const bad_src6[] = {"::", "::1", "ff02::1"};
+	struct rte_mbuf *r;
+	const uint8_t *d;
+
+	(void)state;
+	fx_up(&f, "default: reject\nrules: []\n");
+	/* UDP to a subnet broadcast in a broadcast frame, TCP in a multicast
+	 * frame: no answer at all */
+	assert_int_equal(replies_to(&f, mk_dmac(&UDP4("10.0.0.2", "10.0.0.255", 5000, 53, 1),
+					       0xff)),
+			 0);
+	assert_int_equal(replies_to(&f, mk_dmac(&TCP4("10.0.0.2", "10.0.1.2", 4000, 22, SYN, 1),
+					       0x01)),
+			 0);
+	assert_int_equal(replies_to(&f, mk(&UDP4("10.0.0.2", "255.255.255.255", 68, 67, 1))), 0);
+	assert_int_equal(replies_to(&f, mk(&UDP4("10.0.0.2", "127.0.0.1", 1, 2, 1))), 0);
+	for (size_t i = 0; i < RTE_DIM(bad_src4); i++) {
+		assert_int_equal(replies_to(&f, mk(&UDP4(bad_src4[i], "10.0.1.2", 1, 2, 1))), 0);
+		assert_int_equal(
+			replies_to(&f, mk(&TCP4(bad_src4[i], "10.0.1.2", 1, 22, SYN, 1))), 0);
+	}
+	frag.frag = 100; /* non-initial fragment */
+	assert_int_equal(replies_to(&f, mk(&frag)), 0);
+	for (size_t i = 0; i < RTE_DIM(bad_src6); i++) {
+		v6.src = bad_src6[i];
+		assert_int_equal(replies_to(&f, mk(&v6)), 0);
+	}
+	v6.src = "2001:db8::2";
+	assert_int_equal(replies_to(&f, mk_dmac(&v6, 0x33)), 0);
+	assert_int_equal(T.n_sent, 0);
+	/* a unicast packet: answered from its destination's MAC and address */
+	assert_int_equal(replies_to(&f, mk(&UDP4("10.0.0.2", "10.0.1.2", 5000, 53, 1))), 1);
+	r = T.sent[0];
+	d = rte_pktmbuf_mtod(r, const uint8_t *);
+	assert_int_equal(d[6], 0x02); /* source MAC: the original destination's */
+	assert_int_equal(d[11], 0x01);
+	assert_int_equal(d[5], 0x02); /* to the original source */
+	{
+		const struct rte_ipv4_hdr *ip = (const void *)(d + 14);
+		char a[16];
+
+		inet_ntop(AF_INET, &ip->src_addr, a, sizeof(a));
+		assert_string_equal(a, "10.0.1.2");
+	}
+	fx_down(&f);
+}
+
 static void
 test_conntrack_tcp(void **state)
 {
@@ -989,6 +1074,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ranges_ports_vlan),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_reject_never_broadcast),
 		cmocka_unit_test(test_conntrack_tcp),
 		cmocka_unit_test(test_conntrack_udp_icmp_timeouts),
 		cmocka_unit_test(test_conntrack_related),

@@ -1181,7 +1181,8 @@ test_million_routes(void **state)
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* timing is bench/router_vs_ovs.sh's job; printed for information */
 	print_message("1M routes loaded in %.2f s\n", secs);
-	assert_int_equal(st->tables->n_routes4, n_routes + 4 /* connected + local */);
+	/* connected + directed broadcast + local, per interface */
+	assert_int_equal(st->tables->n_routes4, n_routes + 6);
 	/* sample lookups against the reference */
 	for (int round = 0; round < 400; round++) {
 		for (int i = 0; i < 256; i++)
@@ -1204,6 +1205,259 @@ test_million_routes(void **state)
 	}
 	free(ref);
 	vnf_down();
+}
+
+/* Run frames one at a time through the stage and the punt handler: what
+ * the router sends back (ICMP errors, echo replies, ARP) lands in sent[]. */
+static void
+run_punt(struct rte_mbuf *m)
+{
+	struct rte_mbuf *p;
+
+	run(&m, 1);
+	while ((p = take_punt()) != NULL)
+		rtr_punt(&vnf, p);
+}
+
+static void
+set_dmac(struct rte_mbuf *m, const char *mac)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	assert_int_equal(rte_ether_unformat_addr(mac, (struct rte_ether_addr *)d), 0);
+}
+
+/* IPv4 m's header after a change: checksum again */
+static void
+recsum4(struct rte_mbuf *m, uint16_t l2)
+{
+	struct rte_ipv4_hdr *ip = ip4_of(m, l2);
+
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+static uint64_t
+sent_to_wire(void)
+{
+	uint64_t n = n_sent;
+
+	for (uint16_t p = 0; p < 4; p++)
+		n += wk->tx[p].n;
+	return n;
+}
+
+/* RFC 1812 5.3.4, 5.3.5, 5.3.7, RFC 4291 2.5.2/2.5.3: never forwarded, each
+ * with its own drop reason, and nothing sent back (no ICMP, no ARP). */
+static void
+test_rfc_not_forwarded(void **state)
+{
+	static const struct {
+		const char *src, *dst, *dmac; /* dmac NULL: the lan MAC */
+		uint8_t ttl;
+		uint16_t reason;
+	} v4[] = {
+		/* unicast in a link-layer broadcast / multicast frame */
+		{"10.0.1.5", "192.168.1.1", "ff:ff:ff:ff:ff:ff", 64, RTR_DROP_LINK_BCAST},
+		{"10.0.1.5", "10.0.2.2", "01:00:5e:00:00:01", 64, RTR_DROP_LINK_BCAST},
+		{"10.0.1.5", "10.0.1.1", "ff:ff:ff:ff:ff:ff", 64, RTR_DROP_LINK_BCAST},
+		{"10.0.1.5", "192.168.1.1", "ff:ff:ff:ff:ff:ff", 1, RTR_DROP_LINK_BCAST},
+		/* martian destinations */
+		{"10.0.1.5", "127.0.0.1", NULL, 64, RTR_DROP_BAD_DST},
+		{"10.0.1.5", "0.1.2.3", NULL, 64, RTR_DROP_BAD_DST},
+		{"10.0.1.5", "240.0.0.1", NULL, 64, RTR_DROP_BAD_DST},
+		{"10.0.1.5", "127.0.0.1", NULL, 1, RTR_DROP_BAD_DST},
+		{"10.0.1.5", "255.255.255.255", "ff:ff:ff:ff:ff:ff", 64, RTR_DROP_BROADCAST},
+		{"10.0.1.5", "224.0.0.5", "01:00:5e:00:00:05", 64, RTR_DROP_MULTICAST},
+		/* martian sources */
+		{"0.0.0.0", "10.0.2.2", NULL, 64, RTR_DROP_BAD_SRC},
+		{"127.0.0.1", "10.0.2.2", NULL, 64, RTR_DROP_BAD_SRC},
+		{"240.0.0.1", "10.0.2.2", NULL, 64, RTR_DROP_BAD_SRC},
+		{"255.255.255.255", "10.0.2.2", NULL, 64, RTR_DROP_BAD_SRC},
+		/* directed broadcast of an attached subnet: own or another,
+		 * broadcast or unicast frame, TTL 1 too: no ARP, no ICMP */
+		{"10.0.1.5", "10.0.1.255", "ff:ff:ff:ff:ff:ff", 64, RTR_DROP_BROADCAST},
+		{"10.0.1.5", "10.0.2.255", NULL, 64, RTR_DROP_BROADCAST},
+		{"10.0.1.5", "10.0.2.255", NULL, 1, RTR_DROP_BROADCAST},
+		{"10.0.1.5", "10.0.1.255", "ff:ff:ff:ff:ff:ff", 1, RTR_DROP_BROADCAST},
+	};
+	static const struct {
+		const char *src, *dst, *dmac;
+		uint8_t hops;
+		uint16_t reason;
+	} v6[] = {
+		{"::", "2001:db8:2::2", NULL, 64, RTR_DROP_BAD_SRC},
+		{"::1", "2001:db8:2::2", NULL, 64, RTR_DROP_BAD_SRC},
+		{"::1", "2001:db8:2::2", NULL, 1, RTR_DROP_BAD_SRC},
+		{"2001:db8:1::5", "::1", NULL, 64, RTR_DROP_BAD_DST},
+		{"2001:db8:1::5", "::", NULL, 64, RTR_DROP_BAD_DST},
+		{"2001:db8:1::5", "2001:db8:2::2", "33:33:00:00:00:01", 64, RTR_DROP_LINK_BCAST},
+		{"2001:db8:1::5", "2001:db8:1::1", "ff:ff:ff:ff:ff:ff", 64, RTR_DROP_LINK_BCAST},
+		{"fe80::5", "2001:db8:2::2", NULL, 64, RTR_DROP_LINK_LOCAL},
+		{"2001:db8:1::5", "fe80::7", NULL, 64, RTR_DROP_LINK_LOCAL},
+	};
+	struct rtr_state *st;
+
+	(void)state;
+	vnf_up(good_yaml);
+	st = vnf.priv;
+	for (size_t i = 0; i < RTE_DIM(v4); i++) {
+		struct rte_mbuf *m = mk4(0, 0, &mac0, v4[i].src, v4[i].dst, v4[i].ttl, 18);
+		uint64_t before = drops(v4[i].reason);
+
+		if (v4[i].dmac != NULL)
+			set_dmac(m, v4[i].dmac);
+		run_punt(m);
+		if (drops(v4[i].reason) != before + 1 || sent_to_wire() != 0)
+			fail_msg("IPv4 %s -> %s ttl %u: %s not counted or something sent",
+				 v4[i].src, v4[i].dst, v4[i].ttl,
+				 cls->drop_names[v4[i].reason]);
+	}
+	for (size_t i = 0; i < RTE_DIM(v6); i++) {
+		struct rte_mbuf *m = mk6(0, &mac0, v6[i].src, v6[i].dst, v6[i].hops, 18);
+		uint64_t before = drops(v6[i].reason);
+
+		if (v6[i].dmac != NULL)
+			set_dmac(m, v6[i].dmac);
+		run_punt(m);
+		if (drops(v6[i].reason) != before + 1 || sent_to_wire() != 0)
+			fail_msg("IPv6 %s -> %s: %s not counted or something sent", v6[i].src,
+				 v6[i].dst, cls->drop_names[v6[i].reason]);
+	}
+	assert_int_equal(ctr(RTR_CTR_PUNT_TTL) + ctr(RTR_CTR_PUNT_RESOLVE) +
+				 ctr(RTR_CTR_PUNT_UNREACH) + ctr(RTR_CTR_PUNT_LOCAL),
+			 0);
+	assert_int_equal(st->cp[RTR_CP_ARP_REQ_TX] + st->cp[RTR_CP_ICMP_ERR_TX], 0);
+	/* the broadcast routes are listed and looked up as such */
+	{
+		struct cfg_prefix a = {.family = AF_INET, .len = 32};
+		json_t *o;
+
+		inet_pton(AF_INET, "10.0.2.255", &a.v4);
+		o = rtr_route_get_json(st->tables, &a);
+		assert_string_equal(json_string_value(json_object_get(o, "type")), "broadcast");
+		json_decref(o);
+	}
+	/* the ordinary cases still go: unicast frame, unicast destinations */
+	{
+		struct rte_mbuf *m = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.2", 64, 18);
+
+		assert_int_equal(run(&m, 1), 0);
+		assert_int_equal(wk->tx[1].n, 1);
+	}
+	vnf_down();
+}
+
+/* RFC 1812 4.3.2.7 / RFC 4443 2.4(e) in the control path (whatever the
+ * data path lets through): no ICMP error, echo reply or ARP reply about a
+ * packet from a source that is not one host, to a broadcast, in a
+ * link-layer broadcast, or a non-initial fragment, or an ICMP error. */
+static void
+test_rfc_no_answer_to_broadcast(void **state)
+{
+	const uint8_t hmac[6] = {0x02, 0, 0, 0, 0x01, 0x07};
+	const uint8_t bmac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct rtr_state *st;
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+	uint8_t *icmp;
+
+	(void)state;
+	vnf_up(good_yaml);
+	st = vnf.priv;
+	/* TTL expiry of a packet from the wan subnet's directed broadcast */
+	run_punt(mk4(0, 0, &mac0, "10.0.2.255", "192.168.1.1", 1, 18));
+	/* a non-initial fragment, TTL 1 */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
+	ip4_of(m, 14)->fragment_offset = rte_cpu_to_be_16(100);
+	recsum4(m, 14);
+	run_punt(m);
+	/* an ICMP error (unreachable), TTL 1 */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
+	ip4_of(m, 14)->next_proto_id = IPPROTO_ICMP;
+	((uint8_t *)(ip4_of(m, 14) + 1))[0] = 3;
+	recsum4(m, 14);
+	run_punt(m);
+	/* UDP to our address from a directed broadcast: no port unreachable */
+	run_punt(mk4(0, 0, &mac0, "10.0.1.255", "10.0.1.1", 64, 18));
+	assert_int_equal(sent_to_wire(), 0);
+	assert_int_equal(st->cp[RTR_CP_ICMP_SUPPRESSED], 4);
+	/* echo request to our address from a directed broadcast: no reply */
+	m = mk4(0, 0, &mac0, "10.0.2.255", "10.0.1.1", 64, 18);
+	ip = ip4_of(m, 14);
+	ip->next_proto_id = IPPROTO_ICMP;
+	icmp = (uint8_t *)(ip + 1);
+	icmp[0] = 8;
+	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, 26);
+	recsum4(m, 14);
+	run_punt(m);
+	assert_int_equal(sent_to_wire(), 0);
+	assert_int_equal(st->cp[RTR_CP_ECHO_REPLY], 0);
+	/* IPv6: a TTL punt of a packet from :: or to a multicast group in a
+	 * multicast frame (as the data path never makes one) draws nothing;
+	 * a Packet Too Big about a multicast-destined packet is allowed */
+	m = mk6(0, &mac0, "::", "2001:db8:99::1", 1, 18);
+	nfv_meta(m)->l3_off = 14;
+	nfv_meta(m)->vlan = 0;
+	nfv_meta(m)->nh = RTR_PUNT_TTL;
+	rtr_punt(&vnf, m);
+	m = mk6(0, &mac0, "2001:db8:1::5", "ff0e::1", 1, 18);
+	set_dmac(m, "33:33:00:00:00:01");
+	nfv_meta(m)->l3_off = 14;
+	nfv_meta(m)->vlan = 0;
+	nfv_meta(m)->nh = RTR_PUNT_TTL;
+	rtr_punt(&vnf, m);
+	assert_int_equal(sent_to_wire(), 0);
+	m = mk6(0, &mac0, "2001:db8:1::5", "ff0e::1", 64, 1300);
+	set_dmac(m, "33:33:00:00:00:01");
+	nfv_meta(m)->l3_off = 14;
+	nfv_meta(m)->vlan = 0;
+	nfv_meta(m)->nh = RTR_PUNT_TOOBIG | (1u << 13);
+	rtr_punt(&vnf, m);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(((uint8_t *)(rte_pktmbuf_mtod_offset(sent[0], struct rte_ipv6_hdr *,
+								14) +
+				      1))[0],
+			 2);
+	rte_pktmbuf_free(sent[0]);
+	n_sent = 0;
+	/* ARP: a request from a broadcast hardware address or from a directed
+	 * broadcast IP address is not answered (nor learnt) */
+	m = mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.7", "10.0.1.1", bmac);
+	run_punt(m);
+	m = mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.255", "10.0.1.1", hmac);
+	run_punt(m);
+	assert_int_equal(sent_to_wire(), 0);
+	assert_int_equal(st->cp[RTR_CP_ARP_REP_TX], 0);
+	/* ... while an ordinary request is */
+	run_punt(mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.7", "10.0.1.1", hmac));
+	assert_int_equal(n_sent, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(sent[0], uint8_t *), hmac, 6);
+	vnf_down();
+}
+
+/* an interface address must be one host's: the router sends from it */
+static void
+test_config_bad_addresses(void **state)
+{
+	static const char *const bad[] = {"10.0.1.255/24", "127.0.0.1/8", "0.0.0.1/8",
+					  "224.0.0.1/4",   "240.0.0.1/8", "::1/128",
+					  "ff02::1/16"};
+
+	(void)state;
+	for (size_t i = 0; i < RTE_DIM(bad); i++) {
+		char yaml[256];
+		struct cfg_errors err = {0};
+		struct rtr_conf *c = NULL;
+
+		snprintf(yaml, sizeof(yaml),
+			 "interfaces:\n  - {name: lan, port: p0, addresses: ['%s']}\n", bad[i]);
+		assert_int_not_equal(parse(yaml, &c, &err), 0);
+		if (!errors_have(&err, "not a usable interface address"))
+			fail_msg("%s accepted", bad[i]);
+		cfg_errors_free(&err);
+		rtr_config_free(c);
+	}
 }
 
 int
@@ -1232,6 +1486,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_icmp_generation),
 		cmocka_unit_test(test_route_add_del_live),
 		cmocka_unit_test(test_million_routes),
+		cmocka_unit_test(test_rfc_not_forwarded),
+		cmocka_unit_test(test_rfc_no_answer_to_broadcast),
+		cmocka_unit_test(test_config_bad_addresses),
 	};
 
 	(void)argc;
