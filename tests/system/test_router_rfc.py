@@ -1,0 +1,279 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Router and firewall RFC behaviour with real peers (issue 18 item 11):
+what a router must not forward (RFC 1812 5.3.4, 5.3.5, 5.3.7, RFC 4291
+2.5.2/2.5.3), must not answer with an ICMP error (RFC 1812 4.3.2.7), and
+the firewall's reject never answering a broadcast.
+
+    h1 (10.83.1.2/24, 2001:db8:83:1::2/64) --tap a-- [fw, rtr] --tap b-- h2
+                                                    (10.83.2.2/24, 2001:db8:83:2::2/64)
+
+The router has default routes via h2, so anything it wrongly forwards shows
+on h2's wire. Frames are crafted with scapy on h1; a scapy sniffer in each
+namespace reports what arrives. Nothing waits blindly: after the frames
+under test, a marker that takes the same path (forwarded, or answered by
+the control thread) is sent, and what the sniffers saw is read once the
+marker arrived.
+"""
+import json
+import os
+import queue
+import subprocess
+import threading
+
+import pytest
+
+import nfvlib
+from nfvlib import popen, run, wait_for
+
+H1_4, H2_4, R1_4, R2_4 = "10.83.1.2", "10.83.2.2", "10.83.1.1", "10.83.2.1"
+H1_6, H2_6, R1_6, R2_6 = ("2001:db8:83:1::2", "2001:db8:83:2::2",
+                          "2001:db8:83:1::1", "2001:db8:83:2::1")
+BCAST1, BCAST2 = "10.83.1.255", "10.83.2.255"
+H1_MAC, H2_MAC = "02:83:01:00:00:02", "02:83:02:00:00:02"
+PY = "/usr/bin/python3"  # Debian's: has scapy
+
+# Prints "ready" once capturing, then one JSON line per frame on iface.
+SNIFF = r"""
+import json, sys
+from scapy.all import *
+conf.verb = 0
+def show(p):
+    d = {"esrc": p[Ether].src, "edst": p[Ether].dst}
+    if IP in p:
+        d["ip"] = [p[IP].src, p[IP].dst, p[IP].proto, p[IP].ttl]
+    if ICMP in p:
+        d["icmp"] = [p[ICMP].type, p[ICMP].code]
+    if IPv6 in p:
+        d["ip6"] = [p[IPv6].src, p[IPv6].dst]
+    if ARP in p:
+        d["arp"] = [p[ARP].op, p[ARP].psrc, p[ARP].pdst]
+    if Raw in p:
+        d["raw"] = bytes(p[Raw].load)[:24].decode("latin-1")
+    if ICMPv6DestUnreach in p or ICMPv6TimeExceeded in p:
+        d["icmp6err"] = True
+    print(json.dumps(d), flush=True)
+s = AsyncSniffer(iface=sys.argv[1], prn=show, store=False,
+                 started_callback=lambda: print("ready", flush=True))
+s.start()
+sys.stdin.read()
+s.stop()
+"""
+
+
+class Sniffer:
+    """Frames seen on an interface of a namespace, as dicts."""
+
+    def __init__(self, ns, ifname):
+        self.proc = popen([PY, "-c", SNIFF, ifname], ns=ns, stdin=subprocess.PIPE)
+        self.q = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, daemon=True).start()
+        wait_for(lambda: self._take("ready"), 30, "sniffer on " + ifname)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.q.put(line.strip())
+
+    def _take(self, want=None):
+        while True:
+            try:
+                line = self.q.get_nowait()
+            except queue.Empty:
+                return False
+            if line == "ready":
+                if want == "ready":
+                    return True
+                continue
+            if line.startswith("{"):
+                self.seen.append(json.loads(line))
+
+    def until(self, pred, what, timeout=20):
+        """Wait for a frame matching pred; return every frame seen so far."""
+        def got():
+            self._take()
+            return any(pred(f) for f in self.seen)
+        wait_for(got, timeout, what)
+        return list(self.seen)
+
+    def close(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def conf(tag):
+    return {
+        "version": 1,
+        "ports": [{"name": "a", "driver": "tap", "iface": tag + "a"},
+                  {"name": "b", "driver": "tap", "iface": tag + "b"}],
+        "vnfs": [
+            {"name": "fw", "class": "firewall", "default": "allow",
+             "rules": [{"name": "no-echo", "action": "reject", "in-port": "a",
+                        "proto": "udp", "dport": 7, "count": True}]},
+            {"name": "rtr", "class": "router",
+             "interfaces": [
+                 {"name": "lan", "port": "a", "addresses": [R1_4 + "/24", R1_6 + "/64"]},
+                 {"name": "wan", "port": "b", "addresses": [R2_4 + "/24", R2_6 + "/64"]}],
+             # everything the router wrongly forwards goes to h2
+             "routes": [{"prefix": "0.0.0.0/0", "via": H2_4},
+                        {"prefix": "::/0", "via": H2_6}]},
+        ],
+        "chains": [{"name": "from-a", "ingress": ["a"], "vnfs": ["fw", "rtr"]},
+                   {"name": "from-b", "ingress": ["b"], "vnfs": ["rtr"]}],
+    }
+
+
+def host(ns, ifname, mac, a4, a6, gw4, gw6):
+    wait_for(lambda: os.path.exists("/sys/class/net/" + ifname), 10, "tap " + ifname)
+    run(["ip", "link", "set", ifname, "netns", ns])
+    # the tap's kernel side starts with the router's MAC: tell them apart
+    run(["ip", "link", "set", ifname, "address", mac], ns=ns)
+    run(["ip", "addr", "add", a4 + "/24", "dev", ifname], ns=ns)
+    run(["ip", "addr", "add", a6 + "/64", "dev", ifname, "nodad"], ns=ns)
+    run(["ip", "link", "set", ifname, "up"], ns=ns)
+    run(["ip", "route", "add", "default", "via", gw4], ns=ns)
+    run(["ip", "-6", "route", "add", "default", "via", gw6], ns=ns)
+
+
+def reaches(ns, dst, six=False):
+    p = run(["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", "1", "-W", "2", dst],
+            ns=ns, check=False, timeout=30)
+    return " 1 received" in p.stdout
+
+
+@pytest.fixture
+def lab(nfvd_factory, ns_factory, tag):
+    nfvd = nfvd_factory(conf(tag))
+    nfvd.h1, nfvd.h2 = ns_factory("h1"), ns_factory("h2")
+    nfvd.if1, nfvd.if2 = tag + "a", tag + "b"
+    host(nfvd.h1, nfvd.if1, H1_MAC, H1_4, H1_6, R1_4, R1_6)
+    host(nfvd.h2, nfvd.if2, H2_MAC, H2_4, H2_6, R2_4, R2_6)
+    wait_for(lambda: reaches(nfvd.h1, H2_4), 30, "IPv4 path h1 -> h2")
+    wait_for(lambda: reaches(nfvd.h1, H2_6, six=True), 30, "IPv6 path h1 -> h2")
+    nfvd.rmac = nfvd.stats()["vnfs"]["rtr"]["interfaces"][0]["mac"].lower()
+    nfvd.sniffers = []
+
+    def sniff(ns, ifname):
+        s = Sniffer(ns, ifname)
+        nfvd.sniffers.append(s)
+        return s
+    nfvd.sniff = sniff
+    yield nfvd
+    for s in nfvd.sniffers:
+        s.close()
+
+
+def send(ns, ifname, frames):
+    """sendp() the scapy expressions in frames (a list of strings) from ns."""
+    run([PY, "-c", "from scapy.all import *\nconf.verb = 0\nsendp([%s], iface=%r)"
+         % (", ".join(frames), ifname)], ns=ns, timeout=60)
+
+
+def rtr(nfvd):
+    return nfvd.stats()["vnfs"]["rtr"]
+
+
+def test_not_forwarded(lab):
+    """Unicast IP in a link-layer broadcast frame, destinations in 127/8 and
+    0/8, IPv6 from :: and ::1 (and to ::1): never on h2's wire, counted by
+    reason, no ICMP error back to h1."""
+    n = lab
+    h2 = n.sniff(n.h2, n.if2)
+    h1 = n.sniff(n.h1, n.if1)
+    before = rtr(n)
+    e, b = "Ether(dst=%r)" % n.rmac, "Ether(dst='ff:ff:ff:ff:ff:ff')"
+    u = "UDP(sport=40000, dport=40009)"  # (sport 53 would be dissected as DNS)
+    bad = [
+        b + "/IP(src=%r, dst=%r)/%s/Raw(b'bad-bcast-frame')" % (H1_4, H2_4, u),
+        b + "/IP(src=%r, dst=%r, ttl=1)/%s/Raw(b'bad-bcast-ttl1')" % (H1_4, H2_4, u),
+        e + "/IP(src=%r, dst='127.0.0.1')/%s/Raw(b'bad-127')" % (H1_4, u),
+        e + "/IP(src=%r, dst='0.1.2.3')/%s/Raw(b'bad-0/8')" % (H1_4, u),
+        e + "/IPv6(src='::', dst=%r)/%s/Raw(b'bad-from-unspec')" % (H2_6, u),
+        e + "/IPv6(src='::1', dst=%r)/%s/Raw(b'bad-from-loopback')" % (H2_6, u),
+        e + "/IPv6(src=%r, dst='::1')/%s/Raw(b'bad-to-loopback')" % (H1_6, u),
+    ]
+    marks = [
+        e + "/IP(src=%r, dst=%r)/%s/Raw(b'mark4')" % (H1_4, H2_4, u),
+        e + "/IPv6(src=%r, dst=%r)/%s/Raw(b'mark6')" % (H1_6, H2_6, u),
+    ]
+    send(n.h1, n.if1, bad + marks)
+    seen = h2.until(lambda f: f.get("raw") == "mark6", "the IPv6 marker on h2")
+    h2.until(lambda f: f.get("raw") == "mark4", "the IPv4 marker on h2")
+    assert not [f for f in seen if "bad-" in f.get("raw", "")], seen
+    wait_for(lambda: rtr(n)["drops"]["link-broadcast"] - before["drops"]["link-broadcast"]
+             == 2, 10, "link-broadcast drops")
+    after = rtr(n)
+    d = {k: after["drops"][k] - before["drops"][k] for k in after["drops"]}
+    assert d["bad-destination"] == 3, d
+    assert d["bad-source"] == 2, d
+    assert after["control"]["icmp-errors-tx"] == before["control"]["icmp-errors-tx"]
+    # nothing from the router about them on h1's side
+    errs = [f for f in h1.seen if f["esrc"] != H1_MAC and
+            (f.get("icmp", [0])[0] in (3, 11) or f.get("icmp6err"))]
+    assert not errs, errs
+
+
+def test_directed_broadcast_no_error_no_arp(lab):
+    """A ping to the wan subnet's directed broadcast (unicast frame to the
+    router) and to the lan's (link-layer broadcast), and TTL 1 to it: no ICMP
+    error, no echo reply, no ARP request for x.x.x.255, no neighbour entry."""
+    n = lab
+    h2 = n.sniff(n.h2, n.if2)
+    h1 = n.sniff(n.h1, n.if1)
+    before = rtr(n)
+    e, b = "Ether(dst=%r)" % n.rmac, "Ether(dst='ff:ff:ff:ff:ff:ff')"
+    send(n.h1, n.if1, [
+        e + "/IP(src=%r, dst=%r)/ICMP(id=77, seq=1)/Raw(b'bc-ping-wan')" % (H1_4, BCAST2),
+        e + "/IP(src=%r, dst=%r, ttl=1)/UDP(sport=40000, dport=33434)/Raw(b'bc-ttl1')"
+        % (H1_4, BCAST2),
+        e + "/IP(src=%r, dst=%r, ttl=1)/ICMP(id=77, seq=2)" % (H1_4, BCAST2),
+        b + "/IP(src=%r, dst=%r)/ICMP(id=77, seq=3)/Raw(b'bc-ping-lan')" % (H1_4, BCAST1),
+        b + "/IP(src=%r, dst=%r, ttl=1)/ICMP(id=77, seq=4)" % (H1_4, BCAST1),
+        # marker: answered by the router's control thread after the above
+        e + "/IP(src=%r, dst=%r)/ICMP(id=78, seq=1)/Raw(b'mark')" % (H1_4, R1_4),
+    ])
+    seen1 = h1.until(lambda f: f.get("icmp") == [0, 0] and f["ip"][0] == R1_4,
+                     "the router's echo reply to the marker")
+    # h2's side, in order after whatever the router sent for h1's frames
+    assert reaches(n.h2, R2_4)
+    seen2 = h2.until(lambda f: f.get("icmp") == [0, 0] and f.get("ip", [""])[0] == R2_4,
+                     "the router's echo reply to h2")
+    from_rtr = [f for f in seen1 if f["esrc"] != H1_MAC and "icmp" in f]
+    assert all(f["icmp"] == [0, 0] and f["ip"][1] == H1_4 for f in from_rtr), from_rtr
+    assert len(from_rtr) == 1, from_rtr  # the marker's reply, nothing for .255
+    arps = [f for f in seen1 + seen2 if "arp" in f and f["arp"][2] in (BCAST1, BCAST2)]
+    assert not arps, arps
+    assert not [f for f in seen2 if "bc-" in f.get("raw", "")], seen2
+    after = rtr(n)
+    assert after["drops"]["broadcast"] - before["drops"]["broadcast"] == 5
+    assert after["control"]["icmp-errors-tx"] == before["control"]["icmp-errors-tx"]
+    assert after["control"]["arp-requests-tx"] == before["control"]["arp-requests-tx"]
+    neigh = nfvlib._request(n.sock, {"v": 1, "id": 1, "cmd": "vnf", "args": {
+        "instance": "rtr", "cmd": "neigh-show", "args": {}}})["result"]["neighbours"]
+    assert not [x for x in neigh if x["address"] in (BCAST1, BCAST2)], neigh
+
+
+def test_fw_reject_never_answers_broadcast(lab):
+    """The firewall's reject: a UDP packet to the lan's subnet broadcast in a
+    broadcast frame gets no answer at all; one to the router's address gets
+    ICMP port unreachable from the router's unicast address and MAC."""
+    n = lab
+    h1 = n.sniff(n.h1, n.if1)
+    fw_before = n.stats()["vnfs"]["fw"]["counters"]["rejected"]
+    send(n.h1, n.if1, [
+        "Ether(dst='ff:ff:ff:ff:ff:ff')/IP(src=%r, dst=%r)/UDP(sport=5555, dport=7)"
+        "/Raw(b'to-bcast')" % (H1_4, BCAST1),
+        "Ether(dst=%r)/IP(src=%r, dst=%r)/UDP(sport=5556, dport=7)/Raw(b'to-router')"
+        % (n.rmac, H1_4, R1_4),
+    ])
+    seen = h1.until(lambda f: f.get("icmp") == [3, 3], "the reject of the unicast packet")
+    # every IPv4 frame to h1 (h1's own frames are seen too)
+    answers = [f for f in seen if "ip" in f and f["esrc"] != H1_MAC]
+    assert len(answers) == 1, answers
+    a = answers[0]
+    assert a["esrc"] == n.rmac and a["edst"] != "ff:ff:ff:ff:ff:ff", a
+    assert a["ip"][0] == R1_4 and a["ip"][1] == H1_4, a
+    assert n.stats()["vnfs"]["fw"]["counters"]["rejected"] - fw_before == 2
