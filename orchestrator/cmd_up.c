@@ -645,8 +645,11 @@ up_run(int argc, char **argv)
 				continue;
 
 			vm_poll(&s->guests[i], up_link, s);
-			if (before == VM_BACKOFF && s->guests[i].state == VM_BOOTING)
+			if (before == VM_BACKOFF && s->guests[i].state == VM_BOOTING) {
 				s->guests[i].restarts++;
+				fprintf(stderr, "nfvctl: guest %s: restarted, QEMU pid %d\n",
+					s->guests[i].name, (int)s->guests[i].pid);
+			}
 		}
 		vm_ctl_serve(s->ctl_fd, up_handle, s);
 		usleep(UP_POLL_US);

@@ -83,6 +83,37 @@ def alive(pid):
         return False
 
 
+def test_guest_restart_waits_while_nfvd_is_away(netns, guest_image, tmp_path):
+    # QEMU would block at start waiting for nfvd's vhost client: a guest
+    # restart that comes due while nfvd cannot be restarted (broken chain
+    # file) waits until nfvd answers again
+    path, sock = chain_file(str(tmp_path), guest_image)
+    good = open(path).read()
+    u = Up(path, sock, str(tmp_path))
+    try:
+        first = wait_for(lambda: (lambda g: g if g and g["pid"] > 0 else None)(u.guest()), 60,
+                         "the guest's QEMU:\n" + u.output())
+        nfvd = nfvd_pid(sock)
+        with open(path, "w") as f:
+            f.write(good.replace("driver: af_packet", "driver: nope"))
+        os.kill(nfvd, signal.SIGKILL)
+        wait_for(lambda: "nfvd (pid %d) killed by signal 9" % nfvd in u.output(), 30,
+                 "nfvd's death noticed:\n" + u.output())
+        os.kill(first["pid"], signal.SIGKILL)
+        wait_for(lambda: "nfvd restart failed (attempt 3)" in u.output(), 120,
+                 "failed nfvd restarts:\n" + u.output())
+        g = u.guest()  # its 1 s backoff is long over: still waiting for nfvd
+        assert g["state"] == "backoff" and g["pid"] == -1, (g, u.output())
+        with open(path, "w") as f:
+            f.write(good)
+        wait_for(lambda: (lambda g: g and g["pid"] > 0)(u.guest()), 90,
+                 "the guest started once nfvd is back:\n" + u.output())
+        out = u.output()
+        assert out.index("nfvd is back") < out.index("guest br: restarted, QEMU pid"), out
+    finally:
+        u.down()
+
+
 def test_kill9_of_up_stops_its_guests_and_a_new_up_adopts_nfvd(netns, guest_image, tmp_path):
     # docs/guests.md "When nfvctl up dies": QEMU goes with its supervisor
     # (no guest left unwatched), nfvd stays, status says nobody supervises
