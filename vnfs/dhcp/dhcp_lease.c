@@ -977,6 +977,27 @@ free_new:
 	return -ENOMEM;
 }
 
+/* Remove path if it is a (partial) journal of ours: 0, -EEXIST when it
+ * holds something else, or -errno. */
+static int
+dhcp_unlink_ours(const char *path)
+{
+	uint8_t hdr[DHCP_JHDR_LEN], want[DHCP_JHDR_LEN];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	dhcp_header(want);
+	if (memcmp(hdr, want, (size_t)n) != 0)
+		return -EEXIST;
+	return unlink(path) == 0 ? 0 : -errno;
+}
+
 int
 dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path, uint64_t now,
 	     char *err, size_t errlen)
@@ -999,9 +1020,16 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 		return 0;
 	snprintf(db->path, sizeof(db->path), "%s", path);
 	/* a compaction cut short by a crash left a partial snapshot: the
-	 * journal itself is complete */
+	 * journal itself is complete. A file of that name that is not ours
+	 * is not removed: refused. */
 	snprintf(tmp, sizeof(tmp), "%s.compact", path);
-	unlink(tmp);
+	ret = dhcp_unlink_ours(tmp);
+	if (ret != 0) {
+		snprintf(err, errlen, "%s: %s", tmp,
+			 ret == -EEXIST ? "exists and is not an nfvd DHCP lease journal"
+					: strerror(-ret));
+		return ret;
+	}
 	/* no O_APPEND: every batch is written at db->end */
 	db->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (db->fd < 0 && errno == ENOENT) {
@@ -1133,7 +1161,8 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 	 * in the snapshot but not in the old file: they stay pending and are
 	 * appended to whichever file is the journal by then */
 	snprintf(tmp, sizeof(tmp), "%s.compact", db->path);
-	db->tmp_fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* never over someone's file (ours are removed when they fail) */
+	db->tmp_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (db->tmp_fd < 0)
 		return -errno;
 	atomic_store(&db->thr_done, 0);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * libFuzzer target: the DHCP message / option parser (overload, RFC 3396
- * concatenation, every length check) must never read out of bounds or
+ * concatenation, every length check), the IPv4/UDP frame check (lengths,
+ * checksums) and the client-id key must never read out of bounds or
  * crash. Build: see vnfs/dhcp/meson.build.
  */
 #include <stddef.h>
@@ -31,6 +32,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)dhcp_msg_u32(&m, DHCP_OPT_SERVER_ID);
 	} else if (why >= DHCP_D_MAX) {
 		abort();
+	}
+	/* the same bytes as an IPv4 packet: the payload handed out lies in it */
+	{
+		const uint8_t *pl;
+		size_t pl_len;
+		uint8_t key[DHCP_KEY_MAX];
+
+		if (dhcp_ip_udp_check(p, size, size & 1, size & 2, &pl, &pl_len, &why) == 0) {
+			if (pl < p + 28 || pl + pl_len > p + size)
+				abort();
+		} else if (why >= DHCP_D_MAX) {
+			abort();
+		}
+		if (size >= 2 && size <= DHCP_CID_MAX && dhcp_cid_key(p, (uint16_t)size, key) == 0)
+			abort();
 	}
 	free(p);
 	return 0;

@@ -1630,6 +1630,21 @@ test_journal_tear_repair(void **state)
 		assert_int_equal(dhcp_db_open(&db, e->conf, path, NOW, err, sizeof(err)), 0);
 		dhcp_db_close(&db);
 		assert_int_equal(file_size(path), 16);
+		/* "<file>.compact" that is not ours: refused, kept */
+		{
+			char tmp[200];
+
+			snprintf(tmp, sizeof(tmp), "%s.compact", path);
+			fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			assert_int_equal(write(fd, "mine", 4), 4);
+			close(fd);
+			assert_int_equal(dhcp_db_open(&db, e->conf, path, NOW, err, sizeof(err)),
+					 -EEXIST);
+			assert_non_null(strstr(err, ".compact"));
+			dhcp_db_close(&db);
+			assert_int_equal(file_size(tmp), 4);
+			unlink(tmp);
+		}
 		unlink(path);
 	}
 	env_free(e);
