@@ -14,7 +14,7 @@ import pytest
 
 import nfvlib
 from nfvlib import move_link, run, wait_for
-from test_dhcp_server import client_ns, stop_daemon  # noqa: F401 (fixture)
+from test_dhcp_server import client_ns, stop_clients  # noqa: F401 (fixture)
 
 
 pytestmark = pytest.mark.skipif(shutil.which("dhclient") is None or
@@ -83,7 +83,7 @@ def test_lab_lan_gets_address_and_routes_through(lab):
     run(["dhclient", "-1", "-sf", script, "-lf", str(tmp / "dhclient.leases"),
          "-pf", str(tmp / "dhclient.pid"), ifc], ns=lan, timeout=60)
     # with its lease dhclient went on as a daemon: it must not outlive the test
-    stop_daemon(str(tmp / "dhclient.pid"))
+    stop_clients(lan)
     got = learned(tmp, "BOUND")
     assert got["new_ip_address"] == "10.81.1.2"
     assert got["new_routers"] == "10.81.1.1"

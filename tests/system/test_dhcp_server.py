@@ -165,27 +165,27 @@ def env(nfvd_factory, client_ns, tag, tmp_path):
 
 def dhclient(e, *args, timeout=30):
     """One dhclient run. Having got a lease, dhclient goes on as a daemon
-    (renewing): stop it at once (-x: no RELEASE), the lease stays."""
+    (renewing): stop it at once (SIGTERM: no RELEASE), the lease stays."""
     files = ["-sf", e.script, "-lf", str(e.tmp / "dhclient.leases"),
              "-pf", str(e.tmp / "dhclient.pid")]
     r = run(["dhclient", "-1", "-v"] + files + list(args) + [e.ifname], ns=e.ns,
             timeout=timeout, check=False)
     if "-r" not in args and "-x" not in args:
-        stop_daemon(str(e.tmp / "dhclient.pid"))
+        stop_clients(e.ns)
     return r
 
 
-def stop_daemon(pidfile):
-    """SIGTERM the daemon of pidfile (dhclient exits without a RELEASE;
-    "dhclient -x" would start one more client) and wait until it is gone."""
-    try:
-        with open(pidfile) as f:
-            pid = int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10, "dhclient %d to end" % pid)
+def stop_clients(ns):
+    """SIGTERM the DHCP clients running in namespace ns (dhclient exits
+    without a RELEASE; "dhclient -x" would start one more client; its pid
+    file may still name the previous daemon when "dhclient -1" returns) and
+    wait until they are gone."""
+    procs = client_procs(ns)
+    for pid, _cmd in procs:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    for pid, _cmd in procs:
+        wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10, "client %d to end" % pid)
 
 
 def test_dhclient_obtain_renew_release_reobtain(env):
