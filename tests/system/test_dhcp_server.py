@@ -465,3 +465,37 @@ def test_apply_reconfigures_in_place(env):
     assert got["new_ip_address"] == addr
     assert got["new_domain_name_servers"] == "10.64.0.99"
     assert e.vnf()["counters"]["ack"] == acks + 1
+
+
+SEND_FRAMES = r"""
+import sys
+from scapy.all import Ether, IP, UDP, Raw, sendp
+iface, mac, payload = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+def frame(**kw):
+    ip = {k[3:]: v for k, v in kw.items() if k.startswith("ip_")}
+    udp = {k[4:]: v for k, v in kw.items() if k.startswith("udp_")}
+    return (Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") /
+            IP(src="0.0.0.0", dst="255.255.255.255", **ip) /
+            UDP(sport=68, dport=67, **udp) / Raw(payload))
+sendp([frame(ip_chksum=0x1234), frame(udp_chksum=0x1234), frame(udp_chksum=0), frame()],
+      iface=iface, verbose=False)
+"""
+
+
+def test_bad_checksums_dropped_and_counted(env):
+    """RFC 1122 3.2.1.2 / 4.1.3.4: a request with a bad IPv4 header or UDP
+    checksum is dropped silently and counted; one without a UDP checksum
+    (0) and a right one are answered."""
+    e = env()
+    mac = dc.mac_of(77)
+    payload = dc.build(dc.DISCOVER, mac, 77)
+    r = run([sys.executable, "-c", SEND_FRAMES, e.ifname, ":".join("%02x" % b for b in mac),
+             payload.hex()], ns=e.ns, check=False)
+    assert r.returncode == 0, r.stderr
+
+    def counted():
+        v = e.vnf()
+        return v["drops"]["bad-ip-checksum"] == 1 and v["drops"]["bad-udp-checksum"] == 1 \
+            and v["counters"]["offer"] == 2
+    wait_for(counted, 10, "two checksum drops and two offers: %s" % (e.vnf(),))
+    assert e.vnf()["counters"]["discover"] == 2
