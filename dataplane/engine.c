@@ -30,7 +30,7 @@
 
 #define ENG_LOG(lvl, ...) RTE_LOG(lvl, USER1, "nfvd: " __VA_ARGS__)
 #define ENG_TICK_MS 10
-#define ENG_LINK_MS 500
+#define ENG_LINK_MS 100
 #define ENG_DRAIN_US 100
 
 struct nfv_engine nfv_eng;
@@ -93,7 +93,7 @@ nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 
 	if (n == 0)
 		return 0;
-	if (pr->started) {
+	if (pr->started && !pr->tx_down) {
 		if (pr->ctl_shared)
 			rte_spinlock_lock(&pr->txq_lock[pr->ctl_qid]);
 		sent = rte_eth_tx_burst(port, pr->ctl_qid, pkts, n);
@@ -101,7 +101,8 @@ nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 			rte_spinlock_unlock(&pr->txq_lock[pr->ctl_qid]);
 	}
 	if (sent < n) {
-		nfv_eng.eng_ctr_base[NFV_DROP_TX_FULL] += n - sent;
+		nfv_eng.eng_ctr_base[pr->tx_down ? NFV_DROP_LINK_DOWN : NFV_DROP_TX_FULL] += n - sent;
+		pr->ctl_drops += n - sent;
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 	}
 	return sent;
@@ -599,6 +600,7 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	}
 	e->eal_up = true;
 	e->drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S * ENG_DRAIN_US;
+	e->tx_hold_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S * NFV_TX_HOLD_US;
 	ret = nfv_meta_register();
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot register mbuf metadata: %s", rte_strerror(-ret));

@@ -34,8 +34,13 @@ struct nfv_port_rt {
 	rte_spinlock_t txq_lock[RTE_MAX_LCORE > 64 ? 64 : RTE_MAX_LCORE];
 	bool started;
 	int link_up;               /* 1 up, 0 down, -1 not polled yet, NFV_LINK_ELSEWHERE */
+	/* link seen down by the control thread: workers drop what they would
+	 * send on it (counted, link-down) instead of asking the device */
+	volatile bool tx_down;
+	unsigned int ifindex;      /* af_packet/af_xdp: the kernel interface at start */
 	uint32_t link_speed;
 	uint64_t link_changes;
+	uint64_t ctl_drops;        /* control-thread packets the port did not take */
 };
 
 /* One entry of a port's ingress table: packets go to chain at stage. */
@@ -89,6 +94,10 @@ struct nfv_worker_rt {
 #define NFV_IDLE_SLEEP_SHARED_US 20
 #define NFV_IDLE_POLLS 16
 
+/* A packet a device keeps refusing is dropped this long after the first
+ * refusal (the tx buffers are retried every 100 us in between). */
+#define NFV_TX_HOLD_US 1000
+
 struct nfv_engine {
 	struct nfv_config *cfg;
 	struct rte_mempool *pool;
@@ -110,6 +119,7 @@ struct nfv_engine {
 	uint64_t start_ms;
 	uint64_t last_tick_ms, last_link_ms;
 	uint64_t drain_tsc;
+	uint64_t tx_hold_tsc;    /* NFV_TX_HOLD_US in TSC cycles */
 	unsigned int pending;    /* work VNFs have in flight (class poll) */
 	int shared_cpu;          /* >= 0: main and the one worker share this CPU */
 	uint32_t idle_sleep_us;  /* worker naps this long when its rx is idle */

@@ -73,6 +73,8 @@ struct nfv_txq {
 	uint16_t n;
 	uint16_t qid;
 	uint8_t shared; /* queue shared with another thread: take the port lock */
+	uint64_t held_tsc; /* when the device first refused what is held, 0: nothing held */
+	uint64_t drops;    /* packets for this port dropped here (link down, held too long) */
 	struct rte_mbuf *pkts[NFV_TX_BUF];
 };
 
@@ -97,11 +99,14 @@ struct nfv_worker {
 	_(NFV_DROP_TX_FULL, "tx-full")                                                       \
 	_(NFV_DROP_PUNT_FULL, "punt-full")                                                   \
 	_(NFV_DROP_BAD_PORT, "bad-port")                                                     \
-	_(NFV_DROP_STAGE_DOWN, "stage-down")
+	_(NFV_DROP_STAGE_DOWN, "stage-down")                                                 \
+	_(NFV_DROP_LINK_DOWN, "link-down")
 enum { NFV_ENGINE_DROPS(VNF_ENUM) NFV_DROP_ENGINE_MAX };
 
-/* Flush one tx buffer now (worker or control thread). Unsent mbufs are
- * freed and counted as tx-full. Returns packets sent. */
+/* Flush one tx buffer now (worker). What the device refuses stays buffered
+ * for the next flush; what it still refuses NFV_TX_HOLD_US after the first
+ * refusal is freed and counted once (tx-full), and so is everything for a
+ * port whose link is down (link-down). Returns packets sent. */
 uint16_t nfv_txq_flush(struct nfv_worker *w, uint16_t port);
 
 /* Queue m for transmission on DPDK port `port`. */

@@ -6,6 +6,9 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -15,6 +18,8 @@
 #include "engine_priv.h"
 
 #define PORT_LOG(lvl, ...) RTE_LOG(lvl, USER1, "nfvd: " __VA_ARGS__)
+
+static int port_link_fd = -1; /* for SIOCGIFFLAGS (link of kernel interfaces) */
 
 /* Build the DPDK device name and devargs for a port. */
 int
@@ -143,6 +148,8 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	pr->link_up = -1;
 	snprintf(pr->name, sizeof(pr->name), "%s", pc->name);
 	snprintf(pr->devname, sizeof(pr->devname), "%s", name);
+	if (pc->driver == NFV_PORT_AF_PACKET || pc->driver == NFV_PORT_AF_XDP)
+		pr->ifindex = if_nametoindex(pc->iface);
 	e->cfg_port_id[idx] = pid;
 	for (unsigned int i = 0; i < RTE_DIM(pr->txq_lock); i++)
 		rte_spinlock_init(&pr->txq_lock[i]);
@@ -268,6 +275,50 @@ nfv_ports_close(struct nfv_engine *e)
 		}
 		pr->used = false;
 	}
+	if (port_link_fd >= 0) {
+		close(port_link_fd);
+		port_link_fd = -1;
+	}
+}
+
+/* The link of a port on a kernel interface (af_packet, af_xdp): DPDK
+ * 22.11's af_packet PMD reports "up" from its start on, whatever the
+ * interface does, so ask the kernel: up when the interface is up and
+ * running (carrier: a veth whose peer is down or gone is not). 1 up, 0
+ * down, -ENODEV when the interface is gone (or is another one of the same
+ * name: the PMD's sockets stay bound to the one that went). */
+static int
+port_kernel_link(const char *iface, unsigned int ifindex)
+{
+	struct ifreq ifr;
+
+	if (port_link_fd < 0)
+		port_link_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (port_link_fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, iface);
+	if (ioctl(port_link_fd, SIOCGIFINDEX, &ifr) < 0)
+		return errno == ENODEV || errno == ENXIO ? -ENODEV : -errno;
+	if (ifindex != 0 && (unsigned int)ifr.ifr_ifindex != ifindex)
+		return -ENODEV;
+	if (ioctl(port_link_fd, SIOCGIFFLAGS, &ifr) < 0)
+		return errno == ENODEV || errno == ENXIO ? -ENODEV : -errno;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+static void
+port_set_link(struct nfv_port_rt *pr, int up, const char *why)
+{
+	if (pr->link_up != up) {
+		if (pr->link_up != -1)
+			pr->link_changes++;
+		if (pr->link_up != -1 || up)
+			PORT_LOG(INFO, "port %s link %s%s\n", pr->name, up ? "up" : "down", why);
+		pr->link_up = up;
+	}
+	/* workers read it before each flush: drop, not hold, while down */
+	pr->tx_down = up == 0;
 }
 
 void
@@ -276,6 +327,7 @@ nfv_ports_poll_link(struct nfv_engine *e)
 	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
 		struct nfv_port_rt *pr = &e->ports[pid];
 		struct rte_eth_link link;
+		int up;
 
 		if (!pr->used || !pr->started)
 			continue;
@@ -290,20 +342,45 @@ nfv_ports_poll_link(struct nfv_engine *e)
 					 "link state unknown\n",
 					 pr->name, pr->conf->iface);
 			pr->link_up = NFV_LINK_ELSEWHERE;
+			pr->tx_down = false;
 			continue;
 		}
+		memset(&link, 0, sizeof(link));
 		if (rte_eth_link_get_nowait(pid, &link) < 0)
 			continue;
-		if (pr->link_up != link.link_status) {
-			if (pr->link_up != -1)
-				pr->link_changes++;
-			if (pr->link_up != -1 || link.link_status)
-				PORT_LOG(INFO, "port %s link %s\n", pr->name,
-					 link.link_status ? "up" : "down");
-			pr->link_up = link.link_status;
-		}
 		pr->link_speed = link.link_speed;
+		up = link.link_status;
+		if (pr->conf != NULL && (pr->conf->driver == NFV_PORT_AF_PACKET ||
+					 pr->conf->driver == NFV_PORT_AF_XDP)) {
+			up = port_kernel_link(pr->conf->iface, pr->ifindex);
+			if (up == -ENODEV) {
+				port_set_link(pr, 0, " (its interface is gone)");
+				continue;
+			}
+			if (up < 0)
+				continue;
+		}
+		port_set_link(pr, up, "");
 	}
+}
+
+/* Packets for port pid that were not sent, each counted once: what nfvd
+ * dropped itself (link down, held too long) plus the device's own
+ * errors, except net_tap's: it counts every refused packet of every
+ * attempt (a burst retried 100 times counts 100 times), and what it
+ * refuses nfvd counts. */
+static uint64_t
+port_tx_drops(const struct nfv_engine *e, uint16_t pid, const struct rte_eth_stats *st)
+{
+	const struct nfv_port_rt *pr = &e->ports[pid];
+	uint64_t n = pr->ctl_drops;
+
+	for (uint16_t i = 0; i < e->n_workers; i++)
+		if (e->workers[i] != NULL)
+			n += e->workers[i]->w.tx[pid].drops;
+	if (pr->conf == NULL || pr->conf->driver != NFV_PORT_TAP)
+		n += st->oerrors;
+	return n;
 }
 
 json_t *
@@ -334,7 +411,8 @@ nfv_ports_json(struct nfv_engine *e, bool stats)
 			json_object_set_new(o, "tx_bytes", json_integer(st.obytes));
 			json_object_set_new(o, "rx_drops",
 					    json_integer(st.imissed + st.rx_nombuf));
-			json_object_set_new(o, "tx_drops", json_integer(st.oerrors));
+			json_object_set_new(o, "tx_drops",
+					    json_integer(port_tx_drops(e, pid, &st)));
 			json_object_set_new(o, "errors", json_integer(st.ierrors));
 		} else {
 			struct rte_ether_addr mac;

@@ -36,12 +36,25 @@ nfv_meta_register(void)
 	return 0;
 }
 
+/* Free everything q holds, counted once under reason and
+ * on the port's tx drops. */
+static void
+txq_drop_held(struct nfv_worker *w, struct nfv_txq *q, uint16_t reason)
+{
+	w->eng_ctr[reason] += q->n;
+	q->drops += q->n;
+	rte_pktmbuf_free_bulk(q->pkts, q->n);
+	q->n = 0;
+	q->held_tsc = 0;
+}
+
 uint16_t
 nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 {
 	struct nfv_txq *q = &w->tx[port & (RTE_MAX_ETHPORTS - 1)];
 	struct nfv_port_rt *pr = &nfv_eng.ports[port & (RTE_MAX_ETHPORTS - 1)];
 	uint16_t sent, n = q->n;
+	uint64_t now;
 
 	if (n == 0)
 		return 0;
@@ -49,6 +62,14 @@ nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 		w->eng_ctr[NFV_DROP_BAD_PORT] += n;
 		rte_pktmbuf_free_bulk(q->pkts, n);
 		q->n = 0;
+		q->held_tsc = 0;
+		return 0;
+	}
+	/* The control thread saw the link down (a plain flag it sets from its
+	 * link poll): the device is not asked, nothing waits for the link to
+	 * come back, each packet is counted once. */
+	if (unlikely(pr->tx_down)) {
+		txq_drop_held(w, q, NFV_DROP_LINK_DOWN);
 		return 0;
 	}
 	if (unlikely(q->shared))
@@ -58,18 +79,21 @@ nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 		rte_spinlock_unlock(&pr->txq_lock[q->qid]);
 	if (likely(sent == n)) {
 		q->n = 0;
+		q->held_tsc = 0;
 		return sent;
 	}
 	/* The device is busy (a full ring, a kernel tap backlog): keep what it
-	 * did not take for the next flush, 100 us later. Only when the buffer
-	 * has no room left for another burst is the backlog dropped. */
+	 * did not take for the next flush, 100 us later. What it still refuses
+	 * NFV_TX_HOLD_US after its first refusal, or when the buffer has no
+	 * room left for another burst, is dropped (a stuck device must not
+	 * hold packets to send them late, nor be asked again and again). */
 	q->n = n - sent;
 	memmove(q->pkts, q->pkts + sent, q->n * sizeof(q->pkts[0]));
-	if (q->n > NFV_TX_BUF - NFV_BURST) {
-		w->eng_ctr[NFV_DROP_TX_FULL] += q->n;
-		rte_pktmbuf_free_bulk(q->pkts, q->n);
-		q->n = 0;
-	}
+	now = rte_rdtsc();
+	if (q->held_tsc == 0 || sent > 0)
+		q->held_tsc = now; /* the device moves: the bound starts again */
+	if (q->n > NFV_TX_BUF - NFV_BURST || now - q->held_tsc > nfv_eng.tx_hold_tsc)
+		txq_drop_held(w, q, NFV_DROP_TX_FULL);
 	return sent;
 }
 
@@ -81,11 +105,8 @@ nfv_txq_drain(struct nfv_worker *w, uint16_t port)
 
 	for (int tries = 0; tries < 100 && q->n; tries++)
 		nfv_txq_flush(w, port);
-	if (q->n) {
-		w->eng_ctr[NFV_DROP_TX_FULL] += q->n;
-		rte_pktmbuf_free_bulk(q->pkts, q->n);
-		q->n = 0;
-	}
+	if (q->n)
+		txq_drop_held(w, q, NFV_DROP_TX_FULL);
 }
 
 void

@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Ports whose link goes down or whose peer goes away (issue 18, item 10).
+
+nfvd forwards a -> b (a wire). Port a is an af_packet port on a veth whose
+peer sits in a namespace and sends frames; port b is the port that fails:
+  * af_packet on a veth whose peer is set down, then deleted;
+  * tap whose interface is set down;
+  * tap whose interface is gone (moved into a namespace that is deleted).
+Each time: status shows the link state the kernel has, tx_drops grows by
+about the number of packets sent (each counted once, not once per retry)
+and stops growing without traffic, and nothing is sent late when the link
+comes back.
+"""
+import json
+import time
+
+from nfvlib import move_link, run, veth, wait_for
+
+WIRE = """\
+version: 1
+ports:
+  - {name: a, driver: af_packet, iface: %s}
+  - {name: b, %s}
+chains:
+  - {name: fwd, ingress: [a], vnfs: [], egress: b}
+"""
+
+# N frames from the peer of port a: broadcast, an IPv4 ethertype, 64 bytes
+SEND = r'''
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+f = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + b"\x45" + bytes(49)
+for i in range(int(sys.argv[2])):
+    s.send(f)
+'''
+
+
+def _quiet(ifname, ns=None):
+    """No IPv6 chatter (router solicitations, MLD) of our own on ifname."""
+    run(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ifname], ns=ns)
+
+
+def _ns_quiet(ns):
+    run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+         "net.ipv6.conf.default.disable_ipv6=1"], ns=ns)
+
+
+def _send(ns, ifname, n):
+    run(["python3", "-c", SEND, ifname, n], ns=ns)
+
+
+def _rx_packets(ns, ifname):
+    j = json.loads(run(["ip", "-s", "-j", "link", "show", ifname], ns=ns).stdout)
+    return j[0]["stats64"]["rx"]["packets"]
+
+
+def _port(nfvd, name):
+    return nfvd.stats()["ports"][name]
+
+
+def _link(nfvd, name):
+    return nfvd.result("status")["ports"][name]["link"]
+
+
+def _idle_window(seconds):
+    t0 = time.monotonic()
+    wait_for(lambda: time.monotonic() - t0 > seconds, seconds + 5, "%g s without traffic" % seconds)
+
+
+def _drops_counted_once(nfvd, ns, src, n):
+    """Send n frames into a; port b's tx_drops grows by about n (each once,
+    whatever the device did with retries), then stays put without traffic."""
+    before = _port(nfvd, "b")["tx_drops"]
+    _send(ns, src, n)
+    wait_for(lambda: _port(nfvd, "b")["tx_drops"] - before >= n, 10,
+             "%d tx drops on b" % n)
+    _idle_window(0.5)  # held packets, if any, are dropped within 1 ms
+    settled = _port(nfvd, "b")["tx_drops"]
+    _idle_window(1.5)
+    after = _port(nfvd, "b")
+    assert after["tx_drops"] == settled, "tx_drops grows without traffic: %d -> %d" % (
+        settled, after["tx_drops"])
+    # the other frames on a (none here: IPv6 is off) would be a handful
+    assert n <= after["tx_drops"] - before <= n + 5, (before, after)
+    return after
+
+
+def test_af_packet_peer_down_then_deleted(nfvd_factory, ns_factory, tag):
+    ns = ns_factory("n")
+    _ns_quiet(ns)
+    with veth(tag + "a0", tag + "a1", ns_b=ns), veth(tag + "b0", tag + "b1", ns_b=ns):
+        _quiet(tag + "a0")
+        _quiet(tag + "b0")
+        nfvd = nfvd_factory(WIRE % (tag + "a0", "driver: af_packet, iface: %sb0" % tag))
+        wait_for(lambda: _link(nfvd, "b") == "up", 10, "link b up")
+        # the wire works
+        rx0 = _rx_packets(ns, tag + "b1")
+        _send(ns, tag + "a1", 20)
+        wait_for(lambda: _rx_packets(ns, tag + "b1") - rx0 >= 20, 10, "20 frames on b1")
+
+        # the peer goes down: b0 has no carrier
+        run(["ip", "link", "set", tag + "b1", "down"], ns=ns)
+        wait_for(lambda: _link(nfvd, "b") == "down", 10, "status: link b down")
+        st = nfvd.stats()
+        assert st["ports"]["b"]["link"] == "down"
+        _drops_counted_once(nfvd, ns, tag + "a1", 343)
+        assert nfvd.stats()["engine"]["drops"]["link-down"] >= 343
+
+        # back up: nothing of the above comes out late
+        rx1 = _rx_packets(ns, tag + "b1")
+        run(["ip", "link", "set", tag + "b1", "up"], ns=ns)
+        wait_for(lambda: _link(nfvd, "b") == "up", 10, "status: link b up again")
+        _idle_window(1)
+        assert _rx_packets(ns, tag + "b1") - rx1 <= 2, "frames sent late"
+        _send(ns, tag + "a1", 20)
+        wait_for(lambda: _rx_packets(ns, tag + "b1") - rx1 >= 20, 10, "20 frames on b1")
+        _idle_window(0.5)
+        assert _rx_packets(ns, tag + "b1") - rx1 <= 20 + 2, "frames sent late"
+
+        # the veth is deleted (both ends): down, not "up"; drops once each
+        run(["ip", "link", "del", tag + "b1"], ns=ns)
+        wait_for(lambda: _link(nfvd, "b") == "down", 10, "status: link b down (gone)")
+        _drops_counted_once(nfvd, ns, tag + "a1", 100)
+        text = nfvd.nfvctl("status").stdout
+        assert "down" in text, text
+    rc, out = nfvd.stop()
+    assert "port b link down" in out, out
+
+
+def test_tap_interface_down(nfvd_factory, ns_factory, tag):
+    ns = ns_factory("n")
+    _ns_quiet(ns)
+    with veth(tag + "a0", tag + "a1", ns_b=ns):
+        _quiet(tag + "a0")
+        nfvd = nfvd_factory(WIRE % (tag + "a0", "driver: tap, iface: %st" % tag))
+        wait_for(lambda: _link(nfvd, "b") == "up", 10, "link b up")
+        run(["ip", "link", "set", tag + "t", "down"])
+        wait_for(lambda: _link(nfvd, "b") == "down", 10, "status: link b down")
+        _drops_counted_once(nfvd, ns, tag + "a1", 343)
+
+
+def test_tap_interface_gone(nfvd_factory, ns_factory, tag):
+    """The tap's interface went into a namespace that was deleted: the
+    device refuses every packet; each is dropped once after the hold
+    bound, not retried (and counted) forever."""
+    ns = ns_factory("n")
+    _ns_quiet(ns)
+    with veth(tag + "a0", tag + "a1", ns_b=ns):
+        _quiet(tag + "a0")
+        nfvd = nfvd_factory(WIRE % (tag + "a0", "driver: tap, iface: %st" % tag))
+        peer = ns_factory("p")
+        move_link(tag + "t", peer)
+        run(["ip", "netns", "del", peer])
+        wait_for(lambda: _link(nfvd, "b") != "up", 10, "status: link b not up")
+        _drops_counted_once(nfvd, ns, tag + "a1", 343)
