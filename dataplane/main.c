@@ -220,7 +220,7 @@ main(int argc, char **argv)
 		 * waiting on their journal commit), every 10 us (sleeping: the
 		 * disk is slow, and on one CPU a spinning control thread would
 		 * take the CPU from the worker); after ~5 ms without either,
-		 * every 500 us */
+		 * every 500 us; after ~0.5 s, every 1 ms (an idle box idles) */
 		idle = nfv_engine_poll() > 0 ? 0 : idle + 1;
 		now = nfv_now_ms();
 		if (nfv_engine_config()->daemon.stats_interval_ms &&
@@ -231,7 +231,7 @@ main(int argc, char **argv)
 		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
 			break;
 		if (idle > 0)
-			usleep(nfv_engine_pending() ? 10 : idle < 100 ? 50 : 500);
+			usleep(nfv_engine_pending() ? 10 : idle < 100 ? 50 : idle < 1000 ? 500 : 1000);
 	}
 	nfv_engine_halt();
 	nfv_engine_print_stats(stdout, true);

@@ -261,7 +261,11 @@ nfv_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(e->qsv, w->idx);
 
 	uint64_t prev_t0 = last_drain, prev_got = 0;
-	const struct timespec nap = {0, (long)e->idle_sleep_us * 1000};
+	/* the nap doubles while rx stays idle, up to NFV_IDLE_SLEEP_MAX_US
+	 * (or idle_sleep_us when that is longer), back to idle_sleep_us at
+	 * the first packet */
+	const uint32_t nap_max = RTE_MAX(e->idle_sleep_us, (uint32_t)NFV_IDLE_SLEEP_MAX_US);
+	uint32_t nap_us = e->idle_sleep_us;
 	unsigned int empty = 0;
 
 	/* the tap PMD's rx trigger signal is for the threads that poll rx
@@ -304,14 +308,19 @@ nfv_worker_main(void *arg)
 		wr->iterations++;
 		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
 		/* idle-sleep: after NFV_IDLE_POLLS empty polls, send what is
-		 * buffered and yield the CPU for a nap (never while busy) */
+		 * buffered and yield the CPU for a nap (never while busy);
+		 * each nap without a packet since doubles the next one */
 		if (got) {
 			empty = 0;
+			nap_us = e->idle_sleep_us;
 		} else if (e->idle_sleep_us && ++empty >= NFV_IDLE_POLLS) {
+			struct timespec nap = {nap_us / US_PER_S, (long)(nap_us % US_PER_S) * 1000};
+
 			worker_flush_all(w, false);
 			last_drain = t0;
 			nanosleep(&nap, NULL);
 			wr->naps++;
+			nap_us = RTE_MIN(nap_us * 2, nap_max);
 		}
 	}
 	/* stop: rx is no longer polled; drain what is buffered */
