@@ -20,6 +20,20 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+/*
+ * Limits of a document (docs/schema.md). Past one, loading stops with
+ * "file:line:col: ..." at the place the limit was crossed. They bound the
+ * time and memory a hostile file can take: every pass over the tree is
+ * linear and none recurses.
+ */
+#define CFG_MAX_DEPTH 64	   /* nested mappings and sequences */
+#define CFG_MAX_NODES 262144	   /* values, keys, mappings and sequences */
+#define CFG_MAX_KEYS 4096	   /* keys of one mapping */
+#define CFG_MAX_KEY_LEN 128	   /* characters of one key */
+#define CFG_MAX_PATH_LEN 1024	   /* characters of a field path */
+#define CFG_MAX_FILE (8u << 20)	   /* bytes of a file */
+#define CFG_MAX_ERRORS 100	   /* errors kept; then one "N more errors" line */
+
 enum cfg_type {
 	CFG_NULL,
 	CFG_SCALAR,
@@ -38,12 +52,15 @@ struct cfg_node {
 	struct cfg_node **items; /* CFG_SEQ: items; CFG_MAP: values */
 	char **keys;             /* CFG_MAP: keys (parallel to items) */
 	struct cfg_node **key_nodes; /* CFG_MAP: key nodes (for positions) */
+	struct cfg_node *parent;     /* NULL for the root */
+	size_t cap;                  /* allocated items (and keys) */
 };
 
 struct cfg_errors {
 	const char *file; /* printed before line:col; not owned */
 	size_t n;
 	char **msgs;
+	size_t dropped; /* errors past CFG_MAX_ERRORS (counted in the last message) */
 };
 
 /* Parse a file. On failure returns -errno or -EINVAL and appends the reason
@@ -71,6 +88,10 @@ const struct cfg_node *cfg_map_get(const struct cfg_node *map, const char *key);
  * Returns the number of unknown keys. */
 int cfg_check_keys(const struct cfg_node *map, const char *const allowed[],
 		   struct cfg_errors *err);
+
+/* Levenshtein distance, ignoring case; SIZE_MAX when a string is longer
+ * than 64 characters (bounded work per call). */
+size_t cfg_edit_distance(const char *a, const char *b);
 
 /* Require node to be of type; reports "expected a mapping" etc. */
 int cfg_expect(const struct cfg_node *node, enum cfg_type type, struct cfg_errors *err);

@@ -49,34 +49,6 @@ nfv_config_vnf(const struct nfv_config *cfg, const char *name)
 	return -1;
 }
 
-static size_t
-mdl_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), d[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		d[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = d[0];
-
-		d[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t t = d[j];
-			size_t c = prev + (a[i - 1] != b[j - 1]);
-
-			if (d[j] + 1 < c)
-				c = d[j] + 1;
-			if (d[j - 1] + 1 < c)
-				c = d[j - 1] + 1;
-			d[j] = c;
-			prev = t;
-		}
-	}
-	return d[lb];
-}
-
 /* ", did you mean 'x'?" for the nearest port/vnf name, or "" */
 static void
 mdl_suggest(const struct nfv_config *cfg, bool ports, const char *name, char *buf, size_t size)
@@ -88,7 +60,7 @@ mdl_suggest(const struct nfv_config *cfg, bool ports, const char *name, char *bu
 	buf[0] = '\0';
 	for (uint16_t i = 0; i < n; i++) {
 		const char *cand = ports ? cfg->ports[i].name : cfg->vnfs[i].name;
-		size_t d = mdl_distance(name, cand);
+		size_t d = cfg_edit_distance(name, cand);
 
 		/* a suggestion must keep part of what was written */
 		if (d < bestd && d < strlen(name)) {

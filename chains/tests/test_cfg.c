@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -346,6 +348,299 @@ test_empty_document(void **state)
 	tcfg_done(&d);
 }
 
+/* ---- limits (issue 18): each bounds the time and memory of a file ---- */
+
+/* A growing text buffer for generated documents. */
+struct tcfg_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void
+tcfg_cat(struct tcfg_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	while (b->cap - b->len <= (size_t)n) {
+		b->cap = b->cap ? b->cap * 2 : 4096;
+		b->s = realloc(b->s, b->cap);
+		assert_non_null(b->s);
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < b->cap - b->len);
+	b->len += (size_t)n;
+}
+
+static void
+tcfg_load_buf(struct tcfg_doc *d, const struct tcfg_buf *b)
+{
+	memset(d, 0, sizeof(*d));
+	d->ret = cfg_load_string("t.yaml", b->s, b->len, &d->root, &d->err);
+}
+
+static void
+test_deep_sequences_refused(void **state)
+{
+	struct tcfg_buf b = {0};
+	struct tcfg_doc d;
+	char want[128];
+
+	(void)state;
+	/* at the limit: fine */
+	for (int i = 0; i < CFG_MAX_DEPTH; i++)
+		tcfg_cat(&b, "[");
+	for (int i = 0; i < CFG_MAX_DEPTH; i++)
+		tcfg_cat(&b, "]");
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, 0);
+	tcfg_done(&d);
+	/* 40,000 levels (crashed the recursive builder): refused at the first
+	 * level past the limit */
+	b.len = 0;
+	for (int i = 0; i < 40000; i++)
+		tcfg_cat(&b, "[");
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	assert_null(d.root);
+	snprintf(want, sizeof(want),
+		 "t.yaml:1:%d: nested deeper than %d mappings and sequences (the limit)",
+		 CFG_MAX_DEPTH + 1, CFG_MAX_DEPTH);
+	tcfg_assert_errors(&d, 1, want);
+	tcfg_done(&d);
+	free(b.s);
+}
+
+static void
+test_deep_mappings_refused(void **state)
+{
+	struct tcfg_buf b = {0};
+	struct tcfg_doc d;
+	char want[128];
+
+	(void)state;
+	/* flow mappings: "{a: {a: {a: ..." */
+	for (int i = 0; i < 40000; i++)
+		tcfg_cat(&b, "{a: ");
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	snprintf(want, sizeof(want),
+		 "t.yaml:1:%d: nested deeper than %d mappings and sequences (the limit)",
+		 4 * CFG_MAX_DEPTH + 1, CFG_MAX_DEPTH);
+	tcfg_assert_errors(&d, 1, want);
+	tcfg_done(&d);
+	/* block mappings, one level per line */
+	b.len = 0;
+	for (int i = 0; i < 2000; i++)
+		tcfg_cat(&b, "%*sk:\n", i, "");
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	snprintf(want, sizeof(want),
+		 "t.yaml:%d:%d: nested deeper than %d mappings and sequences (the limit)",
+		 CFG_MAX_DEPTH + 1, CFG_MAX_DEPTH + 1, CFG_MAX_DEPTH);
+	tcfg_assert_errors(&d, 1, want);
+	tcfg_done(&d);
+	free(b.s);
+}
+
+static void
+test_many_keys_refused(void **state)
+{
+	struct tcfg_buf b = {0};
+	struct tcfg_doc d;
+	char want[128];
+
+	(void)state;
+	/* 100,000 keys (185 s in the quadratic duplicate check): refused at
+	 * the first key past the limit */
+	tcfg_cat(&b, "m:\n");
+	for (int i = 0; i < 100000; i++)
+		tcfg_cat(&b, "  k%d: 1\n", i);
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	snprintf(want, sizeof(want), "t.yaml:%d:3: more than %d keys in one mapping (the limit)",
+		 CFG_MAX_KEYS + 2, CFG_MAX_KEYS);
+	tcfg_assert_errors(&d, 1, want);
+	tcfg_done(&d);
+	free(b.s);
+}
+
+static void
+test_duplicate_keys_at_the_limit(void **state)
+{
+	struct tcfg_buf b = {0};
+	struct tcfg_doc d;
+
+	(void)state;
+	/* the limit's worth of keys, the last the same as the first: found */
+	tcfg_cat(&b, "m:\n");
+	for (int i = 0; i < CFG_MAX_KEYS - 1; i++)
+		tcfg_cat(&b, "  k%d: 1\n", i);
+	tcfg_cat(&b, "  k0: 2\n");
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	tcfg_assert_errors(&d, 1, "t.yaml:4097:3: m.k0: duplicate key 'k0' (first at line 2 column 3)");
+	tcfg_done(&d);
+	/* and without it, all of them are kept */
+	b.len = 0;
+	tcfg_cat(&b, "m:\n");
+	for (int i = 0; i < CFG_MAX_KEYS; i++)
+		tcfg_cat(&b, "  k%d: %d\n", i, i);
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, 0);
+	assert_int_equal(cfg_map_get(d.root, "m")->n, CFG_MAX_KEYS);
+	assert_string_equal(cfg_map_get(cfg_map_get(d.root, "m"), "k4095")->scalar, "4095");
+	tcfg_done(&d);
+	free(b.s);
+}
+
+static void
+test_node_limit(void **state)
+{
+	struct tcfg_buf b = {0};
+	struct tcfg_doc d;
+	char want[160];
+
+	(void)state;
+	/* one flow sequence of 300,000 items: the root is node 1, item i
+	 * (0-based) node i + 2 at column 2 + 2 i */
+	tcfg_cat(&b, "[");
+	for (int i = 0; i < 300000; i++)
+		tcfg_cat(&b, "1,");
+	tcfg_cat(&b, "1]");
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	snprintf(want, sizeof(want),
+		 "t.yaml:1:%d: more than %d values, keys, mappings and sequences in one file "
+		 "(the limit)",
+		 2 + 2 * (CFG_MAX_NODES - 1), CFG_MAX_NODES);
+	tcfg_assert_errors(&d, 1, want);
+	tcfg_done(&d);
+	free(b.s);
+}
+
+static void
+test_file_size_limit(void **state)
+{
+	char path[] = "/tmp/nfv-test-cfg-XXXXXX";
+	struct cfg_errors err = {0};
+	struct cfg_node *root = NULL;
+	char *big, want[160];
+	size_t len = CFG_MAX_FILE + 4096;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	/* a comment line longer than the limit: only the size can stop it */
+	big = malloc(len);
+	assert_non_null(big);
+	memset(big, 'x', len);
+	big[0] = '#';
+	big[len - 1] = '\n';
+	assert_int_equal(cfg_load_string("t.yaml", big, len, &root, &err), -EINVAL);
+	assert_int_equal(err.n, 1);
+	snprintf(want, sizeof(want), "t.yaml: larger than %u bytes (%u MiB), the limit for a chain file",
+		 CFG_MAX_FILE, CFG_MAX_FILE >> 20);
+	assert_string_equal(err.msgs[0], want);
+	cfg_errors_free(&err);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(big, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	err.file = "t.yaml";
+	assert_int_equal(cfg_load_file(path, &root, &err), -EINVAL);
+	unlink(path);
+	assert_null(root);
+	assert_int_equal(err.n, 1);
+	assert_non_null(strstr(err.msgs[0], "the file is larger than"));
+	assert_memory_equal(err.msgs[0], "t.yaml:1:", 9);
+	cfg_errors_free(&err);
+	free(big);
+}
+
+static void
+test_nul_and_long_keys(void **state)
+{
+	struct tcfg_buf b = {0};
+	struct tcfg_doc d;
+	char want[128];
+
+	(void)state;
+	/* a NUL was cut: "lan\0x" became "lan" */
+	tcfg_load(&d, "name: \"lan\\0x\"\n");
+	assert_int_equal(d.ret, -EINVAL);
+	tcfg_assert_errors(&d, 1, "t.yaml:1:7: a NUL character (\\0) is not allowed in a string");
+	tcfg_done(&d);
+	tcfg_load(&d, "\"a\\0b\": 1\n");
+	assert_int_equal(d.ret, -EINVAL);
+	tcfg_assert_errors(&d, 1, "t.yaml:1:1: a NUL character (\\0) is not allowed in a string");
+	tcfg_done(&d);
+	/* a key longer than the limit */
+	tcfg_cat(&b, "a:\n  ");
+	for (int i = 0; i <= CFG_MAX_KEY_LEN; i++)
+		tcfg_cat(&b, "k");
+	tcfg_cat(&b, ": 1\n");
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	snprintf(want, sizeof(want), "t.yaml:2:3: a key of %d characters (at most %d)",
+		 CFG_MAX_KEY_LEN + 1, CFG_MAX_KEY_LEN);
+	tcfg_assert_errors(&d, 1, want);
+	tcfg_done(&d);
+	/* field paths longer than the limit: nested keys of 100 characters */
+	b.len = 0;
+	for (int i = 0; i < 12; i++)
+		tcfg_cat(&b, "%*s%0100d:\n", 2 * i, "", i);
+	tcfg_load_buf(&d, &b);
+	assert_int_equal(d.ret, -EINVAL);
+	if (d.err.n == 1)
+		print_message("%s\n", d.err.msgs[0]);
+	assert_int_equal(d.err.n, 1);
+	assert_non_null(strstr(d.err.msgs[0], "t.yaml:11:21: field path longer than 1024"));
+	tcfg_done(&d);
+	free(b.s);
+}
+
+static void
+test_errors_capped(void **state)
+{
+	struct cfg_errors err = {.file = "x.yaml"};
+	char want[64];
+
+	(void)state;
+	for (int i = 0; i < 1000; i++)
+		cfg_error(&err, NULL, "error %d", i);
+	assert_int_equal(err.n, CFG_MAX_ERRORS + 1);
+	assert_string_equal(err.msgs[0], "x.yaml: error 0");
+	snprintf(want, sizeof(want), "x.yaml: error %d", CFG_MAX_ERRORS - 1);
+	assert_string_equal(err.msgs[CFG_MAX_ERRORS - 1], want);
+	snprintf(want, sizeof(want), "x.yaml: %d more errors not shown", 1000 - CFG_MAX_ERRORS);
+	assert_string_equal(err.msgs[CFG_MAX_ERRORS], want);
+	cfg_errors_free(&err);
+}
+
+static void
+test_edit_distance(void **state)
+{
+	char long_s[80];
+
+	(void)state;
+	assert_int_equal(cfg_edit_distance("tapp", "tap"), 1);
+	assert_int_equal(cfg_edit_distance("LAN", "lan"), 0);
+	assert_int_equal(cfg_edit_distance("kitten", "sitting"), 3);
+	assert_int_equal(cfg_edit_distance("", "abc"), 3);
+	memset(long_s, 'a', sizeof(long_s) - 1);
+	long_s[sizeof(long_s) - 1] = '\0';
+	assert_true(cfg_edit_distance(long_s, "a") == SIZE_MAX);
+}
+
 int
 main(void)
 {
@@ -363,6 +658,15 @@ main(void)
 		cmocka_unit_test(test_prefix_and_range_getters),
 		cmocka_unit_test(test_error_without_position),
 		cmocka_unit_test(test_empty_document),
+		cmocka_unit_test(test_deep_sequences_refused),
+		cmocka_unit_test(test_deep_mappings_refused),
+		cmocka_unit_test(test_many_keys_refused),
+		cmocka_unit_test(test_duplicate_keys_at_the_limit),
+		cmocka_unit_test(test_node_limit),
+		cmocka_unit_test(test_file_size_limit),
+		cmocka_unit_test(test_nul_and_long_keys),
+		cmocka_unit_test(test_errors_capped),
+		cmocka_unit_test(test_edit_distance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
