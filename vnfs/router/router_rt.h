@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * nfvd router VNF - run-time tables shared by the fast path (router_dp.c)
- * and the control path (router_cp.c, router_tbl.c).
+ * and the control path (router_cp.c, router_nd.c, router_icmp.c,
+ * router_frame.c, router_tbl.c).
  *
  * Everything a worker reads hangs off one struct rtr_tables published with
  * an atomic pointer (RCU: a new conf builds new tables aside). Inside the
@@ -293,11 +294,12 @@ void rtr_sync(void);
 /* ---- router_dp.c ---- */
 uint16_t rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
-/* ---- router_cp.c ---- */
+/* ---- router_cp.c (over router_nd.c, router_icmp.c, router_frame.c) ---- */
 void rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m);
 void rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms);
 /* Bring up a state around tables (for tests and create). */
 void rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz);
+/* router_nd.c: neighbour id has answered with mac: queued packets go */
 void rtr_neigh_resolved(struct rtr_state *st, struct rtr_tables *t, uint32_t id,
 			const struct rte_ether_addr *mac);
 

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd router VNF - control path: ICMP and ICMPv6 the router generates:
+ * errors (time exceeded, unreachable, frag-needed / packet too big) routed
+ * back to the sender, rate limited per RFC 1812 / RFC 4443 and never about
+ * what RFC 1812 4.3.2.7 / RFC 4443 2.4(e) exclude, and echo replies.
+ * Uses router_frame.c only. Control thread only.
+ */
+#include <string.h>
+
+#include <rte_icmp.h>
+
+#include "router_frame.h"
+#include "router_icmp.h"
+
+#define RTR_ICMP4_MAX 576  /* RFC 1812 4.3.2.3: error datagram up to 576 bytes */
+#define RTR_ICMP6_MAX 1280 /* RFC 4443 2.4(c): not exceeding the minimum MTU */
+
+/* RFC 4443 2.4(f) / RFC 1812 4.3.2.8 token bucket for ICMP errors */
+static bool
+rtr_icmp_allowed(struct rtr_state *st)
+{
+	uint64_t now = nfv_now_ms();
+
+	st->icmp_tokens += (double)(now - st->icmp_last_ms) * st->conf->icmp_rate / 1000.0;
+	st->icmp_last_ms = now;
+	if (st->icmp_tokens > st->conf->icmp_burst)
+		st->icmp_tokens = st->conf->icmp_burst;
+	if (st->icmp_tokens < 1.0) {
+		st->cp[RTR_CP_ICMP_RATE_LIMITED]++;
+		return false;
+	}
+	st->icmp_tokens -= 1.0;
+	return true;
+}
+
+/* Where a reply to the sender src of m leaves: the interface and next-hop
+ * MAC of the route back to src (RFC 1812 5.2.7: errors are routed like any
+ * packet, so asymmetric paths work), when that next hop is resolved; else
+ * the interface m came in on and the sender's MAC (the previous hop).
+ * Returns the interface index or -1. */
+static int
+rtr_reply_path(const struct rtr_tables *t, struct rte_mbuf *m, int family, const uint8_t *src,
+	       uint8_t mac[6])
+{
+	const struct rte_ether_hdr *oeh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	int ifi = rtr_in_iface(t, m);
+	const struct rtr_adj *a;
+	uint64_t adj = 0, macw;
+	int32_t nid = -1;
+
+	memcpy(mac, oeh->src_addr.addr_bytes, 6);
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, src, 4);
+		ip = rte_be_to_cpu_32(ip);
+		rte_fib_lookup_bulk(t->fib4, &ip, &adj, 1);
+	} else {
+		uint8_t ip6[1][16];
+
+		memcpy(ip6[0], src, 16);
+		rte_fib6_lookup_bulk(t->fib6, ip6, &adj, 1);
+	}
+	if (adj >= RTR_MAX_ADJ)
+		return ifi;
+	a = &t->adj[adj];
+	if (a->type == RTR_ADJ_CONNECTED) {
+		struct rtr_nkey k;
+
+		memset(&k, 0, sizeof(k));
+		memcpy(k.addr, src, family == 4 ? 4 : 16);
+		k.iface = a->iface;
+		k.family = (uint8_t)family;
+		nid = rte_hash_lookup(t->nhash, &k);
+	} else if (a->type == RTR_ADJ_GW && a->n_nh > 0) {
+		nid = (int32_t)a->nh[0];
+	}
+	if (nid < 0 || (uint32_t)nid >= t->max_neigh)
+		return ifi;
+	macw = atomic_load_explicit(&t->neigh[nid].macw, memory_order_acquire);
+	if (!(macw & RTR_MAC_VALID))
+		return ifi;
+	memcpy(mac, &macw, 6);
+	return t->neigh[nid].key.iface;
+}
+
+/* RFC 1812 4.3.2.7: no ICMP error about an ICMP error, a packet to an IP
+ * broadcast or multicast address, one sent as a link-layer broadcast or
+ * multicast, a non-initial fragment, or one whose source is not a unique
+ * host (0/8, 127/8, broadcast, multicast, class E). avail: bytes of oip in
+ * the first segment. */
+static bool
+rtr_icmp4_may_answer(const struct rtr_tables *t, struct rte_mbuf *m, const struct rte_ipv4_hdr *oip,
+		     uint32_t avail)
+{
+	if (rtr_frame_is_mcast(m) || !rtr_host4(t, oip->dst_addr) || !rtr_host4(t, oip->src_addr) ||
+	    (oip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)))
+		return false;
+	if (oip->next_proto_id == IPPROTO_ICMP && avail >= 21) {
+		uint8_t ot = ((const uint8_t *)oip)[(oip->version_ihl & 0xf) * 4];
+
+		if (ot != RTE_IP_ICMP_ECHO_REQUEST && ot != RTE_IP_ICMP_ECHO_REPLY && ot != 13 &&
+		    ot != 14)
+			return false;
+	}
+	return true;
+}
+
+/* RFC 4443 2.4(e): no ICMPv6 error about an ICMPv6 error, a packet from
+ * ::, ::1 or a multicast source, and, but for Packet Too Big and Parameter
+ * Problem code 2, a packet to a multicast address or sent as a link-layer
+ * multicast or broadcast. */
+static bool
+rtr_icmp6_may_answer(struct rte_mbuf *m, const struct rte_ipv6_hdr *oip, uint32_t avail,
+		     uint8_t type, uint8_t code)
+{
+	bool mcast_ok = type == 2 || (type == 4 && code == 2);
+
+	if (!rtr_host6(oip->src_addr))
+		return false;
+	if (!mcast_ok && (oip->dst_addr[0] == 0xff || rtr_frame_is_mcast(m)))
+		return false;
+	if (oip->proto == IPPROTO_ICMPV6 && avail > 40 && ((const uint8_t *)(oip + 1))[0] < 128)
+		return false;
+	return true;
+}
+
+void
+rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, uint8_t type,
+		uint8_t code, uint32_t info)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const struct rte_ipv4_hdr *oip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint8_t dmac[6];
+	int ifi = rtr_reply_path(t, m, 4, (const uint8_t *)&oip->src_addr, dmac);
+	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off, quote;
+	struct rte_mbuf *r;
+	struct rte_ipv4_hdr *ip;
+	uint8_t *icmp;
+
+	if (ifi < 0)
+		goto free_orig;
+	if (!rtr_icmp4_may_answer(t, m, oip, avail)) {
+		st->cp[RTR_CP_ICMP_SUPPRESSED]++;
+		goto free_orig;
+	}
+	if (!rtr_icmp_allowed(st))
+		goto free_orig;
+	quote = RTE_MIN(RTE_MIN((uint32_t)rte_be_to_cpu_16(oip->total_length), avail),
+			(uint32_t)(RTR_ICMP4_MAX - 28));
+	ip = (struct rte_ipv4_hdr *)rtr_new_frame(st, &t->ifs[ifi], dmac, RTE_ETHER_TYPE_IPV4,
+						  (uint16_t)(28 + quote), &r);
+	if (ip == NULL)
+		goto free_orig;
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0xc0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(28 + quote));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = rtr_if_src4(&t->ifs[ifi], oip->src_addr);
+	ip->dst_addr = oip->src_addr;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp = (uint8_t *)(ip + 1);
+	icmp[0] = type;
+	icmp[1] = code;
+	info = rte_cpu_to_be_32(info);
+	memcpy(icmp + 4, &info, 4); /* may be unaligned behind a VLAN tag */
+	memcpy(icmp + 8, oip, quote);
+	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
+	st->cp[RTR_CP_ICMP_ERR_TX]++;
+	rtr_send(st, t->ifs[ifi].port, r);
+free_orig:
+	rte_pktmbuf_free(m);
+}
+
+void
+rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, uint8_t type,
+		uint8_t code, uint32_t info)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const struct rte_ipv6_hdr *oip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+	uint8_t dmac[6];
+	int ifi = rtr_reply_path(t, m, 6, oip->src_addr, dmac);
+	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off, quote;
+	struct rte_mbuf *r;
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *icmp;
+	if (ifi < 0)
+		goto free_orig;
+	if (!rtr_icmp6_may_answer(m, oip, avail, type, code)) {
+		st->cp[RTR_CP_ICMP_SUPPRESSED]++;
+		goto free_orig;
+	}
+	if (!rtr_icmp_allowed(st))
+		goto free_orig;
+	quote = RTE_MIN(RTE_MIN(40u + rte_be_to_cpu_16(oip->payload_len), avail),
+			(uint32_t)(RTR_ICMP6_MAX - 48));
+	ip6 = (struct rte_ipv6_hdr *)rtr_new_frame(st, &t->ifs[ifi], dmac, RTE_ETHER_TYPE_IPV6,
+						   (uint16_t)(48 + quote), &r);
+	if (ip6 == NULL)
+		goto free_orig;
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + quote));
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, rtr_if_src6(&t->ifs[ifi], oip->src_addr), 16);
+	memcpy(ip6->dst_addr, oip->src_addr, 16);
+	icmp = (uint8_t *)(ip6 + 1);
+	icmp[0] = type;
+	icmp[1] = code;
+	info = rte_cpu_to_be_32(info);
+	memcpy(icmp + 4, &info, 4); /* may be unaligned behind a VLAN tag */
+	memcpy(icmp + 8, oip, quote);
+	rtr_icmp6_cksum(ip6);
+	st->cp[RTR_CP_ICMP_ERR_TX]++;
+	rtr_send(st, t->ifs[ifi].port, r);
+free_orig:
+	rte_pktmbuf_free(m);
+}
+
+void
+rtr_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, enum rtr_err e)
+{
+	static const uint8_t v4[][2] = {{11, 0}, {3, 0}, {3, 1}, {3, 1}, {3, 3}};
+	static const uint8_t v6[][2] = {{3, 0}, {1, 0}, {1, 3}, {1, 6}, {1, 4}};
+
+	if (rtr_is_v6(m))
+		rtr_icmp6_error(st, t, m, v6[e][0], v6[e][1], 0);
+	else
+		rtr_icmp4_error(st, t, m, v4[e][0], v4[e][1], 0);
+}
+
+/* Echo reply to m, an echo request to one of our addresses that came in
+ * on ifi (anything else for us is counted as local-dropped). */
+void
+rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	uint8_t *icmp = (uint8_t *)(ip + 1);
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint32_t a;
+
+	/* never to a broadcast (e.g. a source that is an attached subnet's
+	 * directed broadcast: the data path cannot tell) */
+	if (!rtr_host4(t, ip->src_addr) || rtr_frame_is_mcast(m) ||
+	    !rte_is_unicast_ether_addr(&eh->src_addr)) {
+		st->cp[RTR_CP_LOCAL_DROPPED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (ip->next_proto_id != IPPROTO_ICMP || tot < 28 || m->nb_segs > 1 ||
+	    icmp[0] != RTE_IP_ICMP_ECHO_REQUEST || rte_raw_cksum(icmp, tot - 20) != 0xffff ||
+	    (ip->fragment_offset &
+	     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		st->cp[RTR_CP_LOCAL_DROPPED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	a = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp[0] = RTE_IP_ICMP_ECHO_REPLY;
+	icmp[2] = icmp[3] = 0;
+	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, tot - 20);
+	eh->dst_addr = eh->src_addr;
+	eh->src_addr = t->ifs[ifi].mac;
+	st->cp[RTR_CP_ECHO_REPLY]++;
+	rtr_send(st, t->ifs[ifi].port, m);
+}
+
+/* The same for IPv6 (neighbour discovery is not for here) */
+void
+rtr_echo6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+	uint8_t *icmp = (uint8_t *)(ip6 + 1), a[16];
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	if (ip6->proto != IPPROTO_ICMPV6 || rte_be_to_cpu_16(ip6->payload_len) < 8 ||
+	    m->nb_segs > 1 || icmp[0] != 128 || !rtr_icmp6_ok(ip6, icmp) ||
+	    !rtr_host6(ip6->src_addr) || rtr_frame_is_mcast(m) ||
+	    !rte_is_unicast_ether_addr(&eh->src_addr)) {
+		st->cp[RTR_CP_LOCAL_DROPPED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(a, ip6->src_addr, 16);
+	memcpy(ip6->src_addr, ip6->dst_addr, 16);
+	memcpy(ip6->dst_addr, a, 16);
+	ip6->hop_limits = 64;
+	icmp[0] = 129;
+	rtr_icmp6_cksum(ip6);
+	eh->dst_addr = eh->src_addr;
+	eh->src_addr = t->ifs[ifi].mac;
+	st->cp[RTR_CP_ECHO_REPLY]++;
+	rtr_send(st, t->ifs[ifi].port, m);
+}
