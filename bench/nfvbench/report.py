@@ -237,7 +237,9 @@ def _esc(v):
     return html.escape(str(v))
 
 
-def render_html(res):
+def render_html(res, extra=""):
+    """extra: more HTML (the history section of nfv-bench trend/--history)
+    placed before the machine table."""
     m, meth = res["machine"], res["method"]
     sizes = meth["sizes"]
     h = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>%s</title><style>%s</style></head><body>" % (
@@ -289,6 +291,7 @@ def render_html(res):
                     _esc(s["name"]), _esc(z), ("%s%d" % ("&ge;" if b2b.get("capped") else "", b2b["frames"]))
                     if b2b else "-", _esc(p["load_pct"]), cells))
     h.append("</table>")
+    h.append(extra)
     h.append("<h2>Machine</h2><table>")
     hp = m["hugepages"]
     for k, v in (("CPU", "%s (%s CPUs)" % (m["cpu_model"], m["cpus"])), ("kernel", m["kernel"]),
@@ -310,6 +313,6 @@ def render_html(res):
     return "".join(h)
 
 
-def write_html(res, path):
+def write_html(res, path, extra=""):
     with open(path, "w") as f:
-        f.write(render_html(res))
+        f.write(render_html(res, extra))

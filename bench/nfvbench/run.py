@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from . import config, duts, method, report
+from . import config, duts, method, report, trend
 from .gen import DEFAULT_RXQ, Gen, GenError
 
 WIRING_NOTE = {
@@ -278,8 +278,69 @@ class Runner:
         }
 
 
+def main_compare(argv):
+    ap = argparse.ArgumentParser(prog="nfv-bench compare", description="compare two results: NDR and PDR of "
+                                 "each system x size, the ratio, and UP/DOWN beyond the runs' spread")
+    ap.add_argument("old", help="result JSON (or REV:PATH, read with git show)")
+    ap.add_argument("new", help="result JSON (or REV:PATH)")
+    args = ap.parse_args(argv)
+    res = []
+    for a in (args.old, args.new):
+        try:
+            if not os.path.exists(a) and ":" in a:
+                text = subprocess.run(["git", "-C", REPO, "show", a], capture_output=True, text=True,
+                                      check=True).stdout
+            else:
+                with open(a) as f:
+                    text = f.read()
+            res.append(json.loads(text))
+        except (OSError, ValueError, subprocess.CalledProcessError) as e:
+            print("nfv-bench compare: %s: %s" % (a, getattr(e, "stderr", None) or e), file=sys.stderr)
+            return 1
+        errs = report.validate(res[-1])
+        if errs:
+            print("nfv-bench compare: %s: not an nfv-bench/1 result: %s" % (a, "; ".join(errs[:3])),
+                  file=sys.stderr)
+            return 1
+    print("old: %s (%s)\nnew: %s (%s)" % (args.old, res[0]["generated"], args.new, res[1]["generated"]))
+    print(trend.compare_text(trend.compare(res[0], res[1])))
+    return 0
+
+
+def main_trend(argv):
+    ap = argparse.ArgumentParser(prog="nfv-bench trend", description="the committed history of a result file "
+                                 "as line charts (HTML, self-contained)")
+    ap.add_argument("file", help="a committed result JSON, e.g. bench/results/chains-vs-peers.json")
+    ap.add_argument("-o", "--out", help="HTML file (default FILE without .json + -trend.html)")
+    ap.add_argument("--report", action="store_true",
+                    help="write the full report of the newest version with the history section in it")
+    args = ap.parse_args(argv)
+    try:
+        hist = trend.history(args.file)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("nfv-bench trend: %s: %s" % (args.file, getattr(e, "stderr", None) or e), file=sys.stderr)
+        return 1
+    if not hist:
+        print("nfv-bench trend: %s: no committed version is an nfv-bench result" % args.file, file=sys.stderr)
+        return 1
+    out = args.out or os.path.splitext(args.file)[0] + "-trend.html"
+    if args.report:
+        report.write_html(hist[-1]["result"], out, trend.history_html(hist))
+    else:
+        with open(out, "w") as f:
+            f.write(trend.trend_page(args.file, hist))
+    print("%d versions of %s; wrote %s" % (len(hist), args.file, out))
+    return 0
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="nfv-bench", description=__doc__)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "compare":
+        return main_compare(argv[1:])
+    if argv and argv[0] == "trend":
+        return main_trend(argv[1:])
+    ap = argparse.ArgumentParser(prog="nfv-bench", description=__doc__ + " Also: nfv-bench compare OLD NEW; "
+                                 "nfv-bench trend FILE.")
     ap.add_argument("file", help="bench YAML file")
     ap.add_argument("-o", "--out", default="nfv-bench-result", help="output stem: STEM.json and STEM.html")
     ap.add_argument("--build", default=os.environ.get("NFVD_BUILD", os.path.join(REPO, "build")),
