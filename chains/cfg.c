@@ -220,24 +220,60 @@ cfg_node_append(struct cfg_node *parent, struct cfg_node *child, struct cfg_node
 	return 0;
 }
 
-/* An error at a YAML mark (1-based in the message); stops the parse. */
+/* Field path of a node attached to the tree being built (paths are set
+ * once it is complete): up through the parents, at most CFG_MAX_DEPTH
+ * levels of at most CFG_MAX_KEYS entries. NULL for the root. */
+static char *
+cfg_path_of(const struct cfg_node *n)
+{
+	const struct cfg_node *up[CFG_MAX_DEPTH + 2];
+	size_t k = 0, len = 0;
+	char *path;
+
+	for (; n != NULL && n->parent != NULL && k < CFG_MAX_DEPTH + 1; n = n->parent)
+		up[k++] = n;
+	if (k == 0)
+		return NULL;
+	path = malloc((size_t)(CFG_MAX_KEY_LEN + 24) * k + 1);
+	if (path == NULL)
+		return NULL;
+	path[0] = '\0';
+	while (k-- > 0) {
+		const struct cfg_node *c = up[k], *p = c->parent;
+		size_t i = 0;
+
+		while (i < p->n && p->items[i] != c)
+			i++;
+		if (p->type == CFG_MAP && i < p->n)
+			len += (size_t)sprintf(path + len, "%s%s", len ? "." : "", p->keys[i]);
+		else
+			len += (size_t)sprintf(path + len, "[%zu]", i);
+	}
+	return path;
+}
+
+/* An error at a YAML mark (1-based in the message), in node in (may be
+ * NULL: no field path); stops the parse. */
 static int
-cfg_mark_error(struct cfg_parser *p, const yaml_mark_t *mark, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+cfg_mark_error(struct cfg_parser *p, const yaml_mark_t *mark, const struct cfg_node *in,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
-cfg_mark_error(struct cfg_parser *p, const yaml_mark_t *mark, const char *fmt, ...)
+cfg_mark_error(struct cfg_parser *p, const yaml_mark_t *mark, const struct cfg_node *in,
+	       const char *fmt, ...)
 {
+	char *path = cfg_path_of(in);
 	struct cfg_node at = {
 		.line = (unsigned int)mark->line + 1,
 		.col = (unsigned int)mark->column + 1,
-		.path = "",
+		.path = path != NULL ? path : "",
 	};
 	va_list ap;
 
 	va_start(ap, fmt);
 	cfg_verror(p->err, &at, fmt, ap);
 	va_end(ap);
+	free(path);
 	p->failed = 1;
 	return -EINVAL;
 }
@@ -249,18 +285,18 @@ cfg_syntax_error(struct cfg_parser *p)
 	const char *problem = yp->problem != NULL ? yp->problem : "invalid YAML";
 
 	if (p->too_big) {
-		cfg_mark_error(p, &yp->mark,
+		cfg_mark_error(p, &yp->mark, NULL,
 			       "the file is larger than %u bytes (%u MiB), the limit for a chain "
 			       "file",
 			       CFG_MAX_FILE, CFG_MAX_FILE >> 20);
 		return;
 	}
 	if (yp->context != NULL)
-		cfg_mark_error(p, &yp->problem_mark, "syntax error: %s (%s at line %zu column %zu)",
+		cfg_mark_error(p, &yp->problem_mark, NULL, "syntax error: %s (%s at line %zu column %zu)",
 			       problem, yp->context, yp->context_mark.line + 1,
 			       yp->context_mark.column + 1);
 	else
-		cfg_mark_error(p, &yp->problem_mark, "syntax error: %s", problem);
+		cfg_mark_error(p, &yp->problem_mark, NULL, "syntax error: %s", problem);
 }
 
 static int
@@ -290,7 +326,7 @@ cfg_refuse_anchor(struct cfg_parser *p, const yaml_char_t *anchor, const yaml_ma
 {
 	if (anchor == NULL)
 		return 0;
-	return cfg_mark_error(p, mark,
+	return cfg_mark_error(p, mark, NULL,
 			      "YAML anchors (&%s) and aliases are not supported: write the value "
 			      "out",
 			      (const char *)anchor);
@@ -299,7 +335,8 @@ cfg_refuse_anchor(struct cfg_parser *p, const yaml_char_t *anchor, const yaml_ma
 /* A new node for a scalar or collection start event (the node limit is
  * checked here); *out stays NULL for other events. */
 static int
-cfg_event_node(struct cfg_parser *p, const yaml_event_t *ev, struct cfg_node **out)
+cfg_event_node(struct cfg_parser *p, const yaml_event_t *ev, const struct cfg_node *in,
+	       struct cfg_node **out)
 {
 	const yaml_mark_t *mark = &ev->start_mark;
 	const yaml_char_t *anchor;
@@ -309,7 +346,7 @@ cfg_event_node(struct cfg_parser *p, const yaml_event_t *ev, struct cfg_node **o
 	*out = NULL;
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		return cfg_mark_error(p, mark,
+		return cfg_mark_error(p, mark, NULL,
 				      "YAML aliases (*%s) and anchors are not supported: write "
 				      "the value out",
 				      (const char *)ev->data.alias.anchor);
@@ -331,13 +368,13 @@ cfg_event_node(struct cfg_parser *p, const yaml_event_t *ev, struct cfg_node **o
 	if (cfg_refuse_anchor(p, anchor, mark) < 0)
 		return -EINVAL;
 	if (++p->nodes > CFG_MAX_NODES)
-		return cfg_mark_error(p, mark,
+		return cfg_mark_error(p, mark, in,
 				      "more than %d values, keys, mappings and sequences in one "
 				      "file (the limit)",
 				      CFG_MAX_NODES);
 	if (type == CFG_SCALAR &&
 	    memchr(ev->data.scalar.value, '\0', ev->data.scalar.length) != NULL)
-		return cfg_mark_error(p, mark, "a NUL character (\\0) is not allowed in a string");
+		return cfg_mark_error(p, mark, in, "a NUL character (\\0) is not allowed in a string");
 	n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		return -ENOMEM;
@@ -381,12 +418,12 @@ cfg_attach(struct cfg_parser *p, struct cfg_frame *st, size_t depth, struct cfg_
 	if (top->node->type == CFG_MAP && top->key == NULL) {
 		/* n is a key */
 		if (n->type == CFG_MAP || n->type == CFG_SEQ)
-			ret = cfg_mark_error(p, &at, "a mapping key must be a plain scalar");
+			ret = cfg_mark_error(p, &at, top->node, "a mapping key must be a plain scalar");
 		else if (n->scalar != NULL && strlen(n->scalar) > CFG_MAX_KEY_LEN)
-			ret = cfg_mark_error(p, &at, "a key of %zu characters (at most %d)",
+			ret = cfg_mark_error(p, &at, top->node, "a key of %zu characters (at most %d)",
 					     strlen(n->scalar), CFG_MAX_KEY_LEN);
 		else if (top->node->n >= CFG_MAX_KEYS)
-			ret = cfg_mark_error(p, &at,
+			ret = cfg_mark_error(p, &at, top->node,
 					     "more than %d keys in one mapping (the limit)",
 					     CFG_MAX_KEYS);
 		else
@@ -431,7 +468,7 @@ cfg_build(struct cfg_parser *p, struct cfg_node **out)
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (doc != NULL)
-				ret = cfg_mark_error(p, &ev.start_mark,
+				ret = cfg_mark_error(p, &ev.start_mark, NULL,
 						     "only one YAML document per file is "
 						     "supported");
 			break;
@@ -441,11 +478,11 @@ cfg_build(struct cfg_parser *p, struct cfg_node **out)
 				depth--;
 			break;
 		default:
-			ret = cfg_event_node(p, &ev, &n);
+			ret = cfg_event_node(p, &ev, depth > 0 ? st[depth - 1].node : NULL, &n);
 			if (ret < 0 || n == NULL)
 				break;
 			if ((n->type == CFG_MAP || n->type == CFG_SEQ) && depth >= CFG_MAX_DEPTH) {
-				ret = cfg_mark_error(p, &ev.start_mark,
+				ret = cfg_mark_error(p, &ev.start_mark, NULL,
 						     "nested deeper than %d mappings and "
 						     "sequences (the limit)",
 						     CFG_MAX_DEPTH);

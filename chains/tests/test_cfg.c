@@ -463,7 +463,7 @@ test_many_keys_refused(void **state)
 		tcfg_cat(&b, "  k%d: 1\n", i);
 	tcfg_load_buf(&d, &b);
 	assert_int_equal(d.ret, -EINVAL);
-	snprintf(want, sizeof(want), "t.yaml:%d:3: more than %d keys in one mapping (the limit)",
+	snprintf(want, sizeof(want), "t.yaml:%d:3: m: more than %d keys in one mapping (the limit)",
 		 CFG_MAX_KEYS + 2, CFG_MAX_KEYS);
 	tcfg_assert_errors(&d, 1, want);
 	tcfg_done(&d);
@@ -575,9 +575,9 @@ test_nul_and_long_keys(void **state)
 
 	(void)state;
 	/* a NUL was cut: "lan\0x" became "lan" */
-	tcfg_load(&d, "name: \"lan\\0x\"\n");
+	tcfg_load(&d, "p:\n  name: \"lan\\0x\"\n");
 	assert_int_equal(d.ret, -EINVAL);
-	tcfg_assert_errors(&d, 1, "t.yaml:1:7: a NUL character (\\0) is not allowed in a string");
+	tcfg_assert_errors(&d, 1, "t.yaml:2:9: p: a NUL character (\\0) is not allowed in a string");
 	tcfg_done(&d);
 	tcfg_load(&d, "\"a\\0b\": 1\n");
 	assert_int_equal(d.ret, -EINVAL);
@@ -590,7 +590,7 @@ test_nul_and_long_keys(void **state)
 	tcfg_cat(&b, ": 1\n");
 	tcfg_load_buf(&d, &b);
 	assert_int_equal(d.ret, -EINVAL);
-	snprintf(want, sizeof(want), "t.yaml:2:3: a key of %d characters (at most %d)",
+	snprintf(want, sizeof(want), "t.yaml:2:3: a: a key of %d characters (at most %d)",
 		 CFG_MAX_KEY_LEN + 1, CFG_MAX_KEY_LEN);
 	tcfg_assert_errors(&d, 1, want);
 	tcfg_done(&d);
