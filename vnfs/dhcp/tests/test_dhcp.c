@@ -805,6 +805,25 @@ test_ip_udp_checksums(void **state)
 	n = ip_udp_wrap(f, p.b, p.len, 0x1234, false);
 	assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), -EINVAL);
 	assert_int_equal(why, DHCP_D_BAD_UDP_CSUM);
+	/* an offloaded checksum not finished by the sender's (virtual) NIC:
+	 * the field holds the folded pseudo-header sum (Linux CHECKSUM_PARTIAL
+	 * over a veth read by af_packet): accepted, as the kernel does */
+	{
+		uint32_t ps = 17 + (uint32_t)(p.len + 8);
+
+		n = ip_udp_wrap(f, p.b, p.len, 0, false);
+		for (int i = 12; i < 20; i += 2)
+			ps += (uint32_t)(f[i] << 8 | f[i + 1]);
+		while (ps >> 16)
+			ps = (ps & 0xffff) + (ps >> 16);
+		f[26] = (uint8_t)(ps >> 8);
+		f[27] = (uint8_t)ps;
+		assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), 0);
+		/* ... but not with the payload's bits in it, nor one off */
+		f[27] ^= 1;
+		assert_int_equal(dhcp_ip_udp_check(f, n, false, false, &pl, &pln, &why), -EINVAL);
+		assert_int_equal(why, DHCP_D_BAD_UDP_CSUM);
+	}
 	/* lengths and fragments: bad-frame */
 	n = ip_udp_wrap(f, p.b, p.len, 0, true);
 	assert_int_equal(dhcp_ip_udp_check(f, n - 1, false, false, &pl, &pln, &why), -EINVAL);
