@@ -190,19 +190,6 @@ ctl_cmd_apply(json_t *args, json_t **result, json_t **extra, char *err, size_t e
 	return ret < 0 ? ret : CTL_DEFERRED;
 }
 
-/* Class of a running instance, from the status view (NULL if none). */
-static json_t *
-ctl_instance_class(json_t *status, const char *instance)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(json_object_get(status, "vnfs"), i,
-			   v) if (strcmp(json_string_value(json_object_get(v, "name")) ?: "",
-					 instance) == 0) return json_object_get(v, "class");
-	return NULL;
-}
-
 static int
 ctl_cmd_vnf(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
 {
@@ -232,16 +219,13 @@ ctl_cmd_vnf(json_t *args, json_t **result, json_t **extra, char *err, size_t err
 			return -ENOENT;
 		}
 	} else if (cls != NULL) {
-		json_t *st = nfv_engine_status();
-		const char *have = json_string_value(ctl_instance_class(st, instance));
+		const char *have = nfv_engine_vnf_class(instance);
 
 		if (have != NULL && strcmp(have, cls) != 0) {
 			snprintf(err, errlen, "VNF '%s' is of class '%s', not '%s'", instance, have,
 				 cls);
-			json_decref(st);
 			return -EINVAL;
 		}
-		json_decref(st);
 	}
 	if (cargs == NULL)
 		cargs = json_object();

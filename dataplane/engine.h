@@ -22,8 +22,7 @@ int nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *cons
 unsigned int nfv_engine_poll(void);
 /* True when a VNF reported work in flight in the last nfv_engine_poll(). */
 bool nfv_engine_pending(void);
-/* Abort an apply in flight (its requester gets -ECANCELED), stop rx,
- * drain tx buffers and punt rings, join the workers. Counters stay
+/* Stop rx, drain tx buffers and punt rings, join the workers. Counters stay
  * readable (print the final summary after this). Idempotent. */
 void nfv_engine_halt(void);
 /* halt, then destroy instances, close ports, EAL cleanup and removal of
@@ -38,12 +37,13 @@ void nfv_engine_stop(void);
 int nfv_config_file_check(const char *path, char *err, size_t errlen);
 
 /* Live apply, answered later: done(ctx, ret, path, errors, generation) is
- * called on the control thread (from nfv_engine_poll, or nfv_engine_halt
- * with -ECANCELED) and owns errors (a JSON array of strings). */
+ * called on the control thread (from nfv_engine_apply_poll, or
+ * nfv_engine_apply_abort with -ECANCELED) and owns errors (a JSON array of
+ * strings). */
 typedef void (*nfv_apply_done_fn)(void *ctx, int ret, const char *path, json_t *errors,
 				  uint64_t generation);
 /* Start one: a loader thread reads, parses and validates path while the
- * control thread keeps serving; nfv_engine_poll then creates/reconfigures
+ * control thread keeps serving; nfv_engine_apply_poll then creates/reconfigures
  * instances aside, swaps the pipeline under RCU and frees the old one. On
  * failure the running pipeline is untouched. One at a time: -EBUSY while
  * one is in flight. Returns 0 (done will be called) or -errno with err. */
@@ -51,6 +51,11 @@ int nfv_engine_apply_start(const char *path, nfv_apply_done_fn done, void *ctx, 
 			   size_t errlen);
 /* True while an apply is in flight. */
 bool nfv_engine_apply_busy(void);
+/* From the control loop: once the loader is done, swap in and call done. */
+void nfv_engine_apply_poll(void);
+/* nfvd stops: an apply in flight is abandoned, done gets -ECANCELED (call
+ * before nfv_engine_halt). */
+void nfv_engine_apply_abort(void);
 
 /* JSON views for the control socket, telemetry and the final summary. */
 json_t *nfv_engine_status(void);   /* ports (link), workers, chains, vnfs, generation */
@@ -59,6 +64,8 @@ json_t *nfv_engine_stats(void);    /* counters: ports, chains, vnfs, drops */
 /* Class command on an instance: "nfvctl <class> <cmd>" goes here. */
 int nfv_engine_vnf_ctl(const char *instance, const char *cmd, json_t *args, json_t **result,
 		       char *err, size_t errlen);
+/* Class name of a running instance, NULL if there is none. */
+const char *nfv_engine_vnf_class(const char *instance);
 /* First instance of a class (for "nfvctl route add" without naming one). */
 const char *nfv_engine_vnf_of_class(const char *class_name);
 
@@ -71,8 +78,10 @@ const struct nfv_config *nfv_engine_config(void);
 /* Milliseconds since an arbitrary start (monotonic). */
 uint64_t nfv_now_ms(void);
 
-/* Ask the main loop to stop (SIGTERM path; "shutdown" control command). */
+/* Ask the main loop to stop (SIGTERM path, async-signal-safe; "shutdown"
+ * control command), and whether it was asked. */
 void nfv_request_stop(void);
+bool nfv_stop_requested(void);
 
 /* ---- control server (ctl.c) ---- */
 /* Bind the Unix socket (mode 0600). Fails with -EADDRINUSE if another nfvd

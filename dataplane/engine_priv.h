@@ -4,6 +4,7 @@
 #ifndef NFV_ENGINE_PRIV_H
 #define NFV_ENGINE_PRIV_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include <rte_spinlock.h>
@@ -108,8 +109,6 @@ struct nfv_engine {
 	uint16_t n_workers;
 	unsigned int worker_lcore[NFV_MAX_WORKERS];
 	struct nfv_worker_rt *workers[NFV_MAX_WORKERS];
-	struct nfv_port_rt ports[RTE_MAX_ETHPORTS]; /* indexed by DPDK port id */
-	uint16_t cfg_port_id[NFV_MAX_PORTS];        /* config index -> DPDK port id */
 	_Atomic(struct nfv_pipeline *) pipeline;
 	struct nfv_vnf *vnfs[NFV_MAX_VNFS];         /* live instances */
 	uint16_t n_vnfs;
@@ -132,12 +131,27 @@ struct nfv_engine {
 
 extern struct nfv_engine nfv_eng;
 
-/* port.c */
+#define ENG_LOG(lvl, ...) RTE_LOG(lvl, USER1, "nfvd: " __VA_ARGS__)
+
+/* engine.c */
+/* Control-plane lock: taken by the control thread around everything it
+ * does, and by the telemetry thread when it reads. Never by workers. */
+extern pthread_mutex_t nfv_eng_lock;
+unsigned int nfv_eng_drain_punts(struct nfv_engine *e);
+/* Create instance idx of cfg; steals its conf. */
+int nfv_vnf_instantiate(struct nfv_config *cfg, uint16_t idx, struct nfv_vnf **out, char *err,
+			size_t errlen);
+
+struct nfv_vnf *nfv_eng_find_vnf(struct nfv_engine *e, const char *name);
+
+/* port.c: the port table */
+extern struct nfv_port_rt nfv_ports[RTE_MAX_ETHPORTS]; /* indexed by DPDK port id */
+extern uint16_t nfv_port_cfg_id[NFV_MAX_PORTS];        /* config index -> DPDK port id */
 int nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc,
 		     uint16_t queues, char *name, size_t nsize, char *args, size_t asize);
 int nfv_ports_setup(struct nfv_engine *e, char *err, size_t errlen);
-void nfv_ports_close(struct nfv_engine *e);
-void nfv_ports_poll_link(struct nfv_engine *e);
+void nfv_ports_close(void);
+void nfv_ports_poll_link(void);
 json_t *nfv_ports_json(struct nfv_engine *e, bool stats);
 
 /* worker.c */
@@ -147,17 +161,25 @@ int nfv_worker_main(void *arg);
 void nfv_sigio_mask(int how);
 void nfv_pipeline_run(const struct nfv_pipeline *p, struct nfv_worker *w, uint16_t port,
 		      struct rte_mbuf **pkts, uint16_t n);
+/* The classifier: a chain's match on a packet (headers read in place). */
+bool nfv_match_pkt(const struct nfv_match *m, struct rte_mbuf *pkt);
 
 /* pipeline.c */
-int nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
-		       struct nfv_vnf *const *insts, struct nfv_pipeline **out, char *err,
-		       size_t errlen);
+int nfv_pipeline_build(const struct nfv_config *cfg, struct nfv_vnf *const *insts,
+		       struct nfv_pipeline **out, char *err, size_t errlen);
 void nfv_pipeline_free(struct nfv_pipeline *p);
-bool nfv_match_pkt(const struct nfv_match *m, struct rte_mbuf *pkt);
 void nfv_pipeline_chain_totals(const struct nfv_pipeline *p, uint16_t c,
 			       uint64_t out[NFV_CHAIN_CTR_MAX]);
 
 /* vnf instances (engine.c) */
+static inline const struct vnf_class *
+vnf_conf_class(const struct nfv_vnf_conf *vc)
+{
+	if (vc->runtime == NFV_RUNTIME_VM && vc->cls == NULL)
+		return vnf_class_find("vm");
+	return vc->cls;
+}
+
 struct nfv_vnf *nfv_vnf_new(const char *name, const struct vnf_class *cls);
 void nfv_vnf_free(struct nfv_vnf *v);
 uint64_t nfv_vnf_counter(const struct nfv_vnf *v, uint16_t idx);

@@ -13,19 +13,11 @@
 #include "engine.h"
 #include "metrics.h"
 
-static volatile sig_atomic_t nfvd_stop_flag;
-
-void
-nfv_request_stop(void)
-{
-	nfvd_stop_flag = 1;
-}
-
 static void
 nfvd_on_signal(int sig)
 {
 	(void)sig;
-	nfvd_stop_flag = 1;
+	nfv_request_stop();
 }
 
 static void
@@ -210,11 +202,12 @@ main(int argc, char **argv)
 
 	uint64_t start = nfv_now_ms(), last_print = start;
 	unsigned int idle = 0;
-	while (!nfvd_stop_flag) {
+	while (!nfv_stop_requested()) {
 		uint64_t now;
 
 		nfv_ctl_poll();
 		nfv_metrics_poll();
+		nfv_engine_apply_poll();
 		/* punted packets (DHCP, ARP, ICMP for the router...): while they
 		 * come, poll again at once; while a VNF has work in flight (ACKs
 		 * waiting on their journal commit), every 10 us (sleeping: the
@@ -233,6 +226,7 @@ main(int argc, char **argv)
 		if (idle > 0)
 			usleep(nfv_engine_pending() ? 10 : idle < 100 ? 50 : idle < 1000 ? 500 : 1000);
 	}
+	nfv_engine_apply_abort(); /* its client gets the answer before the socket closes */
 	nfv_engine_halt();
 	nfv_engine_print_stats(stdout, true);
 	nfv_metrics_close();

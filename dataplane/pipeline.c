@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * nfvd - the pipeline compiler: chains of the config + live VNF instances
  * -> an immutable table workers run (per-port ingress bindings, chains as
- * arrays of stages). Also the chain match used for classification.
+ * arrays of stages). The classifier (nfv_match_pkt) runs with the pipeline
+ * in worker.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,101 +16,6 @@
 #include <rte_udp.h>
 
 #include "engine_priv.h"
-
-static bool
-prefix_match4(const struct cfg_prefix *p, rte_be32_t a)
-{
-	uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
-
-	return (rte_be_to_cpu_32(a) & mask) == (rte_be_to_cpu_32(p->v4.s_addr) & mask);
-}
-
-static bool
-prefix_match6(const struct cfg_prefix *p, const uint8_t *a)
-{
-	unsigned int full = p->len / 8, rem = p->len % 8;
-
-	if (memcmp(a, p->v6.s6_addr, full) != 0)
-		return false;
-	if (rem == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rem));
-	return (a[full] & mask) == (p->v6.s6_addr[full] & mask);
-}
-
-/* Classification on a packet: headers read in place, nothing written. */
-bool
-nfv_match_pkt(const struct nfv_match *m, struct rte_mbuf *pkt)
-{
-	const uint8_t *d = rte_pktmbuf_mtod(pkt, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(pkt), off = sizeof(struct rte_ether_hdr);
-	uint16_t et, vlan = 0;
-	uint8_t proto = 0;
-	const uint8_t *l4 = NULL;
-	uint32_t l4len = 0;
-
-	if (len < off)
-		return false;
-	et = rte_be_to_cpu_16(((const struct rte_ether_hdr *)d)->ether_type);
-	if (et == RTE_ETHER_TYPE_VLAN) {
-		if (len < off + 4)
-			return false;
-		vlan = rte_be_to_cpu_16(*(const uint16_t *)(d + off)) & 0xfff;
-		et = rte_be_to_cpu_16(*(const uint16_t *)(d + off + 2));
-		off += 4;
-	}
-	if (m->has_vlan && vlan != m->vlan)
-		return false;
-	if (m->has_ethertype && et != m->ethertype)
-		return false;
-	if (!m->has_proto && !m->has_src && !m->has_dst && !m->has_sport && !m->has_dport)
-		return true;
-	if (et == RTE_ETHER_TYPE_IPV4) {
-		const struct rte_ipv4_hdr *ip = (const void *)(d + off);
-		uint32_t ihl;
-
-		if (len < off + sizeof(*ip))
-			return false;
-		ihl = (ip->version_ihl & 0xf) * 4u;
-		proto = ip->next_proto_id;
-		if ((m->has_src && (m->src.family != AF_INET || !prefix_match4(&m->src, ip->src_addr))) ||
-		    (m->has_dst && (m->dst.family != AF_INET || !prefix_match4(&m->dst, ip->dst_addr))))
-			return false;
-		if (len >= off + ihl && !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK))) {
-			l4 = d + off + ihl;
-			l4len = len - off - ihl;
-		}
-	} else if (et == RTE_ETHER_TYPE_IPV6) {
-		const struct rte_ipv6_hdr *ip6 = (const void *)(d + off);
-
-		if (len < off + sizeof(*ip6))
-			return false;
-		proto = ip6->proto;
-		if ((m->has_src && (m->src.family != AF_INET6 || !prefix_match6(&m->src, ip6->src_addr))) ||
-		    (m->has_dst && (m->dst.family != AF_INET6 || !prefix_match6(&m->dst, ip6->dst_addr))))
-			return false;
-		l4 = d + off + sizeof(*ip6);
-		l4len = len - off - sizeof(*ip6);
-	} else {
-		return false;
-	}
-	if (m->has_proto && proto != m->proto)
-		return false;
-	if (m->has_sport || m->has_dport) {
-		uint16_t sp, dp;
-
-		if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP) ||
-		    l4 == NULL || l4len < 4)
-			return false;
-		sp = rte_be_to_cpu_16(*(const uint16_t *)l4);
-		dp = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 2));
-		if (m->has_sport && (sp < m->sport_lo || sp > m->sport_hi))
-			return false;
-		if (m->has_dport && (dp < m->dport_lo || dp > m->dport_hi))
-			return false;
-	}
-	return true;
-}
 
 static int
 bind_add(struct nfv_pipeline *p, uint16_t port, const struct nfv_chain_conf *cc, uint16_t chain,
@@ -147,9 +53,8 @@ bind_sort(struct nfv_pipeline *p)
 }
 
 int
-nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
-		   struct nfv_vnf *const *insts, struct nfv_pipeline **out, char *err,
-		   size_t errlen)
+nfv_pipeline_build(const struct nfv_config *cfg, struct nfv_vnf *const *insts,
+		       struct nfv_pipeline **out, char *err, size_t errlen)
 {
 	struct nfv_pipeline *p;
 	int ret;
@@ -185,9 +90,9 @@ nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
 			if (cr->stages[s]->cls->sets_out_port)
 				cr->meta_egress = true;
 		}
-		cr->egress = cc->egress >= 0 ? e->cfg_port_id[cc->egress] : -1;
+		cr->egress = cc->egress >= 0 ? nfv_port_cfg_id[cc->egress] : -1;
 		for (uint16_t i = 0; i < cc->n_ingress; i++) {
-			ret = bind_add(p, e->cfg_port_id[cc->ingress[i]], cc, c, 0, err, errlen);
+			ret = bind_add(p, nfv_port_cfg_id[cc->ingress[i]], cc, c, 0, err, errlen);
 			if (ret < 0)
 				goto free_pipeline;
 		}
@@ -206,7 +111,7 @@ nfv_pipeline_build(struct nfv_engine *e, const struct nfv_config *cfg,
 					ret = -E2BIG;
 					goto free_pipeline;
 				}
-				ret = bind_add(p, e->cfg_port_id[ports[k]], cc, c, (uint8_t)(s + 1),
+				ret = bind_add(p, nfv_port_cfg_id[ports[k]], cc, c, (uint8_t)(s + 1),
 					       err, errlen);
 				if (ret < 0)
 					goto free_pipeline;

@@ -17,6 +17,50 @@
 
 #include "engine_priv.h"
 
+/* The port table: indexed by DPDK port id, and config index -> port id. */
+struct nfv_port_rt nfv_ports[RTE_MAX_ETHPORTS];
+uint16_t nfv_port_cfg_id[NFV_MAX_PORTS];
+
+int
+nfv_port_id(const struct nfv_config *cfg, uint16_t port_index)
+{
+	if (cfg == NULL || port_index >= cfg->n_ports)
+		return -ENOENT;
+	return nfv_port_by_name(cfg->ports[port_index].name);
+}
+
+int
+nfv_port_by_name(const char *name)
+{
+	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++)
+		if (nfv_ports[pid].used && strcmp(nfv_ports[pid].name, name) == 0)
+			return pid;
+	return -ENOENT;
+}
+
+uint16_t
+nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct nfv_port_rt *pr = &nfv_ports[port & (RTE_MAX_ETHPORTS - 1)];
+	uint16_t sent = 0;
+
+	if (n == 0)
+		return 0;
+	if (pr->started && !pr->tx_down) {
+		if (pr->ctl_shared)
+			rte_spinlock_lock(&pr->txq_lock[pr->ctl_qid]);
+		sent = rte_eth_tx_burst(port, pr->ctl_qid, pkts, n);
+		if (pr->ctl_shared)
+			rte_spinlock_unlock(&pr->txq_lock[pr->ctl_qid]);
+	}
+	if (sent < n) {
+		nfv_eng.eng_ctr_base[pr->tx_down ? NFV_DROP_LINK_DOWN : NFV_DROP_TX_FULL] += n - sent;
+		pr->ctl_drops += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+	return sent;
+}
+
 #define PORT_LOG(lvl, ...) RTE_LOG(lvl, USER1, "nfvd: " __VA_ARGS__)
 
 static int port_link_fd = -1; /* for SIOCGIFFLAGS (link of kernel interfaces) */
@@ -140,7 +184,7 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 			 pc->name, name);
 		return -ENODEV;
 	}
-	pr = &e->ports[pid];
+	pr = &nfv_ports[pid];
 	memset(pr, 0, sizeof(*pr));
 	pr->used = true;
 	pr->port_id = pid;
@@ -150,7 +194,7 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	snprintf(pr->devname, sizeof(pr->devname), "%s", name);
 	if (pc->driver == NFV_PORT_AF_PACKET || pc->driver == NFV_PORT_AF_XDP)
 		pr->ifindex = if_nametoindex(pc->iface);
-	e->cfg_port_id[idx] = pid;
+	nfv_port_cfg_id[idx] = pid;
 	for (unsigned int i = 0; i < RTE_DIM(pr->txq_lock); i++)
 		rte_spinlock_init(&pr->txq_lock[i]);
 
@@ -252,15 +296,15 @@ nfv_ports_setup(struct nfv_engine *e, char *err, size_t errlen)
 		if (ret < 0)
 			return ret;
 	}
-	nfv_ports_poll_link(e);
+	nfv_ports_poll_link();
 	return 0;
 }
 
 void
-nfv_ports_close(struct nfv_engine *e)
+nfv_ports_close(void)
 {
 	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
-		struct nfv_port_rt *pr = &e->ports[pid];
+		struct nfv_port_rt *pr = &nfv_ports[pid];
 		struct rte_eth_dev_info info;
 
 		if (!pr->used)
@@ -322,10 +366,10 @@ port_set_link(struct nfv_port_rt *pr, int up, const char *why)
 }
 
 void
-nfv_ports_poll_link(struct nfv_engine *e)
+nfv_ports_poll_link(void)
 {
 	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
-		struct nfv_port_rt *pr = &e->ports[pid];
+		struct nfv_port_rt *pr = &nfv_ports[pid];
 		struct rte_eth_link link;
 		int up;
 
@@ -372,7 +416,7 @@ nfv_ports_poll_link(struct nfv_engine *e)
 static uint64_t
 port_tx_drops(const struct nfv_engine *e, uint16_t pid, const struct rte_eth_stats *st)
 {
-	const struct nfv_port_rt *pr = &e->ports[pid];
+	const struct nfv_port_rt *pr = &nfv_ports[pid];
 	uint64_t n = pr->ctl_drops;
 
 	for (uint16_t i = 0; i < e->n_workers; i++)
@@ -389,8 +433,8 @@ nfv_ports_json(struct nfv_engine *e, bool stats)
 	json_t *out = json_object();
 
 	for (uint16_t i = 0; i < e->cfg->n_ports; i++) {
-		uint16_t pid = e->cfg_port_id[i];
-		struct nfv_port_rt *pr = &e->ports[pid];
+		uint16_t pid = nfv_port_cfg_id[i];
+		struct nfv_port_rt *pr = &nfv_ports[pid];
 		json_t *o = json_object();
 
 		if (!pr->used)

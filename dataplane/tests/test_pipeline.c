@@ -134,11 +134,11 @@ static struct nfv_worker_rt *wr;
 static void
 setup_engine(struct nfv_config *cfg, uint16_t n_ports)
 {
-	memset(&nfv_eng.ports, 0, sizeof(nfv_eng.ports));
+	memset(nfv_ports, 0, sizeof(nfv_ports));
 	for (uint16_t i = 0; i < n_ports; i++) {
 		snprintf(cfg->ports[i].name, NFV_NAME_MAX, "p%u", i);
-		nfv_eng.cfg_port_id[i] = i;
-		nfv_eng.ports[i].used = true;
+		nfv_port_cfg_id[i] = i;
+		nfv_ports[i].used = true;
 	}
 	cfg->n_ports = n_ports;
 	memset(wr, 0, sizeof(*wr));
@@ -190,7 +190,7 @@ test_chain_order_and_egress(void **state)
 	cfg.chains[0].stages[0] = 0;
 	cfg.chains[0].stages[1] = 1;
 	cfg.chains[0].egress = 1;
-	assert_int_equal(nfv_pipeline_build(&nfv_eng, &cfg, insts, &p, err, sizeof(err)), 0);
+	assert_int_equal(nfv_pipeline_build(&cfg, insts, &p, err, sizeof(err)), 0);
 	assert_int_equal(p->n_bind[0], 1);
 	assert_int_equal(p->n_bind[1], 0);
 
@@ -237,7 +237,7 @@ test_no_egress_no_chain(void **state)
 	cfg.chains[0].n_ingress = 1;
 	cfg.chains[0].n_stages = 1;
 	cfg.chains[0].egress = -1;
-	assert_int_equal(nfv_pipeline_build(&nfv_eng, &cfg, insts, &p, err, sizeof(err)), 0);
+	assert_int_equal(nfv_pipeline_build(&cfg, insts, &p, err, sizeof(err)), 0);
 	pk[0] = mk_udp(0x0a000002, 53, 0, 0);
 	pk[1] = mk_udp(0x0a000002, 53, 0, 0);
 	nfv_pipeline_run(p, &wr->w, 0, pk, 1);
@@ -275,7 +275,7 @@ test_stage_picks_egress(void **state)
 	cfg.chains[0].stages[0] = 0;
 	cfg.chains[0].stages[1] = 1;
 	cfg.chains[0].egress = 3;
-	assert_int_equal(nfv_pipeline_build(&nfv_eng, &cfg, insts, &p, err, sizeof(err)), 0);
+	assert_int_equal(nfv_pipeline_build(&cfg, insts, &p, err, sizeof(err)), 0);
 	assert_true(p->chains[0].meta_egress);
 	pk[0] = mk_udp(0x0a000001, 53, 0, 0);
 	pk[1] = mk_udp(0x0a000101, 53, 0, 0);
@@ -332,7 +332,7 @@ test_match_split(void **state)
 	assert_int_equal(cfg_parse_prefix("10.0.0.0/8", false, &m->dst, &why), 0);
 	m->has_vlan = true;
 	m->vlan = 7;
-	assert_int_equal(nfv_pipeline_build(&nfv_eng, &cfg, insts, &p, err, sizeof(err)), 0);
+	assert_int_equal(nfv_pipeline_build(&cfg, insts, &p, err, sizeof(err)), 0);
 	assert_true(p->bind[0][0].has_match);
 
 	pk[0] = mk_udp(0x0a000002, 53, 7, 0);  /* match */
@@ -382,7 +382,7 @@ test_resume_binding(void **state)
 	cfg.chains[0].stages[0] = 0;
 	cfg.chains[0].stages[1] = 1;
 	cfg.chains[0].stages[2] = 2;
-	assert_int_equal(nfv_pipeline_build(&nfv_eng, &cfg, insts, &p, err, sizeof(err)), 0);
+	assert_int_equal(nfv_pipeline_build(&cfg, insts, &p, err, sizeof(err)), 0);
 	assert_int_equal(p->n_bind[2], 1);
 	assert_int_equal(p->bind[2][0].stage, 2);
 	pk[0] = mk_udp(0x0a000002, 53, 0, 0);
@@ -414,8 +414,8 @@ test_tx_backpressure_keeps_packets(void **state)
 	assert_int_equal(rte_eth_rx_queue_setup((uint16_t)pid, 0, 64, 0, NULL, pool), 0);
 	assert_int_equal(rte_eth_tx_queue_setup((uint16_t)pid, 0, 64, 0, NULL), 0);
 	assert_int_equal(rte_eth_dev_start((uint16_t)pid), 0);
-	nfv_eng.ports[pid].used = true;
-	nfv_eng.ports[pid].started = true;
+	nfv_ports[pid].used = true;
+	nfv_ports[pid].started = true;
 	memset(wr, 0, sizeof(*wr));
 	wr->w.lcore = 1;
 	wr->w.eng_ctr = nfv_eng.eng_ctr;
@@ -448,8 +448,8 @@ test_tx_backpressure_keeps_packets(void **state)
 	assert_int_equal(wr->w.tx[pid].n, 0);
 	assert_int_equal(rte_ring_dequeue_burst(r, (void **)out, 64, NULL), 63);
 	rte_pktmbuf_free_bulk(out, 63);
-	nfv_eng.ports[pid].used = false;
-	nfv_eng.ports[pid].started = false;
+	nfv_ports[pid].used = false;
+	nfv_ports[pid].started = false;
 }
 
 int
