@@ -767,6 +767,16 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 		}
 		f->addr = ntohl(p.v4.s_addr);
 		f->plen = p.len;
+		/* the replies' source: one host's address (RFC 1812 4.2.2.11),
+		 * never a broadcast, loopback or multicast one */
+		if (f->addr >= 0xe0000000u || (f->addr >> 24) == 0 || (f->addr >> 24) == 127 ||
+		    (p.len <= 30 && (f->addr | (~0u << (32 - p.len))) == ~0u)) {
+			cfg_error(err, cfg_map_get(im, "address"),
+				  "not a host address (0/8, 127/8, multicast, class E or the "
+				  "subnet's broadcast): replies are sent from it");
+			bad = 1;
+			continue;
+		}
 		for (uint16_t k = 0; k < c->n_ifs; k++) {
 			if (c->ifs[k].port == f->port && c->ifs[k].vlan == f->vlan) {
 				cfg_error(err, im, "port and vlan already used by interface %u", k);

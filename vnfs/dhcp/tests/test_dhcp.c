@@ -144,6 +144,24 @@ expect_error(const char *yaml, const char *where, const char *what)
 		fail_msg("expected \"%s\" and \"%s\" in:\n%s", where, what, msgs);
 }
 
+/* the server sends from its interface address: one host's only */
+static void
+test_conf_interface_address(void **state)
+{
+	static const char *const bad[] = {"10.1.0.255/24", "127.0.0.1/8", "0.1.0.1/8",
+					  "224.1.0.1/4", "240.1.0.1/8"};
+	char yaml[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(yaml, sizeof(yaml),
+			 "interfaces: [{port: lan, address: %s}]\n"
+			 "subnets: [{subnet: 10.1.0.0/24}]\n",
+			 bad[i]);
+		expect_error(yaml, "t.yaml:1:", "not a host address");
+	}
+}
+
 static void
 test_conf_errors(void **state)
 {
@@ -1675,6 +1693,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conf_ok),
 		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_conf_interface_address),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_srv_dora),
 		cmocka_unit_test(test_srv_pool_exclusions_reservations),
