@@ -6,7 +6,11 @@
  *   (no --trial)                    JSON commands on stdin, one per line:
  *       {"cmd":"info"} {"cmd":"wait-link","timeout_ms":5000}
  *       {"cmd":"trial","rate_pps":1e6,"duration_ms":1000,"size":64|"imix",
- *        "flows":1024,"count":0,"drain_ms":100}
+ *        "flows":1024,"count":0,"drain_ms":100,"gap_us":50,"gap_slack_us":0}
+ *       (gap_us: a loop turn later than this is a scheduling gap of the
+ *       measuring side; gap_slack_us: how long after a gap a hole in a
+ *       stream's sequence counts as the gap's, 0 = from the rate; see
+ *       gen_gap.h)
  *       {"cmd":"quit"}
  *   --rxq N: receive queues per port (default 2, see gen_state.rxq)
  *   nfv-gen [EAL args] -- --loop 0:1,1:0 [--police-pps R]
@@ -38,6 +42,7 @@
 #include <rte_mbuf.h>
 #include <rte_version.h>
 
+#include "gen_gap.h"
 #include "gen_hist.h"
 #include "gen_pkt.h"
 #include "gen_seq.h"
@@ -53,6 +58,9 @@
 #define GEN_TMPL_LEN 64 /* header bytes kept per template (>= GEN_HDR6_LEN) */
 #define GEN_IMIX_LEN 12
 #define GEN_POLICE_DEPTH_MIN 64 /* packets */
+#define GEN_GAP_US 50		/* default gap threshold */
+#define GEN_GAP_SLACK_MIN_US 2000
+#define GEN_GAP_SLACK_MAX_US 50000
 
 static const uint16_t gen_imix[GEN_IMIX_LEN] = {64,   594, 64,	64, 594, 64,
 						1518, 64,  594, 64, 64,	 594};
@@ -93,6 +101,7 @@ struct gen_trial {
 	unsigned int n_sizes;
 	uint16_t sizes[GEN_IMIX_LEN]; /* pattern, repeated */
 	bool imix;
+	double gap_us, gap_slack_us;
 };
 
 struct gen_state {
@@ -117,6 +126,7 @@ struct gen_state {
 	uint16_t rxq;
 	const char *trial_json;
 	uint64_t foreign, alloc_fail;
+	struct gen_gap gap; /* this lcore's scheduling gaps (trial or reflector) */
 };
 
 static struct gen_state gen = {.police_depth_ms = 10, .rxq = 2};
@@ -371,7 +381,14 @@ gen_rx_one(uint16_t pid, struct rte_mbuf *m, uint64_t now, struct rte_mbuf **rep
 	s = &gen.streams[st.stream];
 	if (s->rx_port != pid)
 		s->misrouted++;
-	gen_seq_add(&s->seq, st.seq);
+	{
+		/* the next number expected; a jump past it is a hole */
+		uint64_t next = s->seq.any ? s->seq.max + 1 : 0;
+
+		gen_seq_add(&s->seq, st.seq);
+		if (s->seq.max > next)
+			gen_gap_hole(&gen.gap, now, s->seq.max - next);
+	}
 	if (now >= st.tsc)
 		gen_hist_add(&s->lat, (uint64_t)((double)(now - st.tsc) * gen.ns_per_tsc));
 	rte_pktmbuf_free(m);
@@ -416,6 +433,21 @@ gen_trial_parse(json_t *req, struct gen_trial *t, char *err, size_t errlen)
 	t->duration_ms = 1000;
 	t->drain_ms = 100;
 	t->flows = 1;
+	t->gap_us = GEN_GAP_US;
+	if ((v = json_object_get(req, "gap_us"))) {
+		if (!json_is_number(v) || json_number_value(v) <= 0) {
+			snprintf(err, errlen, "gap_us: must be a number > 0");
+			return -EINVAL;
+		}
+		t->gap_us = json_number_value(v);
+	}
+	if ((v = json_object_get(req, "gap_slack_us"))) {
+		if (!json_is_number(v) || json_number_value(v) < 0) {
+			snprintf(err, errlen, "gap_slack_us: must be a number >= 0 (0 = from the rate)");
+			return -EINVAL;
+		}
+		t->gap_slack_us = json_number_value(v);
+	}
 	v = json_object_get(req, "rate_pps");
 	if (v && !json_is_number(v))
 		goto bad_rate;
@@ -546,6 +578,19 @@ gen_lat_json(const struct gen_hist *h)
 }
 
 static json_t *
+gen_gap_json(const struct gen_gap *g)
+{
+	double us = gen.ns_per_tsc / 1000.0;
+
+	return json_pack("{s:f, s:f, s:I, s:f, s:f, s:I, s:I, s:I, s:I}", "threshold_us",
+			 (double)g->threshold * us, "slack_us", (double)g->slack * us, "count",
+			 (json_int_t)g->count, "total_us", (double)g->total * us, "max_us",
+			 (double)g->max * us, "holes_in_gap", (json_int_t)g->holes_in,
+			 "holes_outside", (json_int_t)g->holes_out, "missing_in_gap",
+			 (json_int_t)g->missing_in, "missing_outside", (json_int_t)g->missing_out);
+}
+
+static json_t *
 gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 {
 	struct gen_hist *all = malloc(sizeof(*all));
@@ -585,7 +630,7 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 		gen_hist_merge(all, &s->lat);
 	}
 	res = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, "
-			"s:I, s:i, s:b, s:o, s:o}",
+			"s:I, s:i, s:b, s:o, s:o, s:o, s:b}",
 			"rate_pps", t->rate_pps, "duration_s", secs, "offered_pps",
 			secs > 0 ? (double)tx / secs : 0.0, "rx_pps",
 			secs > 0 ? (double)rx / secs : 0.0, "offered_l1_gbps",
@@ -595,7 +640,8 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 			"reorder", (json_int_t)reorder, "tx_refused", (json_int_t)refused,
 			"misrouted", (json_int_t)mis, "foreign", (json_int_t)gen.foreign,
 			"alloc_fail", (json_int_t)gen.alloc_fail, "flows", (int)t->flows, "imix",
-			t->imix, "latency_ns", gen_lat_json(all), "streams", streams);
+			t->imix, "latency_ns", gen_lat_json(all), "streams", streams, "gaps",
+			gen_gap_json(&gen.gap), "loss_in_gap", gen_gap_explains(&gen.gap, lost));
 	if (res && !t->imix)
 		json_object_set_new(res, "size", json_integer(t->sizes[0]));
 	else if (res)
@@ -608,7 +654,7 @@ static json_t *
 gen_trial_run(const struct gen_trial *t)
 {
 	uint64_t t0, now, end, dur, drain_end, due, last_tx, total_done, total_s;
-	double rate_s = t->rate_pps / gen.n_streams;
+	double rate_s = t->rate_pps / gen.n_streams, slack_us;
 	unsigned int i, n;
 	struct gen_stream *s;
 
@@ -619,6 +665,19 @@ gen_trial_run(const struct gen_trial *t)
 	while (rte_rdtsc() < drain_end)
 		gen_rx_poll();
 	gen.foreign = 0;
+	/* a hole seen this long after a gap is the gap's: the receive ring's
+	 * time at the rate per stream (4x: rings on both sides, the DUT's
+	 * pipeline), within [2 ms, 50 ms] */
+	slack_us = t->gap_slack_us;
+	if (slack_us <= 0) {
+		slack_us = rate_s > 0 ? 4e6 * GEN_RXD / rate_s : GEN_GAP_SLACK_MIN_US;
+		if (slack_us < GEN_GAP_SLACK_MIN_US)
+			slack_us = GEN_GAP_SLACK_MIN_US;
+		if (slack_us > GEN_GAP_SLACK_MAX_US)
+			slack_us = GEN_GAP_SLACK_MAX_US;
+	}
+	gen_gap_init(&gen.gap, (uint64_t)(t->gap_us * (double)gen.hz / 1e6),
+		     (uint64_t)(slack_us * (double)gen.hz / 1e6));
 
 	dur = t->duration_ms * gen.hz / 1000;
 	total_s = (uint64_t)(rate_s * (double)t->duration_ms / 1000.0 + 0.5);
@@ -627,6 +686,7 @@ gen_trial_run(const struct gen_trial *t)
 	last_tx = t0;
 	for (;;) {
 		now = rte_rdtsc();
+		gen_gap_tick(&gen.gap, now);
 		if (gen.stop)
 			break;
 		total_done = 0;
@@ -659,8 +719,10 @@ gen_trial_run(const struct gen_trial *t)
 	if (t->count)
 		end = last_tx;
 	drain_end = rte_rdtsc() + t->drain_ms * gen.hz / 1000;
-	while (rte_rdtsc() < drain_end && !gen.stop)
+	while ((now = rte_rdtsc()) < drain_end && !gen.stop) {
+		gen_gap_tick(&gen.gap, now);
 		gen_rx_poll();
+	}
 	return gen_trial_result(t, end - t0);
 }
 
@@ -807,8 +869,10 @@ gen_loop_run(void)
 		gen.ports[i].last_tsc = now;
 		gen.ports[i].tokens = gen.police_depth;
 	}
+	gen_gap_init(&gen.gap, (uint64_t)(GEN_GAP_US * (double)gen.hz / 1e6), 0);
 	while (!gen.stop) {
 		now = rte_rdtsc();
+		gen_gap_tick(&gen.gap, now);
 		for (i = 0; i < gen.n_ports; i++)
 			if (gen.ports[i].peer >= 0)
 				gen_loop_port(&gen.ports[i], now);
@@ -820,7 +884,8 @@ gen_loop_run(void)
 					      (json_int_t)gen.ports[i].loop_tx, "policed",
 					      (json_int_t)gen.ports[i].loop_policed, "tx_dropped",
 					      (json_int_t)gen.ports[i].loop_tx_dropped));
-	gen_reply(json_pack("{s:f, s:o}", "police_pps", gen.police_pps, "ports", ports));
+	gen_reply(json_pack("{s:f, s:o, s:o}", "police_pps", gen.police_pps, "ports", ports, "gaps",
+			    gen_gap_json(&gen.gap)));
 	return 0;
 }
 

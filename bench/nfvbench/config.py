@@ -13,7 +13,8 @@ DEFAULTS = {
     "flows": 1024,
     "ip": "ipv4",
     "trial_ms": 1000,
-    "search": {"pdr": 0.005, "resolution": 0.01, "verify_retries": 1, "max_pps": 0},
+    "search": {"pdr": 0.005, "resolution": 0.01, "verify_retries": 1, "max_pps": 0,
+               "gap_retries": 2, "gap_excuse": True, "gap_us": 50},
     "latency_loads": [10, 50, 90, 99],
     "loss_steps": [100, 90, 80, 70, 60, 50, 40, 30, 20, 10],
     "back_to_back": {"max_ms": 20, "enabled": True},
@@ -31,7 +32,8 @@ KEYS = {
     "systems": list, "selfcheck": bool, "wiring": str, "bidirectional": bool,
     "pairs": int,
 }
-SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float)}
+SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float),
+               "gap_retries": int, "gap_excuse": bool, "gap_us": (int, float)}
 SYSTEM_KEYS = {"name": str, "kind": str, "chain": str, "in": str, "out": str, "police_pps": (int, float),
                "traffic": dict, "cores": dict,
                "police_depth_ms": (int, float), "gen_rxq": int, "pair_ports": list}
@@ -97,6 +99,12 @@ def load(path):
     for key, keys in (("search", SEARCH_KEYS), ("traffic", TRAFFIC_KEYS)):
         if key in data:
             _check_map(path, _child(root, key), data[key], keys, key)
+    srch = data.get("search") or {}
+    if "gap_us" in srch and not srch["gap_us"] > 0:
+        _fail(path, _child(_child(root, "search"), "gap_us"), "search.gap_us",
+              "a number > 0 (microseconds off-core that count as a gap)")
+    if "gap_retries" in srch and not 0 <= srch["gap_retries"] <= 10:
+        _fail(path, _child(_child(root, "search"), "gap_retries"), "search.gap_retries", "0..10")
     sizes_node = _child(root, "sizes")
     for i, s in enumerate(data.get("sizes", [])):
         ok = s == "imix" or (isinstance(s, int) and not isinstance(s, bool) and 64 <= s <= 1518)

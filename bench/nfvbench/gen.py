@@ -93,9 +93,10 @@ class Gen:
         except GenError:
             return False
 
-    def trial(self, rate_pps, size, flows, duration_ms=1000, count=0, drain_ms=100):
+    def trial(self, rate_pps, size, flows, duration_ms=1000, count=0, drain_ms=100, gap_us=50):
         return self.request({"cmd": "trial", "rate_pps": float(rate_pps), "size": size, "flows": flows,
-                             "duration_ms": int(duration_ms), "count": int(count), "drain_ms": int(drain_ms)})
+                             "duration_ms": int(duration_ms), "count": int(count), "drain_ms": int(drain_ms),
+                             "gap_us": float(gap_us)})
 
     def close(self):
         if self.proc.poll() is None:

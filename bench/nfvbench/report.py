@@ -70,6 +70,11 @@ def text_table(res):
             cells.append("%22s" % ("%s%.2f [%.1f] (%.2f)" % (">=" if d["ndr"]["capped"] else "", d["ndr"]["mpps"],
                                                               d["ndr"]["gbps_l1"], d["pdr"]["mpps"])))
         rows.append("%-18s" % s["name"][:18] + "".join(cells) + ("  ERROR: " + s["error"] if s.get("error") else ""))
+    gf = [(s["name"], z, d.get("gap_failed_trials", 0), d.get("gap_excused_rates", 0))
+          for s in res["systems"] for z, d in s["sizes"].items() if d.get("gap_failed_trials")]
+    if gf:
+        rows.append("trials that failed only in the generator's own scheduling gaps (repeated; rates excused): " +
+                    ", ".join("%s %s: %d (%d)" % x for x in gf))
     if res["machine"].get("contended"):
         rows.append("note: " + res["machine"]["note"])
     return "\n".join(rows)
@@ -291,6 +296,7 @@ def render_html(res, extra=""):
                     _esc(s["name"]), _esc(z), ("%s%d" % ("&ge;" if b2b.get("capped") else "", b2b["frames"]))
                     if b2b else "-", _esc(p["load_pct"]), cells))
     h.append("</table>")
+    h.append(gaps_html(res))
     h.append(extra)
     h.append("<h2>Machine</h2><table>")
     hp = m["hugepages"]
@@ -310,6 +316,38 @@ def render_html(res, extra=""):
             _esc("\n".join(s["commands"]))))
     h.append("<h2>Method</h2><pre>%s</pre></body></html>" % _esc(
         "\n".join("%s: %s" % (k, v) for k, v in meth.items())))
+    return "".join(h)
+
+
+def gaps_html(res):
+    """Loss of the measuring side: per system x size, the trials that failed
+    only during the generator's own scheduling gaps, the rates excused, the
+    longest gap seen in the search's trials; the reflector's gaps."""
+    meth = res["method"]
+    if "gap_us" not in meth:
+        return ("<h2>Measuring-side gaps</h2><p>Not recorded: this result predates nfv-gen's gap detector "
+                "(loss of the generator's host cannot be told from the DUT's).</p>")
+    h = ["<h2>Measuring-side gaps</h2><p>A loop turn of nfv-gen later than %s &micro;s is a scheduling gap of the "
+         "generator/receiver; a trial whose every missing packet was seen missing right after such a gap failed "
+         "only because of the measuring side: it is repeated up to %s more times%s.</p>" % (
+             _esc(meth["gap_us"]), _esc(meth.get("gap_retries")),
+             ", and a rate where every attempt failed only so passes (excused)" if meth.get("gap_excuse") else "")]
+    h.append("<table><tr><th class='l'>system</th><th>size</th><th>search trials</th><th>attempts failed only "
+             "in gaps</th><th>rates excused</th><th>NDR excused</th><th>longest gap &micro;s</th>"
+             "<th>reflector gaps (longest &micro;s)</th></tr>")
+    for s in res["systems"]:
+        rg = s.get("reflector_gaps")
+        for z in meth["sizes"]:
+            d = s["sizes"].get(z)
+            if not d:
+                continue
+            mx = max([t["gaps"]["max_us"] for t in d["trials"] if t.get("gaps")] or [0])
+            h.append("<tr><td class='l'>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td>"
+                     "<td>%.0f</td><td>%s</td></tr>" % (
+                         _esc(s["name"]), _esc(z), len(d["trials"]), _esc(d.get("gap_failed_trials", "-")),
+                         _esc(d.get("gap_excused_rates", "-")), "yes" if d["ndr"].get("gap_excused") else "no",
+                         mx, "%d (%.0f)" % (rg["count"], rg["max_us"]) if rg else "-"))
+    h.append("</table>")
     return "".join(h)
 
 

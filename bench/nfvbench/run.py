@@ -157,7 +157,17 @@ class Runner:
         out["version"] = dut.version()
         out["cores"] = {"gen": ctx.cores["gen"], "forwarding": dut.fwd_cores, "control": dut.ctl_cores}
         ctx.log.seek(0)
-        out["log_tail"] = ctx.log.read()[-2000:]
+        logtext = ctx.log.read()
+        out["log_tail"] = logtext[-2000:]
+        # nfv-gen's reflector prints its counters, with its own scheduling
+        # gaps over the whole run, when stopped
+        for line in reversed(logtext.splitlines()):
+            if line.startswith("{") and '"gaps"' in line:
+                try:
+                    out["reflector_gaps"] = json.loads(line)["gaps"]
+                except (ValueError, KeyError, TypeError):
+                    pass
+                break
         ctx.log.close()
         return out
 
@@ -177,13 +187,15 @@ class Runner:
         flows = cfg["flows"]
         self.progress("-- %s, %s bytes" % (dut.name, size))
 
+        gap_us = s.get("gap_us", 50)
+
         def trial(rate):
             dut.check_alive()
-            return gen.trial(rate, size, flows, duration_ms=tms)
+            return gen.trial(rate, size, flows, duration_ms=tms, gap_us=gap_us)
 
         def trial_count(n):
             dut.check_alive()
-            return gen.trial(0, size, flows, count=n)
+            return gen.trial(0, size, flows, count=n, gap_us=gap_us)
 
         r = {"size": size, "frame_bytes": frame_bytes(size)}
         if ceilings is None:
@@ -198,7 +210,8 @@ class Runner:
             ceiling = ceilings[str(size)]
         r["ceiling_pps"] = ceiling
         found = method.search(trial, ceiling, pdr=s["pdr"], resolution=s["resolution"],
-                              verify_retries=s["verify_retries"], progress=self.progress)
+                              verify_retries=s["verify_retries"], progress=self.progress,
+                              gap_retries=s.get("gap_retries", 2), gap_excuse=s.get("gap_excuse", True))
         for k in ("ndr", "pdr"):
             v = found[k]
             res = v.pop("result")
@@ -207,6 +220,9 @@ class Runner:
             v["latency_ns"] = res["latency_ns"] if res else None
             r[k] = v
         r["trials"] = found["trials"]
+        # trials that failed only in the generator's own scheduling gaps
+        r["gap_failed_trials"] = found["gap_failed_trials"]
+        r["gap_excused_rates"] = found["gap_excused_rates"]
         base = r["ndr"]["pps"] or r["pdr"]["pps"]
         r["latency"] = method.latency(trial, base, cfg["latency_loads"], progress=self.progress) if base else []
         r["loss_curve"] = method.loss_curve(trial, ceiling, cfg["loss_steps"], progress=self.progress)
@@ -266,6 +282,9 @@ class Runner:
                             "binary search with loss verification",
                 "trial_ms": cfg["trial_ms"], "pdr": cfg["search"]["pdr"], "resolution": cfg["search"]["resolution"],
                 "verify_retries": cfg["search"]["verify_retries"], "latency_loads_pct": cfg["latency_loads"],
+                "goal_loss_ratio": cfg["search"]["pdr"], "gap_us": cfg["search"].get("gap_us", 50),
+                "gap_retries": cfg["search"].get("gap_retries", 2),
+                "gap_excuse": bool(cfg["search"].get("gap_excuse", True)),
                 "loss_steps_pct": cfg["loss_steps"], "flows": cfg["flows"], "ip": cfg["ip"],
                 "sizes": [str(s) for s in cfg["sizes"]],
                 "wiring": WIRING_NOTE[self.cfg["wiring"]],

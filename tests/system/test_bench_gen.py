@@ -51,6 +51,12 @@ def test_gen_paced_rate_and_counts_over_a_ring():
     assert lat["count"] == r["rx"]
     assert 0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["p99_9"] <= lat["max"]
     assert r["offered_l1_gbps"] == pytest.approx(r["offered_pps"] * 84 * 8 / 1e9, rel=0.001)
+    # the generator's own scheduling gaps are recorded (how many depends on
+    # the machine); no loss, so none is put down to them
+    g = r["gaps"]
+    assert g["threshold_us"] == 50 and g["slack_us"] >= 2000
+    assert g["count"] >= 0 and g["max_us"] <= g["total_us"] + 1e-6
+    assert g["holes_outside"] == g["missing_outside"] == 0 and r["loss_in_gap"] is False
 
 
 def test_gen_ipv6_imix_and_count_mode():
@@ -63,6 +69,8 @@ def test_gen_ipv6_imix_and_count_mode():
 def test_gen_rejects_bad_trials():
     r = gen_ring_trial({"rate_pps": 1000, "duration_ms": 10, "size": 9000})
     assert not r["ok"] and "size" in r["error"]
+    r = gen_ring_trial({"rate_pps": 1000, "duration_ms": 10, "gap_us": 0})
+    assert not r["ok"] and "gap_us" in r["error"]
 
 
 # Low enough that a 1024-slot memif ring rides out 100 ms off-core on a busy
