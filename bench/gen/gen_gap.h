@@ -9,9 +9,12 @@
  * after S / rate seconds; the transmit side, catching up on its pacing,
  * then sends a burst the DUT's ring may not hold. So loss caused by the
  * measuring side shows up as a hole in a stream's sequence numbers seen
- * shortly after a gap ends. gen_gap_hole() accounts one such hole: in a gap
- * if the last gap ended at most `slack` cycles before the hole was seen
- * (or is still the turn being accounted), otherwise outside.
+ * shortly after a gap ends. Only a gap at least `lossy` cycles long (the
+ * ring's time at the trial's rate) can lose anything, and at most what was
+ * due during it (its length x `pkts_per_cycle`, when a rate is set).
+ * gen_gap_hole() accounts one hole: the gap's if the last lossy gap ended
+ * at most `slack` cycles before the hole was seen and the hole fits in what
+ * that gap can still have lost; otherwise outside (the DUT's).
  *
  * No allocation, no syscalls: called per loop turn and per hole.
  */
@@ -24,17 +27,24 @@
 struct gen_gap {
 	uint64_t threshold; /* cycles: a turn later than this is a gap */
 	uint64_t slack;	    /* cycles after a gap's end a hole still counts as its */
+	uint64_t lossy;	    /* cycles: a gap this long can overflow a ring */
+	double pkts_per_cycle; /* the trial's rate; 0 = unpaced, no cap */
 	uint64_t last;	    /* previous turn's stamp, 0 = none yet */
 	uint64_t count;	    /* gaps */
 	uint64_t total;	    /* cycles spent in gaps */
 	uint64_t max;	    /* longest gap, cycles */
-	uint64_t last_end;  /* stamp at the end of the last gap */
+	uint64_t last_end;  /* stamp at the end of the last lossy gap */
+	uint64_t lossy_count; /* gaps of at least `lossy` cycles */
+	double budget;	    /* packets the last lossy gap can still explain */
 	uint64_t holes_in, holes_out;	  /* holes seen after a gap / elsewhere */
 	uint64_t missing_in, missing_out; /* packets missing in those holes */
 };
 
-/* Set the thresholds and clear the counters. */
+/* Set the thresholds and clear the counters; lossy = threshold, no rate. */
 void gen_gap_init(struct gen_gap *g, uint64_t threshold, uint64_t slack);
+/* A gap shorter than lossy cycles explains no loss; a gap of d cycles
+ * explains at most d x pkts_per_cycle packets (0: no cap). */
+void gen_gap_set_rate(struct gen_gap *g, uint64_t lossy, double pkts_per_cycle);
 /* Clear the counters, keep the thresholds (a new trial). */
 void gen_gap_reset(struct gen_gap *g);
 
@@ -49,7 +59,11 @@ gen_gap_tick(struct gen_gap *g, uint64_t now)
 		g->total += d;
 		if (d > g->max)
 			g->max = d;
-		g->last_end = now;
+		if (d >= g->lossy) {
+			g->lossy_count++;
+			g->last_end = now;
+			g->budget = (double)d * g->pkts_per_cycle;
+		}
 	}
 	g->last = now;
 }

@@ -582,8 +582,9 @@ gen_gap_json(const struct gen_gap *g)
 {
 	double us = gen.ns_per_tsc / 1000.0;
 
-	return json_pack("{s:f, s:f, s:I, s:f, s:f, s:I, s:I, s:I, s:I}", "threshold_us",
-			 (double)g->threshold * us, "slack_us", (double)g->slack * us, "count",
+	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I}", "threshold_us",
+			 (double)g->threshold * us, "slack_us", (double)g->slack * us, "lossy_us",
+			 (double)g->lossy * us, "lossy_count", (json_int_t)g->lossy_count, "count",
 			 (json_int_t)g->count, "total_us", (double)g->total * us, "max_us",
 			 (double)g->max * us, "holes_in_gap", (json_int_t)g->holes_in,
 			 "holes_outside", (json_int_t)g->holes_out, "missing_in_gap",
@@ -678,6 +679,11 @@ gen_trial_run(const struct gen_trial *t)
 	}
 	gen_gap_init(&gen.gap, (uint64_t)(t->gap_us * (double)gen.hz / 1e6),
 		     (uint64_t)(slack_us * (double)gen.hz / 1e6));
+	/* only a gap longer than a ring's time at the stream's rate can lose,
+	 * and no more than what was due during it */
+	if (rate_s > 0)
+		gen_gap_set_rate(&gen.gap, (uint64_t)((double)GEN_RXD / rate_s * (double)gen.hz),
+				 rate_s / (double)gen.hz);
 
 	dur = t->duration_ms * gen.hz / 1000;
 	total_s = (uint64_t)(rate_s * (double)t->duration_ms / 1000.0 + 0.5);

@@ -115,6 +115,51 @@ test_explains_only_loss_entirely_in_gaps(void **state)
 	assert_false(gen_gap_explains(&g, 30));
 }
 
+static void
+test_short_gaps_and_budget(void **state)
+{
+	(void)state;
+	/* a ring of 1000 packets at 0.5 packets/cycle: 2000 cycles */
+	gen_gap_init(&g, THR, 100000);
+	gen_gap_set_rate(&g, 2000, 0.5);
+	ticks(1, 1000, 10);
+	ticks(1991, 2000, 10); /* a 1000-cycle gap: counted, too short to lose */
+	assert_int_equal(g.count, 1);
+	assert_int_equal(g.lossy_count, 0);
+	assert_false(gen_gap_hole(&g, 2100, 1));
+	ticks(5991, 6100, 10); /* a 4000-cycle gap: at most 2000 packets lost */
+	assert_int_equal(g.lossy_count, 1);
+	assert_true(gen_gap_hole(&g, 6100, 1500));
+	assert_true(gen_gap_hole(&g, 6200, 500));
+	assert_false(gen_gap_hole(&g, 6300, 1)); /* more than the gap can lose */
+	assert_int_equal(g.missing_in, 2000);
+	assert_int_equal(g.missing_out, 2);
+	/* a lossy threshold below the gap threshold is the gap threshold */
+	gen_gap_init(&g, THR, SLACK);
+	gen_gap_set_rate(&g, 1, 0);
+	assert_int_equal(g.lossy, THR);
+	assert_true(g.pkts_per_cycle == 0);
+}
+
+static void
+test_frequent_short_gaps_explain_no_steady_loss(void **state)
+{
+	(void)state;
+	/* a DUT losing steadily while the loop has many short gaps (a busy
+	 * machine): none of them can overflow the ring, so no hole is theirs */
+	gen_gap_init(&g, THR, 100000);
+	gen_gap_set_rate(&g, 5000, 0.1);
+	for (uint64_t t = 1000; t < 200000; t += 300) {
+		gen_gap_tick(&g, t);
+		if (t % 3000 == 1000)
+			gen_gap_hole(&g, t, 2);
+	}
+	assert_true(g.count > 600);
+	assert_int_equal(g.lossy_count, 0);
+	assert_int_equal(g.holes_in, 0);
+	assert_false(gen_gap_explains(&g, g.missing_out));
+}
+
 int
 main(void)
 {
@@ -125,6 +170,8 @@ main(void)
 		cmocka_unit_test(test_hole_after_gap_is_the_gaps),
 		cmocka_unit_test(test_hole_without_gap_is_outside),
 		cmocka_unit_test(test_explains_only_loss_entirely_in_gaps),
+		cmocka_unit_test(test_short_gaps_and_budget),
+		cmocka_unit_test(test_frequent_short_gaps_explain_no_steady_loss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
