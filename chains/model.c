@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "vmconf.h"
@@ -100,6 +101,62 @@ nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t 
 		snprintf(out, size, "%s", in);
 	else
 		snprintf(out, size, "%s/%s", cfg->dir, in);
+}
+
+/* Text that goes into a DPDK devargs string or an EAL argument: DPDK
+ * splits devargs at ',' and '=' ("rx_pcap=/x,iface=eth0" would open a
+ * live interface), and no control character belongs there. */
+static int
+mdl_devarg_text(const struct cfg_node *map, const char *key, const char *s, const char *bad_chars,
+		struct cfg_errors *err)
+{
+	for (const char *c = s; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			cfg_error(err, cfg_map_get(map, key),
+				  "control character 0x%02x not allowed here", (unsigned char)*c);
+			return -EINVAL;
+		}
+		if (strchr(bad_chars, *c) != NULL) {
+			cfg_error(err, cfg_map_get(map, key),
+				  "'%c' not allowed here (DPDK device arguments are split at "
+				  "it): '%s'",
+				  *c, s);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int
+nfv_config_get_path(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
+		    bool required, size_t max, char *out, size_t size, struct cfg_errors *err)
+{
+	const char *s;
+	int ret, n;
+
+	ret = cfg_get_str(map, key, required, &s, err);
+	if (ret != 0)
+		return ret;
+	if (s[0] == '\0') {
+		cfg_error(err, cfg_map_get(map, key), "empty path");
+		return -EINVAL;
+	}
+	if (mdl_devarg_text(map, key, s, "", err) < 0)
+		return -EINVAL;
+	if (max == 0 || max > size - 1)
+		max = size - 1;
+	if (s[0] == '/' || cfg->dir[0] == '\0')
+		n = snprintf(out, size, "%s", s);
+	else
+		n = snprintf(out, size, "%s/%s", cfg->dir, s);
+	if (n < 0 || (size_t)n > max) {
+		out[0] = '\0';
+		cfg_error(err, cfg_map_get(map, key),
+			  "path of %d characters%s (at most %zu)", n,
+			  s[0] == '/' ? "" : " once resolved against the chain file's folder", max);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static bool
@@ -257,9 +314,25 @@ mdl_daemon(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *
 	bad |= BAD(cfg_get_bool(n, "hugepages", false, &d->huge, err));
 	bad |= BAD(cfg_get_u32(n, "memory", false, 64, 1u << 20, &d->memory_mb, err));
 	bad |= BAD(cfg_get_u32(n, "mbufs", false, 1024, 1u << 24, &d->mbufs, err));
-	bad |= BAD(cfg_get_strbuf(n, "socket", false, d->socket, sizeof(d->socket), err));
-	bad |= BAD(cfg_get_strbuf(n, "file-prefix", false, d->file_prefix, sizeof(d->file_prefix),
-				  err));
+	bad |= BAD(nfv_config_get_path(cfg, n, "socket", false, NFV_SUN_PATH_MAX, d->socket,
+				       sizeof(d->socket), err));
+	if (cfg_get_strbuf(n, "file-prefix", false, d->file_prefix, sizeof(d->file_prefix), err) <
+	    0) {
+		bad = 1;
+	} else {
+		/* a folder name under /var/run/dpdk and a hugepage file prefix */
+		const char *fp = d->file_prefix;
+
+		if (fp[0] == '\0' || fp[0] == '.' ||
+		    strspn(fp, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
+			    strlen(fp)) {
+			cfg_error(err, cfg_map_get(n, "file-prefix"),
+				  "'%s': a file prefix is 1..%d of A-Z a-z 0-9 _ - . and does not "
+				  "start with '.'",
+				  fp, NFV_NAME_MAX - 1);
+			bad = 1;
+		}
+	}
 	bad |= BAD(cfg_get_u32(n, "stats-interval", false, 0, 3600000, &d->stats_interval_ms, err));
 	v = 0;
 	if (cfg_get_u32(n, "idle-sleep", false, 0, 100000, &v, err) == 0)
@@ -287,6 +360,65 @@ static bool
 is_pow2(uint32_t v)
 {
 	return v && !(v & (v - 1));
+}
+
+/* A path key that goes into devargs: resolved (nfv_config_get_path), and
+ * none of the characters DPDK splits devargs at. */
+static int
+mdl_devarg_path(const struct nfv_config *cfg, const struct cfg_node *n, const char *key,
+		bool required, size_t max, char *out, size_t size, struct cfg_errors *err)
+{
+	const char *s;
+
+	if (cfg_get_str(n, key, required, &s, err) != 0)
+		return cfg_map_get(n, key) == NULL && !required ? 0 : -EINVAL;
+	if (mdl_devarg_text(n, key, s, ",=", err) < 0)
+		return -EINVAL;
+	return nfv_config_get_path(cfg, n, key, required, max, out, size, err);
+}
+
+/* A kernel interface name: 1..15 characters, none of / : , = blank or
+ * control, not "." or "..". */
+static int
+mdl_iface(const struct cfg_node *n, bool required, char *out, struct cfg_errors *err)
+{
+	const struct cfg_node *x = cfg_map_get(n, "iface");
+	char buf[16];
+	int ret;
+
+	ret = cfg_get_strbuf(n, "iface", required, buf, sizeof(buf), err);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	if (mdl_devarg_text(n, "iface", buf, ",= /:", err) < 0)
+		return -EINVAL;
+	if (buf[0] == '\0' || strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0) {
+		cfg_error(err, x, "'%s' is not an interface name", buf);
+		return -EINVAL;
+	}
+	memcpy(out, buf, sizeof(buf));
+	return 0;
+}
+
+/* "DDDD:BB:DD.F" or "BB:DD.F", then ",key=value..." for the PMD */
+static int
+mdl_pci_devargs(const struct cfg_node *n, const char *s, struct cfg_errors *err)
+{
+	unsigned int dom, bus, dev, fn;
+	size_t len = strcspn(s, ",");
+	char addr[32], tail;
+
+	if (mdl_devarg_text(n, "devargs", s, " ", err) < 0)
+		return -EINVAL;
+	if (len < sizeof(addr)) {
+		memcpy(addr, s, len);
+		addr[len] = '\0';
+		if (sscanf(addr, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 ||
+		    sscanf(addr, "%2x:%2x.%1x%c", &bus, &dev, &fn, &tail) == 3)
+			return 0;
+	}
+	cfg_error(err, cfg_map_get(n, "devargs"),
+		  "'%s' does not start with a PCI address like 0000:01:00.0", s);
+	return -EINVAL;
 }
 
 static int
@@ -350,6 +482,15 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 	}
 	bad |= BAD(cfg_get_u16(n, "mtu", false, 68, 9600, &pc->mtu, err));
 	int r = cfg_get_mac(n, "mac", false, pc->mac, err);
+	if (r == 0 && (pc->mac[0] & 1)) {
+		cfg_error(err, cfg_map_get(n, "mac"),
+			  "a multicast address cannot be a port's address");
+		r = -EINVAL;
+	} else if (r == 0 && !(pc->mac[0] | pc->mac[1] | pc->mac[2] | pc->mac[3] | pc->mac[4] |
+				 pc->mac[5])) {
+		cfg_error(err, cfg_map_get(n, "mac"), "00:00:00:00:00:00 is not a port's address");
+		r = -EINVAL;
+	}
 	if (r == 0)
 		pc->has_mac = true;
 	bad |= BAD(r);
@@ -357,27 +498,29 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 
 	switch (pc->driver) {
 	case NFV_PORT_PCI:
-		bad |= BAD(
-			cfg_get_strbuf(n, "devargs", true, pc->devargs, sizeof(pc->devargs), err));
+		if (cfg_get_strbuf(n, "devargs", true, pc->devargs, sizeof(pc->devargs), err) != 0)
+			bad = 1;
+		else
+			bad |= BAD(mdl_pci_devargs(n, pc->devargs, err));
 		break;
 	case NFV_PORT_TAP:
 		memcpy(pc->iface, pc->name,
 		       sizeof(pc->iface) < sizeof(pc->name) ? sizeof(pc->iface) : sizeof(pc->name));
-		bad |= BAD(cfg_get_strbuf(n, "iface", false, pc->iface, 16, err));
+		bad |= BAD(mdl_iface(n, false, pc->iface, err));
 		break;
 	case NFV_PORT_AF_PACKET:
-		bad |= BAD(cfg_get_strbuf(n, "iface", true, pc->iface, 16, err));
+		bad |= BAD(mdl_iface(n, true, pc->iface, err));
 		break;
 	case NFV_PORT_AF_XDP:
-		bad |= BAD(cfg_get_strbuf(n, "iface", true, pc->iface, 16, err));
-		bad |= BAD(cfg_get_strbuf(n, "xdp-prog", false, pc->xdp_prog, sizeof(pc->xdp_prog),
-					  err));
+		bad |= BAD(mdl_iface(n, true, pc->iface, err));
+		bad |= BAD(mdl_devarg_path(cfg, n, "xdp-prog", false, 0, pc->xdp_prog,
+					   sizeof(pc->xdp_prog), err));
 		break;
 	case NFV_PORT_PCAP:
-		bad |= BAD(
-			cfg_get_strbuf(n, "rx-file", false, pc->rx_file, sizeof(pc->rx_file), err));
-		bad |= BAD(
-			cfg_get_strbuf(n, "tx-file", false, pc->tx_file, sizeof(pc->tx_file), err));
+		bad |= BAD(mdl_devarg_path(cfg, n, "rx-file", false, 0, pc->rx_file,
+					   sizeof(pc->rx_file), err));
+		bad |= BAD(mdl_devarg_path(cfg, n, "tx-file", false, 0, pc->tx_file,
+					   sizeof(pc->tx_file), err));
 		bad |= BAD(cfg_get_bool(n, "loop", false, &pc->loop, err));
 		if (!cfg_map_get(n, "rx-file") && !cfg_map_get(n, "tx-file")) {
 			cfg_error(err, n, "a pcap port needs rx-file, tx-file or both");
@@ -393,7 +536,8 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 		/* fall through */
 	case NFV_PORT_VHOST:
 	case NFV_PORT_VIRTIO_USER:
-		bad |= BAD(cfg_get_strbuf(n, "socket", true, pc->path, sizeof(pc->path), err));
+		bad |= BAD(mdl_devarg_path(cfg, n, "socket", true, NFV_SUN_PATH_MAX, pc->path,
+					   sizeof(pc->path), err));
 		if (pc->driver != NFV_PORT_VHOST) {
 			bad |= BAD(cfg_get_enum(n, "role", false, roles, &role, err));
 			pc->server = role == 1;
@@ -833,6 +977,7 @@ int
 nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *err)
 {
 	static const char *const keys[] = {"version", "nfvd", "ports", "vnfs", "chains", NULL};
+	const struct cfg_node *x;
 	struct nfv_config *cfg;
 	char *dup;
 	int bad = 0, ret;
@@ -844,9 +989,27 @@ nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *er
 	if (cfg == NULL)
 		return -ENOMEM;
 	snprintf(cfg->file, sizeof(cfg->file), "%s", path);
+	/* relative paths of the file resolve from its folder, made absolute
+	 * here: whoever reads them later (nfvd, from another working
+	 * directory) gets the same file */
 	dup = strdup(path);
 	if (dup != NULL) {
-		snprintf(cfg->dir, sizeof(cfg->dir), "%s", dirname(dup));
+		const char *d = dirname(dup);
+		char cwd[NFV_PATH_MAX];
+
+		if (d[0] == '/')
+			snprintf(cfg->dir, sizeof(cfg->dir), "%s", d);
+		else if (getcwd(cwd, sizeof(cwd)) != NULL && strcmp(d, ".") == 0)
+			snprintf(cfg->dir, sizeof(cfg->dir), "%s", cwd);
+		else if (getcwd(cwd, sizeof(cwd)) != NULL &&
+			 strlen(cwd) + 1 + strlen(d) < sizeof(cfg->dir)) {
+			size_t l = strlen(cwd);
+
+			memcpy(cfg->dir, cwd, l);
+			cfg->dir[l] = '/';
+			memcpy(cfg->dir + l + 1, d, strlen(d) + 1);
+		} else
+			snprintf(cfg->dir, sizeof(cfg->dir), "%s", d);
 		free(dup);
 	}
 	mdl_defaults(cfg);
@@ -873,6 +1036,11 @@ nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *er
 	}
 	bad |= BAD(mdl_daemon(cfg, cfg_map_get(cfg->root, "nfvd"), err));
 	bad |= BAD(mdl_section(cfg, cfg->root, "ports", NFV_MAX_PORTS, mdl_port, true, err));
+	x = cfg_map_get(cfg->root, "ports");
+	if (x != NULL && (x->type == CFG_NULL || (x->type == CFG_SEQ && x->n == 0))) {
+		cfg_error(err, x, "at least one port is needed");
+		bad = 1;
+	}
 	bad |= BAD(mdl_section(cfg, cfg->root, "vnfs", NFV_MAX_VNFS, mdl_vnf, false, err));
 	bad |= BAD(mdl_section(cfg, cfg->root, "chains", NFV_MAX_CHAINS, mdl_chain, true, err));
 	if (!bad)

@@ -25,6 +25,7 @@
 #define NFV_MAX_INGRESS 16
 #define NFV_MAX_WORKERS 64
 #define NFV_PATH_MAX 256
+#define NFV_SUN_PATH_MAX 107 /* a unix socket path (sun_path less its NUL) */
 
 enum nfv_port_driver {
 	NFV_PORT_PCI,
@@ -151,6 +152,12 @@ int nfv_config_vnf(const struct nfv_config *cfg, const char *name);
 /* Read key as a port name that must exist; *port = index. */
 int nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
 			bool required, uint16_t *port, struct cfg_errors *err);
+/* Read key as a file path: not empty, no control characters, resolved
+ * against the chain file's folder (absolute) into out; longer than max
+ * characters (0: size - 1) is an error, never cut. Same return convention
+ * as the cfg_get_* getters. */
+int nfv_config_get_path(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
+			bool required, size_t max, char *out, size_t size, struct cfg_errors *err);
 /* Resolve a (possibly relative) file path against the config's directory. */
 void nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size);
 

@@ -357,7 +357,8 @@ test_bad_version(void **state)
 	tmod_expect_one("version: 2\nports: []\nchains: []\n",
 			"1:10: version: schema version 2 is not supported "
 			"(this nfvd reads version 1)");
-	tmod_expect_one("ports: []\nchains: []\n", "1:1: missing required key 'version'");
+	tmod_expect_one("ports: [{name: p, driver: ring}]\nchains: []\n",
+			"1:1: missing required key 'version'");
 }
 
 static void
@@ -791,11 +792,140 @@ test_no_knock_on_errors(void **state)
 	tmod_done(&c);
 }
 
+/* ---- issue 18: strings that reach DPDK, paths, addresses ---- */
+
+#define TMOD_HEAD "version: 1\nchains: []\n"
+
+static void
+test_no_ports_refused(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_HEAD "ports: []\n", "3:8: ports: at least one port is needed");
+	tmod_expect_one(TMOD_HEAD "ports:\n", "3:7: ports: at least one port is needed");
+}
+
+static void
+test_port_mac_unicast(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: ring, mac: \"01:00:5e:00:00:01\"}]\n",
+			"3:38: ports[p].mac: a multicast address cannot be a port's address");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: ring, mac: \"ff:ff:ff:ff:ff:ff\"}]\n",
+			"3:38: ports[p].mac: a multicast address cannot be a port's address");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: ring, mac: \"00:00:00:00:00:00\"}]\n",
+			"3:38: ports[p].mac: 00:00:00:00:00:00 is not a port's address");
+}
+
+static void
+test_devargs_characters_refused(void **state)
+{
+	(void)state;
+	/* the case of the issue: a pcap port made to capture a live interface */
+	tmod_expect_one(TMOD_HEAD
+			"ports: [{name: p, driver: pcap, rx-file: \"/x/none.pcap,iface=hcv1\"}]\n",
+			"3:42: ports[p].rx-file: ',' not allowed here (DPDK device arguments are "
+			"split at it): '/x/none.pcap,iface=hcv1'");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: pcap, tx-file: \"a=b\"}]\n",
+			"3:42: ports[p].tx-file: '=' not allowed here (DPDK device arguments are "
+			"split at it): 'a=b'");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: tap, iface: \"t0,x=1\"}]\n",
+			"3:39: ports[p].iface: ',' not allowed here (DPDK device arguments are "
+			"split at it): 't0,x=1'");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: af_packet, iface: \"e\\x01\"}]\n",
+			"3:45: ports[p].iface: control character 0x01 not allowed here");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: vhost, socket: \"/s,iface=x\"}]\n",
+			"3:42: ports[p].socket: ',' not allowed here (DPDK device arguments are "
+			"split at it): '/s,iface=x'");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: memif, socket: \"/s=1\"}]\n",
+			"3:42: ports[p].socket: '=' not allowed here (DPDK device arguments are "
+			"split at it): '/s=1'");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: af_xdp, iface: e0, xdp-prog: \"x,y\"}]\n",
+			"3:56: ports[p].xdp-prog: ',' not allowed here (DPDK device arguments are "
+			"split at it): 'x,y'");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: pci, devargs: \"eth0,x=1\"}]\n",
+			"3:41: ports[p].devargs: 'eth0,x=1' does not start with a PCI address like "
+			"0000:01:00.0");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: pci, devargs: \"0000:01:00.0 -v\"}]\n",
+			"3:41: ports[p].devargs: ' ' not allowed here (DPDK device arguments are "
+			"split at it): '0000:01:00.0 -v'");
+}
+
+static void
+test_file_prefix_refused(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: ring}]\nnfvd: {file-prefix: \"../..\"}\n",
+			"4:21: nfvd.file-prefix: '../..': a file prefix is 1..31 of A-Z a-z 0-9 _ "
+			"- . and does not start with '.'");
+	tmod_expect_one(TMOD_HEAD "ports: [{name: p, driver: ring}]\nnfvd: {file-prefix: a/b}\n",
+			"4:21: nfvd.file-prefix: 'a/b': a file prefix is 1..31 of A-Z a-z 0-9 _ "
+			"- . and does not start with '.'");
+}
+
+static void
+test_name_with_nul_refused(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_HEAD "ports: [{name: \"lan\\0x\", driver: ring}]\n",
+			"3:16: ports[0]: a NUL character (\\0) is not allowed in a string");
+}
+
+static void
+test_paths_resolved_and_bounded(void **state)
+{
+	struct tmod_case c;
+	char want[400], longp[300];
+
+	(void)state;
+	/* relative paths resolve from the chain file's folder, at load */
+	tmod_load(&c, TMOD_HEAD "nfvd: {socket: ctl.sock}\n"
+			 "ports:\n"
+			 "  - {name: v, driver: vhost, socket: v.sock}\n"
+			 "  - {name: m, driver: memif, socket: sub/m.sock}\n"
+			 "  - {name: p, driver: pcap, rx-file: in.pcap, tx-file: /abs/out.pcap}\n");
+	tmod_assert_errors(&c, 0);
+	snprintf(want, sizeof(want), "%s/v.sock", c.dir);
+	assert_string_equal(c.cfg->ports[0].path, want);
+	snprintf(want, sizeof(want), "%s/sub/m.sock", c.dir);
+	assert_string_equal(c.cfg->ports[1].path, want);
+	snprintf(want, sizeof(want), "%s/in.pcap", c.dir);
+	assert_string_equal(c.cfg->ports[2].rx_file, want);
+	assert_string_equal(c.cfg->ports[2].tx_file, "/abs/out.pcap");
+	snprintf(want, sizeof(want), "%s/ctl.sock", c.dir);
+	assert_string_equal(c.cfg->daemon.socket, want);
+	tmod_done(&c);
+	/* a unix socket path longer than sun_path: refused, not cut */
+	memset(longp, 'a', 120);
+	longp[0] = '/';
+	longp[120] = '\0';
+	snprintf(want, sizeof(want), TMOD_HEAD "ports: [{name: v, driver: vhost, socket: %s}]\n",
+		 longp);
+	tmod_expect_one(want, "3:42: ports[v].socket: path of 120 characters (at most 107)");
+	/* a file path longer than the model keeps once resolved */
+	memset(longp, 'b', 250);
+	longp[250] = '\0';
+	snprintf(want, sizeof(want), TMOD_HEAD "ports: [{name: p, driver: pcap, rx-file: %s}]\n",
+		 longp);
+	tmod_load(&c, want);
+	assert_int_equal(c.err.n, 1);
+	assert_non_null(strstr(c.err.msgs[0], ":3:42: ports[p].rx-file: path of "));
+	assert_non_null(
+		strstr(c.err.msgs[0], " characters once resolved against the chain file's folder "
+				      "(at most 255)"));
+	tmod_done(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_full),
+		cmocka_unit_test(test_no_ports_refused),
+		cmocka_unit_test(test_port_mac_unicast),
+		cmocka_unit_test(test_devargs_characters_refused),
+		cmocka_unit_test(test_file_prefix_refused),
+		cmocka_unit_test(test_name_with_nul_refused),
+		cmocka_unit_test(test_paths_resolved_and_bounded),
 		cmocka_unit_test(test_good_defaults),
 		cmocka_unit_test(test_driver_names),
 		cmocka_unit_test(test_missing_file),

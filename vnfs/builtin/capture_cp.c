@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,20 +30,19 @@ cap_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 {
 	static const char *const keys[] = {"name", "class", "runtime", "file", "snaplen", NULL};
 	struct cap_conf *c = calloc(1, sizeof(*c));
-	char file[NFV_PATH_MAX] = "";
 	int bad = 0;
 
 	if (c == NULL)
 		return -ENOMEM;
 	c->snaplen = 9216; /* jumbo frames; the pool data room is a uint16_t */
 	bad |= cfg_check_keys(node, keys, err) > 0;
-	bad |= cfg_get_strbuf(node, "file", true, file, sizeof(file), err) < 0;
+	/* resolved against the chain file's folder; too long is an error */
+	bad |= nfv_config_get_path(cfg, node, "file", true, 0, c->file, sizeof(c->file), err) < 0;
 	bad |= cfg_get_u32(node, "snaplen", false, 64, 16384, &c->snaplen, err) < 0;
 	if (bad) {
 		free(c);
 		return -EINVAL;
 	}
-	nfv_config_path(cfg, file, c->file, sizeof(c->file));
 	*conf = c;
 	return 0;
 }
@@ -129,10 +129,30 @@ cap_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	st->base_tsc = rte_get_tsc_cycles();
 	st->base_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	st->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
-	fd = open(c->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* never through a symlink, never into something that is not a
+	 * regular file (a device, a FIFO): truncated only once checked */
+	fd = open(c->file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", c->file, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "cannot write %s: %s", c->file,
+			 e == ELOOP ? "it is a symbolic link (refused: write to its target)"
+				    : strerror(e));
+		return -e;
+	}
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "cannot write %s: not a regular file", c->file);
+		return -EINVAL;
+	}
+	if (ftruncate(fd, 0) != 0 || fcntl(fd, F_SETFL, 0) != 0) {
+		int e = errno;
+
+		close(fd);
+		snprintf(err, errlen, "cannot write %s: %s", c->file, strerror(e));
+		return -e;
 	}
 	st->pcapng = rte_pcapng_fdopen(fd, NULL, NULL, "nfvd " NFV_VERSION, vnf->name);
 	if (st->pcapng == NULL) {
