@@ -221,3 +221,55 @@ def test_sigterm_removes_the_dpdk_runtime_dir(nfvd_factory):
     d.proc.send_signal(signal.SIGTERM)
     assert d.proc.wait(30) == 0, d.output()
     assert not os.path.exists(rundir), os.listdir(rundir)
+
+
+ROUTER_ROUTES_FILE = """\
+version: 1
+ports:
+  - {name: gen, driver: "null", rx: true}
+  - {name: sink, driver: "null"}
+vnfs:
+  - name: rtr
+    class: router
+    interfaces:
+      - {name: in, port: gen, addresses: [10.0.0.254/8]}
+      - {name: out, port: sink, addresses: [192.168.0.254/24]}
+    routes-file: %s
+chains:
+  - {name: fwd, ingress: [gen], vnfs: [rtr], egress: sink}
+"""
+
+DHCP_LEASE_FILE = """\
+version: 1
+ports:
+  - {name: gen, driver: "null", rx: true}
+  - {name: sink, driver: "null"}
+vnfs:
+  - name: dhcp0
+    class: dhcp
+    lease-file: %s
+    interfaces:
+      - {port: gen, address: 10.9.0.1/24}
+    subnets:
+      - subnet: 10.9.0.0/24
+        pools:
+          - range: 10.9.0.100-10.9.0.199
+chains:
+  - {name: fwd, ingress: [gen], vnfs: [dhcp0], egress: sink}
+"""
+
+
+def test_fifo_routes_and_lease_files_refused(nfvd_factory, tmp_path):
+    """A file a VNF reads (router routes-file, DHCP lease-file) that is a
+    FIFO is refused, not read: the apply answers with the reason, the loader
+    is free for the next apply, nfvd keeps running."""
+    d = nfvd_factory(CONF)
+    fifo = tmp_path / "x.fifo"
+    os.mkfifo(fifo)
+    for text in (ROUTER_ROUTES_FILE, DHCP_LEASE_FILE):
+        r = d.apply(text % fifo)
+        assert r["ok"] is False and "not a regular file" in json.dumps(r), r
+        assert d.result("status")["generation"] >= 0
+    # nothing held the loader: a good apply goes through at once
+    r = d.apply(CONF.replace("fwd", "fwd2"))
+    assert r["ok"], r

@@ -983,11 +983,16 @@ static int
 dhcp_unlink_ours(const char *path)
 {
 	uint8_t hdr[DHCP_JHDR_LEN], want[DHCP_JHDR_LEN];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
 	ssize_t n;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -EEXIST;
+	}
 	n = pread(fd, hdr, sizeof(hdr), 0);
 	close(fd);
 	if (n < 0)
@@ -1031,7 +1036,7 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 		return ret;
 	}
 	/* no O_APPEND: every batch is written at db->end */
-	db->fd = open(path, O_RDWR | O_CLOEXEC);
+	db->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (db->fd < 0 && errno == ENOENT) {
 		db->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		created = db->fd >= 0;
@@ -1040,6 +1045,17 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 		ret = -errno;
 		snprintf(err, errlen, "cannot open lease file %s: %s", path, strerror(errno));
 		return ret;
+	}
+	/* a FIFO or a device would block the replay or never end */
+	{
+		struct stat sb;
+
+		if (fstat(db->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			snprintf(err, errlen, "lease file %s: not a regular file", path);
+			close(db->fd);
+			db->fd = -1;
+			return -EINVAL;
+		}
 	}
 	ret = dhcp_replay(db, db->fd, now, err, errlen);
 	if (ret != 0)

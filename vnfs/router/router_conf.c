@@ -4,11 +4,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "router.h"
 
@@ -543,6 +546,37 @@ rtr_file_line(struct rtr_file_ctx *x, const struct rtr_conf *c, char *line,
 	return 0;
 }
 
+#define RTR_ROUTES_FILE_MAX (1024L * 1024 * 1024)
+
+/* Open a routes file for reading without blocking on open (a FIFO would),
+ * and only if it is a regular file of at most RTR_ROUTES_FILE_MAX bytes;
+ * NULL with *why set otherwise. */
+static FILE *
+rtr_routes_fopen(const char *file, const char **why)
+{
+	struct stat sb;
+	FILE *f;
+	int fd;
+
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0)
+		*why = strerror(errno);
+	else if (!S_ISREG(sb.st_mode))
+		*why = "not a regular file";
+	else if (sb.st_size > RTR_ROUTES_FILE_MAX)
+		*why = "larger than 1 GiB";
+	else if ((f = fdopen(fd, "r")) != NULL)
+		return f;
+	else
+		*why = strerror(errno);
+	close(fd);
+	return NULL;
+}
+
 static int
 rtr_parse_routes_file(const struct nfv_config *cfg, const struct cfg_node *n, struct rtr_conf *c,
 		      struct cfg_errors *err)
@@ -551,6 +585,7 @@ rtr_parse_routes_file(const struct nfv_config *cfg, const struct cfg_node *n, st
 	struct rtr_route_conf *routes;
 	char file[4096], *text = NULL, *line, *next;
 	size_t len = 0, lines = 1;
+	const char *why = NULL;
 	FILE *f;
 	int rc = 0;
 
@@ -558,9 +593,9 @@ rtr_parse_routes_file(const struct nfv_config *cfg, const struct cfg_node *n, st
 		return -EINVAL;
 	nfv_config_path(cfg, n->scalar, file, sizeof(file));
 	x.file = file;
-	f = fopen(file, "r");
+	f = rtr_routes_fopen(file, &why);
 	if (f == NULL) {
-		cfg_error(err, n, "cannot read %s: %s", file, strerror(errno));
+		cfg_error(err, n, "cannot read %s: %s", file, why);
 		return -EINVAL;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (long)(len = (size_t)ftell(f)) < 0 ||
