@@ -76,7 +76,7 @@ run(struct nfv_config *cfg, const char *mode, uint32_t flows, uint32_t rules)
 		 "  - {action: allow, proto: udp, dst: 192.168.0.0/16, stateful: %s}\n",
 		 strcmp(mode, "stateful") == 0 ? "true" : "false");
 	if (cfg_load_string("micro", yaml, strlen(yaml), &root, &cerr) < 0 ||
-	    cls->config_parse(cfg, root, &conf, &cerr) < 0) {
+	    cls->schema->config_parse(cfg, root, &conf, &cerr) < 0) {
 		cfg_errors_print(&cerr, stderr);
 		exit(1);
 	}
@@ -116,7 +116,7 @@ run(struct nfv_config *cfg, const char *mode, uint32_t flows, uint32_t rules)
 	cls->destroy(&vnf);
 	for (uint32_t i = 0; i < flows; i++)
 		rte_pktmbuf_free(m[i]);
-	cls->config_free(conf);
+	cls->schema->config_free(conf);
 	cfg_free(root);
 	rte_free(vnf.ctr);
 	rte_free(w);
@@ -134,8 +134,8 @@ main(int argc, char **argv)
 	if (micro_engine_init("fw_micro", 1024, flows + 4096) < 0)
 		return 1;
 	B.punt = rte_ring_create("micro", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	micro_rcu = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
-	if (!B.punt || !micro_rcu || rte_rcu_qsbr_init(micro_rcu, 1))
+	nfv_fake.rcu = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	if (!B.punt || !nfv_fake.rcu || rte_rcu_qsbr_init(nfv_fake.rcu, 1))
 		return 1;
 	snprintf(cfg.ports[0].name, NFV_NAME_MAX, "in");
 	snprintf(cfg.ports[1].name, NFV_NAME_MAX, "out");

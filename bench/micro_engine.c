@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The engine services a VNF stage calls, for the micro benchmarks
- * (bench/fw_micro.c, bench/rtr_micro.c) that run one stage with no ports
- * and no engine: mbufs from micro_pool, nothing is sent, nothing waits.
+ * The set-up of the micro benchmarks (bench/fw_micro.c, bench/rtr_micro.c)
+ * that run one stage with no ports and no engine: EAL, the mbuf pool, the
+ * frames. The engine services the stage calls are nfv_fake's
+ * (dataplane/tests/nfv_fake.h), recycling: nothing is sent, nothing waits,
+ * the benchmark sends the same mbufs again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,55 +17,6 @@
 #include <rte_mbuf.h>
 
 #include "micro_engine.h"
-
-int nfv_meta_offset = -1;
-struct rte_mempool *micro_pool;
-struct rte_rcu_qsbr *micro_rcu;
-
-struct rte_mempool *
-nfv_pktmbuf_pool(void)
-{
-	return micro_pool;
-}
-
-struct rte_rcu_qsbr *
-nfv_rcu(void)
-{
-	return micro_rcu;
-}
-
-int
-nfv_port_id(const struct nfv_config *cfg, uint16_t i)
-{
-	return i < cfg->n_ports ? i : -ENOENT;
-}
-
-uint64_t
-nfv_now_ms(void)
-{
-	return rte_rdtsc() / (rte_get_tsc_hz() / 1000);
-}
-
-uint16_t
-nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)port;
-	rte_pktmbuf_free_bulk(pkts, n);
-	return n;
-}
-
-void
-nfv_drop_flush(struct nfv_worker *w)
-{
-	w->n_drop = 0; /* the benchmarks reuse their mbufs */
-}
-
-uint16_t
-nfv_txq_flush(struct nfv_worker *w, uint16_t port)
-{
-	w->tx[port].n = 0;
-	return 0;
-}
 
 /* Free 2 MiB hugepages (0 when none): the benchmarks use them when there
  * are enough, as nfvd does, since on 4 KiB pages every mbuf costs a TLB
@@ -87,8 +40,6 @@ micro_free_hugepages(void)
 int
 micro_engine_init(const char *prog, unsigned int memory_mb, unsigned int mbufs)
 {
-	static const struct rte_mbuf_dynfield df = {
-		.name = "nfv_meta_micro", .size = sizeof(struct nfv_mbuf_meta), .align = 8};
 	char mem[16], name[64];
 	char *eal[] = {name,
 		       "--no-huge",
@@ -108,10 +59,10 @@ micro_engine_init(const char *prog, unsigned int memory_mb, unsigned int mbufs)
 		fprintf(stderr, "%s: EAL initialisation failed\n", prog);
 		return -1;
 	}
-	nfv_meta_offset = rte_mbuf_dynfield_register(&df);
-	micro_pool = rte_pktmbuf_pool_create("micro", mbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					     SOCKET_ID_ANY);
-	if (nfv_meta_offset < 0 || micro_pool == NULL) {
+	nfv_fake.recycle = true;
+	nfv_fake.pool = rte_pktmbuf_pool_create("micro", mbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						SOCKET_ID_ANY);
+	if (nfv_meta_register() < 0 || nfv_fake.pool == NULL) {
 		fprintf(stderr, "%s: no metadata field or mbuf pool\n", prog);
 		return -1;
 	}
@@ -122,7 +73,7 @@ struct rte_mbuf *
 micro_frame_alloc(uint16_t len, const struct rte_ether_addr *dst, uint16_t ethertype,
 		  uint8_t **data)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(micro_pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(nfv_fake.pool);
 	uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, len) : NULL;
 
 	if (d == NULL) {

@@ -178,7 +178,7 @@ main(int argc, char **argv)
 	snprintf(vnf.name, sizeof(vnf.name), "rtr");
 	snprintf(st->name, sizeof(st->name), "micro");
 	st->tx = nfv_ctl_tx;
-	st->pool = micro_pool;
+	st->pool = nfv_fake.pool;
 	st->vnf = &vnf;
 	rtr_state_init(st, vnf.conf, rte_get_tsc_hz());
 	st->tables = rtr_tables_build(st, vnf.conf, ports, macs, e, sizeof(e));

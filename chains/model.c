@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "model.h"
-#include "vmconf.h"
 #include "vnf.h"
 
 const char *const nfv_port_driver_names[NFV_PORT_DRIVER_MAX + 1] = {
@@ -574,23 +573,21 @@ mdl_vnf(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err
 		return -EINVAL;
 	bad |= BAD(cfg_get_enum(n, "runtime", false, runtimes, &rt, err));
 	vc->runtime = rt == 1 ? NFV_RUNTIME_VM : NFV_RUNTIME_INPROC;
-	vc->cls = vnf_class_find(vc->class_name);
-	if (vc->runtime == NFV_RUNTIME_VM) {
-		/* the guest runs the class; nfvd runs the "vm" stage (vmconf.c) */
-		vc->vm_node = cfg_map_get(n, "vm");
-		if (vc->vm_node == NULL) {
-			cfg_error(err, n, "runtime: vm needs a 'vm:' mapping (image, nics, ...)");
-			bad = 1;
+	if (vc->runtime != NFV_RUNTIME_INPROC) {
+		/* the guest runs the class; nfvd runs the runtime's own stage */
+		vc->schema = vnf_schema_for_runtime(runtimes[rt]);
+		if (vc->schema == NULL) {
+			cfg_error(err, cfg_map_get(n, "runtime"),
+				  "runtime: %s is not built into this program", runtimes[rt]);
+			if (vc->name[0])
+				cfg->n_vnfs++;
+			return -EINVAL;
 		}
-		if (vc->name[0])
-			cfg->n_vnfs++;
-		return bad ? -EINVAL : 0;
-	}
-	if (vc->cls == NULL) {
+	} else if ((vc->schema = vnf_schema_find(vc->class_name)) == NULL) {
 		char known[512] = "";
 		size_t k = 0;
 
-		for (const struct vnf_class *c = vnf_class_next(NULL); c; c = vnf_class_next(c))
+		for (const struct vnf_schema *c = vnf_schema_next(NULL); c; c = vnf_schema_next(c))
 			k += (size_t)snprintf(known + k, k < sizeof(known) ? sizeof(known) - k : 0,
 					      "%s%s", k ? ", " : "", c->name);
 		cfg_error(err, cfg_map_get(n, "class"), "unknown VNF class '%s' (known: %s)",
@@ -598,14 +595,13 @@ mdl_vnf(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err
 		if (vc->name[0])
 			cfg->n_vnfs++; /* chains naming it get no second error */
 		return -EINVAL;
-	}
-	if (cfg_map_get(n, "vm")) {
+	} else if (cfg_map_get(n, "vm")) {
 		cfg_error(err, cfg_map_get(n, "vm"), "'vm' needs runtime: vm");
 		bad = 1;
 	}
 	/* the class checks its own keys (and must allow name/class/runtime) */
-	if (vc->cls->config_parse) {
-		if (vc->cls->config_parse(cfg, n, &vc->conf, err) < 0)
+	if (vc->schema->config_parse) {
+		if (vc->schema->config_parse(cfg, n, &vc->conf, err) < 0)
 			bad = 1;
 	} else {
 		static const char *const keys[] = {"name", "class", "runtime", NULL};
@@ -614,8 +610,8 @@ mdl_vnf(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err
 	}
 	if (vc->name[0])
 		cfg->n_vnfs++;
-	else if (vc->conf && vc->cls->config_free)
-		vc->cls->config_free(vc->conf);
+	else if (vc->conf && vc->schema->config_free)
+		vc->schema->config_free(vc->conf);
 	return bad ? -EINVAL : 0;
 }
 
@@ -1045,8 +1041,10 @@ nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *er
 	bad |= BAD(mdl_section(cfg, cfg->root, "chains", NFV_MAX_CHAINS, mdl_chain, true, err));
 	if (!bad)
 		bad |= BAD(mdl_cross_check(cfg, err));
-	if (!bad)
-		bad |= BAD(nfv_vm_validate(cfg, err));
+	/* what a class checks across instances and chains */
+	for (const struct vnf_schema *c = vnf_schema_next(NULL); !bad && c; c = vnf_schema_next(c))
+		if (c->config_check != NULL)
+			bad |= BAD(c->config_check(cfg, err));
 done:
 	if (bad) {
 		nfv_config_free(cfg);
@@ -1061,12 +1059,11 @@ nfv_config_free(struct nfv_config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	nfv_vm_config_free(cfg);
 	for (uint16_t i = 0; i < cfg->n_vnfs; i++) {
 		struct nfv_vnf_conf *vc = &cfg->vnfs[i];
 
-		if (vc->conf && vc->cls && vc->cls->config_free)
-			vc->cls->config_free(vc->conf);
+		if (vc->conf && vc->schema && vc->schema->config_free)
+			vc->schema->config_free(vc->conf);
 		vc->conf = NULL;
 	}
 	cfg_free(cfg->root);

@@ -3,7 +3,7 @@
  *
  * Plain C structs shared by nfvd and nfvctl. nfv_config_load() parses a
  * YAML file, checks types, ranges, unknown keys, duplicate names, references
- * and loops, asks each VNF class to parse its own section (vnf_class
+ * and loops, asks each VNF class to parse its own section (vnf_schema
  * config_parse), and returns either a complete model or every error found.
  */
 #ifndef NFV_MODEL_H
@@ -88,16 +88,16 @@ enum nfv_runtime {
 	NFV_RUNTIME_VM,
 };
 
-struct vnf_class;
+struct vnf_schema;
 
 struct nfv_vnf_conf {
 	char name[NFV_NAME_MAX];
-	char class_name[NFV_NAME_MAX];
-	const struct vnf_class *cls;
+	char class_name[NFV_NAME_MAX]; /* "class": with runtime: vm, the guest's */
+	/* What nfvd runs: the schema of "class", or for a runtime other than
+	 * inproc the schema registered for it (vnf_schema_for_runtime). */
+	const struct vnf_schema *schema;
 	enum nfv_runtime runtime;
-	void *conf; /* class private, from cls->config_parse; freed by cls->config_free */
-	const struct cfg_node *vm_node; /* runtime: vm - the "vm:" mapping (guest spec) */
-	void *vm;			/* parsed guest spec (orchestrator owned) */
+	void *conf; /* from schema->config_parse; freed by schema->config_free */
 	const struct cfg_node *node;
 };
 

@@ -1,18 +1,35 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd - the VNF provider interface and class registry.
+ * nfvd - the VNF provider interface and class registries.
  *
- * A VNF class (router, dhcp, firewall, forward, ...) is one static
- * struct vnf_class registered with VNF_CLASS_REGISTER(). An instance is a
- * struct nfv_vnf made by the engine from a chain file's "vnfs:" entry.
+ * A VNF class (router, dhcp, firewall, forward, ...) comes in two halves:
+ *
+ *   struct vnf_schema  what a chain file may say about an instance: name,
+ *                      help, config_parse/free/equal. No DPDK: it lives in
+ *                      the class's *_conf.c, registered with
+ *                      VNF_SCHEMA_REGISTER(), and is linked by nfvctl (offline
+ *                      validation) as well as by nfvd.
+ *   struct vnf_class   what runs an instance in nfvd: create, process, punt,
+ *                      ... It lives in the class's *_cp.c / *_dp.c,
+ *                      registered with VNF_CLASS_REGISTER(), and points to its
+ *                      schema (.schema); only nfvd links it.
+ *
+ * An instance is a struct nfv_vnf made by the engine from a chain file's
+ * "vnfs:" entry: the loader finds the entry's schema (vnf_schema_find() by
+ * "class", or vnf_schema_for_runtime() by "runtime" when that is not
+ * inproc), the engine the runtime half of that schema (vnf_class_of()).
  *
  * Life cycle of an instance (the OVS netdev-provider model):
  *
- *   config_parse  any thread, also in nfvctl (no DPDK running). Reads the
- *                 instance's YAML mapping into a private conf struct. Every
- *                 problem is reported with cfg_error(err, node, ...) so the
- *                 user sees file:line:col and the field. Must not touch
- *                 DPDK. Returns 0 or -EINVAL.
- *   config_free   frees what config_parse returned. NULL-safe.
+ *   config_parse  (schema) any thread, also in nfvctl (no DPDK running).
+ *                 Reads the instance's YAML mapping into a private conf
+ *                 struct. Every problem is reported with
+ *                 cfg_error(err, node, ...) so the user sees file:line:col
+ *                 and the field. Must not touch DPDK. Returns 0 or -EINVAL.
+ *   config_free   (schema) frees what config_parse returned. NULL-safe.
+ *   config_check  (schema) optional: called once per schema after the whole
+ *                 file is loaded (ports, vnfs, chains) without error, for
+ *                 what spans instances and chains (e.g. a guest NIC used
+ *                 as a chain ingress). Returns 0 or -EINVAL after cfg_error.
  *   create        control thread. Builds the instance state (vnf->priv)
  *                 from conf. May fail: return -errno and write a readable
  *                 reason into err. On failure the engine calls destroy.
@@ -72,15 +89,31 @@ struct nfv_config;
 struct nfv_vnf;
 struct nfv_worker;
 
-struct vnf_class {
+/* The schema half: DPDK-free, linked by nfvctl and nfvd. */
+struct vnf_schema {
 	const char *name;
 	const char *help; /* one line for "nfvctl classes" and docs */
+	/* Optional: the value of a VNF's "runtime" key (other than inproc) for
+	 * which nfvd runs this class in place of the VNF's own class, e.g. the
+	 * "vm" stage for runtime: vm (the guest runs the VNF's class). */
+	const char *runtime;
 
 	int (*config_parse)(const struct nfv_config *cfg, const struct cfg_node *node,
 			    void **conf, struct cfg_errors *err);
 	void (*config_free)(void *conf);
 	/* Optional: 1 if two confs are equal (apply keeps the instance as is). */
 	int (*config_equal)(const void *a, const void *b);
+	/* Optional: checks across instances and chains, once the file is loaded. */
+	int (*config_check)(const struct nfv_config *cfg, struct cfg_errors *err);
+
+	/* registry link */
+	struct vnf_schema *next;
+};
+
+/* The runtime half: nfvd only. */
+struct vnf_class {
+	const struct vnf_schema *schema; /* the class's schema half (required) */
+	const char *name;		 /* = schema->name, set by vnf_class_register */
 
 	int (*create)(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
 		      char *err, size_t errlen);
@@ -123,10 +156,25 @@ struct vnf_class {
 	const struct vnf_class *next;
 };
 
+void vnf_schema_register(struct vnf_schema *s);
+const struct vnf_schema *vnf_schema_find(const char *name);
+/* The schema run for VNFs with "runtime: <runtime>" (vnf_schema.runtime). */
+const struct vnf_schema *vnf_schema_for_runtime(const char *runtime);
+/* Iterate: first call with NULL. */
+const struct vnf_schema *vnf_schema_next(const struct vnf_schema *prev);
+
 void vnf_class_register(struct vnf_class *cls);
 const struct vnf_class *vnf_class_find(const char *name);
+/* The runtime half of schema s, or NULL (nfvd was built without it). */
+const struct vnf_class *vnf_class_of(const struct vnf_schema *s);
 /* Iterate: first call with NULL. */
 const struct vnf_class *vnf_class_next(const struct vnf_class *prev);
+
+#define VNF_SCHEMA_REGISTER(s)                                                               \
+	__attribute__((constructor)) static void vnf_schema_register_##s(void)               \
+	{                                                                                    \
+		vnf_schema_register(&(s));                                                   \
+	}
 
 #define VNF_CLASS_REGISTER(cls)                                                              \
 	__attribute__((constructor)) static void vnf_class_register_##cls(void)              \

@@ -264,7 +264,8 @@ ctl_cmd_classes(json_t *args, json_t **result, json_t **extra, char *err, size_t
 	(void)args, (void)extra, (void)err, (void)errlen;
 	for (const struct vnf_class *c = vnf_class_next(NULL); c; c = vnf_class_next(c))
 		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", c->name,
-						   "help", c->help ? c->help : "", "counters",
+						   "help", c->schema->help ? c->schema->help : "",
+						   "counters",
 						   ctl_names(c->counter_names, c->n_counters),
 						   "drops", ctl_names(c->drop_names, c->n_drops),
 						   "commands", c->ctl != NULL));

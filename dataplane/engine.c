@@ -110,8 +110,8 @@ nfv_vnf_free(struct nfv_vnf *v)
 	if (v == NULL)
 		return;
 	v->cls->destroy(v);
-	if (v->cls->config_free && v->conf)
-		v->cls->config_free((void *)(uintptr_t)v->conf);
+	if (v->cls->schema->config_free && v->conf)
+		v->cls->schema->config_free((void *)(uintptr_t)v->conf);
 	rte_free(v->ctr);
 	rte_free(v);
 }

@@ -82,7 +82,8 @@ eng_apply_locked(struct nfv_engine *e, struct nfv_config *ncfg, json_t *errors)
 		struct nfv_vnf *old = nfv_eng_find_vnf(e, vc->name);
 
 		if (old != NULL && old->cls == cls) {
-			if (cls->config_equal && cls->config_equal(old->conf, vc->conf)) {
+			if (cls->schema->config_equal &&
+			    cls->schema->config_equal(old->conf, vc->conf)) {
 				kind[i] = APPLY_KEEP;
 				insts[i] = old;
 				continue;
@@ -148,8 +149,8 @@ eng_apply_locked(struct nfv_engine *e, struct nfv_config *ncfg, json_t *errors)
 			nfv_vnf_free(e->vnfs[k]);
 	}
 	for (i = 0; i < ncfg->n_vnfs; i++) {
-		if (old_conf[i] && insts[i]->cls->config_free)
-			insts[i]->cls->config_free((void *)(uintptr_t)old_conf[i]);
+		if (old_conf[i] && insts[i]->cls->schema->config_free)
+			insts[i]->cls->schema->config_free((void *)(uintptr_t)old_conf[i]);
 		e->vnfs[i] = insts[i];
 	}
 	e->n_vnfs = ncfg->n_vnfs;

@@ -171,13 +171,12 @@ void nfv_pipeline_free(struct nfv_pipeline *p);
 void nfv_pipeline_chain_totals(const struct nfv_pipeline *p, uint16_t c,
 			       uint64_t out[NFV_CHAIN_CTR_MAX]);
 
-/* vnf instances (engine.c) */
+/* vnf instances (engine.c); the runtime half of the schema the loader
+ * picked for vc */
 static inline const struct vnf_class *
 vnf_conf_class(const struct nfv_vnf_conf *vc)
 {
-	if (vc->runtime == NFV_RUNTIME_VM && vc->cls == NULL)
-		return vnf_class_find("vm");
-	return vc->cls;
+	return vc->schema != NULL ? vnf_class_of(vc->schema) : NULL;
 }
 
 struct nfv_vnf *nfv_vnf_new(const char *name, const struct vnf_class *cls);

@@ -510,8 +510,6 @@ up_load(struct up_state *s)
 	int ret;
 
 	ret = nfv_config_load(s->file, &s->cfg, &err);
-	if (ret == 0)
-		ret = nfv_vm_validate(s->cfg, &err);
 	if (ret < 0) {
 		cfg_errors_print(&err, stderr);
 		cfg_errors_free(&err);
@@ -669,7 +667,6 @@ stop_nfvd:
 unlock:
 	vm_ctl_unlock(s->lock_fd, s->run_dir);
 free_cfg:
-	nfv_vm_config_free(s->cfg);
 	nfv_config_free(s->cfg);
 	if (rc == 0)
 		printf("nfvctl: down\n");

@@ -157,15 +157,16 @@ vm_guest_init(struct vm_guest *g, const struct nfv_config *cfg, uint16_t idx,
 	      const char *run_dir, char *err, size_t errlen)
 {
 	const struct nfv_vnf_conf *vc = &cfg->vnfs[idx];
+	const struct nfv_vm_conf *spec = nfv_vm_conf_of(cfg, idx);
 
 	memset(g, 0, sizeof(*g));
 	g->pid = -1;
 	g->qmp.fd = -1;
-	if (vc->vm == NULL) {
+	if (spec == NULL) {
 		snprintf(err, errlen, "vnf %s: not a validated runtime: vm VNF", vc->name);
 		return -EINVAL;
 	}
-	memcpy(&g->conf, vc->vm, sizeof(g->conf));
+	memcpy(&g->conf, spec, sizeof(g->conf));
 	snprintf(g->name, sizeof(g->name), "%s", vc->name);
 	snprintf(g->class_name, sizeof(g->class_name), "%s", vc->class_name);
 	snprintf(g->run_dir, sizeof(g->run_dir), "%s", run_dir);

@@ -53,12 +53,12 @@ tmod_fake_free(void *conf)
 	free(conf);
 }
 
-static struct vnf_class tmod_fake_class = {
+static struct vnf_schema tmod_fake_schema = {
 	.name = "fake",
 	.config_parse = tmod_fake_parse,
 	.config_free = tmod_fake_free,
 };
-VNF_CLASS_REGISTER(tmod_fake_class)
+VNF_SCHEMA_REGISTER(tmod_fake_schema)
 
 /* ---- harness: one temporary folder and file per case ---- */
 
@@ -250,7 +250,7 @@ test_good_full(void **state)
 	assert_int_equal(nfv_config_port(cfg, "nope"), -1);
 
 	assert_int_equal(cfg->n_vnfs, 2);
-	assert_ptr_equal(cfg->vnfs[0].cls, &tmod_fake_class);
+	assert_ptr_equal(cfg->vnfs[0].schema, &tmod_fake_schema);
 	assert_int_equal(cfg->vnfs[0].runtime, NFV_RUNTIME_INPROC);
 	fc = cfg->vnfs[0].conf;
 	assert_int_equal(fc->port, 3);

@@ -63,7 +63,9 @@ tst_destroy(struct nfv_vnf *v)
 	(void)v;
 }
 
+static struct vnf_schema tst_schema = {.name = "tst"};
 static struct vnf_class tst_class = {
+	.schema = &tst_schema,
 	.name = "tst",
 	.destroy = tst_destroy,
 	.process = tst_process,
@@ -87,7 +89,9 @@ pick_process(struct nfv_vnf *v, struct nfv_worker *w, struct rte_mbuf **pkts, ui
 	return n;
 }
 
+static struct vnf_schema pick_schema = {.name = "pick"};
 static struct vnf_class pick_class = {
+	.schema = &pick_schema,
 	.name = "pick",
 	.destroy = tst_destroy,
 	.process = pick_process,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd - built-in classes forward, drop, counter, mac-rewrite: what the
- * control side (builtin_cp.c) and the fast path (builtin_dp.c) share.
+ * nfvd - built-in classes forward, drop, counter, mac-rewrite, runtime
+ * halves: what the control side (builtin_cp.c) and the fast path
+ * (builtin_dp.c) share. Their confs: builtin_conf.h.
  */
 #ifndef NFV_BUILTIN_H
 #define NFV_BUILTIN_H
@@ -10,13 +11,10 @@
 
 #include <rte_ether.h>
 
+#include "builtin_conf.h"
 #include "nfv.h"
 
 /* ---- forward ---- */
-struct fwd_conf {
-	uint16_t port; /* config index */
-};
-
 /* The DPDK port id is one 16-bit word: reconfigure stores it atomically,
  * a worker sends a burst either to the old or to the new port. */
 struct fwd_state {
@@ -41,11 +39,6 @@ uint16_t cnt_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf 
 /* ---- mac-rewrite ---- */
 #define MRW_DROPS(_) _(MRW_DROP_RUNT, "runt")
 enum { MRW_DROPS(VNF_ENUM) MRW_DROP_MAX };
-
-struct mrw_conf {
-	bool set_src, set_dst;
-	struct rte_ether_addr src, dst;
-};
 
 /* The MACs in use: a private copy published with one atomic pointer store;
  * the old copy is freed after an RCU grace period. */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd - built-in VNF classes the engine and users need:
+ * nfvd - built-in VNF classes the engine and users need (runtime halves;
+ * schema halves: builtin_conf.c):
  *   forward      send every packet to a port
  *   drop         drop every packet (reason "policy")
  *   counter      count packets and bytes, pass them on
  *   mac-rewrite  set source and/or destination MAC, pass them on
  * (capture: capture_cp.c, capture_dp.c)
- * This file: parse, create, reconfigure, destroy. Fast path: builtin_dp.c.
+ * This file: create, reconfigure, destroy. Fast path: builtin_dp.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,32 +19,6 @@
 #include "builtin.h"
 
 /* ---- forward ---- */
-
-static int
-fwd_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
-		 struct cfg_errors *err)
-{
-	static const char *const keys[] = {"name", "class", "runtime", "port", NULL};
-	struct fwd_conf *c = calloc(1, sizeof(*c));
-	int bad = 0;
-
-	if (c == NULL)
-		return -ENOMEM;
-	bad |= cfg_check_keys(node, keys, err) > 0;
-	bad |= nfv_config_get_port(cfg, node, "port", true, &c->port, err) < 0;
-	if (bad) {
-		free(c);
-		return -EINVAL;
-	}
-	*conf = c;
-	return 0;
-}
-
-static int
-fwd_config_equal(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct fwd_conf)) == 0;
-}
 
 static int
 fwd_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
@@ -88,11 +63,7 @@ builtin_destroy(struct nfv_vnf *vnf)
 }
 
 static struct vnf_class fwd_class = {
-	.name = "forward",
-	.help = "send every packet to a port (port: NAME)",
-	.config_parse = fwd_config_parse,
-	.config_free = free,
-	.config_equal = fwd_config_equal,
+	.schema = &fwd_schema,
 	.create = fwd_create,
 	.destroy = builtin_destroy,
 	.process = fwd_process,
@@ -104,25 +75,6 @@ VNF_CLASS_REGISTER(fwd_class)
 /* ---- drop ---- */
 
 static const char *const drop_drop_names[] = {DROP_DROPS(VNF_NAME)};
-
-static int
-noarg_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
-		   struct cfg_errors *err)
-{
-	static const char *const keys[] = {"name", "class", "runtime", NULL};
-
-	(void)cfg;
-	*conf = NULL;
-	return cfg_check_keys(node, keys, err) > 0 ? -EINVAL : 0;
-}
-
-static int
-noarg_config_equal(const void *a, const void *b)
-{
-	(void)a;
-	(void)b;
-	return 1;
-}
 
 static int
 noarg_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
@@ -143,10 +95,7 @@ noarg_destroy(struct nfv_vnf *vnf)
 }
 
 static struct vnf_class drop_class = {
-	.name = "drop",
-	.help = "drop every packet (counted as 'policy')",
-	.config_parse = noarg_config_parse,
-	.config_equal = noarg_config_equal,
+	.schema = &drop_schema,
 	.create = noarg_create,
 	.destroy = noarg_destroy,
 	.process = drop_process,
@@ -161,10 +110,7 @@ VNF_CLASS_REGISTER(drop_class)
 static const char *const cnt_counter_names[] = {CNT_COUNTERS(VNF_NAME)};
 
 static struct vnf_class cnt_class = {
-	.name = "counter",
-	.help = "count packets and bytes, pass them on",
-	.config_parse = noarg_config_parse,
-	.config_equal = noarg_config_equal,
+	.schema = &cnt_schema,
 	.create = noarg_create,
 	.destroy = noarg_destroy,
 	.process = cnt_process,
@@ -177,42 +123,6 @@ VNF_CLASS_REGISTER(cnt_class)
 /* ---- mac-rewrite ---- */
 
 static const char *const mrw_drop_names[] = {MRW_DROPS(VNF_NAME)};
-
-static int
-mrw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
-		 struct cfg_errors *err)
-{
-	static const char *const keys[] = {"name", "class", "runtime", "src", "dst", NULL};
-	struct mrw_conf *c = calloc(1, sizeof(*c));
-	int bad = 0, r;
-
-	(void)cfg;
-	if (c == NULL)
-		return -ENOMEM;
-	bad |= cfg_check_keys(node, keys, err) > 0;
-	r = cfg_get_mac(node, "src", false, c->src.addr_bytes, err);
-	c->set_src = r == 0;
-	bad |= r < 0;
-	r = cfg_get_mac(node, "dst", false, c->dst.addr_bytes, err);
-	c->set_dst = r == 0;
-	bad |= r < 0;
-	if (!bad && !c->set_src && !c->set_dst) {
-		cfg_error(err, node, "mac-rewrite needs src, dst or both");
-		bad = 1;
-	}
-	if (bad) {
-		free(c);
-		return -EINVAL;
-	}
-	*conf = c;
-	return 0;
-}
-
-static int
-mrw_config_equal(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct mrw_conf)) == 0;
-}
 
 static int
 mrw_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
@@ -266,11 +176,7 @@ mrw_destroy(struct nfv_vnf *vnf)
 }
 
 static struct vnf_class mrw_class = {
-	.name = "mac-rewrite",
-	.help = "set the source and/or destination MAC (src: MAC, dst: MAC)",
-	.config_parse = mrw_config_parse,
-	.config_free = free,
-	.config_equal = mrw_config_equal,
+	.schema = &mrw_schema,
 	.create = mrw_create,
 	.destroy = mrw_destroy,
 	.process = mrw_process,

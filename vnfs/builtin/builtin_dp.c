@@ -2,6 +2,8 @@
  * nfvd - fast path of the built-in classes forward, drop, counter,
  * mac-rewrite: lock-free, no allocation, no syscalls.
  */
+#include <string.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -55,9 +57,9 @@ mrw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 		}
 		eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		if (c->set_src)
-			rte_ether_addr_copy(&c->src, &eh->src_addr);
+			memcpy(&eh->src_addr, c->src, RTE_ETHER_ADDR_LEN);
 		if (c->set_dst)
-			rte_ether_addr_copy(&c->dst, &eh->dst_addr);
+			memcpy(&eh->dst_addr, c->dst, RTE_ETHER_ADDR_LEN);
 		pkts[k++] = m;
 	}
 	return k;

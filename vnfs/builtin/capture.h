@@ -11,6 +11,7 @@
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 
+#include "builtin_conf.h"
 #include "nfv.h"
 
 #define CAP_RING 4096
@@ -21,11 +22,6 @@
 	_(CAP_QUEUED, "captured") \
 	_(CAP_FULL, "capture-full")
 enum { CAP_COUNTERS(VNF_ENUM) CAP_CTR_MAX };
-
-struct cap_conf {
-	char file[NFV_PATH_MAX];
-	uint32_t snaplen;
-};
 
 struct cap_state {
 	rte_pcapng_t *pcapng;

@@ -4,7 +4,8 @@
  * rte_pcapng_copy into the instance's own pool and enqueue the copies on a
  * per-worker SP/SC ring; the control thread's tick writes them. No file
  * I/O on a worker; the original packet continues untouched.
- * This file: parse, create, tick (writes), destroy. Fast path: capture_dp.c.
+ * This file: create, tick (writes), destroy. Fast path: capture_dp.c;
+ * schema half: builtin_conf.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,35 +24,6 @@
 #include "capture.h"
 
 static const char *const cap_counter_names[] = {CAP_COUNTERS(VNF_NAME)};
-
-static int
-cap_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
-		 struct cfg_errors *err)
-{
-	static const char *const keys[] = {"name", "class", "runtime", "file", "snaplen", NULL};
-	struct cap_conf *c = calloc(1, sizeof(*c));
-	int bad = 0;
-
-	if (c == NULL)
-		return -ENOMEM;
-	c->snaplen = 9216; /* jumbo frames; the pool data room is a uint16_t */
-	bad |= cfg_check_keys(node, keys, err) > 0;
-	/* resolved against the chain file's folder; too long is an error */
-	bad |= nfv_config_get_path(cfg, node, "file", true, 0, c->file, sizeof(c->file), err) < 0;
-	bad |= cfg_get_u32(node, "snaplen", false, 64, 16384, &c->snaplen, err) < 0;
-	if (bad) {
-		free(c);
-		return -EINVAL;
-	}
-	*conf = c;
-	return 0;
-}
-
-static int
-cap_config_equal(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct cap_conf)) == 0;
-}
 
 static void
 cap_write(struct cap_state *st)
@@ -182,11 +154,7 @@ cap_stats(struct nfv_vnf *vnf, json_t *out)
 }
 
 static struct vnf_class cap_class = {
-	.name = "capture",
-	.help = "write packets passing this point to a pcapng file (file: PATH, snaplen: N)",
-	.config_parse = cap_config_parse,
-	.config_free = free,
-	.config_equal = cap_config_equal,
+	.schema = &cap_schema,
 	.create = cap_create,
 	.destroy = cap_destroy,
 	.process = cap_process,

@@ -181,6 +181,8 @@ struct dhcp_conf {
 	uint32_t compact_records;	       /* journal records before a compaction */
 };
 
+/* The schema half (dhcp_conf.c), registered as class "dhcp". */
+extern struct vnf_schema dhcp_schema;
 int dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
 		      struct cfg_errors *err);
 void dhcp_config_free(void *conf);

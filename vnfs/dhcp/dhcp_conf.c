@@ -855,3 +855,12 @@ out:
 	*conf = c;
 	return 0;
 }
+
+struct vnf_schema dhcp_schema = {
+	.name = "dhcp",
+	.help = "DHCPv4 server (RFC 2131): pools, reservations, options, relay, "
+		"crash-safe lease journal",
+	.config_parse = dhcp_config_parse,
+	.config_free = dhcp_config_free,
+};
+VNF_SCHEMA_REGISTER(dhcp_schema)

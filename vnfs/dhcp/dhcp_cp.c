@@ -558,11 +558,7 @@ dhcp_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, ch
 }
 
 static struct vnf_class dhcp_class = {
-	.name = "dhcp",
-	.help = "DHCPv4 server (RFC 2131): pools, reservations, options, relay, "
-		"crash-safe lease journal",
-	.config_parse = dhcp_config_parse,
-	.config_free = dhcp_config_free,
+	.schema = &dhcp_schema,
 	.create = dhcp_create,
 	.destroy = dhcp_destroy,
 	.process = dhcp_process,

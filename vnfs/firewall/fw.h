@@ -142,12 +142,14 @@ struct fw_conf {
 	struct fw_rule_conf *rules;
 };
 
+/* The schema half (fw_conf.c), registered as class "firewall". */
+extern struct vnf_schema fw_schema;
 int fw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
 		    struct cfg_errors *err);
 void fw_config_free(void *conf);
 int fw_config_equal(const void *a, const void *b);
 
-/* fw_pcap.c: check that a pcap-filter expression compiles for Ethernet
+/* fw_pcap_conf.c: check that a pcap-filter expression compiles for Ethernet
  * frames (libpcap only). Returns 0, or -EINVAL with libpcap's message. */
 int fw_pcap_check(const char *expr, char *why, size_t len);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd firewall VNF - configuration parser (no DPDK: nfvctl validates
- * offline with it). Every problem is reported with file:line:col and the
+ * nfvd firewall VNF - the schema half: configuration parser (no DPDK:
+ * nfvctl validates offline with it). Every problem is reported with file:line:col and the
  * field path; pcap-filter expressions are compiled with libpcap here and
  * eBPF objects are read with libbpf, so a bad one is refused before
  * anything changes.
@@ -599,3 +599,13 @@ fw_config_equal(const void *pa, const void *pb)
 			return 0;
 	return 1;
 }
+
+struct vnf_schema fw_schema = {
+	.name = "firewall",
+	.help = "ordered ACL (rte_acl), connection tracking, pcap-filter/eBPF rules, XDP "
+		"pre-filter",
+	.config_parse = fw_config_parse,
+	.config_free = fw_config_free,
+	.config_equal = fw_config_equal,
+};
+VNF_SCHEMA_REGISTER(fw_schema)

@@ -797,12 +797,7 @@ fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char
 }
 
 static struct vnf_class fw_class = {
-	.name = "firewall",
-	.help = "ordered ACL (rte_acl), connection tracking, pcap-filter/eBPF rules, XDP "
-		"pre-filter",
-	.config_parse = fw_config_parse,
-	.config_free = fw_config_free,
-	.config_equal = fw_config_equal,
+	.schema = &fw_schema,
 	.create = fw_create,
 	.destroy = fw_destroy,
 	.process = fw_process,

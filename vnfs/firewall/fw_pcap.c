@@ -1,48 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd firewall VNF - pcap-filter expressions: compiled by libpcap for
- * Ethernet frames (a dead DLT_EN10MB handle), converted to eBPF with
- * rte_bpf_convert. Kept apart: libpcap's struct bpf_insn clashes with the
- * kernel's (libbpf) one.
+ * nfvd firewall VNF - pcap-filter expressions, runtime half: the program
+ * libpcap compiles (fw_pcap_conf.c) converted to eBPF with rte_bpf_convert.
  */
 #define ALLOW_EXPERIMENTAL_API 1
 #include <errno.h>
 #include <stdio.h>
 
-#include <pcap/pcap.h>
-
 #include <rte_bpf.h>
 #include <rte_errno.h>
 
+#include "fw_pcap.h"
 #include "fw_rt.h"
-
-static int
-fw_pcap_compile(const char *expr, struct bpf_program *prog, char *why, size_t len)
-{
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
-	int ret = 0;
-
-	if (p == NULL) {
-		snprintf(why, len, "libpcap: cannot open a dead handle");
-		return -ENOMEM;
-	}
-	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(why, len, "pcap-filter does not compile: %s", pcap_geterr(p));
-		ret = -EINVAL;
-	}
-	pcap_close(p);
-	return ret;
-}
-
-int
-fw_pcap_check(const char *expr, char *why, size_t len)
-{
-	struct bpf_program prog;
-	int ret = fw_pcap_compile(expr, &prog, why, len);
-
-	if (ret == 0)
-		pcap_freecode(&prog);
-	return ret;
-}
 
 int
 fw_pcap_to_prm(const char *expr, struct rte_bpf_prm **prm, char *why, size_t len)

@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "model.h"
+#include "vnf.h"
 
 #define RTR_MAX_IF 32	/* interfaces per instance */
 #define RTR_MAX_ADDRS 8 /* addresses per interface and family */
@@ -69,6 +70,8 @@ struct rtr_conf {
 };
 
 /* class "router" config parser (router_conf.c) */
+/* The schema half (router_conf.c), registered as class "router". */
+extern struct vnf_schema rtr_schema;
 int rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
 		     struct cfg_errors *err);
 void rtr_config_free(void *conf);

@@ -784,3 +784,12 @@ rtr_config_equal(const void *a, const void *b)
 		return 0;
 	return 1;
 }
+
+struct vnf_schema rtr_schema = {
+	.name = "router",
+	.help = "IPv4/IPv6 router: interfaces, static routes, ECMP, ARP/ND, ICMP",
+	.config_parse = rtr_config_parse,
+	.config_free = rtr_config_free,
+	.config_equal = rtr_config_equal,
+};
+VNF_SCHEMA_REGISTER(rtr_schema)

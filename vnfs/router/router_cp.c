@@ -535,11 +535,7 @@ rtr_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, cha
 }
 
 static struct vnf_class rtr_class = {
-	.name = "router",
-	.help = "IPv4/IPv6 router: interfaces, static routes, ECMP, ARP/ND, ICMP",
-	.config_parse = rtr_config_parse,
-	.config_free = rtr_config_free,
-	.config_equal = rtr_config_equal,
+	.schema = &rtr_schema,
 	.create = rtr_create,
 	.destroy = rtr_destroy,
 	.process = rtr_process,

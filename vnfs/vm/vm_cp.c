@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd - "vm" stage control path: create/destroy, link watch, stats.
+ * nfvd - "vm" stage control path: create/destroy, link watch, stats (the
+ * runtime half; the guest spec is parsed by the schema half, vm_conf.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,31 +13,6 @@
 
 static const char *const vm_counter_names[] = {VM_COUNTERS(VNF_NAME)};
 static const char *const vm_drop_names[] = {VM_DROPS(VNF_NAME)};
-
-/* The spec is parsed by nfv_vm_validate() (chains/vmconf.c), which needs the
- * whole chain file; the class parser itself has nothing left to read. */
-static int
-vm_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
-		struct cfg_errors *err)
-{
-	(void)cfg;
-	(void)node;
-	(void)err;
-	*conf = NULL;
-	return 0;
-}
-
-static void
-vm_config_free(void *conf)
-{
-	nfv_vm_conf_free(conf);
-}
-
-static int
-vm_config_equal(const void *a, const void *b)
-{
-	return a != NULL && b != NULL && memcmp(a, b, sizeof(struct nfv_vm_conf)) == 0;
-}
 
 static void
 vm_link_poll(struct nfv_vnf *vnf, uint64_t now_ms)
@@ -66,8 +42,7 @@ vm_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, c
 	int in, out;
 
 	if (vm == NULL) {
-		snprintf(err, errlen, "no guest spec: the chain file was not validated "
-				      "(nfv_vm_validate)");
+		snprintf(err, errlen, "no guest spec: the chain file was not validated");
 		return -EINVAL;
 	}
 	in = nfv_port_id(cfg, vm->nics[vm->ingress].port);
@@ -135,11 +110,7 @@ vm_resume_ports(const struct nfv_config *cfg, const void *conf, uint16_t *ports,
 }
 
 static struct vnf_class vm_class = {
-	.name = "vm",
-	.help = "a chain stage run by a QEMU guest over vhost-user (runtime: vm)",
-	.config_parse = vm_config_parse,
-	.config_free = vm_config_free,
-	.config_equal = vm_config_equal,
+	.schema = &nfv_vm_schema,
 	.create = vm_create,
 	.destroy = vm_destroy,
 	.process = vm_stage_process,

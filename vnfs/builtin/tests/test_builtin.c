@@ -4,8 +4,8 @@
  * crafted mbufs and check what a user would see (ports, MACs, counters,
  * drop reasons, a pcapng file tshark reads back).
  *
- * The engine's verbs are test doubles defined here (the engine library is
- * not linked): packets "sent" stay in w->tx[port], drops are freed.
+ * The engine's services are nfv_fake's (the engine library is not linked):
+ * packets "sent" stay in w->tx[port], drops are freed.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,66 +28,9 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 
-#include "nfv.h"
+#include "nfv_fake.h"
 
-#define TB_PORT_BASE 3 /* nfv_port_id() double: DPDK id = chain file index + 3 */
-
-/* ---- engine test doubles ---- */
-
-int nfv_meta_offset = -1;
-
-int
-nfv_meta_register(void)
-{
-	static const struct rte_mbuf_dynfield desc = {
-		.name = "nfv_test_meta",
-		.size = sizeof(struct nfv_mbuf_meta),
-		.align = __alignof__(struct nfv_mbuf_meta),
-	};
-
-	if (nfv_meta_offset < 0)
-		nfv_meta_offset = rte_mbuf_dynfield_register(&desc);
-	return nfv_meta_offset < 0 ? -rte_errno : 0;
-}
-
-uint16_t
-nfv_txq_flush(struct nfv_worker *w, uint16_t port)
-{
-	struct nfv_txq *q = &w->tx[port];
-	uint16_t n = q->n;
-
-	rte_pktmbuf_free_bulk(q->pkts, q->n);
-	q->n = 0;
-	return n;
-}
-
-void
-nfv_drop_flush(struct nfv_worker *w)
-{
-	rte_pktmbuf_free_bulk(w->drop, w->n_drop);
-	w->n_drop = 0;
-}
-
-uint16_t
-nfv_n_workers(void)
-{
-	return 1;
-}
-
-int
-nfv_port_id(const struct nfv_config *cfg, uint16_t port_index)
-{
-	return port_index < cfg->n_ports ? port_index + TB_PORT_BASE : -ENOENT;
-}
-
-static struct rte_rcu_qsbr *tb_rcu;
-
-/* No worker is registered: a grace period ends at once. */
-struct rte_rcu_qsbr *
-nfv_rcu(void)
-{
-	return tb_rcu;
-}
+#define TB_PORT_BASE 3 /* nfv_port_id(): DPDK id = chain file index + 3 */
 
 /* ---- fixture ---- */
 
@@ -118,8 +61,10 @@ tb_setup(void **state)
 		return -1;
 	if (nfv_meta_register() < 0)
 		return -1;
-	tb_rcu = rte_zmalloc("tb_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
-	if (tb_rcu == NULL || rte_rcu_qsbr_init(tb_rcu, 1) != 0)
+	/* no worker is registered: a grace period ends at once */
+	nfv_fake.port_base = TB_PORT_BASE;
+	nfv_fake.rcu = rte_zmalloc("tb_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	if (nfv_fake.rcu == NULL || rte_rcu_qsbr_init(nfv_fake.rcu, 1) != 0)
 		return -1;
 	tb.pool = rte_pktmbuf_pool_create("tb_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  SOCKET_ID_ANY);
@@ -137,7 +82,7 @@ tb_teardown(void **state)
 {
 	(void)state;
 	rte_free(tb.w);
-	rte_free(tb_rcu);
+	rte_free(nfv_fake.rcu);
 	rte_mempool_free(tb.pool);
 	rte_eal_cleanup();
 	return 0;
@@ -198,10 +143,11 @@ tb_create(const char *name)
 	v = calloc(1, sizeof(*v));
 	assert_non_null(v);
 	snprintf(v->name, sizeof(v->name), "%s", vc->name);
-	v->cls = vc->cls;
+	v->cls = vnf_class_of(vc->schema);
+	assert_non_null(v->cls);
 	v->conf = vc->conf;
 	v->id = (uint16_t)idx;
-	v->ctr_n = vc->cls->n_counters + vc->cls->n_drops;
+	v->ctr_n = v->cls->n_counters + v->cls->n_drops;
 	v->ctr_stride = v->ctr_n + 1;
 	v->ctr = calloc((size_t)RTE_MAX_LCORE * v->ctr_stride, sizeof(uint64_t));
 	assert_non_null(v->ctr);

@@ -6,7 +6,7 @@
  *
  * argv[1]: the example eBPF object (bpf/fw_example.o); argv[2]: an eBPF
  * object with maps (bpf/fw_xdp.o), which a rule must refuse.
- * The engine services (dataplane/nfv.h) are faked here.
+ * The engine services (dataplane/nfv.h) are nfv_fake's.
  */
 #define ALLOW_EXPERIMENTAL_API 1
 #include <setjmp.h>
@@ -29,88 +29,13 @@
 #include <rte_udp.h>
 
 #include "fw_rt.h"
+#include "nfv_fake.h"
 
-/* ---- fake engine services ---- */
-int nfv_meta_offset = -1;
+/* ---- harness: engine services are nfv_fake's ---- */
 static struct {
-	struct rte_mempool *pool;
-	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt;
-	struct rte_mbuf *sent[16];
-	uint16_t sent_port[16];
-	unsigned int n_sent;
 	const char *ebpf_ok, *ebpf_maps;
 } T;
-
-int
-nfv_meta_register(void)
-{
-	static const struct rte_mbuf_dynfield d = {
-		.name = "nfv_meta_test", .size = sizeof(struct nfv_mbuf_meta), .align = 8};
-
-	if (nfv_meta_offset < 0)
-		nfv_meta_offset = rte_mbuf_dynfield_register(&d);
-	return nfv_meta_offset < 0 ? -rte_errno : 0;
-}
-struct rte_mempool *
-nfv_pktmbuf_pool(void)
-{
-	return T.pool;
-}
-struct rte_rcu_qsbr *
-nfv_rcu(void)
-{
-	return T.rcu;
-}
-int
-nfv_port_id(const struct nfv_config *cfg, uint16_t port_index)
-{
-	return port_index < cfg->n_ports ? port_index : -ENOENT;
-}
-int
-nfv_port_by_name(const char *name)
-{
-	(void)name;
-	return -ENOENT;
-}
-uint16_t
-nfv_n_workers(void)
-{
-	return 1;
-}
-uint64_t
-nfv_now_ms(void)
-{
-	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
-}
-uint16_t
-nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	for (uint16_t i = 0; i < n; i++) {
-		if (T.n_sent < RTE_DIM(T.sent)) {
-			T.sent_port[T.n_sent] = port;
-			T.sent[T.n_sent++] = pkts[i];
-		} else
-			rte_pktmbuf_free(pkts[i]);
-	}
-	return n;
-}
-void
-nfv_drop_flush(struct nfv_worker *w)
-{
-	rte_pktmbuf_free_bulk(w->drop, w->n_drop);
-	w->n_drop = 0;
-}
-uint16_t
-nfv_txq_flush(struct nfv_worker *w, uint16_t port)
-{
-	struct nfv_txq *q = &w->tx[port];
-	uint16_t n = q->n;
-
-	rte_pktmbuf_free_bulk(q->pkts, q->n);
-	q->n = 0;
-	return n;
-}
 
 /* ---- harness ---- */
 struct fx {
@@ -183,7 +108,7 @@ fx_up(struct fx *f, const char *yaml)
 	if (cls->create(&f->vnf, f->cfg, f->conf, err, sizeof(err)) != 0)
 		fail_msg("create: %s", err);
 	f->vnf.conf = f->conf;
-	T.n_sent = 0;
+	nfv_fake.n_sent = 0;
 }
 
 static void
@@ -193,9 +118,9 @@ fx_down(struct fx *f)
 
 	while (rte_ring_dequeue(T.punt, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
-	for (unsigned int i = 0; i < T.n_sent; i++)
-		rte_pktmbuf_free(T.sent[i]);
-	T.n_sent = 0;
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
 	nfv_drop_flush(f->w);
 	f->vnf.cls->destroy(&f->vnf);
 	fw_config_free(f->conf);
@@ -234,7 +159,7 @@ struct pk {
 static struct rte_mbuf *
 mk(const struct pk *p)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(T.pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(nfv_fake.pool);
 	uint8_t *d, *l4;
 	uint16_t l2 = p->vlan ? 18 : 14, l3 = p->family == AF_INET6 ? 40 : 20, full;
 
@@ -453,7 +378,7 @@ punt_one(struct fx *f)
 
 	assert_int_equal(rte_ring_dequeue(T.punt, (void **)&m), 0);
 	f->vnf.cls->punt(&f->vnf, m);
-	return T.n_sent ? T.sent[T.n_sent - 1] : NULL;
+	return nfv_fake.n_sent ? nfv_fake.sent[nfv_fake.n_sent - 1] : NULL;
 }
 
 static void
@@ -470,7 +395,7 @@ test_reject(void **state)
 	assert_int_equal(ctr(&f, FW_CTR_REJECTED), 1);
 	r = punt_one(&f);
 	assert_non_null(r);
-	assert_int_equal(T.sent_port[0], 1);
+	assert_int_equal(nfv_fake.sent_port[0], 1);
 	d = rte_pktmbuf_mtod(r, const uint8_t *);
 	const struct rte_ipv4_hdr *ip = (const void *)(d + 14);
 	const struct rte_tcp_hdr *t = (const void *)(ip + 1);
@@ -486,7 +411,7 @@ test_reject(void **state)
 	assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, t), 0);
 
 	/* a RST is never answered */
-	T.n_sent = 0;
+	nfv_fake.n_sent = 0;
 	rte_pktmbuf_free(r);
 	assert_int_equal(run(&f, &TCP4("10.0.0.2", "10.0.1.2", 40000, 22, RTE_TCP_RST_FLAG, 1)), 0);
 	assert_null(punt_one(&f));
@@ -503,7 +428,7 @@ test_reject(void **state)
 	assert_int_equal(ic[1], 3);
 	assert_int_equal((uint16_t)~rte_raw_cksum(ic, rte_be_to_cpu_16(ip->total_length) - 20), 0);
 	assert_int_equal(ic[8 + 9], IPPROTO_UDP); /* quoted IP header */
-	T.n_sent = 0;
+	nfv_fake.n_sent = 0;
 	rte_pktmbuf_free(r);
 
 	/* IPv6 UDP -> ICMPv6 port unreachable */
@@ -523,7 +448,7 @@ test_reject(void **state)
 	assert_int_equal(((const uint8_t *)(ip6 + 1))[0], 1);
 	assert_int_equal(((const uint8_t *)(ip6 + 1))[1], 4);
 	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, ip6 + 1), 0);
-	T.n_sent = 0;
+	nfv_fake.n_sent = 0;
 	rte_pktmbuf_free(r);
 	fx_down(&f);
 }
@@ -533,7 +458,7 @@ test_reject(void **state)
 static unsigned int
 replies_to(struct fx *f, struct rte_mbuf *m)
 {
-	unsigned int before = T.n_sent;
+	unsigned int before = nfv_fake.n_sent;
 	struct rte_mbuf *p;
 
 	if (f->vnf.cls->process(&f->vnf, f->w, &m, 1) == 1)
@@ -541,7 +466,7 @@ replies_to(struct fx *f, struct rte_mbuf *m)
 	nfv_drop_flush(f->w);
 	while (rte_ring_dequeue(T.punt, (void **)&p) == 0)
 		f->vnf.cls->punt(&f->vnf, p);
-	return T.n_sent - before;
+	return nfv_fake.n_sent - before;
 }
 
 static struct rte_mbuf *
@@ -595,10 +520,10 @@ test_reject_never_broadcast(void **state)
 	}
 	v6.src = "2001:db8::2";
 	assert_int_equal(replies_to(&f, mk_dmac(&v6, 0x33)), 0);
-	assert_int_equal(T.n_sent, 0);
+	assert_int_equal(nfv_fake.n_sent, 0);
 	/* a unicast packet: answered from its destination's MAC and address */
 	assert_int_equal(replies_to(&f, mk(&UDP4("10.0.0.2", "10.0.1.2", 5000, 53, 1))), 1);
-	r = T.sent[0];
+	r = nfv_fake.sent[0];
 	d = rte_pktmbuf_mtod(r, const uint8_t *);
 	assert_int_equal(d[6], 0x02); /* source MAC: the original destination's */
 	assert_int_equal(d[11], 0x01);
@@ -996,7 +921,7 @@ test_log_rules(void **state)
 	fx_up(&f, "default: allow\nrules:\n"
 		  "  - {name: seen, action: allow, proto: udp, dport: 53, log: true}\n"
 		  "  - {name: gone, action: drop, proto: udp, dport: 54, log: true}\n");
-	avail = rte_mempool_avail_count(T.pool);
+	avail = rte_mempool_avail_count(nfv_fake.pool);
 	/* allowed and logged: the packet continues, a copy goes to control */
 	assert_int_equal(run(&f, &UDP4("1.1.1.1", "2.2.2.2", 9, 53, 0)), 1);
 	assert_int_equal(rte_ring_count(T.punt), 1);
@@ -1009,9 +934,9 @@ test_log_rules(void **state)
 		assert_int_equal(nfv_meta(m)->nh >> 24, FW_PUNT_LOG_COPY);
 		f.vnf.cls->punt(&f.vnf, m);
 	}
-	assert_int_equal(T.n_sent, 0);
+	assert_int_equal(nfv_fake.n_sent, 0);
 	/* every mbuf came back to the pool */
-	assert_int_equal(rte_mempool_avail_count(T.pool), avail);
+	assert_int_equal(rte_mempool_avail_count(nfv_fake.pool), avail);
 	fx_down(&f);
 }
 
@@ -1101,12 +1026,13 @@ main(int argc, char **argv)
 	}
 	if (nfv_meta_register() < 0)
 		return 1;
-	T.pool = rte_pktmbuf_pool_create("fwtest", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					 SOCKET_ID_ANY);
+	nfv_fake.pool = rte_pktmbuf_pool_create("fwtest", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						SOCKET_ID_ANY);
 	T.punt = rte_ring_create("fwpunt", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	sz = rte_rcu_qsbr_get_memsize(1);
-	T.rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
-	if (T.pool == NULL || T.punt == NULL || T.rcu == NULL || rte_rcu_qsbr_init(T.rcu, 1) != 0)
+	nfv_fake.rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	if (nfv_fake.pool == NULL || T.punt == NULL || nfv_fake.rcu == NULL ||
+	    rte_rcu_qsbr_init(nfv_fake.rcu, 1) != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

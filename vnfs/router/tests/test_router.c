@@ -2,7 +2,7 @@
  * nfvd router VNF - unit tests on crafted mbufs: config errors with
  * positions, header validation reasons, TTL/checksum update, FIB and ECMP,
  * the ARP state machine, ICMP generation, one million routes against a
- * reference. The engine is replaced by the fakes below.
+ * reference. The engine services are nfv_fake's.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -22,69 +22,11 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_udp.h>
 
+#include "nfv_fake.h"
 #include "router_rt.h"
 
-/* ---------------- engine fakes ---------------- */
-int nfv_meta_offset = -1;
+/* ---------------- engine services: nfv_fake; model fakes ---------------- */
 static struct rte_mempool *pool;
-static uint64_t fake_now = 1000;
-static struct rte_mbuf *sent[256];
-static uint16_t sent_port[256];
-static unsigned int n_sent;
-
-uint16_t
-nfv_txq_flush(struct nfv_worker *w, uint16_t port)
-{
-	(void)w;
-	(void)port;
-	return 0;
-}
-
-void
-nfv_drop_flush(struct nfv_worker *w)
-{
-	rte_pktmbuf_free_bulk(w->drop, w->n_drop);
-	w->n_drop = 0;
-}
-
-uint16_t
-nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	for (uint16_t i = 0; i < n; i++) {
-		if (n_sent < RTE_DIM(sent)) {
-			sent_port[n_sent] = port;
-			sent[n_sent++] = pkts[i];
-		} else {
-			rte_pktmbuf_free(pkts[i]);
-		}
-	}
-	return n;
-}
-
-struct rte_mempool *
-nfv_pktmbuf_pool(void)
-{
-	return pool;
-}
-
-struct rte_rcu_qsbr *
-nfv_rcu(void)
-{
-	return NULL;
-}
-
-int
-nfv_port_id(const struct nfv_config *cfg, uint16_t port_index)
-{
-	(void)cfg;
-	return port_index;
-}
-
-uint64_t
-nfv_now_ms(void)
-{
-	return fake_now;
-}
 
 /* as the model's: relative to the chain file's folder (none here) */
 void
@@ -216,7 +158,7 @@ vnf_up(const char *yaml)
 	wk->now_tsc = rte_get_tsc_cycles();
 	wk->chain_ctr = chain_ctr;
 	wk->punt = punt_ring;
-	n_sent = 0;
+	nfv_fake.n_sent = 0;
 }
 
 static void
@@ -232,9 +174,9 @@ vnf_down(void)
 		wk->tx[p].n = 0;
 	}
 	nfv_drop_flush(wk);
-	for (unsigned int i = 0; i < n_sent; i++)
-		rte_pktmbuf_free(sent[i]);
-	n_sent = 0;
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
 	rtr_tables_free(st->tables);
 	rtr_config_free((void *)st->conf);
 	rte_free(st);
@@ -859,42 +801,42 @@ test_arp_state_machine(void **state)
 	p = take_punt();
 	assert_non_null(p);
 	rtr_punt(&vnf, p);
-	assert_int_equal(n_sent, 1);
-	assert_int_equal(sent_port[0], 0);
-	a = rte_pktmbuf_mtod_offset(sent[0], struct rte_arp_hdr *, 14);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	assert_int_equal(nfv_fake.sent_port[0], 0);
+	a = rte_pktmbuf_mtod_offset(nfv_fake.sent[0], struct rte_arp_hdr *, 14);
 	assert_int_equal(rte_be_to_cpu_16(a->arp_opcode), RTE_ARP_OP_REQUEST);
 	n = neigh_of("10.0.1.7", 0);
 	assert_non_null(n);
 	assert_int_equal(n->state, RTR_NS_INCOMPLETE);
 	assert_int_equal(n->qn, 1);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* the reply resolves it and flushes the queue, TTL decremented once */
 	m = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
 	assert_int_equal(run(&m, 1), 0);
 	rtr_punt(&vnf, take_punt());
 	assert_int_equal(n->state, RTR_NS_REACHABLE);
-	assert_int_equal(n_sent, 1);
-	assert_memory_equal(rte_pktmbuf_mtod(sent[0], uint8_t *), hmac, 6);
-	assert_int_equal(ip4_of(sent[0], 14)->time_to_live, 63);
-	assert_int_equal(rte_raw_cksum(ip4_of(sent[0], 14), 20), 0xffff);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	assert_int_equal(nfv_fake.n_sent, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(nfv_fake.sent[0], uint8_t *), hmac, 6);
+	assert_int_equal(ip4_of(nfv_fake.sent[0], 14)->time_to_live, 63);
+	assert_int_equal(rte_raw_cksum(ip4_of(nfv_fake.sent[0], 14), 20), 0xffff);
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* the worker now forwards directly */
 	m = mk4(1, 10, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
 	run(&m, 1);
 	assert_int_equal(wk->tx[0].n, 1);
 	/* aging: reachable time over -> stale + unicast probe */
-	fake_now += 1001;
-	rtr_tick(&vnf, fake_now);
+	nfv_fake.now_ms += 1001;
+	rtr_tick(&vnf, nfv_fake.now_ms);
 	assert_int_equal(n->state, RTR_NS_STALE);
-	assert_int_equal(n_sent, 1);
-	assert_memory_equal(rte_pktmbuf_mtod(sent[0], uint8_t *), hmac, 6);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(nfv_fake.sent[0], uint8_t *), hmac, 6);
 	/* no answer to the probes: failed, MAC withdrawn from the workers */
-	fake_now += 101;
-	rtr_tick(&vnf, fake_now);
-	fake_now += 101;
-	rtr_tick(&vnf, fake_now);
+	nfv_fake.now_ms += 101;
+	rtr_tick(&vnf, nfv_fake.now_ms);
+	nfv_fake.now_ms += 101;
+	rtr_tick(&vnf, nfv_fake.now_ms);
 	assert_int_equal(n->state, RTR_NS_FAILED);
 	assert_false(atomic_load(&n->macw) & RTR_MAC_VALID);
 	/* a fresh reply (new MAC) brings it back */
@@ -904,20 +846,20 @@ test_arp_state_machine(void **state)
 	assert_int_equal(n->state, RTR_NS_REACHABLE);
 	/* a host that is gone for good: failed, then removed after
 	 * neighbour-gc-ms (60 s default), its slot free for others */
-	for (unsigned int i = 0; i < n_sent; i++)
-		rte_pktmbuf_free(sent[i]);
-	n_sent = 0;
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
 	for (int i = 0; i < 4; i++) {
-		fake_now += 1001;
-		rtr_tick(&vnf, fake_now);
+		nfv_fake.now_ms += 1001;
+		rtr_tick(&vnf, nfv_fake.now_ms);
 	}
 	assert_int_equal(n->state, RTR_NS_FAILED);
 	uint32_t before = ((struct rtr_state *)vnf.priv)->tables->n_neigh;
-	fake_now += 30000;
-	rtr_tick(&vnf, fake_now);
+	nfv_fake.now_ms += 30000;
+	rtr_tick(&vnf, nfv_fake.now_ms);
 	assert_non_null(neigh_of("10.0.1.7", 0)); /* not yet */
-	fake_now += 31000;
-	rtr_tick(&vnf, fake_now);
+	nfv_fake.now_ms += 31000;
+	rtr_tick(&vnf, nfv_fake.now_ms);
 	assert_null(neigh_of("10.0.1.7", 0));
 	assert_int_equal(((struct rtr_state *)vnf.priv)->tables->n_neigh, before - 1);
 	assert_int_equal(((struct rtr_state *)vnf.priv)->cp[RTR_CP_NEIGH_EVICTED], 1);
@@ -928,22 +870,22 @@ test_arp_state_machine(void **state)
 	n = neigh_of("10.0.1.7", 0);
 	assert_non_null(n);
 	assert_int_equal(n->state, RTR_NS_INCOMPLETE);
-	for (unsigned int i = 0; i < n_sent; i++)
-		rte_pktmbuf_free(sent[i]);
-	n_sent = 0;
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
 	m = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
 	assert_int_equal(n->state, RTR_NS_REACHABLE);
 	/* a request for our address is answered */
-	for (unsigned int i = 0; i < n_sent; i++)
-		rte_pktmbuf_free(sent[i]);
-	n_sent = 0;
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
 	m = mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.9", "10.0.1.1", hmac);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
-	assert_int_equal(n_sent, 1);
-	a = rte_pktmbuf_mtod_offset(sent[0], struct rte_arp_hdr *, 14);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	a = rte_pktmbuf_mtod_offset(nfv_fake.sent[0], struct rte_arp_hdr *, 14);
 	assert_int_equal(rte_be_to_cpu_16(a->arp_opcode), RTE_ARP_OP_REPLY);
 	assert_memory_equal(&a->arp_data.arp_sha, &mac0, 6);
 	assert_non_null(neigh_of("10.0.1.9", 0));
@@ -985,8 +927,8 @@ test_nd_solicit_answered(void **state)
 	run(&m, 1);
 	assert_int_equal(ctr(RTR_CTR_PUNT_ND), 1);
 	rtr_punt(&vnf, take_punt());
-	assert_int_equal(n_sent, 1);
-	d = rte_pktmbuf_mtod(sent[0], uint8_t *);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	d = rte_pktmbuf_mtod(nfv_fake.sent[0], uint8_t *);
 	assert_memory_equal(d, hmac, 6);
 	ip6 = (struct rte_ipv6_hdr *)(d + 14);
 	nd = (uint8_t *)(ip6 + 1);
@@ -1010,8 +952,8 @@ test_icmp_generation(void **state)
 	m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
-	assert_int_equal(n_sent, 1);
-	ip = ip4_of(sent[0], 14);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	ip = ip4_of(nfv_fake.sent[0], 14);
 	icmp = (uint8_t *)(ip + 1);
 	assert_int_equal(icmp[0], 11);
 	assert_int_equal(icmp[1], 0);
@@ -1022,29 +964,29 @@ test_icmp_generation(void **state)
 	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
 	assert_int_equal(rte_raw_cksum(icmp, rte_be_to_cpu_16(ip->total_length) - 20), 0xffff);
 	assert_int_equal(((struct rte_ipv4_hdr *)(icmp + 8))->time_to_live, 1);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* frag needed: 1400 bytes with DF towards the 1280-byte wan */
 	m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 64, 1372);
 	run(&m, 1);
 	assert_int_equal(ctr(RTR_CTR_PUNT_TOOBIG), 1);
 	rtr_punt(&vnf, take_punt());
-	icmp = (uint8_t *)(ip4_of(sent[0], 14) + 1);
+	icmp = (uint8_t *)(ip4_of(nfv_fake.sent[0], 14) + 1);
 	assert_int_equal(icmp[0], 3);
 	assert_int_equal(icmp[1], 4);
 	assert_int_equal(rte_be_to_cpu_16(*(uint16_t *)(icmp + 6)), 1280);
-	assert_true(rte_pktmbuf_data_len(sent[0]) <= 14 + 576);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	assert_true(rte_pktmbuf_data_len(nfv_fake.sent[0]) <= 14 + 576);
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* no route: network unreachable */
 	m = mk4(0, 0, &mac0, "10.0.1.5", "8.8.8.8", 64, 18);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
-	icmp = (uint8_t *)(ip4_of(sent[0], 14) + 1);
+	icmp = (uint8_t *)(ip4_of(nfv_fake.sent[0], 14) + 1);
 	assert_int_equal(icmp[0], 3);
 	assert_int_equal(icmp[1], 0);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* echo request to our address */
 	m = mk4(0, 0, &mac0, "10.0.1.5", "10.0.2.1", 64, 18);
 	ip = ip4_of(m, 14);
@@ -1057,44 +999,44 @@ test_icmp_generation(void **state)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
-	assert_int_equal(n_sent, 1);
-	ip = ip4_of(sent[0], 14);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	ip = ip4_of(nfv_fake.sent[0], 14);
 	icmp = (uint8_t *)(ip + 1);
 	assert_int_equal(icmp[0], 0);
 	inet_pton(AF_INET, "10.0.2.1", &a);
 	assert_int_equal(ip->src_addr, a);
 	assert_int_equal(rte_raw_cksum(icmp, 26), 0xffff);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* the error is routed back to its sender: a source behind the wan
 	 * gateway whose packet came in on the lan gets it out the wan (VLAN
 	 * 10) to the gateway's MAC, from the wan address */
 	m = mk4(0, 0, &mac0, "192.168.5.5", "172.16.0.9", 1, 18);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
-	assert_int_equal(n_sent, 1);
-	assert_int_equal(sent_port[0], 1);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	assert_int_equal(nfv_fake.sent_port[0], 1);
 	{
-		const uint8_t *d = rte_pktmbuf_mtod(sent[0], const uint8_t *);
+		const uint8_t *d = rte_pktmbuf_mtod(nfv_fake.sent[0], const uint8_t *);
 		static const uint8_t gw[6] = {0x02, 0, 0, 0, 0x02, 0x02};
 
 		assert_memory_equal(d, gw, 6);
 		assert_int_equal(rte_be_to_cpu_16(*(const uint16_t *)(d + 12)),
 				 RTE_ETHER_TYPE_VLAN);
 	}
-	ip = ip4_of(sent[0], 18);
+	ip = ip4_of(nfv_fake.sent[0], 18);
 	assert_int_equal(((uint8_t *)(ip + 1))[0], 11);
 	inet_pton(AF_INET, "10.0.2.1", &a);
 	assert_int_equal(ip->src_addr, a);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* rate limit: a burst of TTL expiries beyond icmp-burst is not answered */
 	for (int i = 0; i < 80; i++) {
 		m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
 		run(&m, 1);
 		rtr_punt(&vnf, take_punt());
 	}
-	assert_true(n_sent <= 50);
+	assert_true(nfv_fake.n_sent <= 50);
 	assert_true(((struct rtr_state *)vnf.priv)->cp[RTR_CP_ICMP_RATE_LIMITED] >= 30);
 	vnf_down();
 }
@@ -1208,7 +1150,7 @@ test_million_routes(void **state)
 }
 
 /* Run frames one at a time through the stage and the punt handler: what
- * the router sends back (ICMP errors, echo replies, ARP) lands in sent[]. */
+ * the router sends back (ICMP errors, echo replies, ARP) lands in nfv_fake.sent[]. */
 static void
 run_punt(struct rte_mbuf *m)
 {
@@ -1240,7 +1182,7 @@ recsum4(struct rte_mbuf *m, uint16_t l2)
 static uint64_t
 sent_to_wire(void)
 {
-	uint64_t n = n_sent;
+	uint64_t n = nfv_fake.n_sent;
 
 	for (uint16_t p = 0; p < 4; p++)
 		n += wk->tx[p].n;
@@ -1414,13 +1356,13 @@ test_rfc_no_answer_to_broadcast(void **state)
 	nfv_meta(m)->vlan = 0;
 	nfv_meta(m)->nh = RTR_PUNT_TOOBIG | (1u << 13);
 	rtr_punt(&vnf, m);
-	assert_int_equal(n_sent, 1);
-	assert_int_equal(((uint8_t *)(rte_pktmbuf_mtod_offset(sent[0], struct rte_ipv6_hdr *,
+	assert_int_equal(nfv_fake.n_sent, 1);
+	assert_int_equal(((uint8_t *)(rte_pktmbuf_mtod_offset(nfv_fake.sent[0], struct rte_ipv6_hdr *,
 								14) +
 				      1))[0],
 			 2);
-	rte_pktmbuf_free(sent[0]);
-	n_sent = 0;
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* ARP: a request from a broadcast hardware address or from a directed
 	 * broadcast IP address is not answered (nor learnt) */
 	m = mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.7", "10.0.1.1", bmac);
@@ -1431,8 +1373,8 @@ test_rfc_no_answer_to_broadcast(void **state)
 	assert_int_equal(st->cp[RTR_CP_ARP_REP_TX], 0);
 	/* ... while an ordinary request is */
 	run_punt(mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.7", "10.0.1.1", hmac));
-	assert_int_equal(n_sent, 1);
-	assert_memory_equal(rte_pktmbuf_mtod(sent[0], uint8_t *), hmac, 6);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(nfv_fake.sent[0], uint8_t *), hmac, 6);
 	vnf_down();
 }
 
@@ -1465,11 +1407,6 @@ main(int argc, char **argv)
 {
 	char *eal[] = {argv[0],	      "--no-huge",     "-m", "1536", "--no-pci",
 		       "--no-shconf", "--log-level=4", "-l", "0"};
-	static const struct rte_mbuf_dynfield df = {
-		.name = "nfvd_meta",
-		.size = sizeof(struct nfv_mbuf_meta),
-		.align = __alignof__(struct nfv_mbuf_meta),
-	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_good),
 		cmocka_unit_test(test_config_bad),
@@ -1494,8 +1431,10 @@ main(int argc, char **argv)
 	(void)argc;
 	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
 		return 1;
-	nfv_meta_offset = rte_mbuf_dynfield_register(&df);
+	nfv_meta_register();
 	pool = rte_pktmbuf_pool_create("rtrtest", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	nfv_fake.pool = pool;
+	nfv_fake.now_ms = 1000; /* the tests move the clock */
 	wk = rte_zmalloc(NULL, sizeof(*wk), RTE_CACHE_LINE_SIZE);
 	ncfg = calloc(1, sizeof(*ncfg));
 	punt_ring = rte_ring_create("rtrpunt", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd - the "vm:" guest spec of runtime: vm VNFs (chains/vmconf.c):
+ * nfvd - the "vm:" guest spec of runtime: vm VNFs (vnfs/vm/vm_conf.c):
  * defaults, and one readable file:line:col error per kind of mistake.
  */
 #include <setjmp.h>
@@ -24,7 +24,6 @@ static int
 load(const char *body, struct nfv_config **cfg, struct cfg_errors *err)
 {
 	FILE *f = fopen(file, "w");
-	int ret;
 
 	assert_non_null(f);
 	fprintf(f,
@@ -40,10 +39,7 @@ load(const char *body, struct nfv_config **cfg, struct cfg_errors *err)
 	memset(err, 0, sizeof(*err));
 	err->file = file;
 	*cfg = NULL;
-	ret = nfv_config_load(file, cfg, err);
-	if (ret == 0)
-		ret = nfv_vm_validate(*cfg, err);
-	return ret;
+	return nfv_config_load(file, cfg, err);
 }
 
 static void
@@ -68,10 +64,7 @@ expect_error(const char *body, const char *what)
 		fail_msg("no error containing \"%s\"", what);
 	}
 	cfg_errors_free(&err);
-	if (cfg != NULL) {
-		nfv_vm_config_free(cfg);
-		nfv_config_free(cfg);
-	}
+	nfv_config_free(cfg);
 }
 
 static char body[4096];
@@ -106,7 +99,7 @@ test_valid_spec_and_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(load(guest(IN_OUT, TWO_NICS, CHAIN), &cfg, &err), 0);
-	vm = cfg->vnfs[0].vm;
+	vm = nfv_vm_conf_of(cfg, 0);
 	assert_non_null(vm);
 	assert_string_equal(vm->kernel, kernel);
 	assert_int_equal(vm->n_nics, 2);
@@ -121,10 +114,9 @@ test_valid_spec_and_defaults(void **state)
 	assert_int_equal(vm->on_failure, NFV_VM_FAIL_DROP);
 	assert_int_equal(vm->mode, NFV_VM_MODE_FOREIGN);
 	/* the engine instantiates the vm stage with the spec as conf */
-	assert_non_null(cfg->vnfs[0].conf);
-	assert_memory_equal(cfg->vnfs[0].conf, vm, sizeof(*vm));
+	assert_ptr_equal(cfg->vnfs[0].schema, &nfv_vm_schema);
+	assert_ptr_equal(cfg->vnfs[0].conf, vm);
 	cfg_errors_free(&err);
-	nfv_vm_config_free(cfg);
 	nfv_config_free(cfg);
 }
 
@@ -140,14 +132,13 @@ test_one_nic_serves_both_directions(void **state)
 				    "[{name: g2}]", CHAIN),
 			      &cfg, &err),
 			 0);
-	vm = cfg->vnfs[0].vm;
+	vm = nfv_vm_conf_of(cfg, 0);
 	assert_int_equal(vm->ingress, 0);
 	assert_int_equal(vm->egress, 0);
 	assert_int_equal(vm->nics[0].port, 3); /* port defaults to name */
 	assert_int_equal(vm->accel, NFV_VM_ACCEL_TCG);
 	assert_int_equal(vm->on_failure, NFV_VM_FAIL_BYPASS);
 	cfg_errors_free(&err);
-	nfv_vm_config_free(cfg);
 	nfv_config_free(cfg);
 }
 

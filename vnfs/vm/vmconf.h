@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd - the guest spec of a VNF with "runtime: vm" (its "vm:" mapping).
+ * nfvd - the "vm" stage class, schema half (vm_conf.c): the guest spec of
+ * a VNF with "runtime: vm" (its "vm:" mapping).
  *
  *   vm:
  *     image: {kernel: F, initrd: F, cmdline: S} | {disk: F}
@@ -28,6 +29,7 @@
 
 #include "cfg.h"
 #include "model.h"
+#include "vnf.h"
 
 #define NFV_VM_MAX_NICS 8
 #define NFV_VM_MEMORY_MIN 128 /* MiB: the smallest guest that boots our image */
@@ -78,23 +80,16 @@ struct nfv_vm_conf {
 extern const char *const nfv_vm_accel_names[];
 extern const char *const nfv_vm_failure_names[];
 
-/* Parse one "vm:" mapping of VNF vc. Returns 0 and a malloc'ed *out, or
- * -EINVAL after reporting every problem with file:line:col. */
-int nfv_vm_conf_parse(const struct nfv_config *cfg, const struct nfv_vnf_conf *vc,
-		      struct nfv_vm_conf **out, struct cfg_errors *err);
-void nfv_vm_conf_free(struct nfv_vm_conf *vm);
+/* The schema of the "vm" stage: nfvd runs it for every VNF with
+ * runtime: vm (vnf_schema.runtime), whatever class the guest runs. Its conf
+ * is a struct nfv_vm_conf. Once the file is loaded it checks what spans
+ * VNFs and chains (config_check): a vhost port used by two NICs, a guest
+ * used by two chains (its egress NIC resumes exactly one chain), a guest
+ * NIC port used as a chain's ingress. */
+extern struct vnf_schema nfv_vm_schema;
 
-/* Validator hook (called by nfv_config_load once ports, vnfs and chains are
- * loaded): parses every runtime: vm VNF into vc->vm and checks what spans
- * VNFs and chains: a vhost port used by two NICs, a guest used by two
- * chains (its egress NIC resumes exactly one chain), a guest NIC port used
- * as a chain's ingress. For the engine, the VNF's instance becomes the "vm"
- * stage class with a copy of the spec as its conf (vc->class_name keeps the
- * class run inside the guest). Returns 0 or -EINVAL. */
-int nfv_vm_validate(struct nfv_config *cfg, struct cfg_errors *err);
-
-/* Free every vc->vm of cfg (nfvctl; nfvd keeps them for its lifetime). */
-void nfv_vm_config_free(struct nfv_config *cfg);
+/* The guest spec of VNF vnf_idx, or NULL when it does not run in a guest. */
+const struct nfv_vm_conf *nfv_vm_conf_of(const struct nfv_config *cfg, uint16_t vnf_idx);
 
 /* Index of the chain running VNF vnf_idx, or -1. */
 int nfv_vm_chain_of(const struct nfv_config *cfg, uint16_t vnf_idx);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nfvd - parsing and validation of a runtime: vm VNF's "vm:" mapping.
+ * nfvd - the "vm" stage class, schema half: a runtime: vm VNF's "vm:"
+ * mapping (the guest spec), and the checks across guests and chains.
+ * No DPDK: nfvctl validates offline with it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -154,18 +156,21 @@ vm_nic_ref(const struct cfg_node *map, const char *key, const struct nfv_vm_conf
 	return -EINVAL;
 }
 
-int
-nfv_vm_conf_parse(const struct nfv_config *cfg, const struct nfv_vnf_conf *vc,
-		  struct nfv_vm_conf **out, struct cfg_errors *err)
+/* The instance's mapping node: its "vm:" spec; "name" and "class" (the
+ * class the guest runs) are read too, the rest is the guest's. */
+static int
+vm_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **out,
+		struct cfg_errors *err)
 {
-	const struct cfg_node *map = vc->vm_node;
+	const struct cfg_node *map = cfg_map_get(node, "vm");
 	const struct cfg_node *n;
 	struct nfv_vm_conf *vm;
+	const char *cls = "";
 	uint32_t mem;
 	int mode, bad = 0;
 
 	if (map == NULL) {
-		cfg_error(err, vc->node, "runtime: vm needs a vm: mapping (image, nics, ...)");
+		cfg_error(err, node, "runtime: vm needs a 'vm:' mapping (image, nics, ...)");
 		return -EINVAL;
 	}
 	if (cfg_expect(map, CFG_MAP, err) < 0)
@@ -173,7 +178,12 @@ nfv_vm_conf_parse(const struct nfv_config *cfg, const struct nfv_vnf_conf *vc,
 	vm = calloc(1, sizeof(*vm));
 	if (vm == NULL)
 		return -ENOMEM;
-	snprintf(vm->vnf, sizeof(vm->vnf), "%s", vc->name);
+	n = cfg_map_get(node, "name");
+	if (n != NULL && n->type == CFG_SCALAR)
+		snprintf(vm->vnf, sizeof(vm->vnf), "%s", n->scalar);
+	n = cfg_map_get(node, "class");
+	if (n != NULL && n->type == CFG_SCALAR)
+		cls = n->scalar;
 	if (cfg_check_keys(map, vm_keys, err) > 0)
 		bad = 1;
 
@@ -245,9 +255,10 @@ nfv_vm_conf_parse(const struct nfv_config *cfg, const struct nfv_vnf_conf *vc,
 		bad = 1;
 	if (cfg_get_strbuf(map, "console", false, vm->console, sizeof(vm->console), err) < 0)
 		bad = 1;
-	mode = (vc->class_name[0] != '\0' && strcmp(vc->class_name, "vm") != 0) ?
-		       NFV_VM_MODE_NFVD :
-		       NFV_VM_MODE_FOREIGN;
+	/* a guest of another class runs nfvd with it; a guest of this class runs
+	 * what its image holds */
+	mode = (cls[0] != '\0' && strcmp(cls, nfv_vm_schema.name) != 0) ? NFV_VM_MODE_NFVD :
+									  NFV_VM_MODE_FOREIGN;
 	if (cfg_get_enum(map, "mode", false, vm_mode_names, &mode, err) < 0)
 		bad = 1;
 	vm->mode = (enum nfv_vm_mode)mode;
@@ -277,10 +288,24 @@ nfv_vm_conf_parse(const struct nfv_config *cfg, const struct nfv_vnf_conf *vc,
 	return 0;
 }
 
-void
-nfv_vm_conf_free(struct nfv_vm_conf *vm)
+static void
+vm_config_free(void *conf)
 {
-	free(vm);
+	free(conf);
+}
+
+static int
+vm_config_equal(const void *a, const void *b)
+{
+	return a != NULL && b != NULL && memcmp(a, b, sizeof(struct nfv_vm_conf)) == 0;
+}
+
+const struct nfv_vm_conf *
+nfv_vm_conf_of(const struct nfv_config *cfg, uint16_t vnf_idx)
+{
+	const struct nfv_vnf_conf *vc = &cfg->vnfs[vnf_idx];
+
+	return vc->schema == &nfv_vm_schema ? vc->conf : NULL;
 }
 
 int
@@ -300,7 +325,7 @@ vm_cross_check(const struct nfv_config *cfg, struct cfg_errors *err)
 	int bad = 0;
 
 	for (uint16_t i = 0; i < cfg->n_vnfs; i++) {
-		const struct nfv_vm_conf *a = cfg->vnfs[i].vm;
+		const struct nfv_vm_conf *a = nfv_vm_conf_of(cfg, i);
 		int chain = -1;
 
 		if (a == NULL)
@@ -332,14 +357,14 @@ vm_cross_check(const struct nfv_config *cfg, struct cfg_errors *err)
 					}
 		}
 		for (uint16_t j = i + 1; j < cfg->n_vnfs; j++) {
-			const struct nfv_vm_conf *b = cfg->vnfs[j].vm;
+			const struct nfv_vm_conf *b = nfv_vm_conf_of(cfg, j);
 
 			if (b == NULL)
 				continue;
 			for (uint16_t x = 0; x < a->n_nics; x++)
 				for (uint16_t y = 0; y < b->n_nics; y++)
 					if (a->nics[x].port == b->nics[y].port) {
-						cfg_error(err, cfg->vnfs[j].vm_node,
+						cfg_error(err, cfg_map_get(cfg->vnfs[j].node, "vm"),
 							  "port %s is already NIC %s of guest %s",
 							  cfg->ports[b->nics[y].port].name,
 							  a->nics[x].name, cfg->vnfs[i].name);
@@ -350,52 +375,13 @@ vm_cross_check(const struct nfv_config *cfg, struct cfg_errors *err)
 	return bad ? -EINVAL : 0;
 }
 
-int
-nfv_vm_validate(struct nfv_config *cfg, struct cfg_errors *err)
-{
-	const struct vnf_class *vmcls = vnf_class_find("vm");
-	int bad = 0;
-
-	for (uint16_t i = 0; i < cfg->n_vnfs; i++) {
-		struct nfv_vnf_conf *vc = &cfg->vnfs[i];
-		struct nfv_vm_conf *vm = NULL;
-
-		if (vc->runtime != NFV_RUNTIME_VM || vc->vm != NULL)
-			continue;
-		if (nfv_vm_conf_parse(cfg, vc, &vm, err) < 0) {
-			bad = 1;
-			continue;
-		}
-		vc->vm = vm;
-	}
-	if (!bad && vm_cross_check(cfg, err) < 0)
-		bad = 1;
-	if (bad)
-		return -EINVAL;
-	/* The engine instantiates the "vm" stage class from vc->cls/vc->conf. */
-	for (uint16_t i = 0; i < cfg->n_vnfs; i++) {
-		struct nfv_vnf_conf *vc = &cfg->vnfs[i];
-		struct nfv_vm_conf *copy;
-
-		if (vc->vm == NULL || (vc->cls != NULL && vc->cls == vmcls && vc->conf != NULL))
-			continue;
-		copy = malloc(sizeof(*copy));
-		if (copy == NULL)
-			return -ENOMEM;
-		memcpy(copy, vc->vm, sizeof(*copy));
-		if (vc->cls != NULL && vc->cls->config_free != NULL && vc->conf != NULL)
-			vc->cls->config_free(vc->conf);
-		vc->cls = vmcls;
-		vc->conf = copy;
-	}
-	return 0;
-}
-
-void
-nfv_vm_config_free(struct nfv_config *cfg)
-{
-	for (uint16_t i = 0; i < cfg->n_vnfs; i++) {
-		nfv_vm_conf_free(cfg->vnfs[i].vm);
-		cfg->vnfs[i].vm = NULL;
-	}
-}
+struct vnf_schema nfv_vm_schema = {
+	.name = "vm",
+	.help = "a chain stage run by a QEMU guest over vhost-user (runtime: vm)",
+	.runtime = "vm",
+	.config_parse = vm_config_parse,
+	.config_free = vm_config_free,
+	.config_equal = vm_config_equal,
+	.config_check = vm_cross_check,
+};
+VNF_SCHEMA_REGISTER(nfv_vm_schema)
