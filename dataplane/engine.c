@@ -331,6 +331,15 @@ in_use:
 }
 
 void
+nfv_engine_remove_runtime_dir(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+
+	if (dir != NULL && dir[0] != '\0')
+		eng_remove_runtime_dir(dir);
+}
+
+void
 nfv_engine_stop(void)
 {
 	struct nfv_engine *e = &nfv_eng;

@@ -28,6 +28,9 @@ void nfv_engine_halt(void);
 /* halt, then destroy instances, close ports, EAL cleanup and removal of
  * the DPDK runtime directory of our file prefix. Idempotent. */
 void nfv_engine_stop(void);
+/* Remove /var/run/dpdk/<prefix> (unless another process uses it) without
+ * stopping anything: for a process about to _exit from a stuck start-up. */
+void nfv_engine_remove_runtime_dir(void);
 
 /* Largest chain file nfvd reads (bytes). */
 #define NFV_CONFIG_FILE_MAX (16 << 20)

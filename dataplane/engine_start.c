@@ -19,6 +19,7 @@
 #include <rte_version.h>
 
 #include "engine_priv.h"
+#include "start_watchdog.h"
 
 #define ENG_DRAIN_US 100
 
@@ -337,6 +338,7 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	 * each worker unblocks it, so the signal never cuts the control
 	 * thread's sleeps and syscalls short. */
 	nfv_sigio_mask(SIG_BLOCK);
+	nfv_startwd_step("DPDK EAL initialisation (rte_eal_init)");
 	ret = rte_eal_init(argc, (char **)(uintptr_t)argv);
 	if (ret < 0) {
 		int code = rte_errno;
@@ -355,6 +357,7 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 		snprintf(err, errlen, "cannot register mbuf metadata: %s", rte_strerror(-ret));
 		goto cleanup;
 	}
+	nfv_startwd_step("mbuf pool allocation");
 	e->pool = rte_pktmbuf_pool_create("nfv_pool", mbufs, 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (e->pool == NULL) {
@@ -368,14 +371,17 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	ret = eng_alloc_workers(e, err, errlen);
 	if (ret < 0)
 		goto cleanup;
+	nfv_startwd_step("port set-up");
 	ret = nfv_ports_setup(e, err, errlen);
 	if (ret < 0)
 		goto cleanup;
 	eng_assign_queues(e);
+	nfv_startwd_step("VNF instances");
 	ret = eng_create_all(e, err, errlen);
 	if (ret < 0)
 		goto cleanup;
 
+	nfv_startwd_step("worker launch");
 	e->start_ms = nfv_now_ms();
 	e->running = true;
 	for (uint16_t i = 0; i < e->n_workers; i++) {

@@ -12,12 +12,22 @@
 
 #include "engine.h"
 #include "metrics.h"
+#include "start_watchdog.h"
 
 static void
 nfvd_on_signal(int sig)
 {
 	(void)sig;
 	nfv_request_stop();
+}
+
+/* the start-up watchdog fired (another thread is stuck): leave no socket
+ * file or DPDK runtime folder behind */
+static void
+nfvd_on_start_stuck(void)
+{
+	nfv_ctl_close();
+	nfv_engine_remove_runtime_dir();
 }
 
 static void
@@ -34,7 +44,10 @@ nfvd_usage(FILE *out)
 		"      --metrics ADDR:PORT  Prometheus endpoint, GET /metrics (overrides "
 		"nfvd.metrics)\n"
 		"      --duration SEC       stop by itself after SEC seconds\n"
-		"  -h, --help\n");
+		"      --start-timeout SEC  give up (exit 1, naming the stuck step) when start-up\n"
+		"                           takes longer (default %d, 0: no bound)\n"
+		"  -h, --help\n",
+		NFV_START_TIMEOUT_S);
 }
 
 static int
@@ -76,11 +89,12 @@ main(int argc, char **argv)
 		{"stats-interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
 		{"metrics", required_argument, NULL, 'M'},
+		{"start-timeout", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *sock = NULL, *prefix = NULL, *lcores = NULL, *metrics = NULL;
-	long stats_ms = -1, memory = 0;
+	long stats_ms = -1, memory = 0, start_timeout = NFV_START_TIMEOUT_S;
 	double duration = 0;
 	bool no_huge = false;
 	struct cfg_errors cerr = {0};
@@ -114,6 +128,18 @@ main(int argc, char **argv)
 		case 'M':
 			metrics = optarg;
 			break;
+		case 'T': {
+			char *end;
+
+			start_timeout = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || start_timeout < 0 ||
+			    start_timeout > 86400) {
+				fprintf(stderr, "nfvd: bad --start-timeout '%s' (seconds, 0..86400)\n",
+					optarg);
+				return 1;
+			}
+			break;
+		}
 		case 'h':
 			nfvd_usage(stdout);
 			return 0;
@@ -179,6 +205,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "nfvd: %s\n", err);
 		goto free_config;
 	}
+	ret = nfv_startwd_arm((unsigned int)start_timeout, nfvd_on_start_stuck);
+	if (ret < 0)
+		fprintf(stderr, "nfvd: start-up watchdog not armed: %s\n", strerror(-ret));
 	ret = nfv_engine_start(argv[0], cfg, eal_extra, n_eal_extra, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "nfvd: %s\n", err);
@@ -197,6 +226,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, nfvd_on_signal);
 	signal(SIGTERM, nfvd_on_signal);
+	nfv_startwd_disarm();
 	printf("nfvd: running %s (control socket %s)\n", cfg->file, cfg->daemon.socket);
 	fflush(stdout);
 
