@@ -40,7 +40,7 @@ chains:
     # the control thread (no stats answer, the wait times out).
     proc = subprocess.Popen(
         ["valgrind", "--fair-sched=yes", "--leak-check=full", "--errors-for-leak-kinds=definite",
-         "--error-exitcode=99", "--suppressions=%s" % os.path.join(REPO, "tests", "valgrind.supp"),
+         "--error-exitcode=99", "--num-callers=40", "--suppressions=%s" % os.path.join(REPO, "tests", "valgrind.supp"),
          "--log-file=%s" % log, NFVD, "--no-huge", "-m", "512", "--file-prefix", prefix,
          "-s", str(sock), str(tmp_path / "chain.yaml")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
