@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * libFuzzer target: the YAML tree builder of chains/cfg.c alone (no
+ * libFuzzer target: the YAML tree builder of chains/cfg_load.c alone (no
  * schema). Whatever the bytes: no crash, no recursion on nesting, no leak;
  * a refused text says why; an accepted tree keeps the limits of cfg.h
  * (depth, keys per mapping, nodes) and every node has a field path.
