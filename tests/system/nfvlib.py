@@ -375,3 +375,34 @@ def tshark_fields(path, *fields, display_filter=None):
         cmd += ["-Y", display_filter]
     out = run(cmd, timeout=60).stdout
     return [tuple(line.split("\t")) for line in out.splitlines() if line]
+
+
+# The smallest chain: a null port that receives (endless packets) into a
+# null sink, no VNF. For tests of the daemon itself.
+NULL_CHAIN = """\
+version: 1
+ports:
+  - {name: gen, driver: "null", rx: true}
+  - {name: sink, driver: "null"}
+chains:
+  - {name: fwd, ingress: [gen], vnfs: [], egress: sink}
+"""
+
+
+def unix_connect(path, timeout=10):
+    """A connected AF_UNIX stream socket (the control socket)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(path)
+    return s
+
+
+def read_line(s):
+    """Bytes up to and including the next newline (or until EOF)."""
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    return buf

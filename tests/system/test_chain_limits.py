@@ -14,14 +14,7 @@ import subprocess
 
 import nfvlib
 
-CONF = """\
-version: 1
-ports:
-  - {name: gen, driver: "null", rx: true}
-  - {name: sink, driver: "null"}
-chains:
-  - {name: fwd, ingress: [gen], vnfs: [], egress: sink}
-"""
+CONF = nfvlib.NULL_CHAIN
 
 
 def validate(path):

@@ -18,6 +18,8 @@ import time
 
 import pytest
 
+import nfvlib
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("NFVD_BUILD", os.path.join(REPO, "build"))
 NFVD = os.path.join(BUILD, "nfvd")
@@ -106,21 +108,8 @@ class Nfvd:
         wait_for(lambda: self.forwarded() > before, 10, "forwarded packets to increase")
 
 
-def connect(path, timeout=10):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
-
-
-def read_line(s):
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    return buf
+connect = nfvlib.unix_connect
+read_line = nfvlib.read_line
 
 
 def closed_by_peer(s):

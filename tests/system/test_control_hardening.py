@@ -22,33 +22,13 @@ import time
 
 import nfvlib
 
-CONF = """\
-version: 1
-ports:
-  - {name: gen, driver: "null", rx: true}
-  - {name: sink, driver: "null"}
-chains:
-  - {name: fwd, ingress: [gen], vnfs: [], egress: sink}
-"""
+CONF = nfvlib.NULL_CHAIN
 
 STATUS = b'{"v":1,"id":1,"cmd":"status"}\n'
 
 
-def connect(path, timeout=10):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
-
-
-def read_line(s):
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    return buf
+connect = nfvlib.unix_connect
+read_line = nfvlib.read_line
 
 
 def timed_status(d, timeout=10):

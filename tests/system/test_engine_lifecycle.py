@@ -8,16 +8,7 @@ import time
 
 import pytest
 
-from nfvlib import Nfvd, wait_for
-
-NULL_CHAIN = """\
-version: 1
-ports:
-  - {name: gen, driver: "null", rx: true}
-  - {name: sink, driver: "null"}
-chains:
-  - {name: fwd, ingress: [gen], vnfs: [], egress: sink}
-"""
+from nfvlib import NULL_CHAIN, Nfvd, wait_for
 
 
 def start_fails(nfvd, timeout=20):

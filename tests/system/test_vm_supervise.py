@@ -15,16 +15,8 @@ import subprocess
 
 import pytest
 
-from nfvlib import NFVCTL, NFVD, wait_for
+from nfvlib import NULL_CHAIN, NFVCTL, NFVD, wait_for
 
-NULL_CHAIN = """\
-version: 1
-ports:
-  - {name: gen, driver: "null", rx: true}
-  - {name: sink, driver: "null"}
-chains:
-  - {name: fwd, ingress: [gen], vnfs: [], egress: sink}
-"""
 
 # nfvd's restart backoff (cmd_up.c): 0.5 s doubling to 10 s; an nfvd start
 # takes a few seconds here, much more under load
