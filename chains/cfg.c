@@ -364,6 +364,27 @@ cfg_get_mac(const struct cfg_node *map, const char *key, bool required, uint8_t 
 	return 0;
 }
 
+int
+cfg_get_unicast_mac(const struct cfg_node *map, const char *key, bool required, const char *what,
+		    uint8_t mac[6], struct cfg_errors *err)
+{
+	int ret = cfg_get_mac(map, key, required, mac, err);
+
+	if (ret != 0)
+		return ret;
+	if (mac[0] & 1) {
+		cfg_error(err, cfg_map_get(map, key), "a multicast address cannot be %s's address",
+			  what);
+		return -EINVAL;
+	}
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+		cfg_error(err, cfg_map_get(map, key), "00:00:00:00:00:00 is not %s's address",
+			  what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- addresses ---- */
 
 int

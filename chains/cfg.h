@@ -119,6 +119,11 @@ int cfg_get_enum(const struct cfg_node *map, const char *key, bool required,
 		 const char *const choices[], int *out, struct cfg_errors *err);
 int cfg_get_mac(const struct cfg_node *map, const char *key, bool required,
 		uint8_t mac[6], struct cfg_errors *err);
+/* cfg_get_mac for an address that is an interface's own (a source): a
+ * multicast or all-zero address is refused at its position; what names the
+ * holder in the message ("a port", "an interface"). */
+int cfg_get_unicast_mac(const struct cfg_node *map, const char *key, bool required,
+			const char *what, uint8_t mac[6], struct cfg_errors *err);
 
 /* Scalar converters on a node (for sequence items); same return convention. */
 int cfg_node_u64(const struct cfg_node *node, uint64_t min, uint64_t max, uint64_t *out,

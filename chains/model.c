@@ -93,13 +93,21 @@ nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map, co
 	return 0;
 }
 
-void
+int
 nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size)
 {
+	int n;
+
 	if (in[0] == '/' || cfg->dir[0] == '\0')
-		snprintf(out, size, "%s", in);
+		n = snprintf(out, size, "%s", in);
 	else
-		snprintf(out, size, "%s/%s", cfg->dir, in);
+		n = snprintf(out, size, "%s/%s", cfg->dir, in);
+	if (n < 0 || (size_t)n >= size) {
+		if (size > 0)
+			out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return n;
 }
 
 /* Text that goes into a DPDK devargs string or an EAL argument: DPDK
@@ -144,12 +152,10 @@ nfv_config_get_path(const struct nfv_config *cfg, const struct cfg_node *map, co
 		return -EINVAL;
 	if (max == 0 || max > size - 1)
 		max = size - 1;
-	if (s[0] == '/' || cfg->dir[0] == '\0')
-		n = snprintf(out, size, "%s", s);
-	else
-		n = snprintf(out, size, "%s/%s", cfg->dir, s);
+	n = nfv_config_path(cfg, s, out, size);
 	if (n < 0 || (size_t)n > max) {
 		out[0] = '\0';
+		n = (int)strlen(s) + (s[0] == '/' || cfg->dir[0] == '\0' ? 0 : (int)strlen(cfg->dir) + 1);
 		cfg_error(err, cfg_map_get(map, key),
 			  "path of %d characters%s (at most %zu)", n,
 			  s[0] == '/' ? "" : " once resolved against the chain file's folder", max);
@@ -480,16 +486,7 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 		bad = 1;
 	}
 	bad |= BAD(cfg_get_u16(n, "mtu", false, 68, 9600, &pc->mtu, err));
-	int r = cfg_get_mac(n, "mac", false, pc->mac, err);
-	if (r == 0 && (pc->mac[0] & 1)) {
-		cfg_error(err, cfg_map_get(n, "mac"),
-			  "a multicast address cannot be a port's address");
-		r = -EINVAL;
-	} else if (r == 0 && !(pc->mac[0] | pc->mac[1] | pc->mac[2] | pc->mac[3] | pc->mac[4] |
-				 pc->mac[5])) {
-		cfg_error(err, cfg_map_get(n, "mac"), "00:00:00:00:00:00 is not a port's address");
-		r = -EINVAL;
-	}
+	int r = cfg_get_unicast_mac(n, "mac", false, "a port", pc->mac, err);
 	if (r == 0)
 		pc->has_mac = true;
 	bad |= BAD(r);

@@ -158,8 +158,11 @@ int nfv_config_get_port(const struct nfv_config *cfg, const struct cfg_node *map
  * as the cfg_get_* getters. */
 int nfv_config_get_path(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
 			bool required, size_t max, char *out, size_t size, struct cfg_errors *err);
-/* Resolve a (possibly relative) file path against the config's directory. */
-void nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size);
+/* Resolve a (possibly relative) file path against the config's directory:
+ * its length, or -ENAMETOOLONG (out = "") when it does not fit in size;
+ * never cut. Config parsers use nfv_config_get_path, which reports
+ * file:line:col. */
+int nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size);
 
 /* "IPV4:PORT" or "[IPV6]:PORT" into ss (port 1-65535); 0, or -EINVAL with
  * the reason in err */

@@ -172,20 +172,23 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
 		r = snprintf(args, asize, "iface=%s,start_queue=0,queue_count=%u", pc->iface,
 			     pc->rx_queues);
 		if (pc->xdp_prog[0]) {
-			nfv_config_path(cfg, pc->xdp_prog, rx, sizeof(rx));
+			if (nfv_config_path(cfg, pc->xdp_prog, rx, sizeof(rx)) < 0)
+				return -ENAMETOOLONG;
 			r += snprintf(args + r, asize - r, ",xdp_prog=%s", rx);
 		}
 		break;
 	case NFV_PORT_PCAP:
 		snprintf(name, nsize, "net_pcap_%s", pc->name);
 		if (pc->rx_file[0]) {
-			nfv_config_path(cfg, pc->rx_file, rx, sizeof(rx));
+			if (nfv_config_path(cfg, pc->rx_file, rx, sizeof(rx)) < 0)
+				return -ENAMETOOLONG;
 			r += snprintf(args + r, asize - r, "rx_pcap=%s", rx);
 			if (pc->loop)
 				r += snprintf(args + r, asize - r, ",infinite_rx=1");
 		}
 		if (pc->tx_file[0]) {
-			nfv_config_path(cfg, pc->tx_file, tx, sizeof(tx));
+			if (nfv_config_path(cfg, pc->tx_file, tx, sizeof(tx)) < 0)
+				return -ENAMETOOLONG;
 			r += snprintf(args + r, asize - r, "%stx_pcap=%s", r ? "," : "", tx);
 		} else {
 			/* no tx file: transmit into a sink file, the PMD needs one */

@@ -171,9 +171,13 @@ vm_guest_init(struct vm_guest *g, const struct nfv_config *cfg, uint16_t idx,
 	snprintf(g->class_name, sizeof(g->class_name), "%s", vc->class_name);
 	snprintf(g->run_dir, sizeof(g->run_dir), "%s", run_dir);
 	snprintf(g->qmp_path, sizeof(g->qmp_path), "%s/%s.qmp", run_dir, g->name);
-	if (g->conf.console[0] != '\0')
-		nfv_config_path(cfg, g->conf.console, g->console, sizeof(g->console));
-	else
+	if (g->conf.console[0] != '\0') {
+		/* resolved and checked by the vm class's parser: it fits */
+		if (nfv_config_path(cfg, g->conf.console, g->console, sizeof(g->console)) < 0) {
+			snprintf(err, errlen, "vnf %s: console path too long", vc->name);
+			return -ENAMETOOLONG;
+		}
+	} else
 		snprintf(g->console, sizeof(g->console), "%s/%s.console.log", run_dir, g->name);
 	for (uint16_t i = 0; i < g->conf.n_nics; i++)
 		snprintf(g->port_names[i], NFV_NAME_MAX, "%s", cfg->ports[g->conf.nics[i].port].name);

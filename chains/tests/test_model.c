@@ -230,8 +230,11 @@ test_good_full(void **state)
 		snprintf(want, sizeof(want), "%s/in.pcap", c.dir);
 		assert_string_equal(path, want);
 	}
-	nfv_config_path(cfg, "/abs/x.pcap", path, sizeof(path));
+	assert_int_equal(nfv_config_path(cfg, "/abs/x.pcap", path, sizeof(path)), 11);
 	assert_string_equal(path, "/abs/x.pcap");
+	/* a path that does not fit is refused, never cut */
+	assert_int_equal(nfv_config_path(cfg, "/abs/x.pcap", path, 11), -ENAMETOOLONG);
+	assert_string_equal(path, "");
 	assert_int_equal(cfg->ports[1].driver, NFV_PORT_TAP);
 	assert_string_equal(cfg->ports[1].iface, "lan"); /* tap iface defaults to the name */
 	assert_int_equal(cfg->ports[1].mtu, 9000);

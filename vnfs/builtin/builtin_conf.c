@@ -101,7 +101,7 @@ mrw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	if (c == NULL)
 		return -ENOMEM;
 	bad |= cfg_check_keys(node, keys, err) > 0;
-	r = cfg_get_mac(node, "src", false, c->src, err);
+	r = cfg_get_unicast_mac(node, "src", false, "a sender", c->src, err);
 	c->set_src = r == 0;
 	bad |= r < 0;
 	r = cfg_get_mac(node, "dst", false, c->dst, err);

@@ -721,14 +721,10 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 	}
 	lf = cfg_map_get(node, "lease-file");
 	if (lf != NULL) {
-		const char *s;
-
-		if (cfg_node_str(lf, &s, err) != 0 || s[0] == '\0') {
-			if (s != NULL && s[0] == '\0')
-				cfg_error(err, lf, "empty path");
+		if (nfv_config_get_path(cfg, node, "lease-file", true, 0, c->lease_file,
+					sizeof(c->lease_file), err) != 0) {
 			bad = 1;
 		} else {
-			nfv_config_path(cfg, s, c->lease_file, sizeof(c->lease_file));
 			snprintf(c->lease_file_at, sizeof(c->lease_file_at), "%u:%u: %s", lf->line,
 				 lf->col, lf->path);
 		}

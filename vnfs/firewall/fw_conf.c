@@ -371,18 +371,16 @@ fw_parse_matchers(const struct nfv_config *cfg, const struct cfg_node *map, stru
 	}
 	if (bn != NULL) {
 		char path[NFV_PATH_MAX];
-		const char *file;
 
 		if (cfg_expect(bn, CFG_MAP, err) < 0)
 			return -EINVAL;
 		if (cfg_check_keys(bn, fw_bpf_keys, err) > 0)
 			ret = -EINVAL;
-		if (cfg_get_str(bn, "file", true, &file, err) < 0)
+		if (nfv_config_get_path(cfg, bn, "file", true, 0, path, sizeof(path), err) != 0)
 			return -EINVAL;
 		if (cfg_get_strbuf(bn, "section", false, r->bpf_section, sizeof(r->bpf_section),
 				   err) < 0)
 			return -EINVAL;
-		nfv_config_path(cfg, file, path, sizeof(path));
 		if (fw_ebpf_read(path, r->bpf_section, &r->bpf_insns, &r->bpf_n_insns, why,
 				 sizeof(why)) < 0) {
 			cfg_error(err, cfg_map_get(bn, "file"), "%s", why);

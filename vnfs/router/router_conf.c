@@ -221,6 +221,7 @@ rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struc
 		struct rtr_if_conf *f = &c->ifs[c->n_if];
 		uint16_t n4 = 0, n6 = 0;
 		bool has_v6 = false;
+		int ret;
 
 		if (cfg_expect(m, CFG_MAP, err) != 0) {
 			rc = -EINVAL;
@@ -238,8 +239,11 @@ rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struc
 		f->mtu = 1500;
 		if (cfg_get_u16(m, "mtu", false, 68, 9578, &f->mtu, err) < 0)
 			rc = -EINVAL;
-		if (cfg_get_mac(m, "mac", false, f->mac, err) == 0)
+		ret = cfg_get_unicast_mac(m, "mac", false, "an interface", f->mac, err);
+		if (ret == 0)
 			f->has_mac = true;
+		else if (ret < 0)
+			rc = -EINVAL;
 		if (f->vlan != 0)
 			snprintf(f->name, sizeof(f->name), "%.20s.%u", cfg->ports[f->port].name,
 				 f->vlan);
@@ -583,7 +587,7 @@ rtr_parse_routes_file(const struct nfv_config *cfg, const struct cfg_node *n, st
 {
 	struct rtr_file_ctx x = {.path = n->path, .err = err};
 	struct rtr_route_conf *routes;
-	char file[4096], *text = NULL, *line, *next;
+	char file[NFV_PATH_MAX], *text = NULL, *line, *next;
 	size_t len = 0, lines = 1;
 	const char *why = NULL;
 	FILE *f;
@@ -591,7 +595,19 @@ rtr_parse_routes_file(const struct nfv_config *cfg, const struct cfg_node *n, st
 
 	if (cfg_expect(n, CFG_SCALAR, err) != 0)
 		return -EINVAL;
-	nfv_config_path(cfg, n->scalar, file, sizeof(file));
+	if (n->scalar[0] == '\0') {
+		cfg_error(err, n, "empty path");
+		return -EINVAL;
+	}
+	if (nfv_config_path(cfg, n->scalar, file, sizeof(file)) < 0) {
+		cfg_error(err, n, "path of %zu characters%s (at most %d)",
+			  strlen(n->scalar) +
+				  (n->scalar[0] == '/' || cfg->dir[0] == '\0' ? 0
+									 : strlen(cfg->dir) + 1),
+			  n->scalar[0] == '/' ? "" : " once resolved against the chain file's folder",
+			  NFV_PATH_MAX - 1);
+		return -EINVAL;
+	}
 	x.file = file;
 	f = rtr_routes_fopen(file, &why);
 	if (f == NULL) {
@@ -669,7 +685,7 @@ rtr_parse_neigh(const struct cfg_node *seq, struct rtr_conf *c, struct cfg_error
 			continue;
 		}
 		if (rtr_parse_addr_node(a, &nc->addr, true, err) != 0 ||
-		    cfg_get_mac(m, "mac", true, nc->mac, err) != 0 ||
+		    cfg_get_unicast_mac(m, "mac", true, "a neighbour", nc->mac, err) != 0 ||
 		    rtr_get_iface(c, m, &nc->iface, err) != 0) {
 			rc = -EINVAL;
 			continue;

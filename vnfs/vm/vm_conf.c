@@ -27,13 +27,11 @@ static int
 vm_get_file(const struct nfv_config *cfg, const struct cfg_node *map, const char *key,
 	    bool required, char *out, size_t size, struct cfg_errors *err)
 {
-	char raw[NFV_PATH_MAX];
 	int ret;
 
-	ret = cfg_get_strbuf(map, key, required, raw, sizeof(raw), err);
+	ret = nfv_config_get_path(cfg, map, key, required, 0, out, size, err);
 	if (ret != 0)
 		return ret;
-	nfv_config_path(cfg, raw, out, size);
 	if (access(out, R_OK) != 0) {
 		cfg_error(err, cfg_map_get(map, key), "cannot read %s: %s", out,
 			  strerror(errno));
@@ -111,7 +109,8 @@ vm_parse_nic(const struct nfv_config *cfg, const struct cfg_node *n, struct nfv_
 	if (sock[0] != '\0') {
 		char abs[NFV_PATH_MAX];
 
-		nfv_config_path(cfg, sock, abs, sizeof(abs));
+		if (nfv_config_path(cfg, sock, abs, sizeof(abs)) < 0)
+			abs[0] = '\0';
 		if (strcmp(abs, pc->path) != 0 && strcmp(sock, pc->path) != 0) {
 			cfg_error(err, cfg_map_get(n, "socket"),
 				  "socket %s differs from port \"%s\" socket %s", sock, port,
@@ -253,7 +252,9 @@ vm_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void 
 	if (cfg_get_enum(map, "on-failure", false, nfv_vm_failure_names,
 			 (int *)&vm->on_failure, err) < 0)
 		bad = 1;
-	if (cfg_get_strbuf(map, "console", false, vm->console, sizeof(vm->console), err) < 0)
+	/* resolved here so that a path too long is refused with its position */
+	if (nfv_config_get_path(cfg, map, "console", false, 0, vm->console, sizeof(vm->console),
+				err) < 0)
 		bad = 1;
 	/* a guest of another class runs nfvd with it; a guest of this class runs
 	 * what its image holds */

@@ -374,6 +374,40 @@ test_mac_rewrite_needs_a_mac(void **state)
 	cfg_errors_free(&err);
 }
 
+/* mac-rewrite's src is the frames' sender: a unicast, non-zero address */
+static void
+test_mac_rewrite_src_unicast(void **state)
+{
+	struct cfg_errors err = {0};
+	char want[256];
+
+	(void)state;
+	assert_int_equal(tb_load(TB_HEAD "  - name: m\n"
+					 "    class: mac-rewrite\n"
+					 "    src: '01:00:5e:00:00:01'\n",
+				 &err),
+			 -EINVAL);
+	assert_int_equal(err.n, 1);
+	snprintf(want, sizeof(want),
+		 "%s:11:10: vnfs[m].src: a multicast address cannot be a sender's address",
+		 tb.file);
+	assert_string_equal(err.msgs[0], want);
+	tb_unload();
+	cfg_errors_free(&err);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(tb_load(TB_HEAD "  - name: m\n"
+					 "    class: mac-rewrite\n"
+					 "    src: '00:00:00:00:00:00'\n",
+				 &err),
+			 -EINVAL);
+	assert_int_equal(err.n, 1);
+	snprintf(want, sizeof(want),
+		 "%s:11:10: vnfs[m].src: 00:00:00:00:00:00 is not a sender's address", tb.file);
+	assert_string_equal(err.msgs[0], want);
+	tb_unload();
+	cfg_errors_free(&err);
+}
+
 /* A second chain file in the case's folder: the "apply" of a new conf. */
 static struct nfv_config *
 tb_load_next(const char *text)
@@ -550,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_counter),
 		cmocka_unit_test(test_mac_rewrite),
 		cmocka_unit_test(test_mac_rewrite_needs_a_mac),
+		cmocka_unit_test(test_mac_rewrite_src_unicast),
 		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_capture_snaplen),

@@ -162,6 +162,24 @@ test_conf_interface_address(void **state)
 	}
 }
 
+/* a lease-file path too long is refused at its position, never cut */
+static void
+test_conf_long_lease_file(void **state)
+{
+	char yaml[512], longp[301];
+
+	(void)state;
+	memset(longp, 'l', 300);
+	longp[300] = '\0';
+	snprintf(yaml, sizeof(yaml),
+		 "interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		 "lease-file: %s\n"
+		 "subnets:\n"
+		 "  - subnet: 10.1.0.0/24\n",
+		 longp);
+	expect_error(yaml, "t.yaml:2:13: lease-file: path of ", "(at most 255)");
+}
+
 static void
 test_conf_errors(void **state)
 {
@@ -1693,6 +1711,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conf_ok),
 		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_conf_long_lease_file),
 		cmocka_unit_test(test_conf_interface_address),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_srv_dora),

@@ -956,7 +956,7 @@ expect_error(const char *yaml, const char *needle)
 static void
 test_bad_config(void **state)
 {
-	char yaml[512];
+	char yaml[512], longp[301];
 
 	(void)state;
 	expect_error("rules:\n  - {action: allow, colour: red}\n", "fw.yaml:2:");
@@ -980,6 +980,12 @@ test_bad_config(void **state)
 	snprintf(yaml, sizeof(yaml),
 		 "rules:\n  - {action: drop, bpf: {file: '%s', section: nosuch}}\n", T.ebpf_ok);
 	expect_error(yaml, "no program in section nosuch");
+	/* a path too long is refused at its position, never cut */
+	memset(longp, 'f', 300);
+	longp[300] = '\0';
+	snprintf(yaml, sizeof(yaml), "rules:\n  - {action: drop, bpf: {file: %s}}\n", longp);
+	expect_error(yaml, "fw.yaml:2:");
+	expect_error(yaml, "file: path of ");
 }
 
 int

@@ -29,11 +29,18 @@
 static struct rte_mempool *pool;
 
 /* as the model's: relative to the chain file's folder (none here) */
-void
+int
 nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size)
 {
+	int n;
+
 	(void)cfg;
-	snprintf(out, size, "%s", in);
+	n = snprintf(out, size, "%s", in);
+	if (n < 0 || (size_t)n >= size) {
+		out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return n;
 }
 
 int
@@ -367,6 +374,29 @@ test_config_bad(void **state)
 		   "test.yaml:2:28", "prefix length");
 	expect_bad("interfaces:\n  - {port: nope}\n", "test.yaml:2:12", "nope");
 	expect_bad("interfaces:\n  - {port: p0, colour: red}\n", "test.yaml:2:16", "colour");
+}
+
+/* a path too long is refused at its position, never cut; an interface's
+ * own MAC and a neighbour's MAC are unicast and not all-zero */
+static void
+test_config_long_path_and_macs(void **state)
+{
+	char yaml[512], longp[301];
+
+	(void)state;
+	memset(longp, 'r', 300);
+	longp[300] = '\0';
+	snprintf(yaml, sizeof(yaml),
+		 "interfaces:\n  - {port: p0, addresses: [10.0.1.1/24]}\nroutes-file: %s\n",
+		 longp);
+	expect_bad(yaml, "test.yaml:3:14", "routes-file: path of 300 characters");
+	expect_bad("interfaces:\n  - {port: p0, mac: '01:00:5e:00:00:01', addresses: [10.0.1.1/24]}\n",
+		   "test.yaml:2:21", "a multicast address cannot be an interface's address");
+	expect_bad("interfaces:\n  - {port: p0, mac: '00:00:00:00:00:00', addresses: [10.0.1.1/24]}\n",
+		   "test.yaml:2:21", "00:00:00:00:00:00 is not an interface's address");
+	expect_bad("interfaces:\n  - {port: p0, addresses: [10.0.1.1/24]}\n"
+		   "neighbours:\n  - {address: 10.0.1.2, mac: 'ff:ff:ff:ff:ff:ff'}\n",
+		   "test.yaml:4:30", "a multicast address cannot be a neighbour's address");
 }
 
 static void
@@ -1410,6 +1440,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_good),
 		cmocka_unit_test(test_config_bad),
+		cmocka_unit_test(test_config_long_path_and_macs),
 		cmocka_unit_test(test_csum_update_exhaustive),
 		cmocka_unit_test(test_csum_check_random),
 		cmocka_unit_test(test_forward_v4_vlan_ttl_checksum),

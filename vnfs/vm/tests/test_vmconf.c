@@ -152,6 +152,24 @@ test_missing_kernel(void **state)
 	expect_error(body, "cannot read /nonexistent/vmlinux");
 }
 
+/* a console or kernel path too long is refused at its position, never cut */
+static void
+test_long_paths_refused(void **state)
+{
+	char extra[400], longp[301];
+
+	(void)state;
+	memset(longp, 'c', 300);
+	longp[300] = '\0';
+	snprintf(extra, sizeof(extra), IN_OUT "      console: %s\n", longp);
+	expect_error(guest(extra, TWO_NICS, CHAIN), "console: path of ");
+	snprintf(body, sizeof(body),
+		 "vnfs:\n  - {name: br, class: vm, runtime: vm, vm: {image: {kernel: "
+		 "%s}, nics: [{name: g0}]}}\nchains:\n" CHAIN,
+		 longp);
+	expect_error(body, "kernel: path of ");
+}
+
 static void
 test_memory_too_small(void **state)
 {
@@ -234,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_one_nic_serves_both_directions),
 		cmocka_unit_test(test_missing_kernel),
 		cmocka_unit_test(test_memory_too_small),
+		cmocka_unit_test(test_long_paths_refused),
 		cmocka_unit_test(test_nic_port_not_vhost),
 		cmocka_unit_test(test_socket_must_match_port),
 		cmocka_unit_test(test_ingress_needed_with_two_nics),
