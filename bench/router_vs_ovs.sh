@@ -23,6 +23,7 @@
 #   >= 0.5x testpmd.
 # Needs root, hugepages, dpdk-testpmd, openvswitch-switch-dpdk, python3.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/testpmd.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/ovs.sh"
 
@@ -44,31 +45,16 @@ while getopts b:d:r:OTMh opt; do
 	*) sed -n '3,20p' "$0"; exit 2 ;;
 	esac
 done
-if [ -z "$BUILD" ]; then
-	for d in "$ROOT"/build*; do
-		[ -x "$d/nfvd" ] && [ -x "$d/nfvctl" ] && BUILD=$d && break
-	done
-fi
-die() { echo "router_vs_ovs: $*" >&2; exit 1; }
-[ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
-command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk"
-[ "$OVS" = 0 ] || [ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD (or give -O)"
+bench_find_build
+bench_need_testpmd
+[ "$OVS" = 0 ] || bench_need_ovs
 
-TAG=rtrbench
-W=$(mktemp -d /tmp/$TAG.XXXXXX)
-PIDS=()
+bench_workdir rtrbench
 OUT=$ROOT/bench/results/router_vs_ovs-$(date +%Y%m%d-%H%M%S).jsonl
 mkdir -p "$ROOT/bench/results"
 RMAC=02:00:00:00:00:02 # router's "in" interface (the pcap's destination MAC)
 NMAC=02:00:00:00:00:09 # the next hop behind the sink
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	ovs_stop
-	rm -f /dev/hugepages/${TAG}*
-	rm -rf /var/run/dpdk/${TAG}*
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
+cleanup() { bench_stop_all; }
 trap cleanup EXIT INT TERM
 
 # ---- traffic: 64-byte UDP frames (60 + FCS), 1024 flows, 100 prefixes ----
@@ -131,33 +117,10 @@ nfvd_run() { # label extra_routes
 		> "$W/nfvd.log" 2>&1 &
 	local pid=$!
 	PIDS+=($pid)
-	for _ in $(seq 1 1200); do
-		"$BUILD/nfvctl" -s "$sock" status >/dev/null 2>&1 && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-	done
-	"$BUILD/nfvctl" -s "$sock" status >/dev/null 2>&1 || { cat "$W/nfvd.log" >&2; die "nfvd did not start"; }
+	bench_nfvd_up "$sock" "$pid" 1200
 	t1=$(date +%s%N)
 	sleep 1
-	"$BUILD/nfvctl" -s "$sock" --json stats > "$W/a.json"
-	sleep "$DURATION"
-	"$BUILD/nfvctl" -s "$sock" --json stats > "$W/b.json"
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	rm -f /dev/hugepages/${TAG}nfvd*
-	python3 - "$W/a.json" "$W/b.json" "$DURATION" <<'EOF' > "$W/r"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-d = float(sys.argv[3])
-tx = b["ports"]["sink"]["tx"] - a["ports"]["sink"]["tx"]
-def cyc(s):
-    w = s.get("workers") or [{}]
-    return sum(x.get("busy_cycles", 0) for x in w), sum(x.get("packets", 0) for x in w)
-(c0, p0), (c1, p1) = cyc(a), cyc(b)
-cpp = (c1 - c0) / (p1 - p0) if p1 > p0 else 0
-drops = {k: v for k, v in b["vnfs"]["rtr"]["drops"].items() if v}
-print("%d %.0f %s" % (tx / d, cpp, json.dumps(drops, separators=(",", ":"))))
-EOF
+	bench_nfvd_window "$sock" "$pid" rtr > "$W/r"
 	read -r PPS CPP DROPS < "$W/r"
 	report "$label" "$((extra + 100))" "$PPS" "$CPP" "$DROPS"
 	local load

@@ -20,6 +20,7 @@
 # Needs root, dpdk-testpmd (apt-get install dpdk-dev), openvswitch-switch-dpdk,
 # qemu-system-x86 and free hugepages.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=
@@ -35,27 +36,13 @@ while getopts b:d:n:Gh opt; do
 	*) sed -n '3,23p' "$0"; exit 2 ;;
 	esac
 done
-if [ -z "$BUILD" ]; then
-	for d in "$ROOT"/build*; do
-		[ -x "$d/nfvd" ] && [ -x "$d/nfvctl" ] && BUILD=$d && break
-	done
-fi
-die() { echo "vhost_vs_ovs: $*" >&2; exit 1; }
-[ -n "$BUILD" ] && [ -x "$BUILD/nfvd" ] || die "no build dir with nfvd (give -b)"
-command -v dpdk-testpmd >/dev/null || die "no dpdk-testpmd: apt-get install dpdk-dev"
+bench_find_build
+bench_need_testpmd
 . "$(dirname "${BASH_SOURCE[0]}")/lib/ovs.sh"
-[ -x "$OVS_VSWITCHD" ] || die "no $OVS_VSWITCHD: apt-get install openvswitch-switch-dpdk"
+bench_need_ovs
 
-TAG=vmbench
-W=$(mktemp -d /tmp/$TAG.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	ovs_stop
-	rm -f /dev/hugepages/${TAG}*
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
+bench_workdir vmbench
+cleanup() { bench_stop_all; }
 trap cleanup EXIT INT TERM
 
 # testpmd as the far end; $1 = name, $2 $3 = socket paths. Prints its fifo.
