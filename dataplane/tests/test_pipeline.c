@@ -18,6 +18,7 @@
 #include <rte_udp.h>
 
 #include "engine_priv.h"
+#include "test_eal.h"
 
 static struct rte_mempool *pool;
 static uint64_t chain_scratch[3];
@@ -470,7 +471,7 @@ main(void)
 		cmocka_unit_test(test_tx_backpressure_keeps_packets),
 	};
 
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0)
+	if (test_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0)
 		return 1;
 	if (nfv_meta_register() < 0)
 		return 1;

@@ -29,6 +29,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "nfv_fake.h"
+#include "test_eal.h"
 
 #define TB_PORT_BASE 3 /* nfv_port_id(): DPDK id = chain file index + 3 */
 
@@ -57,7 +58,7 @@ tb_setup(void **state)
 	int argc = (int)RTE_DIM(argv) - 1;
 
 	(void)state;
-	if (rte_eal_init(argc, argv) < 0)
+	if (test_eal_init(argc, argv) < 0)
 		return -1;
 	if (nfv_meta_register() < 0)
 		return -1;

@@ -30,6 +30,7 @@
 
 #include "fw_rt.h"
 #include "nfv_fake.h"
+#include "test_eal.h"
 
 /* ---- harness: engine services are nfv_fake's ---- */
 static struct {
@@ -1026,7 +1027,7 @@ main(int argc, char **argv)
 	}
 	T.ebpf_ok = argv[1];
 	T.ebpf_maps = argv[2];
-	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
+	if (test_eal_init(RTE_DIM(eal), eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}

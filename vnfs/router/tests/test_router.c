@@ -24,6 +24,7 @@
 
 #include "nfv_fake.h"
 #include "router_rt.h"
+#include "test_eal.h"
 
 /* ---------------- engine services: nfv_fake; model fakes ---------------- */
 static struct rte_mempool *pool;
@@ -1460,7 +1461,7 @@ main(int argc, char **argv)
 	};
 
 	(void)argc;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
+	if (test_eal_init((int)RTE_DIM(eal), eal) < 0)
 		return 1;
 	nfv_meta_register();
 	pool = rte_pktmbuf_pool_create("rtrtest", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);

@@ -16,6 +16,7 @@
 
 #include "engine_priv.h"
 #include "vm.h"
+#include "test_eal.h"
 
 static struct rte_mempool *pool;
 static uint64_t chain_scratch[3];
@@ -166,7 +167,7 @@ main(void)
 		cmocka_unit_test(test_create_without_spec_fails_readably),
 	};
 
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0)
+	if (test_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0)
 		return 1;
 	if (nfv_meta_register() < 0)
 		return 1;
