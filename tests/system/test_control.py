@@ -193,7 +193,9 @@ def test_silent_client_closed_after_idle_while_forwarding(nfvd):
     line = read_line(s)
     assert b"idle" in line
     assert closed_by_peer(s)
-    assert 9 <= time.monotonic() - t0 < 20
+    # not closed before the 10-s idle bound (the close itself was awaited above;
+    # no upper bound: a loaded host may run the control loop late)
+    assert time.monotonic() - t0 >= 9
     s.close()
     nfvd.assert_forwarding()
 
