@@ -6,6 +6,14 @@
 # (dhclient), host h2 sits behind VLAN 20 in another subnet; ping, ping -6,
 # traceroute, iperf3 TCP and UDP go through firewall and router; then the
 # leases, firewall rule hits, neighbours and counters.
+# With a guest (the default when QEMU is installed): the chain of
+# chains/examples/lab-guest.yaml, the same lab plus a counter VNF inside a
+# QEMU guest on the WAN side (nfvctl up boots it; KVM when usable, else TCG
+# emulation, said so); its image is built by guest/build.sh on the first run
+# and cached (NFV_GUEST_CACHE, default ~/.cache/nfvd/guest); the demo shows
+# the guest's own live counters and, when nfvctl has "trace", the trace of
+# one ping crossing dhcp, fw, rtr and the guest.
+# NFV_DEMO_GUEST=0 leaves the guest out (chains/examples/lab.yaml).
 # NFV_DEMO_CHAIN=chains/examples/lab-router.yaml runs the router alone (static
 # addresses), chains/examples/demo.yaml the plain two-host forward demo.
 # Builds build/ if needed, starts nfvd (live per-chain counters every
@@ -15,26 +23,41 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-chain=${NFV_DEMO_CHAIN:-chains/examples/lab.yaml}
 build=${NFVD_BUILD:-$repo/build}
-tag=nfvdemo                    # prefix of everything this script creates
+want_guest=${NFV_DEMO_GUEST:-1}
+if [ -n "${NFV_DEMO_CHAIN:-}" ]; then
+	chain=$NFV_DEMO_CHAIN
+elif [ "$want_guest" = 0 ]; then
+	chain=chains/examples/lab.yaml
+else
+	chain=chains/examples/lab-guest.yaml
+fi
+guest_dir=${NFV_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nfvd/guest}
+guest_vnf=wan-ctr              # the guest VNF of lab-guest.yaml
+tag=nfvdemo$$                  # prefix of everything this script creates
 run_dir=$(mktemp -d "/tmp/$tag.XXXXXX")
+export TMPDIR=$run_dir         # the lab hosts' files (dhclient, VLAN program) too
 sock=$run_dir/nfvd.sock
-prefix=$tag$$
+prefix=$tag
 nfvd_pid=
+up_pid=                        # nfvctl up, when the chain has a guest
 
 say() { printf '\n=== %s\n' "$*"; }
 die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, taps, hugepages)"
 
+stop_pid() { # PID SECONDS: SIGTERM, SIGKILL after SECONDS
+	kill -TERM "$1" 2>/dev/null || return 0
+	for _ in $(seq $(($2 * 10))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+}
+
 cleanup() {
 	set +e
-	if [ -n "$nfvd_pid" ] && kill -0 "$nfvd_pid" 2>/dev/null; then
-		kill -TERM "$nfvd_pid"
-		for _ in $(seq 100); do kill -0 "$nfvd_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$nfvd_pid" 2>/dev/null
-	fi
+	# nfvctl up stops its guests and nfvd (QEMU dies with it in any case)
+	[ -n "$up_pid" ] && stop_pid "$up_pid" 30
+	[ -n "$nfvd_pid" ] && stop_pid "$nfvd_pid" 10
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$tag-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns"
@@ -45,13 +68,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+alive() { # the process the demo started: nfvctl up (guest) or nfvd
+	kill -0 "${up_pid:-$nfvd_pid}" 2>/dev/null
+}
+
 wait_until() { # timeout-seconds what command...
 	local t=$1 what=$2 end
 	shift 2
 	end=$((SECONDS + t))
 	until "$@" >/dev/null 2>&1; do
 		[ $SECONDS -lt $end ] || die "timed out waiting for $what"
-		kill -0 "$nfvd_pid" 2>/dev/null || die "nfvd exited (see its output above)"
+		alive || die "$(if [ -n "$up_pid" ]; then echo nfvctl up; else echo nfvd; fi) exited (see its output above)"
 		sleep 0.1
 	done
 }
@@ -91,8 +118,12 @@ hosts_setup() {
 }
 
 # The lab router demo (default chain) has its own hosts and traffic.
-lab_router() { case "$(basename "$chain")" in lab-router.yaml | lab.yaml) return 0 ;; esac; return 1; }
-lab_dhcp() { [ "$(basename "$chain")" = lab.yaml ]; }
+lab_router() {
+	case "$(basename "$chain")" in lab-router.yaml | lab.yaml | lab-guest.yaml) return 0 ;; esac
+	return 1
+}
+lab_dhcp() { case "$(basename "$chain")" in lab.yaml | lab-guest.yaml) return 0 ;; esac; return 1; }
+has_guest() { grep -q '^ *runtime: *vm' "$chain"; }
 # shellcheck source=../vnfs/router/lab-router.sh
 . "$repo/vnfs/router/lab-router.sh"
 
@@ -117,18 +148,164 @@ traffic() {
 	ip netns exec $tag-h1 iperf3 -c 10.77.0.2 -t 5 -f m
 }
 
+# ---- the guest VNF (chains with runtime: vm) ----
+
+# KVM or TCG: what nfvctl up will pick (orchestrator/vm.c vm_accel_pick)
+guest_accel_note() {
+	local why=
+	if ! grep -qw -e vmx -e svm /proc/cpuinfo; then
+		why="this CPU shows no vmx/svm"
+	elif ! { : <>/dev/kvm; } 2>/dev/null; then
+		why="/dev/kvm cannot be opened"
+	fi
+	if [ -z "$why" ]; then
+		echo "guest: KVM is usable: the guest boots in seconds"
+		return 0
+	fi
+	echo "guest: KVM is not usable here ($why): the guest runs under TCG,"
+	echo "guest: QEMU's CPU emulator. It works the same, only slower: it boots in"
+	echo "guest: 20-60 s and forwards a few Mbit/s (ping and iperf3 below cross it)."
+	echo "guest: NFV_DEMO_GUEST=0 runs the demo without the guest."
+}
+
+# The guest image (kernel + initramfs with nfvd), built once and cached, and
+# again when nfvd is newer than the image. Fails when there can be no guest.
+guest_image() {
+	command -v qemu-system-x86_64 >/dev/null || {
+		echo "guest: qemu-system-x86_64 not found (scripts/setup.sh installs it)"
+		return 1
+	}
+	if [ -s "$guest_dir/vmlinux" ] && [ -s "$guest_dir/nfvd.cpio.gz" ] &&
+		! [ "$build/nfvd" -nt "$guest_dir/nfvd.cpio.gz" ]; then
+		echo "guest: image in $guest_dir (cached)"
+		return 0
+	fi
+	say "building the guest image into $guest_dir (guest/build.sh; once, then cached)"
+	if ! "$repo/guest/build.sh" -o "$guest_dir" -n "$build/nfvd" >"$run_dir/guest-build.log" 2>&1 ||
+		! [ -s "$guest_dir/nfvd.cpio.gz" ]; then
+		tail -n 5 "$run_dir/guest-build.log"
+		echo "guest: guest/build.sh failed (its output above)"
+		return 1
+	fi
+	echo "guest: built $guest_dir/vmlinux and nfvd.cpio.gz"
+}
+
+# The chain file with this run's folders: sockets in $run_dir, image in $guest_dir
+guest_chain() {
+	local out
+	out=$run_dir/$(basename "$chain")
+	sed -e "s|/run/nfvd/|$run_dir/|g" -e "s|/var/cache/nfvd/guest|$guest_dir|g" "$chain" >"$out"
+	chain=$out
+}
+
+guest_state() {
+	"$build/nfvctl" -s "$sock" --json vm list 2>/dev/null | python3 -c '
+import json, sys
+g = {v["name"]: v for v in json.load(sys.stdin)}.get(sys.argv[1], {})
+print(g.get("state", "none"))' "$guest_vnf"
+}
+
+guest_wait() {
+	local start=$SECONDS end=$((SECONDS + 240)) st
+	say "waiting for guest $guest_vnf to boot (nfvctl vm list)"
+	while :; do
+		st=$(guest_state)
+		[ "$st" = running ] && break
+		[ $SECONDS -lt $end ] ||
+			die "guest $guest_vnf not running after 240 s (state $st)"
+		alive || die "nfvctl up exited (see its output above)"
+		sleep 0.5
+	done
+	echo "guest $guest_vnf: running (waited $((SECONDS - start)) s here)"
+	"$build/nfvctl" -s "$sock" vm list
+	# the guest's nfvd forwards a moment after its links come up
+	wait_until 60 "a first ping through the guest" \
+		ip netns exec "$tag-h1" ping -c 1 -W 1 10.81.2.2
+}
+
+# The guest's own counters: its nfvd prints "chain-<vnf>: rx N tx N drop N"
+# on its serial console every 2 s (nfvctl vm console).
+guest_rx() {
+	"$build/nfvctl" -s "$sock" vm console "$guest_vnf" 2>/dev/null |
+		sed -n "s/.*chain-$guest_vnf: rx \([0-9]*\).*/\1/p" | tail -n 1 | grep -qv '^0*$'
+}
+
+guest_counters() {
+	say "guest $guest_vnf: its own live counters (nfvctl vm console $guest_vnf, every 2 s)"
+	wait_until 30 "the guest's counters" guest_rx
+	"$build/nfvctl" -s "$sock" vm console "$guest_vnf" | grep "chain-$guest_vnf:" | tail -n 3
+}
+
+# One ping h1 -> h2 traced stage by stage (nfvctl trace, when this nfvctl has it)
+trace_ping() {
+	if ! "$build/nfvctl" --help 2>&1 | grep -q '^ *trace '; then
+		echo "(this nfvctl has no trace verb: no packet trace shown)"
+		return 0
+	fi
+	say "trace of one ping h1 -> h2 (nfvctl trace): every stage it crossed"
+	"$build/nfvctl" -s "$sock" trace start chain=from-a count=1 \
+		"filter=icmp and dst host 10.81.2.2"
+	ip netns exec "$tag-h1" ping -c 1 -W 2 10.81.2.2 >/dev/null || true
+	"$build/nfvctl" -s "$sock" trace show
+	"$build/nfvctl" -s "$sock" trace stop >/dev/null
+}
+
 build_if_needed
-say "starting nfvd with $chain (live counters every second)"
-"$build/nfvd" --file-prefix "$prefix" -s "$sock" -l 0,1 --stats-interval 1000 "$chain" &
-nfvd_pid=$!
-wait_until 60 "nfvd control socket" "$build/nfvctl" -s "$sock" status
+guest=0
+if has_guest; then
+	if guest_image; then
+		guest=1
+		guest_accel_note
+		guest_chain
+	elif [ -z "${NFV_DEMO_CHAIN:-}" ]; then
+		echo "guest: no guest image: the lab without the guest (chains/examples/lab.yaml)"
+		chain=chains/examples/lab.yaml
+	else
+		die "$chain needs a guest image"
+	fi
+fi
+if [ "$guest" = 1 ]; then
+	say "starting nfvd and guest $guest_vnf: nfvctl up $(basename "$chain") (live counters every second)"
+	# DPDK's vhost library logs each step of the vhost-user handshake
+	# (VHOST_CONFIG, a hundred lines per guest boot): left out unless
+	# NFV_DEMO_VERBOSE=1; the guest's state is in nfvctl vm list.
+	if [ "${NFV_DEMO_VERBOSE:-0}" = 1 ]; then
+		"$build/nfvctl" -s "$sock" up "$chain" -- \
+			--file-prefix "$prefix" -l 0,1 --stats-interval 1000 &
+	else
+		"$build/nfvctl" -s "$sock" up "$chain" -- \
+			--file-prefix "$prefix" -l 0,1 --stats-interval 1000 \
+			> >(grep --line-buffered -v '^VHOST_CONFIG:') 2>&1 &
+	fi
+	up_pid=$!
+	wait_until 60 "nfvd control socket" "$build/nfvctl" -s "$sock" status
+	nfvd_pid=$("$build/nfvctl" -s "$sock" --json status |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+else
+	say "starting nfvd with $chain (live counters every second)"
+	"$build/nfvd" --file-prefix "$prefix" -s "$sock" -l 0,1 --stats-interval 1000 "$chain" &
+	nfvd_pid=$!
+	wait_until 60 "nfvd control socket" "$build/nfvctl" -s "$sock" status
+fi
 hosts_setup
+[ "$guest" = 0 ] || guest_wait
 traffic
+! lab_dhcp || trace_ping
+[ "$guest" = 0 ] || guest_counters
 say "nfvctl stats"
 "$build/nfvctl" -s "$sock" stats
-say "stopping nfvd (SIGTERM): final summary"
-kill -TERM "$nfvd_pid"
-wait "$nfvd_pid" && rc=0 || rc=$?
-nfvd_pid=
-[ "$rc" -eq 0 ] || die "nfvd exited with $rc"
+if [ "$guest" = 1 ]; then
+	say "stopping guest and nfvd (nfvctl down): final summary"
+	"$build/nfvctl" -s "$sock" down >/dev/null
+	wait "$up_pid" && rc=0 || rc=$?
+	up_pid=
+	nfvd_pid=
+	[ "$rc" -eq 0 ] || die "nfvctl up exited with $rc"
+else
+	say "stopping nfvd (SIGTERM): final summary"
+	kill -TERM "$nfvd_pid"
+	wait "$nfvd_pid" && rc=0 || rc=$?
+	nfvd_pid=
+	[ "$rc" -eq 0 ] || die "nfvd exited with $rc"
+fi
 say "demo done"
