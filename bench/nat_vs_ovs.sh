@@ -133,10 +133,12 @@ report_setup() { # system flows cycles-per-new-session notes-json
 
 # ---- nfvd ----
 nfvd_yaml() { # pcap mbufs lab(0|1) setup(0|1)
-	local pcap=$1 mbufs=$2 lab=$3 setup=$4 loop=true to="masquerade: $PUB" stages="[fw]"
+	# without a router no interface owns 203.0.113.1: a one-address pool
+	# (the same translation as masquerade); the lab chain masquerades
+	local pcap=$1 mbufs=$2 lab=$3 setup=$4 loop=true to="pool: [$PUB]" stages="[fw]"
 	local egress=", egress: sink"
 	[ "$setup" = 1 ] && loop=false && to="pool: [$POOL_LO-$POOL_HI]"
-	[ "$lab" = 1 ] && stages="[fw, rtr]" && egress=""
+	[ "$lab" = 1 ] && stages="[fw, rtr]" && egress="" && to="masquerade: $PUB"
 	cat <<EOT
 version: 1
 nfvd: {mbufs: $mbufs}
