@@ -23,6 +23,37 @@ enum rtr_route_type {
 };
 extern const char *const rtr_route_type_names[];
 
+/* IPv6 router advertisements on an interface (RFC 4861 section 6, RDNSS
+ * RFC 8106), `ra:` (router_conf.c, sent by router_ra.c) */
+#define RTR_RA_MAX_PREFIXES 8
+#define RTR_RA_MAX_RDNSS 4
+#define RTR_RA_INFINITE 0xffffffffu
+
+struct rtr_ra_prefix {
+	struct cfg_prefix prefix;
+	uint32_t valid;	    /* s, RTR_RA_INFINITE: infinity */
+	uint32_t preferred; /* s */
+	bool on_link;	    /* L */
+	bool autonomous;    /* A */
+};
+
+struct rtr_ra_conf {
+	bool enabled;
+	bool managed;		/* M */
+	bool other;		/* O */
+	bool solicited_unicast; /* answer an RS to its sender instead of all-nodes */
+	uint8_t hop_limit;	/* Cur Hop Limit, 0: unspecified */
+	uint16_t router_lifetime; /* s, 0: not a default router */
+	uint32_t min_interval_ms, max_interval_ms;
+	uint32_t reachable_ms, retrans_ms; /* 0: unspecified */
+	uint32_t mtu;			   /* MTU option, 0: none */
+	uint16_t n_prefix;
+	struct rtr_ra_prefix prefix[RTR_RA_MAX_PREFIXES];
+	uint16_t n_rdnss;
+	uint8_t rdnss[RTR_RA_MAX_RDNSS][16];
+	uint32_t rdnss_lifetime; /* s */
+};
+
 struct rtr_if_conf {
 	char name[NFV_NAME_MAX];
 	uint16_t port; /* index into nfv_config.ports */
@@ -32,6 +63,9 @@ struct rtr_if_conf {
 	uint8_t mac[6];
 	uint16_t n_addr;
 	struct cfg_prefix addr[2 * RTR_MAX_ADDRS]; /* address with its prefix length */
+	bool has_ll;	/* link-local: given; else EUI-64 of the MAC */
+	uint8_t ll6[16];
+	struct rtr_ra_conf ra;
 };
 
 struct rtr_route_conf {

@@ -24,7 +24,14 @@ static const char *const rtr_keys[] = {
 	"interfaces", "routes", "routes-file", "neighbours", "max-routes", "max-neighbours", "reachable-ms",
 	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst",
 	"neighbour-gc-ms", NULL};
-static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac", NULL};
+static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac",
+					  "link-local", "ra", NULL};
+static const char *const rtr_ra_keys[] = {
+	"prefixes", "router-lifetime", "managed", "other-config", "mtu", "rdnss", "rdnss-lifetime",
+	"min-interval", "max-interval", "hop-limit", "reachable-time", "retrans-timer",
+	"solicited-unicast", NULL};
+static const char *const rtr_ra_prefix_keys[] = {"prefix", "valid-lifetime", "preferred-lifetime",
+						 "on-link", "autonomous", NULL};
 static const char *const rtr_route_keys[] = {"prefix", "via", "interface", "metric", "type", NULL};
 static const char *const rtr_neigh_keys[] = {"address", "mac", "interface", NULL};
 
@@ -204,6 +211,273 @@ rtr_parse_addr_node(const struct cfg_node *n, struct cfg_prefix *out, bool want_
 	return 0;
 }
 
+/* ---- ra: IPv6 router advertisements on an interface (RFC 4861 6.2.1) ----
+ * Checked here (so nfvctl validate refuses the same): intervals within the
+ * RFC's bounds, router lifetime 0 or max-interval..9000 s, preferred <=
+ * valid, an autonomous prefix is a /64, each prefix is a subnet of one of
+ * the interface's addresses, RDNSS servers are unicast addresses. */
+#define RTR_RA_MAX_INTERVAL_MAX 1800 /* s, RFC 4861 6.2.1 */
+#define RTR_RA_MAX_INTERVAL_MIN 4
+#define RTR_RA_MIN_INTERVAL_MIN 3
+#define RTR_RA_ROUTER_LIFETIME_MAX 9000
+
+/* A lifetime in seconds or "infinite"; same convention as cfg_get_u32 */
+static int
+rtr_get_lifetime(const struct cfg_node *map, const char *key, uint32_t *out,
+		 struct cfg_errors *err)
+{
+	const struct cfg_node *n = cfg_map_get(map, key);
+
+	if (n == NULL)
+		return 1;
+	if (n->type == CFG_SCALAR && strcmp(n->scalar, "infinite") == 0) {
+		*out = RTR_RA_INFINITE;
+		return 0;
+	}
+	return cfg_get_u32(map, key, false, 0, RTR_RA_INFINITE, out, err);
+}
+
+static bool
+rtr_ra_prefix_on_if(const struct rtr_if_conf *f, const struct cfg_prefix *p)
+{
+	for (uint16_t k = 0; k < f->n_addr; k++) {
+		struct cfg_prefix a = f->addr[k];
+
+		if (a.family != AF_INET6)
+			continue;
+		rtr_prefix_mask(&a);
+		if (a.len <= p->len && rtr_prefix_contains(&a, p))
+			return true;
+	}
+	return false;
+}
+
+static int
+rtr_parse_ra_prefixes(const struct cfg_node *seq, struct rtr_if_conf *f, struct cfg_errors *err)
+{
+	struct rtr_ra_conf *ra = &f->ra;
+	int rc = 0;
+
+	if (cfg_expect(seq, CFG_SEQ, err) != 0)
+		return -EINVAL;
+	if (seq->n > RTR_RA_MAX_PREFIXES) {
+		cfg_error(err, seq, "at most %d prefixes", RTR_RA_MAX_PREFIXES);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct cfg_node *m = seq->items[i];
+		struct rtr_ra_prefix *p = &ra->prefix[ra->n_prefix];
+		char b[64];
+
+		if (cfg_expect(m, CFG_MAP, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (cfg_check_keys(m, rtr_ra_prefix_keys, err) > 0)
+			rc = -EINVAL;
+		if (cfg_get_prefix(m, "prefix", true, false, &p->prefix, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		p->valid = 2592000;    /* AdvValidLifetime: 30 days */
+		p->preferred = 604800; /* AdvPreferredLifetime: 7 days */
+		p->on_link = true;
+		p->autonomous = p->prefix.len == 64;
+		if (rtr_get_lifetime(m, "valid-lifetime", &p->valid, err) < 0 ||
+		    rtr_get_lifetime(m, "preferred-lifetime", &p->preferred, err) < 0 ||
+		    cfg_get_bool(m, "on-link", false, &p->on_link, err) < 0 ||
+		    cfg_get_bool(m, "autonomous", false, &p->autonomous, err) < 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (p->prefix.family != AF_INET6 || p->prefix.len == 0 ||
+		    p->prefix.v6.s6_addr[0] == 0xff || rtr_is_link_local6(&p->prefix)) {
+			cfg_error(err, cfg_map_get(m, "prefix"),
+				  "%s is not an IPv6 unicast prefix to advertise",
+				  rtr_prefix_str(&p->prefix, true, b, sizeof(b)));
+			rc = -EINVAL;
+			continue;
+		}
+		if (!rtr_ra_prefix_on_if(f, &p->prefix)) {
+			cfg_error(err, cfg_map_get(m, "prefix"),
+				  "%s is not a subnet of an address of interface \"%s\"",
+				  rtr_prefix_str(&p->prefix, true, b, sizeof(b)), f->name);
+			rc = -EINVAL;
+		}
+		if (p->preferred > p->valid) {
+			cfg_error(err, cfg_map_get(m, "preferred-lifetime"),
+				  "preferred-lifetime %u exceeds valid-lifetime %u (RFC 4862 5.5.3)",
+				  p->preferred, p->valid);
+			rc = -EINVAL;
+		}
+		if (p->autonomous && p->prefix.len != 64) {
+			cfg_error(err,
+				  cfg_map_get(m, "autonomous") ? cfg_map_get(m, "autonomous")
+							       : cfg_map_get(m, "prefix"),
+				  "an autonomous (SLAAC) prefix must be a /64, not /%u (RFC 4862 "
+				  "5.5.3, 64-bit interface identifiers); set autonomous: false",
+				  p->prefix.len);
+			rc = -EINVAL;
+		}
+		for (uint16_t k = 0; k < ra->n_prefix; k++)
+			if (ra->prefix[k].prefix.len == p->prefix.len &&
+			    memcmp(&ra->prefix[k].prefix.v6, &p->prefix.v6, 16) == 0) {
+				cfg_error(err, cfg_map_get(m, "prefix"), "%s is listed twice",
+					  rtr_prefix_str(&p->prefix, true, b, sizeof(b)));
+				rc = -EINVAL;
+			}
+		ra->n_prefix++;
+	}
+	return rc;
+}
+
+/* Without prefixes: each IPv6 address's subnet, on-link, autonomous when /64 */
+static void
+rtr_ra_default_prefixes(struct rtr_if_conf *f)
+{
+	struct rtr_ra_conf *ra = &f->ra;
+
+	for (uint16_t k = 0; k < f->n_addr && ra->n_prefix < RTR_RA_MAX_PREFIXES; k++) {
+		struct rtr_ra_prefix *p = &ra->prefix[ra->n_prefix];
+
+		if (f->addr[k].family != AF_INET6)
+			continue;
+		p->prefix = f->addr[k];
+		rtr_prefix_mask(&p->prefix);
+		p->valid = 2592000;
+		p->preferred = 604800;
+		p->on_link = true;
+		p->autonomous = p->prefix.len == 64;
+		ra->n_prefix++;
+	}
+}
+
+static int
+rtr_parse_ra(const struct cfg_node *m, struct rtr_if_conf *f, struct cfg_errors *err)
+{
+	struct rtr_ra_conf *ra = &f->ra;
+	const struct cfg_node *n;
+	uint32_t max_s = 600, min_s = 0, life = 0, v;
+	bool mtu_on = false;
+	int rc = 0;
+
+	if (cfg_expect(m, CFG_MAP, err) != 0)
+		return -EINVAL;
+	if (cfg_check_keys(m, rtr_ra_keys, err) > 0)
+		rc = -EINVAL;
+	ra->enabled = true;
+	ra->hop_limit = 64; /* AdvCurHopLimit: the Internet's default TTL */
+	if (cfg_get_u32(m, "max-interval", false, RTR_RA_MAX_INTERVAL_MIN, RTR_RA_MAX_INTERVAL_MAX,
+			&max_s, err) < 0)
+		return -EINVAL;
+	/* MinRtrAdvInterval: 3 s .. 0.75 * Max; default 0.33 * Max (Max >= 9
+	 * s), else 0.75 * Max (the RFC says Max, above its own bound) */
+	min_s = max_s >= 9 ? max_s / 3 : max_s * 3 / 4;
+	if (min_s < RTR_RA_MIN_INTERVAL_MIN)
+		min_s = RTR_RA_MIN_INTERVAL_MIN;
+	n = cfg_map_get(m, "min-interval");
+	if (n != NULL) {
+		if (cfg_get_u32(m, "min-interval", false, 0, UINT32_MAX, &min_s, err) < 0)
+			return -EINVAL;
+		if (min_s < RTR_RA_MIN_INTERVAL_MIN || min_s * 4 > max_s * 3) {
+			cfg_error(err, n,
+				  "min-interval %u is out of 3..%u s (0.75 * max-interval %u, RFC "
+				  "4861 6.2.1)",
+				  min_s, max_s * 3 / 4, max_s);
+			rc = -EINVAL;
+		}
+	}
+	ra->max_interval_ms = max_s * 1000;
+	ra->min_interval_ms = min_s * 1000;
+	life = 3 * max_s; /* AdvDefaultLifetime */
+	n = cfg_map_get(m, "router-lifetime");
+	if (n != NULL) {
+		if (cfg_get_u32(m, "router-lifetime", false, 0, UINT32_MAX, &life, err) < 0)
+			return -EINVAL;
+		if (life != 0 && (life < max_s || life > RTR_RA_ROUTER_LIFETIME_MAX)) {
+			cfg_error(err, n,
+				  "router-lifetime %u must be 0 (not a default router) or %u..%u s "
+				  "(max-interval..9000, RFC 4861 6.2.1)",
+				  life, max_s, RTR_RA_ROUTER_LIFETIME_MAX);
+			rc = -EINVAL;
+		}
+	}
+	ra->router_lifetime = (uint16_t)(life > 65535 ? 65535 : life);
+	v = ra->hop_limit;
+	if (cfg_get_bool(m, "managed", false, &ra->managed, err) < 0 ||
+	    cfg_get_bool(m, "other-config", false, &ra->other, err) < 0 ||
+	    cfg_get_bool(m, "solicited-unicast", false, &ra->solicited_unicast, err) < 0 ||
+	    cfg_get_u32(m, "hop-limit", false, 0, 255, &v, err) < 0 ||
+	    cfg_get_u32(m, "reachable-time", false, 0, 3600000, &ra->reachable_ms, err) < 0 ||
+	    cfg_get_u32(m, "retrans-timer", false, 0, UINT32_MAX, &ra->retrans_ms, err) < 0)
+		rc = -EINVAL;
+	ra->hop_limit = (uint8_t)v;
+	n = cfg_map_get(m, "mtu");
+	if (n != NULL && n->type == CFG_SCALAR &&
+	    (strcmp(n->scalar, "true") == 0 || strcmp(n->scalar, "false") == 0)) {
+		if (cfg_get_bool(m, "mtu", false, &mtu_on, err) < 0)
+			rc = -EINVAL;
+		ra->mtu = mtu_on ? f->mtu : 0;
+	} else if (n != NULL) {
+		if (cfg_get_u32(m, "mtu", false, 1280, f->mtu < 1280 ? 1280 : f->mtu, &ra->mtu,
+				err) < 0)
+			rc = -EINVAL;
+	}
+	if (f->mtu < 1280) {
+		cfg_error(err, m, "an interface that sends router advertisements needs mtu >= 1280");
+		rc = -EINVAL;
+	}
+	n = cfg_map_get(m, "prefixes");
+	if (n != NULL) {
+		if (rtr_parse_ra_prefixes(n, f, err) != 0)
+			rc = -EINVAL;
+	} else {
+		rtr_ra_default_prefixes(f);
+	}
+	n = cfg_map_get(m, "rdnss");
+	if (n != NULL && cfg_expect(n, CFG_SEQ, err) != 0) {
+		rc = -EINVAL;
+		n = NULL;
+	}
+	if (n != NULL && n->n > RTR_RA_MAX_RDNSS) {
+		cfg_error(err, n, "at most %d RDNSS servers", RTR_RA_MAX_RDNSS);
+		rc = -EINVAL;
+		n = NULL;
+	}
+	for (size_t k = 0; n != NULL && k < n->n; k++) {
+		struct cfg_prefix a;
+		char b[64];
+
+		if (rtr_parse_addr_node(n->items[k], &a, true, err) != 0) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (a.family != AF_INET6 || !rtr_is_host_addr(&a)) {
+			cfg_error(err, n->items[k], "%s is not an IPv6 unicast address",
+				  rtr_prefix_str(&a, false, b, sizeof(b)));
+			rc = -EINVAL;
+			continue;
+		}
+		memcpy(ra->rdnss[ra->n_rdnss++], &a.v6, 16);
+	}
+	/* RFC 8106 5.1: by default at least 3 * MaxRtrAdvInterval; below
+	 * max-interval the servers would expire between two adverts */
+	ra->rdnss_lifetime = 3 * max_s;
+	n = cfg_map_get(m, "rdnss-lifetime");
+	if (n != NULL) {
+		if (rtr_get_lifetime(m, "rdnss-lifetime", &ra->rdnss_lifetime, err) < 0)
+			rc = -EINVAL;
+		else if (ra->rdnss_lifetime != 0 && ra->rdnss_lifetime < max_s) {
+			cfg_error(err, n,
+				  "rdnss-lifetime %u is below max-interval %u: the servers would "
+				  "expire between adverts (RFC 8106 5.1; 0 withdraws them)",
+				  ra->rdnss_lifetime, max_s);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 static int
 rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struct rtr_conf *c,
 		 struct cfg_errors *err)
@@ -217,7 +491,7 @@ rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struc
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < seq->n; i++) {
-		const struct cfg_node *m = seq->items[i], *addrs;
+		const struct cfg_node *m = seq->items[i], *addrs, *n;
 		struct rtr_if_conf *f = &c->ifs[c->n_if];
 		uint16_t n4 = 0, n6 = 0;
 		bool has_v6 = false;
@@ -319,6 +593,27 @@ rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struc
 			}
 			f->addr[f->n_addr++] = a;
 		}
+		n = cfg_map_get(m, "link-local");
+		if (n != NULL) {
+			struct cfg_prefix a;
+			char b[64];
+
+			if (rtr_parse_addr_node(n, &a, true, err) != 0) {
+				rc = -EINVAL;
+			} else if (!rtr_is_link_local6(&a) || a.v6.s6_addr[1] != 0x80 ||
+				   memcmp(a.v6.s6_addr + 2, "\0\0\0\0\0\0", 6) != 0 ||
+				   !rtr_is_host_addr(&a)) {
+				cfg_error(err, n, "%s is not an fe80::/64 link-local address",
+					  rtr_prefix_str(&a, false, b, sizeof(b)));
+				rc = -EINVAL;
+			} else {
+				f->has_ll = true;
+				memcpy(f->ll6, &a.v6, 16);
+			}
+		}
+		n = cfg_map_get(m, "ra");
+		if (n != NULL && rtr_parse_ra(n, f, err) != 0)
+			rc = -EINVAL;
 		if (has_v6 && f->mtu < 1280) {
 			cfg_error(err, cfg_map_get(m, "mtu"),
 				  "an interface with IPv6 addresses needs mtu >= 1280");

@@ -17,6 +17,7 @@
 #include "router_frame.h"
 #include "router_icmp.h"
 #include "router_nd.h"
+#include "router_ra.h"
 
 #define RTR_LOG(lvl, fmt, ...) \
 	rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "router: " fmt "\n", ##__VA_ARGS__)
@@ -50,6 +51,27 @@ rtr_local4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 		rtr_echo4(st, t, m, ifi);
 }
 
+/* Neighbour discovery: solicitations for adverts to router_ra.c, others'
+ * adverts counted and ignored (no router discovery of our own), the rest
+ * (NS, NA, redirect) to router_nd.c */
+static void
+rtr_nd_dispatch(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off + 40);
+
+	if (rte_pktmbuf_data_len(m) < md->l3_off + 41u) {
+		rte_pktmbuf_free(m);
+	} else if (icmp[0] == 133) {
+		rtr_ra_rs_input(st, t, m, ifi);
+	} else if (icmp[0] == 134) {
+		st->cp[RTR_CP_RA_RX]++;
+		rte_pktmbuf_free(m);
+	} else {
+		rtr_nd_input(st, t, m, ifi);
+	}
+}
+
 static void
 rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -60,7 +82,7 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 
 	if (ip6->proto == IPPROTO_ICMPV6 && rte_be_to_cpu_16(ip6->payload_len) >= 4 &&
 	    icmp[0] >= 133 && icmp[0] <= 137)
-		rtr_nd_input(st, t, m, ifi);
+		rtr_nd_dispatch(st, t, m, ifi);
 	else if (ip6->proto == IPPROTO_UDP)
 		rtr_error(st, t, m, RTR_ERR_PORT);
 	else
@@ -85,7 +107,7 @@ rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		rtr_arp_input(st, t, m, ifi);
 		break;
 	case RTR_PUNT_ND:
-		rtr_nd_input(st, t, m, ifi);
+		rtr_nd_dispatch(st, t, m, ifi);
 		break;
 	case RTR_PUNT_LOCAL:
 		if (rtr_is_v6(m))
@@ -130,6 +152,7 @@ rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 		st->announce = false;
 		rtr_announce(st, t);
 	}
+	rtr_ra_tick(st, t, now_ms);
 	rtr_neigh_tick(st, t, now_ms);
 }
 
@@ -191,6 +214,7 @@ rtr_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	RTR_LOG(INFO, "%s: %u IPv4 and %u IPv6 routes loaded in %lu ms", st->name, t->n_routes4,
 		t->n_routes6, (unsigned long)(nfv_now_ms() - t0));
 	atomic_store_explicit(&st->tables, t, memory_order_release);
+	rtr_ra_start(st, t);
 	st->announce = true;
 	return 0;
 }
@@ -202,6 +226,8 @@ rtr_destroy(struct nfv_vnf *vnf)
 
 	if (st == NULL)
 		return;
+	if (atomic_load(&st->tables) != NULL)
+		rtr_ra_stop(st, atomic_load(&st->tables)); /* final adverts (RFC 4861 6.2.5) */
 	rtr_tables_free(atomic_load(&st->tables));
 	while (st->dyn != NULL) {
 		struct rtr_dyn_route *d = st->dyn;
@@ -257,6 +283,7 @@ rtr_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *c
 	if (nt == NULL)
 		return -ENOMEM;
 	rtr_neigh_carry(old, nt);
+	rtr_ra_reconf(st, old, st->conf, nt, c);
 	rtr_state_init(st, c, rte_get_tsc_hz());
 	atomic_store_explicit(&st->tables, nt, memory_order_release);
 	rtr_sync();
@@ -291,6 +318,8 @@ rtr_stats(struct nfv_vnf *vnf, json_t *out)
 		for (uint16_t k = 0; k < f->n6; k++)
 			if (f->dad_conflict[k])
 				json_object_set_new(o, "dad_conflict", json_true());
+		if (st->ra[i].on)
+			json_object_set_new(o, "ra", rtr_ra_json(st, i, nfv_now_ms()));
 		json_array_append_new(ifs, o);
 	}
 	json_object_set_new(out, "interfaces", ifs);

@@ -89,7 +89,11 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_FRAGMENTS_TX, "fragments-tx")           \
 	_(RTR_CP_FRAG_FAILED, "fragmentation-failed")    \
 	_(RTR_CP_NOMEM, "no-mbuf")                       \
-	_(RTR_CP_ICMP_SUPPRESSED, "icmp-errors-suppressed")
+	_(RTR_CP_ICMP_SUPPRESSED, "icmp-errors-suppressed") \
+	_(RTR_CP_RA_TX, "router-adverts-tx")             \
+	_(RTR_CP_RS_RX, "router-solicits-rx")            \
+	_(RTR_CP_RS_BAD, "router-solicits-invalid")      \
+	_(RTR_CP_RA_RX, "router-adverts-rx")
 enum { RTR_CP_COUNTERS(VNF_ENUM) RTR_CP_MAX };
 
 /* ---- adjacencies: the FIB next-hop value is an adjacency id ---- */
@@ -247,6 +251,24 @@ struct rtr_dyn_route {
 	struct rtr_dyn_route *next;
 };
 
+/* Router advertisements of one interface (router_ra.c; control thread),
+ * indexed like the tables' interfaces */
+#define RTR_RA_MAX_UNI 8 /* solicited unicast answers waiting their delay */
+struct rtr_ra_uni {
+	uint8_t ip[16];
+	uint8_t mac[6];
+	uint64_t at_ms;
+};
+struct rtr_ra_if {
+	bool on;
+	uint8_t initial;       /* initial adverts sent (RFC 4861 6.2.4) */
+	uint16_t n_uni;
+	uint64_t next_ms;      /* next multicast advert */
+	uint64_t last_mcast_ms; /* 0: none yet */
+	uint64_t tx, rs_rx;
+	struct rtr_ra_uni uni[RTR_RA_MAX_UNI];
+};
+
 struct rtr_state {
 	_Atomic(struct rtr_tables *) tables;
 	uint64_t punt_tsc_per_token;
@@ -265,6 +287,7 @@ struct rtr_state {
 	uint64_t now_ms;
 	uint64_t cp[RTR_CP_MAX];
 	bool announce; /* gratuitous ARP / DAD on the next tick */
+	struct rtr_ra_if ra[RTR_MAX_IF];
 };
 
 /* ---- router_tbl.c (control thread) ---- */

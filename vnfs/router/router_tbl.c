@@ -852,7 +852,10 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 			t->untagged_mac[ports[i] & (RTE_MAX_ETHPORTS - 1)] = mac;
 		} else
 			t->port_has_vlan[ports[i] & (RTE_MAX_ETHPORTS - 1)] = true;
-		rtr_ll6_from_mac(f->ll6, &f->mac);
+		if (fc->has_ll)
+			memcpy(f->ll6, fc->ll6, 16);
+		else
+			rtr_ll6_from_mac(f->ll6, &f->mac);
 		for (uint16_t k = 0; k < fc->n_addr; k++) {
 			const struct cfg_prefix *a = &fc->addr[k];
 
