@@ -16,6 +16,10 @@ print_cell(json_t *v, char *buf, size_t size)
 {
 	char *s;
 
+	if (v == NULL) { /* a column another row has (table rows differ) */
+		snprintf(buf, size, "-");
+		return buf;
+	}
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		snprintf(buf, size, "%s", json_string_value(v));

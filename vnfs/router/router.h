@@ -54,6 +54,13 @@ struct rtr_ra_conf {
 	uint32_t rdnss_lifetime; /* s */
 };
 
+/* where a route came from (nfvctl route show: "source") */
+enum rtr_origin {
+	RTR_ORIGIN_CONFIG, /* the chain file (routes:, routes-file:) */
+	RTR_ORIGIN_CLI,	   /* nfvctl route add */
+	RTR_ORIGIN_FRR,	   /* zebra's FPM feed (router_fpm.c) */
+};
+
 struct rtr_if_conf {
 	char name[NFV_NAME_MAX];
 	uint16_t port; /* index into nfv_config.ports */
@@ -75,6 +82,7 @@ struct rtr_route_conf {
 	uint32_t metric;
 	uint16_t n_via;
 	struct cfg_prefix via[RTR_MAX_PATHS]; /* addresses (len = 32 / 128) */
+	uint8_t origin; /* enum rtr_origin (config or cli here) */
 };
 
 struct rtr_neigh_conf {
@@ -101,6 +109,9 @@ struct rtr_conf {
 	uint32_t icmp_rate;	 /* ICMP errors/s (token bucket) */
 	uint32_t icmp_burst;
 	uint32_t gc_ms;		 /* failed, unused neighbours are removed after (0 = never) */
+	/* fpm: zebra's dplane_fpm_nl feed (router_fpm.c); listen[0] == 0: off */
+	char fpm_listen[64];	  /* "127.0.0.1:2620", "[::1]:2620" */
+	uint32_t fpm_resync_ms; /* a new session's resync is complete after */
 };
 
 /* class "router" config parser (router_conf.c) */

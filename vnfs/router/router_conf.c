@@ -23,7 +23,8 @@ static const char *const rtr_keys[] = {
 	/* ours */
 	"interfaces", "routes", "routes-file", "neighbours", "max-routes", "max-neighbours", "reachable-ms",
 	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst",
-	"neighbour-gc-ms", NULL};
+	"neighbour-gc-ms", "fpm", NULL};
+static const char *const rtr_fpm_keys[] = {"listen", "resync-ms", NULL};
 static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac",
 					  "link-local", "ra", NULL};
 static const char *const rtr_ra_keys[] = {
@@ -1001,6 +1002,50 @@ rtr_parse_neigh(const struct cfg_node *seq, struct rtr_conf *c, struct cfg_error
 	return rc;
 }
 
+/* fpm: {listen: "ADDR:PORT", resync-ms: N}: ADDR an IPv4 address or an
+ * IPv6 one in brackets, PORT 1..65535 */
+static int
+rtr_parse_fpm(const struct cfg_node *n, struct rtr_conf *c, struct cfg_errors *err)
+{
+	char host[64];
+	const char *colon, *port;
+	unsigned char tmp[16];
+	char *end;
+	unsigned long pn;
+	int rc = 0;
+
+	if (cfg_expect(n, CFG_MAP, err) != 0)
+		return -EINVAL;
+	if (cfg_check_keys(n, rtr_fpm_keys, err) > 0)
+		rc = -EINVAL;
+	c->fpm_resync_ms = 5000;
+	if (cfg_get_u32(n, "resync-ms", false, 100, 600000, &c->fpm_resync_ms, err) < 0)
+		rc = -EINVAL;
+	if (cfg_get_strbuf(n, "listen", true, c->fpm_listen, sizeof(c->fpm_listen), err) != 0)
+		return -EINVAL;
+	colon = strrchr(c->fpm_listen, ':');
+	port = colon ? colon + 1 : "";
+	pn = strtoul(port, &end, 10);
+	if (colon == NULL || *port == '\0' || *end != '\0' || pn == 0 || pn > 65535) {
+		cfg_error(err, cfg_map_get(n, "listen"),
+			  "expected ADDRESS:PORT (127.0.0.1:2620, [::1]:2620), got \"%s\"",
+			  c->fpm_listen);
+		return -EINVAL;
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - c->fpm_listen), c->fpm_listen);
+	if (host[0] == '[' && strlen(host) > 2 && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host) - 2);
+		host[strlen(host) - 2] = '\0';
+		if (inet_pton(AF_INET6, host, tmp) == 1)
+			return rc;
+	} else if (inet_pton(AF_INET, host, tmp) == 1) {
+		return rc;
+	}
+	cfg_error(err, cfg_map_get(n, "listen"), "\"%s\": not an IPv4 address or [IPv6] address",
+		  host);
+	return -EINVAL;
+}
+
 int
 rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
 		 struct cfg_errors *err)
@@ -1058,6 +1103,9 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	}
 	n = cfg_map_get(node, "neighbours");
 	if (n != NULL && rtr_parse_neigh(n, c, err) != 0)
+		rc = -EINVAL;
+	n = cfg_map_get(node, "fpm");
+	if (n != NULL && rtr_parse_fpm(n, c, err) != 0)
 		rc = -EINVAL;
 	if (rc != 0) {
 		rtr_config_free(c);

@@ -14,6 +14,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "router_fpm.h"
 #include "router_frame.h"
 #include "router_icmp.h"
 #include "router_nd.h"
@@ -216,6 +217,11 @@ rtr_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	atomic_store_explicit(&st->tables, t, memory_order_release);
 	rtr_ra_start(st, t);
 	st->announce = true;
+	if (c->fpm_listen[0] != '\0') {
+		rc = rtr_fpm_open(st, c, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -228,6 +234,7 @@ rtr_destroy(struct nfv_vnf *vnf)
 		return;
 	if (atomic_load(&st->tables) != NULL)
 		rtr_ra_stop(st, atomic_load(&st->tables)); /* final adverts (RFC 4861 6.2.5) */
+	rtr_fpm_close(st);
 	rtr_tables_free(atomic_load(&st->tables));
 	while (st->dyn != NULL) {
 		struct rtr_dyn_route *d = st->dyn;
@@ -279,6 +286,9 @@ rtr_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *c
 	rc = rtr_resolve_ports(cfg, c, ports, macs, err, errlen);
 	if (rc != 0)
 		return rc;
+	rc = rtr_fpm_reconfigure(st, c, err, errlen);
+	if (rc != 0)
+		return rc;
 	nt = rtr_tables_build(st, c, ports, macs, err, errlen);
 	if (nt == NULL)
 		return -ENOMEM;
@@ -305,6 +315,7 @@ rtr_stats(struct nfv_vnf *vnf, json_t *out)
 	json_object_set_new(out, "routes4", json_integer(t->n_routes4));
 	json_object_set_new(out, "routes6", json_integer(t->n_routes6));
 	json_object_set_new(out, "neighbours", json_integer(t->n_neigh));
+	rtr_fpm_stats(st, out);
 	for (uint16_t i = 0; i < t->n_if; i++) {
 		const struct rtr_if *f = &t->ifs[i];
 		json_t *o = json_object();
@@ -488,6 +499,7 @@ rtr_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, cha
 		rc = rtr_route_args(st, args, true, &r, ifname, err, errlen);
 		if (rc != 0)
 			return rc;
+		r.origin = RTR_ORIGIN_CLI;
 		d = calloc(1, sizeof(*d));
 		if (d == NULL)
 			return -ENOMEM;
@@ -563,6 +575,12 @@ rtr_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, cha
 	return -ENOTSUP;
 }
 
+static unsigned int
+rtr_poll(struct nfv_vnf *vnf)
+{
+	return rtr_fpm_poll(vnf->priv);
+}
+
 static struct vnf_class rtr_class = {
 	.schema = &rtr_schema,
 	.create = rtr_create,
@@ -573,6 +591,7 @@ static struct vnf_class rtr_class = {
 	.reconfigure = rtr_reconfigure,
 	.punt = rtr_punt,
 	.tick = rtr_tick,
+	.poll = rtr_poll,
 	.stats = rtr_stats,
 	.ctl = rtr_ctl,
 	.counter_names = rtr_counter_names,

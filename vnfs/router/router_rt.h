@@ -288,6 +288,11 @@ struct rtr_state {
 	uint64_t cp[RTR_CP_MAX];
 	bool announce; /* gratuitous ARP / DAD on the next tick */
 	struct rtr_ra_if ra[RTR_MAX_IF];
+	/* zebra's FPM feed (router_fpm.c), NULL when not configured */
+	struct rtr_fpm *fpm;
+	/* kernel ifindex of interface i's host twin (0: none), set by the host
+	 * interface code: FPM next hops name their interface by it */
+	uint32_t host_ifindex[RTR_MAX_IF];
 };
 
 /* ---- router_tbl.c (control thread) ---- */
@@ -301,6 +306,8 @@ void rtr_tables_free(struct rtr_tables *t);
  * Returns 0, -EEXIST, -ENOENT, -ENOSPC... with err filled. */
 int rtr_route_add(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route_conf *r,
 		  char *err, size_t errlen);
+/* Interface whose connected subnet holds addr (longest), or -1. */
+int rtr_tables_iface_for(const struct rtr_tables *t, int family, const uint8_t *addr);
 int rtr_route_del(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route_conf *r,
 		  char *err, size_t errlen);
 /* Neighbour id for (iface, family, addr), created INCOMPLETE if absent.
@@ -309,6 +316,38 @@ int rtr_neigh_get(struct rtr_tables *t, uint16_t iface, int family, const void *
 void rtr_neigh_set_mac(struct rtr_neigh *n, const struct rte_ether_addr *mac);
 /* Grace period, then adjacencies released by route changes are reusable. */
 void rtr_tables_reclaim(struct rtr_tables *t);
+/* Routes from FRR (router_fpm.c): one route per prefix, next hops on
+ * interfaces already chosen (iface >= 0 for unicast). rtr_ext_set replaces
+ * the prefix's FRR paths (routes of the chain file and nfvctl stay and win);
+ * rtr_ext_del removes them (-ENOENT: none). Adjacencies released are
+ * reusable after rtr_tables_reclaim(). */
+struct rtr_ext_nh {
+	uint8_t via[16];
+	bool has_via;
+	int16_t iface;
+};
+struct rtr_ext_route {
+	int family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint8_t len;
+	uint8_t type; /* enum rtr_route_type */
+	uint8_t proto; /* zebra's protocol number */
+	bool stale;
+	uint32_t metric;
+	uint32_t nhid;
+	uint16_t n;
+	struct rtr_ext_nh nh[RTR_MAX_PATHS];
+};
+int rtr_ext_set(struct rtr_tables *t, const struct rtr_ext_route *r, char *err, size_t errlen);
+int rtr_ext_del(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len);
+/* Mark every FRR path stale (a lost session); returns the prefixes. */
+uint32_t rtr_ext_mark_stale(struct rtr_tables *t);
+/* Remove the stale FRR paths (a resync is complete); returns the prefixes. */
+uint32_t rtr_ext_sweep(struct rtr_tables *t);
+/* Refill (fill() != 0: remove) every live FRR route using next-hop id nhid;
+ * returns how many there were. */
+uint32_t rtr_ext_nhid_update(struct rtr_tables *t, uint32_t nhid,
+			     int (*fill)(void *ctx, struct rtr_ext_route *r), void *ctx);
 json_t *rtr_routes_json(struct rtr_tables *t, int family, uint32_t limit);
 json_t *rtr_route_get_json(struct rtr_tables *t, const struct cfg_prefix *a);
 /* Wait until no worker uses what was unpublished (no-op without engine). */

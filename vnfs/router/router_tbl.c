@@ -12,6 +12,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "router_fpm_parse.h"
 #include "router_rt.h"
 
 const char *const rtr_rt_kind_names[] = {"unicast", "blackhole", "reject",
@@ -25,7 +26,23 @@ struct rtr_path {
 	int16_t iface; /* -1: any */
 	uint32_t metric;
 	uint8_t via[16];
+	uint8_t origin; /* enum rtr_origin */
+	uint8_t proto;	/* RTR_ORIGIN_FRR: zebra's protocol number */
+	bool stale;	/* RTR_ORIGIN_FRR: from a lost FPM session */
+	uint8_t pad;
+	uint32_t nhid; /* RTR_ORIGIN_FRR: zebra's next-hop id, 0: inline */
 };
+
+/* Precedence between paths of one prefix: connected/local/broadcast, then
+ * routes of the chain file and nfvctl, then routes from FRR; within a class
+ * the lowest metric; equal ones form the ECMP set. */
+static uint64_t
+rtr_path_rank(const struct rtr_path *p)
+{
+	uint64_t cls = p->type >= RTR_RT_CONNECTED ? 0 : p->origin == RTR_ORIGIN_FRR ? 2 : 1;
+
+	return cls << 32 | p->metric;
+}
 
 struct rtr_rib_ent {
 	struct rtr_rib_ent *next;
@@ -320,6 +337,12 @@ rtr_tbl_iface_for(const struct rtr_tables *t, int family, const uint8_t *addr)
 	return best;
 }
 
+int
+rtr_tables_iface_for(const struct rtr_tables *t, int family, const uint8_t *addr)
+{
+	return rtr_tbl_iface_for(t, family, addr);
+}
+
 /* ---------------- route install ---------------- */
 
 static int
@@ -350,18 +373,18 @@ rtr_fib_del(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len)
 static int
 rtr_rib_install(struct rtr_tables *t, int family, struct rtr_rib_ent *e, char *err, size_t errlen)
 {
-	uint32_t best = UINT32_MAX, nh[RTR_MAX_PATHS], adj = 0, old = e->adj;
+	uint32_t nh[RTR_MAX_PATHS], adj = 0, old = e->adj;
+	uint64_t best = UINT64_MAX;
 	uint8_t n = 0;
 	int rc;
 
 	for (uint16_t i = 0; i < e->n_paths; i++)
-		if (e->paths[i].metric < best)
-			best = e->paths[i].metric;
+		best = RTE_MIN(best, rtr_path_rank(&e->paths[i]));
 	for (uint16_t i = 0; i < e->n_paths && adj == 0; i++) {
 		const struct rtr_path *p = &e->paths[i];
 		int nid;
 
-		if (p->metric != best)
+		if (rtr_path_rank(p) != best)
 			continue;
 		switch (p->type) {
 		case RTR_RT_LOCAL:
@@ -447,7 +470,7 @@ rtr_rib_add_path(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t 
 		struct rtr_path *q = &e->paths[i];
 
 		if (q->type == p->type && q->has_via == p->has_via && q->iface == p->iface &&
-		    memcmp(q->via, p->via, 16) == 0) {
+		    q->origin == p->origin && memcmp(q->via, p->via, 16) == 0) {
 			if (!replace_ok && q->metric == p->metric) {
 				snprintf(err, errlen, "route exists");
 				return -EEXIST;
@@ -482,6 +505,7 @@ rtr_path_from_conf(const struct rtr_route_conf *r, uint16_t i, struct rtr_path *
 	p->type = r->type;
 	p->iface = (int16_t)r->iface;
 	p->metric = r->metric;
+	p->origin = r->origin;
 	if (i < r->n_via) {
 		p->has_via = true;
 		memcpy(p->via,
@@ -547,7 +571,7 @@ rtr_route_del(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route
 	for (uint16_t i = 0; i < e->n_paths; i++) {
 		const struct rtr_path *p = &e->paths[i];
 		bool match = p->type != RTR_RT_CONNECTED && p->type != RTR_RT_LOCAL &&
-			     p->type != RTR_RT_BROADCAST;
+			     p->type != RTR_RT_BROADCAST && p->origin != RTR_ORIGIN_FRR;
 
 		if (match && r->n_via > 0) {
 			match = false;
@@ -582,17 +606,27 @@ rtr_route_del(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route
 	return rc;
 }
 
+static const char *
+rtr_path_source(const struct rtr_path *q)
+{
+	if (q->type >= RTR_RT_CONNECTED)
+		return rtr_rt_kind_names[q->type];
+	if (q->origin == RTR_ORIGIN_FRR)
+		return rtr_fpm_proto_name(q->proto);
+	return q->origin == RTR_ORIGIN_CLI ? "cli" : "config";
+}
+
 static void
 rtr_route_json_add(json_t *arr, int family, const struct rtr_tables *t, const struct rtr_rib_ent *e)
 {
 	struct cfg_prefix p = {.family = family == 4 ? AF_INET : AF_INET6, .len = e->len};
 	char b[64];
 
-	uint32_t best = UINT32_MAX;
+	uint64_t best = UINT64_MAX;
 
 	memcpy(family == 4 ? (void *)&p.v4 : (void *)&p.v6, e->addr, family == 4 ? 4 : 16);
 	for (uint16_t i = 0; i < e->n_paths; i++)
-		best = RTE_MIN(best, e->paths[i].metric);
+		best = RTE_MIN(best, rtr_path_rank(&e->paths[i]));
 	for (uint16_t i = 0; i < e->n_paths; i++) {
 		const struct rtr_path *q = &e->paths[i];
 		json_t *o = json_object();
@@ -611,7 +645,14 @@ rtr_route_json_add(json_t *arr, int family, const struct rtr_tables *t, const st
 		}
 		if (q->iface >= 0)
 			json_object_set_new(o, "interface", json_string(t->ifs[q->iface].name));
-		json_object_set_new(o, "selected", json_boolean(e->adj != 0 && q->metric == best));
+		json_object_set_new(o, "source", json_string(rtr_path_source(q)));
+		if (q->origin == RTR_ORIGIN_FRR) {
+			json_object_set_new(o, "origin", json_string("frr"));
+			if (q->stale)
+				json_object_set_new(o, "stale", json_true());
+		}
+		json_object_set_new(o, "selected",
+				    json_boolean(e->adj != 0 && rtr_path_rank(q) == best));
 		json_array_append_new(arr, o);
 	}
 }
@@ -682,6 +723,262 @@ rtr_route_get_json(struct rtr_tables *t, const struct cfg_prefix *a)
 	}
 	json_object_set_new(o, "routes", paths);
 	return o;
+}
+
+/* ---------------- routes from FRR (router_fpm.c) ---------------- */
+
+static void
+rtr_ext_count(struct rtr_tables *t, int family, int d)
+{
+	if (family == 4)
+		t->n_routes4 += (uint32_t)d;
+	else
+		t->n_routes6 += (uint32_t)d;
+}
+
+int
+rtr_ext_set(struct rtr_tables *t, const struct rtr_ext_route *r, char *err, size_t errlen)
+{
+	struct rtr_rib *rib = r->family == 4 ? t->rib4 : t->rib6;
+	struct cfg_prefix pfx = {.family = r->family == 4 ? AF_INET : AF_INET6, .len = r->len};
+	uint16_t nn = r->type == RTR_RT_UNICAST ? r->n : 1, k = 0, old_n;
+	struct rtr_path *np, *old_paths;
+	struct rtr_rib_ent *e;
+	uint8_t addr[16];
+	bool created = false;
+	int rc;
+
+	if (nn == 0 || nn > RTR_MAX_PATHS) {
+		snprintf(err, errlen, "no usable next hop");
+		return -EINVAL;
+	}
+	memcpy(r->family == 4 ? (void *)&pfx.v4 : (void *)&pfx.v6, r->addr, r->family == 4 ? 4 : 16);
+	rtr_prefix_mask(&pfx);
+	rtr_prefix_bytes(&pfx, addr);
+	e = rtr_rib_find(rib, addr, pfx.len);
+	if (e == NULL) {
+		e = rtr_rib_insert(rib, addr, pfx.len);
+		if (e == NULL)
+			return -ENOMEM;
+		rtr_ext_count(t, r->family, 1);
+		created = true;
+	}
+	np = malloc((size_t)(e->n_paths + nn) * sizeof(*np));
+	if (np == NULL) {
+		rc = -ENOMEM;
+		goto undo_insert;
+	}
+	for (uint16_t i = 0; i < e->n_paths; i++)
+		if (e->paths[i].origin != RTR_ORIGIN_FRR)
+			np[k++] = e->paths[i];
+	for (uint16_t i = 0; i < nn; i++) {
+		struct rtr_path *p = &np[k++];
+
+		memset(p, 0, sizeof(*p));
+		p->type = r->type;
+		p->metric = r->metric;
+		p->origin = RTR_ORIGIN_FRR;
+		p->proto = r->proto;
+		p->stale = r->stale;
+		p->nhid = r->nhid;
+		p->iface = -1;
+		if (r->type == RTR_RT_UNICAST) {
+			p->iface = r->nh[i].iface;
+			p->has_via = r->nh[i].has_via;
+			memcpy(p->via, r->nh[i].via, 16);
+		}
+	}
+	old_paths = e->paths;
+	old_n = e->n_paths;
+	e->paths = np;
+	e->n_paths = k;
+	rc = rtr_rib_install(t, r->family, e, err, errlen);
+	if (rc != 0) {
+		/* the entry's adjacency is unchanged when the install fails */
+		e->paths = old_paths;
+		e->n_paths = old_n;
+		free(np);
+		goto undo_insert;
+	}
+	free(old_paths);
+	return 0;
+undo_insert:
+	if (created) {
+		rtr_rib_remove(rib, e);
+		rtr_ext_count(t, r->family, -1);
+	}
+	return rc;
+}
+
+/* Remove e's FRR paths (only the stale ones when stale_only). Returns 1 when
+ * some were removed; e may be freed. */
+static int
+rtr_ext_strip(struct rtr_tables *t, struct rtr_rib *rib, struct rtr_rib_ent *e, bool stale_only)
+{
+	uint16_t k = 0;
+	char err[128];
+
+	for (uint16_t i = 0; i < e->n_paths; i++) {
+		const struct rtr_path *p = &e->paths[i];
+
+		if (p->origin != RTR_ORIGIN_FRR || (stale_only && !p->stale))
+			e->paths[k++] = *p;
+	}
+	if (k == e->n_paths)
+		return 0;
+	e->n_paths = k;
+	rtr_rib_install(t, rib->family, e, err, sizeof(err));
+	if (e->n_paths == 0) {
+		rtr_rib_remove(rib, e);
+		rtr_ext_count(t, rib->family, -1);
+	}
+	return 1;
+}
+
+int
+rtr_ext_del(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len)
+{
+	struct rtr_rib *rib = family == 4 ? t->rib4 : t->rib6;
+	struct cfg_prefix pfx = {.family = family == 4 ? AF_INET : AF_INET6, .len = len};
+	struct rtr_rib_ent *e;
+	uint8_t a[16];
+
+	memcpy(family == 4 ? (void *)&pfx.v4 : (void *)&pfx.v6, addr, family == 4 ? 4 : 16);
+	rtr_prefix_mask(&pfx);
+	rtr_prefix_bytes(&pfx, a);
+	e = rtr_rib_find(rib, a, pfx.len);
+	if (e == NULL || !rtr_ext_strip(t, rib, e, false))
+		return -ENOENT;
+	return 0;
+}
+
+uint32_t
+rtr_ext_mark_stale(struct rtr_tables *t)
+{
+	uint32_t n = 0;
+
+	for (int f = 0; f < 2; f++) {
+		struct rtr_rib *rib = f == 0 ? t->rib4 : t->rib6;
+
+		for (uint32_t i = 0; i <= rib->mask; i++)
+			for (struct rtr_rib_ent *e = rib->b[i]; e != NULL; e = e->next) {
+				bool any = false;
+
+				for (uint16_t k = 0; k < e->n_paths; k++)
+					if (e->paths[k].origin == RTR_ORIGIN_FRR) {
+						e->paths[k].stale = true;
+						any = true;
+					}
+				n += any;
+			}
+	}
+	return n;
+}
+
+uint32_t
+rtr_ext_sweep(struct rtr_tables *t)
+{
+	uint32_t n = 0;
+
+	for (int f = 0; f < 2; f++) {
+		struct rtr_rib *rib = f == 0 ? t->rib4 : t->rib6;
+
+		for (uint32_t i = 0; i <= rib->mask; i++)
+			for (struct rtr_rib_ent *e = rib->b[i], *nx; e != NULL; e = nx) {
+				nx = e->next;
+				n += (uint32_t)rtr_ext_strip(t, rib, e, true);
+			}
+	}
+	rtr_tables_reclaim(t);
+	return n;
+}
+
+/* The FRR route of e as an rtr_ext_route (false when e has none). */
+static bool
+rtr_ext_get(const struct rtr_rib *rib, const struct rtr_rib_ent *e, struct rtr_ext_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (uint16_t i = 0; i < e->n_paths; i++) {
+		const struct rtr_path *p = &e->paths[i];
+
+		if (p->origin != RTR_ORIGIN_FRR)
+			continue;
+		r->type = p->type;
+		r->proto = p->proto;
+		r->metric = p->metric;
+		r->nhid = p->nhid;
+		r->stale = p->stale;
+		if (r->n < RTR_MAX_PATHS && p->type == RTR_RT_UNICAST) {
+			memcpy(r->nh[r->n].via, p->via, 16);
+			r->nh[r->n].has_via = p->has_via;
+			r->nh[r->n++].iface = p->iface;
+		}
+	}
+	if (r->type == RTR_RT_UNICAST && r->n == 0)
+		return false;
+	r->family = rib->family;
+	memcpy(r->addr, e->addr, 16);
+	r->len = e->len;
+	return true;
+}
+
+uint32_t
+rtr_ext_nhid_update(struct rtr_tables *t, uint32_t nhid,
+		    int (*fill)(void *ctx, struct rtr_ext_route *r), void *ctx)
+{
+	uint32_t n = 0;
+	char err[128];
+
+	for (int f = 0; f < 2; f++) {
+		struct rtr_rib *rib = f == 0 ? t->rib4 : t->rib6;
+
+		for (uint32_t i = 0; i <= rib->mask; i++)
+			for (struct rtr_rib_ent *e = rib->b[i], *nx; e != NULL; e = nx) {
+				struct rtr_ext_route r;
+
+				nx = e->next;
+				if (!rtr_ext_get(rib, e, &r) || r.nhid != nhid || r.stale)
+					continue;
+				n++;
+				if (fill(ctx, &r) != 0 || rtr_ext_set(t, &r, err, sizeof(err)) != 0)
+					rtr_ext_strip(t, rib, e, false);
+			}
+	}
+	return n;
+}
+
+/* FRR routes of old into nt (an apply): interfaces by name. */
+static void
+rtr_ext_carry(const struct rtr_tables *old, struct rtr_tables *nt)
+{
+	char err[128];
+
+	for (int f = 0; f < 2; f++) {
+		const struct rtr_rib *rib = f == 0 ? old->rib4 : old->rib6;
+
+		for (uint32_t i = 0; i <= rib->mask; i++)
+			for (const struct rtr_rib_ent *e = rib->b[i]; e != NULL; e = e->next) {
+				struct rtr_ext_route r;
+				uint16_t k = 0;
+
+				if (!rtr_ext_get(rib, e, &r))
+					continue;
+				for (uint16_t j = 0; j < r.n; j++) {
+					int ni = -1;
+
+					for (uint16_t x = 0; x < nt->n_if; x++)
+						if (strcmp(nt->ifs[x].name,
+							   old->ifs[r.nh[j].iface].name) == 0)
+							ni = x;
+					if (ni < 0)
+						continue; /* its interface is gone */
+					r.nh[k] = r.nh[j];
+					r.nh[k++].iface = (int16_t)ni;
+				}
+				r.n = k;
+				rtr_ext_set(nt, &r, err, sizeof(err));
+			}
+	}
 }
 
 /* ---------------- build / free ---------------- */
@@ -914,6 +1211,9 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 		/* routes added at run time whose next hop left are dropped */
 		rtr_route_add(st, t, &r, e2, sizeof(e2));
 	}
+	/* routes from FRR survive an apply (while the feed is configured) */
+	if (rtr_tables_get(st) != NULL && c->fpm_listen[0] != '\0')
+		rtr_ext_carry(rtr_tables_get(st), t);
 	return t;
 free_tables:
 	rtr_tables_free(t);

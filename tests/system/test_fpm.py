@@ -1,0 +1,240 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Routes from FRR: the real zebra (Debian frr 8.4, -M dplane_fpm_nl) feeds
+nfvd's router over FPM (docs/router.md, "Routes from FRR").
+
+    h1 (10.91.1.2/24) --tap a-- rtr --tap b-- h2 (10.91.2.2/24, 10.99.0.1 on lo)
+                                 |
+      namespace R: nfvd + zebra + staticd (fpm address 127.0.0.1 port 2620);
+      zebra's view of the subnets: a veth pair zv0 10.91.1.254/24,
+      zv1 10.91.2.254/24 (no host twins here: next hops map to the router's
+      interfaces by their connected subnet)
+
+The route to 10.99.0.0/24 exists only in staticd's configuration.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+
+import pytest
+
+import nfvlib
+from nfvlib import run, wait_for
+
+H1, H2, R1, R2 = "10.91.1.2", "10.91.2.2", "10.91.1.1", "10.91.2.1"
+H1_6, H2_6, R1_6, R2_6 = ("2001:db8:91:1::2", "2001:db8:91:2::2", "2001:db8:91:1::1",
+                          "2001:db8:91:2::1")
+FAR, FAR6 = "10.99.0.1", "2001:db8:99::1"
+FPM_PORT = 2620
+
+STATIC_CONF = """\
+ip route 10.99.0.0/24 10.91.2.2
+ip route 10.97.0.0/24 10.91.2.2
+ip route 10.97.0.0/24 10.91.2.3
+ip route 10.98.0.0/24 blackhole
+ip route 10.96.0.0/24 10.91.2.2
+ipv6 route 2001:db8:99::/64 2001:db8:91:2::2
+"""
+
+
+class NsNfvd(nfvlib.Nfvd):
+    """nfvd in a network namespace (its FPM listener on that loopback)."""
+
+    def __init__(self, ns, *a, **kw):
+        super().__init__(*a, **kw)
+        self.ns = ns
+
+    def cmdline(self):
+        return ["ip", "netns", "exec", self.ns] + super().cmdline()
+
+
+def router_conf(tag, **fpm):
+    f = {"listen": "127.0.0.1:%d" % FPM_PORT}
+    f.update(fpm)
+    return {
+        "version": 1,
+        "ports": [{"name": "a", "driver": "tap", "iface": tag + "a"},
+                  {"name": "b", "driver": "tap", "iface": tag + "b"}],
+        "vnfs": [{"name": "rtr", "class": "router", "fpm": f,
+                  "interfaces": [
+                      {"name": "lan", "port": "a", "addresses": [R1 + "/24", R1_6 + "/64"]},
+                      {"name": "wan", "port": "b", "addresses": [R2 + "/24", R2_6 + "/64"]}]}],
+        "chains": [{"name": "from-a", "ingress": ["a"], "vnfs": ["rtr"]},
+                   {"name": "from-b", "ingress": ["b"], "vnfs": ["rtr"]}],
+    }
+
+
+class Frr:
+    """zebra (+ staticd) in namespace ns with their own folder."""
+
+    def __init__(self, ns, d, static_conf, zebra_extra=""):
+        self.ns, self.d = ns, d
+        os.makedirs(d, exist_ok=True)
+        shutil.chown(d, "frr", "frr")
+        self.write("zebra.conf", "fpm address 127.0.0.1 port %d\n%s" % (FPM_PORT, zebra_extra))
+        self.write("staticd.conf", static_conf)
+        self.procs = {}
+
+    def write(self, name, text):
+        p = os.path.join(self.d, name)
+        with open(p, "w") as f:
+            f.write(text)
+        shutil.chown(p, "frr", "frr")
+
+    def path(self, name):
+        return os.path.join(self.d, name)
+
+    def start(self, daemon):
+        args = ["/usr/lib/frr/" + daemon, "-f", self.path(daemon + ".conf"),
+                "-i", self.path(daemon + ".pid"), "-z", self.path("zserv.api"),
+                "--vty_socket", self.d, "--log", "file:" + self.path(daemon + ".log")]
+        if daemon == "zebra":
+            args += ["-M", "dplane_fpm_nl"]
+        out = open(self.path(daemon + ".out"), "a")
+        self.procs[daemon] = subprocess.Popen(["ip", "netns", "exec", self.ns] + args,
+                                              stdout=out, stderr=subprocess.STDOUT,
+                                              stdin=subprocess.DEVNULL)
+        out.close()
+        if daemon == "zebra":
+            wait_for(lambda: os.path.exists(self.path("zserv.api")), 20, "zebra's socket")
+
+    def kill(self, daemon):
+        p = self.procs.pop(daemon, None)
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            p.wait(10)
+        if daemon == "zebra":
+            for f in ("zserv.api", "zebra.vty"):
+                if os.path.exists(self.path(f)):
+                    os.unlink(self.path(f))
+
+    def vtysh(self, *cmds):
+        argv = ["vtysh", "--vty_socket", self.d]
+        for c in cmds:
+            argv += ["-c", c]
+        return run(argv, ns=self.ns, check=False)
+
+    def stop(self):
+        for daemon in list(self.procs):
+            self.kill(daemon)
+
+
+def host(nsr, ns, ifname, a4, a6, gw4, gw6):
+    wait_for(lambda: run(["ip", "link", "show", ifname], ns=nsr, check=False).returncode == 0,
+             20, "tap " + ifname)
+    run(["ip", "link", "set", ifname, "netns", ns], ns=nsr)
+    run(["ip", "link", "set", "lo", "up"], ns=ns)
+    run(["ip", "addr", "add", a4 + "/24", "dev", ifname], ns=ns)
+    run(["ip", "addr", "add", a6 + "/64", "dev", ifname, "nodad"], ns=ns)
+    run(["ip", "link", "set", ifname, "up"], ns=ns)
+    run(["ip", "route", "add", "default", "via", gw4], ns=ns)
+    run(["ip", "-6", "route", "add", "default", "via", gw6], ns=ns)
+
+
+@pytest.fixture
+def lab(need_nfvd, ns_factory, tag, tmp_path):
+    """nfvd and FRR in namespace R, hosts h1 and h2."""
+    made = []
+
+    class Lab:
+        def nfvd(self, **fpm):
+            d = NsNfvd(self.r, router_conf(tag, **fpm), tmp_path,
+                       name="nfvd%d" % len(made), lcores="0,1")
+            made.append(d)
+            return d.start()
+
+    lab = Lab()
+    lab.r, lab.h1, lab.h2 = ns_factory("r"), ns_factory("h1"), ns_factory("h2")
+    run(["ip", "link", "set", "lo", "up"], ns=lab.r)
+    run(["ip", "link", "add", "zv0", "type", "veth", "peer", "name", "zv1"], ns=lab.r)
+    run(["ip", "addr", "add", "10.91.1.254/24", "dev", "zv0"], ns=lab.r)
+    run(["ip", "addr", "add", "10.91.2.254/24", "dev", "zv1"], ns=lab.r)
+    run(["ip", "addr", "add", "2001:db8:91:2::fe/64", "dev", "zv1", "nodad"], ns=lab.r)
+    for z in ("zv0", "zv1"):
+        run(["ip", "link", "set", z, "up"], ns=lab.r)
+    # zebra runs as user frr: a folder it can reach (pytest's tmp is 0700)
+    frr_dir = tempfile.mkdtemp(prefix="nfv-frr-")
+    os.chmod(frr_dir, 0o755)
+    lab.frr = Frr(lab.r, frr_dir, STATIC_CONF)
+    try:
+        yield lab
+    finally:
+        lab.frr.stop()
+        for d in made:
+            d.stop()
+        shutil.rmtree(frr_dir, ignore_errors=True)
+
+
+def start_hosts(lab, tag):
+    host(lab.r, lab.h1, tag + "a", H1, H1_6, R1, R1_6)
+    host(lab.r, lab.h2, tag + "b", H2, H2_6, R2, R2_6)
+    run(["ip", "addr", "add", FAR + "/32", "dev", "lo"], ns=lab.h2)
+    run(["ip", "addr", "add", FAR6 + "/128", "dev", "lo"], ns=lab.h2)
+
+
+def vnf_cmd(nfvd, cmd, **args):
+    """A router command (what `nfvctl route show` sends)."""
+    r = nfvlib._request(nfvd.sock, {"v": 1, "id": 1, "cmd": "vnf", "args": {
+        "instance": "rtr", "cmd": cmd, "args": args}})
+    assert r.get("ok"), r
+    return r
+
+
+def routes(nfvd):
+    r = vnf_cmd(nfvd, "route-show")
+    out = {}
+    for x in r["result"]["routes"]:
+        out.setdefault(x["prefix"], []).append(x)
+    return out
+
+
+def fpm_stats(nfvd):
+    return nfvd.stats()["vnfs"]["rtr"]["fpm"]
+
+
+def ping(ns, dst, count=1, interval="0.2", six=False):
+    cmd = ["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", count, "-i", interval,
+                                                "-W", "2", dst]
+    p = run(cmd, ns=ns, check=False, timeout=count * float(interval) + 30)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
+    assert m, p.stdout + p.stderr
+    return int(m.group(1)), int(m.group(2))
+
+
+def reaches(ns, dst, six=False):
+    return ping(ns, dst, six=six)[1] == 1
+
+
+def test_zebra_routes_feed_the_fib(lab, tag):
+    nfvd = lab.nfvd()
+    start_hosts(lab, tag)
+    lab.frr.start("zebra")
+    lab.frr.start("staticd")
+    rt = wait_for(lambda: (lambda r: r if "10.99.0.0/24" in r and "2001:db8:99::/64" in r
+                           and "10.97.0.0/24" in r and "10.98.0.0/24" in r else None)(
+        routes(nfvd)), 30, "zebra's static routes in nfvd's RIB")
+    far = rt["10.99.0.0/24"][0]
+    assert far["source"] == "static" and far["origin"] == "frr", far
+    assert far["via"] == H2 and far["interface"] == "wan" and far["selected"], far
+    assert {x["via"] for x in rt["10.97.0.0/24"]} == {"10.91.2.2", "10.91.2.3"}
+    assert rt["10.98.0.0/24"][0]["type"] == "blackhole"
+    assert rt["2001:db8:99::/64"][0]["via"] == H2_6
+    # traffic follows a route nfvd learned only from zebra
+    wait_for(lambda: reaches(lab.h1, FAR), 20, "ping h1 -> 10.99.0.1 over zebra's route")
+    wait_for(lambda: reaches(lab.h1, FAR6, six=True), 20, "ping h1 -> 2001:db8:99::1")
+    g = vnf_cmd(nfvd, "route-get", address="10.98.0.7")["result"]
+    assert g["type"] == "blackhole", g
+    # delete: gone from the RIB, the FIB and the path
+    r = lab.frr.vtysh("configure terminal", "no ip route 10.99.0.0/24 10.91.2.2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    wait_for(lambda: "10.99.0.0/24" not in routes(nfvd), 20, "10.99.0.0/24 withdrawn")
+    assert not reaches(lab.h1, FAR)
+    # nfvctl shows the source
+    p = nfvd.nfvctl("route", "show")
+    lines = [ln.split() for ln in p.stdout.splitlines() if ln.startswith("  ")]
+    assert lines and "source" in lines[0], (p.returncode, p.stdout, p.stderr)
+    col = lines[0].index("source")  # a row without a column prints "-"
+    src = {ln[0]: ln[col] for ln in lines[1:]}
+    assert src["10.97.0.0/24"] == "static" and src["10.91.1.0/24"] == "connected", p.stdout
