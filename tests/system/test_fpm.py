@@ -167,11 +167,12 @@ def lab(need_nfvd, ns_factory, tag, tmp_path):
         shutil.rmtree(frr_dir, ignore_errors=True)
 
 
-def start_hosts(lab, tag):
+def start_hosts(lab, tag, far=True):
     host(lab.r, lab.h1, tag + "a", H1, H1_6, R1, R1_6)
     host(lab.r, lab.h2, tag + "b", H2, H2_6, R2, R2_6)
-    run(["ip", "addr", "add", FAR + "/32", "dev", "lo"], ns=lab.h2)
-    run(["ip", "addr", "add", FAR6 + "/128", "dev", "lo"], ns=lab.h2)
+    if far:
+        run(["ip", "addr", "add", FAR + "/32", "dev", "lo"], ns=lab.h2)
+        run(["ip", "addr", "add", FAR6 + "/128", "dev", "lo"], ns=lab.h2)
 
 
 def vnf_cmd(nfvd, cmd, **args):
@@ -238,3 +239,92 @@ def test_zebra_routes_feed_the_fib(lab, tag):
     col = lines[0].index("source")  # a row without a column prints "-"
     src = {ln[0]: ln[col] for ln in lines[1:]}
     assert src["10.97.0.0/24"] == "static" and src["10.91.1.0/24"] == "connected", p.stdout
+
+
+def start_frr(lab, nfvd, want=("10.99.0.0/24", "10.96.0.0/24")):
+    lab.frr.start("zebra")
+    lab.frr.start("staticd")
+    return wait_for(lambda: (lambda r: r if all(p in r for p in want) else None)(routes(nfvd)),
+                    30, "zebra's routes in nfvd's RIB")
+
+
+class Pinger:
+    """A ping running in the background (stopped with SIGINT, summary parsed)."""
+
+    def __init__(self, ns, dst, interval="0.05"):
+        self.p = nfvlib.popen(["ping", "-n", "-i", interval, dst], ns=ns,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def stop(self):
+        self.p.send_signal(signal.SIGINT)
+        out = self.p.communicate(timeout=20)[0]
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        assert m, out
+        return int(m.group(1)), int(m.group(2))
+
+
+def test_zebra_restart_keeps_forwarding(lab, tag):
+    """zebra killed: its routes stay (stale) and carry traffic; zebra back:
+    the resync replaces them and removes the one withdrawn meanwhile."""
+    nfvd = lab.nfvd(**{"resync-ms": 2000})
+    start_hosts(lab, tag)
+    start_frr(lab, nfvd)
+    wait_for(lambda: reaches(lab.h1, FAR), 20, "ping h1 -> 10.99.0.1 over zebra's route")
+    ping = Pinger(lab.h1, FAR)
+    try:
+        wait_for(lambda: fpm_stats(nfvd)["frames"] > 0, 5, "frames")
+        lab.frr.kill("staticd")
+        lab.frr.kill("zebra")
+        wait_for(lambda: not fpm_stats(nfvd)["connected"], 20, "nfvd to see zebra gone")
+        rt = routes(nfvd)
+        assert rt["10.99.0.0/24"][0].get("stale") is True, rt["10.99.0.0/24"]
+        assert rt["10.96.0.0/24"][0].get("stale") is True
+        # withdrawn while zebra is away: gone only after the next resync
+        lab.frr.write("staticd.conf", STATIC_CONF.replace("ip route 10.96.0.0/24 10.91.2.2\n",
+                                                          ""))
+        assert reaches(lab.h1, FAR)  # still forwarding without zebra
+        lab.frr.start("zebra")
+        lab.frr.start("staticd")
+        wait_for(lambda: fpm_stats(nfvd)["resyncs"] >= 1, 40, "the resync to complete")
+        rt = routes(nfvd)
+        assert "10.96.0.0/24" not in rt, rt.get("10.96.0.0/24")
+        assert "stale" not in rt["10.99.0.0/24"][0], rt["10.99.0.0/24"]
+        assert fpm_stats(nfvd)["stale-removed"] >= 1
+        assert reaches(lab.h1, FAR)
+    finally:
+        sent, got = ping.stop()
+    # a few packets may go at the kill or the restart, not the gap
+    assert sent >= 20 and sent - got <= max(5, sent // 20), (sent, got)
+
+
+def test_nfvd_restart_under_running_zebra(lab, tag):
+    """nfvd stopped and started again: zebra reconnects, routes come back."""
+    nfvd = lab.nfvd()
+    start_hosts(lab, tag)
+    start_frr(lab, nfvd)
+    nfvd.stop()
+    nfvd = lab.nfvd()
+    start_hosts(lab, tag, far=False)  # nfvd's new taps
+    rt = wait_for(lambda: (lambda r: r if "10.99.0.0/24" in r and "2001:db8:99::/64" in r
+                           else None)(routes(nfvd)), 40, "routes back after nfvd's restart")
+    assert rt["10.99.0.0/24"][0]["source"] == "static"
+    wait_for(lambda: reaches(lab.h1, FAR), 20, "ping h1 -> 10.99.0.1 after nfvd's restart")
+    assert fpm_stats(nfvd)["sessions"] == 1
+
+
+def test_fpm_address_refused(nfvd_factory, tag, tmp_path):
+    """A malformed listen address: file:line:col; one that cannot be bound:
+    a clear start-up error."""
+    conf = router_conf(tag)
+    conf["vnfs"][0]["fpm"] = {"listen": "127.0.0.1:99999"}
+    bad = nfvd_factory(conf, start=False)
+    p = subprocess.run([nfvlib.NFVCTL, "validate", bad.file], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode != 0
+    assert re.search(r":\d+:\d+: .*fpm.*listen.*ADDRESS:PORT", p.stdout + p.stderr), \
+        p.stdout + p.stderr
+    conf["vnfs"][0]["fpm"] = {"listen": "192.0.2.1:2620"}  # no such local address
+    d = nfvd_factory(conf, start=False)
+    with pytest.raises(AssertionError) as e:
+        d.start()
+    assert "fpm: cannot listen on 192.0.2.1:2620" in str(e.value), str(e.value)
