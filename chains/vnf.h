@@ -138,6 +138,9 @@ struct vnf_class {
 	uint16_t n_counters;
 	const char *const *drop_names;
 	uint16_t n_drops;
+	/* Optional: each drop reason's one-line meaning (VNF_DESC of the same
+	 * list), for nfvctl drops and trace. */
+	const char *const *drop_descs;
 
 	/* 1 if process() does not read nfv_meta()->chain / in_port: a chain
 	 * whose stages all say so skips filling them (a write per packet to
@@ -182,11 +185,15 @@ const struct vnf_class *vnf_class_next(const struct vnf_class *prev);
 		vnf_class_register(&(cls));                                                  \
 	}
 
-/* X-macro helpers: #define FOO_DROPS(_) _(BAD_LEN, "bad-length") ... then
+/* X-macro helpers: #define FOO_DROPS(_) _(BAD_LEN, "bad-length", "meaning") ... then
  *   enum { FOO_DROPS(VNF_ENUM) FOO_DROP_MAX };
  *   static const char *const foo_drop_names[] = { FOO_DROPS(VNF_NAME) };
+ *   static const char *const foo_drop_descs[] = { FOO_DROPS(VNF_DESC) };
+ * The third field, a drop reason's one-line meaning (nfvctl drops, trace),
+ * may be left out (counter lists have none): VNF_DESC then gives "".
  */
-#define VNF_ENUM(sym, str) sym,
-#define VNF_NAME(sym, str) str,
+#define VNF_ENUM(sym, str, ...) sym,
+#define VNF_NAME(sym, str, ...) str,
+#define VNF_DESC(sym, str, ...) ("" __VA_ARGS__),
 
 #endif /* NFV_VNF_H */

@@ -273,10 +273,39 @@ ctl_cmd_classes(json_t *args, json_t **result, json_t **extra, char *err, size_t
 	return 0;
 }
 
+/* trace: args.op start (chain, port, count, filter), show, stop */
+static int
+ctl_cmd_trace(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	const char *op = json_string_value(json_object_get(args, "op"));
+
+	(void)extra;
+	if (op == NULL) {
+		snprintf(err, errlen, "trace needs args.op: start, show or stop");
+		return -EINVAL;
+	}
+	if (strcmp(op, "start") == 0)
+		return nfv_engine_trace_start(args, result, err, errlen);
+	if (strcmp(op, "show") == 0)
+		return nfv_engine_trace_show(result, err, errlen);
+	if (strcmp(op, "stop") == 0)
+		return nfv_engine_trace_stop(result, err, errlen);
+	snprintf(err, errlen, "trace: unknown op '%s' (start, show or stop)", op);
+	return -EINVAL;
+}
+
+static int
+ctl_cmd_drops(json_t *args, json_t **result, json_t **extra, char *err, size_t errlen)
+{
+	(void)args, (void)extra, (void)err, (void)errlen;
+	*result = nfv_engine_drops();
+	return *result ? 0 : -ENOMEM;
+}
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{"version", ctl_cmd_version}, {"status", ctl_cmd_status}, {"stats", ctl_cmd_stats},
 	{"apply", ctl_cmd_apply},     {"vnf", ctl_cmd_vnf},	  {"shutdown", ctl_cmd_shutdown},
-	{"classes", ctl_cmd_classes},
+	{"classes", ctl_cmd_classes}, {"trace", ctl_cmd_trace},	  {"drops", ctl_cmd_drops},
 };
 
 /* ---- connections ---- */

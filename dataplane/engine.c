@@ -28,6 +28,7 @@
 #include <rte_version.h>
 
 #include "engine_priv.h"
+#include "trace.h"
 
 #define ENG_TICK_MS 10
 #define ENG_LINK_MS 100
@@ -353,6 +354,7 @@ nfv_engine_stop(void)
 	nfv_engine_halt();
 	pthread_mutex_lock(&nfv_eng_lock);
 	e->running = false;
+	nfv_engine_trace_fini();
 	nfv_pipeline_free(atomic_exchange(&e->pipeline, NULL));
 	for (uint16_t i = 0; i < e->n_vnfs; i++)
 		nfv_vnf_free(e->vnfs[i]);

@@ -63,6 +63,16 @@ void nfv_engine_apply_abort(void);
 /* JSON views for the control socket, telemetry and the final summary. */
 json_t *nfv_engine_status(void);   /* ports (link), workers, chains, vnfs, generation */
 json_t *nfv_engine_stats(void);    /* counters: ports, chains, vnfs, drops */
+/* Every non-zero drop counter (ports, engine, chains, VNFs), most first,
+ * each with its meaning. */
+json_t *nfv_engine_drops(void);
+/* Packet trace (dataplane/trace.c), control requests: start (args chain,
+ * port, count, filter) replaces a running trace; show returns the records
+ * (of the running trace, else of the last one stopped); stop. 0 or -errno
+ * with err filled; a refused start changes nothing. */
+int nfv_engine_trace_start(json_t *args, json_t **result, char *err, size_t errlen);
+int nfv_engine_trace_show(json_t **result, char *err, size_t errlen);
+int nfv_engine_trace_stop(json_t **result, char *err, size_t errlen);
 
 /* Class command on an instance: "nfvctl <class> <cmd>" goes here. */
 int nfv_engine_vnf_ctl(const char *instance, const char *cmd, json_t *args, json_t **result,

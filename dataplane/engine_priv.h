@@ -110,6 +110,9 @@ struct nfv_engine {
 	unsigned int worker_lcore[NFV_MAX_WORKERS];
 	struct nfv_worker_rt *workers[NFV_MAX_WORKERS];
 	_Atomic(struct nfv_pipeline *) pipeline;
+	/* the running packet trace (nfvctl trace), NULL when off: published
+	 * and retired like the pipeline (dataplane/trace.c) */
+	_Atomic(struct nfv_trace *) trace;
 	struct nfv_vnf *vnfs[NFV_MAX_VNFS];         /* live instances */
 	uint16_t n_vnfs;
 	uint16_t next_vnf_id;

@@ -6,16 +6,19 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_version.h>
 
 #include "engine_priv.h"
 
 static const char *const eng_drop_names[] = {NFV_ENGINE_DROPS(VNF_NAME)};
+static const char *const eng_drop_descs[] = {NFV_ENGINE_DROPS(VNF_DESC)};
 
 /* ---- views ---- */
 
@@ -105,6 +108,99 @@ nfv_engine_stats(void)
 	json_object_set_new(o, "tsc_hz", json_integer(rte_get_tsc_hz()));
 	pthread_mutex_unlock(&nfv_eng_lock);
 	return o;
+}
+
+static void
+drops_add(json_t *a, const char *kind, const char *name, const char *reason, uint64_t n,
+	  const char *meaning)
+{
+	if (n == 0)
+		return;
+	json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:s}", "kind", kind, "name", name,
+					   "reason", reason, "count", (json_int_t)n, "meaning",
+					   meaning ? meaning : ""));
+}
+
+static int
+drops_cmp(const void *x, const void *y)
+{
+	json_int_t a = json_integer_value(json_object_get(*(json_t *const *)x, "count"));
+	json_int_t b = json_integer_value(json_object_get(*(json_t *const *)y, "count"));
+
+	return a > b ? -1 : a < b;
+}
+
+json_t *
+nfv_engine_drops(void)
+{
+	struct nfv_engine *e = &nfv_eng;
+	const struct nfv_pipeline *p;
+	uint64_t ed[NFV_DROP_ENGINE_MAX], total = 0;
+	json_t *a, *sorted, **v;
+	size_t n;
+
+	if (!e->eal_up || e->eng_ctr == NULL)
+		return json_pack("{s:[], s:i}", "drops", "total", 0);
+	a = json_array();
+	pthread_mutex_lock(&nfv_eng_lock);
+	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
+		const struct nfv_port_rt *pr = &nfv_ports[pid];
+		struct rte_eth_stats st;
+
+		if (!pr->used)
+			continue;
+		if (pr->started && rte_eth_stats_get(pid, &st) == 0) {
+			drops_add(a, "port", pr->name, "rx-missed", st.imissed,
+				  "the port's rx ring was full: the worker did not poll it in time");
+			drops_add(a, "port", pr->name, "rx-no-mbuf", st.rx_nombuf,
+				  "no packet buffer left in the pool for a received frame");
+			drops_add(a, "port", pr->name, "rx-errors", st.ierrors,
+				  "frames the device received in error (bad checksum, too long)");
+			drops_add(a, "port", pr->name, "tx-errors", st.oerrors,
+				  "frames the device failed to send");
+		}
+		drops_add(a, "port", pr->name, "ctl-tx-refused", pr->ctl_drops,
+			  "control-thread packets (ARP/ND, DHCP replies, ICMP errors) the port did "
+			  "not take");
+	}
+	eng_engine_drops(e, ed);
+	for (int k = 0; k < NFV_DROP_ENGINE_MAX; k++)
+		drops_add(a, "engine", "engine", eng_drop_names[k], ed[k], eng_drop_descs[k]);
+	p = atomic_load(&e->pipeline);
+	for (uint16_t c = 0; p && c < p->n_chains; c++) {
+		uint64_t t[NFV_CHAIN_CTR_MAX];
+
+		nfv_pipeline_chain_totals(p, c, t);
+		drops_add(a, "chain", p->chains[c].name, "all", t[NFV_CHAIN_DROP],
+			  "every drop of the chain's packets (its VNFs' and the engine's "
+			  "reasons add up to it)");
+	}
+	for (uint16_t i = 0; i < e->n_vnfs; i++) {
+		const struct nfv_vnf *vn = e->vnfs[i];
+		const struct vnf_class *cls = vn->cls;
+
+		for (uint16_t k = 0; k < cls->n_drops; k++)
+			drops_add(a, "vnf", vn->name, cls->drop_names[k],
+				  nfv_vnf_counter(vn, cls->n_counters + k),
+				  cls->drop_descs ? cls->drop_descs[k] : "");
+	}
+	pthread_mutex_unlock(&nfv_eng_lock);
+	n = json_array_size(a);
+	v = calloc(n + 1, sizeof(*v));
+	sorted = json_array();
+	if (v != NULL) {
+		for (size_t i = 0; i < n; i++)
+			v[i] = json_array_get(a, i);
+		qsort(v, n, sizeof(*v), drops_cmp);
+		for (size_t i = 0; i < n; i++) {
+			json_array_append(sorted, v[i]);
+			if (strcmp(json_string_value(json_object_get(v[i], "kind")), "chain") != 0)
+				total += json_integer_value(json_object_get(v[i], "count"));
+		}
+		free(v);
+	}
+	json_decref(a);
+	return json_pack("{s:o, s:I}", "drops", sorted, "total", (json_int_t)total);
 }
 
 static json_t *

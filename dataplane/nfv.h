@@ -45,6 +45,9 @@ static_assert(sizeof(struct nfv_mbuf_meta) <= 24, "nfv_mbuf_meta too big for the
 
 #define NFV_PORT_NONE UINT16_MAX
 
+/* nfv_mbuf_meta.flags */
+#define NFV_META_TRACE 0x01 /* the packet is traced (nfvctl trace): see nfv_traced() */
+
 extern int nfv_meta_offset;
 static inline struct nfv_mbuf_meta *
 nfv_meta(struct rte_mbuf *m)
@@ -85,6 +88,10 @@ struct nfv_worker {
 	uint64_t now_tsc;   /* tsc at the start of the current burst */
 	struct rte_ring *punt;       /* SP/SC ring to the control thread */
 	uint16_t n_drop;
+	uint16_t rxq;                /* rx queue of the burst being run (trace) */
+	/* non-NULL only while a chain runs a burst holding traced packets
+	 * (nfvctl trace): the drop/punt verbs record them then */
+	struct nfv_trace_wk *trace;
 	struct rte_mbuf *drop[2 * NFV_BURST];
 	uint64_t *eng_ctr;           /* engine drop counters row for this lcore */
 	uint64_t *chain_ctr;         /* counters row of the chain being run (rx, -, drop);
@@ -92,15 +99,15 @@ struct nfv_worker {
 	struct nfv_txq tx[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 
-/* Engine drop reasons (per lcore, summed in stats) */
+/* Engine drop reasons (per lcore, summed in stats): symbol, name, meaning */
 #define NFV_ENGINE_DROPS(_)                                                                  \
-	_(NFV_DROP_NO_CHAIN, "no-chain")                                                     \
-	_(NFV_DROP_NO_EGRESS, "no-egress")                                                   \
-	_(NFV_DROP_TX_FULL, "tx-full")                                                       \
-	_(NFV_DROP_PUNT_FULL, "punt-full")                                                   \
-	_(NFV_DROP_BAD_PORT, "bad-port")                                                     \
-	_(NFV_DROP_STAGE_DOWN, "stage-down")                                                 \
-	_(NFV_DROP_LINK_DOWN, "link-down")
+	_(NFV_DROP_NO_CHAIN, "no-chain", "no chain takes packets from this ingress port (or none matched)") \
+	_(NFV_DROP_NO_EGRESS, "no-egress", "the chain has no egress port and no stage picked one") \
+	_(NFV_DROP_TX_FULL, "tx-full", "the port kept refusing packets (tx ring full) past the hold time") \
+	_(NFV_DROP_PUNT_FULL, "punt-full", "the ring to the control thread was full (slow-path overload)") \
+	_(NFV_DROP_BAD_PORT, "bad-port", "sent to a port that is not started") \
+	_(NFV_DROP_STAGE_DOWN, "stage-down", "a stage of the chain was down") \
+	_(NFV_DROP_LINK_DOWN, "link-down", "sent to a port whose link is down")
 enum { NFV_ENGINE_DROPS(VNF_ENUM) NFV_DROP_ENGINE_MAX };
 
 /* Flush one tx buffer now (worker). What the device refuses stays buffered
@@ -148,10 +155,55 @@ nfv_count(struct nfv_worker *w, struct nfv_vnf *vnf, uint16_t idx, uint64_t inc)
 
 void nfv_drop_flush(struct nfv_worker *w);
 
+/* ---- packet trace (nfvctl trace, dataplane/trace.c) ----
+ * While a trace runs, the engine marks the packets it traces at rx
+ * (NFV_META_TRACE) and records for each the chain, every stage's verdict
+ * (pass, drop and reason, punt, sent) and the tx port or drop reason. A
+ * stage adds its reason in its own terms for traced packets only:
+ *
+ *   if (nfv_traced(w, m))
+ *           nfv_trace_note(w, vnf, m, "route %4/%u via %4", NULL, pfx, len, nh);
+ *
+ * fmt is a string literal (kept by pointer: formatted on the control thread
+ * at "trace show"), str is copied (up to 39 bytes, e.g. a rule name), and
+ * the args take the fmt's conversions in order: %u %d %x (an arg), %4 (an
+ * IPv4 address as read from the header, network order), %6 (an IPv6
+ * address: 16 bytes in two args, see nfv_trace_ip6), %p (a DPDK port id,
+ * shown by name), %s (str), %%. No allocation, no syscall. */
+void nfv_trace_note(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m,
+		    const char *fmt, const char *str, uint64_t a0, uint64_t a1, uint64_t a2);
+/* The same from the control thread, for a packet a stage punted (e.g. the
+ * ICMP error the punt hook sent). */
+void nfv_trace_ctl_note(const struct nfv_vnf *vnf, struct rte_mbuf *m, const char *fmt,
+			const char *str, uint64_t a0, uint64_t a1, uint64_t a2);
+/* engine hooks of the verbs below (only while w->trace is set) */
+void nfv_trace_drop(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m,
+		    uint16_t reason);
+void nfv_trace_punt(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m);
+
+/* Is m traced? One load of the worker's hot line when no trace runs. */
+static inline bool
+nfv_traced(const struct nfv_worker *w, struct rte_mbuf *m)
+{
+	return unlikely(w->trace != NULL) && (nfv_meta(m)->flags & NFV_META_TRACE);
+}
+
+/* The two args of a %6 conversion from an IPv6 address's 16 bytes. */
+static inline uint64_t
+nfv_trace_ip6(const void *a16, int half)
+{
+	uint64_t v;
+
+	memcpy(&v, (const uint8_t *)a16 + 8 * half, sizeof(v));
+	return v;
+}
+
 /* Drop m, counting it under the vnf's drop reason (0..n_drops-1). */
 static inline void
 nfv_drop(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t reason)
 {
+	if (unlikely(w->trace != NULL))
+		nfv_trace_drop(w, vnf, m, reason);
 	vnf->ctr[(size_t)w->lcore * vnf->ctr_stride + vnf->cls->n_counters + reason]++;
 	w->chain_ctr[2]++;
 	w->drop[w->n_drop++] = m;
@@ -163,6 +215,8 @@ nfv_drop(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t
 static inline void
 nfv_drop_engine(struct nfv_worker *w, struct rte_mbuf *m, uint16_t reason)
 {
+	if (unlikely(w->trace != NULL))
+		nfv_trace_drop(w, NULL, m, reason);
 	w->eng_ctr[reason]++;
 	w->chain_ctr[2]++;
 	w->drop[w->n_drop++] = m;
@@ -175,6 +229,8 @@ static inline void
 nfv_punt(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m)
 {
 	nfv_meta(m)->vnf = vnf;
+	if (unlikely(w->trace != NULL))
+		nfv_trace_punt(w, vnf, m);
 	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0))
 		nfv_drop_engine(w, m, NFV_DROP_PUNT_FULL);
 }

@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "engine_priv.h"
+#include "trace.h"
 
 int nfv_meta_offset = -1;
 
@@ -240,11 +241,43 @@ chain_tx_by_meta(struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+/* The stages, then what leaves the chain. traced (a constant at each call)
+ * adds the trace's hooks: the untraced path has none. */
+static inline __attribute__((always_inline)) void
+chain_stages(const struct nfv_chain_rt *c, struct nfv_worker *w, uint8_t first,
+	     struct rte_mbuf **pkts, uint16_t n, const bool traced)
+{
+	for (uint16_t s = first; s < c->n_stages && n > 0; s++) {
+		struct nfv_vnf *v = c->stages[s];
+
+		if (traced)
+			nfv_trace_stage_begin(w, v, (uint8_t)s);
+		n = v->cls->process(v, w, pkts, n);
+		if (traced)
+			nfv_trace_stage_end(w, pkts, n);
+	}
+	if (n == 0)
+		return;
+	if (c->meta_egress) {
+		if (traced)
+			nfv_trace_chain_tx(w, pkts, n, NFV_PORT_NONE);
+		chain_tx_by_meta(w, pkts, n);
+	} else if (c->egress >= 0) {
+		if (traced)
+			nfv_trace_chain_tx(w, pkts, n, (uint16_t)c->egress);
+		nfv_tx_burst(w, (uint16_t)c->egress, pkts, n);
+	} else {
+		for (uint16_t i = 0; i < n; i++)
+			nfv_drop_engine(w, pkts[i], NFV_DROP_NO_EGRESS);
+	}
+}
+
 static inline void
 chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_bind *b,
 	  struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct nfv_chain_rt *c = &p->chains[b->chain];
+	struct nfv_trace *t;
 
 	w->chain_ctr = &p->chain_ctr[((size_t)w->lcore * NFV_MAX_CHAINS + b->chain) *
 				     NFV_CHAIN_CTR_MAX];
@@ -264,21 +297,14 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 			md->flags = 0;
 		}
 	}
-	for (uint16_t s = b->stage; s < c->n_stages && n > 0; s++) {
-		struct nfv_vnf *v = c->stages[s];
-
-		n = v->cls->process(v, w, pkts, n);
-	}
-	if (n == 0)
+	/* nfvctl trace: the one branch a burst pays when no trace runs */
+	t = atomic_load_explicit(&nfv_eng.trace, memory_order_acquire);
+	if (unlikely(t != NULL) && nfv_trace_rx(t, w, c->name, b->stage, pkts, n) > 0) {
+		chain_stages(c, w, b->stage, pkts, n, true);
+		nfv_trace_end(w);
 		return;
-	if (c->meta_egress) {
-		chain_tx_by_meta(w, pkts, n);
-	} else if (c->egress >= 0) {
-		nfv_tx_burst(w, (uint16_t)c->egress, pkts, n);
-	} else {
-		for (uint16_t i = 0; i < n; i++)
-			nfv_drop_engine(w, pkts[i], NFV_DROP_NO_EGRESS);
 	}
+	chain_stages(c, w, b->stage, pkts, n, false);
 }
 
 void
@@ -393,6 +419,7 @@ nfv_worker_main(void *arg)
 			if (n == 0)
 				continue;
 			got += n;
+			w->rxq = wr->rxq[i].queue;
 			nfv_pipeline_run(p, w, port, pkts, n);
 		}
 		if (got) {

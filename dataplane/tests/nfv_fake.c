@@ -108,3 +108,31 @@ nfv_drop_flush(struct nfv_worker *w)
 		rte_pktmbuf_free_bulk(w->drop, w->n_drop);
 	w->n_drop = 0;
 }
+
+/* The packet trace: never on without the engine (w->trace stays NULL). */
+void
+nfv_trace_note(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m,
+	       const char *fmt, const char *str, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	(void)w, (void)vnf, (void)m, (void)fmt, (void)str, (void)a0, (void)a1, (void)a2;
+}
+
+void
+nfv_trace_ctl_note(const struct nfv_vnf *vnf, struct rte_mbuf *m, const char *fmt,
+		   const char *str, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	(void)vnf, (void)m, (void)fmt, (void)str, (void)a0, (void)a1, (void)a2;
+}
+
+void
+nfv_trace_drop(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m,
+	       uint16_t reason)
+{
+	(void)w, (void)vnf, (void)m, (void)reason;
+}
+
+void
+nfv_trace_punt(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m)
+{
+	(void)w, (void)vnf, (void)m;
+}
