@@ -19,8 +19,9 @@
 # whole clock over its packets (testpmd keeps CPU 1 busy: it includes the
 # af_packet send). Session setup (new flows per second on one core): a
 # pcap read once in which every packet is a new internal endpoint (SETUP
-# flows, a pool of 8 addresses), cycles per new-session packet -> TSC Hz /
-# cycles, for nfvd and OVS.
+# flows, a pool of 8 addresses); the busy cycles per packet of that pass
+# less those of the same pass without NAT (the file's read) are the cost
+# of a new session; TSC Hz / that = new sessions/s, for nfvd and OVS.
 # Forwarding core: CPU 1; control / main lcore: CPU 0.
 #
 #   bench/nat_vs_ovs.sh [-b BUILD_DIR] [-d SECONDS] [-f "1024 100000"] [-r ROUNDS]
@@ -132,13 +133,27 @@ report_setup() { # system flows cycles-per-new-session notes-json
 }
 
 # ---- nfvd ----
-nfvd_yaml() { # pcap mbufs lab(0|1) setup(0|1)
+nfvd_yaml() { # pcap mbufs lab(0|1) setup(0|1|2: the setup pass without NAT)
 	# without a router no interface owns 203.0.113.1: a one-address pool
 	# (the same translation as masquerade); the lab chain masquerades
 	local pcap=$1 mbufs=$2 lab=$3 setup=$4 loop=true to="pool: [$PUB]" stages="[fw]"
 	local egress=", egress: sink"
-	[ "$setup" = 1 ] && loop=false && to="pool: [$POOL_LO-$POOL_HI]"
+	[ "$setup" != 0 ] && loop=false && to="pool: [$POOL_LO-$POOL_HI]"
 	[ "$lab" = 1 ] && stages="[fw, rtr]" && egress="" && to="masquerade: $PUB"
+	if [ "$setup" = 2 ]; then
+		cat <<EOT
+version: 1
+nfvd: {mbufs: $mbufs}
+ports:
+  - {name: src, driver: pcap, rx-file: $pcap, loop: false}
+  - {name: sink, driver: "null"}
+vnfs:
+  - {name: fw, class: firewall, default: allow}
+chains:
+  - {name: c, ingress: [src], vnfs: [fw], egress: sink}
+EOT
+		return
+	fi
 	cat <<EOT
 version: 1
 nfvd: {mbufs: $mbufs}
@@ -192,26 +207,33 @@ nfvd_run() { # label flows lab
 }
 
 # the pcap read once, every packet a new endpoint: the worker's busy
-# cycles per packet are the cost of a new session (plus the pcap read)
-nfvd_setup() {
-	local sock=$W/nfvd.sock a b
-	nfvd_yaml "$W/setup.pcap" 65536 0 1 > "$W/nfvd.yaml"
+# cycles per packet of that pass, with NAT (mode 1) and without (mode 2:
+# a stateless allow-all firewall, the pcap read and the stage's parse);
+# prints "CYCLES NOTES"
+nfvd_setup_pass() { # mode
+	local sock=$W/nfvd.sock a=-1 b
+	nfvd_yaml "$W/setup.pcap" 65536 0 "$1" > "$W/nfvd.yaml"
 	nfvd_start "$W/nfvd.yaml"
-	# until the file is read: the sink's count stops growing
-	a=-1
+	# until the file is read: all of it out, or the sink's count still for 2 s
+	local still=0
 	for _ in $(seq 600); do
 		b=$("$BUILD/nfvctl" -s "$sock" --json stats | python3 -c \
 			'import json,sys; print(json.load(sys.stdin)["ports"]["sink"]["tx"])')
-		[ "$b" = "$a" ] && [ "$b" -gt 0 ] && break
+		[ "$b" -ge "$SETUP" ] && break
+		if [ "$b" = "$a" ] && [ "$b" -gt 0 ]; then
+			still=$((still + 1))
+			[ "$still" -ge 4 ] && break
+		else
+			still=0
+		fi
 		a=$b
 		sleep 0.5
 	done
 	"$BUILD/nfvctl" -s "$sock" --json stats > "$W/s.json"
-	"$BUILD/nfvctl" -s "$sock" --json nat stats > "$W/nat.json" 2>/dev/null || echo '{}' > "$W/nat.json"
 	kill "$NPID"
 	wait "$NPID" 2>/dev/null || true
 	rm -f /dev/hugepages/"${TAG}"nfvd*
-	python3 - "$W/s.json" "$W/nat.json" <<'PYEOF' > "$W/r"
+	python3 - "$W/s.json" <<'PYEOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
 w = s.get("workers") or [{}]
@@ -221,8 +243,13 @@ drops = {k: v for k, v in s["vnfs"]["fw"]["drops"].items() if v}
 print("%.0f %s" % (c / p if p else 0,
                    json.dumps({"forwarded": tx, "drops": drops}, separators=(",", ":"))))
 PYEOF
-	read -r CPP NOTES < "$W/r"
-	report_setup nfvd "$SETUP" "$CPP" "$NOTES"
+}
+nfvd_setup() {
+	local nat base n1 n2
+	read -r nat n1 < <(nfvd_setup_pass 1)
+	read -r base n2 < <(nfvd_setup_pass 2)
+	report_setup nfvd "$SETUP" "$((nat - base))" \
+		"{\"with_nat\":$nat,\"without\":$base,\"nat\":$n1,\"base\":$n2}"
 }
 
 # ---- OVS-DPDK ----
@@ -272,21 +299,42 @@ ovs_run() { # flows
 	report ovs "$flows" "$(((b - a) / DURATION))" "${cpp:-0}" \
 		"{\"conntrack\":${conns:-null},\"translated\":${nat:-0}}"
 }
-ovs_setup() {
+# the setup pass through OVS with the NAT flow (mode 1) and with a plain
+# output flow (mode 2); prints "CYCLES FORWARDED"
+ovs_setup_pass() {
 	local a=-1 b cpp
 	ovs ovs-ofctl del-flows br0
-	ovs_nat_flows "$POOL_LO-$POOL_HI:1024-65535" > "$W/flows.of"
+	if [ "$1" = 1 ]; then
+		ovs_nat_flows "$POOL_LO-$POOL_HI:1024-65535" > "$W/flows.of"
+	else
+		echo "table=0,priority=100,ip,in_port=1,actions=mod_dl_src:$RMAC,mod_dl_dst:$NMAC,output:2" \
+			> "$W/flows.of"
+	fi
 	ovs ovs-ofctl add-flows br0 "$W/flows.of"
 	ovs_ports_up "$W/setup.pcap" 0
+	local still=0
 	for _ in $(seq 600); do
 		sleep 0.5
 		b=$(ovs_tx_pkts 2)
-		[ "$b" = "$a" ] && [ "${b:-0}" -gt 0 ] && break
+		[ "${b:-0}" -ge "$SETUP" ] && break
+		if [ "$b" = "$a" ] && [ "${b:-0}" -gt 0 ]; then
+			still=$((still + 1))
+			[ "$still" -ge 4 ] && break
+		else
+			still=0
+		fi
 		a=$b
 	done
 	cpp=$(ovs_cpp)
 	ovs_ports_down
-	report_setup ovs "$SETUP" "${cpp:-0}" "{\"forwarded\":${b:-0}}"
+	echo "${cpp:-0} ${b:-0}"
+}
+ovs_setup() {
+	local nat base f1 f2
+	read -r nat f1 < <(ovs_setup_pass 1)
+	read -r base f2 < <(ovs_setup_pass 2)
+	report_setup ovs "$SETUP" "$(python3 -c "print('%.0f' % ($nat - $base))")" \
+		"{\"with_nat\":$nat,\"without\":$base,\"forwarded\":$f1}"
 }
 
 # ---- Linux: nft masquerade on veth ----
