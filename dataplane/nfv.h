@@ -247,6 +247,10 @@ struct rte_rcu_qsbr *nfv_rcu(void);
 /* DPDK port id of the chain file's port index / name, or -ENOENT. */
 int nfv_port_id(const struct nfv_config *cfg, uint16_t port_index);
 int nfv_port_by_name(const char *name);
+/* Link of DPDK port `port` as the control thread last polled it: 1 up, 0
+ * down, -1 unknown (not polled yet, a tap whose interface is in another
+ * network namespace). Control thread. */
+int nfv_port_link(uint16_t port);
 /* Number of workers (for per-worker state arrays). */
 uint16_t nfv_n_workers(void);
 /* Milliseconds since an arbitrary start (monotonic). */

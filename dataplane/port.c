@@ -38,6 +38,16 @@ nfv_port_by_name(const char *name)
 	return -ENOENT;
 }
 
+int
+nfv_port_link(uint16_t port)
+{
+	const struct nfv_port_rt *pr = &nfv_ports[port & (RTE_MAX_ETHPORTS - 1)];
+
+	if (!pr->used || pr->link_up < 0)
+		return -1;
+	return pr->link_up;
+}
+
 uint16_t
 nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {

@@ -67,6 +67,13 @@ nfv_now_ms(void)
 	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
 }
 
+int
+nfv_port_link(uint16_t port)
+{
+	(void)port;
+	return nfv_fake.link_down ? 0 : 1;
+}
+
 uint16_t
 nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {

@@ -9,6 +9,7 @@
  *                       a grace period ends at once)
  *   nfv_port_id         chain-file port index + nfv_fake.port_base, -ENOENT
  *                       past the file's ports; nfv_port_by_name: -ENOENT
+ *   nfv_port_link       1 (up), 0 with nfv_fake.link_down
  *   nfv_n_workers       1
  *   nfv_now_ms          nfv_fake.now_ms when not 0 (a test moves the clock),
  *                       else milliseconds of the TSC
@@ -37,6 +38,7 @@ struct nfv_fake {
 	uint16_t port_base;
 	uint64_t now_ms;
 	bool recycle;
+	bool link_down;
 	unsigned int n_sent;
 	struct rte_mbuf *sent[NFV_FAKE_SENT_MAX];
 	uint16_t sent_port[NFV_FAKE_SENT_MAX];

@@ -15,6 +15,7 @@
 #define RTR_MAX_IF 32	/* interfaces per instance */
 #define RTR_MAX_ADDRS 8 /* addresses per interface and family */
 #define RTR_MAX_PATHS 8 /* ECMP next hops per prefix */
+#define RTR_HOSTIF_NAMESZ 16 /* IFNAMSIZ: a kernel interface name and its NUL */
 
 enum rtr_route_type {
 	RTR_RT_UNICAST,
@@ -73,6 +74,8 @@ struct rtr_if_conf {
 	bool has_ll;	/* link-local: given; else EUI-64 of the MAC */
 	uint8_t ll6[16];
 	struct rtr_ra_conf ra;
+	/* name of the kernel twin (a tap nfvd owns, router_hostif.c); "" none */
+	char host_if[RTR_HOSTIF_NAMESZ];
 };
 
 struct rtr_route_conf {
@@ -105,7 +108,10 @@ struct rtr_conf {
 	uint32_t retrans_ms;	 /* interval between requests / probes */
 	uint32_t probes;	 /* requests before giving up */
 	uint32_t queue_len;	 /* packets kept per unresolved neighbour */
-	uint32_t punt_rate;	 /* packets/s each worker may punt */
+	uint32_t punt_rate;	 /* packets/s each worker may punt (ARP/ND, errors,
+				  * routing protocols) */
+	uint32_t host_punt_rate; /* packets/s each worker may punt to the router's
+				  * own addresses (echo, TCP, UDP: host interfaces) */
 	uint32_t icmp_rate;	 /* ICMP errors/s (token bucket) */
 	uint32_t icmp_burst;
 	uint32_t gc_ms;		 /* failed, unused neighbours are removed after (0 = never) */
@@ -130,6 +136,9 @@ int rtr_conf_iface_for(const struct rtr_conf *c, const struct cfg_prefix *addr);
  * interface given for link-local next hops...). Returns NULL or why. */
 const char *rtr_route_check(const struct rtr_conf *c, struct rtr_route_conf *r);
 int rtr_conf_iface_by_name(const struct rtr_conf *c, const char *name);
+/* NULL when name may name a kernel interface (1..15 of A-Z a-z 0-9 _ - .,
+ * not "." or ".."), else why not. */
+const char *rtr_hostif_name_check(const char *name);
 /* Host bits cleared copy. */
 void rtr_prefix_mask(struct cfg_prefix *p);
 /* "10.0.0.0/8" into buf */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,10 +24,10 @@ static const char *const rtr_keys[] = {
 	/* ours */
 	"interfaces", "routes", "routes-file", "neighbours", "max-routes", "max-neighbours", "reachable-ms",
 	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst",
-	"neighbour-gc-ms", "fpm", NULL};
+	"neighbour-gc-ms", "fpm", "host-if", "host-punt-rate", NULL};
 static const char *const rtr_fpm_keys[] = {"listen", "resync-ms", NULL};
 static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac",
-					  "link-local", "ra", NULL};
+					  "link-local", "ra", "host-if", NULL};
 static const char *const rtr_ra_keys[] = {
 	"prefixes", "router-lifetime", "managed", "other-config", "mtu", "rdnss", "rdnss-lifetime",
 	"min-interval", "max-interval", "hop-limit", "reachable-time", "retrans-timer",
@@ -91,6 +92,88 @@ rtr_prefix_str(const struct cfg_prefix *p, bool with_len, char *buf, size_t size
 	else
 		snprintf(buf, size, "%s", a);
 	return buf;
+}
+
+const char *
+rtr_hostif_name_check(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return "empty";
+	if (n >= RTR_HOSTIF_NAMESZ)
+		return "longer than 15 characters (IFNAMSIZ - 1)";
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return "not a usable interface name";
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
+			return "holds a character other than A-Z a-z 0-9 _ - .";
+	}
+	return NULL;
+}
+
+/* One value of a true/false switch, or -1 when it is neither (a name) */
+static int
+rtr_switch_value(const struct cfg_node *n)
+{
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
+
+	if (n->type != CFG_SCALAR || n->quoted)
+		return -1;
+	for (size_t i = 0; yes[i] != NULL; i++) {
+		if (strcasecmp(n->scalar, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(n->scalar, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* host-if of interface f (map m): NAME, true (named after the interface),
+ * false; absent: all_hostif (the router's host-if: true) */
+static int
+rtr_parse_hostif(const struct cfg_node *m, bool all_hostif, struct rtr_if_conf *f,
+		 const struct rtr_conf *c, struct cfg_errors *err)
+{
+	const struct cfg_node *n = cfg_map_get(m, "host-if");
+	const char *why, *name;
+	int sw = n != NULL ? rtr_switch_value(n) : all_hostif ? 1 : 0;
+
+	memset(f->host_if, 0, sizeof(f->host_if));
+	if (sw == 0)
+		return 0;
+	if (sw == 1) {
+		why = rtr_hostif_name_check(f->name);
+		if (why != NULL) {
+			cfg_error(err, n != NULL ? n : m,
+				  "interface name \"%s\" cannot name its host interface (%s): "
+				  "give host-if: NAME",
+				  f->name, why);
+			return -EINVAL;
+		}
+		name = f->name;
+	} else {
+		if (cfg_node_str(n, &name, err) != 0)
+			return -EINVAL;
+		why = rtr_hostif_name_check(name);
+		if (why != NULL) {
+			cfg_error(err, n, "host-if \"%.64s\": %s", name, why);
+			return -EINVAL;
+		}
+	}
+	for (uint16_t k = 0; k < c->n_if; k++)
+		if (strcmp(c->ifs[k].host_if, name) == 0) {
+			cfg_error(err, n != NULL ? n : m,
+				  "host-if \"%s\" is already interface \"%s\"'s host interface",
+				  name, c->ifs[k].name);
+			return -EINVAL;
+		}
+	snprintf(f->host_if, sizeof(f->host_if), "%s", name);
+	return 0;
 }
 
 static bool
@@ -480,8 +563,8 @@ rtr_parse_ra(const struct cfg_node *m, struct rtr_if_conf *f, struct cfg_errors 
 }
 
 static int
-rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struct rtr_conf *c,
-		 struct cfg_errors *err)
+rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, bool all_hostif,
+		 struct rtr_conf *c, struct cfg_errors *err)
 {
 	int rc = 0;
 
@@ -525,6 +608,8 @@ rtr_parse_ifaces(const struct nfv_config *cfg, const struct cfg_node *seq, struc
 		else
 			snprintf(f->name, sizeof(f->name), "%s", cfg->ports[f->port].name);
 		if (cfg_get_strbuf(m, "name", false, f->name, sizeof(f->name), err) < 0)
+			rc = -EINVAL;
+		if (rtr_parse_hostif(m, all_hostif, f, c, err) != 0)
 			rc = -EINVAL;
 		for (uint16_t k = 0; k < c->n_if; k++) {
 			if (strcmp(c->ifs[k].name, f->name) == 0) {
@@ -1052,6 +1137,7 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 {
 	struct rtr_conf *c;
 	const struct cfg_node *n;
+	bool all_hostif = false;
 	int rc = 0;
 
 	*conf = NULL;
@@ -1069,6 +1155,7 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	c->probes = 3;
 	c->queue_len = 16;
 	c->punt_rate = 20000;
+	c->host_punt_rate = 10000;
 	c->icmp_rate = 1000;
 	c->icmp_burst = 50;
 	c->gc_ms = 60000;
@@ -1079,6 +1166,9 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	    cfg_get_u32(node, "probes", false, 1, 100, &c->probes, err) < 0 ||
 	    cfg_get_u32(node, "queue-len", false, 0, 1024, &c->queue_len, err) < 0 ||
 	    cfg_get_u32(node, "punt-rate", false, 1, 100000000, &c->punt_rate, err) < 0 ||
+	    cfg_get_u32(node, "host-punt-rate", false, 1, 100000000, &c->host_punt_rate, err) <
+		    0 ||
+	    cfg_get_bool(node, "host-if", false, &all_hostif, err) < 0 ||
 	    cfg_get_u32(node, "icmp-rate", false, 1, 10000000, &c->icmp_rate, err) < 0 ||
 	    cfg_get_u32(node, "icmp-burst", false, 1, 100000, &c->icmp_burst, err) < 0 ||
 	    cfg_get_u32(node, "neighbour-gc-ms", false, 0, 86400000, &c->gc_ms, err) < 0)
@@ -1087,7 +1177,7 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	if (n == NULL) {
 		cfg_error(err, node, "a router needs \"interfaces\"");
 		rc = -EINVAL;
-	} else if (rtr_parse_ifaces(cfg, n, c, err) != 0) {
+	} else if (rtr_parse_ifaces(cfg, n, all_hostif, c, err) != 0) {
 		rc = -EINVAL;
 	}
 	n = cfg_map_get(node, "routes");
@@ -1144,11 +1234,77 @@ rtr_config_equal(const void *a, const void *b)
 	return 1;
 }
 
+/* The node that set interface i's host-if (its own key, else the router's
+ * host-if: true, else the interface) */
+static const struct cfg_node *
+rtr_hostif_node(const struct cfg_node *vnf, size_t i)
+{
+	const struct cfg_node *ifs = cfg_map_get(vnf, "interfaces"), *n = NULL;
+
+	if (ifs != NULL && ifs->type == CFG_SEQ && i < ifs->n) {
+		n = cfg_map_get(ifs->items[i], "host-if");
+		if (n == NULL)
+			n = cfg_map_get(vnf, "host-if");
+		if (n == NULL)
+			n = ifs->items[i];
+	}
+	return n != NULL ? n : vnf;
+}
+
+/* Host interface names are the kernel's: one name for one twin across all
+ * routers of the file, and none a port's kernel interface (tap,
+ * af_packet, af_xdp) */
+static int
+rtr_cross_check(const struct nfv_config *cfg, struct cfg_errors *err)
+{
+	int rc = 0;
+
+	for (uint16_t v = 0; v < cfg->n_vnfs; v++) {
+		const struct rtr_conf *c = cfg->vnfs[v].conf;
+
+		if (cfg->vnfs[v].schema != &rtr_schema || c == NULL)
+			continue;
+		for (uint16_t i = 0; i < c->n_if; i++) {
+			const char *name = c->ifs[i].host_if;
+			const struct cfg_node *at = rtr_hostif_node(cfg->vnfs[v].node, i);
+
+			if (name[0] == '\0')
+				continue;
+			for (uint16_t p = 0; p < cfg->n_ports; p++)
+				if ((cfg->ports[p].driver == NFV_PORT_TAP ||
+				     cfg->ports[p].driver == NFV_PORT_AF_PACKET ||
+				     cfg->ports[p].driver == NFV_PORT_AF_XDP) &&
+				    strcmp(cfg->ports[p].iface, name) == 0) {
+					cfg_error(err, at,
+						  "host-if \"%s\" is the kernel interface of port %s",
+						  name, cfg->ports[p].name);
+					rc = -EINVAL;
+				}
+			for (uint16_t w = 0; w < v; w++) {
+				const struct rtr_conf *o = cfg->vnfs[w].conf;
+
+				if (cfg->vnfs[w].schema != &rtr_schema || o == NULL)
+					continue;
+				for (uint16_t k = 0; k < o->n_if; k++)
+					if (strcmp(o->ifs[k].host_if, name) == 0) {
+						cfg_error(err, at,
+							  "host-if \"%s\" is already the host "
+							  "interface of router %s's interface %s",
+							  name, cfg->vnfs[w].name, o->ifs[k].name);
+						rc = -EINVAL;
+					}
+			}
+		}
+	}
+	return rc;
+}
+
 struct vnf_schema rtr_schema = {
 	.name = "router",
 	.help = "IPv4/IPv6 router: interfaces, static routes, ECMP, ARP/ND, ICMP",
 	.config_parse = rtr_config_parse,
 	.config_free = rtr_config_free,
 	.config_equal = rtr_config_equal,
+	.config_check = rtr_cross_check,
 };
 VNF_SCHEMA_REGISTER(rtr_schema)

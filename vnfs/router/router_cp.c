@@ -16,6 +16,7 @@
 
 #include "router_fpm.h"
 #include "router_frame.h"
+#include "router_hostif.h"
 #include "router_icmp.h"
 #include "router_nd.h"
 #include "router_ra.h"
@@ -30,11 +31,19 @@ static const char *const rtr_cp_names[] = {RTR_CP_COUNTERS(VNF_NAME)};
 void
 rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz)
 {
+	const uint32_t rate[RTR_TB_MAX] = {c->punt_rate, c->host_punt_rate};
+
 	st->conf = c;
-	st->punt_tsc_per_token = RTE_MAX(tsc_hz / c->punt_rate, (uint64_t)1);
-	st->punt_burst = RTE_MAX(c->punt_rate / 100, 64u);
-	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
-		st->tb[i].tokens = st->punt_burst;
+	for (unsigned int b = 0; b < RTR_TB_MAX; b++) {
+		st->punt_tsc_per_token[b] = RTE_MAX(tsc_hz / rate[b], (uint64_t)1);
+		st->punt_burst[b] = RTE_MAX(rate[b] / 100, 64u);
+		/* full, and refilled only from now on (a refill from TSC 0
+		 * doubled the first burst) */
+		for (unsigned int i = 0; i < RTE_MAX_LCORE; i++) {
+			st->tb[i].b[b].tokens = st->punt_burst[b];
+			st->tb[i].b[b].last = rte_get_tsc_cycles();
+		}
+	}
 	st->icmp_tokens = c->icmp_burst;
 	st->icmp_last_ms = nfv_now_ms();
 }
@@ -90,6 +99,36 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 		rtr_echo6(st, t, m, ifi);
 }
 
+/* A packet for one of our addresses: the twin's, nfvd's or both
+ * (rtr_hostif_classify); without a twin, nfvd's */
+static void
+rtr_local(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
+{
+	struct rtr_hostif *h = rtr_hostif_for(st, t, m, ifi);
+	bool v6 = rtr_is_v6(m);
+
+	if (h != NULL) {
+		const struct nfv_mbuf_meta *md = nfv_meta(m);
+
+		switch (rtr_hostif_classify(v6 ? 6 : 4,
+					    rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off),
+					    rte_pktmbuf_data_len(m) - md->l3_off)) {
+		case RTR_TO_KERNEL:
+			rtr_hostif_deliver(st, h, m);
+			return;
+		case RTR_TO_BOTH:
+			rtr_hostif_copy(st, h, m);
+			break;
+		case RTR_TO_NFVD:
+			break;
+		}
+	}
+	if (v6)
+		rtr_local6(st, t, m, ifi);
+	else
+		rtr_local4(st, t, m, ifi);
+}
+
 void
 rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 {
@@ -105,16 +144,24 @@ rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	}
 	switch (code & 0xff) {
 	case RTR_PUNT_ARP:
+		/* the kernel's neighbour table learns from a copy; nfvd answers */
+		if (st->hif[ifi] != NULL)
+			rtr_hostif_copy(st, st->hif[ifi], m);
 		rtr_arp_input(st, t, m, ifi);
 		break;
 	case RTR_PUNT_ND:
+		if (st->hif[ifi] != NULL)
+			rtr_hostif_copy(st, st->hif[ifi], m);
 		rtr_nd_dispatch(st, t, m, ifi);
 		break;
 	case RTR_PUNT_LOCAL:
-		if (rtr_is_v6(m))
-			rtr_local6(st, t, m, ifi);
+		rtr_local(st, t, m, ifi);
+		break;
+	case RTR_PUNT_HOST:
+		if (st->hif[ifi] != NULL)
+			rtr_hostif_deliver(st, st->hif[ifi], m);
 		else
-			rtr_local4(st, t, m, ifi);
+			rte_pktmbuf_free(m);
 		break;
 	case RTR_PUNT_TTL:
 		rtr_error(st, t, m, RTR_ERR_TTL);
@@ -155,7 +202,9 @@ rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 	}
 	rtr_ra_tick(st, t, now_ms);
 	rtr_neigh_tick(st, t, now_ms);
+	rtr_hostif_tick(st, t, now_ms);
 }
+
 
 static int
 rtr_resolve_ports(const struct nfv_config *cfg, const struct rtr_conf *c, uint16_t *ports,
@@ -189,6 +238,7 @@ rtr_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	const struct rtr_conf *c = conf;
 	uint16_t ports[RTR_MAX_IF];
 	struct rte_ether_addr macs[RTR_MAX_IF];
+	struct rtr_hostif *hif[RTR_MAX_IF];
 	struct rtr_state *st;
 	struct rtr_tables *t;
 	uint64_t t0;
@@ -212,9 +262,16 @@ rtr_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	t = rtr_tables_build(st, c, ports, macs, err, errlen);
 	if (t == NULL)
 		return -ENOMEM;
+	rc = rtr_hostif_prepare(st, c, hif, err, errlen);
+	if (rc != 0) {
+		rtr_tables_free(t);
+		return rc;
+	}
+	rtr_hostif_mark(t, c);
 	RTR_LOG(INFO, "%s: %u IPv4 and %u IPv6 routes loaded in %lu ms", st->name, t->n_routes4,
 		t->n_routes6, (unsigned long)(nfv_now_ms() - t0));
 	atomic_store_explicit(&st->tables, t, memory_order_release);
+	rtr_hostif_commit(st, t, hif);
 	rtr_ra_start(st, t);
 	st->announce = true;
 	if (c->fpm_listen[0] != '\0') {
@@ -235,6 +292,7 @@ rtr_destroy(struct nfv_vnf *vnf)
 	if (atomic_load(&st->tables) != NULL)
 		rtr_ra_stop(st, atomic_load(&st->tables)); /* final adverts (RFC 4861 6.2.5) */
 	rtr_fpm_close(st);
+	rtr_hostif_close_all(st);
 	rtr_tables_free(atomic_load(&st->tables));
 	while (st->dyn != NULL) {
 		struct rtr_dyn_route *d = st->dyn;
@@ -280,26 +338,37 @@ rtr_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *c
 	const struct rtr_conf *c = conf;
 	uint16_t ports[RTR_MAX_IF];
 	struct rte_ether_addr macs[RTR_MAX_IF];
+	struct rtr_hostif *hif[RTR_MAX_IF];
 	struct rtr_tables *old = rtr_tables_get(st), *nt;
 	int rc;
 
 	rc = rtr_resolve_ports(cfg, c, ports, macs, err, errlen);
 	if (rc != 0)
 		return rc;
-	rc = rtr_fpm_reconfigure(st, c, err, errlen);
+	rc = rtr_hostif_prepare(st, c, hif, err, errlen);
 	if (rc != 0)
 		return rc;
+	rc = rtr_fpm_reconfigure(st, c, err, errlen);
+	if (rc != 0)
+		goto abort_hostif;
 	nt = rtr_tables_build(st, c, ports, macs, err, errlen);
-	if (nt == NULL)
-		return -ENOMEM;
+	if (nt == NULL) {
+		rc = -ENOMEM;
+		goto abort_hostif;
+	}
+	rtr_hostif_mark(nt, c);
 	rtr_neigh_carry(old, nt);
 	rtr_ra_reconf(st, old, st->conf, nt, c);
 	rtr_state_init(st, c, rte_get_tsc_hz());
 	atomic_store_explicit(&st->tables, nt, memory_order_release);
 	rtr_sync();
 	rtr_tables_free(old);
+	rtr_hostif_commit(st, nt, hif);
 	st->announce = true;
 	return 0;
+abort_hostif:
+	rtr_hostif_abort(st, hif);
+	return rc;
 }
 
 static void
@@ -326,6 +395,16 @@ rtr_stats(struct nfv_vnf *vnf, json_t *out)
 		json_object_set_new(o, "mac", json_string(mac));
 		json_object_set_new(o, "vlan", json_integer(f->vlan));
 		json_object_set_new(o, "mtu", json_integer(f->mtu));
+		if (st->hif[i] != NULL) {
+			const struct rtr_hostif *h = st->hif[i];
+
+			json_object_set_new(
+				o, "host_if",
+				json_pack("{s:s,s:i,s:b,s:I,s:I}", "name", h->name, "ifindex",
+					  h->ifindex, "carrier", h->carrier > 0, "to_kernel",
+					  (json_int_t)h->to_kernel, "from_kernel",
+					  (json_int_t)h->from_kernel));
+		}
 		for (uint16_t k = 0; k < f->n6; k++)
 			if (f->dad_conflict[k])
 				json_object_set_new(o, "dad_conflict", json_true());
@@ -578,7 +657,11 @@ rtr_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, cha
 static unsigned int
 rtr_poll(struct nfv_vnf *vnf)
 {
-	return rtr_fpm_poll(vnf->priv);
+	struct rtr_state *st = vnf->priv;
+	unsigned int pending = rtr_fpm_poll(st);
+
+	/* the twins: a full budget means more may wait, come back soon */
+	return pending + (rtr_hostif_poll(st) >= RTR_HOSTIF_BUDGET ? 1 : 0);
 }
 
 static struct vnf_class rtr_class = {

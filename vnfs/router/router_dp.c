@@ -17,26 +17,26 @@ rtr_punt_code(enum rtr_punt why, uint16_t iface, uint32_t nid)
 	return (uint32_t)why | ((uint32_t)iface << 8) | (nid << 13);
 }
 
-/* Token bucket of this lcore; true when a packet may be punted. */
+/* Token bucket b of this lcore; true when a packet may be punted. */
 static inline bool
-rtr_punt_allowed(struct rtr_state *st, struct nfv_worker *w)
+rtr_punt_allowed(struct rtr_state *st, struct nfv_worker *w, unsigned int b)
 {
-	struct rtr_tb *tb = &st->tb[w->lcore];
+	struct rtr_bucket *tb = &st->tb[w->lcore].b[b];
 
 	if (tb->tokens == 0) {
 		uint64_t now = w->now_tsc, add;
 
 		if (now <= tb->last)
 			return false;
-		add = (now - tb->last) / st->punt_tsc_per_token;
+		add = (now - tb->last) / st->punt_tsc_per_token[b];
 		if (add == 0)
 			return false;
-		if (add >= st->punt_burst) {
-			tb->tokens = st->punt_burst;
+		if (add >= st->punt_burst[b]) {
+			tb->tokens = st->punt_burst[b];
 			tb->last = now;
 		} else {
 			tb->tokens = add;
-			tb->last += add * st->punt_tsc_per_token;
+			tb->last += add * st->punt_tsc_per_token[b];
 		}
 	}
 	tb->tokens--;
@@ -44,16 +44,77 @@ rtr_punt_allowed(struct rtr_state *st, struct nfv_worker *w)
 }
 
 static inline void
-rtr_punt_pkt(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m,
-	     uint32_t code, uint16_t ctr, uint16_t limit_reason)
+rtr_punt_pkt_b(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
+	       struct rte_mbuf *m, uint32_t code, uint16_t ctr, uint16_t limit_reason,
+	       unsigned int b)
 {
-	if (unlikely(!rtr_punt_allowed(st, w))) {
+	if (unlikely(!rtr_punt_allowed(st, w, b))) {
 		nfv_drop(w, vnf, m, limit_reason);
 		return;
 	}
 	nfv_count(w, vnf, ctr, 1);
 	nfv_meta(m)->nh = code;
 	nfv_punt(w, vnf, m);
+}
+
+static inline void
+rtr_punt_pkt(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m,
+	     uint32_t code, uint16_t ctr, uint16_t limit_reason)
+{
+	rtr_punt_pkt_b(st, vnf, w, m, code, ctr, limit_reason, RTR_TB_CTL);
+}
+
+/* A packet for one of the router's addresses that keeps the router's
+ * adjacencies up: neighbour discovery, OSPF, VRRP, PIM, BGP (TCP 179
+ * either way), BFD (UDP 3784, 3785, 4784), RIP/RIPng (UDP 520, 521), LDP
+ * (646). It takes the control bucket; the rest (echo, ssh, any other
+ * service) the host bucket, so a flood to the router's address does not
+ * take these down. l4: the transport header, avail bytes of it. */
+static inline bool
+rtr_local_is_ctl(int family, uint8_t proto, const uint8_t *l4, uint32_t avail)
+{
+	uint16_t sport, dport;
+
+	switch (proto) {
+	case 89:  /* OSPF */
+	case 112: /* VRRP */
+	case 103: /* PIM */
+		return true;
+	case IPPROTO_ICMPV6:
+		return family == 6 && avail >= 1 && l4[0] >= 133 && l4[0] <= 137;
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		if (avail < 4)
+			return false;
+		sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		dport = (uint16_t)(l4[2] << 8 | l4[3]);
+		if (proto == IPPROTO_TCP)
+			return sport == 179 || dport == 179 || sport == 646 || dport == 646;
+		return dport == 3784 || dport == 3785 || dport == 4784 || dport == 520 ||
+		       dport == 521 || dport == 646;
+	default:
+		return false;
+	}
+}
+
+/* Punt m (for one of our addresses) in its bucket */
+static inline void
+rtr_punt_local(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
+	       struct rte_mbuf *m, uint16_t ifi, int family)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off;
+	bool ctl;
+
+	if (family == 4) /* no options here (rtr_parse); a later fragment has no ports */
+		ctl = rtr_local_is_ctl(4, l3[9], l3 + 20,
+				       ((l3[6] & 0x1f) | l3[7]) != 0 ? 0 : avail - 20);
+	else
+		ctl = rtr_local_is_ctl(6, l3[6], l3 + 40, avail - 40);
+	rtr_punt_pkt_b(st, vnf, w, m, rtr_punt_code(RTR_PUNT_LOCAL, ifi, 0), RTR_CTR_PUNT_LOCAL,
+		       ctl ? RTR_DROP_PUNT_LIMIT : RTR_DROP_HOST_LIMIT,
+		       ctl ? RTR_TB_CTL : RTR_TB_HOST);
 }
 
 static inline int
@@ -175,6 +236,13 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		/* nor destinations to route (multicast and the limited
 		 * broadcast are not forwarded, RFC 1812 5.3.5.1) */
 		if (unlikely(dst >= 0xe0000000u || (dst >> 24) == 127 || (dst >> 24) == 0)) {
+			/* 224.0.0.0/24 (OSPF, VRRP, RIP, IGMP...): the twin's */
+			if ((dst >> 8) == 0xe00000u && t->ifs[ifi].hostif) {
+				rtr_punt_pkt(st, vnf, w, m,
+					     rtr_punt_code(RTR_PUNT_HOST, (uint16_t)ifi, 0),
+					     RTR_CTR_PUNT_HOST, RTR_DROP_PUNT_LIMIT);
+				return 0;
+			}
 			nfv_drop(w, vnf, m, rtr_dst4_drop(dst));
 			return 0;
 		}
@@ -209,6 +277,15 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 					     RTR_CTR_PUNT_ND, RTR_DROP_PUNT_LIMIT);
 				return 0;
 			}
+			/* link-scope groups (ff02::/16: all-nodes, all-routers,
+			 * OSPFv3, MLD...): the twin's; the kernel keeps what
+			 * it joined */
+			if ((ip6->dst_addr[1] & 0x0f) == 2 && t->ifs[ifi].hostif) {
+				rtr_punt_pkt(st, vnf, w, m,
+					     rtr_punt_code(RTR_PUNT_HOST, (uint16_t)ifi, 0),
+					     RTR_CTR_PUNT_HOST, RTR_DROP_PUNT_LIMIT);
+				return 0;
+			}
 			nfv_drop(w, vnf, m, RTR_DROP_MULTICAST);
 			return 0;
 		}
@@ -241,12 +318,11 @@ truncated:
  * the packet was consumed. */
 static inline bool
 rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m,
-	    const struct rtr_adj *adj, uint16_t ifi)
+	    const struct rtr_adj *adj, uint16_t ifi, int family)
 {
 	switch (adj->type) {
 	case RTR_ADJ_LOCAL:
-		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_LOCAL, ifi, 0),
-			     RTR_CTR_PUNT_LOCAL, RTR_DROP_PUNT_LIMIT);
+		rtr_punt_local(st, vnf, w, m, ifi, family);
 		return true;
 	case RTR_ADJ_NOROUTE:
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_NOROUTE, ifi, 0),
@@ -375,7 +451,7 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		nfv_drop(w, vnf, m, RTR_DROP_LINK_BCAST);
 		return false;
 	}
-	if (rtr_special(st, vnf, w, m, adj, ifi))
+	if (rtr_special(st, vnf, w, m, adj, ifi, 4))
 		return false;
 	if (unlikely(ip->time_to_live <= 1)) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TTL, ifi, 0), RTR_CTR_PUNT_TTL,
@@ -441,7 +517,7 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		}
 		adj = &t->adj[RTR_ADJ_LOCAL];
 	}
-	if (rtr_special(st, vnf, w, m, adj, ifi))
+	if (rtr_special(st, vnf, w, m, adj, ifi, 6))
 		return false;
 	if (unlikely(rtr_is_ll6(ip6->src_addr))) {
 		nfv_drop(w, vnf, m, RTR_DROP_LINK_LOCAL);

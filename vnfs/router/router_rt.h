@@ -37,7 +37,8 @@
 	_(RTR_CTR_PUNT_UNREACH, "punt-unreachable") \
 	_(RTR_CTR_PUNT_TOOBIG, "punt-too-big")      \
 	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")     \
-	_(RTR_CTR_PUNT_FRAG, "punt-fragment")
+	_(RTR_CTR_PUNT_FRAG, "punt-fragment")       \
+	_(RTR_CTR_PUNT_HOST, "punt-host-multicast")
 enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 
 #define RTR_DROPS(_)                                   \
@@ -60,7 +61,8 @@ enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 	_(RTR_DROP_TTL, "ttl-expired")                 \
 	_(RTR_DROP_BAD_DST, "bad-destination")         \
 	_(RTR_DROP_LINK_BCAST, "link-broadcast")       \
-	_(RTR_DROP_BROADCAST, "broadcast")
+	_(RTR_DROP_BROADCAST, "broadcast")             \
+	_(RTR_DROP_HOST_LIMIT, "punt-local-rate-limit")
 enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 
 /* Control-thread counters (in "stats" as cp_counters) */
@@ -93,7 +95,13 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_RA_TX, "router-adverts-tx")             \
 	_(RTR_CP_RS_RX, "router-solicits-rx")            \
 	_(RTR_CP_RS_BAD, "router-solicits-invalid")      \
-	_(RTR_CP_RA_RX, "router-adverts-rx")
+	_(RTR_CP_RA_RX, "router-adverts-rx")             \
+	_(RTR_CP_HOSTIF_RX, "host-if-to-kernel")            \
+	_(RTR_CP_HOSTIF_RX_FAIL, "host-if-to-kernel-failed") \
+	_(RTR_CP_HOSTIF_TX, "host-if-from-kernel")          \
+	_(RTR_CP_HOSTIF_TX_FILTERED, "host-if-from-kernel-filtered") \
+	_(RTR_CP_HOSTIF_TX_BAD, "host-if-from-kernel-dropped") \
+	_(RTR_CP_HOSTIF_PASS_FULL, "host-if-pass-budget-spent")
 enum { RTR_CP_COUNTERS(VNF_ENUM) RTR_CP_MAX };
 
 /* ---- adjacencies: the FIB next-hop value is an adjacency id ---- */
@@ -147,6 +155,7 @@ enum rtr_punt {
 	RTR_PUNT_REJECT,
 	RTR_PUNT_TOOBIG,
 	RTR_PUNT_RESOLVE,
+	RTR_PUNT_HOST, /* link-scope multicast for the interface's host twin */
 };
 
 enum rtr_neigh_state {
@@ -194,6 +203,7 @@ struct rtr_if {
 	uint8_t l6[RTR_MAX_ADDRS];
 	uint8_t ll6[16]; /* link-local from the MAC (EUI-64) */
 	bool dad_conflict[RTR_MAX_ADDRS];
+	bool hostif; /* has a kernel twin: link-scope multicast is punted for it */
 };
 
 struct rtr_rib; /* control-thread route table (router_tbl.c) */
@@ -236,9 +246,20 @@ struct rtr_ncache {
 	uint32_t nid;
 };
 
-struct rtr_tb {
+/* A token bucket: tokens left, TSC of the last refill */
+struct rtr_bucket {
 	uint64_t tokens;
 	uint64_t last;
+};
+
+/* Two per worker: what the router needs to route (ARP/ND, ICMP errors,
+ * resolution, routing protocols: punt-rate) and what is for its own
+ * addresses (echo, TCP, UDP: host-punt-rate), so a flood to the router's
+ * address cannot starve neighbour resolution */
+enum { RTR_TB_CTL, RTR_TB_HOST, RTR_TB_MAX };
+
+struct rtr_tb {
+	struct rtr_bucket b[RTR_TB_MAX];
 	struct rtr_ncache nc[RTR_NCACHE];
 } __rte_cache_aligned;
 
@@ -269,10 +290,12 @@ struct rtr_ra_if {
 	struct rtr_ra_uni uni[RTR_RA_MAX_UNI];
 };
 
+struct rtr_hostif; /* a kernel twin (router_hostif.c) */
+
 struct rtr_state {
 	_Atomic(struct rtr_tables *) tables;
-	uint64_t punt_tsc_per_token;
-	uint64_t punt_burst;
+	uint64_t punt_tsc_per_token[RTR_TB_MAX];
+	uint64_t punt_burst[RTR_TB_MAX];
 	struct rtr_tb tb[RTE_MAX_LCORE];
 	/* control thread */
 	struct nfv_vnf *vnf;
@@ -293,6 +316,9 @@ struct rtr_state {
 	/* kernel ifindex of interface i's host twin (0: none), set by the host
 	 * interface code: FPM next hops name their interface by it */
 	uint32_t host_ifindex[RTR_MAX_IF];
+	/* kernel twins by interface index of the current tables (NULL: none) */
+	struct rtr_hostif *hif[RTR_MAX_IF];
+	uint64_t hif_link_ms; /* last link poll */
 };
 
 /* ---- router_tbl.c (control thread) ---- */
