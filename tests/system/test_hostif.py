@@ -211,6 +211,8 @@ def test_tcp_and_udp_reach_sockets_on_the_router_address(lab):
     assert s["control"]["host-if-from-kernel"] > 0
     # echo requests stay nfvd's
     assert s["control"]["echo-replies"] >= 2
+    p = nfvd.nfvctl("stats")
+    assert p.returncode == 0 and "punt-local-rate-limit" in p.stdout, p.stdout + p.stderr
 
 
 def ll_of(twin):
@@ -388,3 +390,67 @@ def test_bad_host_if_names_refused_with_position(tmp_path, tag, need_nfvd):
                        timeout=30)
     assert p.returncode != 0 and "is already interface \"lan\"'s host interface" in \
         p.stdout + p.stderr, p.stdout + p.stderr
+
+
+def test_carrier_follows_the_port_link(nfvd_factory, ns_factory, tag):
+    """An af_packet port on a veth: the peer goes down, the port's link goes
+    down, and so does the twin's carrier (its addresses stay)."""
+    h = ns_factory("h")
+    with nfvlib.veth(tag + "p", tag + "q", ns_b=h):
+        c = {"version": 1,
+             "ports": [{"name": "a", "driver": "af_packet", "iface": tag + "p"}],
+             "vnfs": [{"name": "rtr", "class": "router", "interfaces": [
+                 {"name": "lan", "port": "a", "addresses": [R1_4 + "/24", R1_6 + "/64"],
+                  "host-if": tag + "L"}]}],
+             "chains": [{"name": "in", "ingress": ["a"], "vnfs": ["rtr"]}]}
+        nfvd = nfvd_factory(c)
+        carrier = "/sys/class/net/%sL/carrier" % tag
+
+        def carrier_is(v):
+            try:
+                return open(carrier).read().strip() == v
+            except OSError:  # reads fail while the device is down
+                return False
+        wait_for(lambda: carrier_is("1"), 20, "carrier on")
+        run(["ip", "link", "set", tag + "q", "down"], ns=h)
+        wait_for(lambda: carrier_is("0"), 20, "carrier off with the port's link")
+        assert R1_6 in run(["ip", "-6", "addr", "show", "dev", tag + "L"]).stdout
+        run(["ip", "link", "set", tag + "q", "up"], ns=h)
+        wait_for(lambda: carrier_is("1"), 20, "carrier on again")
+        assert rtr(nfvd)["interfaces"][0]["host_if"]["carrier"] is True
+        # its addresses, link-local included, are there after the flap
+        wait_for(lambda: ll_of(tag + "L"), 10, "the link-local address back")
+        addrs = run(["ip", "addr", "show", "dev", tag + "L"]).stdout
+        assert R1_4 in addrs and R1_6 in addrs, addrs
+        nfvd.stop()
+
+
+def test_apply_refused_on_a_kernel_name_clash(lab, tag):
+    nfvd = lab()
+    with nfvlib.tap(tag + "X"):
+        c = conf(tag)
+        c["vnfs"][0]["interfaces"][0]["host-if"] = tag + "X"
+        r = nfvd.apply(c)
+        assert not r.get("ok"), r
+        assert "host-if %sX: a kernel interface of that name exists" % tag in json.dumps(r), r
+        # nothing changed: the old twins are there and still nfvd's
+        assert exists(tag + "L") and exists(tag + "W")
+        assert twin_of(nfvd, 0)["name"] == tag + "L"
+    wait_for(lambda: reaches(nfvd.h1, R1_4), 20, "h1 -> router")
+    srv = serve(R1_4, 7030, "tcp", 1)
+    assert round_trip(nfvd.h1, R1_4, 7030, "tcp") == (6, True)
+    srv.wait(30)
+
+
+def test_port_interface_name_refused(tmp_path, tag, need_nfvd):
+    import yaml
+    c = conf(tag)
+    c["vnfs"][0]["interfaces"][0]["host-if"] = tag + "a"  # port a's tap
+    f = tmp_path / "clash.yaml"
+    f.write_text(yaml.safe_dump(c, sort_keys=False))
+    p = subprocess.run([nfvlib.NFVCTL, "validate", str(f)], capture_output=True, text=True,
+                       timeout=30)
+    err = p.stdout + p.stderr
+    assert p.returncode != 0
+    assert re.search(r"clash\.yaml:\d+:\d+: .*host-if \"%sa\" is the kernel interface of "
+                     r"port a" % tag, err), err
