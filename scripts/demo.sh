@@ -260,6 +260,8 @@ trace_ping() {
 build_if_needed
 guest=0
 if has_guest; then
+	[ "$(basename "$chain")" = lab-guest.yaml ] ||
+		die "$chain has guests: the demo runs guests in lab-guest.yaml only (run others with: nfvctl up $chain)"
 	if guest_image; then
 		guest=1
 		guest_accel_note
