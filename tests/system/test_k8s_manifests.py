@@ -26,8 +26,8 @@ import nfvlib
 
 RENDER = os.path.join(nfvlib.REPO, "deploy", "kubernetes", "render.py")
 EXAMPLES = [os.path.join(nfvlib.REPO, "chains", "examples", f) for f in (
-    "two-hosts/host-a.yaml", "two-hosts/host-b.yaml", "lab.yaml", "lab-guest.yaml",
-    "vm_router_fw.yaml")]
+    "two-hosts/host-a.yaml", "two-hosts/host-b.yaml", "two-hosts/host-a-geneve.yaml",
+    "two-hosts/host-b-geneve.yaml", "lab.yaml", "lab-guest.yaml", "vm_router_fw.yaml")]
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 sys.path.insert(0, os.path.dirname(RENDER))
