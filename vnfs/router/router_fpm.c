@@ -32,6 +32,7 @@
 	rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "router: " fmt "\n", ##__VA_ARGS__)
 
 #define RTR_FPM_BUF (256 * 1024)
+#define RTR_FPM_READ ((size_t)32 * 1024) /* per recv: ~600 routes, well within the budget */
 #define RTR_FPM_BUDGET_US 2000
 #define RTR_FPM_QUIET_MS 500
 #define RTR_FPM_NH_BUCKETS 4096
@@ -433,7 +434,8 @@ rtr_fpm_poll(struct rtr_state *st)
 	t0 = rte_rdtsc();
 	limit = rte_get_tsc_hz() / 1000000 * RTR_FPM_BUDGET_US;
 	while (f->cfd >= 0) {
-		ssize_t n = recv(f->cfd, f->buf + f->blen, RTR_FPM_BUF - f->blen, 0);
+		ssize_t n = recv(f->cfd, f->buf + f->blen, RTE_MIN(RTR_FPM_BUF - f->blen, RTR_FPM_READ),
+				 0);
 		long used;
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -460,7 +462,8 @@ rtr_fpm_poll(struct rtr_state *st)
 	if (changed)
 		rtr_tables_reclaim(rtr_tables_get(st));
 	rtr_fpm_resync_check(st, nfv_now_ms());
-	return more;
+	/* while zebra sends, come back at once (the main loop's short sleep) */
+	return more || changed;
 }
 
 /* ---------------- life cycle ---------------- */
