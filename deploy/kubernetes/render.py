@@ -39,6 +39,7 @@ POD_SOCKET_DIR = "/run/nfvd"                 # control socket, in the pod
 CHAIN_DIR = "/etc/nfvd"                      # the ConfigMap, in the pod
 VHOST_DIR = "/var/run/nfvd/vhost"            # host folder shared with the guests
 GUEST_DIR = "/usr/share/nfvd/guest"          # guest kernel + initrd in the image
+STATE_DIR = "/var/lib/nfvd"                  # files nfvd writes (DHCP lease journals)
 
 # The capabilities each port driver needs (measured with setpriv on this
 # machine: tests/system/test_k8s_manifests.py starts nfvd with exactly the
@@ -166,6 +167,10 @@ def pod_chain(chain, args, roles):
         p["iface"] = ifc
         attach.append((p["name"], "nfvd-%s" % k8s_name(p["name"]), ifc, conf))
     for v in c.get("vnfs") or []:
+        # the chain's folder is the read-only ConfigMap: what nfvd writes
+        # goes to the node's state folder (kept across pod restarts)
+        if v.get("class") == "dhcp" and v.get("lease-file"):
+            v["lease-file"] = "%s/%s" % (STATE_DIR, os.path.basename(str(v["lease-file"])))
         if v.get("runtime") != "vm":
             continue
         img = (v.get("vm") or {}).get("image") or {}
@@ -187,7 +192,7 @@ def nad(name, ns, conf, note):
     }
 
 
-def daemonset(args, chain, attach, caps, has_vhost, has_pci):
+def daemonset(args, chain, attach, caps, has_vhost, has_pci, has_state):
     labels = {"app.kubernetes.io/name": "nfvd", "app.kubernetes.io/instance": args.name}
     sock = chain["nfvd"]["socket"]
     annotations = {
@@ -215,6 +220,10 @@ def daemonset(args, chain, attach, caps, has_vhost, has_pci):
         mounts.append({"name": "vhost", "mountPath": VHOST_DIR})
         volumes.append({"name": "vhost",
                         "hostPath": {"path": VHOST_DIR, "type": "DirectoryOrCreate"}})
+    if has_state:
+        mounts.append({"name": "state", "mountPath": STATE_DIR})
+        volumes.append({"name": "state", "hostPath": {"path": "%s/%s" % (STATE_DIR, args.name),
+                                                      "type": "DirectoryOrCreate"}})
     if has_pci:
         mounts.append({"name": "vfio", "mountPath": "/dev/vfio"})
         volumes.append({"name": "vfio", "hostPath": {"path": "/dev/vfio"}})
@@ -332,8 +341,10 @@ def render(chain_path, args):
         "data": {"chain.yaml": text},
     }))
     drivers = {p.get("driver") for p in chain["ports"]}
+    has_state = any(str(v.get("lease-file", "")).startswith(STATE_DIR + "/")
+                    for v in pchain.get("vnfs") or [])
     out.append(("daemonset.yaml", daemonset(args, pchain, attach, caps, "vhost" in drivers,
-                                            "pci" in drivers)))
+                                            "pci" in drivers, has_state)))
     for port, name, ifc, conf in attach:
         out.append(("nad-%s.yaml" % k8s_name(port),
                     nad(name, args.namespace, conf,

@@ -27,7 +27,8 @@ import nfvlib
 RENDER = os.path.join(nfvlib.REPO, "deploy", "kubernetes", "render.py")
 EXAMPLES = [os.path.join(nfvlib.REPO, "chains", "examples", f) for f in (
     "two-hosts/host-a.yaml", "two-hosts/host-b.yaml", "two-hosts/host-a-geneve.yaml",
-    "two-hosts/host-b-geneve.yaml", "lab.yaml", "lab-guest.yaml", "vm_router_fw.yaml")]
+    "two-hosts/host-b-geneve.yaml", "lab.yaml", "lab-guest.yaml", "vm_router_fw.yaml",
+    "dhcp.yaml")]
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 sys.path.insert(0, os.path.dirname(RENDER))
@@ -202,6 +203,12 @@ def test_manifests_from_examples(network, tmp_path):
             assert p["socket"].startswith(render.VHOST_DIR + "/")
         if vh:
             assert vols[mounts[render.VHOST_DIR]]["hostPath"]["path"] == render.VHOST_DIR
+        # what nfvd writes (DHCP lease journals) goes to a node folder, not
+        # next to the chain in the read-only ConfigMap
+        for v in chain.get("vnfs") or []:
+            if "lease-file" in v:
+                assert os.path.dirname(v["lease-file"]) == render.STATE_DIR
+                assert vols[mounts[render.STATE_DIR]]["hostPath"]["type"] == "DirectoryOrCreate"
         # one VirtualMachine per guest VNF, its NICs on nfvd's vhost sockets
         guests = [v for v in source.get("vnfs") or [] if v.get("runtime") == "vm"]
         vms = kinds.get("VirtualMachine", [])
