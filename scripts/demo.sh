@@ -164,8 +164,8 @@ guest_accel_note() {
 	fi
 	echo "guest: KVM is not usable here ($why): the guest runs under TCG,"
 	echo "guest: QEMU's CPU emulator. It works the same, only slower: it boots in"
-	echo "guest: 20-60 s and forwards a fraction of what it would under KVM (ping"
-	echo "guest: and iperf3 below cross it)."
+	echo "guest: 20-60 s (longer on a busy machine) and forwards a fraction of what"
+	echo "guest: it would under KVM (ping and iperf3 below cross it)."
 	echo "guest: NFV_DEMO_GUEST=0 runs the demo without the guest."
 }
 
