@@ -139,8 +139,8 @@ def lab(need_nfvd, ns_factory, tag, tmp_path):
     made = []
 
     class Lab:
-        def nfvd(self, **fpm):
-            d = NsNfvd(self.r, router_conf(tag, **fpm), tmp_path,
+        def nfvd(self, conf=None, **fpm):
+            d = NsNfvd(self.r, conf or router_conf(tag, **fpm), tmp_path,
                        name="nfvd%d" % len(made), lcores="0,1")
             made.append(d)
             return d.start()
@@ -328,3 +328,28 @@ def test_fpm_address_refused(nfvd_factory, tag, tmp_path):
     with pytest.raises(AssertionError) as e:
         d.start()
     assert "fpm: cannot listen on 192.0.2.1:2620" in str(e.value), str(e.value)
+
+
+
+def test_next_hops_by_host_twin(lab, tag):
+    """With host interfaces, zebra sees the twins and names them by ifindex:
+    an interface-only route (no gateway to map by subnet) lands on the
+    twin's router interface."""
+    conf = router_conf(tag)
+    for f, n in zip(conf["vnfs"][0]["interfaces"], ("l", "w")):
+        f["host-if"] = tag + n
+    for z in ("zv0", "zv1"):  # zebra sees only the twins
+        run(["ip", "link", "del", z], ns=lab.r, check=False)
+    lab.frr.write("staticd.conf", "ip route 10.95.0.0/24 %sw\n"
+                  "ip route 10.99.0.0/24 10.91.2.2\n" % tag)
+    nfvd = lab.nfvd(conf=conf)
+    lab.frr.start("zebra")
+    lab.frr.start("staticd")
+    rt = wait_for(lambda: (lambda r: r if "10.95.0.0/24" in r and "10.99.0.0/24" in r
+                           else None)(routes(nfvd)), 30, "zebra's routes over the twins")
+    on_link = rt["10.95.0.0/24"][0]
+    assert on_link["interface"] == "wan" and "via" not in on_link, on_link
+    assert rt["10.99.0.0/24"][0]["interface"] == "wan"
+    # zebra's connected routes of the twins map too (and lose to the router's)
+    assert fpm_stats(nfvd)["unresolved-nexthops"] == 0, fpm_stats(nfvd)
+    assert [x["source"] for x in rt["10.91.2.0/24"]].count("connected") == 1
