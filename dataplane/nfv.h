@@ -100,13 +100,16 @@ struct nfv_worker {
 } __rte_cache_aligned;
 
 /* Engine drop reasons (per lcore, summed in stats): symbol, name, meaning */
-#define NFV_ENGINE_DROPS(_)                                                                  \
-	_(NFV_DROP_NO_CHAIN, "no-chain", "no chain takes packets from this ingress port (or none matched)") \
+#define NFV_ENGINE_DROPS(_)                                                                        \
+	_(NFV_DROP_NO_CHAIN, "no-chain",                                                           \
+	  "no chain takes packets from this ingress port (or none matched)")                       \
 	_(NFV_DROP_NO_EGRESS, "no-egress", "the chain has no egress port and no stage picked one") \
-	_(NFV_DROP_TX_FULL, "tx-full", "the port kept refusing packets (tx ring full) past the hold time") \
-	_(NFV_DROP_PUNT_FULL, "punt-full", "the ring to the control thread was full (slow-path overload)") \
-	_(NFV_DROP_BAD_PORT, "bad-port", "sent to a port that is not started") \
-	_(NFV_DROP_STAGE_DOWN, "stage-down", "a stage of the chain was down") \
+	_(NFV_DROP_TX_FULL, "tx-full",                                                             \
+	  "the port kept refusing packets (tx ring full) past the hold time")                      \
+	_(NFV_DROP_PUNT_FULL, "punt-full",                                                         \
+	  "the ring to the control thread was full (slow-path overload)")                          \
+	_(NFV_DROP_BAD_PORT, "bad-port", "sent to a port that is not started")                     \
+	_(NFV_DROP_STAGE_DOWN, "stage-down", "a stage of the chain was down")                      \
 	_(NFV_DROP_LINK_DOWN, "link-down", "sent to a port whose link is down")
 enum { NFV_ENGINE_DROPS(VNF_ENUM) NFV_DROP_ENGINE_MAX };
 

@@ -377,7 +377,10 @@ nfv_trace_ctl_note(const struct nfv_vnf *vnf, struct rte_mbuf *m, const char *fm
 				return;
 			for (int j = r->n_ent - 2; j >= 0; j--)
 				if (r->ent[j].kind == NFV_TRACE_K_PUNT) {
+					/* shown with the stage that punted it */
 					e->stage = r->ent[j].stage;
+					memcpy(e->vnf, r->ent[j].vnf, sizeof(e->vnf));
+					e->cls = r->ent[j].cls;
 					break;
 				}
 			if (vnf != NULL) {

@@ -24,7 +24,7 @@ struct fwd_state {
 uint16_t fwd_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* ---- drop ---- */
-#define DROP_DROPS(_) _(DROP_POLICY, "policy")
+#define DROP_DROPS(_) _(DROP_POLICY, "policy", "the drop VNF drops everything")
 enum { DROP_DROPS(VNF_ENUM) DROP_DROP_MAX };
 
 uint16_t drop_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts,
@@ -37,7 +37,7 @@ enum { CNT_COUNTERS(VNF_ENUM) CNT_MAX };
 uint16_t cnt_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* ---- mac-rewrite ---- */
-#define MRW_DROPS(_) _(MRW_DROP_RUNT, "runt")
+#define MRW_DROPS(_) _(MRW_DROP_RUNT, "runt", "frame shorter than an Ethernet header")
 enum { MRW_DROPS(VNF_ENUM) MRW_DROP_MAX };
 
 /* The MACs in use: a private copy published with one atomic pointer store;

@@ -75,6 +75,7 @@ VNF_CLASS_REGISTER(fwd_class)
 /* ---- drop ---- */
 
 static const char *const drop_drop_names[] = {DROP_DROPS(VNF_NAME)};
+static const char *const drop_drop_descs[] = {DROP_DROPS(VNF_DESC)};
 
 static int
 noarg_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
@@ -101,6 +102,7 @@ static struct vnf_class drop_class = {
 	.process = drop_process,
 	.no_meta = 1,
 	.drop_names = drop_drop_names,
+	.drop_descs = drop_drop_descs,
 	.n_drops = DROP_DROP_MAX,
 };
 VNF_CLASS_REGISTER(drop_class)
@@ -123,6 +125,7 @@ VNF_CLASS_REGISTER(cnt_class)
 /* ---- mac-rewrite ---- */
 
 static const char *const mrw_drop_names[] = {MRW_DROPS(VNF_NAME)};
+static const char *const mrw_drop_descs[] = {MRW_DROPS(VNF_DESC)};
 
 static int
 mrw_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, char *err,
@@ -183,6 +186,7 @@ static struct vnf_class mrw_class = {
 	.reconfigure = mrw_reconfigure,
 	.no_meta = 1,
 	.drop_names = mrw_drop_names,
+	.drop_descs = mrw_drop_descs,
 	.n_drops = MRW_DROP_MAX,
 };
 VNF_CLASS_REGISTER(mrw_class)

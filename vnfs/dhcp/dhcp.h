@@ -95,29 +95,38 @@ enum {
 	_(DHCP_C_JREC, "journal-records") \
 	_(DHCP_C_COMPACT, "journal-compactions")
 
-#define DHCP_DROPS(_)                              \
-	_(DHCP_D_BAD_FRAME, "bad-frame")           \
-	_(DHCP_D_BAD_IP_CSUM, "bad-ip-checksum")   \
-	_(DHCP_D_BAD_UDP_CSUM, "bad-udp-checksum") \
-	_(DHCP_D_TRUNCATED, "truncated")           \
-	_(DHCP_D_BAD_OP, "bad-op")                 \
-	_(DHCP_D_BAD_HW, "bad-hw")                 \
-	_(DHCP_D_BAD_COOKIE, "bad-cookie")         \
-	_(DHCP_D_OPT_PAST_END, "option-past-end")  \
-	_(DHCP_D_BAD_OPT_LEN, "bad-option-length") \
-	_(DHCP_D_BAD_OVERLOAD, "bad-overload")     \
-	_(DHCP_D_NO_END, "no-end-option")          \
-	_(DHCP_D_NO_TYPE, "no-message-type")       \
-	_(DHCP_D_BAD_TYPE, "bad-message-type")     \
-	_(DHCP_D_NO_SUBNET, "no-subnet")           \
-	_(DHCP_D_EXHAUSTED, "pool-exhausted")      \
-	_(DHCP_D_OTHER_SERVER, "other-server")     \
-	_(DHCP_D_UNKNOWN_CLIENT, "unknown-client") \
-	_(DHCP_D_NOT_OWNER, "not-owner")           \
-	_(DHCP_D_RELAY_OFF, "relay-disabled")      \
-	_(DHCP_D_NO_MBUF, "no-mbuf")               \
-	_(DHCP_D_JOURNAL, "journal-error")         \
-	_(DHCP_D_BACKLOG, "journal-backlog")
+#define DHCP_DROPS(_)                                                                              \
+	_(DHCP_D_BAD_FRAME, "bad-frame",                                                           \
+	  "not an IPv4/UDP frame the server can read, or for none of its interfaces")              \
+	_(DHCP_D_BAD_IP_CSUM, "bad-ip-checksum",                                                   \
+	  "IPv4 header checksum wrong, or bad lengths or a fragment")                              \
+	_(DHCP_D_BAD_UDP_CSUM, "bad-udp-checksum", "UDP checksum wrong")                           \
+	_(DHCP_D_TRUNCATED, "truncated", "DHCP message shorter than its fixed header")             \
+	_(DHCP_D_BAD_OP, "bad-op", "op is not BOOTREQUEST")                                        \
+	_(DHCP_D_BAD_HW, "bad-hw", "hardware type/length not Ethernet")                            \
+	_(DHCP_D_BAD_COOKIE, "bad-cookie", "no DHCP magic cookie (plain BOOTP)")                   \
+	_(DHCP_D_OPT_PAST_END, "option-past-end", "an option runs past the end of the message")    \
+	_(DHCP_D_BAD_OPT_LEN, "bad-option-length",                                                 \
+	  "an option with a length its code does not allow")                                       \
+	_(DHCP_D_BAD_OVERLOAD, "bad-overload", "option overload (52) malformed")                   \
+	_(DHCP_D_NO_END, "no-end-option", "options without the end option")                        \
+	_(DHCP_D_NO_TYPE, "no-message-type", "no DHCP message type option (53)")                   \
+	_(DHCP_D_BAD_TYPE, "bad-message-type",                                                     \
+	  "a message type a server does not take (OFFER, ACK...)")                                 \
+	_(DHCP_D_NO_SUBNET, "no-subnet",                                                           \
+	  "no configured subnet for the interface or relay address")                               \
+	_(DHCP_D_EXHAUSTED, "pool-exhausted", "no free address left in the pool for a DISCOVER")   \
+	_(DHCP_D_OTHER_SERVER, "other-server",                                                     \
+	  "REQUEST for another server (server identifier not ours)")                               \
+	_(DHCP_D_UNKNOWN_CLIENT, "unknown-client",                                                 \
+	  "REQUEST from a client this server has no lease for")                                    \
+	_(DHCP_D_NOT_OWNER, "not-owner", "DECLINE/RELEASE of an address the client does not hold") \
+	_(DHCP_D_RELAY_OFF, "relay-disabled",                                                      \
+	  "relayed (giaddr set) while relaying is not allowed")                                    \
+	_(DHCP_D_NO_MBUF, "no-mbuf", "no packet buffer for the reply")                             \
+	_(DHCP_D_JOURNAL, "journal-error", "the lease journal could not record the binding")       \
+	_(DHCP_D_BACKLOG, "journal-backlog",                                                       \
+	  "too many ACKs waiting for the journal (disk stalled): client retries")
 
 enum { DHCP_COUNTERS(VNF_ENUM) DHCP_C_MAX };
 enum { DHCP_DROPS(VNF_ENUM) DHCP_D_MAX };

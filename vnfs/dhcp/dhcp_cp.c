@@ -22,6 +22,7 @@
 
 static const char *const dhcp_counter_names[] = {DHCP_COUNTERS(VNF_NAME)};
 static const char *const dhcp_drop_names[] = {DHCP_DROPS(VNF_NAME)};
+static const char *const dhcp_drop_descs[] = {DHCP_DROPS(VNF_DESC)};
 
 static uint64_t
 dhcp_wall_now(void)
@@ -44,6 +45,9 @@ static void
 dhcp_cp_drop(struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t why)
 {
 	dhcp_cp_count(vnf, (uint16_t)(DHCP_C_MAX + why), 1);
+	if (m != NULL && why < DHCP_D_MAX)
+		nfv_trace_ctl_note(vnf, m, "server: not answered (%s)", dhcp_drop_names[why], 0, 0,
+				   0);
 	if (m != NULL)
 		rte_pktmbuf_free(m);
 }
@@ -400,6 +404,21 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		dhcp_cp_drop(vnf, m, why);
 		return;
 	}
+	if (nfv_meta(m)->flags & NFV_META_TRACE) { /* nfvctl trace: what the server did */
+		static const char *const names[] = {"?", "DISCOVER", "OFFER", "REQUEST", "DECLINE",
+						    "ACK", "NAK", "RELEASE", "INFORM"};
+		const char *in = names[st->msg.type < RTE_DIM(names) ? st->msg.type : 0];
+		uint32_t yi = 0;
+
+		if (st->reply.len >= 20)
+			memcpy(&yi, st->reply.buf + 16, 4); /* yiaddr */
+		nfv_trace_ctl_note(vnf, m,
+				   st->reply.type == DHCP_OFFER ? "server: %s answered with OFFER of %4"
+				   : st->reply.type == DHCP_ACK ? "server: %s answered with ACK of %4"
+				   : st->reply.type == DHCP_NAK ? "server: %s answered with NAK"
+								: "server: %s handled, no reply",
+				   in, yi, 0, 0);
+	}
 	/* the request's buffer is no longer needed (st->msg points into it) */
 	rte_pktmbuf_free(m);
 	if (st->reply.type == 0)
@@ -572,6 +591,7 @@ static struct vnf_class dhcp_class = {
 	.counter_names = dhcp_counter_names,
 	.n_counters = DHCP_C_MAX,
 	.drop_names = dhcp_drop_names,
+	.drop_descs = dhcp_drop_descs,
 	.n_drops = DHCP_D_MAX,
 };
 

@@ -69,6 +69,21 @@ dhcp_dp_match(const struct dhcp_state *st, struct rte_mbuf *m)
 	return false;
 }
 
+/* nfvctl trace: what the stage did with a traced packet it punts */
+static __rte_noinline __rte_cold void
+dhcp_trace_punt(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t off = nfv_meta(m)->l3_off;
+
+	if (off >= 2 && d[off - 2] == 0x08 && d[off - 1] == 0x06)
+		nfv_trace_note(w, vnf, m, "ARP for the server's address on port %p: punted to the server",
+			       NULL, nfv_meta(m)->in_port, 0, 0);
+	else
+		nfv_trace_note(w, vnf, m, "DHCP to the server on port %p vlan %u: punted to the server",
+			       NULL, nfv_meta(m)->in_port, nfv_meta(m)->vlan, 0);
+}
+
 uint16_t
 dhcp_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -79,6 +94,8 @@ dhcp_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, 
 		struct rte_mbuf *m = pkts[i];
 
 		if (unlikely(dhcp_dp_match(st, m))) {
+			if (nfv_traced(w, m))
+				dhcp_trace_punt(vnf, w, m);
 			nfv_punt(w, vnf, m);
 			punted++;
 		} else {

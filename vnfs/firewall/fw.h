@@ -84,14 +84,16 @@ extern const uint8_t fw_state_timeout[FW_CT_STATE_MAX];
 	_(FW_CTR_DEFAULT, "default-policy")
 enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 
-#define FW_DROPS(_)                               \
-	_(FW_DROP_RULE, "rule")                   \
-	_(FW_DROP_DEFAULT, "default-policy")      \
-	_(FW_DROP_BAD_L3, "bad-l3")               \
-	_(FW_DROP_TRUNC_L4, "truncated-l4")       \
-	_(FW_DROP_FRAGMENT, "fragment")           \
-	_(FW_DROP_BAD_TCP_FLAGS, "bad-tcp-flags") \
-	_(FW_DROP_CT_FULL, "ct-full")
+#define FW_DROPS(_)                                                                                \
+	_(FW_DROP_RULE, "rule", "a rule with action drop matched")                                 \
+	_(FW_DROP_DEFAULT, "default-policy", "no rule matched and the default policy is drop")     \
+	_(FW_DROP_BAD_L3, "bad-l3", "IP header unreadable (too short, bad version or length)")     \
+	_(FW_DROP_TRUNC_L4, "truncated-l4", "transport header cut short")                          \
+	_(FW_DROP_FRAGMENT, "fragment", "an IP fragment, refused by the fragments policy")         \
+	_(FW_DROP_BAD_TCP_FLAGS, "bad-tcp-flags",                                                  \
+	  "an impossible TCP flag combination (SYN+FIN, null, xmas...)")                           \
+	_(FW_DROP_CT_FULL, "ct-full",                                                              \
+	  "connection table full: a new stateful connection could not be tracked")
 enum { FW_DROPS(VNF_ENUM) FW_DROP_MAX };
 
 /* TCP flag bits as on the wire */

@@ -102,6 +102,7 @@ static const struct rte_acl_field_def fw_acl6_defs[FW6_NUM] = {
 
 static const char *const fw_counter_names[] = {FW_COUNTERS(VNF_NAME)};
 static const char *const fw_drop_names[] = {FW_DROPS(VNF_NAME)};
+static const char *const fw_drop_descs[] = {FW_DROPS(VNF_DESC)};
 
 /* Fields common to both families: proto, flags, vlan, ports. */
 static void
@@ -809,6 +810,7 @@ static struct vnf_class fw_class = {
 	.counter_names = fw_counter_names,
 	.n_counters = FW_CTR_MAX,
 	.drop_names = fw_drop_names,
+	.drop_descs = fw_drop_descs,
 	.n_drops = FW_DROP_MAX,
 };
 VNF_CLASS_REGISTER(fw_class);

@@ -508,6 +508,41 @@ fw_log_copy(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m, uint3
 	nfv_punt(w, vnf, c);
 }
 
+/* nfvctl trace: the firewall's reason for a traced packet (off the fast
+ * path: called for traced packets only) */
+static __rte_noinline __rte_cold void
+fw_trace_rule(struct nfv_vnf *vnf, struct nfv_worker *w, const struct fw_ruleset *rs,
+	      struct rte_mbuf *m, uint32_t best, uint8_t action)
+{
+	static const char *const named[] = {"rule %s: allow", "rule %s: drop",
+					    "rule %s: reject (refusal sent by the control thread)"};
+	static const char *const unnamed[] = {"rule #%u: allow", "rule #%u: drop",
+					      "rule #%u: reject (refusal sent by the control thread)"};
+
+	if (action > FW_REJECT)
+		return;
+	if (best == rs->n_rules)
+		nfv_trace_note(w, vnf, m, "no rule matched: default policy %s",
+			       fw_action_names[action], 0, 0, 0);
+	else if (rs->rules[best].name[0])
+		nfv_trace_note(w, vnf, m, named[action], rs->rules[best].name, 0, 0, 0);
+	else
+		nfv_trace_note(w, vnf, m, unnamed[action], NULL, best + 1, 0, 0);
+}
+
+static __rte_noinline __rte_cold void
+fw_trace_ct(struct nfv_vnf *vnf, struct nfv_worker *w, const struct fw_ruleset *rs,
+	    struct rte_mbuf *m, const struct fw_ct_entry *e, bool related)
+{
+	nfv_trace_note(w, vnf, m,
+		       related ? "conntrack: an error about a tracked connection, state %s"
+			       : "conntrack hit: tracked connection, state %s",
+		       e->state < FW_CT_STATE_MAX ? fw_ct_state_names[e->state] : "?", 0, 0, 0);
+	if (e->rule < rs->n_rules)
+		nfv_trace_note(w, vnf, m, "connection allowed by rule %s", rs->rules[e->rule].name,
+			       0, 0, 0);
+}
+
 /* Run one chunk (n <= FW_CHUNK). Returns packets kept at the front. */
 static uint16_t
 fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
@@ -540,6 +575,11 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			pass[i] = 1;
 			if (!frag)
 				nfv_count(w, vnf, FW_CTR_NON_IP, 1);
+			if (nfv_traced(w, pkts[i]))
+				nfv_trace_note(w, vnf, pkts[i],
+					       frag ? "a later fragment: passes (fragments: allow)"
+						    : "not IP: passes without rules",
+					       NULL, 0, 0, 0);
 			continue;
 		}
 		pass[i] = 0;
@@ -561,6 +601,8 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			    !fw_ct_live(e, rs, now))
 				continue;
 			pass[cidx[i]] = 1;
+			if (nfv_traced(w, pkts[cidx[i]]))
+				fw_trace_ct(vnf, w, rs, pkts[cidx[i]], e, pk[cidx[i]].related);
 			if (pk[cidx[i]].related) {
 				/* an error about the connection: passes, the
 				 * connection's state does not move */
@@ -620,6 +662,8 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			action = rs->rules[best].action;
 			log = rs->rules[best].log;
 		}
+		if (nfv_traced(w, m))
+			fw_trace_rule(vnf, w, rs, m, best, action);
 		switch (action) {
 		case FW_ALLOW:
 			if (best < rs->n_rules && rs->rules[best].stateful && pk[i].ct_ok &&
@@ -629,6 +673,9 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 					continue;
 				}
 				nfv_count(w, vnf, FW_CTR_CT_NEW, 1);
+				if (nfv_traced(w, m))
+					nfv_trace_note(w, vnf, m, "conntrack: new connection tracked",
+						       NULL, 0, 0, 0);
 			}
 			if (log)
 				fw_log_copy(vnf, w, m, best);

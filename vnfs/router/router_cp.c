@@ -26,6 +26,7 @@
 
 static const char *const rtr_counter_names[] = {RTR_COUNTERS(VNF_NAME)};
 static const char *const rtr_drop_names[] = {RTR_DROPS(VNF_NAME)};
+static const char *const rtr_drop_descs[] = {RTR_DROPS(VNF_DESC)};
 static const char *const rtr_cp_names[] = {RTR_CP_COUNTERS(VNF_NAME)};
 
 void
@@ -680,6 +681,7 @@ static struct vnf_class rtr_class = {
 	.counter_names = rtr_counter_names,
 	.n_counters = RTR_CTR_MAX,
 	.drop_names = rtr_drop_names,
+	.drop_descs = rtr_drop_descs,
 	.n_drops = RTR_DROP_MAX,
 };
 

@@ -43,6 +43,103 @@ rtr_punt_allowed(struct rtr_state *st, struct nfv_worker *w, unsigned int b)
 	return true;
 }
 
+/* nfvctl trace: why a traced packet goes to the control thread */
+static __rte_noinline __rte_cold void
+rtr_trace_punt(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m, uint32_t code)
+{
+	static const char *const why[] = {
+		[RTR_PUNT_LOCAL] = "for the router itself: punted (local delivery)",
+		[RTR_PUNT_ARP] = "ARP: punted to the neighbour table",
+		[RTR_PUNT_ND] = "neighbour discovery: punted",
+		[RTR_PUNT_TTL] = "TTL/hop limit expired: punted for ICMP time exceeded",
+		[RTR_PUNT_NOROUTE] = "no route: punted for ICMP destination unreachable",
+		[RTR_PUNT_REJECT] = "reject route: punted for ICMP destination unreachable",
+		[RTR_PUNT_TOOBIG] = "too big for the egress MTU: punted for ICMP (DF set)",
+		[RTR_PUNT_RESOLVE] = "next hop not resolved (or fragmenting): punted, sent once "
+				     "resolved",
+	};
+	uint32_t c = code & 0xff;
+
+	if (c < RTE_DIM(why) && why[c] != NULL)
+		nfv_trace_note(w, vnf, m, why[c], NULL, 0, 0, 0);
+}
+
+/* nfvctl trace: the route each traced packet of pkts[0..n) (forwarded,
+ * family 4 or 6) took: looked up again, for them only */
+static __rte_noinline __rte_cold void
+rtr_trace_fwd(struct nfv_vnf *vnf, struct nfv_worker *w, const struct rtr_tables *t,
+	      struct rte_mbuf **pkts, uint16_t n, int family)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t off = RTE_ETHER_HDR_LEN;
+		const struct rtr_adj *adj;
+		const struct rtr_if *oif;
+		uint8_t dst[16];
+		uint64_t a = 0;
+
+		if (!nfv_traced(w, m))
+			continue;
+		if (d[12] == 0x81 && d[13] == 0x00)
+			off += 4;
+		if (family == 4) {
+			uint32_t da;
+
+			memcpy(dst, d + off + 16, 4);
+			memcpy(&da, dst, 4);
+			da = rte_be_to_cpu_32(da);
+			rte_fib_lookup_bulk(t->fib4, &da, &a, 1);
+		} else {
+			memcpy(dst, d + off + 24, 16);
+			rte_fib6_lookup_bulk(t->fib6, &dst, &a, 1);
+		}
+		adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
+		if (adj->type == RTR_ADJ_CONNECTED && adj->iface < t->n_if) {
+			oif = &t->ifs[adj->iface];
+			if (family == 4) {
+				uint32_t da = *(const uint32_t *)dst;
+
+				nfv_trace_note(w, vnf, m, "route: %4 on a connected subnet of %s, out port %p",
+					       oif->name, da, oif->port, 0);
+				for (uint16_t k = 0; k < oif->n4; k++) {
+					uint32_t mask = oif->l4[k] ? rte_cpu_to_be_32(~0u << (32 - oif->l4[k]))
+								   : 0;
+
+					if ((oif->a4[k] & mask) == (da & mask)) {
+						nfv_trace_note(w, vnf, m, "connected route %4/%u (%s), next hop: the destination",
+							       oif->name, oif->a4[k] & mask, oif->l4[k], 0);
+						break;
+					}
+				}
+			} else
+				nfv_trace_note(w, vnf, m, "route: %6 on a connected subnet of %s, out port %p",
+					       oif->name, nfv_trace_ip6(dst, 0), nfv_trace_ip6(dst, 1),
+					       oif->port);
+		} else if (adj->type == RTR_ADJ_GW && adj->n_nh > 0) {
+			const struct rtr_neigh *nb = &t->neigh[adj->nh[0]];
+
+			oif = &t->ifs[nb->key.iface < t->n_if ? nb->key.iface : 0];
+			if (family == 4) {
+				nfv_trace_note(w, vnf, m, "route: %4 via gateway %4 on %s, out port %p",
+					       oif->name, *(const uint32_t *)dst,
+					       *(const uint32_t *)nb->key.addr, oif->port);
+			} else {
+				nfv_trace_note(w, vnf, m, "route: %6", NULL, nfv_trace_ip6(dst, 0),
+					       nfv_trace_ip6(dst, 1), 0);
+				nfv_trace_note(w, vnf, m, "via gateway %6 on %s, out port %p", oif->name,
+					       nfv_trace_ip6(nb->key.addr, 0),
+					       nfv_trace_ip6(nb->key.addr, 1), oif->port);
+			}
+			if (adj->n_nh > 1)
+				nfv_trace_note(w, vnf, m, "one of %u equal-cost paths (flow hash)", NULL,
+					       adj->n_nh, 0, 0);
+		}
+		nfv_trace_note(w, vnf, m, "TTL/hop limit decremented, MACs rewritten for port %p",
+			       NULL, nfv_meta(m)->out_port, 0, 0);
+	}
+}
+
 static inline void
 rtr_punt_pkt_b(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
 	       struct rte_mbuf *m, uint32_t code, uint16_t ctr, uint16_t limit_reason,
@@ -54,6 +151,8 @@ rtr_punt_pkt_b(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
 	}
 	nfv_count(w, vnf, ctr, 1);
 	nfv_meta(m)->nh = code;
+	if (nfv_traced(w, m))
+		rtr_trace_punt(vnf, w, m, code);
 	nfv_punt(w, vnf, m);
 }
 
@@ -790,6 +889,8 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 					pkts[out++] = p4[i];
 			}
 			nfv_count(w, vnf, RTR_CTR_FWD4, out - first);
+			if (unlikely(w->trace != NULL)) /* nfvctl trace: once per burst */
+				rtr_trace_fwd(vnf, w, t, pkts + first, out - first, 4);
 		}
 		if (n6 > 0) {
 			uint16_t first = out;
@@ -807,6 +908,8 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 					pkts[out++] = p6[i];
 			}
 			nfv_count(w, vnf, RTR_CTR_FWD6, out - first);
+			if (unlikely(w->trace != NULL))
+				rtr_trace_fwd(vnf, w, t, pkts + first, out - first, 6);
 		}
 	}
 	return out;

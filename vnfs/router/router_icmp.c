@@ -169,6 +169,9 @@ rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	memcpy(icmp + 8, oip, quote);
 	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
 	st->cp[RTR_CP_ICMP_ERR_TX]++;
+	nfv_trace_ctl_note(NULL, m, "sent ICMP %s (type %u code %u) to %4",
+			   type == 11 ? "time exceeded" : "destination unreachable", type, code,
+			   oip->src_addr);
 	rtr_send(st, t->ifs[ifi].port, r);
 free_orig:
 	rte_pktmbuf_free(m);
@@ -215,6 +218,10 @@ rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	memcpy(icmp + 8, oip, quote);
 	rtr_icmp6_cksum(ip6);
 	st->cp[RTR_CP_ICMP_ERR_TX]++;
+	nfv_trace_ctl_note(NULL, m, "sent ICMPv6 %s (type %u) to %6",
+			   type == 3 ? "time exceeded" : type == 2 ? "packet too big"
+							    : "destination unreachable",
+			   type, nfv_trace_ip6(oip->src_addr, 0), nfv_trace_ip6(oip->src_addr, 1));
 	rtr_send(st, t->ifs[ifi].port, r);
 free_orig:
 	rte_pktmbuf_free(m);

@@ -41,28 +41,34 @@
 	_(RTR_CTR_PUNT_HOST, "punt-host-multicast")
 enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 
-#define RTR_DROPS(_)                                   \
-	_(RTR_DROP_TRUNCATED, "truncated")             \
-	_(RTR_DROP_BAD_VERSION, "bad-version")         \
-	_(RTR_DROP_BAD_IHL, "bad-ihl")                 \
-	_(RTR_DROP_BAD_LENGTH, "bad-length")           \
-	_(RTR_DROP_BAD_CHECKSUM, "bad-checksum")       \
-	_(RTR_DROP_IP_OPTIONS, "ip-options")           \
-	_(RTR_DROP_BAD_SRC, "bad-source")              \
-	_(RTR_DROP_MULTICAST, "multicast")             \
-	_(RTR_DROP_LINK_LOCAL, "link-local")           \
-	_(RTR_DROP_NO_IFACE, "no-interface")           \
-	_(RTR_DROP_OTHER_HOST, "other-host")           \
-	_(RTR_DROP_ETHERTYPE, "unsupported-ethertype") \
-	_(RTR_DROP_BLACKHOLE, "blackhole")             \
-	_(RTR_DROP_NEEDS_FRAG, "needs-fragmentation")  \
-	_(RTR_DROP_PUNT_LIMIT, "punt-rate-limit")      \
-	_(RTR_DROP_NO_ROUTE, "no-route")               \
-	_(RTR_DROP_TTL, "ttl-expired")                 \
-	_(RTR_DROP_BAD_DST, "bad-destination")         \
-	_(RTR_DROP_LINK_BCAST, "link-broadcast")       \
-	_(RTR_DROP_BROADCAST, "broadcast")             \
-	_(RTR_DROP_HOST_LIMIT, "punt-local-rate-limit")
+#define RTR_DROPS(_)                                                                               \
+	_(RTR_DROP_TRUNCATED, "truncated", "frame shorter than its headers say")                   \
+	_(RTR_DROP_BAD_VERSION, "bad-version", "IP version does not match the ethertype")          \
+	_(RTR_DROP_BAD_IHL, "bad-ihl", "IPv4 header length below 20 bytes")                        \
+	_(RTR_DROP_BAD_LENGTH, "bad-length", "IP total/payload length wrong for the frame")        \
+	_(RTR_DROP_BAD_CHECKSUM, "bad-checksum", "IPv4 header checksum wrong")                     \
+	_(RTR_DROP_IP_OPTIONS, "ip-options", "IPv4 options (not forwarded by this router)")        \
+	_(RTR_DROP_BAD_SRC, "bad-source",                                                          \
+	  "martian source address (multicast, loopback, unspecified...)")                          \
+	_(RTR_DROP_MULTICAST, "multicast", "multicast destination (not routed)")                   \
+	_(RTR_DROP_LINK_LOCAL, "link-local", "link-local address: never forwarded off its link")   \
+	_(RTR_DROP_NO_IFACE, "no-interface", "arrived on a port/VLAN with no router interface")    \
+	_(RTR_DROP_OTHER_HOST, "other-host", "frame addressed to another MAC")                     \
+	_(RTR_DROP_ETHERTYPE, "unsupported-ethertype", "neither IPv4, IPv6 nor ARP")               \
+	_(RTR_DROP_BLACKHOLE, "blackhole", "matched a blackhole route")                            \
+	_(RTR_DROP_NEEDS_FRAG, "needs-fragmentation",                                              \
+	  "too big for the egress MTU (fragment/error rate-limited or DF)")                        \
+	_(RTR_DROP_PUNT_LIMIT, "punt-rate-limit", "slow-path packet over the punt rate limit")     \
+	_(RTR_DROP_NO_ROUTE, "no-route",                                                           \
+	  "no route to the destination (ICMP unreachable rate-limited)")                           \
+	_(RTR_DROP_TTL, "ttl-expired", "TTL/hop limit expired (ICMP time exceeded rate-limited)")  \
+	_(RTR_DROP_BAD_DST, "bad-destination", "martian destination address")                      \
+	_(RTR_DROP_LINK_BCAST, "link-broadcast",                                                   \
+	  "unicast packet in a link-layer broadcast/multicast frame")                              \
+	_(RTR_DROP_BROADCAST, "broadcast",                                                         \
+	  "directed broadcast of an attached subnet (not forwarded)")                              \
+	_(RTR_DROP_HOST_LIMIT, "punt-local-rate-limit",                                            \
+	  "packet for the host interface over its punt rate limit")
 enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 
 /* Control-thread counters (in "stats" as cp_counters) */

@@ -20,7 +20,7 @@
 	_(VM_CTR_BYPASSED, "bypassed")
 enum { VM_COUNTERS(VNF_ENUM) VM_CTR_MAX };
 
-#define VM_DROPS(_) _(VM_DROP_STAGE_DOWN, "stage-down")
+#define VM_DROPS(_) _(VM_DROP_STAGE_DOWN, "stage-down", "the guest's link is down and on-failure is drop")
 enum { VM_DROPS(VNF_ENUM) VM_DROP_MAX };
 
 struct vm_stage {

@@ -13,6 +13,7 @@
 
 static const char *const vm_counter_names[] = {VM_COUNTERS(VNF_NAME)};
 static const char *const vm_drop_names[] = {VM_DROPS(VNF_NAME)};
+static const char *const vm_drop_descs[] = {VM_DROPS(VNF_DESC)};
 
 static void
 vm_link_poll(struct nfv_vnf *vnf, uint64_t now_ms)
@@ -120,6 +121,7 @@ static struct vnf_class vm_class = {
 	.counter_names = vm_counter_names,
 	.n_counters = VM_CTR_MAX,
 	.drop_names = vm_drop_names,
+	.drop_descs = vm_drop_descs,
 	.n_drops = VM_DROP_MAX,
 };
 

@@ -10,13 +10,23 @@ vm_stage_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pk
 	struct vm_stage *st = vnf->priv;
 
 	if (likely(__atomic_load_n(&st->link_up, __ATOMIC_RELAXED))) {
-		for (uint16_t i = 0; i < n; i++)
+		for (uint16_t i = 0; i < n; i++) {
+			if (nfv_traced(w, pkts[i]))
+				nfv_trace_note(w, vnf, pkts[i], "to the guest: its NIC on port %p",
+					       NULL, st->in_port, 0, 0);
 			nfv_tx(w, st->in_port, pkts[i]);
+		}
 		nfv_count(w, vnf, VM_CTR_TO_GUEST, n);
 		return 0;
 	}
 	if (st->bypass) {
 		nfv_count(w, vnf, VM_CTR_BYPASSED, n);
+		if (unlikely(w->trace != NULL))
+			for (uint16_t i = 0; i < n; i++)
+				if (nfv_traced(w, pkts[i]))
+					nfv_trace_note(w, vnf, pkts[i],
+						       "guest down: bypassed (on-failure: bypass)", NULL,
+						       0, 0, 0);
 		return n;
 	}
 	for (uint16_t i = 0; i < n; i++)
