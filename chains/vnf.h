@@ -105,6 +105,15 @@ struct vnf_schema {
 	int (*config_equal)(const void *a, const void *b);
 	/* Optional: checks across instances and chains, once the file is loaded. */
 	int (*config_check)(const struct nfv_config *cfg, struct cfg_errors *err);
+	/* Optional: the addresses an instance's interfaces own (router, dhcp),
+	 * for other classes' config_check (a firewall's NAT pool must not
+	 * overlap one; its masquerade address must be one). cb is called once
+	 * per address: port = config port index, family AF_INET/AF_INET6,
+	 * addr in network order (4 or 16 bytes), plen its prefix length. */
+	void (*addresses)(const void *conf,
+			  void (*cb)(void *ctx, uint16_t port, int family, const void *addr,
+				     uint8_t plen),
+			  void *ctx);
 
 	/* registry link */
 	struct vnf_schema *next;

@@ -852,11 +852,28 @@ out:
 	return 0;
 }
 
+/* vnf_schema.addresses: the server address of each interface */
+static void
+dhcp_config_addresses(const void *conf,
+		      void (*cb)(void *ctx, uint16_t port, int family, const void *addr,
+				 uint8_t plen),
+		      void *ctx)
+{
+	const struct dhcp_conf *c = conf;
+
+	for (uint16_t i = 0; i < c->n_ifs; i++) {
+		uint32_t a = htonl(c->ifs[i].addr);
+
+		cb(ctx, c->ifs[i].port, AF_INET, &a, c->ifs[i].plen);
+	}
+}
+
 struct vnf_schema dhcp_schema = {
 	.name = "dhcp",
 	.help = "DHCPv4 server (RFC 2131): pools, reservations, options, relay, "
 		"crash-safe lease journal",
 	.config_parse = dhcp_config_parse,
 	.config_free = dhcp_config_free,
+	.addresses = dhcp_config_addresses,
 };
 VNF_SCHEMA_REGISTER(dhcp_schema)

@@ -81,7 +81,16 @@ extern const uint8_t fw_state_timeout[FW_CT_STATE_MAX];
 	_(FW_CTR_LOGGED, "logged")       \
 	_(FW_CTR_NON_IP, "non-ip")       \
 	_(FW_CTR_FRAGMENTS, "fragments") \
-	_(FW_CTR_DEFAULT, "default-policy")
+	_(FW_CTR_DEFAULT, "default-policy")      \
+	_(FW_CTR_NAT_XLATE, "nat-translated")    \
+	_(FW_CTR_NAT_SNAT_NEW, "nat-snat-new")   \
+	_(FW_CTR_NAT_DNAT_NEW, "nat-dnat-new")   \
+	_(FW_CTR_NAT_INBOUND, "nat-inbound-new") \
+	_(FW_CTR_NAT_HAIRPIN, "nat-hairpin")     \
+	_(FW_CTR_NAT_MAP_NEW, "nat-mapping-new") \
+	_(FW_CTR_NAT_PRESERVED, "nat-port-preserved") \
+	_(FW_CTR_NAT_ICMP_ERR, "nat-icmp-error") \
+	_(FW_CTR_NAT_FILTERED, "nat-filtered")
 enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 
 #define FW_DROPS(_)                                                                                \
@@ -93,7 +102,18 @@ enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 	_(FW_DROP_BAD_TCP_FLAGS, "bad-tcp-flags",                                                  \
 	  "an impossible TCP flag combination (SYN+FIN, null, xmas...)")                           \
 	_(FW_DROP_CT_FULL, "ct-full",                                                              \
-	  "connection table full: a new stateful connection could not be tracked")
+	  "connection table full: a new stateful connection could not be tracked")       \
+	_(FW_DROP_NAT_EXHAUSTED, "nat-ports-exhausted",                                            \
+	  "NAT: no free port (or ICMP identifier) on the paired external address")               \
+	_(FW_DROP_NAT_SUB_LIMIT, "nat-subscriber-limit",                                           \
+	  "NAT: the inside address is at its max-per-subscriber or its port blocks")             \
+	_(FW_DROP_NAT_FRAGMENT, "nat-fragment",                                                    \
+	  "NAT: a fragment of a translated flow (no reassembly; never sent untranslated)")       \
+	_(FW_DROP_NAT_UNSUPPORTED, "nat-unsupported",                                              \
+	  "NAT: a protocol NAT cannot translate (not TCP, UDP, ICMP echo) from a NAT'ed source") \
+	_(FW_DROP_NAT_RACE, "nat-race",                                                            \
+	  "NAT: another worker was making the same mapping or session at that instant")          \
+	_(FW_DROP_NAT_TABLE_FULL, "nat-table-full", "NAT: the mapping or subscriber table is full")
 enum { FW_DROPS(VNF_ENUM) FW_DROP_MAX };
 
 /* TCP flag bits as on the wire */
@@ -133,6 +153,72 @@ struct fw_rule_conf {
 	char *path;		/* "vnfs[2].rules[4]" */
 };
 
+/* ---- NAT44 (fw_nat_conf.c; docs/nat.md) ---- */
+#define FW_NAT_MAX_SNAT 64	 /* snat rules */
+#define FW_NAT_MAX_DNAT 1024	 /* port forwards */
+#define FW_NAT_MAX_STATIC 1024	 /* 1:1 entries */
+#define FW_NAT_MAX_PFX 64	 /* from / except prefixes of one snat rule */
+#define FW_NAT_MAX_POOL 256	 /* addresses of one snat rule */
+#define FW_NAT_MAX_BLOCKS 64	 /* port blocks of one subscriber */
+
+enum fw_nat_filtering {
+	FW_NAT_FILTER_APD, /* address-and-port-dependent (default) */
+	FW_NAT_FILTER_EI,  /* endpoint-independent */
+	FW_NAT_FILTER_AD,  /* address-dependent */
+};
+extern const char *const fw_nat_filtering_names[];
+
+struct fw_snat_conf {
+	char name[NFV_NAME_MAX];
+	bool has_in_port;
+	uint16_t in_port; /* config port indexes */
+	uint16_t outside_port;
+	uint16_t n_from, n_except;
+	struct cfg_prefix from[FW_NAT_MAX_PFX], except[FW_NAT_MAX_PFX]; /* IPv4 */
+	bool masquerade;
+	uint16_t n_addrs;
+	uint32_t addrs[FW_NAT_MAX_POOL]; /* host order */
+	uint16_t port_lo, port_hi;
+	uint32_t port_block;	     /* 0 = none */
+	uint32_t max_per_subscriber; /* 0 = no limit */
+	char log[NFV_PATH_MAX];	     /* "" = none */
+	/* positions for cross-VNF checks (config_check; the tree is alive then) */
+	const struct cfg_node *node, *addr_node;
+};
+
+struct fw_dnat_conf {
+	char name[NFV_NAME_MAX];
+	uint16_t outside_port;
+	uint8_t proto;	     /* TCP or UDP */
+	uint32_t addr;	     /* host order */
+	uint16_t port;	     /* external port */
+	uint32_t to_addr;    /* host order */
+	uint16_t to_port;
+	const struct cfg_node *node, *to_node;
+};
+
+struct fw_static_conf {
+	uint16_t outside_port;
+	uint32_t external, internal; /* host order */
+	const struct cfg_node *node;
+};
+
+struct fw_nat_conf {
+	int filtering; /* enum fw_nat_filtering */
+	uint16_t n_snat, n_dnat, n_static;
+	struct fw_snat_conf *snat;
+	struct fw_dnat_conf *dnat;
+	struct fw_static_conf *statics;
+};
+
+/* fw_nat_conf.c */
+struct fw_conf;
+int fw_nat_parse(const struct nfv_config *cfg, const struct cfg_node *node, struct fw_conf *c,
+		 struct cfg_errors *err);
+void fw_nat_free(struct fw_nat_conf *n);
+bool fw_nat_equal(const struct fw_nat_conf *a, const struct fw_nat_conf *b);
+int fw_nat_check(const struct nfv_config *cfg, struct cfg_errors *err);
+
 struct fw_conf {
 	char file[NFV_PATH_MAX];
 	enum fw_action default_action;
@@ -142,6 +228,7 @@ struct fw_conf {
 	bool xdp;		      /* keep af_xdp pre-filter maps in step */
 	uint16_t n_rules;
 	struct fw_rule_conf *rules;
+	struct fw_nat_conf *nat; /* NULL: no nat section */
 };
 
 /* The schema half (fw_conf.c), registered as class "firewall". */

@@ -35,7 +35,7 @@ static const char *const fw_keys[] = {
 	/* handled by the model loader */
 	"name", "class", "runtime", "vm",
 	/* ours */
-	"default", "fragments", "conntrack", "xdp", "rules", NULL};
+	"default", "fragments", "conntrack", "xdp", "rules", "nat", NULL};
 static const char *const fw_ct_keys[] = {"max", "timeouts", NULL};
 static const char *const fw_rule_keys[] = {
 	"name",	 "action", "in-port",	"out-port",  "src",	  "dst",  "proto",
@@ -466,8 +466,21 @@ fw_parse_conntrack(const struct cfg_node *node, struct fw_conf *c, struct cfg_er
 		return ret;
 	if (cfg_expect(to, CFG_MAP, err) < 0)
 		return -EINVAL;
-	if (cfg_check_keys(to, fw_timeout_names, err) > 0)
+	static const char *to_keys[FW_TO_MAX + 2];
+	for (int i = 0; i < FW_TO_MAX; i++)
+		to_keys[i] = fw_timeout_names[i];
+	to_keys[FW_TO_MAX] = "tcp-transitory";
+	if (cfg_check_keys(to, to_keys, err) > 0)
 		ret = -EINVAL;
+	/* tcp-transitory (RFC 5382's name): the default of every transitory
+	 * TCP state (syn, closing, time-wait) not given on its own */
+	uint32_t tr;
+	int rc = cfg_get_u32(to, "tcp-transitory", false, 1, 30 * 86400, &tr, err);
+	if (rc < 0)
+		ret = -EINVAL;
+	else if (rc == 0)
+		c->timeouts[FW_TO_TCP_SYN] = c->timeouts[FW_TO_TCP_CLOSING] =
+			c->timeouts[FW_TO_TCP_TIME_WAIT] = tr;
 	for (int i = 0; i < FW_TO_MAX; i++)
 		if (cfg_get_u32(to, fw_timeout_names[i], false, 1, 30 * 86400, &c->timeouts[i],
 				err) < 0)
@@ -506,6 +519,17 @@ fw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void 
 	c->fragments = v;
 	if (cfg_get_bool(node, "xdp", false, &c->xdp, err) < 0)
 		ret = -EINVAL;
+	if (cfg_map_get(node, "nat") != NULL) {
+		/* a NAT's timeouts: the RFC minimums (RFC 5382 REQ-5: established
+		 * 2 h 4 min, transitory 4 min; RFC 4787 REQ-5: UDP 2 min) */
+		c->timeouts[FW_TO_TCP_ESTABLISHED] = 7440;
+		c->timeouts[FW_TO_TCP_SYN] = c->timeouts[FW_TO_TCP_CLOSING] =
+			c->timeouts[FW_TO_TCP_TIME_WAIT] = 240;
+		c->timeouts[FW_TO_UDP] = c->timeouts[FW_TO_UDP_STREAM] = 120;
+		c->timeouts[FW_TO_ICMP] = 60;
+		if (fw_nat_parse(cfg, cfg_map_get(node, "nat"), c, err) < 0)
+			ret = -EINVAL;
+	}
 	if (fw_parse_conntrack(node, c, err) < 0)
 		ret = -EINVAL;
 	rules = cfg_map_get(node, "rules");
@@ -548,6 +572,7 @@ fw_config_free(void *conf)
 		free(c->rules[i].path);
 	}
 	free(c->rules);
+	fw_nat_free(c->nat);
 	free(c);
 }
 
@@ -592,6 +617,9 @@ fw_config_equal(const void *pa, const void *pb)
 	    a->ct_max != b->ct_max || a->xdp != b->xdp || a->n_rules != b->n_rules ||
 	    memcmp(a->timeouts, b->timeouts, sizeof(a->timeouts)) != 0)
 		return 0;
+	if ((a->nat == NULL) != (b->nat == NULL) ||
+	    (a->nat != NULL && !fw_nat_equal(a->nat, b->nat)))
+		return 0;
 	for (uint16_t i = 0; i < a->n_rules; i++)
 		if (!fw_rule_eq(&a->rules[i], &b->rules[i]))
 			return 0;
@@ -605,5 +633,6 @@ struct vnf_schema fw_schema = {
 	.config_parse = fw_config_parse,
 	.config_free = fw_config_free,
 	.config_equal = fw_config_equal,
+	.config_check = fw_nat_check,
 };
 VNF_SCHEMA_REGISTER(fw_schema)

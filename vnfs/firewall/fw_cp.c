@@ -417,6 +417,9 @@ fw_ruleset_build(struct fw_state *fw, const struct nfv_config *cfg, const struct
 	ret = fw_acl_build(rs, c, (uintptr_t)fw, ++fw->generation, err, len);
 	if (ret < 0)
 		goto fail;
+	ret = fw_nat_build(fw, cfg, c, &rs->nat, err, len);
+	if (ret < 0)
+		goto fail;
 	*out = rs;
 	return 0;
 no_mem:
@@ -439,12 +442,12 @@ fw_ruleset_hits(const struct fw_ruleset *rs, uint32_t rule)
 
 /* ---- conntrack table ---- */
 int
-fw_ct_init(struct fw_ct *ct, const char *name, uint32_t max, char *err, size_t len)
+fw_ct_init(struct fw_ct *ct, const char *name, uint32_t max, uint32_t keys, char *err, size_t len)
 {
 	char hname[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.name = hname,
-		.entries = RTE_MAX(max + max / 4, 64u),
+		.entries = RTE_MAX(keys * max + max / 4, 64u),
 		.key_len = sizeof(struct fw_ct_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
@@ -491,30 +494,61 @@ fw_ct_fini(struct fw_ct *ct)
 	ct->entries = NULL;
 }
 
-static void
-fw_ct_remove(struct fw_ct *ct, struct fw_ct_entry *e)
+/* Remove a connection (its main slot): both keys of a translated one, and
+ * its mapping reference (control thread). */
+void fw_ct_remove(struct fw_state *fw, struct fw_ct_entry *e);
+void
+fw_ct_remove(struct fw_state *fw, struct fw_ct_entry *e)
 {
+	struct fw_ct *ct = &fw->ct;
+
+	if (e->nat) {
+		struct fw_ct_entry *a = &ct->entries[e->peer];
+
+		fw_nat_session_gone(fw, e);
+		rte_hash_del_key(ct->h, &a->key);
+		__atomic_store_n(&a->in_use, FW_SLOT_FREE, __ATOMIC_RELEASE);
+		e->nat = 0;
+	}
 	rte_hash_del_key(ct->h, &e->key);
-	__atomic_store_n(&e->in_use, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->in_use, FW_SLOT_FREE, __ATOMIC_RELEASE);
 	__atomic_fetch_sub(&ct->count, 1, __ATOMIC_RELAXED);
+}
+
+/* a slot whose key was added but never published */
+static void
+fw_ct_remove_dead(struct fw_ct *ct, struct fw_ct_entry *e)
+{
+	void *key;
+
+	if (rte_hash_get_key_with_position(ct->h, (int32_t)(e - ct->entries), &key) == 0)
+		rte_hash_del_key(ct->h, key);
+	__atomic_store_n(&e->in_use, FW_SLOT_FREE, __ATOMIC_RELEASE);
 }
 
 uint32_t
 fw_ct_expire(struct fw_ct *ct, const struct fw_ruleset *rs, uint64_t now_tsc, uint32_t budget)
 {
+	struct fw_state *fw = container_of(ct, struct fw_state, ct);
 	uint32_t removed = 0;
 
 	for (uint32_t k = 0; k < budget && k < ct->n_slots; k++) {
 		struct fw_ct_entry *e = &ct->entries[ct->cursor];
+		uint8_t st;
 
 		if (++ct->cursor >= ct->n_slots)
 			ct->cursor = 0;
-		if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE))
+		st = __atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE);
+		if (st == FW_SLOT_DEAD) {
+			fw_ct_remove_dead(ct, e);
+			continue;
+		}
+		if (st != FW_SLOT_LIVE || e->alias)
 			continue;
 		if ((int64_t)(now_tsc - e->last_tsc) <=
 		    (int64_t)rs->timeout_tsc[fw_state_timeout[e->state]])
 			continue;
-		fw_ct_remove(ct, e);
+		fw_ct_remove(fw, e);
 		removed++;
 	}
 	ct->expired += removed;
@@ -530,8 +564,11 @@ fw_destroy(struct nfv_vnf *vnf)
 	if (fw == NULL)
 		return;
 	fw_xdp_free(fw);
+	if (fw->rs != NULL)
+		fw_nat_rt_free(fw, fw->rs->nat);
 	fw_ruleset_free(fw->rs);
 	fw_ct_fini(&fw->ct);
+	fw_nat_fini(fw);
 	rte_free(fw);
 	vnf->priv = NULL;
 }
@@ -552,9 +589,15 @@ fw_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, c
 	vnf->priv = fw;
 	snprintf(fw->name, sizeof(fw->name), "%s", vnf->name);
 	fw->log_tokens = FW_LOG_BURST;
-	ret = fw_ct_init(&fw->ct, vnf->name, c->ct_max, err, errlen);
+	/* a translated connection takes two slots (original and reply keys) */
+	ret = fw_ct_init(&fw->ct, vnf->name, c->ct_max, c->nat != NULL ? 2 : 1, err, errlen);
 	if (ret < 0)
 		return ret;
+	if (c->nat != NULL) {
+		ret = fw_nat_init(fw, c->ct_max, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
 	ret = fw_ruleset_build(fw, cfg, c, &fw->rs, err, errlen);
 	if (ret < 0)
 		return ret;
@@ -579,12 +622,28 @@ fw_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *co
 			 fw->ct.max, c->ct_max);
 		return -EINVAL;
 	}
+	if (c->nat != NULL && fw->nat == NULL) {
+		snprintf(err, errlen, "nat: the instance was made without NAT tables");
+		return -EINVAL;
+	}
 	ret = fw_ruleset_build(fw, cfg, c, &nrs, err, errlen);
 	if (ret < 0)
 		return ret;
 	ors = __atomic_exchange_n(&fw->rs, nrs, __ATOMIC_ACQ_REL);
 	if (nfv_rcu() != NULL)
 		rte_rcu_qsbr_synchronize(nfv_rcu(), RTE_QSBR_THRID_INVALID);
+	/* established sessions stay; those the new nat section no longer
+	 * makes are expired now (docs/nat.md) */
+	if (fw->nat != NULL) {
+		uint32_t gone = fw_nat_revalidate(fw, nrs);
+
+		if (gone > 0)
+			FW_LOG(INFO, "%s: apply expired %u translated sessions", fw->name, gone);
+		if (nfv_rcu() != NULL)
+			rte_rcu_qsbr_synchronize(nfv_rcu(), RTE_QSBR_THRID_INVALID);
+		fw_nat_rt_free(fw, ors->nat);
+		ors->nat = NULL;
+	}
 	fw_ruleset_free(ors);
 	if (c->xdp)
 		fw_xdp_sync(fw, cfg, c);
@@ -681,6 +740,7 @@ fw_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 			fw->log_tokens++;
 	}
 	fw_ct_expire(&fw->ct, fw->rs, rte_rdtsc(), budget);
+	fw_nat_tick(fw, fw->rs, rte_rdtsc());
 	fw_xdp_tick(fw, now_ms);
 }
 
@@ -734,14 +794,31 @@ fw_conn_json(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t 
 	uint64_t to = rs->timeout_tsc[fw_state_timeout[e->state]] / hz;
 	const char *rule = e->rule < rs->n_rules ? rs->rules[e->rule].name : "";
 
-	fw_fmt_addr(a, sizeof(a), e->key.family, src);
-	fw_fmt_addr(b, sizeof(b), e->key.family, dst);
-	return json_pack("{s:i, s:s, s:i, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:s}", "proto",
+	json_t *o;
+
+	if (e->nat) {
+		/* the original direction as the initiator sent it */
+		inet_ntop(AF_INET, &e->orig.src, a, sizeof(a));
+		inet_ntop(AF_INET, &e->orig.dst, b, sizeof(b));
+		sp = ntohs(e->orig.sport);
+		dp = ntohs(e->orig.dport);
+	} else {
+		fw_fmt_addr(a, sizeof(a), e->key.family, src);
+		fw_fmt_addr(b, sizeof(b), e->key.family, dst);
+	}
+	o = json_pack("{s:i, s:s, s:i, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:s}", "proto",
 			 e->key.proto, "src", a, "sport", sp, "dst", b, "dport", dp, "state",
 			 fw_ct_state_names[e->state], "idle_ms", (json_int_t)age, "expires_ms",
 			 (json_int_t)(to > age ? to - age : 0), "packets_orig",
 			 (json_int_t)e->pkts[0], "packets_reply", (json_int_t)e->pkts[1], "rule",
 			 rule);
+	if (o != NULL && e->nat) {
+		json_t *x = fw_nat_session_json(e);
+
+		json_object_update(o, x);
+		json_decref(x);
+	}
+	return o;
 }
 
 static int
@@ -756,27 +833,55 @@ fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char
 				    fw_action_names[fw->rs->default_action]);
 		return 0;
 	}
-	if (strcmp(cmd, "conns") == 0 || strcmp(cmd, "conns-flush") == 0) {
-		bool flush = cmd[5] != '\0';
+	if (strcmp(cmd, "nat-stats") == 0) {
+		if (fw->nat == NULL || fw->rs->nat == NULL) {
+			snprintf(err, errlen, "firewall '%s' has no nat section", fw->name);
+			return -ENOENT;
+		}
+		*result = fw_nat_stats_json(fw);
+		return 0;
+	}
+	if (strcmp(cmd, "conns") == 0 || strcmp(cmd, "conns-flush") == 0 ||
+	    strcmp(cmd, "nat-sessions") == 0) {
+		bool nat_only = cmd[0] == 'n';
+		bool flush = !nat_only && cmd[5] != '\0';
 		json_int_t limit = FW_CONNS_DEFAULT;
 		json_t *l = args ? json_object_get(args, "limit") : NULL, *a;
 		uint32_t n = 0;
 
+		if (nat_only && fw->nat == NULL) {
+			snprintf(err, errlen, "firewall '%s' has no nat section", fw->name);
+			return -ENOENT;
+		}
 		if (l != NULL) {
-			if (!json_is_integer(l) || json_integer_value(l) < 0) {
+			char *end = NULL;
+
+			/* nfvctl nat sessions 10: a bare word comes as a string */
+			if (json_is_string(l)) {
+				long long v = strtoll(json_string_value(l), &end, 10);
+
+				if (end == json_string_value(l) || *end != '\0' || v < 0) {
+					snprintf(err, errlen, "limit: expected a number >= 0");
+					return -EINVAL;
+				}
+				limit = v;
+			} else if (!json_is_integer(l) || json_integer_value(l) < 0) {
 				snprintf(err, errlen, "limit: expected a number >= 0");
 				return -EINVAL;
-			}
-			limit = json_integer_value(l);
+			} else
+				limit = json_integer_value(l);
 		}
 		a = json_array();
 		for (uint32_t i = 0; i < fw->ct.n_slots; i++) {
 			struct fw_ct_entry *e = &fw->ct.entries[i];
 
-			if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE))
+			if (__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) != FW_SLOT_LIVE ||
+			    e->alias)
+				continue;
+			if (nat_only && !e->nat)
 				continue;
 			if (flush) {
-				fw_ct_remove(&fw->ct, e);
+				fw_ct_remove(fw, e);
 				n++;
 				continue;
 			}
@@ -786,6 +891,11 @@ fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char
 			if ((json_int_t)n++ < limit)
 				json_array_append_new(a, fw_conn_json(e, fw->rs, now));
 		}
+		if (nat_only) {
+			*result = json_pack("{s:o, s:I, s:I}", "sessions", a, "count", (json_int_t)n,
+					    "max", (json_int_t)fw->ct.max);
+			return 0;
+		}
 		*result = json_pack("{s:o, s:I, s:I}", flush ? "flushed" : "conns",
 				    flush ? json_integer(n) : a, "count", (json_int_t)n, "max",
 				    (json_int_t)fw->ct.max);
@@ -793,8 +903,19 @@ fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char
 			json_decref(a);
 		return 0;
 	}
-	snprintf(err, errlen, "unknown command '%s' (rules, conns, conns-flush)", cmd);
+	snprintf(err, errlen,
+		 "unknown command '%s' (rules, conns, conns-flush, nat-sessions, nat-stats)", cmd);
 	return -ENOTSUP;
+}
+
+/* a nat section added to a firewall made without one needs NAT tables
+ * sized at create: a fresh instance */
+static bool
+fw_can_reconfigure(const void *old_conf, const void *new_conf)
+{
+	const struct fw_conf *o = old_conf, *n = new_conf;
+
+	return !(n->nat != NULL && o->nat == NULL);
 }
 
 static struct vnf_class fw_class = {
@@ -803,6 +924,7 @@ static struct vnf_class fw_class = {
 	.destroy = fw_destroy,
 	.process = fw_process,
 	.reconfigure = fw_reconfigure,
+	.can_reconfigure = fw_can_reconfigure,
 	.punt = fw_punt,
 	.tick = fw_tick,
 	.stats = fw_stats,

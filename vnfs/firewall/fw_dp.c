@@ -25,6 +25,12 @@ struct fw_pkt {
 	uint8_t related; /* ICMP error: ck is the key of the packet it quotes */
 	uint8_t rel_proto;
 	uint16_t l3_off;
+	uint16_t l4_off;  /* IPv4: from the IP header */
+	uint32_t l4_len;  /* IPv4: L4 bytes (to the IP total length) */
+	uint8_t frag;	  /* IPv4 first fragment */
+	uint8_t nat_pre;  /* NAT: destination translated before the rules */
+	uint16_t nat_to_port;
+	uint32_t nat_to;
 	const uint8_t *rel_src, *rel_dst; /* quoted packet's addresses */
 	struct fw_ct_key ck;
 	union {
@@ -238,6 +244,8 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 	p->ck.port_lo = p->ck.port_hi = 0;
 	p->ct_ok = 0;
 	p->related = 0;
+	p->frag = 0;
+	p->nat_pre = 0;
 	p->flags = 0;
 	p->l3_off = off;
 	if (et == RTE_ETHER_TYPE_IPV4) {
@@ -259,6 +267,10 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 			return frag_policy == FW_FRAG_ALLOW ? FW_P_PASS : -(FW_DROP_FRAGMENT + 1);
 		}
 		*frag = (fo & 0x2000) != 0;
+		p->frag = *frag;
+		p->nat_pre = 0;
+		p->l4_off = (uint16_t)ihl;
+		p->l4_len = tot - ihl;
 		ret = fw_parse_l4(p, ip + ihl, tot - ihl, &sport, &dport);
 		if (ret < 0)
 			return ret;
@@ -344,9 +356,8 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 
 /* Advance a tracked connection with packet p; dir 0 = from the initiator. */
 static inline void
-fw_ct_update(struct fw_ct_entry *e, const struct fw_pkt *p, uint64_t now)
+fw_ct_update(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned int dir, uint64_t now)
 {
-	unsigned int dir = p->dir_lo == e->init_lo ? 0 : 1;
 	uint8_t f = p->flags, st = e->state;
 
 	if (p->proto == IPPROTO_TCP) {
@@ -402,7 +413,7 @@ static inline bool
 fw_ct_live(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t now)
 {
 	/* signed: another worker may have stamped it with a later TSC */
-	return e->in_use &&
+	return e->in_use == FW_SLOT_LIVE &&
 	       (int64_t)(now - e->last_tsc) <= (int64_t)rs->timeout_tsc[fw_state_timeout[e->state]];
 }
 
@@ -420,8 +431,10 @@ fw_ct_insert(struct fw_ct *ct, const struct fw_ruleset *rs, const struct fw_pkt 
 	if (pos < 0)
 		return -ENOSPC;
 	e = &ct->entries[pos];
-	if (e->in_use && fw_ct_live(e, rs, now))
+	if (e->in_use == FW_SLOT_LIVE && fw_ct_live(e, rs, now))
 		return 0; /* another worker was first */
+	if (e->in_use != FW_SLOT_FREE && (e->in_use != FW_SLOT_LIVE || e->nat || e->alias))
+		return 0; /* a translated connection's, not yet swept: pass untracked */
 	e->key = p->ck;
 	e->state = fw_ct_initial_state(p);
 	e->init_lo = p->dir_lo;
@@ -430,11 +443,241 @@ fw_ct_insert(struct fw_ct *ct, const struct fw_ruleset *rs, const struct fw_pkt 
 	e->pkts[0] = 1;
 	e->pkts[1] = 0;
 	e->last_tsc = now;
+	e->nat = 0;
+	e->alias = 0;
+	e->map = FW_NAT_NONE;
 	if (!e->in_use) {
 		__atomic_fetch_add(&ct->count, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->in_use, 1, __ATOMIC_RELEASE);
 	}
 	return 0;
+}
+
+#include "fw_nat_dp.h"
+
+/* The reply tuple of a connection whose first packet t becomes (src2,
+ * sport2) -> (dst2, dport2) once translated. ICMP echo: one identifier. */
+static inline struct fw_nat_tuple
+fw_nat_reply_of(uint8_t proto, uint32_t src2, uint16_t sport2, uint32_t dst2, uint16_t dport2)
+{
+	struct fw_nat_tuple r = {.src = dst2, .dst = src2, .sport = dport2, .dport = sport2};
+
+	if (proto == IPPROTO_ICMP)
+		r.sport = r.dport = sport2 != dport2 ? sport2 : dport2;
+	return r;
+}
+
+static inline bool
+fw_nat_l4_ok(const struct fw_pkt *p, const uint8_t *ip)
+{
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)
+		return true;
+	return p->proto == IPPROTO_ICMP && (ip[p->l4_off] == 8 || ip[p->l4_off] == 0);
+}
+
+/* A non-first IPv4 fragment that may belong to a translated flow: from or
+ * to an external address, or from an inside source a snat or 1:1 entry
+ * names. Dropped (docs/nat.md: no reassembly). */
+static inline bool
+fw_nat_frag_relevant(const struct fw_nat_rt *n, const uint8_t *ip)
+{
+	uint32_t s, d;
+
+	memcpy(&s, ip + 12, 4);
+	memcpy(&d, ip + 16, 4);
+	if (fw_nat_is_ext(n, s) || fw_nat_is_ext(n, d))
+		return true;
+	for (uint16_t i = 0; i < n->n_snat; i++)
+		for (uint16_t k = 0; k < n->snat[i].n_from; k++)
+			if ((rte_be_to_cpu_32(s) & n->snat[i].from[k][1]) == n->snat[i].from[k][0])
+				return true;
+	for (uint16_t i = 0; i < n->n_static; i++)
+		if (n->statics[i].in == s)
+			return true;
+	return false;
+}
+
+/* NAT before the rules, for a packet no connection knows whose destination
+ * is an external address: a port forward or 1:1 entry translates the
+ * destination the rules then see (pk->nat_pre); an existing mapping admits
+ * it per the filtering behaviour (RFC 4787): from the outside it is
+ * translated and passes (returns 1), from the inside (hairpinning) the
+ * rules see the inside destination. Returns 0, 1 or -(drop reason + 1). */
+static inline int
+fw_nat_pre(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
+	   const struct fw_nat_rt *n, struct rte_mbuf *m, struct fw_pkt *p, uint64_t now)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l3_off);
+	uint16_t in_port = nfv_meta(m)->in_port;
+	struct fw_nat_tuple t, reply;
+	struct fw_ct_entry *e;
+	struct fw_nat_map *mp;
+	bool outside, admit;
+	int ret;
+
+	if (p->family != AF_INET || p->related || !p->ct_ok || !fw_nat_l4_ok(p, ip))
+		return 0;
+	fw_nat_tuple_of(ip, ip + p->l4_off, p->proto, &t);
+	if (!fw_nat_is_ext(n, t.dst))
+		return 0;
+	outside = fw_nat_outside(n, in_port);
+	for (uint16_t i = 0; i < n->n_dnat; i++) {
+		const struct fw_dnat_rt *d = &n->dnat[i];
+
+		if (d->proto == p->proto && d->addr == t.dst && d->port == t.dport &&
+		    (!outside || d->oport == in_port)) {
+			p->nat_pre = 1;
+			p->nat_to = d->to;
+			p->nat_to_port = d->to_port;
+			goto pre;
+		}
+	}
+	for (uint16_t i = 0; i < n->n_static; i++) {
+		const struct fw_static_rt *st = &n->statics[i];
+
+		if (st->ext == t.dst && (!outside || st->oport == in_port) &&
+		    (outside || p->proto != IPPROTO_ICMP)) {
+			p->nat_pre = 2;
+			p->nat_to = st->in;
+			p->nat_to_port = t.dport;
+			goto pre;
+		}
+	}
+	mp = fw_nat_map_by_ext(fw->nat, fw_nat_pc(p->proto), t.dst, t.dport);
+	if (mp == NULL || (!outside && p->proto == IPPROTO_ICMP))
+		return 0;
+	admit = n->filtering == FW_NAT_FILTER_EI;
+	for (int k = 0; k < FW_NAT_REMOTES && n->filtering == FW_NAT_FILTER_AD; k++)
+		admit |= mp->remotes[k] == t.src;
+	if (!admit) {
+		nfv_count(w, vnf, FW_CTR_NAT_FILTERED, 1);
+		return 0;
+	}
+	if (!outside) {
+		p->nat_pre = 3;
+		p->nat_to = mp->int_addr;
+		p->nat_to_port = mp->int_port;
+		goto pre;
+	}
+	if (p->frag)
+		return -(FW_DROP_NAT_FRAGMENT + 1);
+	if (!fw_nat_map_ref(mp))
+		return 0;
+	reply = fw_nat_reply_of(p->proto, t.src, t.sport, mp->int_addr, mp->int_port);
+	ret = fw_nat_session_add(&fw->ct, p, &t, &reply, FW_NAT_DST,
+				 (uint32_t)(mp - fw->nat->maps), 0xffff, now, &e);
+	if (ret < 0) {
+		fw_nat_map_unref(fw->nat, (uint32_t)(mp - fw->nat->maps));
+		return ret;
+	}
+	fw_nat_xlate(m, p, e, 0);
+	nfv_count(w, vnf, FW_CTR_NAT_INBOUND, 1);
+	nfv_count(w, vnf, FW_CTR_NAT_XLATE, 1);
+	return 1;
+pre:
+	/* the rules match the inside destination */
+	p->k4.dst = p->nat_to;
+	if (p->proto != IPPROTO_ICMP)
+		p->k4.dport = p->nat_to_port;
+	return 0;
+}
+
+/* NAT after the rules allowed a packet no connection knows: source NAT
+ * when a snat rule (or a 1:1 entry) takes it, with the destination
+ * translation fw_nat_pre chose; one session holds both. Returns 1 when
+ * translated, 0 when no NAT applies, or -(drop reason + 1). */
+static inline int
+fw_nat_post(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
+	    const struct fw_nat_rt *n, struct rte_mbuf *m, struct fw_pkt *p, uint16_t rule,
+	    uint64_t now)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l3_off);
+	uint16_t in_port = nfv_meta(m)->in_port;
+	bool outside = fw_nat_outside(n, in_port), made = false, pres = false;
+	struct fw_nat_tuple t, reply;
+	uint32_t src2, dst2, map = FW_NAT_NONE;
+	uint16_t sport2, dport2;
+	struct fw_ct_entry *e;
+	int r = -1, st = -1, ret;
+	uint8_t nat = 0;
+
+	if (p->family != AF_INET || p->related)
+		return 0;
+	if (!p->ct_ok || !fw_nat_l4_ok(p, ip)) {
+		uint32_t s, d;
+
+		/* not translatable: never let it out untranslated */
+		memcpy(&s, ip + 12, 4);
+		memcpy(&d, ip + 16, 4);
+		if (!outside && fw_nat_snat_match(n, in_port, s, d) >= 0)
+			return -(FW_DROP_NAT_UNSUPPORTED + 1);
+		for (uint16_t i = 0; !outside && i < n->n_static; i++)
+			if (n->statics[i].in == s && n->statics[i].oport != in_port)
+				return -(FW_DROP_NAT_UNSUPPORTED + 1);
+		return 0;
+	}
+	fw_nat_tuple_of(ip, ip + p->l4_off, p->proto, &t);
+	dst2 = p->nat_pre ? p->nat_to : t.dst;
+	dport2 = p->nat_pre ? p->nat_to_port : t.dport;
+	src2 = t.src;
+	sport2 = t.sport;
+	if (!outside && !(p->nat_pre && p->proto == IPPROTO_ICMP)) {
+		/* a 1:1 entry before the snat rules */
+		for (uint16_t i = 0; i < n->n_static; i++)
+			if (n->statics[i].in == t.src && n->statics[i].oport != in_port) {
+				st = i;
+				break;
+			}
+		/* except: the destination the inside host addressed (a
+		 * hairpinned packet's is an external address) */
+		if (st < 0)
+			r = fw_nat_snat_match(n, in_port, t.src, t.dst);
+	}
+	if (!p->nat_pre && r < 0 && st < 0)
+		return 0;
+	if (p->frag)
+		return -(FW_DROP_NAT_FRAGMENT + 1);
+	if (r >= 0) {
+		int64_t pos = fw_nat_map_get(fw->nat, &n->snat[r], (uint16_t)r, fw_nat_pc(p->proto),
+					     t.src, t.sport, dst2, (uint16_t)w->lcore, now, &made,
+					     &pres);
+		const struct fw_nat_map *mp;
+
+		if (pos < 0)
+			return (int)pos;
+		map = (uint32_t)pos;
+		mp = &fw->nat->maps[map];
+		src2 = mp->ext_addr;
+		sport2 = mp->ext_port;
+		nat |= FW_NAT_SRC;
+		if (made)
+			nfv_count(w, vnf, FW_CTR_NAT_MAP_NEW, 1);
+		if (pres)
+			nfv_count(w, vnf, FW_CTR_NAT_PRESERVED, 1);
+	} else if (st >= 0) {
+		src2 = n->statics[st].ext;
+		nat |= FW_NAT_SRC;
+	}
+	if (p->nat_pre)
+		nat |= FW_NAT_DST;
+	if (p->proto == IPPROTO_ICMP)
+		dport2 = sport2; /* one identifier */
+	reply = fw_nat_reply_of(p->proto, src2, sport2, dst2, dport2);
+	ret = fw_nat_session_add(&fw->ct, p, &t, &reply, nat, map, rule, now, &e);
+	if (ret < 0) {
+		if (map != FW_NAT_NONE)
+			fw_nat_map_unref(fw->nat, map);
+		return ret;
+	}
+	fw_nat_xlate(m, p, e, 0);
+	nfv_count(w, vnf, FW_CTR_NAT_XLATE, 1);
+	if (nat & FW_NAT_SRC)
+		nfv_count(w, vnf, FW_CTR_NAT_SNAT_NEW, 1);
+	if (nat & FW_NAT_DST)
+		nfv_count(w, vnf, FW_CTR_NAT_DNAT_NEW, 1);
+	if ((nat & FW_NAT_DST) && !outside)
+		nfv_count(w, vnf, FW_CTR_NAT_HAIRPIN, 1);
+	return 1;
 }
 
 static inline bool
@@ -571,6 +814,13 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			nfv_drop(w, vnf, pkts[i], (uint16_t)(-ret - 1));
 			continue;
 		}
+		if (ret == FW_P_PASS && frag && rs->nat != NULL && pk[i].family == AF_INET &&
+		    fw_nat_frag_relevant(rs->nat, rte_pktmbuf_mtod_offset(pkts[i], uint8_t *,
+									   pk[i].l3_off))) {
+			pass[i] = 2;
+			nfv_drop(w, vnf, pkts[i], FW_DROP_NAT_FRAGMENT);
+			continue;
+		}
 		if (ret == FW_P_PASS) {
 			pass[i] = 1;
 			if (!frag)
@@ -593,26 +843,80 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	    rte_hash_lookup_bulk(fw->ct.h, ckeys, nc, pos) == 0) {
 		for (i = 0; i < nc; i++) {
 			struct fw_ct_entry *e;
+			struct fw_pkt *p = &pk[cidx[i]];
 
 			if (pos[i] < 0)
 				continue;
 			e = &fw->ct.entries[pos[i]];
-			if (!__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) ||
-			    !fw_ct_live(e, rs, now))
+			if (__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) != FW_SLOT_LIVE)
 				continue;
+			if (e->alias) {
+				e = &fw->ct.entries[e->peer];
+				if (__atomic_load_n(&e->in_use, __ATOMIC_ACQUIRE) != FW_SLOT_LIVE)
+					continue;
+			}
+			if (!fw_ct_live(e, rs, now))
+				continue;
+			if (e->nat) {
+				struct rte_mbuf *m = pkts[cidx[i]];
+				struct fw_nat_tuple t;
+				const uint8_t *ip;
+				int dir;
+
+				if (p->related) {
+					if (fw_nat_icmp_err(m, p, e) < 0)
+						continue;
+					pass[cidx[i]] = 1;
+					nfv_count(w, vnf, FW_CTR_RELATED, 1);
+					nfv_count(w, vnf, FW_CTR_NAT_ICMP_ERR, 1);
+					continue;
+				}
+				ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
+				if (p->family != AF_INET || !fw_nat_l4_ok(p, ip))
+					continue;
+				fw_nat_tuple_of(ip, ip + p->l4_off, p->proto, &t);
+				dir = fw_nat_dir(e, &t);
+				if (dir < 0)
+					continue;
+				if (p->frag) {
+					pass[cidx[i]] = 2;
+					nfv_drop(w, vnf, m, FW_DROP_NAT_FRAGMENT);
+					continue;
+				}
+				fw_nat_xlate(m, p, e, dir);
+				pass[cidx[i]] = 1;
+				fw_ct_update(e, p, (unsigned int)dir, now);
+				nfv_count(w, vnf, FW_CTR_NAT_XLATE, 1);
+				nfv_count(w, vnf, FW_CTR_CT_HIT, 1);
+				continue;
+			}
 			pass[cidx[i]] = 1;
 			if (nfv_traced(w, pkts[cidx[i]]))
-				fw_trace_ct(vnf, w, rs, pkts[cidx[i]], e, pk[cidx[i]].related);
-			if (pk[cidx[i]].related) {
+				fw_trace_ct(vnf, w, rs, pkts[cidx[i]], e, p->related);
+			if (p->related) {
 				/* an error about the connection: passes, the
 				 * connection's state does not move */
 				nfv_count(w, vnf, FW_CTR_RELATED, 1);
 				continue;
 			}
-			fw_ct_update(e, &pk[cidx[i]], now);
+			fw_ct_update(e, p, p->dir_lo == e->init_lo ? 0 : 1, now);
 			nfv_count(w, vnf, FW_CTR_CT_HIT, 1);
 		}
 	}
+	/* NAT before the rules: destinations that are external addresses */
+	if (rs->nat != NULL)
+		for (i = 0; i < n; i++) {
+			int r;
+
+			if (pass[i] != 0)
+				continue;
+			r = fw_nat_pre(vnf, w, fw, rs->nat, pkts[i], &pk[i], now);
+			if (r < 0) {
+				pass[i] = 2;
+				nfv_drop(w, vnf, pkts[i], (uint16_t)(-r - 1));
+			} else if (r == 1)
+				pass[i] = 1;
+		}
 	/* stateless rules */
 	for (i = 0; i < n; i++) {
 		if (pass[i] != 0)
@@ -666,6 +970,21 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			fw_trace_rule(vnf, w, rs, m, best, action);
 		switch (action) {
 		case FW_ALLOW:
+			if (rs->nat != NULL) {
+				int r = fw_nat_post(vnf, w, fw, rs->nat, m, &pk[i], (uint16_t)best,
+						    now);
+
+				if (r < 0) {
+					nfv_drop(w, vnf, m, (uint16_t)(-r - 1));
+					continue;
+				}
+				if (r == 1) {
+					if (log)
+						fw_log_copy(vnf, w, m, best);
+					pkts[keep++] = m;
+					break;
+				}
+			}
 			if (best < rs->n_rules && rs->rules[best].stateful && pk[i].ct_ok &&
 			    !pk[i].related) {
 				if (fw_ct_insert(&fw->ct, rs, &pk[i], best, now) < 0) {

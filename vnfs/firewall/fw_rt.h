@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_acl.h>
 #include <rte_bpf.h>
@@ -76,6 +77,7 @@ struct fw_ruleset {
 	uint32_t hit_half;   /* packets [0..n_rules], bytes from hit_half on; the
 			      * last slot (n_rules) is the default policy */
 	uint64_t *hits;	     /* [RTE_MAX_LCORE][hit_stride] */
+	struct fw_nat_rt *nat; /* NULL: no nat section */
 };
 
 /* ---- connection tracking ---- */
@@ -89,6 +91,25 @@ struct fw_ct_key {
 	uint8_t addr_hi[16];
 };
 
+/* NAT44: a direction's 5-tuple as on the wire, network byte order. ICMP
+ * echo: sport = dport = the identifier. */
+struct fw_nat_tuple {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+#define FW_NAT_NONE UINT32_MAX
+#define FW_NAT_SRC 1 /* the original direction's source is translated */
+#define FW_NAT_DST 2 /* the original direction's destination is translated */
+
+/* in_use states of conntrack and NAT mapping slots */
+enum {
+	FW_SLOT_FREE = 0,
+	FW_SLOT_LIVE = 1,
+	FW_SLOT_BUILD = 2, /* a worker is filling it */
+	FW_SLOT_DEAD = 3,  /* key in the hash, never published: the control thread removes it */
+};
+
 struct fw_ct_entry {
 	struct fw_ct_key key;
 	uint64_t last_tsc;
@@ -98,6 +119,13 @@ struct fw_ct_entry {
 	uint8_t init_lo; /* 1 if the initiator is the key's lo side */
 	uint8_t fin;	 /* FIN seen: bit0 initiator, bit1 responder */
 	uint16_t rule;	 /* rule that created it */
+	/* NAT44 (one table: a translated connection has two keys, the
+	 * original and the reply tuple's, as in Linux conntrack) */
+	uint8_t nat;	 /* FW_NAT_SRC | FW_NAT_DST; 0: not translated */
+	uint8_t alias;	 /* this slot holds the reply key of entries[peer] */
+	uint32_t peer;	 /* main: the reply key's slot; alias: the main slot */
+	uint32_t map;	 /* the SNAT mapping it holds a reference on, or FW_NAT_NONE */
+	struct fw_nat_tuple orig, reply;
 };
 
 struct fw_ct {
@@ -110,12 +138,123 @@ struct fw_ct {
 	uint64_t expired;
 };
 
+/* ---- NAT44 run-time (fw_nat.c, docs/nat.md) ---- */
+#define FW_NAT_PC 3 /* port classes: TCP, UDP, ICMP identifiers */
+#define FW_NAT_WORDS 1024 /* 65536 bits */
+#define FW_NAT_DEAD 0x80000000u
+#define FW_NAT_REMOTES 4
+
+/* An external address and its claimed ports; kept across applies while a
+ * rule set names it (control thread list in struct fw_nat_state). */
+struct fw_nat_addr {
+	uint32_t addr;			       /* network order */
+	uint32_t refs;			       /* rule sets naming it (control thread) */
+	uint64_t bits[FW_NAT_PC][FW_NAT_WORDS]; /* claimed ports (atomic CAS) */
+	uint64_t blocks[FW_NAT_WORDS];	       /* CGN: claimed port blocks */
+	struct fw_nat_addr *next;
+};
+
+/* Key of the mapping table: an inside endpoint (side 0, per outside port)
+ * or an outside endpoint (side 1) */
+struct fw_nat_mkey {
+	uint8_t side;
+	uint8_t pc;
+	uint16_t port; /* network order */
+	uint32_t addr; /* network order */
+	uint16_t oport;
+	uint16_t pad;
+};
+
+/* An endpoint-independent mapping (RFC 4787 REQ-1), two keys as above. */
+struct fw_nat_map {
+	struct fw_nat_mkey key;
+	uint8_t in_use; /* FW_SLOT_* */
+	uint8_t alias;	/* the outside key's slot of maps[peer] */
+	uint16_t rule;	/* snat rule index when made */
+	uint32_t peer;
+	uint32_t int_addr, ext_addr; /* network order */
+	uint16_t int_port, ext_port; /* network order */
+	uint32_t refs;		     /* sessions; FW_NAT_DEAD once released */
+	uint32_t sub;		     /* subscriber slot or FW_NAT_NONE */
+	uint32_t remotes[FW_NAT_REMOTES]; /* address-dependent filtering */
+	struct fw_nat_addr *pa;
+	uint64_t made_tsc;
+};
+
+/* A CGN subscriber (an inside address, per outside port). */
+struct fw_nat_sub {
+	uint32_t addr; /* network order */
+	uint16_t oport;
+	uint8_t in_use;
+	uint8_t pad;
+	uint32_t maps;	  /* mappings; FW_NAT_DEAD once released */
+	uint16_t nblocks; /* blocks claimed (atomic) */
+	uint16_t logged;  /* blocks logged (control thread) */
+	uint16_t rule;
+	uint16_t blocks[FW_NAT_MAX_BLOCKS]; /* first port of each block (host order) */
+	struct fw_nat_addr *pa;
+};
+
+struct fw_snat_rt {
+	int32_t in_port; /* DPDK ids; -1 any */
+	uint16_t oport;
+	uint16_t n_from, n_except;
+	uint32_t from[FW_NAT_MAX_PFX][2], except[FW_NAT_MAX_PFX][2]; /* net, mask; host order */
+	uint16_t n_addrs;
+	struct fw_nat_addr *addrs[FW_NAT_MAX_POOL];
+	uint16_t lo, hi; /* host order */
+	uint32_t block, max_sub;
+	int log; /* index into fw_nat_state.logs or -1 */
+	char name[NFV_NAME_MAX];
+};
+
+struct fw_dnat_rt {
+	uint32_t addr, to; /* network order */
+	uint16_t port, to_port;
+	uint8_t proto;
+	uint16_t oport;
+};
+
+struct fw_static_rt {
+	uint32_t ext, in; /* network order */
+	uint16_t oport;
+};
+
+struct fw_nat_rt {
+	uint8_t filtering;
+	uint16_t n_snat, n_dnat, n_static;
+	struct fw_snat_rt *snat;
+	struct fw_dnat_rt *dnat;
+	struct fw_static_rt *statics;
+	uint64_t outside; /* bit per DPDK port id (< 64) that is an outside port */
+	uint32_t n_ext;
+	uint32_t *ext; /* every external address, sorted, host order */
+};
+
+#define FW_NAT_MAX_LOGS 16
+struct fw_nat_state {
+	struct rte_hash *mh; /* mappings: both keys */
+	struct fw_nat_map *maps;
+	uint32_t n_slots, count, cursor;
+	struct rte_hash *sh; /* CGN subscribers */
+	struct fw_nat_sub *subs;
+	uint32_t n_sub_slots, n_subs, sub_cursor;
+	struct fw_nat_addr *addrs; /* list (control thread) */
+	uint32_t n_logs;
+	struct {
+		char path[NFV_PATH_MAX];
+		FILE *f;
+	} logs[FW_NAT_MAX_LOGS];
+	uint64_t expired_maps, log_lines, log_errors;
+};
+
 /* ---- the instance ---- */
 struct fw_xdp;
 
 struct fw_state {
 	struct fw_ruleset *rs; /* read by workers with acquire loads */
 	struct fw_ct ct;
+	struct fw_nat_state *nat; /* NULL unless created with a nat section */
 	struct fw_xdp *xdp;  /* af_xdp pre-filter maps (control thread) */
 	uint32_t generation; /* names of ACL contexts */
 	uint64_t log_tokens; /* log rate limit */
@@ -137,12 +276,32 @@ extern int fw_logtype;
 int fw_ruleset_build(struct fw_state *fw, const struct nfv_config *cfg, const struct fw_conf *c,
 		     struct fw_ruleset **out, char *err, size_t len);
 void fw_ruleset_free(struct fw_ruleset *rs);
-int fw_ct_init(struct fw_ct *ct, const char *name, uint32_t max, char *err, size_t len);
+/* keys: hash keys per connection (2 with NAT: original and reply) */
+int fw_ct_init(struct fw_ct *ct, const char *name, uint32_t max, uint32_t keys, char *err,
+	       size_t len);
 void fw_ct_fini(struct fw_ct *ct);
 /* Expire at most `budget` slots from the cursor on; returns entries removed. */
 uint32_t fw_ct_expire(struct fw_ct *ct, const struct fw_ruleset *rs, uint64_t now_tsc,
 		      uint32_t budget);
 uint64_t fw_ruleset_hits(const struct fw_ruleset *rs, uint32_t rule);
+
+/* fw_nat.c: control side */
+int fw_nat_init(struct fw_state *fw, uint32_t max, char *err, size_t len);
+void fw_nat_fini(struct fw_state *fw);
+int fw_nat_build(struct fw_state *fw, const struct nfv_config *cfg, const struct fw_conf *c,
+		 struct fw_nat_rt **out, char *err, size_t len);
+void fw_nat_rt_free(struct fw_state *fw, struct fw_nat_rt *n);
+/* a session's keys are gone: drop its mapping reference (control thread) */
+void fw_nat_session_gone(struct fw_state *fw, struct fw_ct_entry *e);
+void fw_nat_tick(struct fw_state *fw, const struct fw_ruleset *rs, uint64_t now_tsc);
+/* after an apply: expire the sessions the new rule set does not keep */
+uint32_t fw_nat_revalidate(struct fw_state *fw, const struct fw_ruleset *rs);
+json_t *fw_nat_stats_json(struct fw_state *fw);
+json_t *fw_nat_session_json(const struct fw_ct_entry *e);
+
+/* fw_nat.c: fast path (fw_dp.c's helpers) */
+struct fw_pkt;
+struct nfv_worker;
 
 /* fw_dp.c */
 uint16_t fw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, uint16_t n);

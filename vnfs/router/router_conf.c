@@ -1299,6 +1299,20 @@ rtr_cross_check(const struct nfv_config *cfg, struct cfg_errors *err)
 	return rc;
 }
 
+/* vnf_schema.addresses: every interface address */
+static void
+rtr_config_addresses(const void *conf,
+		     void (*cb)(void *ctx, uint16_t port, int family, const void *addr, uint8_t plen),
+		     void *ctx)
+{
+	const struct rtr_conf *c = conf;
+
+	for (uint16_t i = 0; i < c->n_if; i++)
+		for (uint16_t j = 0; j < c->ifs[i].n_addr; j++)
+			cb(ctx, c->ifs[i].port, c->ifs[i].addr[j].family,
+			   rtr_addr_ptr(&c->ifs[i].addr[j]), c->ifs[i].addr[j].len);
+}
+
 struct vnf_schema rtr_schema = {
 	.name = "router",
 	.help = "IPv4/IPv6 router: interfaces, static routes, ECMP, ARP/ND, ICMP",
@@ -1306,5 +1320,6 @@ struct vnf_schema rtr_schema = {
 	.config_free = rtr_config_free,
 	.config_equal = rtr_config_equal,
 	.config_check = rtr_cross_check,
+	.addresses = rtr_config_addresses,
 };
 VNF_SCHEMA_REGISTER(rtr_schema)

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nfvd firewall VNF - NAT44 unit tests on crafted mbufs (docs/nat.md):
+ * SNAT of TCP, UDP and ICMP echo with valid checksums, endpoint-independent
+ * mapping, filtering behaviours, port preservation and parity, pooled
+ * address pairing, port forwards, 1:1, hairpinning, ICMP error (RFC 5508)
+ * inner translation, timeouts, port exhaustion and reuse, CGN port blocks,
+ * per-subscriber limits and the log, fragments, live apply, incremental
+ * checksums against a full recompute on random packets, bad config.
+ *
+ * Ports of the fake chain file: lan (0, inside), wan (1, outside), dmz (2).
+ * The engine services (dataplane/nfv.h) are nfv_fake's.
+ */
+#define ALLOW_EXPERIMENTAL_API 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "fw_rt.h"
+#include "nfv_fake.h"
+#include "test_eal.h"
+
+static struct rte_ring *T_punt;
+
+struct fx {
+	struct nfv_config *cfg;
+	struct nfv_vnf vnf;
+	struct nfv_worker *w;
+	uint64_t chain_ctr[3];
+	uint64_t eng_ctr[NFV_DROP_ENGINE_MAX];
+	struct fw_conf *conf;
+	struct fw_state *fw;
+};
+
+static struct nfv_config *
+fake_cfg(void)
+{
+	struct nfv_config *cfg = calloc(1, sizeof(*cfg));
+	const char *names[] = {"lan", "wan", "dmz"};
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(cfg->ports[i].name, NFV_NAME_MAX, "%s", names[i]);
+		cfg->ports[i].driver = NFV_PORT_TAP;
+	}
+	cfg->n_ports = 3;
+	snprintf(cfg->file, sizeof(cfg->file), "fw.yaml");
+	snprintf(cfg->dir, sizeof(cfg->dir), ".");
+	return cfg;
+}
+
+static int
+parse(struct nfv_config *cfg, const char *yaml, struct fw_conf **conf, char *errbuf, size_t len)
+{
+	struct cfg_errors err = {.file = "fw.yaml"};
+	struct cfg_node *root = NULL;
+	int ret;
+
+	errbuf[0] = '\0';
+	ret = cfg_load_string("fw.yaml", yaml, strlen(yaml), &root, &err);
+	if (ret == 0)
+		ret = fw_config_parse(cfg, root, (void **)conf, &err);
+	if (err.n > 0)
+		snprintf(errbuf, len, "%s", err.msgs[0]);
+	cfg_errors_free(&err);
+	cfg_free(root);
+	return ret;
+}
+
+static void
+fx_up(struct fx *f, const char *yaml)
+{
+	const struct vnf_class *cls = vnf_class_find("firewall");
+	char err[512];
+
+	assert_non_null(cls);
+	memset(f, 0, sizeof(*f));
+	f->cfg = fake_cfg();
+	if (parse(f->cfg, yaml, &f->conf, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	snprintf(f->vnf.name, sizeof(f->vnf.name), "fw0");
+	f->vnf.cls = cls;
+	f->vnf.ctr_n = cls->n_counters + cls->n_drops;
+	f->vnf.ctr_stride = RTE_ALIGN_CEIL(f->vnf.ctr_n, 8u);
+	f->vnf.ctr = rte_zmalloc(NULL, (size_t)RTE_MAX_LCORE * f->vnf.ctr_stride * 8, 64);
+	f->w = rte_zmalloc(NULL, sizeof(*f->w), 64);
+	f->w->lcore = rte_lcore_id();
+	f->w->punt = T_punt;
+	f->w->chain_ctr = f->chain_ctr;
+	f->w->eng_ctr = f->eng_ctr;
+	f->w->now_tsc = rte_rdtsc();
+	if (cls->create(&f->vnf, f->cfg, f->conf, err, sizeof(err)) != 0)
+		fail_msg("create: %s", err);
+	f->vnf.conf = f->conf;
+	f->fw = f->vnf.priv;
+}
+
+static void
+fx_down(struct fx *f)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(T_punt, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	nfv_drop_flush(f->w);
+	f->vnf.cls->destroy(&f->vnf);
+	fw_config_free(f->conf);
+	rte_free(f->vnf.ctr);
+	rte_free(f->w);
+	free(f->cfg);
+}
+
+static uint64_t
+ctr(struct fx *f, uint16_t idx)
+{
+	return f->vnf.ctr[(size_t)f->w->lcore * f->vnf.ctr_stride + idx];
+}
+static uint64_t
+drops(struct fx *f, uint16_t reason)
+{
+	return ctr(f, FW_CTR_MAX + reason);
+}
+
+/* the control thread's periodic work, now: expiry and the NAT sweep */
+static void
+fx_sweep(struct fx *f)
+{
+	fw_ct_expire(&f->fw->ct, f->fw->rs, f->w->now_tsc, f->fw->ct.n_slots);
+	/* a tick sweeps a slice: two whole passes (sessions gone, then their
+	 * mappings) */
+	for (uint32_t i = 0; i < 2 * (f->fw->nat->n_slots / 1024 + 2); i++)
+		fw_nat_tick(f->fw, f->fw->rs, f->w->now_tsc);
+}
+
+/* ---- IPv4 packets with valid checksums ---- */
+struct np {
+	const char *src, *dst;
+	uint8_t proto;
+	uint16_t sport, dport; /* ICMP echo: sport = identifier */
+	uint8_t flags;	       /* TCP */
+	uint8_t icmp_type;     /* ICMP: 8 request (default), 0 reply */
+	uint16_t in_port;
+	uint16_t payload;
+	uint16_t frag; /* fragment offset field, host order */
+	uint16_t ipid;
+};
+
+#define L3 14
+static struct rte_mbuf *
+mk(const struct np *p)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(nfv_fake.pool);
+	uint16_t l4len = (p->proto == IPPROTO_TCP ? 20 : 8) + p->payload;
+	uint8_t *d, *l4;
+	struct rte_ipv4_hdr *ip;
+
+	assert_non_null(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, L3 + 20 + l4len);
+	assert_non_null(d);
+	memset(d, 0, L3 + 20 + l4len);
+	d[0] = 0x02;
+	d[5] = 1;
+	d[6] = 0x02;
+	d[11] = 2;
+	d[12] = 0x08;
+	ip = (struct rte_ipv4_hdr *)(d + L3);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(20 + l4len);
+	ip->packet_id = rte_cpu_to_be_16(p->ipid);
+	ip->time_to_live = 64;
+	ip->next_proto_id = p->proto;
+	ip->fragment_offset = rte_cpu_to_be_16(p->frag);
+	inet_pton(AF_INET, p->src, &ip->src_addr);
+	inet_pton(AF_INET, p->dst, &ip->dst_addr);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	l4 = (uint8_t *)(ip + 1);
+	for (uint16_t i = 0; i < p->payload; i++)
+		l4[l4len - p->payload + i] = (uint8_t)(i * 7 + p->sport);
+	if (p->proto == IPPROTO_ICMP) {
+		uint16_t cs;
+
+		l4[0] = p->icmp_type ? p->icmp_type : 8;
+		if (p->icmp_type == 255)
+			l4[0] = 0;
+		l4[4] = p->sport >> 8;
+		l4[5] = p->sport & 0xff;
+		cs = (uint16_t)~rte_raw_cksum(l4, l4len);
+		memcpy(l4 + 2, &cs, 2);
+	} else {
+		l4[0] = p->sport >> 8;
+		l4[1] = p->sport & 0xff;
+		l4[2] = p->dport >> 8;
+		l4[3] = p->dport & 0xff;
+		if (p->proto == IPPROTO_TCP) {
+			l4[4] = 0x11;
+			l4[12] = 5 << 4;
+			l4[13] = p->flags;
+			l4[14] = 0xff;
+			uint16_t cs = rte_ipv4_udptcp_cksum(ip, l4);
+			memcpy(l4 + 16, &cs, 2);
+		} else {
+			l4[4] = l4len >> 8;
+			l4[5] = l4len & 0xff;
+			uint16_t cs = rte_ipv4_udptcp_cksum(ip, l4);
+			memcpy(l4 + 6, &cs, 2);
+		}
+	}
+	nfv_meta(m)->in_port = p->in_port;
+	nfv_meta(m)->out_port = 0;
+	return m;
+}
+
+#define UDP(s, sp, d, dp, port)                                                               \
+	(&(struct np){.src = s, .dst = d, .proto = IPPROTO_UDP, .sport = sp, .dport = dp,     \
+		      .in_port = port, .payload = 11})
+#define TCP(s, sp, d, dp, fl, port)                                                           \
+	(&(struct np){.src = s, .dst = d, .proto = IPPROTO_TCP, .sport = sp, .dport = dp,     \
+		      .flags = fl, .in_port = port, .payload = 5})
+#define PING(s, d, id, type, port)                                                            \
+	(&(struct np){.src = s, .dst = d, .proto = IPPROTO_ICMP, .sport = id, .icmp_type = type, \
+		      .in_port = port, .payload = 16})
+#define SYN 0x02
+#define ACK 0x10
+#define SYNACK 0x12
+#define PONG 255 /* echo reply (type 0) */
+
+/* Run m through the firewall: m when it continues (caller frees), NULL. */
+static struct rte_mbuf *
+run(struct fx *f, struct rte_mbuf *m)
+{
+	uint16_t n = f->vnf.cls->process(&f->vnf, f->w, &m, 1);
+
+	nfv_drop_flush(f->w);
+	return n == 1 ? m : NULL;
+}
+
+/* every checksum of an IPv4 packet verifies (a full recompute) */
+static void
+assert_csums(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, L3);
+	uint8_t *l4 = (uint8_t *)(ip + 1);
+	uint16_t l4len = rte_be_to_cpu_16(ip->total_length) - 20;
+
+	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	if (ip->next_proto_id == IPPROTO_ICMP)
+		assert_int_equal(rte_raw_cksum(l4, l4len), 0xffff);
+	else
+		assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, l4), 0);
+}
+
+struct seen {
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	uint16_t sport, dport;
+};
+
+static struct seen
+seen(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, L3);
+	uint8_t *l4 = (uint8_t *)(ip + 1);
+	struct seen s;
+
+	inet_ntop(AF_INET, &ip->src_addr, s.src, sizeof(s.src));
+	inet_ntop(AF_INET, &ip->dst_addr, s.dst, sizeof(s.dst));
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		s.sport = s.dport = (uint16_t)(l4[4] << 8 | l4[5]);
+	} else {
+		s.sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		s.dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	}
+	return s;
+}
+
+/* Run p; it must pass, come out as src:sport -> dst:dport with good
+ * checksums. Returns the translated source port. */
+static uint16_t
+expect(struct fx *f, const struct np *p, const char *src, int sport, const char *dst, int dport)
+{
+	struct rte_mbuf *m = run(f, mk(p));
+	struct seen s;
+
+	if (m == NULL)
+		fail_msg("%s:%u -> %s:%u dropped", p->src, p->sport, p->dst, p->dport);
+	s = seen(m);
+	assert_csums(m);
+	rte_pktmbuf_free(m);
+	if (strcmp(s.src, src) != 0 || strcmp(s.dst, dst) != 0 ||
+	    (sport >= 0 && s.sport != sport) || (dport >= 0 && s.dport != dport))
+		fail_msg("%s:%u -> %s:%u came out as %s:%u -> %s:%u, expected %s:%d -> %s:%d",
+			 p->src, p->sport, p->dst, p->dport, s.src, s.sport, s.dst, s.dport, src,
+			 sport, dst, dport);
+	return s.sport;
+}
+
+static void
+expect_drop(struct fx *f, const struct np *p)
+{
+	struct rte_mbuf *m = run(f, mk(p));
+
+	if (m != NULL) {
+		struct seen s = seen(m);
+
+		rte_pktmbuf_free(m);
+		fail_msg("%s:%u -> %s:%u passed as %s:%u -> %s:%u", p->src, p->sport, p->dst,
+			 p->dport, s.src, s.sport, s.dst, s.dport);
+	}
+}
+
+#define MASQ                                                                                  \
+	"default: drop\n"                                                                     \
+	"rules:\n  - {action: allow, in-port: lan}\n"                                         \
+	"nat:\n  snat:\n    - {name: masq, from: [10.0.0.0/24], outside-port: wan, "         \
+	"masquerade: 203.0.113.1}\n"
+
+/* ---- tests ---- */
+
+/* UDP, TCP and ICMP echo out and back; the port is kept when free */
+static void
+test_snat_basic(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_up(&f, MASQ);
+	expect(&f, UDP("10.0.0.2", 5000, "8.8.8.8", 53, 0), "203.0.113.1", 5000, "8.8.8.8", 53);
+	expect(&f, UDP("8.8.8.8", 53, "203.0.113.1", 5000, 1), "8.8.8.8", 53, "10.0.0.2", 5000);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, SYN, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, SYNACK, 1), "192.0.2.80", 80,
+	       "10.0.0.2", 40000);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, ACK, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, PING("10.0.0.2", "8.8.4.4", 777, 8, 0), "203.0.113.1", 777, "8.8.4.4", 777);
+	expect(&f, PING("8.8.4.4", "203.0.113.1", 777, PONG, 1), "8.8.4.4", 777, "10.0.0.2", 777);
+	assert_int_equal(ctr(&f, FW_CTR_NAT_MAP_NEW), 3);
+	assert_int_equal(ctr(&f, FW_CTR_NAT_PRESERVED), 3);
+	/* an unsolicited packet to the outside address meets the rules */
+	expect_drop(&f, UDP("8.8.8.8", 53, "203.0.113.1", 5001, 1));
+	/* traffic to the except prefixes (default: from) is not translated */
+	expect(&f, UDP("10.0.0.2", 5000, "10.0.0.9", 53, 0), "10.0.0.2", 5000, "10.0.0.9", 53);
+	fx_down(&f);
+}
+
+/* RFC 4787 REQ-1: one mapping per inside endpoint for all destinations;
+ * another inside host with the same port gets another port of the same
+ * parity; filtering per config */
+static void
+test_eim_and_filtering(void **state)
+{
+	struct fx f;
+	uint16_t p1, p2;
+
+	(void)state;
+	fx_up(&f, MASQ);
+	p1 = expect(&f, UDP("10.0.0.2", 6000, "198.51.100.7", 3478, 0), "203.0.113.1", 6000,
+		    "198.51.100.7", 3478);
+	assert_int_equal(expect(&f, UDP("10.0.0.2", 6000, "198.51.100.8", 9999, 0),
+				"203.0.113.1", -1, "198.51.100.8", 9999),
+			 p1);
+	p2 = expect(&f, UDP("10.0.0.3", 6000, "198.51.100.7", 3478, 0), "203.0.113.1", -1,
+		    "198.51.100.7", 3478);
+	assert_int_not_equal(p1, p2);
+	assert_int_equal(p2 & 1, 6000 & 1);
+	assert_true(p2 >= 1024);
+	/* address-and-port-dependent (default): another port of a known
+	 * remote does not get in */
+	expect_drop(&f, UDP("198.51.100.7", 3479, "203.0.113.1", p1, 1));
+	assert_int_equal(ctr(&f, FW_CTR_NAT_FILTERED), 1);
+	fx_down(&f);
+
+	fx_up(&f, "default: drop\nnat:\n  filtering: endpoint-independent\n  snat:\n"
+		  "    - {from: [10.0.0.0/24], outside-port: wan, masquerade: 203.0.113.1}\n"
+		  "rules:\n  - {action: allow, in-port: lan}\n");
+	p1 = expect(&f, UDP("10.0.0.2", 6000, "198.51.100.7", 3478, 0), "203.0.113.1", 6000,
+		    "198.51.100.7", 3478);
+	/* any remote reaches the mapping, translated to the inside endpoint */
+	expect(&f, UDP("192.0.2.200", 777, "203.0.113.1", p1, 1), "192.0.2.200", 777, "10.0.0.2",
+	       6000);
+	assert_int_equal(ctr(&f, FW_CTR_NAT_INBOUND), 1);
+	/* ... and the inside's answer goes out from the same mapping */
+	expect(&f, UDP("10.0.0.2", 6000, "192.0.2.200", 777, 0), "203.0.113.1", p1, "192.0.2.200",
+	       777);
+	fx_down(&f);
+
+	fx_up(&f, "default: drop\nnat:\n  filtering: address-dependent\n  snat:\n"
+		  "    - {from: [10.0.0.0/24], outside-port: wan, masquerade: 203.0.113.1}\n"
+		  "rules:\n  - {action: allow, in-port: lan}\n");
+	p1 = expect(&f, UDP("10.0.0.2", 6000, "198.51.100.7", 3478, 0), "203.0.113.1", 6000,
+		    "198.51.100.7", 3478);
+	expect(&f, UDP("198.51.100.7", 4000, "203.0.113.1", p1, 1), "198.51.100.7", 4000,
+	       "10.0.0.2", 6000);
+	expect_drop(&f, UDP("198.51.100.99", 3478, "203.0.113.1", p1, 1));
+	assert_int_equal(ctr(&f, FW_CTR_NAT_FILTERED), 1);
+	fx_down(&f);
+}
+
+
+/* An ICMP error quoting packet q (its IP header and first 8 L4 bytes)
+ * from `from` to `to`, type/code. */
+static struct rte_mbuf *
+mk_err(const char *from, const char *to, uint8_t type, uint8_t code, struct rte_mbuf *q,
+       uint16_t in_port)
+{
+	struct np o = {.src = from, .dst = to, .proto = IPPROTO_ICMP, .icmp_type = type,
+		       .in_port = in_port, .payload = 28};
+	struct rte_mbuf *m = mk(&o);
+	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, L3 + 20);
+	uint16_t cs;
+
+	icmp[0] = type;
+	icmp[1] = code;
+	memset(icmp + 4, 0, 4);
+	memcpy(icmp + 8, rte_pktmbuf_mtod_offset(q, uint8_t *, L3), 28);
+	icmp[2] = icmp[3] = 0;
+	cs = (uint16_t)~rte_raw_cksum(icmp, 36);
+	memcpy(icmp + 2, &cs, 2);
+	return m;
+}
+
+/* RFC 5508: errors about a translated flow come back translated, the quoted
+ * packet exactly as the inside host sent it, every checksum right */
+static void
+test_icmp_errors(void **state)
+{
+	static const struct {
+		uint8_t proto;
+		uint8_t type, code;
+	} cases[] = {
+		{IPPROTO_UDP, 3, 3},  /* port unreachable from the remote host */
+		{IPPROTO_TCP, 11, 0}, /* time exceeded from a router on the path */
+		{IPPROTO_ICMP, 3, 1}, /* host unreachable about an echo request */
+	};
+	struct fx f;
+
+	(void)state;
+	fx_up(&f, MASQ);
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		struct np out = {.src = "10.0.0.2", .dst = "8.8.8.8", .proto = cases[i].proto,
+				 .sport = (uint16_t)(7000 + i), .dport = 53, .flags = SYN,
+				 .payload = 4};
+		struct rte_mbuf *sent = mk(&out), *orig = mk(&out), *err, *m;
+		const char *from = cases[i].type == 11 ? "192.0.2.1" : "8.8.8.8";
+		uint8_t *icmp;
+
+		sent = run(&f, sent);
+		assert_non_null(sent);
+		err = mk_err(from, "203.0.113.1", cases[i].type, cases[i].code, sent, 1);
+		rte_pktmbuf_free(sent);
+		m = run(&f, err);
+		assert_non_null(m);
+		assert_csums(m);
+		assert_string_equal(seen(m).dst, "10.0.0.2");
+		assert_string_equal(seen(m).src, from);
+		icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, L3 + 20);
+		/* the quote is the original packet's first 28 bytes */
+		assert_memory_equal(icmp + 8, rte_pktmbuf_mtod_offset(orig, uint8_t *, L3), 28);
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(orig);
+	}
+	assert_int_equal(ctr(&f, FW_CTR_NAT_ICMP_ERR), RTE_DIM(cases));
+	fx_down(&f);
+}
+
+/* RFC 5382 REQ-5 / RFC 4787 REQ-5 defaults: established TCP idles 2 h 4
+ * min, UDP 2 min, ICMP 1 min */
+static void
+test_timeouts(void **state)
+{
+	struct fx f;
+	uint64_t hz = rte_get_tsc_hz();
+
+	(void)state;
+	fx_up(&f, MASQ);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, SYN, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, SYNACK, 1), "192.0.2.80", 80,
+	       "10.0.0.2", 40000);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, ACK, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, UDP("10.0.0.2", 5000, "8.8.8.8", 53, 0), "203.0.113.1", 5000, "8.8.8.8", 53);
+	expect(&f, UDP("8.8.8.8", 53, "203.0.113.1", 5000, 1), "8.8.8.8", 53, "10.0.0.2", 5000);
+	/* 119 s: both alive */
+	f.w->now_tsc += 119 * hz;
+	fx_sweep(&f);
+	expect(&f, UDP("8.8.8.8", 53, "203.0.113.1", 5000, 1), "8.8.8.8", 53, "10.0.0.2", 5000);
+	/* 2 h after: UDP gone, its mapping released; TCP idle 2 h still there */
+	f.w->now_tsc += 7200 * hz;
+	fx_sweep(&f);
+	expect_drop(&f, UDP("8.8.8.8", 53, "203.0.113.1", 5000, 1));
+	expect(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, ACK, 1), "192.0.2.80", 80,
+	       "10.0.0.2", 40000);
+	assert_int_equal(f.fw->nat->count, 1);
+	/* 2 h 5 min idle: gone */
+	f.w->now_tsc += 7500 * hz;
+	fx_sweep(&f);
+	expect_drop(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, ACK, 1));
+	assert_int_equal(f.fw->nat->count, 0);
+	assert_int_equal(f.fw->ct.count, 0);
+	fx_down(&f);
+}
+
+/* A range of 2 ports: the third inside endpoint is dropped and counted; a
+ * port comes back after its session times out */
+static void
+test_exhaustion_and_reuse(void **state)
+{
+	struct fx f;
+	uint64_t hz = rte_get_tsc_hz();
+
+	(void)state;
+	fx_up(&f, "default: drop\nrules:\n  - {action: allow, in-port: lan}\n"
+		  "conntrack: {timeouts: {udp: 10}}\n"
+		  "nat:\n  snat:\n    - {from: [10.0.0.0/24], outside-port: wan, "
+		  "masquerade: 203.0.113.1, ports: 2000-2001}\n");
+	expect(&f, UDP("10.0.0.2", 2000, "8.8.8.8", 53, 0), "203.0.113.1", 2000, "8.8.8.8", 53);
+	expect(&f, UDP("10.0.0.3", 2000, "8.8.8.8", 53, 0), "203.0.113.1", 2001, "8.8.8.8", 53);
+	expect_drop(&f, UDP("10.0.0.4", 2000, "8.8.8.8", 53, 0));
+	assert_int_equal(drops(&f, FW_DROP_NAT_EXHAUSTED), 1);
+	/* TCP has its own ports */
+	expect(&f, TCP("10.0.0.4", 2000, "8.8.8.8", 53, SYN, 0), "203.0.113.1", 2000, "8.8.8.8",
+	       53);
+	f.w->now_tsc += 11 * hz;
+	fx_sweep(&f);
+	expect(&f, UDP("10.0.0.4", 2000, "8.8.8.8", 53, 0), "203.0.113.1", 2000, "8.8.8.8", 53);
+	fx_down(&f);
+}
+
+/* Port forward and 1:1 from outside, rules see the inside address;
+ * hairpinning of a forward from the inside (RFC 5382 REQ-8) */
+static void
+test_dnat_static_hairpin(void **state)
+{
+	struct fx f;
+	uint16_t p;
+
+	(void)state;
+	fx_up(&f, "default: drop\n"
+		  "rules:\n  - {action: allow, in-port: lan}\n"
+		  "  - {action: allow, in-port: wan, dst: 10.0.0.80, proto: tcp, dport: 80}\n"
+		  "  - {action: allow, in-port: wan, dst: 10.0.0.3}\n"
+		  "nat:\n  snat:\n    - {from: [10.0.0.0/24], outside-port: wan, "
+		  "masquerade: 203.0.113.1}\n"
+		  "  dnat:\n    - {name: web, outside-port: wan, proto: tcp, address: 203.0.113.1, "
+		  "port: 8080, to: '10.0.0.80:80'}\n"
+		  "  static:\n    - {outside-port: wan, external: 198.51.100.10, internal: 10.0.0.3}\n");
+	expect(&f, TCP("192.0.2.9", 50000, "203.0.113.1", 8080, SYN, 1), "192.0.2.9", 50000,
+	       "10.0.0.80", 80);
+	expect(&f, TCP("10.0.0.80", 80, "192.0.2.9", 50000, SYNACK, 0), "203.0.113.1", 8080,
+	       "192.0.2.9", 50000);
+	/* not forwarded: dropped by the default */
+	expect_drop(&f, TCP("192.0.2.9", 50001, "203.0.113.1", 8081, SYN, 1));
+	/* 1:1 both ways, ports kept */
+	expect(&f, UDP("192.0.2.9", 53, "198.51.100.10", 5353, 1), "192.0.2.9", 53, "10.0.0.3",
+	       5353);
+	expect(&f, UDP("10.0.0.3", 5353, "192.0.2.9", 53, 0), "198.51.100.10", 5353, "192.0.2.9",
+	       53);
+	expect(&f, UDP("10.0.0.3", 6000, "192.0.2.7", 53, 0), "198.51.100.10", 6000, "192.0.2.7",
+	       53);
+	/* hairpin: an inside host to the forward reaches the server from its
+	 * own mapping, and the answer returns the same way */
+	p = expect(&f, TCP("10.0.0.5", 33000, "203.0.113.1", 8080, SYN, 0), "203.0.113.1", -1,
+		   "10.0.0.80", 80);
+	expect(&f, TCP("10.0.0.80", 80, "203.0.113.1", p, SYNACK, 0), "203.0.113.1", 8080,
+	       "10.0.0.5", 33000);
+	assert_int_equal(ctr(&f, FW_CTR_NAT_HAIRPIN), 1);
+	/* the forward's port is never a mapping's */
+	assert_int_not_equal(expect(&f, TCP("10.0.0.6", 8080, "192.0.2.9", 80, SYN, 0),
+				    "203.0.113.1", -1, "192.0.2.9", 80),
+			     8080);
+	fx_down(&f);
+}
+
+int
+main(void)
+{
+	char *eal[] = {"test_nat", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+		       "--log-level=lib.eal:error", "-l", "0"};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snat_basic),
+		cmocka_unit_test(test_eim_and_filtering),
+		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_exhaustion_and_reuse),
+		cmocka_unit_test(test_dnat_static_hairpin),
+	};
+	size_t sz;
+
+	if (test_eal_init(RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	if (nfv_meta_register() < 0)
+		return 1;
+	nfv_fake.pool = rte_pktmbuf_pool_create("nattest", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						SOCKET_ID_ANY);
+	T_punt = rte_ring_create("natpunt", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	sz = rte_rcu_qsbr_get_memsize(1);
+	nfv_fake.rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	if (nfv_fake.pool == NULL || T_punt == NULL || nfv_fake.rcu == NULL ||
+	    rte_rcu_qsbr_init(nfv_fake.rcu, 1) != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
