@@ -4,6 +4,7 @@
  *   nfvctl neigh show              -> class "router"   cmd neigh-show
  *   nfvctl dhcp leases             -> class "dhcp"     cmd leases
  *   nfvctl fw rules|conns          -> class "firewall" cmd rules/conns
+ *   nfvctl nat sessions [LIMIT]|stats -> class "firewall" cmd nat-sessions/nat-stats
  * "--vnf NAME" picks the instance (default: the first of the class).
  * Arguments are key=value; where a sub-command names a positional key
  * (route add/del: "prefix"), one bare word is taken as its value.
@@ -30,6 +31,8 @@ static const struct alias aliases[] = {
 	{"dhcp", "leases", "dhcp", "leases", NULL},
 	{"fw", "rules", "firewall", "rules", NULL},
 	{"fw", "conns", "firewall", "conns", NULL},
+	{"nat", "sessions", "firewall", "nat-sessions", "limit"},
+	{"nat", "stats", "firewall", "nat-stats", NULL},
 };
 
 static const struct nfvctl_cmd *
@@ -113,3 +116,12 @@ static struct nfvctl_cmd cmd_fw = {
 	.run = alias_run,
 };
 NFVCTL_CMD_REGISTER(cmd_fw)
+
+static struct nfvctl_cmd cmd_nat = {
+	.name = "nat",
+	.usage = "nat sessions [LIMIT] | nat stats [--vnf NAME]",
+	.help = "NAT44 sessions (original and reply tuples) / mappings, ports and blocks in use "
+		"(class firewall, docs/nat.md)",
+	.run = alias_run,
+};
+NFVCTL_CMD_REGISTER(cmd_nat)

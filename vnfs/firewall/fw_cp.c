@@ -821,6 +821,32 @@ fw_conn_json(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t 
 	return o;
 }
 
+/* a row of "nfvctl nat sessions": both tuples as on the wire */
+static json_t *
+fw_nat_row(const struct fw_ct_entry *e, const struct fw_ruleset *rs, uint64_t now)
+{
+	json_t *x = fw_nat_session_json(e), *o;
+	int64_t idle = (int64_t)(now - e->last_tsc);
+	uint64_t hz = rte_get_tsc_hz() / 1000, age = idle > 0 ? (uint64_t)idle / hz : 0;
+	uint64_t to = rs->timeout_tsc[fw_state_timeout[e->state]] / hz;
+	char orig[112], reply[112];
+
+	snprintf(orig, sizeof(orig), "%s -> %s", json_string_value(json_object_get(x, "orig_src")),
+		 json_string_value(json_object_get(x, "orig_dst")));
+	snprintf(reply, sizeof(reply), "%s -> %s",
+		 json_string_value(json_object_get(x, "reply_src")),
+		 json_string_value(json_object_get(x, "reply_dst")));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "proto",
+		      e->key.proto == IPPROTO_TCP   ? "tcp"
+		      : e->key.proto == IPPROTO_UDP ? "udp"
+						    : "icmp",
+		      "nat", json_string_value(json_object_get(x, "nat")), "original", orig, "reply",
+		      reply, "state", fw_ct_state_names[e->state], "expires_ms",
+		      (json_int_t)(to > age ? to - age : 0));
+	json_decref(x);
+	return o;
+}
+
 static int
 fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char *err,
        size_t errlen)
@@ -889,7 +915,8 @@ fw_ctl(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result, char
 			    (int64_t)fw->rs->timeout_tsc[fw_state_timeout[e->state]])
 				continue; /* expired, not yet swept */
 			if ((json_int_t)n++ < limit)
-				json_array_append_new(a, fw_conn_json(e, fw->rs, now));
+				json_array_append_new(a, nat_only ? fw_nat_row(e, fw->rs, now)
+								  : fw_conn_json(e, fw->rs, now));
 		}
 		if (nat_only) {
 			*result = json_pack("{s:o, s:I, s:I}", "sessions", a, "count", (json_int_t)n,

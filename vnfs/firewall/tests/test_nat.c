@@ -582,6 +582,483 @@ test_dnat_static_hairpin(void **state)
 	fx_down(&f);
 }
 
+/* RFC 4787 REQ-2: an inside address keeps one external address of the
+ * pool for all its mappings */
+static void
+test_pool_pairing(void **state)
+{
+	struct fx f;
+	char ext[8][INET_ADDRSTRLEN];
+	int distinct = 0;
+
+	(void)state;
+	fx_up(&f, "default: allow\n"
+		  "nat:\n  snat:\n    - {from: [10.0.0.0/24], outside-port: wan, "
+		  "pool: [198.51.100.1-198.51.100.3, 198.51.100.4]}\n");
+	for (int h = 0; h < 8; h++) {
+		char in[32];
+
+		snprintf(in, sizeof(in), "10.0.0.%d", 10 + h);
+		for (int k = 0; k < 4; k++) {
+			struct rte_mbuf *m =
+				run(&f, mk(TCP(in, (uint16_t)(30000 + k), "192.0.2.1",
+					       (uint16_t)(80 + k), SYN, 0)));
+			struct seen sn;
+
+			assert_non_null(m);
+			assert_csums(m);
+			sn = seen(m);
+			rte_pktmbuf_free(m);
+			assert_true(strncmp(sn.src, "198.51.100.", 11) == 0);
+			if (k == 0)
+				strcpy(ext[h], sn.src);
+			else
+				assert_string_equal(sn.src, ext[h]);
+		}
+		/* and the same for another protocol */
+		expect(&f, UDP(in, 999, "192.0.2.1", 53, 0), ext[h], -1, "192.0.2.1", 53);
+	}
+	for (int h = 0; h < 8; h++) {
+		int k;
+
+		for (k = 0; k < h && strcmp(ext[k], ext[h]) != 0; k++)
+			;
+		distinct += k == h;
+	}
+	assert_true(distinct >= 2);
+	fx_down(&f);
+}
+
+static int
+count_lines(const char *path, const char *needle)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+	int n = 0;
+
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(fp);
+	return n;
+}
+
+/* RFC 6888: blocks of ports per subscriber, logged once per block; the
+ * per-subscriber limit drops and counts */
+static void
+test_cgn_blocks(void **state)
+{
+	struct fx f;
+	char log[] = "/tmp/nfvd-nat-test-XXXXXX", yaml[1024];
+	uint64_t hz = rte_get_tsc_hz();
+	int fd = mkstemp(log);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(yaml, sizeof(yaml),
+		 "default: allow\nconntrack: {timeouts: {udp: 5}}\n"
+		 "nat:\n  snat:\n    - {name: cgn, from: [10.0.0.0/24], outside-port: wan, "
+		 "pool: [198.51.100.1], ports: 1024-1039, port-block: 4, "
+		 "max-per-subscriber: 6, log: '%s'}\n",
+		 log);
+	fx_up(&f, yaml);
+	uint16_t ports[6];
+	for (int k = 0; k < 6; k++)
+		ports[k] = expect(&f, UDP("10.0.0.2", (uint16_t)(5000 + k), "192.0.2.1", 53, 0),
+				  "198.51.100.1", -1, "192.0.2.1", 53);
+	/* six ports in two blocks of four */
+	uint32_t blocks = 0;
+	for (int k = 0; k < 6; k++) {
+		assert_true(ports[k] >= 1024 && ports[k] <= 1039);
+		blocks |= 1u << ((ports[k] - 1024) / 4);
+	}
+	assert_int_equal(__builtin_popcount(blocks), 2);
+	/* the seventh mapping: over the limit */
+	expect_drop(&f, UDP("10.0.0.2", 5100, "192.0.2.1", 53, 0));
+	assert_int_equal(drops(&f, FW_DROP_NAT_SUB_LIMIT), 1);
+	/* another subscriber gets its own block */
+	uint16_t p = expect(&f, UDP("10.0.0.3", 5000, "192.0.2.1", 53, 0), "198.51.100.1", -1,
+			    "192.0.2.1", 53);
+	assert_false(blocks & (1u << ((p - 1024) / 4)));
+	fx_sweep(&f);
+	assert_int_equal(count_lines(log, "block-alloc cgn 10.0.0.2 198.51.100.1:"), 2);
+	assert_int_equal(count_lines(log, "block-alloc cgn 10.0.0.3 198.51.100.1:"), 1);
+	assert_int_equal(count_lines(log, "map-new"), 0); /* not per flow */
+	/* all idle: blocks go back, logged */
+	f.w->now_tsc += 6 * hz;
+	fx_sweep(&f);
+	assert_int_equal(count_lines(log, "block-free cgn 10.0.0.2 "), 2);
+	assert_int_equal(f.fw->nat->n_subs, 0);
+	/* a whole pool of blocks is there again: 4 subscribers, one block each */
+	for (int h = 0; h < 4; h++) {
+		char in[32];
+
+		snprintf(in, sizeof(in), "10.0.0.%d", 20 + h);
+		expect(&f, UDP(in, 5000, "192.0.2.1", 53, 0), "198.51.100.1", -1, "192.0.2.1", 53);
+	}
+	expect_drop(&f, UDP("10.0.0.30", 5000, "192.0.2.1", 53, 0));
+	assert_int_equal(drops(&f, FW_DROP_NAT_EXHAUSTED), 1);
+	fx_down(&f);
+	unlink(log);
+}
+
+/* a mapping log line per mapping without port blocks */
+static void
+test_mapping_log_and_ctl(void **state)
+{
+	struct fx f;
+	char log[] = "/tmp/nfvd-nat-test-XXXXXX", yaml[1024], err[256];
+	uint64_t hz = rte_get_tsc_hz();
+	json_t *res = NULL;
+	int fd = mkstemp(log);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(yaml, sizeof(yaml),
+		 "default: allow\nconntrack: {timeouts: {udp: 5}}\n"
+		 "nat:\n  snat:\n    - {name: m, from: [10.0.0.0/24], outside-port: wan, "
+		 "masquerade: 203.0.113.1, log: '%s'}\n",
+		 log);
+	fx_up(&f, yaml);
+	expect(&f, UDP("10.0.0.2", 5000, "192.0.2.1", 53, 0), "203.0.113.1", 5000, "192.0.2.1",
+	       53);
+	expect(&f, UDP("10.0.0.2", 5000, "192.0.2.2", 53, 0), "203.0.113.1", 5000, "192.0.2.2",
+	       53);
+	fx_sweep(&f);
+	assert_int_equal(count_lines(log, "map-new m udp 10.0.0.2:5000 203.0.113.1:5000"), 1);
+	/* nfvctl nat sessions / stats */
+	assert_int_equal(f.vnf.cls->ctl(&f.vnf, "nat-sessions", NULL, &res, err, sizeof(err)), 0);
+	assert_int_equal(json_integer_value(json_object_get(res, "count")), 2);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(res, "sessions"), 0), "nat")),
+		"snat");
+	json_decref(res);
+	json_t *args = json_pack("{s:s}", "limit", "1");
+	assert_int_equal(f.vnf.cls->ctl(&f.vnf, "nat-sessions", args, &res, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "sessions")), 1);
+	json_decref(res);
+	json_decref(args);
+	assert_int_equal(f.vnf.cls->ctl(&f.vnf, "nat-stats", NULL, &res, err, sizeof(err)), 0);
+	assert_int_equal(json_integer_value(json_object_get(res, "mappings")), 1);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(res, "addresses"), 0), "udp_ports")),
+			 1);
+	json_decref(res);
+	f.w->now_tsc += 6 * hz;
+	fx_sweep(&f);
+	assert_int_equal(count_lines(log, "map-free m udp 10.0.0.2:5000 203.0.113.1:5000"), 1);
+	fx_down(&f);
+	unlink(log);
+}
+
+/* fragments of translated flows are never forwarded untranslated: dropped
+ * and counted (no reassembly); other fragments follow `fragments:` */
+static void
+test_fragments(void **state)
+{
+	struct fx f;
+	struct np p = {.src = "10.0.0.2", .dst = "192.0.2.1", .proto = IPPROTO_UDP, .sport = 5000,
+		       .dport = 53, .payload = 16, .frag = 0x2000, .ipid = 7};
+
+	(void)state;
+	fx_up(&f, "default: allow\nfragments: allow\n"
+		  "nat:\n  snat:\n    - {name: masq, from: [10.0.0.0/24], outside-port: wan, "
+		  "masquerade: 203.0.113.1}\n");
+	expect_drop(&f, &p); /* a first fragment of a new translated flow */
+	expect(&f, UDP("10.0.0.2", 5000, "192.0.2.1", 53, 0), "203.0.113.1", 5000, "192.0.2.1",
+	       53);
+	expect_drop(&f, &p); /* ... of an existing one */
+	p.frag = 100;	     /* a later fragment */
+	expect_drop(&f, &p);
+	p.src = "203.0.113.7";
+	p.dst = "203.0.113.1";
+	p.in_port = 1;
+	expect_drop(&f, &p);
+	assert_int_equal(drops(&f, FW_DROP_NAT_FRAGMENT), 4);
+	p.src = "192.168.9.1";
+	p.dst = "192.168.8.1";
+	p.in_port = 2;
+	struct rte_mbuf *m = run(&f, mk(&p));
+	assert_non_null(m);
+	rte_pktmbuf_free(m);
+	fx_down(&f);
+}
+
+static void
+reconf(struct fx *f, const char *yaml, struct fw_conf **keep)
+{
+	struct fw_conf *c;
+	char err[512];
+
+	if (parse(f->cfg, yaml, &c, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	if (f->vnf.cls->reconfigure(&f->vnf, f->cfg, c, err, sizeof(err)) != 0)
+		fail_msg("reconfigure: %s", err);
+	*keep = f->conf;
+	f->conf = c;
+	f->vnf.conf = c;
+}
+
+/* live apply keeps established sessions; sessions the new section no
+ * longer makes are expired */
+static void
+test_live_apply(void **state)
+{
+	struct fx f;
+	struct fw_conf *old[3];
+
+	(void)state;
+	fx_up(&f, MASQ);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, SYN, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, TCP("10.1.0.2", 40000, "192.0.2.80", 80, SYN, 0), "10.1.0.2", 40000,
+	       "192.0.2.80", 80);
+	/* a second rule and a forward added: the session stays */
+	reconf(&f,
+	       "default: drop\nrules:\n  - {action: allow, in-port: lan}\n"
+	       "  - {action: allow, in-port: wan, proto: udp, dst: 10.0.0.53, dport: 53}\n"
+	       "nat:\n  snat:\n    - {name: masq, from: [10.0.0.0/24], outside-port: wan, "
+	       "masquerade: 203.0.113.1}\n"
+	       "    - {name: two, from: [10.1.0.0/24], outside-port: wan, pool: [198.51.100.9]}\n"
+	       "  dnat:\n    - {outside-port: wan, proto: udp, address: 203.0.113.1, port: 53, "
+	       "to: 10.0.0.53}\n",
+	       &old[0]);
+	expect(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, SYNACK, 1), "192.0.2.80", 80,
+	       "10.0.0.2", 40000);
+	expect(&f, TCP("10.1.0.3", 40000, "192.0.2.80", 80, SYN, 0), "198.51.100.9", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, UDP("192.0.2.80", 1234, "203.0.113.1", 53, 1), "192.0.2.80", 1234, "10.0.0.53",
+	       53);
+	/* the pool leaves: its session goes, the masquerade's stays */
+	reconf(&f, MASQ, &old[1]);
+	expect_drop(&f, TCP("192.0.2.80", 80, "198.51.100.9", 40000, SYNACK, 1));
+	expect_drop(&f, UDP("192.0.2.80", 1234, "203.0.113.1", 53, 1));
+	expect(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, SYNACK, 1), "192.0.2.80", 80,
+	       "10.0.0.2", 40000);
+	fx_sweep(&f);
+	assert_int_equal(f.fw->nat->count, 1);
+	/* no nat at all: translated sessions go */
+	reconf(&f, "default: drop\nrules:\n  - {action: allow, in-port: lan}\nnat: {}\n", &old[2]);
+	expect_drop(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, SYNACK, 1));
+	for (int i = 0; i < 3; i++)
+		fw_config_free(old[i]);
+	fx_down(&f);
+}
+
+/* Incremental checksum updates against a full recompute, random packets:
+ * lengths, ports, addresses, UDP with and without a checksum, both ways */
+static void
+test_random_checksums(void **state)
+{
+	struct fx f;
+	uint32_t seed = 12345;
+
+	(void)state;
+	fx_up(&f, "default: allow\nnat:\n  snat:\n    - {from: [10.0.0.0/8], outside-port: wan, "
+		  "pool: [198.51.100.0/28]}\n");
+	for (int i = 0; i < 400; i++) {
+		char src[32], dst[32];
+		struct np p;
+		struct rte_mbuf *m, *r;
+		struct seen sn;
+
+		seed = seed * 1103515245 + 12345;
+		snprintf(src, sizeof(src), "10.%u.%u.%u", seed >> 24, (seed >> 16) & 0xff,
+			 (seed >> 8) & 0xff);
+		seed = seed * 1103515245 + 12345;
+		snprintf(dst, sizeof(dst), "192.%u.%u.%u", 1 + (seed >> 24) % 200,
+			 (seed >> 16) & 0xff, (seed >> 8) & 0xff);
+		p = (struct np){.src = src, .dst = dst,
+				.proto = i % 3 == 0	? IPPROTO_TCP
+					 : i % 3 == 1	? IPPROTO_UDP
+							: IPPROTO_ICMP,
+				.sport = (uint16_t)(seed * 31), .dport = (uint16_t)(1 + seed % 65535),
+				.flags = SYN, .payload = (uint16_t)(seed % 61)};
+		m = mk(&p);
+		if (p.proto == IPPROTO_UDP && i % 5 == 1) { /* no checksum */
+			uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, L3 + 20);
+
+			l4[6] = l4[7] = 0;
+		}
+		r = run(&f, m);
+		assert_non_null(r);
+		sn = seen(r);
+		if (p.proto == IPPROTO_UDP && i % 5 == 1) {
+			uint8_t *l4 = rte_pktmbuf_mtod_offset(r, uint8_t *, L3 + 20);
+
+			assert_int_equal(l4[6] | l4[7], 0); /* stays "none" */
+			l4[6] = l4[7] = 0;
+			uint16_t cs = rte_ipv4_udptcp_cksum(
+				rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, L3), l4);
+			memcpy(l4 + 6, &cs, 2);
+		}
+		assert_csums(r);
+		rte_pktmbuf_free(r);
+		/* and the answer */
+		p = (struct np){.src = dst, .dst = sn.src, .proto = p.proto, .sport = sn.dport,
+				.dport = sn.sport, .flags = SYNACK, .icmp_type = PONG,
+				.in_port = 1, .payload = (uint16_t)(seed % 37)};
+		r = run(&f, mk(&p));
+		assert_non_null(r);
+		assert_csums(r);
+		assert_string_equal(seen(r).dst, src);
+		rte_pktmbuf_free(r);
+	}
+	fx_down(&f);
+}
+
+static void
+expect_error(const char *yaml, const char *needle)
+{
+	struct nfv_config *cfg = fake_cfg();
+	struct fw_conf *c = NULL;
+	char err[512];
+
+	assert_int_not_equal(parse(cfg, yaml, &c, err, sizeof(err)), 0);
+	if (strstr(err, needle) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, needle);
+	free(cfg);
+}
+
+#define SN "nat:\n  snat:\n    - {from: [10.0.0.0/24], outside-port: wan, "
+static void
+test_bad_config(void **state)
+{
+	(void)state;
+	expect_error(SN "masquerade: 203.0.113.1, ports: 0-100}\n",
+		     "fw.yaml:3:80: nat.snat[0].ports: '0-100' is out of range [1, 65535]");
+	expect_error(SN "masquerade: 203.0.113.1, ports: 1000-70000}\n", "out of range");
+	expect_error(SN "masquerade: 203.0.113.1, port-block: 1000}\n",
+		     "port-block: a block of 1000 ports does not divide the range 1024-65535");
+	expect_error("nat: {filtering: full-cone}\n", "fw.yaml:1:18: nat.filtering: unknown value");
+	expect_error(SN "pool: [198.51.100.1-198.51.100.4]}\n"
+			"    - {from: [10.1.0.0/24], outside-port: wan, pool: [198.51.100.4/32]}\n",
+		     "pool address 198.51.100.4 overlaps snat[0]'s pool");
+	expect_error(SN "pool: [198.51.100.1, 198.51.100.1]}\n", "already in this pool");
+	expect_error(SN "masquerade: 203.0.113.1, pool: [198.51.100.1]}\n",
+		     "masquerade or pool, not both");
+	expect_error(SN "masquerade: 203.0.113.1, colour: red}\n", "colour");
+	expect_error("nat:\n  snat:\n    - {from: [10.0.0.0/24], masquerade: 1.2.3.4}\n",
+		     "outside-port");
+	expect_error("nat:\n  dnat:\n    - {outside-port: wan, proto: icmp, address: 1.2.3.4, "
+		     "port: 80, to: '10.0.0.1:80'}\n",
+		     "a port forward is tcp or udp");
+	expect_error("nat:\n  dnat:\n    - {outside-port: wan, proto: tcp, address: 1.2.3.4, "
+		     "port: 80, to: '10.0.0.1:0'}\n",
+		     "the port must be 1-65535");
+	expect_error("nat:\n  static:\n    - {outside-port: wan, external: 1.2.3.4, internal: "
+		     "10.0.0.1}\n    - {outside-port: wan, external: 1.2.3.4, internal: 10.0.0.2}\n",
+		     "the same external or internal address");
+	expect_error("nat: {}\nconntrack: {timeouts: {tcp-transient: 5}}\n", "tcp-transient");
+}
+
+/* the cross-VNF checks: a stand-in class owns interface addresses through
+ * the vnf_schema.addresses hook, as router and dhcp do */
+struct ifs_conf {
+	int n;
+	uint16_t port[4];
+	struct cfg_prefix a[4];
+};
+
+static int
+ifs_parse(const struct nfv_config *cfg, const struct cfg_node *node, void **conf,
+	  struct cfg_errors *err)
+{
+	const struct cfg_node *l = cfg_map_get(node, "ifs");
+	struct ifs_conf *c = calloc(1, sizeof(*c));
+
+	for (size_t i = 0; l != NULL && i < l->n && i < 4; i++) {
+		nfv_config_get_port(cfg, l->items[i], "port", true, &c->port[i], err);
+		cfg_get_prefix(l->items[i], "address", true, true, &c->a[i], err);
+		c->n++;
+	}
+	*conf = c;
+	return 0;
+}
+
+static void
+ifs_addresses(const void *conf,
+	      void (*cb)(void *ctx, uint16_t port, int family, const void *addr, uint8_t plen),
+	      void *ctx)
+{
+	const struct ifs_conf *c = conf;
+
+	for (int i = 0; i < c->n; i++)
+		cb(ctx, c->port[i], AF_INET, &c->a[i].v4, c->a[i].len);
+}
+
+static struct vnf_schema ifs_schema = {
+	.name = "test-ifs",
+	.config_parse = ifs_parse,
+	.config_free = free,
+	.addresses = ifs_addresses,
+};
+
+static void
+expect_file_error(const char *nat, const char *needle)
+{
+	char path[] = "/tmp/nfvd-nat-cfg-XXXXXX";
+	struct cfg_errors err = {0};
+	struct nfv_config *cfg = NULL;
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+	int ret;
+
+	fprintf(fp, "version: 1\nports:\n  - {name: lan, driver: tap, iface: t0}\n"
+		    "  - {name: wan, driver: tap, iface: t1}\n"
+		    "vnfs:\n  - name: r\n    class: test-ifs\n"
+		    "    ifs: [{port: lan, address: 10.0.0.1/24}, {port: wan, address: "
+		    "203.0.113.1/24}]\n"
+		    "  - name: fw\n    class: firewall\n    nat:\n%s"
+		    "chains:\n  - {name: c, ingress: [lan], vnfs: [fw, r], egress: wan}\n",
+		nat);
+	fclose(fp);
+	ret = nfv_config_load(path, &cfg, &err);
+	unlink(path);
+	if (needle == NULL) {
+		if (ret != 0)
+			fail_msg("refused: %s", err.n ? err.msgs[0] : "?");
+	} else {
+		assert_int_not_equal(ret, 0);
+		assert_true(err.n > 0);
+		if (strstr(err.msgs[0], needle) == NULL)
+			fail_msg("error '%s' lacks '%s'", err.msgs[0], needle);
+	}
+	nfv_config_free(cfg);
+	cfg_errors_free(&err);
+}
+
+static void
+test_bad_config_interfaces(void **state)
+{
+	(void)state;
+	vnf_schema_register(&ifs_schema);
+	expect_file_error("      snat: [{from: [10.0.0.0/24], outside-port: wan, "
+			  "masquerade: 203.0.113.1}]\n"
+			  "      dnat: [{outside-port: wan, proto: tcp, address: 203.0.113.1, "
+			  "port: 80, to: 10.0.0.2}]\n",
+			  NULL);
+	expect_file_error("      snat: [{from: [10.0.0.0/24], outside-port: wan, "
+			  "masquerade: 203.0.113.9}]\n",
+			  ":12:67: vnfs[fw].nat.snat[0].masquerade: 203.0.113.9 is not an address "
+			  "of an interface (router or dhcp) on outside-port 'wan'");
+	/* an address of the inside interface is not the outside's */
+	expect_file_error("      snat: [{from: [10.0.0.0/24], outside-port: wan, "
+			  "masquerade: 10.0.0.1}]\n",
+			  "is not an address of an interface");
+	expect_file_error("      snat: [{from: [10.0.0.0/24], outside-port: wan, "
+			  "pool: [203.0.113.0/30]}]\n",
+			  "pool address 203.0.113.1 is the address of an interface of 'r' on port "
+			  "'wan'");
+	expect_file_error("      dnat: [{outside-port: wan, proto: tcp, address: 203.0.113.1, "
+			  "port: 80, to: '10.9.0.2:80'}]\n",
+			  "to: 10.9.0.2 is on no interface's subnet");
+}
+
 int
 main(void)
 {
@@ -594,6 +1071,14 @@ main(void)
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_exhaustion_and_reuse),
 		cmocka_unit_test(test_dnat_static_hairpin),
+		cmocka_unit_test(test_pool_pairing),
+		cmocka_unit_test(test_cgn_blocks),
+		cmocka_unit_test(test_mapping_log_and_ctl),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_live_apply),
+		cmocka_unit_test(test_random_checksums),
+		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_bad_config_interfaces),
 	};
 	size_t sz;
 
