@@ -635,6 +635,12 @@ fw_nat_post(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	}
 	if (!p->nat_pre && r < 0 && st < 0)
 		return 0;
+	/* TTL 1 from the inside: the router after this stage answers it
+	 * (time exceeded, to the inside host - traceroute's first hop) and
+	 * never forwards it; translated, its answer would go to the NAT
+	 * address. Not translated, no session. */
+	if (!outside && !p->nat_pre && ip[8] <= 1)
+		return 0;
 	if (p->frag)
 		return -(FW_DROP_NAT_FRAGMENT + 1);
 	if (r >= 0) {

@@ -154,6 +154,7 @@ struct np {
 	uint16_t payload;
 	uint16_t frag; /* fragment offset field, host order */
 	uint16_t ipid;
+	uint8_t ttl; /* 0: 64 */
 };
 
 #define L3 14
@@ -178,7 +179,7 @@ mk(const struct np *p)
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16(20 + l4len);
 	ip->packet_id = rte_cpu_to_be_16(p->ipid);
-	ip->time_to_live = 64;
+	ip->time_to_live = p->ttl ? p->ttl : 64;
 	ip->next_proto_id = p->proto;
 	ip->fragment_offset = rte_cpu_to_be_16(p->frag);
 	inet_pton(AF_INET, p->src, &ip->src_addr);
@@ -348,6 +349,12 @@ test_snat_basic(void **state)
 	assert_int_equal(ctr(&f, FW_CTR_NAT_PRESERVED), 3);
 	/* an unsolicited packet to the outside address meets the rules */
 	expect_drop(&f, UDP("8.8.8.8", 53, "203.0.113.1", 5001, 1));
+	/* TTL 1: left for the router's time exceeded to the inside host */
+	struct np t1 = *UDP("10.0.0.2", 5002, "8.8.8.8", 33434, 0);
+	t1.ttl = 1;
+	expect(&f, &t1, "10.0.0.2", 5002, "8.8.8.8", 33434);
+	t1.ttl = 2;
+	expect(&f, &t1, "203.0.113.1", 5002, "8.8.8.8", 33434);
 	/* traffic to the except prefixes (default: from) is not translated */
 	expect(&f, UDP("10.0.0.2", 5000, "10.0.0.9", 53, 0), "10.0.0.2", 5000, "10.0.0.9", 53);
 	fx_down(&f);
