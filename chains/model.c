@@ -26,6 +26,8 @@ const char *const nfv_port_driver_names[NFV_PORT_DRIVER_MAX + 1] = {
 	[NFV_PORT_MEMIF] = "memif",
 	[NFV_PORT_RING] = "ring",
 	[NFV_PORT_NULL] = "null",
+	[NFV_PORT_VXLAN] = "vxlan",
+	[NFV_PORT_GENEVE] = "geneve",
 	[NFV_PORT_DRIVER_MAX] = NULL,
 };
 
@@ -426,6 +428,171 @@ mdl_pci_devargs(const struct cfg_node *n, const char *s, struct cfg_errors *err)
 	return -EINVAL;
 }
 
+/* A VTEP address: one host's, not a prefix, not unspecified, loopback,
+ * multicast or broadcast. */
+static int
+mdl_vtep_addr(const struct cfg_node *n, const char *key, struct cfg_prefix *out,
+	      struct cfg_errors *err)
+{
+	const struct cfg_node *x = cfg_map_get(n, key);
+	const char *why = NULL;
+	int r;
+
+	r = cfg_get_prefix(n, key, true, true, out, err);
+	if (r != 0)
+		return -EINVAL;
+	if (out->len != (out->family == AF_INET ? 32 : 128)) {
+		why = "an address, not a prefix";
+	} else if (out->family == AF_INET) {
+		uint32_t a = ntohl(out->v4.s_addr);
+
+		if (a == 0 || a == 0xffffffffu || (a >> 24) == 127 || (a >> 24) == 0 ||
+		    (a >> 28) == 0xe || (a >> 28) == 0xf)
+			why = "not one host's address (0/8, 127/8, multicast, class E and "
+			      "broadcast are refused)";
+	} else {
+		const struct in6_addr *a = &out->v6;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
+		    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_V4MAPPED(a))
+			why = "not one host's address (::, ::1, multicast and v4-mapped are "
+			      "refused)";
+	}
+	if (why != NULL) {
+		cfg_error(err, x, "'%s': %s", x->scalar ? x->scalar : "", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* vxlan/geneve keys of one port; the underlay is resolved once every port
+ * is known (mdl_tunnels) */
+static int
+mdl_tunnel_port(struct nfv_port_conf *pc, const struct cfg_node *n, struct cfg_errors *err)
+{
+	bool vxlan = pc->driver == NFV_PORT_VXLAN;
+	int bad = 0, r;
+
+	pc->dst_port = vxlan ? NFV_VXLAN_PORT : NFV_GENEVE_PORT;
+	if (cfg_map_get(n, "underlay") == NULL) {
+		cfg_error(err, n, "missing required field 'underlay' (the port the tunnel runs "
+				  "over)");
+		bad = 1;
+	} else {
+		const char *s;
+
+		bad |= cfg_get_str(n, "underlay", true, &s, err) != 0;
+	}
+	bad |= BAD(mdl_vtep_addr(n, "local", &pc->local, err));
+	r = mdl_vtep_addr(n, "remote", &pc->remote, err);
+	bad |= BAD(r);
+	if (r == 0 && pc->local.family != 0 && pc->remote.family != pc->local.family) {
+		cfg_error(err, cfg_map_get(n, "remote"),
+			  "remote is an %s address and local an %s one: both must be of one "
+			  "family",
+			  pc->remote.family == AF_INET ? "IPv4" : "IPv6",
+			  pc->local.family == AF_INET ? "IPv4" : "IPv6");
+		bad = 1;
+	}
+	if (cfg_map_get(n, "vni") == NULL) {
+		cfg_error(err, n, "missing required field 'vni'");
+		bad = 1;
+	} else if (cfg_get_u32(n, "vni", true, 0, NFV_VNI_MAX, &pc->vni, err) != 0) {
+		bad = 1;
+	}
+	bad |= BAD(cfg_get_u16(n, "dst-port", false, 1, 65535, &pc->dst_port, err));
+	r = cfg_get_unicast_mac(n, "next-hop-mac", false, "a next hop", pc->next_hop_mac, err);
+	pc->has_next_hop_mac = r == 0;
+	bad |= BAD(r);
+	bad |= BAD(cfg_get_bool(n, "udp-zero-checksum", false, &pc->udp_zero_csum6, err));
+	if (pc->udp_zero_csum6 && pc->local.family == AF_INET) {
+		cfg_error(err, cfg_map_get(n, "udp-zero-checksum"),
+			  "only for an IPv6 underlay (over IPv4 the UDP checksum is always 0)");
+		bad = 1;
+	}
+	return bad ? -EINVAL : 0;
+}
+
+/* Once every port is known: each tunnel's underlay exists and is no tunnel,
+ * the inner MTU fits the underlay's, and no two tunnels look alike to
+ * decapsulation (same underlay, UDP port, VNI and remote). */
+static int
+mdl_tunnels(struct nfv_config *cfg, struct cfg_errors *err)
+{
+	uint16_t n_tunnels = 0;
+	int bad = 0;
+
+	for (uint16_t i = 0; i < cfg->n_ports; i++) {
+		struct nfv_port_conf *pc = &cfg->ports[i];
+		const struct cfg_node *x;
+		uint16_t ul;
+
+		if (!nfv_port_is_tunnel(pc->driver))
+			continue;
+		if (++n_tunnels == NFV_MAX_TUNNELS + 1) {
+			cfg_error(err, pc->node, "more than %d tunnel ports", NFV_MAX_TUNNELS);
+			bad = 1;
+		}
+		x = cfg_map_get(pc->node, "underlay");
+		if (x == NULL || x->scalar == NULL)
+			continue; /* reported by mdl_tunnel_port */
+		if (nfv_config_get_port(cfg, pc->node, "underlay", true, &ul, err) != 0) {
+			bad = 1;
+			continue;
+		}
+		pc->underlay = ul;
+		if (ul == i || nfv_port_is_tunnel(cfg->ports[ul].driver)) {
+			cfg_error(err, x,
+				  "'%s' is a tunnel port: the underlay must be a port with a "
+				  "device (af_packet, af_xdp, pci, tap ...)",
+				  cfg->ports[ul].name);
+			bad = 1;
+			continue;
+		}
+		if (pc->local.family == 0)
+			continue;
+		uint32_t ul_mtu = cfg->ports[ul].mtu ? cfg->ports[ul].mtu : NFV_PORT_DEFAULT_MTU;
+		uint32_t over = NFV_TUNNEL_OVERHEAD(pc->local.family);
+		uint32_t max = ul_mtu > over + 68 ? ul_mtu - over : 0;
+
+		if (max == 0) {
+			cfg_error(err, x,
+				  "underlay '%s' has mtu %u: too small for %u bytes of %s over "
+				  "%s and an inner MTU of at least 68",
+				  cfg->ports[ul].name, ul_mtu, over, nfv_port_driver_names[pc->driver],
+				  pc->local.family == AF_INET ? "IPv4" : "IPv6");
+			bad = 1;
+		} else if (pc->mtu == 0) {
+			pc->mtu = (uint16_t)max;
+		} else if (pc->mtu > max) {
+			cfg_error(err, cfg_map_get(pc->node, "mtu"),
+				  "inner mtu %u does not fit underlay '%s': its mtu %u less %u "
+				  "bytes of %s over %s leaves %u",
+				  pc->mtu, cfg->ports[ul].name, ul_mtu, over,
+				  nfv_port_driver_names[pc->driver],
+				  pc->local.family == AF_INET ? "IPv4" : "IPv6", max);
+			bad = 1;
+		}
+		for (uint16_t j = 0; j < i; j++) {
+			const struct nfv_port_conf *o = &cfg->ports[j];
+
+			if (!nfv_port_is_tunnel(o->driver) || o->underlay != ul ||
+			    o->dst_port != pc->dst_port || o->vni != pc->vni ||
+			    o->remote.family != pc->remote.family ||
+			    memcmp(&o->remote.v6, &pc->remote.v6,
+				   pc->remote.family == AF_INET ? 4 : 16) != 0)
+				continue;
+			cfg_error(err, cfg_map_get(pc->node, "vni"),
+				  "tunnel '%s' has the vni %u, remote and UDP port %u of tunnel "
+				  "'%s' (line %u) over the same underlay: decapsulation could not "
+				  "tell them apart",
+				  pc->name, pc->vni, pc->dst_port, o->name, o->node->line);
+			bad = 1;
+		}
+	}
+	return bad ? -EINVAL : 0;
+}
+
 static int
 mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err)
 {
@@ -444,6 +611,10 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 		[NFV_PORT_RING] = {NULL},
 		[NFV_PORT_NULL] = {"rx", "size", NULL},
 	};
+	/* a tunnel port has no device queues of its own */
+	static const char *const tunnel_keys[] = {
+		"name",	 "driver",   "mtu",	     "mac",		  "underlay", "local",
+		"remote", "vni",      "dst-port", "next-hop-mac", "udp-zero-checksum", NULL};
 	static const char *const roles[] = {"client", "server", NULL};
 	struct nfv_port_conf *pc = &cfg->ports[cfg->n_ports];
 	const char *allowed[20];
@@ -467,12 +638,16 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 		return -EINVAL;
 	}
 	pc->driver = (enum nfv_port_driver)drv;
-	for (size_t i = 0; common[i]; i++)
-		allowed[k++] = common[i];
-	for (size_t i = 0; extra[drv][i]; i++)
-		allowed[k++] = extra[drv][i];
-	allowed[k] = NULL;
-	bad |= cfg_check_keys(n, allowed, err) > 0;
+	if (nfv_port_is_tunnel(drv)) {
+		bad |= cfg_check_keys(n, tunnel_keys, err) > 0;
+	} else {
+		for (size_t i = 0; common[i]; i++)
+			allowed[k++] = common[i];
+		for (size_t i = 0; extra[drv][i]; i++)
+			allowed[k++] = extra[drv][i];
+		allowed[k] = NULL;
+		bad |= cfg_check_keys(n, allowed, err) > 0;
+	}
 
 	bad |= BAD(cfg_get_u16(n, "rx-queues", false, 1, 16, &pc->rx_queues, err));
 	bad |= BAD(cfg_get_u16(n, "rx-desc", false, 64, 4096, &pc->rx_desc, err));
@@ -542,6 +717,10 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 	case NFV_PORT_NULL:
 		bad |= BAD(cfg_get_bool(n, "rx", false, &pc->rx, err));
 		bad |= BAD(cfg_get_u32(n, "size", false, 60, 9600, &pc->pkt_size, err));
+		break;
+	case NFV_PORT_VXLAN:
+	case NFV_PORT_GENEVE:
+		bad |= BAD(mdl_tunnel_port(pc, n, err));
 		break;
 	case NFV_PORT_RING:
 	default:
@@ -1034,6 +1213,7 @@ nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *er
 		cfg_error(err, x, "at least one port is needed");
 		bad = 1;
 	}
+	bad |= BAD(mdl_tunnels(cfg, err));
 	bad |= BAD(mdl_section(cfg, cfg->root, "vnfs", NFV_MAX_VNFS, mdl_vnf, false, err));
 	bad |= BAD(mdl_section(cfg, cfg->root, "chains", NFV_MAX_CHAINS, mdl_chain, true, err));
 	if (!bad)

@@ -26,6 +26,13 @@
 #define NFV_MAX_WORKERS 64
 #define NFV_PATH_MAX 256
 #define NFV_SUN_PATH_MAX 107 /* a unix socket path (sun_path less its NUL) */
+#define NFV_MAX_TUNNELS 16    /* vxlan + geneve ports of one nfvd */
+#define NFV_VXLAN_PORT 4789   /* IANA, RFC 7348 */
+#define NFV_GENEVE_PORT 6081  /* IANA, RFC 8926 */
+#define NFV_VNI_MAX 0xffffff  /* 24 bits, both */
+/* outer Ethernet + UDP + VXLAN/Geneve base header; plus 20 (IPv4) or 40 (IPv6) */
+#define NFV_TUNNEL_OVERHEAD(family) (14 + 8 + 8 + ((family) == AF_INET6 ? 40 : 20))
+#define NFV_PORT_DEFAULT_MTU 1500 /* what a port without mtu: is taken to have */
 
 enum nfv_port_driver {
 	NFV_PORT_PCI,
@@ -38,10 +45,18 @@ enum nfv_port_driver {
 	NFV_PORT_MEMIF,
 	NFV_PORT_RING,
 	NFV_PORT_NULL,
+	NFV_PORT_VXLAN,	 /* tunnel port over an underlay port (RFC 7348) */
+	NFV_PORT_GENEVE, /* tunnel port over an underlay port (RFC 8926) */
 	NFV_PORT_DRIVER_MAX,
 };
 
 extern const char *const nfv_port_driver_names[NFV_PORT_DRIVER_MAX + 1];
+
+static inline bool
+nfv_port_is_tunnel(int driver)
+{
+	return driver == NFV_PORT_VXLAN || driver == NFV_PORT_GENEVE;
+}
 
 struct nfv_port_conf {
 	char name[NFV_NAME_MAX];
@@ -66,6 +81,14 @@ struct nfv_port_conf {
 	uint8_t mac[6];
 	bool promiscuous;	     /* default true */
 	char xdp_prog[NFV_PATH_MAX]; /* af_xdp: custom XDP object (firewall pre-filter) */
+	/* vxlan, geneve: a tunnel over another port of this nfvd */
+	uint16_t underlay;	       /* port index */
+	struct cfg_prefix local, remote; /* VTEP addresses (len 32/128), one family */
+	uint32_t vni;		       /* 0..NFV_VNI_MAX */
+	uint16_t dst_port;	       /* UDP destination port */
+	bool has_next_hop_mac;	       /* static neighbour; else ARP/ND on the underlay */
+	uint8_t next_hop_mac[6];
+	bool udp_zero_csum6; /* IPv6 underlay: send UDP checksum 0 (RFC 6935) and accept it */
 	const struct cfg_node *node;
 };
 

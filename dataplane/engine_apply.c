@@ -32,7 +32,12 @@ port_conf_same(const struct nfv_port_conf *a, const struct nfv_port_conf *b)
 	       a->pkt_size == b->pkt_size && a->rx_queues == b->rx_queues &&
 	       a->rx_desc == b->rx_desc && a->tx_desc == b->tx_desc && a->mtu == b->mtu &&
 	       a->has_mac == b->has_mac && (!a->has_mac || memcmp(a->mac, b->mac, 6) == 0) &&
-	       a->promiscuous == b->promiscuous && strcmp(a->xdp_prog, b->xdp_prog) == 0;
+	       a->promiscuous == b->promiscuous && strcmp(a->xdp_prog, b->xdp_prog) == 0 &&
+	       a->underlay == b->underlay && memcmp(&a->local, &b->local, sizeof(a->local)) == 0 &&
+	       memcmp(&a->remote, &b->remote, sizeof(a->remote)) == 0 && a->vni == b->vni &&
+	       a->dst_port == b->dst_port && a->has_next_hop_mac == b->has_next_hop_mac &&
+	       memcmp(a->next_hop_mac, b->next_hop_mac, 6) == 0 &&
+	       a->udp_zero_csum6 == b->udp_zero_csum6;
 }
 
 static void

@@ -42,6 +42,8 @@ struct nfv_port_rt {
 	uint32_t link_speed;
 	uint64_t link_changes;
 	uint64_t ctl_drops;        /* control-thread packets the port did not take */
+	struct nfv_tunnel *tunnel;    /* a vxlan/geneve port: its tunnel (tunnel.h) */
+	struct nfv_tunnel_ul *tun_ul; /* an underlay: the tunnels over it */
 };
 
 /* One entry of a port's ingress table: packets go to chain at stage. */

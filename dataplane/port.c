@@ -16,6 +16,7 @@
 #include <rte_log.h>
 
 #include "engine_priv.h"
+#include "tunnel.h"
 
 /* The port table: indexed by DPDK port id, and config index -> port id. */
 struct nfv_port_rt nfv_ports[RTE_MAX_ETHPORTS];
@@ -56,6 +57,8 @@ nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 
 	if (n == 0)
 		return 0;
+	if (unlikely(pr->tunnel != NULL))
+		return nfv_tunnel_ctl_tx(pr->tunnel, pkts, n);
 	if (pr->started && !pr->tx_down) {
 		if (pr->ctl_shared)
 			rte_spinlock_lock(&pr->txq_lock[pr->ctl_qid]);
@@ -227,6 +230,13 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
 		r = snprintf(args, asize, "size=%u%s", pc->pkt_size ? pc->pkt_size : 64,
 			     pc->rx ? "" : ",no-rx=1");
 		break;
+	case NFV_PORT_VXLAN:
+	case NFV_PORT_GENEVE:
+		/* a device that is never polled nor sent to: the port id, MAC
+		 * and MTU of the tunnel (tunnel_port.c does its rx and tx) */
+		snprintf(name, nsize, "net_null_%s", pc->name);
+		r = snprintf(args, asize, "no-rx=1");
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -388,6 +398,10 @@ nfv_ports_setup(struct nfv_engine *e, char *err, size_t errlen)
 		if (ret < 0)
 			return ret;
 	}
+	int ret = nfv_tunnels_setup(e, err, errlen);
+
+	if (ret < 0)
+		return ret;
 	nfv_ports_poll_link();
 	return 0;
 }
@@ -395,6 +409,7 @@ nfv_ports_setup(struct nfv_engine *e, char *err, size_t errlen)
 void
 nfv_ports_close(void)
 {
+	nfv_tunnels_close();
 	for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
 		struct nfv_port_rt *pr = &nfv_ports[pid];
 		struct rte_eth_dev_info info;
@@ -467,6 +482,13 @@ nfv_ports_poll_link(void)
 
 		if (!pr->used || !pr->started)
 			continue;
+		/* a tunnel is up when its underlay is (ports are polled in port
+		 * id order: the underlay, set up first, is polled first) */
+		if (pr->tunnel != NULL) {
+			port_set_link(pr, nfv_ports[pr->tunnel->ul_pid].link_up > 0,
+				      " (its underlay's link)");
+			continue;
+		}
 		/* net_tap reads the link from its kernel interface by name in
 		 * nfvd's network namespace: once the interface is moved into
 		 * another one (a host namespace), nfvd cannot see its state */
@@ -541,6 +563,24 @@ nfv_ports_json(struct nfv_engine *e, bool stats)
 
 			memset(&st, 0, sizeof(st));
 			rte_eth_stats_get(pid, &st);
+			if (pr->tunnel != NULL) {
+				/* the null device counts nothing: the tunnel's own */
+				uint64_t row[NFV_TUN_ROW], rxd = 0, txd = 0;
+
+				nfv_tunnel_port_totals(pr->tunnel->slot, row);
+				for (unsigned int k = 0; k < NFV_TUN_DROP_MAX; k++)
+					if (k < NFV_TUN_DROP_TOO_BIG)
+						rxd += row[NFV_TUN_CTR_MAX + k];
+					else
+						txd += row[NFV_TUN_CTR_MAX + k];
+				memset(&st, 0, sizeof(st));
+				st.ipackets = row[NFV_TUN_RX];
+				st.ibytes = row[NFV_TUN_RX_BYTES];
+				st.opackets = row[NFV_TUN_TX];
+				st.obytes = row[NFV_TUN_TX_BYTES];
+				st.imissed = rxd;
+				st.oerrors = txd;
+			}
 			json_object_set_new(o, "rx", json_integer(st.ipackets));
 			json_object_set_new(o, "tx", json_integer(st.opackets));
 			json_object_set_new(o, "rx_bytes", json_integer(st.ibytes));
@@ -569,6 +609,7 @@ nfv_ports_json(struct nfv_engine *e, bool stats)
 			json_object_set_new(o, "rx_queues", json_integer(pr->n_rxq));
 			json_object_set_new(o, "tx_queues", json_integer(pr->n_txq));
 		}
+		nfv_tunnel_port_json(pid, stats, o);
 		json_object_set_new(out, pr->name, o);
 	}
 	return out;

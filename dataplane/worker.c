@@ -20,6 +20,7 @@
 
 #include "engine_priv.h"
 #include "trace.h"
+#include "tunnel.h"
 
 int nfv_meta_offset = -1;
 
@@ -64,6 +65,8 @@ nfv_txq_flush(struct nfv_worker *w, uint16_t port)
 
 	if (n == 0)
 		return 0;
+	if (unlikely(pr->tunnel != NULL)) /* encapsulated onto its underlay */
+		return nfv_tunnel_flush(w, pr->tunnel);
 	if (unlikely(!pr->started)) {
 		w->eng_ctr[NFV_DROP_BAD_PORT] += n;
 		rte_pktmbuf_free_bulk(q->pkts, n);
@@ -420,6 +423,10 @@ nfv_worker_main(void *arg)
 				continue;
 			got += n;
 			w->rxq = wr->rxq[i].queue;
+			/* an underlay: tunnel frames decapsulated and run first */
+			if (unlikely(nfv_ports[port].tun_ul != NULL) &&
+			    (n = nfv_tunnel_rx(p, w, nfv_ports[port].tun_ul, pkts, n)) == 0)
+				continue;
 			nfv_pipeline_run(p, w, port, pkts, n);
 		}
 		if (got) {

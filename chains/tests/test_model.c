@@ -447,7 +447,7 @@ test_unknown_driver(void **state)
 		"    driver: tapp\n"
 		"chains: []\n",
 		"4:13: ports[lan].driver: unknown value 'tapp'; did you mean 'tap'? (one of: "
-		"pci, tap, af_packet, af_xdp, pcap, vhost, virtio_user, memif, ring, null)");
+		"pci, tap, af_packet, af_xdp, pcap, vhost, virtio_user, memif, ring, null, vxlan, geneve)");
 }
 
 static void
@@ -918,6 +918,176 @@ test_paths_resolved_and_bounded(void **state)
 	tmod_done(&c);
 }
 
+/* ---- tunnel ports (vxlan, geneve) ---- */
+
+#define TMOD_UL                                                           \
+	"version: 1\n"                                                    \
+	"ports:\n"                                                        \
+	"  - {name: ul, driver: af_packet, iface: eth0}\n"
+
+static void
+test_tunnel_good(void **state)
+{
+	struct tmod_case c;
+	const struct nfv_port_conf *vx, *gv;
+
+	(void)state;
+	tmod_load(&c, TMOD_UL
+		  "  - {name: vx, driver: vxlan, underlay: ul, local: 192.0.2.1, remote: 192.0.2.2,\n"
+		  "     vni: 16777215}\n"
+		  "  - {name: ul6, driver: tap, mtu: 9000}\n"
+		  "  - {name: gv, driver: geneve, underlay: ul6, local: \"2001:db8::1\",\n"
+		  "     remote: \"2001:db8::2\", vni: 0, dst-port: 7000, mtu: 8930,\n"
+		  "     next-hop-mac: \"02:00:00:00:00:09\", udp-zero-checksum: true}\n"
+		  "chains:\n"
+		  "  - {name: c, ingress: vx, vnfs: [], egress: gv}\n");
+	tmod_assert_errors(&c, 0);
+	assert_int_equal(c.ret, 0);
+	vx = &c.cfg->ports[1];
+	gv = &c.cfg->ports[3];
+	assert_int_equal(vx->driver, NFV_PORT_VXLAN);
+	assert_int_equal(vx->underlay, 0);
+	assert_int_equal(vx->vni, 16777215);
+	assert_int_equal(vx->dst_port, 4789);
+	assert_int_equal(vx->mtu, 1450); /* 1500 less 50 */
+	assert_int_equal(vx->local.family, AF_INET);
+	assert_false(vx->has_next_hop_mac);
+	assert_int_equal(gv->driver, NFV_PORT_GENEVE);
+	assert_int_equal(gv->underlay, 2);
+	assert_int_equal(gv->dst_port, 7000);
+	assert_int_equal(gv->mtu, 8930); /* 9000 less 70: exactly fits */
+	assert_int_equal(gv->remote.family, AF_INET6);
+	assert_true(gv->has_next_hop_mac);
+	assert_int_equal(gv->next_hop_mac[5], 9);
+	assert_true(gv->udp_zero_csum6);
+	assert_int_equal(c.cfg->chains[0].egress, 3);
+	tmod_done(&c);
+	/* the default geneve port */
+	tmod_load(&c, TMOD_UL
+		  "  - {name: gv, driver: geneve, underlay: ul, local: 10.0.0.1, remote: 10.0.0.2,\n"
+		  "     vni: 1}\n"
+		  "chains: []\n");
+	tmod_assert_errors(&c, 0);
+	assert_int_equal(c.cfg->ports[1].dst_port, 6081);
+	tmod_done(&c);
+}
+
+static void
+test_tunnel_bad_vni(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 16777216}\nchains: []\n",
+			"4:85: ports[vx].vni: 16777216 is out of range [0, 16777215]");
+	tmod_expect_one(TMOD_UL "  - {name: gv, driver: geneve, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: -1}\nchains: []\n",
+			"4:86: ports[gv].vni: expected an integer, got '-1'");
+	tmod_expect_one(TMOD_UL "  - {name: gv, driver: geneve, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2}\nchains: []\n",
+			"4:5: ports[gv]: missing required field 'vni'");
+}
+
+static void
+test_tunnel_bad_underlay(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: u1, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 1}\nchains: []\n",
+			"4:41: ports[vx].underlay: no port named 'u1' (did you mean 'ul'?)");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 1}\n"
+				"  - {name: vy, driver: vxlan, underlay: vx, local: 10.0.0.1, "
+				"remote: 10.0.0.3, vni: 1}\nchains: []\n",
+			"5:41: ports[vy].underlay: 'vx' is a tunnel port: the underlay must be a "
+			"port with a device (af_packet, af_xdp, pci, tap ...)");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 1}\nchains: []\n",
+			"4:5: ports[vx]: missing required field 'underlay' (the port the tunnel "
+			"runs over)");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 1, rx-desc: 512}\nchains: []\n",
+			"4:88: ports[vx].rx-desc: unknown key 'rx-desc' (allowed: name, driver, "
+			"mtu, mac, underlay, local, remote, vni, dst-port, next-hop-mac, "
+			"udp-zero-checksum)");
+}
+
+static void
+test_tunnel_mtu(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 1, mtu: 1451}\nchains: []\n",
+			"4:93: ports[vx].mtu: inner mtu 1451 does not fit underlay 'ul': its mtu "
+			"1500 less 50 bytes of vxlan over IPv4 leaves 1450");
+	tmod_expect_one(TMOD_UL "  - {name: gv, driver: geneve, underlay: ul, local: \"fd00::1\", "
+				"remote: \"fd00::2\", vni: 1, mtu: 1450}\nchains: []\n",
+			"4:96: ports[gv].mtu: inner mtu 1450 does not fit underlay 'ul': its mtu "
+			"1500 less 70 bytes of geneve over IPv6 leaves 1430");
+	tmod_expect_one("version: 1\nports:\n  - {name: ul, driver: tap, mtu: 100}\n"
+			"  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+			"remote: 10.0.0.2, vni: 1}\nchains: []\n",
+			"4:41: ports[vx].underlay: underlay 'ul' has mtu 100: too small for 50 "
+			"bytes of vxlan over IPv4 and an inner MTU of at least 68");
+}
+
+static void
+test_tunnel_same_vni_and_remote(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_UL "  - {name: a, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 5}\n"
+				"  - {name: b, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 5}\nchains: []\n",
+			"5:84: ports[b].vni: tunnel 'b' has the vni 5, remote and UDP port 4789 "
+			"of tunnel 'a' (line 4) over the same underlay: decapsulation could not "
+			"tell them apart");
+	/* another vni, remote or port tells them apart */
+	struct tmod_case c;
+
+	tmod_load(&c, TMOD_UL "  - {name: a, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+			      "remote: 10.0.0.2, vni: 5}\n"
+			      "  - {name: b, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+			      "remote: 10.0.0.3, vni: 5}\n"
+			      "  - {name: c, driver: geneve, underlay: ul, local: 10.0.0.1, "
+			      "remote: 10.0.0.2, vni: 5}\nchains: []\n");
+	tmod_assert_errors(&c, 0);
+	tmod_done(&c);
+}
+
+static void
+test_tunnel_bad_addresses(void **state)
+{
+	(void)state;
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.300, "
+				"remote: 10.0.0.2, vni: 1}\nchains: []\n",
+			"4:52: ports[vx].local: '10.0.0.300': expected an address or prefix like "
+			"10.0.0.0/8 or 2001:db8::/32");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.0/24, vni: 1}\nchains: []\n",
+			"4:70: ports[vx].remote: '10.0.0.0/24': an address, not a prefix");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 239.1.1.1, "
+				"remote: 10.0.0.2, vni: 1}\nchains: []\n",
+			"4:52: ports[vx].local: '239.1.1.1': not one host's address (0/8, 127/8, "
+			"multicast, class E and broadcast are refused)");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: \"::1\", "
+				"remote: \"fd00::2\", vni: 1}\nchains: []\n",
+			"4:52: ports[vx].local: '::1': not one host's address (::, ::1, multicast "
+			"and v4-mapped are refused)");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: \"fd00::2\", vni: 1}\nchains: []\n",
+			"4:70: ports[vx].remote: remote is an IPv6 address and local an IPv4 one: "
+			"both must be of one family");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 1, udp-zero-checksum: true}\nchains: []\n",
+			"4:107: ports[vx].udp-zero-checksum: only for an IPv6 underlay (over IPv4 "
+			"the UDP checksum is always 0)");
+	tmod_expect_one(TMOD_UL "  - {name: vx, driver: vxlan, underlay: ul, local: 10.0.0.1, "
+				"remote: 10.0.0.2, vni: 1, next-hop-mac: \"01:00:5e:00:00:01\"}\n"
+				"chains: []\n",
+			"4:102: ports[vx].next-hop-mac: a multicast address cannot be a next hop's "
+			"address");
+}
+
 int
 main(void)
 {
@@ -954,6 +1124,12 @@ main(void)
 		cmocka_unit_test(test_match_errors),
 		cmocka_unit_test(test_three_errors_all_reported),
 		cmocka_unit_test(test_no_knock_on_errors),
+		cmocka_unit_test(test_tunnel_good),
+		cmocka_unit_test(test_tunnel_bad_vni),
+		cmocka_unit_test(test_tunnel_bad_underlay),
+		cmocka_unit_test(test_tunnel_mtu),
+		cmocka_unit_test(test_tunnel_same_vni_and_remote),
+		cmocka_unit_test(test_tunnel_bad_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,8 +29,9 @@ test fails; names must carry your tag and stay <= 15 characters)
                         set it up, optionally give it an address ("10.0.0.1/24")
 
 nfvd
-    Nfvd(conf, tmpdir, lcores="0,1", args=(), name="nfvd")
+    Nfvd(conf, tmpdir, lcores="0,1", args=(), name="nfvd", ns=None)
         conf            chain file: YAML text or a dict (dumped as YAML)
+        ns              run nfvd in that network namespace (a "host" of its own)
         .start(timeout=60)  start nfvd with a unique --file-prefix and its own
                         socket in tmpdir; returns when `status` answers (raises
                         with nfvd's output if it exits first)
@@ -218,8 +219,9 @@ def _yaml_text(conf):
 class Nfvd:
     """One nfvd process with its own file prefix, socket and work dir."""
 
-    def __init__(self, conf, tmpdir, lcores="0,1", args=(), name="nfvd"):
+    def __init__(self, conf, tmpdir, lcores="0,1", args=(), name="nfvd", ns=None):
         self.dir = str(tmpdir)
+        self.ns = ns
         self.name = name
         self.prefix = "t%d%s%d" % (os.getpid(), name[:4], next(_seq))
         self.sock = os.path.join(self.dir, name + ".sock")
@@ -237,7 +239,8 @@ class Nfvd:
         cmd = [NFVD, "--file-prefix", self.prefix, "-s", self.sock]
         if self.lcores:
             cmd += ["-l", self.lcores]
-        return cmd + self.args + [self.file]
+        # ip netns exec execs nfvd: the same process, signals reach it
+        return _argv(cmd + self.args + [self.file], self.ns)
 
     def start(self, timeout=60):
         self._out = open(self._out_path, "w")
