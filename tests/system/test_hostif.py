@@ -240,10 +240,9 @@ def test_link_local_and_multicast_reach_the_twin(lab):
     p = run(["ping", "-6", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "2",
              h1ll + "%" + nfvd.twin1], check=False, timeout=30)
     assert " 0% packet loss" in p.stdout, p.stdout
-    # all-nodes multicast: the kernel (twin) answers too
-    p = run(["ping", "-6", "-n", "-c", "2", "-i", "0.3", "-W", "2",
-             "ff02::1%" + nfvd.if1], ns=nfvd.h1, check=False, timeout=30)
-    assert ll in p.stdout or "from %s:" % R1_6 in p.stdout, p.stdout
+    # (no check of the kernel's echo replies to ff02::1 here: the root
+    # namespace's ICMP rate limit is shared with whatever else runs there;
+    # ff02::/16 to the twin is in the unit test test_to_the_twin)
     # IPv4 224.0.0.x (OSPF's groups): a UDP socket on the twin that joined
     # 224.0.0.6 gets a datagram sent to it by h1
     rcv = popen([PY, "-c", r"""

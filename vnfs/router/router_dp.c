@@ -196,10 +196,13 @@ rtr_local_is_ctl(int family, uint8_t proto, const uint8_t *l4, uint32_t avail)
 	}
 }
 
-/* Punt m (for one of our addresses) in its bucket */
+/* Punt m (for one of our addresses: why RTR_PUNT_LOCAL, counted as
+ * punt-local; or for the twin's link-scope groups: RTR_PUNT_HOST) in its
+ * bucket: routing protocols in the control one, the rest (a storm of mDNS
+ * or SSDP, a flood to the router's address) in the host one */
 static inline void
 rtr_punt_local(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
-	       struct rte_mbuf *m, uint16_t ifi, int family)
+	       struct rte_mbuf *m, uint16_t ifi, int family, enum rtr_punt why)
 {
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
 	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
@@ -211,7 +214,8 @@ rtr_punt_local(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
 				       ((l3[6] & 0x1f) | l3[7]) != 0 ? 0 : avail - 20);
 	else
 		ctl = rtr_local_is_ctl(6, l3[6], l3 + 40, avail - 40);
-	rtr_punt_pkt_b(st, vnf, w, m, rtr_punt_code(RTR_PUNT_LOCAL, ifi, 0), RTR_CTR_PUNT_LOCAL,
+	rtr_punt_pkt_b(st, vnf, w, m, rtr_punt_code(why, ifi, 0),
+		       why == RTR_PUNT_HOST ? RTR_CTR_PUNT_HOST : RTR_CTR_PUNT_LOCAL,
 		       ctl ? RTR_DROP_PUNT_LIMIT : RTR_DROP_HOST_LIMIT,
 		       ctl ? RTR_TB_CTL : RTR_TB_HOST);
 }
@@ -337,9 +341,7 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		if (unlikely(dst >= 0xe0000000u || (dst >> 24) == 127 || (dst >> 24) == 0)) {
 			/* 224.0.0.0/24 (OSPF, VRRP, RIP, IGMP...): the twin's */
 			if ((dst >> 8) == 0xe00000u && t->ifs[ifi].hostif) {
-				rtr_punt_pkt(st, vnf, w, m,
-					     rtr_punt_code(RTR_PUNT_HOST, (uint16_t)ifi, 0),
-					     RTR_CTR_PUNT_HOST, RTR_DROP_PUNT_LIMIT);
+				rtr_punt_local(st, vnf, w, m, (uint16_t)ifi, 4, RTR_PUNT_HOST);
 				return 0;
 			}
 			nfv_drop(w, vnf, m, rtr_dst4_drop(dst));
@@ -380,9 +382,7 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			 * OSPFv3, MLD...): the twin's; the kernel keeps what
 			 * it joined */
 			if ((ip6->dst_addr[1] & 0x0f) == 2 && t->ifs[ifi].hostif) {
-				rtr_punt_pkt(st, vnf, w, m,
-					     rtr_punt_code(RTR_PUNT_HOST, (uint16_t)ifi, 0),
-					     RTR_CTR_PUNT_HOST, RTR_DROP_PUNT_LIMIT);
+				rtr_punt_local(st, vnf, w, m, (uint16_t)ifi, 6, RTR_PUNT_HOST);
 				return 0;
 			}
 			nfv_drop(w, vnf, m, RTR_DROP_MULTICAST);
@@ -421,7 +421,7 @@ rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, str
 {
 	switch (adj->type) {
 	case RTR_ADJ_LOCAL:
-		rtr_punt_local(st, vnf, w, m, ifi, family);
+		rtr_punt_local(st, vnf, w, m, ifi, family, RTR_PUNT_LOCAL);
 		return true;
 	case RTR_ADJ_NOROUTE:
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_NOROUTE, ifi, 0),

@@ -651,6 +651,23 @@ test_punt_buckets(void **state)
 		assert_int_equal(rtr_process(&vnf, wk, &m, 1), 0);
 	}
 	assert_int_equal(drops(RTR_DROP_HOST_LIMIT), 200 - limit + 1);
+	/* link-scope multicast for the twin: OSPF's hellos in the control
+	 * bucket, an mDNS storm in the host one */
+	{
+		static const uint8_t ospf_mac[6] = {0x01, 0x00, 0x5e, 0, 0, 5};
+		static const uint8_t mdns_mac[6] = {0x01, 0x00, 0x5e, 0, 0, 0xfb};
+		struct rte_mbuf *m[2] = {
+			mk4(0, 0, (const struct rte_ether_addr *)ospf_mac, "10.0.1.2", "224.0.0.5",
+			    89, 0, 0, 30),
+			mk4(0, 0, (const struct rte_ether_addr *)mdns_mac, "10.0.1.2",
+			    "224.0.0.251", IPPROTO_UDP, 5353, 5353, 30),
+		};
+
+		assert_int_equal(rtr_process(&vnf, wk, m, 2), 0);
+	}
+	assert_int_equal(ctr(RTR_CTR_PUNT_HOST), 1);
+	assert_int_equal(drops(RTR_DROP_HOST_LIMIT), 200 - limit + 2);
+	assert_int_equal(drops(RTR_DROP_PUNT_LIMIT), 0);
 	vnf_down();
 }
 
