@@ -135,23 +135,32 @@ ovs_run() {
 	vsctl add-br br-phy -- set bridge br-phy datapath_type=netdev \
 		other_config:hwaddr="$UMAC"
 	vsctl add-port br-phy ul -- set Interface ul type=dpdk \
-		options:dpdk-devargs="net_ring0"
+		options:dpdk-devargs="net_ring0" options:n_rxq=2
+	# (a ring port loops tx queue N to rx queue N: the PMD sends on queue
+	# 1, so rx queue 1 must be polled too)
 	ovs ip link set br-phy up
 	ovs ip addr add 172.31.0.1/24 dev br-phy
-	ovs ip addr add 172.31.0.2/24 dev br-phy
 	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" ovs/route/add 172.31.0.1/32 br-phy
 	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" ovs/route/add 172.31.0.2/32 br-phy
 	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" tnl/arp/set br-phy 172.31.0.1 "$UMAC"
-	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" tnl/arp/set br-phy 172.31.0.2 "$UMAC"
+	ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" tnl/arp/set br-phy 172.31.0.2 02:00:00:00:01:02
 	vsctl add-port br0 sink -- set Interface sink type=dpdk \
 		options:dpdk-devargs="net_null0,no-rx=1" ofport_request=2
 	vsctl add-port br0 vx0 -- set Interface vx0 type=vxlan ofport_request=3 \
 		options:local_ip=172.31.0.1 options:remote_ip=172.31.0.2 options:key=100
 	vsctl add-port br0 vx1 -- set Interface vx1 type=vxlan ofport_request=4 \
-		options:local_ip=172.31.0.2 options:remote_ip=172.31.0.1 options:key=100
+		options:local_ip=172.31.0.1 options:remote_ip=172.31.0.1 options:key=100
 	ovs ovs-ofctl del-flows br0
 	ovs ovs-ofctl add-flow br0 "in_port=1,actions=output:3"
 	ovs ovs-ofctl add-flow br0 "in_port=4,actions=output:2"
+	# the loop: what vx0 sends to 172.31.0.2 comes back on the ring and is
+	# readdressed to this vswitchd's own VTEP (OVS does not tunnel to one
+	# of its own addresses), where vx1 (remote = the source) decapsulates
+	ovs ovs-ofctl del-flows br-phy
+	ovs ovs-ofctl add-flow br-phy "in_port=LOCAL,actions=output:ul"
+	ovs ovs-ofctl add-flow br-phy \
+		"in_port=ul,udp,tp_dst=4789,actions=mod_nw_dst:172.31.0.1,mod_dl_dst:$UMAC,LOCAL"
+	ovs ovs-ofctl add-flow br-phy "priority=0,actions=NORMAL"
 	vsctl add-port br0 src -- set Interface src type=dpdk ofport_request=1 \
 		options:dpdk-devargs="net_pcap0,rx_pcap=$W/flows.pcap,infinite_rx=1"
 	sleep 1
@@ -167,6 +176,8 @@ ovs_run() {
 		ovs ovs-ofctl dump-ports br-phy
 		ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" dpctl/dump-flows
 		ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" tnl/ports/show
+		ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" ofproto/trace br0 \
+			in_port=1,dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,dl_type=0x0800,nw_src=10.0.0.1,nw_dst=10.1.0.1
 		ovs ovs-appctl -t "$W/ovs/ovs-vswitchd.ctl" ovs/route/show
 		ovs ip addr show br-phy
 		cat "$W/ovs/ovs-vswitchd.log"
