@@ -632,6 +632,12 @@ fw_nat_post(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		 * hairpinned packet's is an external address) */
 		if (st < 0)
 			r = fw_nat_snat_match(n, in_port, t.src, t.dst);
+		/* to an external address with no forward: for the router that
+		 * owns it, which answers the inside host itself (a ping of the
+		 * router's public address); translated, the answer would go to
+		 * that address, the router's own */
+		if (r >= 0 && !p->nat_pre && fw_nat_is_ext(n, t.dst))
+			r = -1;
 	}
 	if (!p->nat_pre && r < 0 && st < 0)
 		return 0;
