@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Lab router hosts for chains/examples/lab-router.yaml, to be sourced (by
-# scripts/demo.sh) or run: lab-router.sh up|traffic|down [NS_PREFIX]
+# Lab router hosts for chains/examples/lab-router.yaml and lab.yaml, to be
+# sourced (by scripts/demo.sh) or run:
+#   lab-router.sh up|dhcp-up|traffic|down [NS_PREFIX]
 #
 #   rtr_lab_up PREFIX      after nfvd created taps rtrlab-a / rtrlab-b: hosts
 #                          PREFIX-h1 (10.81.1.2/24, 2001:db8:81:1::2/64) on tap a and
@@ -9,8 +10,19 @@
 #                          behind VLAN 20, default routes via the router
 #   rtr_lab_dhcp_up PREFIX the same, but h1 (MAC 02:81:01:00:00:02) gets its
 #                          IPv4 address and default route from nfvd's DHCP
-#                          server with dhclient (chains/examples/lab.yaml)
-#   rtr_lab_traffic PREFIX ping, ping -6, traceroute, iperf3 TCP and UDP h1 -> h2
+#                          server with dhclient, and PREFIX-inet, the upstream
+#                          "internet" host, when nfvd has tap c
+#                          (chains/examples/lab.yaml)
+#   rtr_lab_inet_up PREFIX after nfvd created tap rtrlab-c: host PREFIX-inet
+#                          (203.0.113.2/24), with no route to the lab's
+#                          10.81.0.0/16: it knows only nfvd's public address
+#                          203.0.113.1, so the LAN reaches it only through NAT
+#   rtr_lab_traffic PREFIX ping, ping -6, traceroute, iperf3 TCP and UDP h1 -> h2;
+#                          with PREFIX-inet up, rtr_lab_upstream_traffic too
+#   rtr_lab_upstream_traffic PREFIX  h1 -> internet through NAT: ping,
+#                          traceroute, curl, iperf3 TCP and UDP; the internet
+#                          fetches h1's web page through the port forward
+#                          203.0.113.1:8080 (and sees only 203.0.113.1)
 #   rtr_lab_down PREFIX    remove the namespaces
 #
 # The kernel here has no 8021q module, so host h2's VLAN is made by a tc
@@ -100,6 +112,23 @@ rtr_lab_dhcp_up() {
 	local p=${1:-rtrlab}
 	rtr_lab_host "$p-h1" rtrlab-a dhcp 2001:db8:81:1::2/64 10.81.1.1 2001:db8:81:1::1
 	rtr_lab_host "$p-h2" rtrlab-b 10.81.2.2/24 2001:db8:81:2::2/64 10.81.2.1 2001:db8:81:2::1 20
+	# the upstream when the chain has it (lab.yaml's port c; nfvd made
+	# its taps together, a and b are up by now)
+	[ ! -e /sys/class/net/rtrlab-c ] || rtr_lab_inet_up "$p"
+}
+
+# The upstream: a host on nfvd's port c that knows only its own subnet
+# 203.0.113.0/24 (no default route, nothing toward 10.81.0.0/16)
+rtr_lab_inet_up() {
+	local ns=${1:-rtrlab}-inet ifc=rtrlab-c
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	for _ in $(seq 100); do [ -e "/sys/class/net/$ifc" ] && break; sleep 0.1; done
+	ip link set "$ifc" netns "$ns"
+	ip -n "$ns" addr add 203.0.113.2/24 dev "$ifc"
+	ip -n "$ns" link set "$ifc" up
+	ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0
+	echo "host $ns: $ifc 203.0.113.2/24 (the internet: no route to 10.81.0.0/16)"
 }
 
 rtr_lab_up() {
@@ -126,11 +155,59 @@ rtr_lab_traffic() {
 	ip netns exec "$h1" iperf3 -c 10.81.2.2 -u -b 20M -t 3 -f m
 	kill "$(cat "${TMPDIR:-/tmp}/$p-iperf.pid")" 2>/dev/null
 	rm -f "${TMPDIR:-/tmp}/$p-iperf.pid"
+	if [ -e "/var/run/netns/$p-inet" ]; then
+		rtr_lab_upstream_traffic "$p"
+	fi
+}
+
+# rtr_lab_wait_port NS ADDR:PORT: until a TCP listener is up (5 s at most)
+rtr_lab_wait_port() {
+	for _ in $(seq 50); do
+		ip netns exec "$1" ss -ltn | grep -q "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+rtr_lab_upstream_traffic() {
+	local p=${1:-rtrlab} h1=${1:-rtrlab}-h1 inet=${1:-rtrlab}-inet
+	local t=${TMPDIR:-/tmp} web
+	printf '\n=== ping h1 -> internet 203.0.113.2 (masqueraded to 203.0.113.1)\n'
+	ip netns exec "$h1" ping -c 3 -i 0.2 -W 2 203.0.113.2
+	printf '\n=== traceroute h1 -> internet (the router, then the internet host)\n'
+	ip netns exec "$h1" traceroute -n -q 1 -N 1 -w 2 203.0.113.2
+	printf '\n=== web: h1 fetches a page from the internet; the internet sees 203.0.113.1\n'
+	web=$(mktemp -d "$t/$p-web.XXXXXX")
+	echo "hello from the internet" > "$web/index.html"
+	ip netns exec "$inet" python3 -m http.server -b 203.0.113.2 -d "$web" 8000 \
+		> "$web/inet.log" 2>&1 &
+	local inet_web=$!
+	rtr_lab_wait_port "$inet" 203.0.113.2:8000
+	ip netns exec "$h1" curl -sS -m 5 http://203.0.113.2:8000/
+	kill "$inet_web" 2>/dev/null || true
+	wait "$inet_web" 2>/dev/null || true
+	sed -n 's/^\(.*"GET.*\)/  internet web log: \1/p' "$web/inet.log"
+	printf '\n=== port forward: the internet fetches 203.0.113.1:8080 -> h1 10.81.1.2:8080\n'
+	echo "hello from the LAN host h1" > "$web/index.html"
+	ip netns exec "$h1" python3 -m http.server -b 10.81.1.2 -d "$web" 8080 \
+		> "$web/h1.log" 2>&1 &
+	local h1_web=$!
+	rtr_lab_wait_port "$h1" 10.81.1.2:8080
+	ip netns exec "$inet" curl -sS -m 5 http://203.0.113.1:8080/
+	kill "$h1_web" 2>/dev/null || true
+	wait "$h1_web" 2>/dev/null || true
+	printf '\n=== iperf3 TCP (2 s) and UDP (10 Mbit/s, 2 s) h1 -> internet through NAT\n'
+	ip netns exec "$inet" iperf3 -s -D -B 203.0.113.2 -I "$t/$p-iperf-inet.pid"
+	rtr_lab_wait_port "$inet" 203.0.113.2:5201
+	ip netns exec "$h1" iperf3 -c 203.0.113.2 -t 2 -f m
+	ip netns exec "$h1" iperf3 -c 203.0.113.2 -u -b 10M -t 2 -f m
+	kill "$(cat "$t/$p-iperf-inet.pid")" 2>/dev/null || true
+	rm -rf "$t/$p-iperf-inet.pid" "$web"
 }
 
 rtr_lab_down() {
 	local p=${1:-rtrlab} ns
-	for ns in "$p-h1" "$p-h2"; do
+	for ns in "$p-h1" "$p-h2" "$p-inet"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 		rm -rf "${TMPDIR:-/tmp}/$ns-dhclient"
