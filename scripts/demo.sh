@@ -4,8 +4,11 @@
 # firewall (chains/examples/lab.yaml; hosts from vnfs/router/lab-router.sh):
 # host h1 on the LAN gets its address and gateway from nfvd's DHCP server
 # (dhclient), host h2 sits behind VLAN 20 in another subnet; ping, ping -6,
-# traceroute, iperf3 TCP and UDP go through firewall and router; then the
-# leases, firewall rule hits, neighbours and counters.
+# traceroute, iperf3 TCP and UDP go through firewall and router; lab.yaml
+# also has an upstream: an "internet" host that knows only nfvd's public
+# address, reached from h1 through NAT (ping, traceroute, curl, iperf3) and
+# fetching h1's web page through a port forward; then the leases, firewall
+# rule hits, NAT sessions, neighbours and counters.
 # With a guest (the default when QEMU is installed): the chain of
 # chains/examples/lab-guest.yaml, the same lab plus a counter VNF inside a
 # QEMU guest on the WAN side (nfvctl up boots it; KVM when usable, else TCG
@@ -137,6 +140,11 @@ traffic() {
 			"$build/nfvctl" -s "$sock" dhcp leases
 			say "firewall rules and hits (nfvctl fw rules)"
 			"$build/nfvctl" -s "$sock" fw rules
+		fi
+		if grep -q '^    nat:' "$chain"; then
+			say "NAT sessions and stats (nfvctl nat sessions ; nfvctl nat stats)"
+			"$build/nfvctl" -s "$sock" nat sessions
+			"$build/nfvctl" -s "$sock" nat stats
 		fi
 		return
 	fi
