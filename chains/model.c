@@ -1148,7 +1148,8 @@ mdl_section(struct nfv_config *cfg, const struct cfg_node *root, const char *key
 int
 nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *err)
 {
-	static const char *const keys[] = {"version", "nfvd", "ports", "vnfs", "chains", NULL};
+	static const char *const keys[] = {"version", "nfvd", "ports", "vnfs", "chains", "frr",
+					   NULL};
 	const struct cfg_node *x;
 	struct nfv_config *cfg;
 	char *dup;
@@ -1218,6 +1219,9 @@ nfv_config_load(const char *path, struct nfv_config **out, struct cfg_errors *er
 	bad |= BAD(mdl_section(cfg, cfg->root, "chains", NFV_MAX_CHAINS, mdl_chain, true, err));
 	if (!bad)
 		bad |= BAD(mdl_cross_check(cfg, err));
+	x = cfg_map_get(cfg->root, "frr");
+	if (x != NULL)
+		bad |= BAD(nfv_frr_parse(cfg, x, err));
 	/* what a class checks across instances and chains */
 	for (const struct vnf_schema *c = vnf_schema_next(NULL); !bad && c; c = vnf_schema_next(c))
 		if (c->config_check != NULL)

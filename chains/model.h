@@ -150,6 +150,25 @@ struct nfv_daemon_conf {
 	char metrics[64];		/* Prometheus endpoint ADDR:PORT; "" = none */
 };
 
+/* Top-level "frr:": FRR's routing daemons run beside nfvd by "nfvctl up"
+ * (orchestrator/frr.c); chains/model_frr.c parses and checks it. FRR's own
+ * configuration stays FRR's: a file or text in its language, never read
+ * here beyond "can it be read". */
+#define NFV_FRR_MAX_DAEMONS 16
+#define NFV_FRR_DAEMON_MAX 16 /* name length with its NUL */
+struct nfv_frr_conf {
+	bool enabled;
+	uint16_t n_daemons; /* zebra first, always */
+	char daemons[NFV_FRR_MAX_DAEMONS][NFV_FRR_DAEMON_MAX];
+	char config[NFV_PATH_MAX];   /* config: file (resolved), or "" */
+	const char *config_text;     /* config-text: (in the tree), or NULL */
+	char pathspace[NFV_NAME_MAX]; /* FRR -N: /var/run/frr/<pathspace>/ */
+	char run_dir[NFV_PATH_MAX];  /* where frr.conf is written; "": <up run dir>/frr */
+	char fpm[64];		     /* zebra's FPM peer, nfvd's listener "ADDR:PORT" */
+	char bin_dir[NFV_PATH_MAX];  /* the daemons' folder, default /usr/lib/frr */
+	const struct cfg_node *node;
+};
+
 struct nfv_config {
 	char file[NFV_PATH_MAX]; /* as given */
 	char dir[NFV_PATH_MAX];	 /* directory of file, to resolve relative paths */
@@ -159,6 +178,7 @@ struct nfv_config {
 	struct nfv_port_conf ports[NFV_MAX_PORTS];
 	struct nfv_vnf_conf vnfs[NFV_MAX_VNFS];
 	struct nfv_chain_conf chains[NFV_MAX_CHAINS];
+	struct nfv_frr_conf frr;
 	struct cfg_node *root; /* kept alive: nodes are referenced above */
 };
 
@@ -186,6 +206,11 @@ int nfv_config_get_path(const struct nfv_config *cfg, const struct cfg_node *map
  * never cut. Config parsers use nfv_config_get_path, which reports
  * file:line:col. */
 int nfv_config_path(const struct nfv_config *cfg, const char *in, char *out, size_t size);
+
+/* The "frr:" section (model_frr.c): 0 or -EINVAL with errors in err */
+int nfv_frr_parse(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *err);
+/* FRR daemon names nfvctl up can run (NULL-terminated) */
+extern const char *const nfv_frr_daemon_names[];
 
 /* "IPV4:PORT" or "[IPV6]:PORT" into ss (port 1-65535); 0, or -EINVAL with
  * the reason in err */

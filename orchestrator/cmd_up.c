@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "frr.h"
 #include "model.h"
 #include "nfvctl.h"
 #include "vm.h"
@@ -58,6 +59,8 @@ struct up_state {
 	char **nfvd_args;
 	uint16_t n_guests;
 	struct vm_guest guests[VM_MAX_GUESTS];
+	struct frr_sup frr;   /* frr: FRR's daemons (orchestrator/frr.c) */
+	bool frr_on;
 	json_t *stats;        /* nfvd stats of this poll round (links) */
 	bool stats_tried;
 };
@@ -469,7 +472,7 @@ up_handle(void *arg, json_t *req)
 		static const char *const names[] = {"up", "starting", "backoff"};
 		uint64_t now = vm_now_ms();
 
-		return json_pack(
+		json_t *res = json_pack(
 			"{s:b, s:{s:{s:s, s:I, s:b, s:I, s:I, s:s, s:I}}}", "ok", 1, "result", "nfvd",
 			"state", names[s->nfvd_state], "pid",
 			(json_int_t)(s->nfvd_pid > 0 ? s->nfvd_pid : s->nfvd_adopted), "adopted",
@@ -478,6 +481,11 @@ up_handle(void *arg, json_t *req)
 			(json_int_t)(s->nfvd_state == UP_NFVD_BACKOFF && s->nfvd_next_ms > now ?
 					     s->nfvd_next_ms - now :
 					     0));
+
+		if (s->frr_on)
+			json_object_set_new(json_object_get(res, "result"), "frr",
+					    frr_json(&s->frr));
+		return res;
 	}
 	if (strcmp(cmd, "down") == 0) {
 		up_stop = 1;
@@ -610,6 +618,13 @@ up_run(int argc, char **argv)
 		fprintf(stderr, "nfvctl: %s\n", err);
 		goto unlock;
 	}
+	if (s->cfg->frr.enabled) {
+		/* FRR's configuration checked (vtysh -C) before anything starts */
+		if (frr_prepare(&s->frr, &s->cfg->frr, s->run_dir, err, sizeof(err)) < 0) {
+			fprintf(stderr, "nfvctl: %s: frr: %s\n", s->file, err);
+			goto unlisten;
+		}
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	up_find_nfvd(s, nfvd_bin);
@@ -624,16 +639,29 @@ up_run(int argc, char **argv)
 	} else if (up_spawn_nfvd(s) < 0) {
 		goto stop_nfvd;
 	}
+	/* nfvd answers: its host interfaces and FPM listener exist; now
+	 * zebra (FPM), then the other daemons, then their configuration */
+	if (s->cfg->frr.enabled) {
+		if (frr_start(&s->frr, err, sizeof(err)) < 0) {
+			fprintf(stderr, "nfvctl: %s: frr: %s\n", s->file, err);
+			goto stop_nfvd;
+		}
+		s->frr_on = true;
+		fprintf(stderr, "nfvctl: FRR up (pathspace %s: vtysh -N %s)\n",
+			s->cfg->frr.pathspace, s->cfg->frr.pathspace);
+	}
 	if (up_start_guests(s) < 0)
 		goto stop_guests;
-	printf("nfvctl: %s is up (%u guests); nfvctl down or Ctrl-C stops it\n", s->file,
-	       s->n_guests);
+	printf("nfvctl: %s is up (%u guests%s); nfvctl down or Ctrl-C stops it\n", s->file,
+	       s->n_guests, s->frr_on ? ", FRR" : "");
 	fflush(stdout);
 	while (!up_stop) {
 		s->stats_tried = false;
 		json_decref(s->stats);
 		s->stats = NULL;
 		up_watch_nfvd(s);
+		if (s->frr_on)
+			frr_poll(&s->frr);
 		for (uint16_t i = 0; i < s->n_guests; i++) {
 			enum vm_state before = s->guests[i].state;
 
@@ -656,6 +684,8 @@ up_run(int argc, char **argv)
 stop_guests:
 	for (uint16_t i = 0; i < s->n_guests; i++)
 		vm_stop(&s->guests[i], UP_STOP_MS);
+	if (s->frr_on)
+		frr_stop(&s->frr); /* before nfvd: zebra's FPM session ends first */
 stop_nfvd:
 	/* an nfvd we found running is stopped on "down" (and SIGINT/SIGTERM)
 	 * too, not when our own start failed */
@@ -663,6 +693,7 @@ stop_nfvd:
 	if (rc == 0 && s->nfvd_adopted > 0)
 		up_stop_adopted(s);
 	json_decref(s->stats);
+unlisten:
 	vm_ctl_unlisten(s->ctl_fd, s->run_dir);
 unlock:
 	vm_ctl_unlock(s->lock_fd, s->run_dir);

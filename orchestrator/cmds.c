@@ -103,7 +103,11 @@ status_supervisor(void)
 	/* how it sees nfvd (restarting? why?); it may be busy stopping a guest */
 	req = json_pack("{s:s}", "cmd", "up-status");
 	if (vm_ctl_request_wait(run_dir, req, &res, 2000, err, sizeof(err)) == 0)
+	{
 		json_object_set(sup, "nfvd", json_object_get(res, "nfvd"));
+		if (json_object_get(res, "frr") != NULL)
+			json_object_set(sup, "frr", json_object_get(res, "frr"));
+	}
 	json_decref(req);
 	json_decref(res);
 	return sup;
@@ -132,6 +136,27 @@ status_print_supervisor(FILE *out, json_t *sup)
 		else if (state != NULL && strcmp(state, "starting") == 0)
 			fprintf(out, "supervisor: nfvd restarting (%s), waiting for it to answer\n",
 				json_string_value(json_object_get(n, "last_error")) ?: "?");
+		n = json_object_get(sup, "frr");
+		if (n != NULL) {
+			json_t *d;
+			size_t i;
+
+			fprintf(out, "frr: pathspace %s (vtysh -N %s), config %s/frr.conf\n",
+				json_string_value(json_object_get(n, "pathspace")) ?: "?",
+				json_string_value(json_object_get(n, "pathspace")) ?: "?",
+				json_string_value(json_object_get(n, "config_dir")) ?: "?");
+			json_array_foreach(json_object_get(n, "daemons"), i, d)
+				fprintf(out,
+					"frr: %-8s %s pid %" JSON_INTEGER_FORMAT
+					", restarts %" JSON_INTEGER_FORMAT "%s%s\n",
+					json_string_value(json_object_get(d, "name")) ?: "?",
+					json_string_value(json_object_get(d, "state")) ?: "?",
+					json_integer_value(json_object_get(d, "pid")),
+					json_integer_value(json_object_get(d, "restarts")),
+					json_string_length(json_object_get(d, "last_exit")) ? ", last: "
+											      : "",
+					json_string_value(json_object_get(d, "last_exit")) ?: "");
+		}
 	} else {
 		fprintf(out, "supervisor: NONE - \"nfvctl up %s\" (pid %ld) died; its guests "
 			     "stopped with it, nfvd is not restarted if it exits; run \"nfvctl "
