@@ -378,7 +378,7 @@ test_unknown_top_key(void **state)
 	(void)state;
 	tmod_expect_one(TMOD_PORTS "chain: []\nchains: []\n",
 			"7:1: chain: unknown key 'chain'; did you mean 'chains'? "
-			"(allowed: version, nfvd, ports, vnfs, chains)");
+			"(allowed: version, nfvd, ports, vnfs, chains, frr)");
 }
 
 static void
