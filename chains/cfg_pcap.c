@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <pcap/pcap.h>
+
 #include "cfg_pcap.h"
 
 int

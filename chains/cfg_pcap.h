@@ -3,15 +3,16 @@
  * (a dead DLT_EN10MB handle). DPDK-free: nfvctl and the schema halves check
  * that an expression compiles; nfvd converts the program to eBPF for
  * rte_bpf (dataplane/pcap_bpf.h). Used by the firewall's pcap-filter rules
- * and the packet trace's filter. Apart from cfg.h: libpcap's struct
- * bpf_insn clashes with the kernel's (libbpf) one.
+ * and the packet trace's filter. It does not include libpcap's headers:
+ * their struct bpf_insn clashes with the kernel's (libbpf) one, which the
+ * firewall's schema half includes.
  */
 #ifndef NFV_CFG_PCAP_H
 #define NFV_CFG_PCAP_H
 
 #include <stddef.h>
 
-#include <pcap/pcap.h>
+struct bpf_program; /* libpcap's: include <pcap/pcap.h> to use it */
 
 /* Compile expr into *prog (pcap_freecode it). Returns 0, or -errno with
  * libpcap's message in why. */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <pcap/pcap.h>
+
 #include <rte_bpf.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>

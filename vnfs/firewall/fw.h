@@ -238,9 +238,6 @@ int fw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, v
 void fw_config_free(void *conf);
 int fw_config_equal(const void *a, const void *b);
 
-/* fw_pcap_conf.c: check that a pcap-filter expression compiles for Ethernet
- * frames (libpcap only). Returns 0, or -EINVAL with libpcap's message. */
-int fw_pcap_check(const char *expr, char *why, size_t len);
 
 /* Read the program of section (or the first program if section is "")
  * from an eBPF ELF object with libbpf; refuse programs that use maps.

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "cfg_pcap.h"
 #include "fw.h"
 
 const char *const fw_action_names[] = {"allow", "drop", "reject", NULL};
@@ -361,7 +362,7 @@ fw_parse_matchers(const struct nfv_config *cfg, const struct cfg_node *map, stru
 			cfg_error(err, fn, "expression longer than %d characters", FW_FILTER_MAX);
 			return -EINVAL;
 		}
-		if (fw_pcap_check(s, why, sizeof(why)) < 0) {
+		if (cfg_pcap_check(s, why, sizeof(why)) < 0) {
 			cfg_error(err, fn, "%s", why);
 			return -EINVAL;
 		}

@@ -22,6 +22,7 @@
 #include <rte_malloc.h>
 
 #include "fw_rt.h"
+#include "pcap_bpf.h"
 
 RTE_LOG_REGISTER(fw_logtype, nfvd.fw, INFO);
 #define FW_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, fw_logtype, "fw: " fmt "\n", ##__VA_ARGS__)
@@ -265,7 +266,7 @@ fw_bpf_load(struct fw_rule *r, const struct fw_rule_conf *rc, const char *file, 
 	int ret = 0;
 
 	if (rc->filter != NULL) {
-		ret = fw_pcap_to_prm(rc->filter, &cprm, why, sizeof(why));
+		ret = nfv_pcap_to_prm(rc->filter, &cprm, why, sizeof(why));
 		if (ret < 0) {
 			snprintf(err, len, "%s:%u:%u: %s.filter: %s", file, rc->line, rc->col,
 				 rc->path, why);

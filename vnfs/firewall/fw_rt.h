@@ -311,8 +311,6 @@ uint16_t fw_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *
  * or NULL when m is not something to answer (e.g. an ICMP error, a RST). */
 struct rte_mbuf *fw_reject_build(struct rte_mbuf *m, uint16_t l3_off, struct rte_mempool *mp);
 
-/* fw_pcap.c: pcap-filter expression -> rte_bpf parameters (rte_free them). */
-int fw_pcap_to_prm(const char *expr, struct rte_bpf_prm **prm, char *why, size_t len);
 
 /* fw_xdp_cp.c */
 int fw_xdp_sync(struct fw_state *fw, const struct nfv_config *cfg, const struct fw_conf *c);
