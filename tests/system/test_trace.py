@@ -164,8 +164,8 @@ def test_trace_bad_requests_refused(lab):
     nfvctl_ok(d, "trace", "start", "filter=icmp", "count=5")
     for args, msg in (
             (["filter=icmp and and"], "does not compile"),
-            (["chain=nope"], "no chain named 'nope' (chains: from-a from-b)"),
-            (["port=zz"], "no port named 'zz' (ports: a b)"),
+            (["chain=nope"], "no chain named 'nope' (chains: from-a from-b"),
+            (["port=zz"], "no port named 'zz' (ports: a b"),
             (["count=0"], "count must be 1..1000"),
             (["count=100000"], "count must be 1..1000"),
             (["count=many"], "count must be an integer"),
