@@ -47,7 +47,12 @@ def test_no_data_plane_symbols(nfvctl):
 
 
 def example_files():
-    return sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".yaml"))
+    """Every example, those in sub-directories too (two-hosts/host-a.yaml)."""
+    out = []
+    for d, _, files in os.walk(EXAMPLES):
+        out += [os.path.relpath(os.path.join(d, f), EXAMPLES) for f in files
+                if f.endswith(".yaml")]
+    return sorted(out)
 
 
 @pytest.mark.parametrize("name", example_files())
@@ -66,10 +71,11 @@ def test_every_example_validates(nfvctl, tmp_path, name):
         if not os.path.exists(obj):
             pytest.skip("fw_example.o not built (no clang)")
         text = text.replace("../../build/", nfvlib.BUILD + "/")
-    for f in os.listdir(EXAMPLES):
-        if not f.endswith(".yaml"):
-            shutil.copy(os.path.join(EXAMPLES, f), tmp_path / f)
-    path = tmp_path / name
+    src = os.path.dirname(os.path.join(EXAMPLES, name))
+    for f in os.listdir(src):  # what the file names beside it (a pcap)
+        if not f.endswith(".yaml") and os.path.isfile(os.path.join(src, f)):
+            shutil.copy(os.path.join(src, f), tmp_path / f)
+    path = tmp_path / os.path.basename(name)
     path.write_text(text)
     p = validate(nfvctl, path)
     assert p.returncode == 0, p.stdout + p.stderr
