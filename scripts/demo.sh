@@ -64,6 +64,7 @@ cleanup() {
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$tag-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns"
+		rm -rf "/etc/netns/$ns"
 	done
 	rm -f /dev/hugepages/"$prefix"*
 	rm -rf /var/run/dpdk/"$prefix" "$run_dir"

@@ -55,10 +55,21 @@ EOF
 	echo "$out"
 }
 
+# rtr_lab_netns_add NS: a namespace whose resolver fails at once (a
+# resolv.conf of its own naming its loopback, where nothing listens): the
+# host's resolver is not reachable from the lab, and a lookup through the
+# LAN's default route would wait out its timeouts (python's http.server
+# looks up its own address's name before it listens)
+rtr_lab_netns_add() {
+	ip netns add "$1"
+	mkdir -p "/etc/netns/$1"
+	echo "nameserver 127.0.0.1" > "/etc/netns/$1/resolv.conf"
+}
+
 # rtr_lab_host NS TAP ADDR4|dhcp ADDR6 GW4 GW6 [VID]
 rtr_lab_host() {
 	local ns=$1 ifc=$2 a4=$3 a6=$4 gw4=$5 gw6=$6 vid=${7:-} obj
-	ip netns add "$ns"
+	rtr_lab_netns_add "$ns"
 	ip -n "$ns" link set lo up
 	for _ in $(seq 100); do [ -e "/sys/class/net/$ifc" ] && break; sleep 0.1; done
 	ip link set "$ifc" netns "$ns"
@@ -121,7 +132,7 @@ rtr_lab_dhcp_up() {
 # 203.0.113.0/24 (no default route, nothing toward 10.81.0.0/16)
 rtr_lab_inet_up() {
 	local ns=${1:-rtrlab}-inet ifc=rtrlab-c
-	ip netns add "$ns"
+	rtr_lab_netns_add "$ns"
 	ip -n "$ns" link set lo up
 	for _ in $(seq 100); do [ -e "/sys/class/net/$ifc" ] && break; sleep 0.1; done
 	ip link set "$ifc" netns "$ns"
@@ -192,7 +203,7 @@ rtr_lab_upstream_traffic() {
 	ip netns exec "$h1" python3 -m http.server -b 10.81.1.2 -d "$web" 8080 \
 		> "$web/h1.log" 2>&1 &
 	local h1_web=$!
-	rtr_lab_wait_port "$h1" 10.81.1.2:8080
+	rtr_lab_wait_port "$h1" 10.81.1.2:8080 || { cat "$web/h1.log"; ip -n "$h1" addr; ip netns exec "$h1" ss -ltnp; false; }
 	ip netns exec "$inet" curl -sS -m 5 http://203.0.113.1:8080/
 	kill "$h1_web" 2>/dev/null || true
 	wait "$h1_web" 2>/dev/null || true
@@ -210,6 +221,7 @@ rtr_lab_down() {
 	for ns in "$p-h1" "$p-h2" "$p-inet"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
 		rm -rf "${TMPDIR:-/tmp}/$ns-dhclient"
 	done
 	return 0
