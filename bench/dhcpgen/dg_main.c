@@ -763,20 +763,23 @@ dg_report(uint64_t t_start, uint64_t t_end, double cpu_s)
 		bound += dg.cl[i].binds > 0;
 	printf("{\"clients\":%u,\"rate_offered\":%.0f,\"window\":%u,\"renew\":%s,\"release\":%s,"
 	       "\"started\":%" PRIu64 ",\"completed\":%" PRIu64 ",\"exchanges_per_s\":%.1f,"
-	       "\"span_s\":%.3f,\"wall_s\":%.3f,\"naks\":%" PRIu64 ",\"timeouts\":{\"offer\":%" PRIu64
-	       ",\"ack\":%" PRIu64 ",\"renew\":%" PRIu64 "},\"renews\":%" PRIu64
-	       ",\"renew_naks\":%" PRIu64 ",\"releases\":%" PRIu64 ",\"clients_bound\":%" PRIu64
-	       ",\"duplicate_addresses\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"malformed\":%" PRIu64
-	       ",\"other\":%" PRIu64 ",\"arp_replies\":%" PRIu64 ",\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
-	       ",\"tx_drop\":%" PRIu64 ",\"no_mbuf\":%" PRIu64 ",\"starts_skipped\":%" PRIu64 ",\"busy_pct\":%.1f,\"cpu_s\":%.3f,\"busy_us_per_exchange\":%.2f,\"latency\":{",
+	       "\"span_s\":%.3f,\"wall_s\":%.3f,\"naks\":%" PRIu64
+	       ",\"timeouts\":{\"offer\":%" PRIu64 ",\"ack\":%" PRIu64 ",\"renew\":%" PRIu64
+	       "},\"renews\":%" PRIu64 ",\"renew_naks\":%" PRIu64 ",\"releases\":%" PRIu64
+	       ",\"clients_bound\":%" PRIu64 ",\"duplicate_addresses\":%" PRIu64
+	       ",\"stale\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"other\":%" PRIu64
+	       ",\"arp_replies\":%" PRIu64 ",\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
+	       ",\"tx_drop\":%" PRIu64 ",\"no_mbuf\":%" PRIu64 ",\"starts_skipped\":%" PRIu64
+	       ",\"busy_pct\":%.1f,\"cpu_s\":%.3f,\"busy_us_per_exchange\":%.2f,\"latency\":{",
 	       dg.n_clients, dg.rate, dg.window, dg.renew ? "true" : "false",
 	       dg.release ? "true" : "false", dg.started, dg.completed,
 	       span > 0 ? (double)dg.completed / span : 0.0, span, wall, dg.naks, dg.to_offer,
 	       dg.to_ack, dg.to_renew, dg.renews, dg.renew_naks, dg.releases, bound, dg.conflicts,
 	       dg.stale, dg.bad, dg.other, dg.arp, dg.rx, dg.tx_pkts, dg.tx_drop + dg.tq_full,
-	       dg.no_mbuf, dg.behind, dg.loop_tsc ? 100.0 * (double)dg.busy_tsc / (double)dg.loop_tsc : 0.0,
-	       cpu_s,
-	       dg.completed ? (double)dg.busy_tsc * 1e6 / (double)dg.hz / (double)dg.completed : 0.0);
+	       dg.no_mbuf, dg.behind,
+	       dg.loop_tsc ? 100.0 * (double)dg.busy_tsc / (double)dg.loop_tsc : 0.0, cpu_s,
+	       dg.completed ? (double)dg.busy_tsc * 1e6 / (double)dg.hz / (double)dg.completed
+			    : 0.0);
 	for (int h = 0; h < DG_H_MAX; h++) {
 		printf("%s\"%s\":", h ? "," : "", dg_hist_names[h]);
 		dg_print_hist(stdout, &dg.hist[h]);
@@ -874,7 +877,8 @@ dg_run_clients(void)
 			if (dg.rate > 0)
 				due = (uint64_t)((double)(now - t0) * dg.rate / (double)dg.hz) + 1;
 			else
-				due = paced + (dg.window > dg.in_flight ? dg.window - dg.in_flight : 0);
+				due = paced +
+				      (dg.window > dg.in_flight ? dg.window - dg.in_flight : 0);
 			while (paced < due && k < DG_BURST && dg.idle_head != dg.idle_tail &&
 			       (!dg.exchanges || dg.completed + dg.in_flight < dg.exchanges)) {
 				uint32_t idx = dg.idle[dg.idle_head++ & dg.idle_mask];

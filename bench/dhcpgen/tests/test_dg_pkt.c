@@ -49,8 +49,8 @@ test_discover_layout(void **state)
 	assert_int_equal((buf[16] << 8) | buf[17], 20 + 8 + DG_BOOTP_MIN);
 	assert_memory_equal(buf + 34, "\x00\x44\x00\x43", 4); /* 68 -> 67 */
 	assert_int_equal((buf[38] << 8) | buf[39], 8 + DG_BOOTP_MIN);
-	assert_int_equal(buf[40], 0);			 /* UDP checksum: none */
-	assert_int_equal(buf[42], 1);			 /* BOOTREQUEST */
+	assert_int_equal(buf[40], 0);				  /* UDP checksum: none */
+	assert_int_equal(buf[42], 1);				  /* BOOTREQUEST */
 	assert_memory_equal(buf + 42 + 4, "\xde\xad\xbe\xef", 4); /* xid */
 	assert_memory_equal(buf + 42 + 28, m.chaddr, 6);
 	assert_memory_equal(buf + 42 + 236, "\x63\x82\x53\x63", 4);
@@ -184,10 +184,10 @@ static void
 test_arp(void **state)
 {
 	static const uint8_t req[42] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x08, 0x06, /* eth */
-		0, 1, 0x08, 0, 6, 4, 0, 1,					     /* request */
-		0x02, 0, 0, 0, 0, 1, 10, 66, 0, 1,				     /* sender */
-		0, 0, 0, 0, 0, 0, 10, 66, 1, 5};				     /* target */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,  0, 0, 0, 1, 0x08, 0x06, /* eth */
+		0,    1,    0x08, 0,	6,    4,    0,	  1,			      /* request */
+		0x02, 0,    0,	  0,	0,    1,    10,	  66, 0, 1,		      /* sender */
+		0,    0,    0,	  0,	0,    0,    10,	  66, 1, 5};		      /* target */
 	static const uint8_t mac[6] = {0x02, 0xdc, 0, 0, 0, 5};
 	uint8_t f[42];
 	uint32_t tip;
@@ -201,9 +201,9 @@ test_arp(void **state)
 	assert_false(dg_is_arp_request(f, sizeof(f), &tip)); /* a reply now */
 	assert_memory_equal(f, req + 6, 6);		     /* to the asker */
 	assert_memory_equal(f + 6, mac, 6);
-	assert_memory_equal(f + 22, mac, 6);		 /* sha */
+	assert_memory_equal(f + 22, mac, 6);		    /* sha */
 	assert_memory_equal(f + 28, "\x0a\x42\x01\x05", 4); /* spa */
-	assert_memory_equal(f + 32, req + 22, 6);	 /* tha */
+	assert_memory_equal(f + 32, req + 22, 6);	    /* tha */
 	assert_memory_equal(f + 38, "\x0a\x42\x00\x01", 4); /* tpa */
 }
 
@@ -211,9 +211,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_discover_layout),	  cmocka_unit_test(test_request_round_trip),
-		cmocka_unit_test(test_reply_round_trip),  cmocka_unit_test(test_short_buffer_refused),
-		cmocka_unit_test(test_malformed),	  cmocka_unit_test(test_not_dhcp),
+		cmocka_unit_test(test_discover_layout),
+		cmocka_unit_test(test_request_round_trip),
+		cmocka_unit_test(test_reply_round_trip),
+		cmocka_unit_test(test_short_buffer_refused),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_not_dhcp),
 		cmocka_unit_test(test_arp),
 	};
 
