@@ -19,6 +19,14 @@
 # NFV_DEMO_GUEST=0 leaves the guest out (chains/examples/lab.yaml).
 # NFV_DEMO_CHAIN=chains/examples/lab-router.yaml runs the router alone (static
 # addresses), chains/examples/demo.yaml the plain two-host forward demo.
+# NFV_DEMO_CHAIN=chains/examples/lab-frr.yaml: the router with a routing
+# control plane: nfvctl up runs nfvd and FRR (zebra with FPM, ospfd, bgpd) in
+# a namespace of their own; an FRR neighbour over OSPF, one over eBGP (IPv4
+# and IPv6) and a host that gets its IPv6 address by SLAAC, each in its own
+# namespace (vnfs/router/lab-frr.sh); the demo prints the OSPF adjacency, the
+# BGP sessions, the routes nfvd learned (nfvctl route show, with their
+# sources), a ping and traceroute to a prefix nfvd knows only from BGP and
+# the host's SLAAC address.
 # Builds build/ if needed, starts nfvd (live per-chain counters every
 # second), stops it with SIGTERM (it prints its summary) and removes
 # everything it created, whatever happens. Runs as root.
@@ -61,6 +69,8 @@ cleanup() {
 	# nfvctl up stops its guests and nfvd (QEMU dies with it in any case)
 	[ -n "$up_pid" ] && stop_pid "$up_pid" 30
 	[ -n "$nfvd_pid" ] && stop_pid "$nfvd_pid" 10
+	# the FRR neighbours of lab-frr.yaml (their pathspaces, namespaces)
+	! lab_frr || frr_lab_down "$tag"
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$tag-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns"
@@ -108,6 +118,11 @@ host() {
 }
 
 hosts_setup() {
+	if lab_frr; then
+		say "neighbours and host: FRR over OSPF, FRR over eBGP, h1 by SLAAC (vnfs/router/lab-frr.sh)"
+		frr_lab_up "$tag" "$tag-rtr" "$run_dir"
+		return
+	fi
 	if lab_dhcp; then
 		say "hosts: h1 asks nfvd's DHCP server for its address (dhclient)"
 		rtr_lab_dhcp_up "$tag"
@@ -128,10 +143,23 @@ lab_router() {
 }
 lab_dhcp() { case "$(basename "$chain")" in lab.yaml | lab-guest.yaml) return 0 ;; esac; return 1; }
 has_guest() { grep -q '^ *runtime: *vm' "$chain"; }
+lab_frr() { grep -q '^frr:' "$chain"; }
 # shellcheck source=../vnfs/router/lab-router.sh
 . "$repo/vnfs/router/lab-router.sh"
+# shellcheck source=../vnfs/router/lab-frr.sh
+. "$repo/vnfs/router/lab-frr.sh"
+export NFVCTL=$build/nfvctl    # lab-frr.sh's nfvctl
 
 traffic() {
+	if lab_frr; then
+		say "waiting for OSPF Full, BGP Established, the routes in nfvd's FIB, h1's SLAAC address"
+		frr_lab_wait "$tag" "$sock" "$tag" 120 || die "the FRR lab did not converge"
+		frr_lab_show "$tag" "$sock" "$tag"
+		frr_lab_traffic "$tag"
+		say "router neighbours (nfvctl neigh show)"
+		"$build/nfvctl" -s "$sock" neigh show
+		return
+	fi
 	if lab_router; then
 		rtr_lab_traffic "$tag"
 		say "router neighbours (nfvctl neigh show)"
@@ -267,6 +295,19 @@ trace_ping() {
 	"$build/nfvctl" -s "$sock" trace show
 }
 
+# The FRR lab's chain file with this run's names: nfvd's socket, FRR's
+# pathspace $tag; nfvctl up, nfvd and FRR run in namespace $tag-rtr (zebra
+# programs that namespace's kernel FIB)
+frr_chain() {
+	local out
+	out=$run_dir/$(basename "$chain")
+	sed -e "s|/run/nfvd/|$run_dir/|g" -e "s|^  pathspace: .*|  pathspace: $tag|" "$chain" >"$out"
+	chain=$out
+	chmod 755 "$run_dir" # FRR's daemons run as user frr
+	ip netns add "$tag-rtr"
+	ip -n "$tag-rtr" link set lo up
+}
+
 build_if_needed
 guest=0
 if has_guest; then
@@ -300,6 +341,15 @@ if [ "$guest" = 1 ]; then
 	wait_until 60 "nfvd control socket" "$build/nfvctl" -s "$sock" status
 	nfvd_pid=$("$build/nfvctl" -s "$sock" --json status |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+elif lab_frr; then
+	say "starting nfvd and FRR in namespace $tag-rtr: nfvctl up $(basename "$chain") (live counters every second)"
+	frr_chain
+	ip netns exec "$tag-rtr" "$build/nfvctl" -s "$sock" up "$chain" -- \
+		--file-prefix "$prefix" -l 0,1 --stats-interval 1000 > >(tee "$run_dir/up.log") 2>&1 &
+	up_pid=$!
+	wait_until 120 "nfvctl up: nfvd and FRR" grep -q " is up " "$run_dir/up.log"
+	nfvd_pid=$("$build/nfvctl" -s "$sock" --json status |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
 else
 	say "starting nfvd with $chain (live counters every second)"
 	"$build/nfvd" --file-prefix "$prefix" -s "$sock" -l 0,1 --stats-interval 1000 "$chain" &
@@ -313,8 +363,8 @@ traffic
 [ "$guest" = 0 ] || guest_counters
 say "nfvctl stats"
 "$build/nfvctl" -s "$sock" stats
-if [ "$guest" = 1 ]; then
-	say "stopping guest and nfvd (nfvctl down): final summary"
+if [ -n "$up_pid" ]; then
+	say "stopping $(if [ "$guest" = 1 ]; then echo guest; else echo FRR; fi) and nfvd (nfvctl down): final summary"
 	"$build/nfvctl" -s "$sock" down >/dev/null
 	wait "$up_pid" && rc=0 || rc=$?
 	up_pid=
