@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -86,7 +87,8 @@ struct gen_stream {
 	/* per trial */
 	uint64_t tx, tx_refused, tx_bytes, misrouted;
 	uint32_t next_seq;
-	uint64_t pkt_idx;
+	unsigned int k, f;		 /* size index and flow of the next frame */
+	uint16_t len[GEN_IMIX_LEN]; /* frame bytes without FCS, per size index */
 	bool done;
 	struct gen_seq seq;
 	struct gen_hist lat;
@@ -112,6 +114,7 @@ struct gen_state {
 	struct gen_stream streams[GEN_MAX_STREAMS];
 	uint64_t hz;
 	double ns_per_tsc;
+	uint64_t ns_mult; /* ns per cycle << GEN_NS_SHIFT */
 	volatile sig_atomic_t stop;
 	bool loop;
 	double police_pps;
@@ -127,6 +130,7 @@ struct gen_state {
 	const char *trial_json;
 	uint64_t foreign, alloc_fail;
 	struct gen_gap gap; /* this lcore's scheduling gaps (trial or reflector) */
+	uint64_t cpu_ns; /* the lcore's CPU time in the trial's sending phase */
 };
 
 static struct gen_state gen = {.police_depth_ms = 10, .rxq = 2};
@@ -293,6 +297,32 @@ gen_parse_args(int argc, char **argv)
 	return 0;
 }
 
+/* This thread's CPU time, ns (a syscall: per trial, never per packet). */
+static uint64_t
+gen_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Add to a trial's result the CPU time of its sending phase and the
+ * packets sent and received per second of it: what nfv-gen does on a core
+ * of its own, however much of the time the host took the core away. */
+static void
+gen_cpu_json(json_t *res)
+{
+	double cpu = (double)gen.cpu_ns / 1e9;
+	json_int_t tx = json_integer_value(json_object_get(res, "tx"));
+	json_int_t rx = json_integer_value(json_object_get(res, "rx"));
+
+	json_object_set_new(res, "cpu_s", json_real(cpu));
+	json_object_set_new(res, "tx_pps_per_cpu", json_real(cpu > 0 ? (double)tx / cpu : 0.0));
+	json_object_set_new(res, "rx_pps_per_cpu", json_real(cpu > 0 ? (double)rx / cpu : 0.0));
+}
+
 /* --------------------------------------------------------------- ports */
 
 static int
@@ -354,51 +384,58 @@ gen_links_up(void)
 
 /* -------------------------------------------------------------- receive */
 
-static void
-gen_rx_one(uint16_t pid, struct rte_mbuf *m, uint64_t now, struct rte_mbuf **reply,
-	   unsigned int *n_reply)
+/* A frame that is not a stamped frame of ours: answer ARP, count the rest.
+ * Returns true when m went into reply[]. */
+static bool
+gen_rx_other(uint16_t pid, struct rte_mbuf *m, struct rte_mbuf **reply, unsigned int *n_reply)
 {
-	struct gen_stamp st;
-	struct gen_stream *s;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 
-	if (gen_pkt_parse(d, rte_pktmbuf_data_len(m), &st) != 0) {
-		if (gen_pkt_arp_reply(d, rte_pktmbuf_data_len(m), gen.ports[pid].mac.addr_bytes) ==
-		    0) {
-			reply[(*n_reply)++] = m;
-			gen.ports[pid].arp_replies++;
-			return;
-		}
-		gen.foreign++;
-		rte_pktmbuf_free(m);
-		return;
+	if (gen_pkt_arp_reply(d, rte_pktmbuf_data_len(m), gen.ports[pid].mac.addr_bytes) == 0) {
+		reply[(*n_reply)++] = m;
+		gen.ports[pid].arp_replies++;
+		return true;
 	}
-	if (st.stream >= gen.n_streams) {
-		gen.foreign++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	s = &gen.streams[st.stream];
-	if (s->rx_port != pid)
-		s->misrouted++;
-	{
-		/* the next number expected; a jump past it is a hole */
-		uint64_t next = s->seq.any ? s->seq.max + 1 : 0;
+	gen.foreign++;
+	return false;
+}
 
-		gen_seq_add(&s->seq, st.seq);
-		if (s->seq.max > next)
-			gen_gap_hole(&gen.gap, now, s->seq.max - next);
-	}
-	if (now >= st.tsc)
-		gen_hist_add(&s->lat, (uint64_t)((double)(now - st.tsc) * gen.ns_per_tsc));
-	rte_pktmbuf_free(m);
+/* TSC cycles to ns: a multiply and a shift (gen.ns_mult = ns per cycle
+ * x 2^GEN_NS_SHIFT); beyond 2^36 cycles (seconds) the double, so the
+ * product cannot overflow for any TSC above 16 MHz. */
+#define GEN_NS_SHIFT 24
+
+static inline uint64_t
+gen_cycles_to_ns(uint64_t c)
+{
+	if (likely(c < (1ull << 36)))
+		return (c * gen.ns_mult) >> GEN_NS_SHIFT;
+	return (uint64_t)((double)c * gen.ns_per_tsc);
+}
+
+/* One received stamped frame of stream st->stream (checked in range). */
+static inline void
+gen_rx_stamp(uint16_t pid, const struct gen_stamp *st, uint64_t now)
+{
+	struct gen_stream *s = &gen.streams[st->stream];
+	/* the next number expected; a jump past it is a hole */
+	uint64_t next = s->seq.any ? s->seq.max + 1 : 0;
+
+	if (unlikely(s->rx_port != pid))
+		s->misrouted++;
+	gen_seq_add(&s->seq, st->seq);
+	if (unlikely(s->seq.max > next))
+		gen_gap_hole(&gen.gap, now, s->seq.max - next);
+	if (likely(now >= st->tsc))
+		gen_hist_add(&s->lat, gen_cycles_to_ns(now - st->tsc));
 }
 
 static unsigned int
 gen_rx_poll(void)
 {
 	struct rte_mbuf *pkts[GEN_BURST], *reply[GEN_BURST];
-	unsigned int i, total = 0, n_reply;
+	unsigned int i, total = 0, n_reply, n_free;
+	struct gen_stamp st;
 	uint16_t pid, q, n, sent;
 	uint64_t now;
 
@@ -409,8 +446,22 @@ gen_rx_poll(void)
 				continue;
 			now = rte_rdtsc();
 			n_reply = 0;
-			for (i = 0; i < n; i++)
-				gen_rx_one(pid, pkts[i], now, reply, &n_reply);
+			n_free = 0;
+			for (i = 0; i < n; i++) {
+				struct rte_mbuf *m = pkts[i];
+
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				if (likely(gen_pkt_parse_fast(rte_pktmbuf_mtod(m, uint8_t *),
+							      rte_pktmbuf_data_len(m), &st) == 0 &&
+					   st.stream < gen.n_streams))
+					gen_rx_stamp(pid, &st, now);
+				else if (gen_rx_other(pid, m, reply, &n_reply))
+					continue;
+				/* what is not answered is freed with the burst */
+				pkts[n_free++] = m;
+			}
+			rte_pktmbuf_free_bulk(pkts, n_free);
 			if (n_reply) {
 				sent = rte_eth_tx_burst(pid, 0, reply, (uint16_t)n_reply);
 				if (sent < n_reply)
@@ -507,9 +558,13 @@ gen_trial_prepare(const struct gen_trial *t)
 	for (i = 0; i < gen.n_streams; i++) {
 		s = &gen.streams[i];
 		free(s->tmpl);
-		s->tmpl = malloc((size_t)t->n_sizes * t->flows * GEN_TMPL_LEN);
+		/* zeroed: every frame gets the template's 64 bytes, also past
+		 * the headers (under the stamp and the payload's start) */
+		s->tmpl = calloc((size_t)t->n_sizes * t->flows, GEN_TMPL_LEN);
 		if (!s->tmpl)
 			return -ENOMEM;
+		for (k = 0; k < t->n_sizes; k++)
+			s->len[k] = (uint16_t)(gen_frame_size(s, t->sizes[k]) - GEN_FCS_LEN);
 		memcpy(s->l3.smac, gen.ports[s->tx_port].mac.addr_bytes, 6);
 		for (k = 0; k < t->n_sizes; k++)
 			for (f = 0; f < t->flows; f++)
@@ -518,7 +573,7 @@ gen_trial_prepare(const struct gen_trial *t)
 					gen_frame_size(s, t->sizes[k]), &s->l3, f);
 		s->tx = s->tx_refused = s->tx_bytes = s->misrouted = 0;
 		s->next_seq = 0;
-		s->pkt_idx = 0;
+		s->k = s->f = 0;
 		s->done = false;
 		gen_seq_reset(&s->seq);
 		gen_hist_reset(&s->lat);
@@ -532,29 +587,35 @@ static void
 gen_tx_stream(struct gen_stream *s, const struct gen_trial *t, unsigned int n, uint64_t now)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
-	struct gen_stamp st = {.magic = GEN_STAMP_MAGIC};
-	unsigned int i, k, f, size;
-	uint16_t sent;
+	uint16_t stream = (uint16_t)(s - gen.streams), sent, len;
+	const uint8_t *tmpl;
+	struct rte_mbuf *m;
+	unsigned int i;
 	uint8_t *d;
 
 	if (rte_pktmbuf_alloc_bulk(gen.pool, pkts, n) != 0) {
 		gen.alloc_fail++;
 		return;
 	}
-	st.stream = (uint16_t)(s - gen.streams);
-	st.tsc = now;
+	/* per frame: the template's first 64 bytes (headers; a fixed size the
+	 * compiler copies in a few stores), the stamp over the bytes after
+	 * the headers, the lengths; size and flow advance by counters */
 	for (i = 0; i < n; i++) {
-		k = (unsigned int)(s->pkt_idx % t->n_sizes);
-		f = (unsigned int)(s->pkt_idx % t->flows);
-		size = gen_frame_size(s, t->sizes[k]);
-		d = (uint8_t *)rte_pktmbuf_append(pkts[i], (uint16_t)(size - GEN_FCS_LEN));
-		memcpy(d, s->tmpl + ((size_t)k * t->flows + f) * GEN_TMPL_LEN, s->hdr_len);
-		st.seq = s->next_seq++;
-		memcpy(d + s->hdr_len, &st, sizeof(st));
+		m = pkts[i];
+		len = s->len[s->k];
+		tmpl = s->tmpl + ((size_t)s->k * t->flows + s->f) * GEN_TMPL_LEN;
+		d = rte_pktmbuf_mtod(m, uint8_t *);
+		memcpy(d, tmpl, GEN_TMPL_LEN);
+		gen_pkt_put_stamp(d + s->hdr_len, stream, s->next_seq++, now);
+		m->data_len = len;
+		m->pkt_len = len;
 		if (s->l3.v6)
-			gen_pkt_udp6_csum(d, size - GEN_FCS_LEN);
-		s->tx_bytes += size;
-		s->pkt_idx++;
+			gen_pkt_udp6_csum(d, len);
+		s->tx_bytes += len + GEN_FCS_LEN;
+		if (++s->f == t->flows)
+			s->f = 0;
+		if (++s->k == t->n_sizes)
+			s->k = 0;
 	}
 	sent = rte_eth_tx_burst(s->tx_port, 0, pkts, (uint16_t)n);
 	if (sent < n) {
@@ -690,6 +751,7 @@ gen_trial_run(const struct gen_trial *t)
 	t0 = rte_rdtsc();
 	end = t0 + dur;
 	last_tx = t0;
+	gen.cpu_ns = gen_cpu_ns();
 	for (;;) {
 		now = rte_rdtsc();
 		gen_gap_tick(&gen.gap, now);
@@ -722,6 +784,7 @@ gen_trial_run(const struct gen_trial *t)
 		if (t->count ? total_done == gen.n_streams : now >= end)
 			break;
 	}
+	gen.cpu_ns = gen_cpu_ns() - gen.cpu_ns;
 	if (t->count)
 		end = last_tx;
 	drain_end = rte_rdtsc() + t->drain_ms * gen.hz / 1000;
@@ -779,6 +842,7 @@ gen_command(json_t *req)
 		res = gen_trial_run(&t);
 		if (!res)
 			return json_pack("{s:b, s:s}", "ok", 0, "error", "out of memory");
+		gen_cpu_json(res);
 		json_object_set_new(res, "ok", json_true());
 		return res;
 	}
@@ -920,6 +984,7 @@ main(int argc, char **argv)
 		goto out_eal;
 	gen.hz = rte_get_tsc_hz();
 	gen.ns_per_tsc = 1e9 / (double)gen.hz;
+	gen.ns_mult = (uint64_t)(gen.ns_per_tsc * (double)(1ull << GEN_NS_SHIFT) + 0.5);
 	gen.n_ports = rte_eth_dev_count_avail();
 	if (gen.n_ports == 0 || gen.n_ports > GEN_MAX_PORTS) {
 		fprintf(stderr, "nfv-gen: need 1..%d ports (give --vdev ...), found %u\n",

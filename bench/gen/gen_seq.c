@@ -38,7 +38,7 @@ gen_seq_reset(struct gen_seq *s)
 }
 
 void
-gen_seq_add(struct gen_seq *s, uint32_t seq)
+gen_seq_add_slow(struct gen_seq *s, uint32_t seq)
 {
 	uint64_t n, i;
 	int32_t diff;

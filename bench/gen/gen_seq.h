@@ -26,8 +26,26 @@ struct gen_seq {
 };
 
 void gen_seq_reset(struct gen_seq *s);
-/* Account one received packet numbered seq (the 32 bits on the wire). */
-void gen_seq_add(struct gen_seq *s, uint32_t seq);
+/* Everything gen_seq_add does but the in-order case. */
+void gen_seq_add_slow(struct gen_seq *s, uint32_t seq);
+/* Account one received packet numbered seq (the 32 bits on the wire). The
+ * common case, the number after the highest seen, is inline: a counter, a
+ * bit and the new highest number (nothing to forget: the window slides by
+ * one and the bit of the number that leaves it is the one set now). */
+static inline void
+gen_seq_add(struct gen_seq *s, uint32_t seq)
+{
+	uint64_t n = s->max + 1, b;
+
+	if (s->any && (uint32_t)n == seq) {
+		b = n & (GEN_SEQ_WIN - 1);
+		s->rx++;
+		s->seen[b / 64] |= 1ull << (b % 64);
+		s->max = n;
+		return;
+	}
+	gen_seq_add_slow(s, seq);
+}
 /* Distinct packets received (rx - dup). */
 static inline uint64_t
 gen_seq_unique(const struct gen_seq *s)

@@ -153,6 +153,61 @@ test_arp_reply(void **state)
 	assert_int_equal(gen_pkt_arp_reply(req, sizeof(req), mac), -EINVAL);
 }
 
+/* The inline fast parse (untagged IPv4) and the stamp writer give the
+ * same answers as gen_pkt_parse on every kind of frame: IPv4, IPv4 with
+ * options, VLAN-tagged, IPv6, bad magic, truncated, not UDP, not IP. */
+static void
+test_fast_parse_agrees(void **state)
+{
+	struct gen_l3 l3 = l3_v4();
+	struct gen_stamp a, b;
+	uint8_t f[GEN_FRAME_MAX];
+	unsigned int off, len;
+	int kind;
+
+	(void)state;
+	for (kind = 0; kind < 8; kind++) {
+		memset(f, 0, sizeof(f));
+		len = 64;
+		l3 = l3_v4();
+		if (kind == 3) {
+			l3.v6 = true;
+			l3.sip6[15] = 1, l3.dip6[15] = 2;
+			len = 124;
+		}
+		off = gen_pkt_write_hdr(f, len + GEN_FCS_LEN, &l3, 7);
+		gen_pkt_put_stamp(f + off, 5, 0xdeadbeef, 0x0123456789abcdefull);
+		if (kind == 1) { /* IPv4 with 4 bytes of options: stamp 4 later */
+			f[14] = 0x46;
+			memmove(f + off + 4, f + off, sizeof(struct gen_stamp));
+		} else if (kind == 2) { /* a VLAN tag */
+			memmove(f + 16, f + 12, len - 12);
+			f[12] = 0x81, f[13] = 0x00, f[14] = 0, f[15] = 10;
+			len += 4;
+		} else if (kind == 4) {
+			f[off] ^= 1; /* bad magic */
+		} else if (kind == 5) {
+			len = GEN_HDR4_LEN + 8; /* truncated stamp */
+		} else if (kind == 6) {
+			f[23] = 6; /* TCP */
+		} else if (kind == 7) {
+			f[12] = 0x08, f[13] = 0x06; /* ARP */
+		}
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(gen_pkt_parse_fast(f, len, &a), gen_pkt_parse(f, len, &b));
+		if (gen_pkt_parse(f, len, &b) == 0) {
+			assert_true(kind <= 3);
+			assert_memory_equal(&a, &b, sizeof(a));
+			assert_int_equal(a.stream, 5);
+			assert_true(a.seq == 0xdeadbeef);
+			assert_true(a.tsc == 0x0123456789abcdefull);
+		} else {
+			assert_true(kind >= 4);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -162,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_mirror_is_the_reply),
 		cmocka_unit_test(test_parse_rejects_others),
 		cmocka_unit_test(test_arp_reply),
+		cmocka_unit_test(test_fast_parse_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,36 @@ test_wraps_32_bits(void **state)
 	assert_int_equal(gen_seq_unique(&s), 32);
 }
 
+/* In-order numbers take gen_seq_add's inline path: after it has run far
+ * past the window, a repeat inside the window is still a duplicate, a
+ * number older than the window is late, a later hole is loss, and a
+ * stream that starts anywhere (the first number takes the slow path) is
+ * counted the same. */
+static void
+test_in_order_path_keeps_the_window(void **state)
+{
+	uint32_t base = 0xffff0000u; /* across the 32-bit wrap too */
+	uint64_t i;
+
+	(void)state;
+	gen_seq_reset(&s);
+	for (i = 0; i < 3 * GEN_SEQ_WIN + 5; i++)
+		gen_seq_add(&s, (uint32_t)(base + i));
+	assert_int_equal(s.rx, 3 * GEN_SEQ_WIN + 5);
+	assert_int_equal(s.dup + s.reorder + s.late, 0);
+	gen_seq_add(&s, (uint32_t)(base + i + 3)); /* i .. i+2 lost */
+	gen_seq_add(&s, (uint32_t)(base + i + 4));
+	assert_int_equal(gen_seq_lost(&s, i + 5), 3);
+	gen_seq_add(&s, (uint32_t)(base + i + 1)); /* one of them, late */
+	assert_int_equal(s.reorder, 1);
+	assert_int_equal(gen_seq_lost(&s, i + 5), 2);
+	gen_seq_add(&s, (uint32_t)(base + i + 4)); /* duplicate of the last */
+	gen_seq_add(&s, (uint32_t)(base + i - 10)); /* seen: in the window */
+	assert_int_equal(s.dup, 2);
+	gen_seq_add(&s, (uint32_t)(base + i - GEN_SEQ_WIN)); /* older than the window */
+	assert_int_equal(s.late, 1);
+}
+
 int
 main(void)
 {
@@ -124,6 +154,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_of_reordered),
 		cmocka_unit_test(test_window_slides_after_big_gap),
 		cmocka_unit_test(test_wraps_32_bits),
+		cmocka_unit_test(test_in_order_path_keeps_the_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
