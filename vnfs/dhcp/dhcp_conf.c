@@ -632,6 +632,16 @@ dhcp_parse_subnet(const struct nfv_config *cfg, const struct cfg_node *m,
 				bad = 1;
 				continue;
 			}
+			/* a client's chaddr is one station's address: a group
+			 * (multicast/broadcast) or all-zero MAC is no client */
+			if ((mac[0] & 1) || (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0) {
+				cfg_error(err, cfg_map_get(rm, "mac"),
+					  "reservation mac %02x:%02x:%02x:%02x:%02x:%02x is not a "
+					  "unicast station address (multicast, broadcast or zero)",
+					  mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+				bad = 1;
+				continue;
+			}
 			r->key[0] = 'h';
 			memcpy(r->key + 1, mac, 6);
 			r->key_len = 7;

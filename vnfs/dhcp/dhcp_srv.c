@@ -283,6 +283,16 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 				return -EINVAL;
 			}
 			addr = req_addr ? req_addr : ciaddr;
+			/* RFC 2131 4.3.2/3.1 step 4: the request names the
+			 * address of our offer; one the client was not offered
+			 * (nor holds) is not what it selected: NAK, even when
+			 * free. A client we have no record of (an offer lost in
+			 * a restart) gets the address if it is free. */
+			if (l != NULL && (l->state == DHCP_L_OFFERED || l->state == DHCP_L_BOUND) &&
+			    l->addr != addr) {
+				dhcp_build(s, m, rx, sn, DHCP_NAK, 0, false, r);
+				return 0;
+			}
 		} else if (req_addr != 0) {
 			/* INIT-REBOOT (RFC 2131 4.3.2): wrong network -> NAK; no
 			 * record of the client -> silent; the client's notion of

@@ -236,6 +236,22 @@ test_conf_errors(void **state)
 		     "relay: false\n"
 		     "subnets: [{subnet: 10.1.0.0/24}, {subnet: 10.5.0.0/24}]\n",
 		     "t.yaml:3:", "relay is off");
+	/* a reservation's MAC must be one station's: no group bit, not 0 */
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    reservations: [{mac: \"01:00:5e:00:00:01\", address: 10.1.0.9}]\n",
+		     "t.yaml:4:", "not a unicast station address");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    reservations: [{mac: \"ff:ff:ff:ff:ff:ff\", address: 10.1.0.9}]\n",
+		     "t.yaml:4:", "not a unicast station address");
+	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		     "subnets:\n"
+		     "  - subnet: 10.1.0.0/24\n"
+		     "    reservations: [{mac: \"00:00:00:00:00:00\", address: 10.1.0.9}]\n",
+		     "t.yaml:4:", "not a unicast station address");
 }
 
 /* ---------------- messages ---------------- */
@@ -995,6 +1011,57 @@ test_srv_client_id(void **state)
 }
 
 /* RFC 2131 4.3.2 for every REQUEST state, and 4.1 for where replies go. */
+/* RFC 2131 4.3.2 / 3.1 step 4: a REQUEST in SELECTING (our server id)
+ * names the offered address; another one, even free, is NAKed */
+static void
+test_srv_selecting_other_address(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, false);
+	struct pkt p;
+	uint32_t offered, other;
+	uint16_t why;
+
+	(void)state;
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	offered = yiaddr(e);
+	other = offered == 0x0a01000e ? 0x0a01000d : 0x0a01000e;
+	assert_null(dhcp_db_by_addr(&e->db, other));
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, other);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 1, true, NULL), DHCP_NAK);
+	assert_true(e->r.bcast_mac);
+	assert_int_equal(yiaddr(e), 0);
+	assert_true(dhcp_db_by_addr(&e->db, other) == NULL ||
+		    dhcp_db_by_addr(&e->db, other)->state != DHCP_L_BOUND);
+	/* the offered address is still the client's to take */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, offered);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 2, true, NULL), DHCP_ACK);
+	assert_int_equal(yiaddr(e), offered);
+	/* bound: SELECTING for another address is NAKed, the lease stays */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, other);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 3, true, NULL), DHCP_NAK);
+	assert_int_equal(dhcp_db_by_addr(&e->db, offered)->state, DHCP_L_BOUND);
+	/* a client we hold nothing for (its offer lost in a restart) gets a
+	 * free pool address it names */
+	pkt_init(&p, DHCP_REQUEST, mac2);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
+	pkt_ip(&p, DHCP_OPT_REQ_ADDR, other);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 4, true, &why), DHCP_ACK);
+	assert_int_equal(yiaddr(e), other);
+	env_free(e);
+}
+
 static void
 test_srv_request_states(void **state)
 {
@@ -1720,6 +1787,7 @@ main(void)
 		cmocka_unit_test(test_ip_udp_checksums),
 		cmocka_unit_test(test_srv_client_id),
 		cmocka_unit_test(test_srv_request_states),
+		cmocka_unit_test(test_srv_selecting_other_address),
 		cmocka_unit_test(test_conf_times),
 		cmocka_unit_test(test_journal_replay),
 		cmocka_unit_test(test_journal_compaction),
