@@ -51,6 +51,8 @@ def show(p):
         d["raw"] = bytes(p[Raw].load)[:24].decode("latin-1")
     if ICMPv6DestUnreach in p or ICMPv6TimeExceeded in p:
         d["icmp6err"] = True
+        e = p[ICMPv6DestUnreach] if ICMPv6DestUnreach in p else p[ICMPv6TimeExceeded]
+        d["icmp6"] = [e.type, e.code]
     print(json.dumps(d), flush=True)
 s = AsyncSniffer(iface=sys.argv[1], prn=show, store=False,
                  started_callback=lambda: print("ready", flush=True))
@@ -256,6 +258,72 @@ def test_directed_broadcast_no_error_no_arp(lab):
     neigh = nfvlib._request(n.sock, {"v": 1, "id": 1, "cmd": "vnf", "args": {
         "instance": "rtr", "cmd": "neigh-show", "args": {}}})["result"]["neighbours"]
     assert not [x for x in neigh if x["address"] in (BCAST1, BCAST2)], neigh
+
+
+def test_martian_sources_not_forwarded(lab):
+    """RFC 1812 5.3.7: a source that is an attached subnet's directed
+    broadcast (the lan's, the wan's); RFC 3927 7: IPv4 link-local source or
+    destination; RFC 4291 2.5.5.2: IPv4-mapped IPv6 source or destination.
+    None reaches h2, each is counted, no ICMP error goes back."""
+    n = lab
+    h2 = n.sniff(n.h2, n.if2)
+    h1 = n.sniff(n.h1, n.if1)
+    before = rtr(n)
+    e = "Ether(dst=%r)" % n.rmac
+    u = "UDP(sport=40000, dport=40009)"
+    bad = [
+        e + "/IP(src=%r, dst=%r)/%s/Raw(b'bad-src-bcast-lan')" % (BCAST1, H2_4, u),
+        e + "/IP(src=%r, dst=%r)/%s/Raw(b'bad-src-bcast-wan')" % (BCAST2, H2_4, u),
+        e + "/IP(src=%r, dst=%r, ttl=1)/%s/Raw(b'bad-src-bcast-ttl1')" % (BCAST2, H2_4, u),
+        e + "/IP(src='169.254.3.3', dst=%r)/%s/Raw(b'bad-src-ll4')" % (H2_4, u),
+        e + "/IP(src=%r, dst='169.254.3.3')/%s/Raw(b'bad-dst-ll4')" % (H1_4, u),
+        e + "/IPv6(src='::ffff:%s', dst=%r)/%s/Raw(b'bad-src-mapped')" % (H1_4, H2_6, u),
+        e + "/IPv6(src=%r, dst='::ffff:%s')/%s/Raw(b'bad-dst-mapped')" % (H1_6, H2_4, u),
+    ]
+    marks = [
+        e + "/IP(src=%r, dst=%r)/%s/Raw(b'mark4')" % (H1_4, H2_4, u),
+        e + "/IPv6(src=%r, dst=%r)/%s/Raw(b'mark6')" % (H1_6, H2_6, u),
+    ]
+    send(n.h1, n.if1, bad + marks)
+    seen = h2.until(lambda f: f.get("raw") == "mark6", "the IPv6 marker on h2")
+    seen = h2.until(lambda f: f.get("raw") == "mark4", "the IPv4 marker on h2")
+    assert not [f for f in seen if "bad-" in f.get("raw", "")], seen
+    after = rtr(n)
+    d = {k: after["drops"][k] - before["drops"][k] for k in after["drops"]}
+    assert d["bad-source"] == 4 and d["bad-destination"] == 1 and d["link-local"] == 2, d
+    assert after["control"]["icmp-errors-tx"] == before["control"]["icmp-errors-tx"]
+    errs = [f for f in h1.seen if f["esrc"] != H1_MAC and
+            (f.get("icmp", [0])[0] in (3, 11) or f.get("icmp6err"))]
+    assert not errs, errs
+
+
+def test_link_local_source_beyond_scope(lab):
+    """RFC 4443 3.1 / RFC 4291 2.5.6: a packet from a link-local source to
+    a global destination (routed, or no route) is not forwarded; the sender
+    gets destination unreachable code 2 (beyond scope of source address)
+    from the router's link-local address, on its link."""
+    n = lab
+    h2 = n.sniff(n.h2, n.if2)
+    h1 = n.sniff(n.h1, n.if1)
+    ll = run(["ip", "-6", "-br", "addr", "show", "dev", n.if1], ns=n.h1).stdout
+    src = next(w.split("/")[0] for w in ll.split() if w.startswith("fe80:"))
+    e = "Ether(dst=%r)" % n.rmac
+    u = "UDP(sport=40000, dport=40009)"
+    send(n.h1, n.if1, [
+        e + "/IPv6(src=%r, dst=%r)/%s/Raw(b'bad-ll-routed')" % (src, H2_6, u),
+        e + "/IPv6(src=%r, dst='2001:db8:ffff::1')/%s/Raw(b'bad-ll-any')" % (src, u),
+        e + "/IPv6(src=%r, dst=%r)/%s/Raw(b'mark6')" % (H1_6, H2_6, u),
+    ])
+    h2.until(lambda f: f.get("raw") == "mark6", "the IPv6 marker on h2")
+    errs = h1.until(lambda f: f.get("icmp6") == [1, 2] and
+                    len([g for g in h1.seen if g.get("icmp6") == [1, 2]]) >= 2,
+                    "two destination unreachable code 2 on h1")
+    # (h2's port unreachable about the marker comes back to h1 too)
+    errs = [f for f in errs if f.get("icmp6") and f["ip6"][1] == src]
+    assert len(errs) == 2 and all(f["icmp6"] == [1, 2] for f in errs), errs
+    assert all(f["ip6"][1] == src and f["ip6"][0].startswith("fe80:") and
+               f["esrc"] == n.rmac and f["edst"] == H1_MAC for f in errs), errs
+    assert not [f for f in h2.seen if "bad-" in f.get("raw", "")], h2.seen
 
 
 def test_fw_reject_never_answers_broadcast(lab):

@@ -173,6 +173,9 @@ rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	case RTR_PUNT_REJECT:
 		rtr_error(st, t, m, RTR_ERR_REJECT);
 		break;
+	case RTR_PUNT_SCOPE:
+		rtr_error(st, t, m, RTR_ERR_SCOPE);
+		break;
 	case RTR_PUNT_TOOBIG:
 		if (nid >= t->n_if)
 			rte_pktmbuf_free(m);

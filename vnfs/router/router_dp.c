@@ -57,6 +57,8 @@ rtr_trace_punt(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m, ui
 		[RTR_PUNT_TOOBIG] = "too big for the egress MTU: punted for ICMP (DF set)",
 		[RTR_PUNT_RESOLVE] = "next hop not resolved (or fragmenting): punted, sent once "
 				     "resolved",
+		[RTR_PUNT_SCOPE] = "link-local source to a destination off its link: punted for "
+				   "ICMPv6 destination unreachable (beyond scope)",
 	};
 	uint32_t c = code & 0xff;
 
@@ -244,15 +246,36 @@ rtr_dst4_drop(uint32_t dst)
 	return RTR_DROP_BAD_DST; /* 0/8, 127/8, class E */
 }
 
-/* :: or ::1 */
+/* ::, ::1 or IPv4-mapped ::ffff:0:0/96 (RFC 4291 2.5.5.2: not on the
+ * wire; RFC 6890). The fast path sends every ::/64 address here. */
 static inline bool
-rtr_is_unspec_or_lo6(const uint8_t *a)
+rtr_is_martian6(const uint8_t *a)
 {
 	uint64_t hi, lo;
 
 	memcpy(&hi, a, 8);
 	memcpy(&lo, a + 8, 8);
-	return hi == 0 && (lo == 0 || lo == rte_cpu_to_be_64(1));
+	return hi == 0 && (lo == 0 || lo == rte_cpu_to_be_64(1) ||
+			   (rte_be_to_cpu_64(lo) >> 32) == 0xffffu);
+}
+
+/* The IPv4 source (host order) is the directed broadcast of an attached
+ * subnet: its broadcast route (RTR_ADJ_BCAST). Only for sources whose low
+ * bits are all ones (t->bcast4_low), so the lookup is rare. */
+static __rte_noinline bool
+rtr_src4_is_bcast(const struct rtr_tables *t, uint32_t src)
+{
+	uint64_t a = 0;
+
+	rte_fib_lookup_bulk(t->fib4, &src, &a, 1);
+	return a < RTR_MAX_ADJ && t->adj[a].type == RTR_ADJ_BCAST;
+}
+
+/* 169.254.0.0/16 (host order): RFC 3927 section 7, never forwarded */
+static inline bool
+rtr_is_ll4(uint32_t a)
+{
+	return (a >> 16) == 0xa9feu;
 }
 
 /* The frame was sent to a link-layer broadcast or multicast address */
@@ -336,6 +359,11 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_SRC);
 			return 0;
 		}
+		/* nor the directed broadcast of an attached subnet (5.3.7) */
+		if (unlikely((src & t->bcast4_low) == t->bcast4_low) && rtr_src4_is_bcast(t, src)) {
+			nfv_drop(w, vnf, m, RTR_DROP_BAD_SRC);
+			return 0;
+		}
 		/* nor destinations to route (multicast and the limited
 		 * broadcast are not forwarded, RFC 1812 5.3.5.1) */
 		if (unlikely(dst >= 0xe0000000u || (dst >> 24) == 127 || (dst >> 24) == 0)) {
@@ -391,11 +419,11 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		/* RFC 4291 2.5.2/2.5.3: never forwarded from or to the
 		 * unspecified or the loopback address (a DAD solicitation from
 		 * :: is multicast, above) */
-		if (unlikely(rtr_is_unspec_or_lo6(ip6->src_addr))) {
+		if (unlikely(rtr_is_martian6(ip6->src_addr))) {
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_SRC);
 			return 0;
 		}
-		if (unlikely(rtr_is_unspec_or_lo6(ip6->dst_addr))) {
+		if (unlikely(rtr_is_martian6(ip6->dst_addr))) {
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_DST);
 			return 0;
 		}
@@ -550,6 +578,14 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		nfv_drop(w, vnf, m, RTR_DROP_LINK_BCAST);
 		return false;
 	}
+	/* RFC 3927 7: link-local IPv4 is never forwarded, silently (a
+	 * router's own 169.254 address is local) */
+	if (unlikely(rtr_is_ll4(rte_be_to_cpu_32(ip->src_addr)) ||
+		     rtr_is_ll4(rte_be_to_cpu_32(ip->dst_addr))) &&
+	    adj->type != RTR_ADJ_LOCAL) {
+		nfv_drop(w, vnf, m, RTR_DROP_LINK_LOCAL);
+		return false;
+	}
 	if (rtr_special(st, vnf, w, m, adj, ifi, 4))
 		return false;
 	if (unlikely(ip->time_to_live <= 1)) {
@@ -616,12 +652,22 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		}
 		adj = &t->adj[RTR_ADJ_LOCAL];
 	}
-	if (rtr_special(st, vnf, w, m, adj, ifi, 6))
-		return false;
-	if (unlikely(rtr_is_ll6(ip6->src_addr))) {
-		nfv_drop(w, vnf, m, RTR_DROP_LINK_LOCAL);
+	if (unlikely(rtr_is_ll6(ip6->src_addr)) && adj->type != RTR_ADJ_LOCAL &&
+	    adj->type != RTR_ADJ_BLACKHOLE) {
+		/* a link-local source to anywhere but us: never forwarded
+		 * (RFC 4291 2.5.6); hop limit expired -> time exceeded, else
+		 * destination unreachable code 2, beyond the scope of the
+		 * source address (RFC 4443 3.1), both as Linux does */
+		if (ip6->hop_limits <= 1)
+			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TTL, ifi, 0),
+				     RTR_CTR_PUNT_TTL, RTR_DROP_TTL);
+		else
+			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_SCOPE, ifi, 0),
+				     RTR_CTR_PUNT_UNREACH, RTR_DROP_LINK_LOCAL);
 		return false;
 	}
+	if (rtr_special(st, vnf, w, m, adj, ifi, 6))
+		return false;
 	if (unlikely(ip6->hop_limits <= 1)) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TTL, ifi, 0), RTR_CTR_PUNT_TTL,
 			     RTR_DROP_TTL);
@@ -723,7 +769,8 @@ rtr_fast4_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint32_t *dst
 	     ((w12 & rte_cpu_to_be_32(0xffffff00)) == rte_cpu_to_be_32(0x08004500)) &
 	     (tot >= sizeof(*ip)) & (14 + tot <= rte_pktmbuf_pkt_len(m)) & (ip->time_to_live > 1) &
 	     (src - 0x01000000u < 0xdf000000u) & ((src >> 24) != 127) &
-	     (da - 0x01000000u < 0xdf000000u) & ((da >> 24) != 127);
+	     ((src & t->bcast4_low) != t->bcast4_low) & !rtr_is_ll4(src) &
+	     (da - 0x01000000u < 0xdf000000u) & ((da >> 24) != 127) & !rtr_is_ll4(da);
 	if (!ok || unlikely(!rtr_ip4_csum_ok(ip)))
 		return false;
 	*dst = da;

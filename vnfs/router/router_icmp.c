@@ -49,6 +49,10 @@ rtr_reply_path(const struct rtr_tables *t, struct rte_mbuf *m, int family, const
 	int32_t nid = -1;
 
 	memcpy(mac, oeh->src_addr.addr_bytes, 6);
+	/* a link-local source is on the link the packet came from: its
+	 * route is no route of the FIB's */
+	if (family == 6 && src[0] == 0xfe && (src[1] & 0xc0) == 0x80)
+		return ifi;
 	if (family == 4) {
 		uint32_t ip;
 
@@ -230,8 +234,9 @@ free_orig:
 void
 rtr_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, enum rtr_err e)
 {
-	static const uint8_t v4[][2] = {{11, 0}, {3, 0}, {3, 1}, {3, 1}, {3, 3}};
-	static const uint8_t v6[][2] = {{3, 0}, {1, 0}, {1, 3}, {1, 6}, {1, 4}};
+	/* SCOPE: IPv6 only (beyond scope of source address, RFC 4443 3.1) */
+	static const uint8_t v4[][2] = {{11, 0}, {3, 0}, {3, 1}, {3, 1}, {3, 3}, {3, 1}};
+	static const uint8_t v6[][2] = {{3, 0}, {1, 0}, {1, 3}, {1, 6}, {1, 4}, {1, 2}};
 
 	if (rtr_is_v6(m))
 		rtr_icmp6_error(st, t, m, v6[e][0], v6[e][1], 0);

@@ -7,7 +7,7 @@
 
 #include "router_rt.h"
 
-enum rtr_err { RTR_ERR_TTL, RTR_ERR_NET, RTR_ERR_HOST, RTR_ERR_REJECT, RTR_ERR_PORT };
+enum rtr_err { RTR_ERR_TTL, RTR_ERR_NET, RTR_ERR_HOST, RTR_ERR_REJECT, RTR_ERR_PORT, RTR_ERR_SCOPE };
 
 /* The error e (time exceeded, unreachable...) about m, to its sender, in
  * m's family; m is consumed. Never about what RFC 1812 4.3.2.7 / RFC 4443

@@ -162,6 +162,7 @@ enum rtr_punt {
 	RTR_PUNT_TOOBIG,
 	RTR_PUNT_RESOLVE,
 	RTR_PUNT_HOST, /* link-scope multicast for the interface's host twin */
+	RTR_PUNT_SCOPE, /* IPv6 link-local source to a destination off its link */
 };
 
 enum rtr_neigh_state {
@@ -219,6 +220,11 @@ struct rtr_tables {
 	struct rte_fib *fib4;
 	struct rte_fib6 *fib6;
 	uint16_t n_if;
+	/* host order: the host bits every attached IPv4 subnet's directed
+	 * broadcast has set (those of the longest prefix of /30 or shorter;
+	 * ~0 with none): a source without all of them set is no such
+	 * broadcast, the one test the fast path pays (RFC 1812 5.3.7) */
+	uint32_t bcast4_low;
 	struct rtr_if ifs[RTR_MAX_IF];
 	int8_t untagged_if[RTE_MAX_ETHPORTS]; /* -1: none */
 	/* MAC of the port's untagged interface as the low 48 bits of a

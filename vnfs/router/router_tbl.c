@@ -1115,6 +1115,7 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 		 const struct rte_ether_addr *macs, char *err, size_t errlen)
 {
 	struct rtr_tables *t = rte_zmalloc("rtr_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	uint32_t bcast_hb;
 	int rc;
 
 	if (t == NULL) {
@@ -1132,6 +1133,7 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 	}
 	t->adj_top = RTR_ADJ_DYN_BASE;
 	t->n_if = c->n_if;
+	bcast_hb = 32;
 	for (uint16_t i = 0; i < c->n_if; i++) {
 		const struct rtr_if_conf *fc = &c->ifs[i];
 		struct rtr_if *f = &t->ifs[i];
@@ -1159,12 +1161,15 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 			if (a->family == AF_INET) {
 				f->a4[f->n4] = a->v4.s_addr;
 				f->l4[f->n4++] = a->len;
+				if (a->len >= 1 && a->len <= 30)
+					bcast_hb = RTE_MIN(bcast_hb, 32u - a->len);
 			} else {
 				memcpy(f->a6[f->n6], &a->v6, 16);
 				f->l6[f->n6++] = a->len;
 			}
 		}
 	}
+	t->bcast4_low = bcast_hb == 32 ? UINT32_MAX : (1u << bcast_hb) - 1;
 	for (uint16_t i = 0; i < c->n_if; i++)
 		for (uint16_t k = 0; k < c->ifs[i].n_addr; k++) {
 			rc = rtr_add_addr_routes(t, i, &c->ifs[i].addr[k], err, errlen);

@@ -514,7 +514,7 @@ test_fast_path_v6(void **state)
 	m[1] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:98::7", 64, 18);   /* unresolved */
 	m[2] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:99::7", 64, 1300); /* > MTU */
 	m[3] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:99::7", 1, 18);	   /* hop limit */
-	m[4] = mk6(0, &mac0, "fe80::5", "2001:db8:99::7", 64, 18);	   /* link-local */
+	m[4] = mk6(0, &mac0, "fe80::5", "2001:db8:99::7", 64, 18);	   /* beyond scope */
 	m[5] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:99::8", 2, 18);
 	rte_pktmbuf_trim(m[5], 10); /* payload length beyond the frame */
 	assert_int_equal(run(m, 6), 0);
@@ -522,7 +522,7 @@ test_fast_path_v6(void **state)
 	assert_int_equal(ctr(RTR_CTR_PUNT_RESOLVE), 1);
 	assert_int_equal(ctr(RTR_CTR_PUNT_TOOBIG), 1);
 	assert_int_equal(ctr(RTR_CTR_PUNT_TTL), 1);
-	assert_int_equal(drops(RTR_DROP_LINK_LOCAL), 1);
+	assert_int_equal(ctr(RTR_CTR_PUNT_UNREACH), 1);
 	assert_int_equal(drops(RTR_DROP_BAD_LENGTH), 1);
 	assert_int_equal(wk->tx[1].n, 1);
 	{
@@ -1253,6 +1253,16 @@ test_rfc_not_forwarded(void **state)
 		{"10.0.1.5", "10.0.2.255", NULL, 64, RTR_DROP_BROADCAST},
 		{"10.0.1.5", "10.0.2.255", NULL, 1, RTR_DROP_BROADCAST},
 		{"10.0.1.5", "10.0.1.255", "ff:ff:ff:ff:ff:ff", 1, RTR_DROP_BROADCAST},
+		/* a source that is an attached subnet's directed broadcast
+		 * (RFC 1812 5.3.7): the ingress one's or another's */
+		{"10.0.1.255", "10.0.2.2", NULL, 64, RTR_DROP_BAD_SRC},
+		{"10.0.2.255", "192.168.1.1", NULL, 64, RTR_DROP_BAD_SRC},
+		{"10.0.2.255", "192.168.1.1", NULL, 1, RTR_DROP_BAD_SRC},
+		{"10.0.2.255", "10.0.1.1", NULL, 64, RTR_DROP_BAD_SRC},
+		/* IPv4 link-local (RFC 3927 7): never forwarded */
+		{"169.254.7.7", "10.0.2.2", NULL, 64, RTR_DROP_LINK_LOCAL},
+		{"10.0.1.5", "169.254.7.7", NULL, 64, RTR_DROP_LINK_LOCAL},
+		{"169.254.7.7", "192.168.1.1", NULL, 1, RTR_DROP_LINK_LOCAL},
 	};
 	static const struct {
 		const char *src, *dst, *dmac;
@@ -1266,8 +1276,11 @@ test_rfc_not_forwarded(void **state)
 		{"2001:db8:1::5", "::", NULL, 64, RTR_DROP_BAD_DST},
 		{"2001:db8:1::5", "2001:db8:2::2", "33:33:00:00:00:01", 64, RTR_DROP_LINK_BCAST},
 		{"2001:db8:1::5", "2001:db8:1::1", "ff:ff:ff:ff:ff:ff", 64, RTR_DROP_LINK_BCAST},
-		{"fe80::5", "2001:db8:2::2", NULL, 64, RTR_DROP_LINK_LOCAL},
 		{"2001:db8:1::5", "fe80::7", NULL, 64, RTR_DROP_LINK_LOCAL},
+		/* IPv4-mapped addresses are not on the wire (RFC 4291 2.5.5.2) */
+		{"::ffff:10.0.1.5", "2001:db8:2::2", NULL, 64, RTR_DROP_BAD_SRC},
+		{"2001:db8:1::5", "::ffff:10.0.2.2", NULL, 64, RTR_DROP_BAD_DST},
+		{"::ffff:10.0.1.5", "2001:db8:77::1", NULL, 1, RTR_DROP_BAD_SRC},
 	};
 	struct rtr_state *st;
 
@@ -1317,6 +1330,54 @@ test_rfc_not_forwarded(void **state)
 
 		assert_int_equal(run(&m, 1), 0);
 		assert_int_equal(wk->tx[1].n, 1);
+		/* a .255 source that is no attached subnet's broadcast */
+		m = mk4(0, 0, &mac0, "192.168.7.255", "10.0.2.2", 64, 18);
+		assert_int_equal(run(&m, 1), 0);
+		assert_int_equal(wk->tx[1].n, 2);
+		m = mk4(0, 0, &mac0, "10.0.1.254", "192.168.1.1", 64, 18);
+		assert_int_equal(run(&m, 1), 0);
+		assert_int_equal(wk->tx[1].n, 3);
+	}
+	vnf_down();
+}
+
+/* RFC 4443 3.1 / RFC 4291 2.5.6: a link-local source to anywhere but the
+ * router is not forwarded; the sender learns why: destination unreachable
+ * code 2 (beyond scope of source address), from the router's link-local
+ * address, back out of the link it came from; time exceeded first when the
+ * hop limit is spent (as Linux) */
+static void
+test_rfc_link_local_scope(void **state)
+{
+	static const char *const dsts[] = {"2001:db8:2::2", "2001:db8:99::5", "2001:db8:77::1"};
+	uint8_t ll[16], peer[16];
+	struct rte_mbuf *m;
+
+	(void)state;
+	vnf_up(good_yaml);
+	inet_pton(AF_INET6, "fe80::5", peer);
+	for (size_t i = 0; i < RTE_DIM(dsts); i++) {
+		const struct rte_ipv6_hdr *ip6;
+		const uint8_t *d, *icmp;
+
+		m = mk6(0, &mac0, "fe80::5", dsts[i], i == 2 ? 1 : 64, 18);
+		run(&m, 1);
+		assert_int_equal(wk->tx[0].n + wk->tx[1].n, 0);
+		rtr_punt(&vnf, take_punt());
+		assert_int_equal(nfv_fake.n_sent, 1);
+		assert_int_equal(nfv_fake.sent_port[0], 0);
+		d = rte_pktmbuf_mtod(nfv_fake.sent[0], const uint8_t *);
+		assert_memory_equal(d, "\x02\x00\x00\x00\x00\x66", 6);
+		ip6 = (const struct rte_ipv6_hdr *)(d + 14);
+		icmp = (const uint8_t *)(ip6 + 1);
+		memcpy(ll, ((struct rtr_state *)vnf.priv)->tables->ifs[0].ll6, 16);
+		assert_memory_equal(ip6->src_addr, ll, 16);
+		assert_memory_equal(ip6->dst_addr, peer, 16);
+		assert_int_equal(icmp[0], i == 2 ? 3 : 1);
+		assert_int_equal(icmp[1], i == 2 ? 0 : 2);
+		assert_int_equal(rte_ipv6_udptcp_cksum(ip6, icmp), 0);
+		rte_pktmbuf_free(nfv_fake.sent[0]);
+		nfv_fake.n_sent = 0;
 	}
 	vnf_down();
 }
@@ -1354,7 +1415,9 @@ test_rfc_no_answer_to_broadcast(void **state)
 	/* UDP to our address from a directed broadcast: no port unreachable */
 	run_punt(mk4(0, 0, &mac0, "10.0.1.255", "10.0.1.1", 64, 18));
 	assert_int_equal(sent_to_wire(), 0);
-	assert_int_equal(st->cp[RTR_CP_ICMP_SUPPRESSED], 4);
+	/* (the directed broadcast sources stop in the data path, bad-source) */
+	assert_int_equal(st->cp[RTR_CP_ICMP_SUPPRESSED], 2);
+	assert_int_equal(drops(RTR_DROP_BAD_SRC), 2);
 	/* echo request to our address from a directed broadcast: no reply */
 	m = mk4(0, 0, &mac0, "10.0.2.255", "10.0.1.1", 64, 18);
 	ip = ip4_of(m, 14);
@@ -1456,6 +1519,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_route_add_del_live),
 		cmocka_unit_test(test_million_routes),
 		cmocka_unit_test(test_rfc_not_forwarded),
+		cmocka_unit_test(test_rfc_link_local_scope),
 		cmocka_unit_test(test_rfc_no_answer_to_broadcast),
 		cmocka_unit_test(test_config_bad_addresses),
 	};
