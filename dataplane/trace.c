@@ -458,6 +458,15 @@ nfv_trace_fmt(const struct nfv_trace_ent *e, char *buf, size_t len)
 			ai += 2;
 			break;
 		}
+		case 'e': { /* IPv4 endpoint: address (%4) | port (host order) << 32 */
+			uint32_t v = (uint32_t)a;
+			char s4[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &v, s4, sizeof(s4));
+			snprintf(tmp, sizeof(tmp), "%s:%u", s4, (unsigned int)(a >> 32) & 0xffff);
+			ai++;
+			break;
+		}
 		case 'p':
 			port_name(a, tmp, sizeof(tmp));
 			ai++;

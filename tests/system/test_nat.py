@@ -114,7 +114,7 @@ except (socket.timeout, TimeoutError):
 """
 
 
-def nat_conf(tag, nat=None, timeouts=None, rules=None, rtr_extra=None):
+def nat_conf(tag, nat=None, timeouts=None, rules=None, rtr_extra=None, rules_first=None):
     """The test chain: LAN on tap a, the internet on tap c, firewall (with
     NAT) before the router in both directions."""
     if nat is None:
@@ -128,7 +128,7 @@ def nat_conf(tag, nat=None, timeouts=None, rules=None, rtr_extra=None):
          "to": LAN1 + ":5353"}])
     fw = {"name": "fw", "class": "firewall", "default": "drop",
           "conntrack": {"max": 65536}, "nat": nat,
-          "rules": [
+          "rules": (rules_first or []) + [
               {"name": "lan-out", "action": "allow", "in-port": "a", "stateful": True},
               {"name": "ping-public", "action": "allow", "in-port": "c", "proto": "icmp",
                "icmp-type": 8, "dst": PUB + "/32"},
@@ -529,6 +529,56 @@ def test_nfvctl_nat_sessions_and_stats(lab):
     assert js["filtering"] == "address-and-port-dependent"
     assert js["mappings"] >= 2  # the UDP one and the fixture's ping
     assert [a["address"] for a in js["addresses"]] == [PUB]
+
+
+def trace_show(nfvd):
+    r = nfvd.nfvctl("--json", "trace", "show")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["packets"]
+
+
+def fw_notes(p, key="notes"):
+    return next((s.get(key) or [] for s in p["stages"] if s["vnf"] == "fw"), [])
+
+
+def test_trace_notes_nat_mapping_and_reject(lab):
+    """nfvctl trace shows the firewall's translation (original ->
+    translated, new session or hit) both ways, and what its reject action
+    sent (the control thread's note)."""
+    lb = lab(rules_first=[{"name": "no-telnet", "action": "reject", "in-port": "a",
+                           "proto": "tcp", "dport": 23}])
+    lb.server(lb.inet, "udp:0.0.0.0:7003")
+    r = lb.nfvd.nfvctl("trace", "start", "filter=udp port 7003", "count=20")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # two exchanges: the first packet makes the session, the rest hit it
+    assert lb.udp(LAN1, 40100, INET1, 7003) == PUB + ":40100"
+    assert lb.udp(LAN1, 40100, INET1, 7003) == PUB + ":40100"
+
+    def notes():
+        return [n for p in trace_show(lb.nfvd) for n in fw_notes(p)]
+    want = ["nat new session: source 10.81.1.2:40100 -> 203.0.113.1:40100",
+            "nat session hit: destination 203.0.113.1:40100 -> 10.81.1.2:40100",
+            "nat session hit: source 10.81.1.2:40100 -> 203.0.113.1:40100"]
+    wait_for(lambda: all(w in notes() for w in want), 15, "the NAT notes")
+    # the readable form too
+    text = lb.nfvd.nfvctl("trace", "show").stdout
+    assert want[0] in text, text
+
+    # reject: the worker's rule note, then the control thread's refusal
+    r = lb.nfvd.nfvctl("trace", "start", "filter=tcp dst port 23", "count=50")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    def refused():
+        # the control thread's note is kept when the worker published the
+        # record before the punt was handled (nearly always): try again
+        # until one record has it
+        assert lb.tcp_who(lb.lan, INET1, 23, tmo=2) == "refused"
+        return any("reject: sent a TCP RST to 10.81.1.2 out port a" in n
+                   for p in trace_show(lb.nfvd) for n in fw_notes(p, "control"))
+    wait_for(refused, 30, "the reject note", interval=0.2)
+    p = next(p for p in trace_show(lb.nfvd) if fw_notes(p))
+    assert any("rule no-telnet: reject" in n for n in fw_notes(p)), p
+    lb.nfvd.nfvctl("trace", "stop")
 
 
 def test_lab_chain_upstream(nfvd_factory, ns_factory, tag):

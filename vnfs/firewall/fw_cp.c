@@ -695,6 +695,33 @@ fw_log_packet(struct fw_state *fw, struct rte_mbuf *m, const char *verdict, uint
 	       nfv_meta(m)->in_port, rte_pktmbuf_pkt_len(m));
 }
 
+/* nfvctl trace: the refusal r sent for the traced packet m (control
+ * thread) */
+static void
+fw_trace_reject(const struct nfv_vnf *vnf, struct rte_mbuf *m, const struct rte_mbuf *r,
+		uint16_t l3_off, uint16_t port)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(r, const uint8_t *, l3_off);
+	uint32_t dst;
+
+	if (!(nfv_meta(m)->flags & NFV_META_TRACE))
+		return;
+	if ((ip[0] >> 4) == 4) {
+		memcpy(&dst, ip + 16, 4);
+		nfv_trace_ctl_note(vnf, m,
+				   ip[9] == IPPROTO_TCP ? "reject: sent a TCP RST to %4 out port %p"
+							: "reject: sent ICMP port unreachable to %4 "
+							  "out port %p",
+				   NULL, dst, port, 0);
+	} else {
+		nfv_trace_ctl_note(vnf, m,
+				   ip[6] == IPPROTO_TCP ? "reject: sent a TCP RST to %6 out port %p"
+							: "reject: sent ICMPv6 port unreachable to %6 "
+							  "out port %p",
+				   NULL, nfv_trace_ip6(ip + 24, 0), nfv_trace_ip6(ip + 24, 1), port);
+	}
+}
+
 static void
 fw_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 {
@@ -710,7 +737,15 @@ fw_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	case FW_PUNT_REJECT:
 		r = fw_reject_build(m, meta->l3_off, nfv_pktmbuf_pool());
 		if (r != NULL)
-			nfv_ctl_tx(meta->in_port, &r, 1);
+			fw_trace_reject(vnf, m, r, meta->l3_off, meta->in_port);
+		else
+			nfv_trace_ctl_note(vnf, m,
+					   "reject: nothing sent (a RST, an ICMP error, a later "
+					   "fragment or a broadcast/multicast is never answered)",
+					   NULL, 0, 0, 0);
+		if (r != NULL && nfv_ctl_tx(meta->in_port, &r, 1) == 0)
+			nfv_trace_ctl_note(vnf, m, "reject: the refusal was not sent (port %p full)",
+					   NULL, meta->in_port, 0, 0);
 		break;
 	case FW_PUNT_LOG_DROP:
 		fw_log_packet(fw, m, "drop", rule);

@@ -497,6 +497,28 @@ fw_nat_frag_relevant(const struct fw_nat_rt *n, const uint8_t *ip)
 	return false;
 }
 
+/* an IPv4 endpoint for a trace note's %e */
+static inline uint64_t
+fw_trace_ep(uint32_t addr, uint16_t port)
+{
+	return (uint64_t)addr | (uint64_t)rte_be_to_cpu_16(port) << 32;
+}
+
+/* nfvctl trace: the translation of a traced packet (off the fast path) */
+static __rte_noinline __rte_cold void
+fw_trace_nat(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m,
+	     const struct fw_ct_entry *e, int dir, const char *what)
+{
+	struct fw_nat_tuple from = dir == 0 ? e->orig : e->reply, to = fw_nat_target(e, dir);
+
+	if (from.src != to.src || from.sport != to.sport)
+		nfv_trace_note(w, vnf, m, "nat %s: source %e -> %e", what,
+			       fw_trace_ep(from.src, from.sport), fw_trace_ep(to.src, to.sport), 0);
+	if (from.dst != to.dst || from.dport != to.dport)
+		nfv_trace_note(w, vnf, m, "nat %s: destination %e -> %e", what,
+			       fw_trace_ep(from.dst, from.dport), fw_trace_ep(to.dst, to.dport), 0);
+}
+
 /* NAT before the rules, for a packet no connection knows whose destination
  * is an external address: a port forward or 1:1 entry translates the
  * destination the rules then see (pk->nat_pre); an existing mapping admits
@@ -510,6 +532,7 @@ fw_nat_pre(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l3_off);
 	uint16_t in_port = nfv_meta(m)->in_port;
 	struct fw_nat_tuple t, reply;
+	struct fw_ct_key kr;
 	struct fw_ct_entry *e;
 	struct fw_nat_map *mp;
 	bool outside, admit;
@@ -564,14 +587,20 @@ fw_nat_pre(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	if (!fw_nat_map_ref(mp))
 		return 0;
 	reply = fw_nat_reply_of(p->proto, t.src, t.sport, mp->int_addr, mp->int_port);
-	ret = fw_nat_session_add(&fw->ct, p, &t, &reply, FW_NAT_DST,
+	fw_nat_ct_key(&kr, p->proto, &reply);
+	ret = fw_nat_session_add(&fw->ct, p, &t, &reply, &kr, FW_NAT_DST,
 				 (uint32_t)(mp - fw->nat->maps), 0xffff, now, &e);
-	if (ret < 0) {
+	if (ret != 0)
 		fw_nat_map_unref(fw->nat, (uint32_t)(mp - fw->nat->maps));
+	if (ret < 0)
 		return ret;
-	}
+	if (nfv_traced(w, m))
+		fw_trace_nat(vnf, w, m, e, 0, ret == 1 ? "session hit" : "new session (mapping)");
 	fw_nat_xlate(m, p, e, 0);
-	nfv_count(w, vnf, FW_CTR_NAT_INBOUND, 1);
+	if (ret == 1) /* made by a packet just before */
+		fw_ct_update(e, p, 0, now);
+	else
+		nfv_count(w, vnf, FW_CTR_NAT_INBOUND, 1);
 	nfv_count(w, vnf, FW_CTR_NAT_XLATE, 1);
 	return 1;
 pre:
@@ -582,23 +611,34 @@ pre:
 	return 0;
 }
 
+/* A new translated session being made (fw_nat_batch): what fw_nat_prep
+ * decided, for fw_nat_commit. */
+struct fw_nat_new {
+	struct fw_nat_tuple t, reply;
+	struct fw_ct_key kr; /* the reply tuple's conntrack key */
+	uint32_t map;	     /* mapping reference taken, or FW_NAT_NONE */
+	uint16_t rule;
+	uint8_t nat;
+	uint8_t made; /* a new mapping */
+};
+
 /* NAT after the rules allowed a packet no connection knows: source NAT
  * when a snat rule (or a 1:1 entry) takes it, with the destination
- * translation fw_nat_pre chose; one session holds both. Returns 1 when
- * translated, 0 when no NAT applies, or -(drop reason + 1). */
+ * translation fw_nat_pre chose; one session holds both. This half finds or
+ * makes the mapping and the reply tuple (x); fw_nat_commit adds the
+ * session. Returns 1 when a session is to be made, 0 when no NAT applies,
+ * or -(drop reason + 1). */
 static inline int
-fw_nat_post(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
+fw_nat_prep(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	    const struct fw_nat_rt *n, struct rte_mbuf *m, struct fw_pkt *p, uint16_t rule,
-	    uint64_t now)
+	    uint64_t now, struct fw_nat_new *x)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l3_off);
 	uint16_t in_port = nfv_meta(m)->in_port;
 	bool outside = fw_nat_outside(n, in_port), made = false, pres = false;
-	struct fw_nat_tuple t, reply;
 	uint32_t src2, dst2, map = FW_NAT_NONE;
 	uint16_t sport2, dport2;
-	struct fw_ct_entry *e;
-	int r = -1, st = -1, ret;
+	int r = -1, st = -1;
 	uint8_t nat = 0;
 
 	if (p->family != AF_INET || p->related)
@@ -616,27 +656,27 @@ fw_nat_post(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 				return -(FW_DROP_NAT_UNSUPPORTED + 1);
 		return 0;
 	}
-	fw_nat_tuple_of(ip, ip + p->l4_off, p->proto, &t);
-	dst2 = p->nat_pre ? p->nat_to : t.dst;
-	dport2 = p->nat_pre ? p->nat_to_port : t.dport;
-	src2 = t.src;
-	sport2 = t.sport;
+	fw_nat_tuple_of(ip, ip + p->l4_off, p->proto, &x->t);
+	dst2 = p->nat_pre ? p->nat_to : x->t.dst;
+	dport2 = p->nat_pre ? p->nat_to_port : x->t.dport;
+	src2 = x->t.src;
+	sport2 = x->t.sport;
 	if (!outside && !(p->nat_pre && p->proto == IPPROTO_ICMP)) {
 		/* a 1:1 entry before the snat rules */
 		for (uint16_t i = 0; i < n->n_static; i++)
-			if (n->statics[i].in == t.src && n->statics[i].oport != in_port) {
+			if (n->statics[i].in == x->t.src && n->statics[i].oport != in_port) {
 				st = i;
 				break;
 			}
 		/* except: the destination the inside host addressed (a
 		 * hairpinned packet's is an external address) */
 		if (st < 0)
-			r = fw_nat_snat_match(n, in_port, t.src, t.dst);
+			r = fw_nat_snat_match(n, in_port, x->t.src, x->t.dst);
 		/* to an external address with no forward: for the router that
 		 * owns it, which answers the inside host itself (a ping of the
 		 * router's public address); translated, the answer would go to
 		 * that address, the router's own */
-		if (r >= 0 && !p->nat_pre && fw_nat_is_ext(n, t.dst))
+		if (r >= 0 && !p->nat_pre && fw_nat_is_ext(n, x->t.dst))
 			r = -1;
 	}
 	if (!p->nat_pre && r < 0 && st < 0)
@@ -651,8 +691,8 @@ fw_nat_post(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		return -(FW_DROP_NAT_FRAGMENT + 1);
 	if (r >= 0) {
 		int64_t pos = fw_nat_map_get(fw->nat, &n->snat[r], (uint16_t)r, fw_nat_pc(p->proto),
-					     t.src, t.sport, dst2, (uint16_t)w->lcore, now, &made,
-					     &pres);
+					     x->t.src, x->t.sport, dst2, (uint16_t)w->lcore, now,
+					     &made, &pres);
 		const struct fw_nat_map *mp;
 
 		if (pos < 0)
@@ -674,20 +714,55 @@ fw_nat_post(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		nat |= FW_NAT_DST;
 	if (p->proto == IPPROTO_ICMP)
 		dport2 = sport2; /* one identifier */
-	reply = fw_nat_reply_of(p->proto, src2, sport2, dst2, dport2);
-	ret = fw_nat_session_add(&fw->ct, p, &t, &reply, nat, map, rule, now, &e);
+	x->reply = fw_nat_reply_of(p->proto, src2, sport2, dst2, dport2);
+	fw_nat_ct_key(&x->kr, p->proto, &x->reply);
+	x->map = map;
+	x->rule = rule;
+	x->nat = nat;
+	x->made = made;
+	return 1;
+}
+
+/* The second half: the session (both keys), the rewrite. Returns 1 or
+ * -(drop reason + 1). */
+static inline int
+fw_nat_commit(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
+	      const struct fw_nat_rt *n, struct rte_mbuf *m, const struct fw_pkt *p,
+	      struct fw_nat_new *x, uint64_t now)
+{
+	bool outside = fw_nat_outside(n, nfv_meta(m)->in_port);
+	struct fw_ct_entry *e;
+	int ret;
+
+	ret = fw_nat_session_add(&fw->ct, p, &x->t, &x->reply, &x->kr, x->nat, x->map, x->rule,
+				 now, &e);
 	if (ret < 0) {
-		if (map != FW_NAT_NONE)
-			fw_nat_map_unref(fw->nat, map);
+		if (x->map != FW_NAT_NONE)
+			fw_nat_map_unref(fw->nat, x->map);
 		return ret;
 	}
+	if (ret == 1) {
+		/* the flow's session was made by a packet just before (the same
+		 * burst, or another worker): this one is its */
+		if (x->map != FW_NAT_NONE)
+			fw_nat_map_unref(fw->nat, x->map);
+		fw_nat_xlate(m, p, e, 0);
+		fw_ct_update(e, p, 0, now);
+		nfv_count(w, vnf, FW_CTR_NAT_XLATE, 1);
+		nfv_count(w, vnf, FW_CTR_CT_HIT, 1);
+		if (nfv_traced(w, m))
+			fw_trace_nat(vnf, w, m, e, 0, "session hit");
+		return 1;
+	}
+	if (nfv_traced(w, m))
+		fw_trace_nat(vnf, w, m, e, 0, "new session");
 	fw_nat_xlate(m, p, e, 0);
 	nfv_count(w, vnf, FW_CTR_NAT_XLATE, 1);
-	if (nat & FW_NAT_SRC)
+	if (x->nat & FW_NAT_SRC)
 		nfv_count(w, vnf, FW_CTR_NAT_SNAT_NEW, 1);
-	if (nat & FW_NAT_DST)
+	if (x->nat & FW_NAT_DST)
 		nfv_count(w, vnf, FW_CTR_NAT_DNAT_NEW, 1);
-	if ((nat & FW_NAT_DST) && !outside)
+	if ((x->nat & FW_NAT_DST) && !outside)
 		nfv_count(w, vnf, FW_CTR_NAT_HAIRPIN, 1);
 	return 1;
 }
@@ -798,19 +873,90 @@ fw_trace_ct(struct nfv_vnf *vnf, struct nfv_worker *w, const struct fw_ruleset *
 			       0, 0, 0);
 }
 
+#define FW_RES_LOG 0x80000000u /* res[]: the allowing rule logs */
+
+/* An allowed packet that NAT does not take: a new connection tracked when
+ * the rule is stateful. Returns 1 (kept) or 2 (dropped). */
+static inline uint8_t
+fw_allowed(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
+	   const struct fw_ruleset *rs, struct rte_mbuf *m, const struct fw_pkt *p, uint32_t best,
+	   bool log, uint64_t now)
+{
+	if (best < rs->n_rules && rs->rules[best].stateful && p->ct_ok && !p->related) {
+		if (fw_ct_insert(&fw->ct, rs, p, (uint16_t)best, now) < 0) {
+			nfv_drop(w, vnf, m, FW_DROP_CT_FULL);
+			return 2;
+		}
+		nfv_count(w, vnf, FW_CTR_CT_NEW, 1);
+		if (nfv_traced(w, m))
+			nfv_trace_note(w, vnf, m, "conntrack: new connection tracked", NULL, 0, 0, 0);
+	}
+	if (log)
+		fw_log_copy(vnf, w, m, best);
+	return 1;
+}
+
+/* NAT for the chunk's allowed packets (idx[0..na), in order): the mappings
+ * and reply tuples first, then one bulk lookup of the reply keys - which
+ * brings their hash buckets into the cache together rather than one miss
+ * after another - then the sessions. res[i]: the allowing rule
+ * (| FW_RES_LOG). Sets pass[i] to 1 (kept) or 2 (dropped). */
+static __rte_noinline void
+fw_nat_batch(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
+	     const struct fw_ruleset *rs, struct rte_mbuf **pkts, struct fw_pkt *pk,
+	     uint8_t *pass, const uint32_t *res, const uint16_t *idx, uint16_t na, uint64_t now)
+{
+	struct fw_nat_new x[FW_CHUNK];
+	const void *keys[FW_CHUNK];
+	int32_t pos[FW_CHUNK];
+	uint16_t pend[FW_CHUNK], np = 0;
+
+	for (uint16_t k = 0; k < na; k++) {
+		uint16_t i = idx[k];
+		uint32_t best = res[i] & ~FW_RES_LOG;
+		int r = fw_nat_prep(vnf, w, fw, rs->nat, pkts[i], &pk[i], (uint16_t)best, now, &x[np]);
+
+		if (r < 0) {
+			pass[i] = 2;
+			nfv_drop(w, vnf, pkts[i], (uint16_t)(-r - 1));
+		} else if (r == 0) {
+			pass[i] = fw_allowed(vnf, w, fw, rs, pkts[i], &pk[i], best,
+					     (res[i] & FW_RES_LOG) != 0, now);
+		} else {
+			keys[np] = &x[np].kr;
+			pend[np++] = i;
+		}
+	}
+	if (np > 1)
+		rte_hash_lookup_bulk(fw->ct.h, keys, np, pos);
+	for (uint16_t k = 0; k < np; k++) {
+		uint16_t i = pend[k];
+		int r = fw_nat_commit(vnf, w, fw, rs->nat, pkts[i], &pk[i], &x[k], now);
+
+		if (r < 0) {
+			pass[i] = 2;
+			nfv_drop(w, vnf, pkts[i], (uint16_t)(-r - 1));
+			continue;
+		}
+		pass[i] = 1;
+		if (res[i] & FW_RES_LOG)
+			fw_log_copy(vnf, w, pkts[i], res[i] & ~FW_RES_LOG);
+	}
+}
+
 /* Run one chunk (n <= FW_CHUNK). Returns packets kept at the front. */
 static uint16_t
 fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	 const struct fw_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fw_pkt pk[FW_CHUNK];
-	uint8_t pass[FW_CHUNK]; /* 1: decided allow before the rules */
+	uint8_t pass[FW_CHUNK]; /* 0 undecided, 1 kept, 2 dropped or punted, 3 NAT to decide */
 	const void *ckeys[FW_CHUNK];
 	int32_t pos[FW_CHUNK];
 	uint16_t cidx[FW_CHUNK], idx4[FW_CHUNK], idx6[FW_CHUNK];
 	const uint8_t *d4[FW_CHUNK], *d6[FW_CHUNK];
 	uint32_t res[FW_CHUNK], r4[FW_CHUNK], r6[FW_CHUNK];
-	uint16_t nc = 0, n4 = 0, n6 = 0, keep = 0, i;
+	uint16_t nc = 0, n4 = 0, n6 = 0, keep = 0, i, na = 0, nalw[FW_CHUNK];
 	uint64_t now = w->now_tsc;
 	uint64_t *hits = rs->hits + (size_t)w->lcore * rs->hit_stride;
 	bool frag;
@@ -878,6 +1024,12 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 				if (p->related) {
 					if (fw_nat_icmp_err(m, p, e) < 0)
 						continue;
+					if (nfv_traced(w, m))
+						nfv_trace_note(w, vnf, m,
+							       "nat: an ICMP error about a translated "
+							       "session, outer and quoted headers "
+							       "translated back",
+							       NULL, 0, 0, 0);
 					pass[cidx[i]] = 1;
 					nfv_count(w, vnf, FW_CTR_RELATED, 1);
 					nfv_count(w, vnf, FW_CTR_NAT_ICMP_ERR, 1);
@@ -894,6 +1046,10 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 					pass[cidx[i]] = 2;
 					nfv_drop(w, vnf, m, FW_DROP_NAT_FRAGMENT);
 					continue;
+				}
+				if (nfv_traced(w, m)) {
+					fw_trace_ct(vnf, w, rs, m, e, false);
+					fw_trace_nat(vnf, w, m, e, dir, "session hit");
 				}
 				fw_nat_xlate(m, p, e, dir);
 				pass[cidx[i]] = 1;
@@ -954,12 +1110,8 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		uint8_t action;
 		bool log = false;
 
-		if (pass[i] == 2)
+		if (pass[i] != 0)
 			continue;
-		if (pass[i] == 1) {
-			pkts[keep++] = m;
-			continue;
-		}
 		best = res[i] ? res[i] - 1 : rs->n_rules;
 		for (uint16_t b = 0; b < rs->n_bpf && rs->bpf_rules[b] < best; b++) {
 			const struct fw_rule *r = &rs->rules[rs->bpf_rules[b]];
@@ -983,36 +1135,16 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		switch (action) {
 		case FW_ALLOW:
 			if (rs->nat != NULL) {
-				int r = fw_nat_post(vnf, w, fw, rs->nat, m, &pk[i], (uint16_t)best,
-						    now);
-
-				if (r < 0) {
-					nfv_drop(w, vnf, m, (uint16_t)(-r - 1));
-					continue;
-				}
-				if (r == 1) {
-					if (log)
-						fw_log_copy(vnf, w, m, best);
-					pkts[keep++] = m;
-					break;
-				}
+				/* NAT decides after the chunk's rules (fw_nat_batch) */
+				pass[i] = 3;
+				res[i] = best | (log ? FW_RES_LOG : 0);
+				nalw[na++] = (uint16_t)i;
+				break;
 			}
-			if (best < rs->n_rules && rs->rules[best].stateful && pk[i].ct_ok &&
-			    !pk[i].related) {
-				if (fw_ct_insert(&fw->ct, rs, &pk[i], best, now) < 0) {
-					nfv_drop(w, vnf, m, FW_DROP_CT_FULL);
-					continue;
-				}
-				nfv_count(w, vnf, FW_CTR_CT_NEW, 1);
-				if (nfv_traced(w, m))
-					nfv_trace_note(w, vnf, m, "conntrack: new connection tracked",
-						       NULL, 0, 0, 0);
-			}
-			if (log)
-				fw_log_copy(vnf, w, m, best);
-			pkts[keep++] = m;
+			pass[i] = fw_allowed(vnf, w, fw, rs, m, &pk[i], best, log, now);
 			break;
 		case FW_REJECT:
+			pass[i] = 2;
 			nfv_meta(m)->l3_off = pk[i].l3_off;
 			nfv_meta(m)->nh =
 				(uint32_t)(log ? FW_PUNT_LOG_REJECT : FW_PUNT_REJECT) << 24 | best;
@@ -1020,12 +1152,18 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			nfv_punt(w, vnf, m);
 			break;
 		default:
+			pass[i] = 2;
 			if (log)
 				fw_log_copy(vnf, w, m, best);
 			nfv_drop(w, vnf, m, best == rs->n_rules ? FW_DROP_DEFAULT : FW_DROP_RULE);
 			break;
 		}
 	}
+	if (na > 0)
+		fw_nat_batch(vnf, w, fw, rs, pkts, pk, pass, res, nalw, na, now);
+	for (i = 0; i < n; i++)
+		if (pass[i] == 1)
+			pkts[keep++] = pkts[i];
 	nfv_count(w, vnf, FW_CTR_ALLOWED, keep);
 	return keep;
 }

@@ -261,14 +261,17 @@ fw_nat_ct_key(struct fw_ct_key *k, uint8_t proto, const struct fw_nat_tuple *t)
 	}
 }
 
-/* Add a translated connection: both keys, main slot last published.
- * Returns 0, or -(drop reason + 1). */
+/* Add a translated connection: both keys (kr: the reply tuple's, already
+ * made), main slot last published. Returns 0 (*out: the new entry), 1 when
+ * the original tuple's session exists already (*out: it; made by a packet
+ * of the same flow just before, in the same burst or on another worker),
+ * or -(drop reason + 1). */
 static inline int
 fw_nat_session_add(struct fw_ct *ct, const struct fw_pkt *p, const struct fw_nat_tuple *orig,
-		   const struct fw_nat_tuple *reply, uint8_t nat, uint32_t map, uint16_t rule,
-		   uint64_t now, struct fw_ct_entry **out)
+		   const struct fw_nat_tuple *reply, const struct fw_ct_key *kr, uint8_t nat,
+		   uint32_t map, uint16_t rule, uint64_t now, struct fw_ct_entry **out)
 {
-	struct fw_ct_key ko, kr;
+	struct fw_ct_key ko;
 	struct fw_ct_entry *e, *a;
 	int32_t po, pr;
 	uint8_t exp = FW_SLOT_FREE;
@@ -276,15 +279,21 @@ fw_nat_session_add(struct fw_ct *ct, const struct fw_pkt *p, const struct fw_nat
 	if (__atomic_load_n(&ct->count, __ATOMIC_RELAXED) >= ct->max)
 		return -(FW_DROP_CT_FULL + 1);
 	fw_nat_ct_key(&ko, p->proto, orig);
-	fw_nat_ct_key(&kr, p->proto, reply);
 	po = rte_hash_add_key(ct->h, &ko);
 	if (po < 0)
 		return -(FW_DROP_CT_FULL + 1);
 	e = &ct->entries[po];
 	if (!__atomic_compare_exchange_n(&e->in_use, &exp, FW_SLOT_BUILD, false, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
-		return -(FW_DROP_NAT_RACE + 1); /* taken: another worker, or not yet swept */
-	pr = rte_hash_add_key(ct->h, &kr);
+					 __ATOMIC_ACQUIRE)) {
+		/* taken: the same flow's session (live), another worker
+		 * building it, or one not yet swept */
+		if (exp == FW_SLOT_LIVE && !e->alias && e->nat && fw_nat_tuple_eq(&e->orig, orig)) {
+			*out = e;
+			return 1;
+		}
+		return -(FW_DROP_NAT_RACE + 1);
+	}
+	pr = rte_hash_add_key(ct->h, kr);
 	if (pr < 0 || pr == po) {
 		__atomic_store_n(&e->in_use, FW_SLOT_DEAD, __ATOMIC_RELEASE);
 		return -(FW_DROP_CT_FULL + 1);
@@ -310,7 +319,7 @@ fw_nat_session_add(struct fw_ct *ct, const struct fw_pkt *p, const struct fw_nat
 	e->map = map;
 	e->orig = *orig;
 	e->reply = *reply;
-	a->key = kr;
+	a->key = *kr;
 	a->alias = 1;
 	a->nat = nat;
 	a->peer = (uint32_t)po;

@@ -11,6 +11,7 @@
  * The engine services (dataplane/nfv.h) are nfv_fake's.
  */
 #define ALLOW_EXPERIMENTAL_API 1
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +26,10 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_mbuf.h>
 
 #include "fw_rt.h"
@@ -357,6 +361,211 @@ test_snat_basic(void **state)
 	expect(&f, &t1, "203.0.113.1", 5002, "8.8.8.8", 33434);
 	/* traffic to the except prefixes (default: from) is not translated */
 	expect(&f, UDP("10.0.0.2", 5000, "10.0.0.9", 53, 0), "10.0.0.2", 5000, "10.0.0.9", 53);
+	fx_down(&f);
+}
+
+/* Several packets of one new flow in one burst (a UDP stream's start, a
+ * burst behind a slow link): the first makes the session, the others are
+ * its - all translated alike, none dropped as a race; from outside through
+ * a port forward the same */
+static void
+test_new_flow_packets_in_one_burst(void **state)
+{
+	struct fx f;
+	struct rte_mbuf *b[4];
+	struct seen s;
+	uint16_t n;
+
+	(void)state;
+	fx_up(&f, "default: drop\n"
+		  "rules:\n  - {action: allow, in-port: lan}\n"
+		  "  - {action: allow, in-port: wan, dst: 10.0.0.5/32, stateful: true}\n"
+		  "nat:\n  snat:\n    - {name: masq, from: [10.0.0.0/24], outside-port: wan, "
+		  "masquerade: 203.0.113.1}\n"
+		  "  dnat:\n    - {outside-port: wan, proto: udp, address: 203.0.113.1, port: 53, "
+		  "to: '10.0.0.5:5353'}\n");
+	for (int i = 0; i < 4; i++)
+		b[i] = mk(UDP("10.0.0.2", 6000, "8.8.8.8", 53, 0));
+	n = f.vnf.cls->process(&f.vnf, f.w, b, 4);
+	nfv_drop_flush(f.w);
+	assert_int_equal(drops(&f, FW_DROP_NAT_RACE), 0);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < 4; i++) {
+		s = seen(b[i]);
+		assert_csums(b[i]);
+		assert_string_equal(s.src, "203.0.113.1");
+		assert_int_equal(s.sport, 6000);
+		rte_pktmbuf_free(b[i]);
+	}
+	assert_int_equal(ctr(&f, FW_CTR_NAT_SNAT_NEW), 1);
+	assert_int_equal(f.fw->ct.count, 1);
+	for (int i = 0; i < 3; i++)
+		b[i] = mk(UDP("198.51.100.7", 7000, "203.0.113.1", 53, 1));
+	n = f.vnf.cls->process(&f.vnf, f.w, b, 3);
+	nfv_drop_flush(f.w);
+	assert_int_equal(drops(&f, FW_DROP_NAT_RACE), 0);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < 3; i++) {
+		s = seen(b[i]);
+		assert_csums(b[i]);
+		assert_string_equal(s.dst, "10.0.0.5");
+		assert_int_equal(s.dport, 5353);
+		rte_pktmbuf_free(b[i]);
+	}
+	assert_int_equal(ctr(&f, FW_CTR_NAT_DNAT_NEW), 1);
+	assert_int_equal(f.fw->ct.count, 2);
+	/* and the session's mapping holds one reference */
+	fx_sweep(&f);
+	assert_int_equal(f.fw->nat->count, 1);
+	fx_down(&f);
+}
+
+/* ---- two workers at once (docs/nat.md "Workers") ---- */
+#define TW_HOSTS 4   /* inside hosts per worker */
+#define TW_PORTS 256 /* source ports per host: the same on both workers */
+#define TW_FLOWS (TW_HOSTS * TW_PORTS)
+
+struct tw {
+	struct fx *f;
+	struct nfv_worker *w;
+	int id;		 /* 0 or 1: its hosts 10.0.0.(2 + 4 id ..) */
+	int phase;	 /* 1: first packets out; 2: the other worker's replies */
+	uint16_t ext[TW_FLOWS]; /* phase 1: each flow's translated port, 0 dropped */
+	const uint16_t *peer_ext; /* phase 2: the other worker's ports */
+	uint32_t bad;	 /* packets not as expected */
+	char why[160];
+};
+
+static volatile int tw_go;
+
+static void
+tw_flow(int id, int k, char *host, size_t len, uint16_t *sport)
+{
+	snprintf(host, len, "10.0.0.%u", (unsigned int)(2 + id * TW_HOSTS + k / TW_PORTS) & 0xff);
+	*sport = (uint16_t)(20000 + k % TW_PORTS);
+}
+
+static int
+tw_main(void *arg)
+{
+	struct tw *t = arg;
+	struct rte_mbuf *b[32];
+	char host[INET_ADDRSTRLEN], exp[INET_ADDRSTRLEN];
+
+	__atomic_fetch_add(&tw_go, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&tw_go, __ATOMIC_ACQUIRE) < 2)
+		rte_pause();
+	for (int base = 0; base < TW_FLOWS; base += 32) {
+		uint16_t sport, n;
+
+		for (int k = 0; k < 32; k++) {
+			if (t->phase == 1) {
+				tw_flow(t->id, base + k, host, sizeof(host), &sport);
+				b[k] = mk(UDP(host, sport, "8.8.8.8", 53, 0));
+			} else {
+				b[k] = mk(UDP("8.8.8.8", 53, "203.0.113.1", t->peer_ext[base + k], 1));
+			}
+		}
+		t->w->now_tsc = rte_rdtsc();
+		n = t->f->vnf.cls->process(&t->f->vnf, t->w, b, 32);
+		nfv_drop_flush(t->w);
+		if (n != 32) {
+			t->bad += 32 - n;
+			snprintf(t->why, sizeof(t->why), "worker %d phase %d: %u of 32 dropped",
+				 t->id, t->phase, 32 - n);
+		}
+		for (int k = 0; k < n; k++) {
+			struct seen sn = seen(b[k]);
+
+			if (t->phase == 1) {
+				/* which flow: the source port is kept or not, so
+				 * by order (process() keeps the order) */
+				if (strcmp(sn.src, "203.0.113.1") != 0 || sn.dport != 53) {
+					t->bad++;
+					snprintf(t->why, sizeof(t->why), "out as %s:%u", sn.src,
+						 sn.sport);
+				}
+				if (n == 32)
+					t->ext[base + k] = sn.sport;
+			} else {
+				/* the other worker's flow base + k */
+				tw_flow(1 - t->id, base + k, exp, sizeof(exp), &sport);
+				if (n == 32 && (strcmp(sn.dst, exp) != 0 || sn.dport != sport)) {
+					t->bad++;
+					snprintf(t->why, sizeof(t->why),
+						 "reply to port %u came out to %s:%u, not %s:%u",
+						 t->peer_ext[base + k], sn.dst, sn.dport, exp, sport);
+				}
+			}
+			rte_pktmbuf_free(b[k]);
+		}
+	}
+	return 0;
+}
+
+/* Two workers translate at once on the one table (lock-free): inside
+ * hosts on each worker use the same source ports, so both want the same
+ * external ports at the same time; every flow gets a mapping of its own
+ * (no external port twice), and each answer, processed by the OTHER worker
+ * (RSS does not keep a flow's two directions on one queue), finds its
+ * session and reaches the right inside endpoint. */
+static void
+test_two_workers(void **state)
+{
+	static struct tw t[2];
+	struct fx f;
+	static uint8_t used[65536];
+
+	(void)state;
+	if (rte_lcore_count() < 2)
+		fail_msg("EAL has %u lcores; the test needs 2", rte_lcore_count());
+	fx_up(&f, "default: drop\nconntrack: {max: 8192}\n"
+		  "rules:\n  - {action: allow, in-port: lan}\n"
+		  "nat:\n  snat:\n    - {name: masq, from: [10.0.0.0/24], outside-port: wan, "
+		  "masquerade: 203.0.113.1}\n");
+	for (int phase = 1; phase <= 2; phase++) {
+		unsigned int lc = rte_get_next_lcore(-1, 1, 0);
+
+		tw_go = 0;
+		for (int i = 0; i < 2; i++) {
+			if (phase == 1) {
+				memset(&t[i], 0, sizeof(t[i]));
+				t[i].f = &f;
+				t[i].id = i;
+				t[i].w = rte_zmalloc(NULL, sizeof(*t[i].w), 64);
+				assert_non_null(t[i].w);
+				*t[i].w = *f.w;
+				t[i].w->lcore = i == 0 ? rte_lcore_id() : lc;
+			}
+			t[i].phase = phase;
+			t[i].peer_ext = t[1 - i].ext;
+		}
+		assert_int_equal(rte_eal_remote_launch(tw_main, &t[1], lc), 0);
+		tw_main(&t[0]);
+		rte_eal_wait_lcore(lc);
+		for (int i = 0; i < 2; i++)
+			if (t[i].bad)
+				fail_msg("%u packets wrong: %s", t[i].bad, t[i].why);
+		if (phase == 1) {
+			/* one mapping per flow, no external port twice */
+			memset(used, 0, sizeof(used));
+			for (int i = 0; i < 2; i++)
+				for (int k = 0; k < TW_FLOWS; k++) {
+					uint16_t e = t[i].ext[k];
+
+					if (e == 0 || used[e])
+						fail_msg("flow %d of worker %d: external port %u %s", k,
+							 i, e, e ? "given twice" : "none");
+					used[e] = 1;
+				}
+			assert_int_equal(f.fw->nat->count, 2 * TW_FLOWS);
+			assert_int_equal(f.fw->ct.count, 2 * TW_FLOWS);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		rte_free(t[i].w);
+		t[i].w = NULL;
+	}
 	fx_down(&f);
 }
 
@@ -1069,10 +1278,17 @@ test_bad_config_interfaces(void **state)
 int
 main(void)
 {
-	char *eal[] = {"test_nat", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-		       "--log-level=lib.eal:error", "-l", "0"};
+	/* two lcores (test_two_workers) on whatever CPUs this process may use:
+	 * with one CPU they take turns, still at once for the table */
+	char lcores[512], cpus[240] = "";
+	char *eal[] = {"test_nat",     "--no-huge",		   "-m", "512", "--no-pci",
+		       "--no-shconf", "--log-level=lib.eal:error", "--lcores", lcores};
+	cpu_set_t set;
+	int nc = 0;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snat_basic),
+		cmocka_unit_test(test_new_flow_packets_in_one_burst),
+		cmocka_unit_test(test_two_workers),
 		cmocka_unit_test(test_eim_and_filtering),
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_timeouts),
@@ -1089,6 +1305,13 @@ main(void)
 	};
 	size_t sz;
 
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	for (int c = 0; c < CPU_SETSIZE && nc < (int)sizeof(cpus) - 8; c++)
+		if (CPU_ISSET(c, &set))
+			nc += snprintf(cpus + nc, sizeof(cpus) - nc, "%s%d", nc ? "," : "", c);
+	snprintf(lcores, sizeof(lcores), "0@(%s),1@(%s)", cpus, cpus);
 	if (test_eal_init(RTE_DIM(eal), eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
