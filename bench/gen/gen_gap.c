@@ -26,10 +26,69 @@ gen_gap_reset(struct gen_gap *g)
 {
 	uint64_t lossy = g->lossy;
 	double ppc = g->pkts_per_cycle;
+	const struct gen_gaplog *peer = g->peer;
+	uint64_t ring = g->ring;
 
 	gen_gap_init(g, g->threshold, g->slack);
 	g->lossy = lossy;
 	g->pkts_per_cycle = ppc;
+	g->peer = peer;
+	g->ring = ring;
+}
+
+void
+gen_gap_set_ring(struct gen_gap *g, uint64_t slots)
+{
+	g->ring = slots;
+}
+
+bool
+gen_gap_refused(struct gen_gap *g, uint64_t now, uint64_t n, uint64_t backlog)
+{
+	/* catching up, more than a ring behind, after this lcore's own
+	 * lossy gap: a burst above the trial's rate */
+	bool in = g->ring && backlog > g->ring && g->lossy_count > 0;
+
+	if (!in && g->peer && gen_gaplog_idle(g->peer, now) > g->threshold) {
+		in = true; /* the peer, which drains this ring, is off its core */
+		g->refused_peer += n;
+	}
+	if (in)
+		g->refused_in += n;
+	else
+		g->refused_out += n;
+	return in;
+}
+
+void
+gen_gap_set_peer(struct gen_gap *g, const struct gen_gaplog *log)
+{
+	g->peer = log;
+	g->peer_end = 0;
+	g->peer_budget = 0;
+}
+
+/* The peer's last lossy gap before now, if the hole was seen within the
+ * slack after it and fits in what it can still have lost. */
+static bool
+gen_gap_peer_hole(struct gen_gap *g, uint64_t now, uint64_t missing)
+{
+	struct gen_gaplog_rec r;
+
+	if (!g->peer || !gen_gaplog_last(g->peer, now, g->lossy, &r) || now - r.end > g->slack)
+		return false;
+	if (r.end != g->peer_end) {
+		g->peer_end = r.end;
+		g->peer_budget = (double)(r.end - r.start) * g->pkts_per_cycle;
+	}
+	if (g->pkts_per_cycle > 0) {
+		if ((double)missing > g->peer_budget)
+			return false;
+		g->peer_budget -= (double)missing;
+	}
+	g->holes_peer++;
+	g->missing_peer += missing;
+	return true;
 }
 
 bool
@@ -38,9 +97,11 @@ gen_gap_hole(struct gen_gap *g, uint64_t now, uint64_t missing)
 	bool in = g->lossy_count > 0 && now >= g->last_end && now - g->last_end <= g->slack &&
 		  (g->pkts_per_cycle == 0 || (double)missing <= g->budget);
 
+	if (in && g->pkts_per_cycle > 0)
+		g->budget -= (double)missing;
+	else if (!in)
+		in = gen_gap_peer_hole(g, now, missing);
 	if (in) {
-		if (g->pkts_per_cycle > 0)
-			g->budget -= (double)missing;
 		g->holes_in++;
 		g->missing_in += missing;
 	} else {
@@ -53,5 +114,6 @@ gen_gap_hole(struct gen_gap *g, uint64_t now, uint64_t missing)
 bool
 gen_gap_explains(const struct gen_gap *g, uint64_t lost)
 {
-	return lost > 0 && g->holes_out == 0 && g->missing_in >= lost;
+	return lost > 0 && g->holes_out == 0 && g->refused_out == 0 &&
+	       g->missing_in + g->refused_in >= lost;
 }

@@ -6,11 +6,16 @@
  *   (no --trial)                    JSON commands on stdin, one per line:
  *       {"cmd":"info"} {"cmd":"wait-link","timeout_ms":5000}
  *       {"cmd":"trial","rate_pps":1e6,"duration_ms":1000,"size":64|"imix",
- *        "flows":1024,"count":0,"drain_ms":100,"gap_us":50,"gap_slack_us":0}
+ *        "flows":1024,"count":0,"drain_ms":100,"gap_us":50,"gap_slack_us":0,
+ *        "ring_slots":1024}
  *       (gap_us: a loop turn later than this is a scheduling gap of the
  *       measuring side; gap_slack_us: how long after a gap a hole in a
  *       stream's sequence counts as the gap's, 0 = from the rate; see
- *       gen_gap.h)
+ *       gen_gap.h; ring_slots: the links' ring size, how long a gap must be
+ *       to lose anything)
+ *   --peer-gaps PATH: the reflector's gap log (the self-check's peer on the
+ *       measuring side): holes right after its gaps count as the measuring
+ *       side's too (gen_gaplog.h); trials report "peer_gaps"
  *       {"cmd":"quit"}
  *   --rxq N: receive queues per port (default 2, see gen_state.rxq)
  *   nfv-gen [EAL args] -- --loop 0:1,1:0 [--police-pps R]
@@ -19,6 +24,8 @@
  *       R packets/s per direction (a DUT with a capacity fixed on purpose:
  *       a token bucket MS deep, default 10 ms, to ride out scheduling);
  *       prints its counters as JSON on SIGINT/SIGTERM.
+ *       --gap-log PATH: write each of its scheduling gaps to PATH (shared,
+ *       read by the generator's --peer-gaps)
  *
  * One lcore does everything: TSC-paced transmit bursts and receive polling
  * in the same loop, so the trial's figures include the generator's limits;
@@ -44,6 +51,7 @@
 #include <rte_version.h>
 
 #include "gen_gap.h"
+#include "gen_gaplog.h"
 #include "gen_hist.h"
 #include "gen_pkt.h"
 #include "gen_seq.h"
@@ -104,6 +112,7 @@ struct gen_trial {
 	uint16_t sizes[GEN_IMIX_LEN]; /* pattern, repeated */
 	bool imix;
 	double gap_us, gap_slack_us;
+	unsigned int ring_slots; /* the links' ring size: how long a gap can be lossless */
 };
 
 struct gen_state {
@@ -131,6 +140,13 @@ struct gen_state {
 	uint64_t foreign, alloc_fail;
 	struct gen_gap gap; /* this lcore's scheduling gaps (trial or reflector) */
 	uint64_t cpu_ns; /* the lcore's CPU time in the trial's sending phase */
+	/* the reflector's gap log (--gap-log, written) and the generator's
+	 * view of its peer's (--peer-gaps, read; mapped at the first trial
+	 * after the file appears) */
+	const char *gap_log_path, *peer_gaps_path;
+	struct gen_gaplog *gap_log;
+	const struct gen_gaplog *peer_gaps;
+	uint64_t trial_t0, trial_t1; /* TSC window of the last trial, for the peer's gaps */
 };
 
 static struct gen_state gen = {.police_depth_ms = 10, .rxq = 2};
@@ -279,6 +295,12 @@ gen_parse_args(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--rxq") && i + 1 < argc) {
 			gen.rxq = (uint16_t)atoi(argv[++i]);
 			rc = gen.rxq >= 1 && gen.rxq <= GEN_RXQ_MAX ? 0 : -EINVAL;
+		} else if (!strcmp(argv[i], "--gap-log") && i + 1 < argc) {
+			gen.gap_log_path = argv[++i];
+			rc = 0;
+		} else if (!strcmp(argv[i], "--peer-gaps") && i + 1 < argc) {
+			gen.peer_gaps_path = argv[++i];
+			rc = 0;
 		} else if (!strcmp(argv[i], "--trial") && i + 1 < argc) {
 			gen.trial_json = argv[++i];
 			rc = 0;
@@ -499,6 +521,16 @@ gen_trial_parse(json_t *req, struct gen_trial *t, char *err, size_t errlen)
 		}
 		t->gap_slack_us = json_number_value(v);
 	}
+	t->ring_slots = GEN_RXD;
+	if ((v = json_object_get(req, "ring_slots"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 64 ||
+		    json_integer_value(v) > 65536) {
+			snprintf(err, errlen,
+				 "ring_slots: an integer 64..65536 (the links' ring size)");
+			return -EINVAL;
+		}
+		t->ring_slots = (unsigned int)json_integer_value(v);
+	}
 	v = json_object_get(req, "rate_pps");
 	if (v && !json_is_number(v))
 		goto bad_rate;
@@ -622,6 +654,9 @@ gen_tx_stream(struct gen_stream *s, const struct gen_trial *t, unsigned int n, u
 		/* the DUT's receive ring is full: those frames are offered and lost */
 		s->tx_refused += n - sent;
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		/* their numbers go to the next frames: a refusal is accounted
+		 * here (gen_gap_refused), not as a hole at the receiver */
+		s->next_seq -= n - sent;
 	}
 	s->tx += n;
 }
@@ -643,13 +678,41 @@ gen_gap_json(const struct gen_gap *g)
 {
 	double us = gen.ns_per_tsc / 1000.0;
 
-	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I}", "threshold_us",
-			 (double)g->threshold * us, "slack_us", (double)g->slack * us, "lossy_us",
-			 (double)g->lossy * us, "lossy_count", (json_int_t)g->lossy_count, "count",
-			 (json_int_t)g->count, "total_us", (double)g->total * us, "max_us",
-			 (double)g->max * us, "holes_in_gap", (json_int_t)g->holes_in,
-			 "holes_outside", (json_int_t)g->holes_out, "missing_in_gap",
-			 (json_int_t)g->missing_in, "missing_outside", (json_int_t)g->missing_out);
+	return json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I}",
+			 "refused_in_gap", (json_int_t)g->refused_in, "refused_outside",
+			 (json_int_t)g->refused_out, "refused_peer_off",
+			 (json_int_t)g->refused_peer, "threshold_us", (double)g->threshold * us,
+			 "slack_us", (double)g->slack * us, "lossy_us", (double)g->lossy * us,
+			 "lossy_count", (json_int_t)g->lossy_count, "count", (json_int_t)g->count,
+			 "total_us", (double)g->total * us, "max_us", (double)g->max * us,
+			 "holes_in_gap", (json_int_t)g->holes_in, "holes_outside",
+			 (json_int_t)g->holes_out, "missing_in_gap", (json_int_t)g->missing_in,
+			 "missing_outside", (json_int_t)g->missing_out);
+}
+
+/* The peer's gap log, once it exists (the reflector makes it at start). */
+static void
+gen_peer_gaps_attach(void)
+{
+	if (gen.peer_gaps_path && !gen.peer_gaps)
+		gen.peer_gaps = gen_gaplog_open(gen.peer_gaps_path);
+	gen_gap_set_peer(&gen.gap, gen.peer_gaps);
+}
+
+/* The peer's gaps during the last trial (sending and draining) and the
+ * holes put down to them. */
+static json_t *
+gen_peer_gaps_json(void)
+{
+	struct gen_gaplog_sum sum;
+	double us = gen.ns_per_tsc / 1000.0;
+
+	gen_gaplog_sum(gen.peer_gaps, gen.trial_t0, gen.trial_t1, gen.gap.lossy, &sum);
+	return json_pack("{s:I, s:I, s:f, s:f, s:I, s:I}", "count", (json_int_t)sum.count,
+			 "lossy_count", (json_int_t)sum.lossy_count, "total_us",
+			 (double)sum.total * us, "max_us", (double)sum.max * us, "holes",
+			 (json_int_t)gen.gap.holes_peer, "missing",
+			 (json_int_t)gen.gap.missing_peer);
 }
 
 static json_t *
@@ -704,6 +767,8 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 			"alloc_fail", (json_int_t)gen.alloc_fail, "flows", (int)t->flows, "imix",
 			t->imix, "latency_ns", gen_lat_json(all), "streams", streams, "gaps",
 			gen_gap_json(&gen.gap), "loss_in_gap", gen_gap_explains(&gen.gap, lost));
+	if (res && gen.peer_gaps)
+		json_object_set_new(res, "peer_gaps", gen_peer_gaps_json());
 	if (res && !t->imix)
 		json_object_set_new(res, "size", json_integer(t->sizes[0]));
 	else if (res)
@@ -712,10 +777,29 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 	return res;
 }
 
+/* A paced trial by duration ends at `end` once every stream has sent its
+ * rate x time; a stream behind (the lcore was taken away near the end)
+ * catches up for at most an eighth of the duration more. */
+static bool
+gen_trial_over(const struct gen_trial *t, uint64_t now, uint64_t end, uint64_t dur,
+	       uint64_t total_s)
+{
+	unsigned int i;
+
+	if (now < end)
+		return false;
+	if (t->rate_pps <= 0 || now >= end + dur / 8)
+		return true;
+	for (i = 0; i < gen.n_streams; i++)
+		if (gen.streams[i].tx < total_s)
+			return false;
+	return true;
+}
+
 static json_t *
 gen_trial_run(const struct gen_trial *t)
 {
-	uint64_t t0, now, end, dur, drain_end, due, last_tx, total_done, total_s;
+	uint64_t t0, now, end, dur, drain_end, due, last_tx, total_done, total_s, refused;
 	double rate_s = t->rate_pps / gen.n_streams, slack_us;
 	unsigned int i, n;
 	struct gen_stream *s;
@@ -732,7 +816,7 @@ gen_trial_run(const struct gen_trial *t)
 	 * pipeline), within [2 ms, 50 ms] */
 	slack_us = t->gap_slack_us;
 	if (slack_us <= 0) {
-		slack_us = rate_s > 0 ? 4e6 * GEN_RXD / rate_s : GEN_GAP_SLACK_MIN_US;
+		slack_us = rate_s > 0 ? 4e6 * t->ring_slots / rate_s : GEN_GAP_SLACK_MIN_US;
 		if (slack_us < GEN_GAP_SLACK_MIN_US)
 			slack_us = GEN_GAP_SLACK_MIN_US;
 		if (slack_us > GEN_GAP_SLACK_MAX_US)
@@ -743,12 +827,16 @@ gen_trial_run(const struct gen_trial *t)
 	/* only a gap longer than a ring's time at the stream's rate can lose,
 	 * and no more than what was due during it */
 	if (rate_s > 0)
-		gen_gap_set_rate(&gen.gap, (uint64_t)((double)GEN_RXD / rate_s * (double)gen.hz),
+		gen_gap_set_rate(&gen.gap,
+				 (uint64_t)((double)t->ring_slots / rate_s * (double)gen.hz),
 				 rate_s / (double)gen.hz);
+	gen_gap_set_ring(&gen.gap, t->ring_slots);
+	gen_peer_gaps_attach();
 
 	dur = t->duration_ms * gen.hz / 1000;
 	total_s = (uint64_t)(rate_s * (double)t->duration_ms / 1000.0 + 0.5);
 	t0 = rte_rdtsc();
+	gen.trial_t0 = t0;
 	end = t0 + dur;
 	last_tx = t0;
 	gen.cpu_ns = gen_cpu_ns();
@@ -775,23 +863,29 @@ gen_trial_run(const struct gen_trial *t)
 			if (due <= s->tx)
 				continue;
 			n = due - s->tx > GEN_BURST ? GEN_BURST : (unsigned int)(due - s->tx);
+			refused = s->tx_refused;
 			gen_tx_stream(s, t, n, now);
+			if (s->tx_refused != refused)
+				gen_gap_refused(&gen.gap, now, s->tx_refused - refused,
+						rate_s > 0 ? due - (s->tx - n) : 0);
 			last_tx = now;
 			if (t->count && s->tx >= t->count)
 				s->done = true;
 		}
 		gen_rx_poll();
-		if (t->count ? total_done == gen.n_streams : now >= end)
+		if (t->count ? total_done == gen.n_streams
+			     : gen_trial_over(t, now, end, dur, total_s))
 			break;
 	}
 	gen.cpu_ns = gen_cpu_ns() - gen.cpu_ns;
-	if (t->count)
-		end = last_tx;
+	if (t->count || last_tx > end)
+		end = last_tx; /* the rate is what was sent over the time it took */
 	drain_end = rte_rdtsc() + t->drain_ms * gen.hz / 1000;
 	while ((now = rte_rdtsc()) < drain_end && !gen.stop) {
 		gen_gap_tick(&gen.gap, now);
 		gen_rx_poll();
 	}
+	gen.trial_t1 = rte_rdtsc();
 	return gen_trial_result(t, end - t0);
 }
 
@@ -923,6 +1017,21 @@ gen_loop_port(struct gen_port *p, uint64_t now)
 	}
 }
 
+/* The reflector's turn stamp; each gap also goes to its log (--gap-log)
+ * for the generator to read. */
+static inline void
+gen_loop_gap_tick(uint64_t now)
+{
+	uint64_t prev = gen.gap.last, count = gen.gap.count;
+
+	gen_gap_tick(&gen.gap, now);
+	if (!gen.gap_log)
+		return;
+	gen_gaplog_turn(gen.gap_log, now);
+	if (gen.gap.count != count)
+		gen_gaplog_put(gen.gap_log, prev, now);
+}
+
 static int
 gen_loop_run(void)
 {
@@ -942,7 +1051,7 @@ gen_loop_run(void)
 	gen_gap_init(&gen.gap, (uint64_t)(GEN_GAP_US * (double)gen.hz / 1e6), 0);
 	while (!gen.stop) {
 		now = rte_rdtsc();
-		gen_gap_tick(&gen.gap, now);
+		gen_loop_gap_tick(now);
 		for (i = 0; i < gen.n_ports; i++)
 			if (gen.ports[i].peer >= 0)
 				gen_loop_port(&gen.ports[i], now);
@@ -1025,6 +1134,15 @@ main(int argc, char **argv)
 			goto out_ports;
 		}
 	}
+	if (gen.loop && gen.gap_log_path) {
+		gen.gap_log = gen_gaplog_create(gen.gap_log_path);
+		if (!gen.gap_log) {
+			fprintf(stderr, "nfv-gen: --gap-log %s: %s\n", gen.gap_log_path,
+				strerror(errno));
+			rc = -errno;
+			goto out_ports;
+		}
+	}
 	if (gen.loop) {
 		rc = gen_loop_run();
 	} else if (gen.trial_json) {
@@ -1050,6 +1168,8 @@ out_ports:
 	}
 	for (i = 0; i < gen.n_streams; i++)
 		free(gen.streams[i].tmpl);
+	gen_gaplog_unmap(gen.gap_log);
+	gen_gaplog_unmap(gen.peer_gaps);
 out_eal:
 	rte_eal_cleanup();
 	return rc ? 1 : 0;
