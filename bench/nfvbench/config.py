@@ -23,6 +23,7 @@ DEFAULTS = {
     "wiring": "memif",
     "bidirectional": False,
     "pairs": 1,
+    "ring_slots": 4096,
     "systems": [],
 }
 
@@ -30,7 +31,7 @@ KEYS = {
     "name": str, "sizes": list, "flows": int, "ip": str, "trial_ms": int, "search": dict,
     "latency_loads": list, "loss_steps": list, "back_to_back": dict, "cores": dict, "traffic": dict,
     "systems": list, "selfcheck": bool, "wiring": str, "bidirectional": bool,
-    "pairs": int,
+    "pairs": int, "ring_slots": int,
 }
 SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float),
                "gap_retries": int, "gap_excuse": bool, "gap_us": (int, float)}
@@ -112,6 +113,10 @@ def load(path):
             _fail(path, sizes_node.value[i], "sizes[%d]" % i, "a frame size 64..1518 or imix")
     if not 1 <= data.get("pairs", 1) <= 4:
         _fail(path, _child(root, "pairs"), "pairs", "1..4 port pairs (nfv-gen drives up to 8 ports)")
+    rs = data.get("ring_slots", 4096)
+    if not (256 <= rs <= 8192 and rs & (rs - 1) == 0):
+        _fail(path, _child(root, "ring_slots"), "ring_slots",
+              "a power of two 256..8192 (memif rings; vhost stays at 1024)")
     if data.get("wiring", "memif") not in ("memif", "vhost"):
         _fail(path, _child(root, "wiring"), "wiring", "memif or vhost")
     if data.get("ip", "ipv4") not in ("ipv4", "ipv6"):
@@ -137,8 +142,9 @@ def load(path):
         if s["name"] in names or s["name"] == "selfcheck":
             _fail(path, _child(n, "name"), "systems[%d].name" % i, "duplicate or reserved name")
         names.add(s["name"])
-    if not data.get("systems"):
-        _fail(path, root, "systems", "at least one system to measure")
+    if not data.get("systems") and data.get("selfcheck") is False:
+        # systems: [] with the self-check measures the measuring side alone
+        _fail(path, root, "systems", "at least one system to measure (or the self-check)")
     cfg = {}
     for k, v in DEFAULTS.items():
         cfg[k] = dict(v) if isinstance(v, dict) else v

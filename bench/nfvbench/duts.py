@@ -89,6 +89,10 @@ class LoopDut(Dut):
                "--", "--loop", ",".join("%d:%d,%d:%d" % (2 * k, 2 * k + 1, 2 * k + 1, 2 * k)
                                         for k in range(self.ctx.pairs)), "--rxq",
                str(self.spec.get("gen_rxq", DEFAULT_RXQ[self.ctx.wiring]))]
+        if not self.spec.get("police_pps"):
+            # the plain loop is the measuring side's: the generator reads
+            # its scheduling gaps (a policer is a DUT: its gaps are not)
+            cmd += ["--gap-log", self.gap_log()]
         if self.spec.get("police_pps"):
             self.kind = "police"
             cmd += ["--police-pps", str(float(self.spec["police_pps"]))]
@@ -97,6 +101,10 @@ class LoopDut(Dut):
         self.fwd_cores = [c]
         self.commands.append(cmd)
         self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+
+    def gap_log(self):
+        """The loop's gap log that nfv-gen reads (--peer-gaps), or None."""
+        return None if self.spec.get("police_pps") else os.path.join(self.ctx.dir, "loop.gaps")
 
     def stop(self):
         _stop(self.proc, signal.SIGINT)

@@ -18,18 +18,22 @@ def link_names(pairs=1):
     return out
 
 
-def memif_vdevs(sockdir, role, base=0, pairs=1):
-    """The memif ports of a wiring: per pair 'a' toward the DUT, 'b' back,
-    with the driver's default rings (1024 slots, the same for every DUT)."""
+def memif_vdevs(sockdir, role, base=0, pairs=1, ring_slots=None):
+    """The memif ports of a wiring: per pair 'a' toward the DUT, 'b' back.
+    The client (nfv-gen) sets the rings' size for both directions (memif
+    rsize, log2); None keeps the driver's default (1024 slots). The same
+    for every DUT: nfv-gen is the client of each."""
     out = []
     for i, n in enumerate(link_names(pairs)):
         v = "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=%d" % (
             base + i, role, os.path.join(sockdir, n + ".sock"), i)
+        if ring_slots and role == "client":
+            v += ",rsize=%d" % (int(ring_slots).bit_length() - 1)
         out += ["--vdev", v]
     return out
 
 
-def vhost_vdevs(sockdir, role, base=0, pairs=1):
+def vhost_vdevs(sockdir, role, base=0, pairs=1, ring_slots=None):
     """The same links as vhost-user: the generator's side is virtio_user
     in server mode (it owns the sockets, like QEMU does for a guest), the
     DUT's side is a vhost-user client (net_vhost client=1, OVS
@@ -38,7 +42,8 @@ def vhost_vdevs(sockdir, role, base=0, pairs=1):
     for i, n in enumerate(link_names(pairs)):
         path = os.path.join(sockdir, n + ".sock")
         if role == "client":  # the generator
-            v = "net_virtio_user%d,path=%s,server=1,queues=1,queue_size=1024" % (base + i, path)
+            v = "net_virtio_user%d,path=%s,server=1,queues=1,queue_size=%d" % (
+                base + i, path, min(int(ring_slots or 1024), VHOST_MAX_SLOTS))
         else:
             v = "net_vhost%d,iface=%s,client=1,queues=1" % (base + i, path)
         out += ["--vdev", v]
@@ -46,24 +51,34 @@ def vhost_vdevs(sockdir, role, base=0, pairs=1):
 
 
 WIRINGS = {"memif": memif_vdevs, "vhost": vhost_vdevs}
+# virtio_user's queue_size: at most 1024 here (a virtqueue as QEMU gives one)
+VHOST_MAX_SLOTS = 1024
+DEFAULT_RING_SLOTS = 1024
 DEFAULT_RXQ = {"memif": 2, "vhost": 1}
 
 
-def vdevs(wiring, sockdir, role, base=0, pairs=1):
-    return WIRINGS[wiring](sockdir, role, base, pairs)
+def vdevs(wiring, sockdir, role, base=0, pairs=1, ring_slots=None):
+    return WIRINGS[wiring](sockdir, role, base, pairs, ring_slots)
 
 
 class Gen:
     """nfv-gen on the generator's side of the links: tx on <sockdir>/a.sock,
     rx on b.sock (memif client, or virtio_user server for vhost)."""
 
-    def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif", pairs=1):
+    def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif", pairs=1,
+                 ring_slots=None, peer_gaps=None):
         # virtio_user hands its memory to the vhost-user backend as file
         # descriptors, at most 8 regions: one file per memseg list
         seg = ["--single-file-segments"] if wiring == "vhost" else []
         self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
-                    "--socket-mem=512"] + seg + vdevs(wiring, sockdir, "client", pairs=pairs) + [
+                    "--socket-mem=512"] + seg + vdevs(wiring, sockdir, "client", pairs=pairs,
+                                                           ring_slots=ring_slots) + [
                     "--", "--rxq", str(rxq)]
+        if peer_gaps:
+            self.cmd += ["--peer-gaps", peer_gaps]
+        # the links' ring size, which decides how long a gap can be lossless
+        self.ring_slots = min(int(ring_slots or DEFAULT_RING_SLOTS),
+                              VHOST_MAX_SLOTS if wiring == "vhost" else 65536)
         for s in streams:
             self.cmd += ["--stream", s]
         self.prefix = prefix
@@ -96,7 +111,7 @@ class Gen:
     def trial(self, rate_pps, size, flows, duration_ms=1000, count=0, drain_ms=100, gap_us=50):
         return self.request({"cmd": "trial", "rate_pps": float(rate_pps), "size": size, "flows": flows,
                              "duration_ms": int(duration_ms), "count": int(count), "drain_ms": int(drain_ms),
-                             "gap_us": float(gap_us)})
+                             "gap_us": float(gap_us), "ring_slots": self.ring_slots})
 
     def close(self):
         if self.proc.poll() is None:

@@ -131,6 +131,12 @@ def search(trial, ceiling_pps, pdr=0.005, resolution=0.01, min_step_pps=1000,
                        "gap_excused": excused,
                        "gaps": {k: res["gaps"][k] for k in ("count", "max_us", "total_us")}
                        if isinstance(res.get("gaps"), dict) else None})
+        if isinstance(res.get("gaps"), dict) and "refused_in_gap" in res["gaps"]:
+            # frames the link refused while a measuring side was away
+            trials[-1]["refused_in_gap"] = res["gaps"]["refused_in_gap"]
+        if isinstance(res.get("peer_gaps"), dict):
+            # the self-check reflector's own gaps during the trial
+            trials[-1]["peer_gaps"] = {k: res["peer_gaps"][k] for k in ("count", "max_us", "total_us")}
         if progress:
             progress("  trial %.3f Mpps (offered %.3f): loss %.4f%% %s  NDR [%.3f, %.3f]  PDR [%.3f, %.3f]" % (
                 rate / 1e6, offered / 1e6, 100 * res["loss_ratio"],

@@ -73,8 +73,12 @@ def text_table(res):
     gf = [(s["name"], z, d.get("gap_failed_trials", 0), d.get("gap_excused_rates", 0))
           for s in res["systems"] for z, d in s["sizes"].items() if d.get("gap_failed_trials")]
     if gf:
-        rows.append("trials that failed only in the generator's own scheduling gaps (repeated; rates excused): " +
+        rows.append("trials that failed only in the measuring side's scheduling gaps (repeated; rates excused): " +
                     ", ".join("%s %s: %d (%d)" % x for x in gf))
+    sc = [(z, d["ndr"]["pps"] / d["pdr"]["pps"]) for s in res["systems"] if s.get("role") == "selfcheck"
+          for z, d in s["sizes"].items() if d.get("pdr", {}).get("pps")]
+    if sc:
+        rows.append("self-check NDR / PDR: " + ", ".join("%s %.2f" % x for x in sc))
     if res["machine"].get("contended"):
         rows.append("note: " + res["machine"]["note"])
     return "\n".join(rows)
@@ -328,13 +332,15 @@ def gaps_html(res):
         return ("<h2>Measuring-side gaps</h2><p>Not recorded: this result predates nfv-gen's gap detector "
                 "(loss of the generator's host cannot be told from the DUT's).</p>")
     h = ["<h2>Measuring-side gaps</h2><p>A loop turn of nfv-gen later than %s &micro;s is a scheduling gap of the "
-         "generator/receiver; a trial whose every missing packet was seen missing right after such a gap failed "
+         "generator/receiver (and, in the self-check, of the reflector, read from its gap log); a trial whose every "
+         "missing packet was seen missing right after such a gap, or was refused by the link while the "
+         "generator caught up after one or while the reflector was off its core, failed "
          "only because of the measuring side: it is repeated up to %s more times%s.</p>" % (
              _esc(meth["gap_us"]), _esc(meth.get("gap_retries")),
              ", and a rate where every attempt failed only so passes (excused)" if meth.get("gap_excuse") else "")]
     h.append("<table><tr><th class='l'>system</th><th>size</th><th>search trials</th><th>attempts failed only "
              "in gaps</th><th>rates excused</th><th>NDR excused</th><th>longest gap &micro;s</th>"
-             "<th>reflector gaps (longest &micro;s)</th></tr>")
+             "<th>reflector gaps (longest &micro;s)</th><th>NDR / PDR</th></tr>")
     for s in res["systems"]:
         rg = s.get("reflector_gaps")
         for z in meth["sizes"]:
@@ -342,11 +348,13 @@ def gaps_html(res):
             if not d:
                 continue
             mx = max([t["gaps"]["max_us"] for t in d["trials"] if t.get("gaps")] or [0])
+            pdr = d["pdr"]["pps"]
             h.append("<tr><td class='l'>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td>"
-                     "<td>%.0f</td><td>%s</td></tr>" % (
+                     "<td>%.0f</td><td>%s</td><td>%s</td></tr>" % (
                          _esc(s["name"]), _esc(z), len(d["trials"]), _esc(d.get("gap_failed_trials", "-")),
                          _esc(d.get("gap_excused_rates", "-")), "yes" if d["ndr"].get("gap_excused") else "no",
-                         mx, "%d (%.0f)" % (rg["count"], rg["max_us"]) if rg else "-"))
+                         mx, "%d (%.0f)" % (rg["count"], rg["max_us"]) if rg else "-",
+                         "%.2f" % (d["ndr"]["pps"] / pdr) if pdr else "-"))
     h.append("</table>")
     return "".join(h)
 

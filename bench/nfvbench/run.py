@@ -13,10 +13,10 @@ import tempfile
 import time
 
 from . import config, duts, method, report, trend
-from .gen import DEFAULT_RXQ, Gen, GenError
+from .gen import DEFAULT_RXQ, VHOST_MAX_SLOTS, Gen, GenError
 
 WIRING_NOTE = {
-    "memif": "memif, DUT server, nfv-gen client, 1024-slot rings",
+    "memif": "memif, DUT server, nfv-gen client, %d-slot rings",
     "vhost": "vhost-user, nfv-gen virtio_user server (as QEMU for a guest), DUT vhost-user client, "
              "one queue pair",
 }
@@ -131,7 +131,9 @@ class Runner:
                 macs = [dut.ingress_mac(self.args.link_timeout, p) for p in dut.port_names()]
             gen = Gen(self.gen_bin, ctx.dir, ctx.cores["gen"], ctx.prefix + "g",
                       _streams(self.cfg, spec, macs), ctx.log,
-                      spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring, ctx.pairs)
+                      spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring, ctx.pairs,
+                      self.cfg["ring_slots"],
+                      dut.gap_log() if hasattr(dut, "gap_log") else None)
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
                 raise duts.DutError("%s: the %s links did not come up in %d s" % (
@@ -287,7 +289,10 @@ class Runner:
                 "gap_excuse": bool(cfg["search"].get("gap_excuse", True)),
                 "loss_steps_pct": cfg["loss_steps"], "flows": cfg["flows"], "ip": cfg["ip"],
                 "sizes": [str(s) for s in cfg["sizes"]],
-                "wiring": WIRING_NOTE[self.cfg["wiring"]],
+                "wiring": WIRING_NOTE[self.cfg["wiring"]] % (
+                    self.cfg["ring_slots"],) if "%d" in WIRING_NOTE[self.cfg["wiring"]] else
+                WIRING_NOTE[self.cfg["wiring"]],
+                "ring_slots": self.cfg["ring_slots"] if self.cfg["wiring"] == "memif" else VHOST_MAX_SLOTS,
                 "bidirectional": bool(cfg.get("bidirectional")),
                 "pairs": cfg.get("pairs", 1),
                 "frame_size_note": "Ethernet frame bytes with FCS; IMIX is 64:594:1518 at 7:4:1 (avg %.1f); "

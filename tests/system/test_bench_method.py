@@ -138,7 +138,8 @@ def write(tmp_path, text):
     ("flows: many\nsystems: [{name: a, kind: testpmd}]\n", ":1:8:", "flows"),
     ("systems: [{name: a, kind: testpmd}]\ntrial_sec: 3\n", ":2:1:", "trial_sec"),
     ("search: {pdr: high}\nsystems: [{name: a, kind: testpmd}]\n", ":1:15:", "search.pdr"),
-    ("systems: []\n", ":1:1:", "systems"),
+    ("selfcheck: false\nsystems: []\n", ":1:1:", "systems"),
+    ("ring_slots: 3000\nsystems: [{name: a, kind: testpmd}]\n", ":1:13:", "ring_slots"),
     ("systems: [{name: a, kind: testpmd}\n", ":2:1:", ""),
 ])
 def test_bench_file_errors_name_line_column_and_field(tmp_path, text, where, field):
