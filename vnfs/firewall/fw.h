@@ -113,7 +113,10 @@ enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 	  "NAT: a protocol NAT cannot translate (not TCP, UDP, ICMP echo) from a NAT'ed source") \
 	_(FW_DROP_NAT_RACE, "nat-race",                                                            \
 	  "NAT: another worker was making the same mapping or session at that instant")          \
-	_(FW_DROP_NAT_TABLE_FULL, "nat-table-full", "NAT: the mapping or subscriber table is full")
+	_(FW_DROP_NAT_TABLE_FULL, "nat-table-full", "NAT: the mapping or subscriber table is full") \
+	_(FW_DROP_CT_INVALID, "ct-invalid",                                                        \
+	  "TCP segment invalid for its tracked connection (RST outside the window, SYN from the "  \
+	  "responder of an established connection)")
 enum { FW_DROPS(VNF_ENUM) FW_DROP_MAX };
 
 /* TCP flag bits as on the wire */

@@ -28,6 +28,10 @@ struct fw_pkt {
 	uint16_t l4_off;  /* IPv4: from the IP header */
 	uint32_t l4_len;  /* IPv4: L4 bytes (to the IP total length) */
 	uint8_t frag;	  /* IPv4 first fragment */
+	uint8_t wscale;	  /* TCP SYN: its window scale option, 0xff none */
+	uint16_t win;	  /* TCP: window */
+	uint32_t seq;	  /* TCP: sequence number */
+	uint32_t seg_end; /* TCP: seq + payload + SYN + FIN */
 	uint8_t nat_pre;  /* NAT: destination translated before the rules */
 	uint16_t nat_to_port;
 	uint32_t nat_to;
@@ -69,6 +73,26 @@ fw_tcp_flags_ok(uint8_t f)
 	default:
 		return false;
 	}
+}
+
+/* The window scale option of a SYN (RFC 7323 2.2, at most 14), or 0xff */
+static __rte_noinline uint8_t
+fw_tcp_wscale(const uint8_t *th, uint32_t doff)
+{
+	for (uint32_t i = 20; i < doff;) {
+		if (th[i] == 0) /* end of options */
+			break;
+		if (th[i] == 1) { /* no-op */
+			i++;
+			continue;
+		}
+		if (i + 1 >= doff || th[i + 1] < 2 || i + th[i + 1] > doff)
+			break;
+		if (th[i] == 3 && th[i + 1] == 3)
+			return th[i + 2] > 14 ? 14 : th[i + 2];
+		i += th[i + 1];
+	}
+	return 0xff;
 }
 
 static inline bool
@@ -145,6 +169,12 @@ fw_parse_l4(struct fw_pkt *p, const uint8_t *l4, uint32_t len, uint16_t *sport, 
 		p->flags = l4[13];
 		if (!fw_tcp_flags_ok(p->flags))
 			return -(FW_DROP_BAD_TCP_FLAGS + 1);
+		p->seq = (uint32_t)fw_be16(l4 + 4) << 16 | fw_be16(l4 + 6);
+		p->win = fw_be16(l4 + 14);
+		p->seg_end = p->seq + (len - (uint32_t)(l4[12] >> 4) * 4) +
+			     ((p->flags & FW_TCP_SYN) != 0) + (p->flags & FW_TCP_FIN);
+		if (unlikely(p->flags & FW_TCP_SYN))
+			p->wscale = fw_tcp_wscale(l4, (uint32_t)(l4[12] >> 4) * 4);
 		/* fall through */
 	case IPPROTO_UDP:
 	case IPPROTO_SCTP:
@@ -354,6 +384,52 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 	return FW_P_PASS;
 }
 
+/* Is TCP packet p (from dir) invalid for connection e? A RST whose
+ * sequence number is outside the window around what dir has sent (RFC 5961
+ * 3.2: a blind reset must not close the connection; the receiver's window,
+ * scaled, at least 64 KiB either side, as the firewall may have missed
+ * segments), or a SYN from the responder of an established connection
+ * (Linux conntrack: invalid in the reply direction). Not checked before the
+ * direction was seen (a connection picked up mid-stream, a SYN's answer). */
+static inline bool
+fw_ct_tcp_invalid(const struct fw_ct_entry *e, const struct fw_pkt *p, unsigned int dir)
+{
+	if (likely(!(p->flags & (FW_TCP_RST | FW_TCP_SYN))))
+		return false;
+	if (p->flags & FW_TCP_RST) {
+		uint32_t w = 65535;
+		int32_t d;
+
+		if (!(e->td_seen & (1u << dir)))
+			return false;
+		if (e->td_seen & (2u >> dir)) {
+			uint8_t sc = e->td_wscale[dir] != 0xff && e->td_wscale[dir ^ 1] != 0xff
+					     ? e->td_wscale[dir ^ 1]
+					     : 0;
+
+			w = RTE_MAX(w, (uint32_t)e->td_win[dir ^ 1] << sc);
+		}
+		d = (int32_t)(p->seq - e->td_end[dir]);
+		return d > (int32_t)w || d < -(int32_t)w;
+	}
+	return dir == 1 && !(p->flags & FW_TCP_ACK) &&
+	       (e->state == FW_CT_ESTABLISHED || e->state == FW_CT_CLOSING);
+}
+
+/* What direction dir of TCP connection e has sent, from packet p */
+static inline void
+fw_ct_track_seq(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned int dir)
+{
+	if (!(e->td_seen & (1u << dir)) || (int32_t)(p->seg_end - e->td_end[dir]) > 0)
+		e->td_end[dir] = p->seg_end;
+	e->td_win[dir] = p->win;
+	if (p->flags & FW_TCP_SYN)
+		e->td_wscale[dir] = p->wscale;
+	else if (!(e->td_seen & (1u << dir)))
+		e->td_wscale[dir] = 0xff;
+	e->td_seen |= (uint8_t)(1u << dir);
+}
+
 /* Advance a tracked connection with packet p; dir 0 = from the initiator. */
 static inline void
 fw_ct_update(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned int dir, uint64_t now)
@@ -361,6 +437,7 @@ fw_ct_update(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned int dir, ui
 	uint8_t f = p->flags, st = e->state;
 
 	if (p->proto == IPPROTO_TCP) {
+		fw_ct_track_seq(e, p, dir);
 		if (f & FW_TCP_RST)
 			st = FW_CT_CLOSED;
 		else
@@ -386,6 +463,9 @@ fw_ct_update(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned int dir, ui
 				if (dir == 0 && (f & (FW_TCP_SYN | FW_TCP_ACK)) == FW_TCP_SYN) {
 					st = FW_CT_SYN_SENT;
 					e->fin = 0;
+					/* a new connection: both sides anew */
+					e->td_seen = 0;
+					fw_ct_track_seq(e, p, 0);
 				}
 				break;
 			default:
@@ -439,6 +519,9 @@ fw_ct_insert(struct fw_ct *ct, const struct fw_ruleset *rs, const struct fw_pkt 
 	e->state = fw_ct_initial_state(p);
 	e->init_lo = p->dir_lo;
 	e->fin = 0;
+	e->td_seen = 0;
+	if (p->proto == IPPROTO_TCP)
+		fw_ct_track_seq(e, p, 0);
 	e->rule = rule;
 	e->pkts[0] = 1;
 	e->pkts[1] = 0;
@@ -1047,6 +1130,12 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 					nfv_drop(w, vnf, m, FW_DROP_NAT_FRAGMENT);
 					continue;
 				}
+				if (p->proto == IPPROTO_TCP &&
+				    unlikely(fw_ct_tcp_invalid(e, p, (unsigned int)dir))) {
+					pass[cidx[i]] = 2;
+					nfv_drop(w, vnf, m, FW_DROP_CT_INVALID);
+					continue;
+				}
 				if (nfv_traced(w, m)) {
 					fw_trace_ct(vnf, w, rs, m, e, false);
 					fw_trace_nat(vnf, w, m, e, dir, "session hit");
@@ -1056,6 +1145,12 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 				fw_ct_update(e, p, (unsigned int)dir, now);
 				nfv_count(w, vnf, FW_CTR_NAT_XLATE, 1);
 				nfv_count(w, vnf, FW_CTR_CT_HIT, 1);
+				continue;
+			}
+			if (p->proto == IPPROTO_TCP && !p->related &&
+			    unlikely(fw_ct_tcp_invalid(e, p, p->dir_lo == e->init_lo ? 0 : 1))) {
+				pass[cidx[i]] = 2;
+				nfv_drop(w, vnf, pkts[cidx[i]], FW_DROP_CT_INVALID);
 				continue;
 			}
 			pass[cidx[i]] = 1;

@@ -309,6 +309,7 @@ fw_nat_session_add(struct fw_ct *ct, const struct fw_pkt *p, const struct fw_nat
 	e->state = fw_ct_initial_state(p);
 	e->init_lo = p->dir_lo;
 	e->fin = 0;
+	e->td_seen = 0; /* TCP window learnt from its packets (fw_ct_update) */
 	e->rule = rule;
 	e->pkts[0] = 0;
 	e->pkts[1] = 0;

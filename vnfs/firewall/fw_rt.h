@@ -119,6 +119,15 @@ struct fw_ct_entry {
 	uint8_t init_lo; /* 1 if the initiator is the key's lo side */
 	uint8_t fin;	 /* FIN seen: bit0 initiator, bit1 responder */
 	uint16_t rule;	 /* rule that created it */
+	/* TCP, per direction (0 = from the initiator): the highest sequence
+	 * number sent plus one (seq + payload + SYN + FIN), the last window
+	 * and the window scale of its SYN (0xff: none); td_seen: bit per
+	 * direction once learnt. What a RST's sequence number is checked
+	 * against (RFC 5961 3.2, Linux's tcp_in_window, coarser). */
+	uint32_t td_end[2];
+	uint16_t td_win[2];
+	uint8_t td_wscale[2];
+	uint8_t td_seen;
 	/* NAT44 (one table: a translated connection has two keys, the
 	 * original and the reply tuple's, as in Linux conntrack) */
 	uint8_t nat;	 /* FW_NAT_SRC | FW_NAT_DST; 0: not translated */

@@ -155,6 +155,7 @@ struct pk {
 	int16_t l4_len; /* L4 bytes present: -1 = full header */
 	uint16_t icmp_id;
 	uint16_t payload;
+	uint32_t seq; /* TCP: 0 -> 1000 */
 };
 
 static struct rte_mbuf *
@@ -227,7 +228,7 @@ mk(const struct pk *p)
 	if (p->proto == IPPROTO_TCP && (p->l4_len < 0 || p->l4_len >= 20)) {
 		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
 
-		t->sent_seq = rte_cpu_to_be_32(1000);
+		t->sent_seq = rte_cpu_to_be_32(p->seq ? p->seq : 1000);
 		t->recv_ack = rte_cpu_to_be_32(5000);
 		t->data_off = 5 << 4;
 		t->tcp_flags = p->flags;
@@ -588,6 +589,66 @@ test_conntrack_tcp(void **state)
 	assert_int_equal(run(&f, &TCP4("198.51.100.1", "10.0.0.2", 80, 40000, ACK, 1)), 0);
 	assert_int_equal(fw_ct_expire(&fw->ct, fw->rs, f.w->now_tsc, fw->ct.n_slots), 1);
 	assert_int_equal(fw->ct.count, 0);
+	fx_down(&f);
+}
+
+#define TCPS(s, d, sp, dp, fl, port, sq)                                                  \
+	(struct pk)                                                                       \
+	{                                                                                 \
+		.family = AF_INET, .src = s, .dst = d, .proto = IPPROTO_TCP, .sport = sp, \
+		.dport = dp, .flags = fl, .in_port = port, .l4_len = -1, .seq = sq        \
+	}
+
+/* RFC 5961 3.2 / conntrack: a RST outside the window around what its
+ * sender has sent, and a SYN from the responder of an established
+ * connection, are dropped as ct-invalid and leave the connection as it
+ * was; a SYN from the initiator passes; the in-window RST closes it; a
+ * new SYN on the closed entry starts the window over. */
+static void
+test_conntrack_tcp_invalid(void **state)
+{
+	const uint8_t RST = RTE_TCP_RST_FLAG;
+	struct fw_ct_entry *e = NULL;
+	struct fx f;
+	struct fw_state *fw;
+
+	(void)state;
+	fx_up(&f, "rules:\n"
+		  "  - {name: out, action: allow, in-port: lan, stateful: true}\n");
+	fw = f.vnf.priv;
+	assert_int_equal(run(&f, &TCP4("10.0.0.2", "198.51.100.1", 40000, 80, SYN, 0)), 1);
+	assert_int_equal(run(&f, &TCPS("198.51.100.1", "10.0.0.2", 80, 40000, SYNACK, 1, 5000)), 1);
+	assert_int_equal(run(&f, &TCPS("10.0.0.2", "198.51.100.1", 40000, 80, ACK, 0, 1001)), 1);
+	for (uint32_t i = 0; i < fw->ct.n_slots; i++)
+		if (fw->ct.entries[i].in_use)
+			e = &fw->ct.entries[i];
+	assert_non_null(e);
+	assert_int_equal(e->state, FW_CT_ESTABLISHED);
+	/* blind resets from the WAN: far ahead, far behind */
+	assert_int_equal(
+		run(&f, &TCPS("198.51.100.1", "10.0.0.2", 80, 40000, RST, 1, 5001 + 10000000)), 0);
+	assert_int_equal(
+		run(&f, &TCPS("198.51.100.1", "10.0.0.2", 80, 40000, RST | ACK, 1, 3000000000u)),
+		0);
+	/* a SYN from the responder */
+	assert_int_equal(run(&f, &TCPS("198.51.100.1", "10.0.0.2", 80, 40000, SYN, 1, 9)), 0);
+	assert_int_equal(drops(&f, FW_DROP_CT_INVALID), 3);
+	assert_int_equal(e->state, FW_CT_ESTABLISHED);
+	/* a reset far from what the LAN side sent */
+	assert_int_equal(run(&f, &TCPS("10.0.0.2", "198.51.100.1", 40000, 80, RST, 0, 500000)), 0);
+	assert_int_equal(drops(&f, FW_DROP_CT_INVALID), 4);
+	/* the initiator's SYN on an established connection passes (ignored) */
+	assert_int_equal(run(&f, &TCPS("10.0.0.2", "198.51.100.1", 40000, 80, SYN, 0, 1001)), 1);
+	assert_int_equal(e->state, FW_CT_ESTABLISHED);
+	/* the right reset closes it */
+	assert_int_equal(run(&f, &TCPS("198.51.100.1", "10.0.0.2", 80, 40000, RST, 1, 5001)), 1);
+	assert_int_equal(e->state, FW_CT_CLOSED);
+	/* a new connection on the entry: its own numbers */
+	assert_int_equal(run(&f, &TCPS("10.0.0.2", "198.51.100.1", 40000, 80, SYN, 0, 777777)), 1);
+	assert_int_equal(e->state, FW_CT_SYN_SENT);
+	assert_int_equal(run(&f, &TCPS("10.0.0.2", "198.51.100.1", 40000, 80, RST, 0, 777778)), 1);
+	assert_int_equal(e->state, FW_CT_CLOSED);
+	assert_int_equal(drops(&f, FW_DROP_CT_INVALID), 4);
 	fx_down(&f);
 }
 
@@ -1008,6 +1069,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_reject_never_broadcast),
 		cmocka_unit_test(test_conntrack_tcp),
+		cmocka_unit_test(test_conntrack_tcp_invalid),
 		cmocka_unit_test(test_conntrack_udp_icmp_timeouts),
 		cmocka_unit_test(test_conntrack_related),
 		cmocka_unit_test(test_conntrack_full),
