@@ -200,12 +200,28 @@ nfv_eng_drain_punts(struct nfv_engine *e)
 	return done;
 }
 
+/* one-CPU mode: worker passes while packets come (at most this many per
+ * control-loop turn), the punts of each handled right after it */
+#define ENG_INLINE_PASSES 64
+
 static unsigned int
 eng_poll_locked(struct nfv_engine *e)
 {
 	uint64_t now = nfv_now_ms();
-	unsigned int done = nfv_eng_drain_punts(e);
+	unsigned int done = 0;
 	unsigned int pending = 0;
+
+	if (e->inline_worker) {
+		for (unsigned int k = 0; k < ENG_INLINE_PASSES && !atomic_load(&e->stop); k++) {
+			uint64_t got = nfv_worker_inline_poll(e->workers[0]);
+
+			done += (unsigned int)got + nfv_eng_drain_punts(e);
+			if (got == 0)
+				break;
+		}
+	} else {
+		done = nfv_eng_drain_punts(e);
+	}
 
 	for (uint16_t i = 0; i < e->n_vnfs; i++)
 		if (e->vnfs[i]->cls->poll)
@@ -230,6 +246,17 @@ bool
 nfv_engine_pending(void)
 {
 	return nfv_eng.pending != 0;
+}
+
+bool
+nfv_engine_idle_nap(void)
+{
+	struct nfv_engine *e = &nfv_eng;
+
+	if (!e->running || !e->inline_worker)
+		return false;
+	nfv_worker_inline_nap(e->workers[0], e->pending != 0);
+	return true;
 }
 
 unsigned int
@@ -258,6 +285,10 @@ nfv_engine_halt(void)
 	rte_eal_mp_wait_lcore();
 	if (e->running) {
 		pthread_mutex_lock(&nfv_eng_lock);
+		if (e->inline_worker) {
+			nfv_worker_inline_stop(e->workers[0]);
+			e->inline_worker = false;
+		}
 		nfv_eng_drain_punts(e);
 		pthread_mutex_unlock(&nfv_eng_lock);
 	}

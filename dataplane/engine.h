@@ -22,6 +22,10 @@ int nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *cons
 unsigned int nfv_engine_poll(void);
 /* True when a VNF reported work in flight in the last nfv_engine_poll(). */
 bool nfv_engine_pending(void);
+/* One-CPU mode (the control thread runs the worker): nap as the worker
+ * would after an idle poll and return true; otherwise false at once (the
+ * caller sleeps its own way). */
+bool nfv_engine_idle_nap(void);
 /* Stop rx, drain tx buffers and punt rings, join the workers. Counters stay
  * readable (print the final summary after this). Idempotent. */
 void nfv_engine_halt(void);

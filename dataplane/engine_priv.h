@@ -129,6 +129,7 @@ struct nfv_engine {
 	uint64_t tx_hold_tsc;    /* NFV_TX_HOLD_US in TSC cycles */
 	unsigned int pending;    /* work VNFs have in flight (class poll) */
 	int shared_cpu;          /* >= 0: main and the one worker share this CPU */
+	bool inline_worker;      /* one-CPU mode: the control thread runs the worker */
 	uint32_t idle_sleep_us;  /* worker naps this long when its rx is idle */
 	uint64_t generation;
 	char err[512];
@@ -161,6 +162,13 @@ json_t *nfv_ports_json(struct nfv_engine *e, bool stats);
 
 /* worker.c */
 int nfv_worker_main(void *arg);
+/* The one-CPU mode: the control thread runs the worker's loop itself
+ * (start once, a pass per control-loop turn, a nap when idle, stop at
+ * halt). A pass returns the packets received. */
+void nfv_worker_inline_start(struct nfv_worker_rt *wr);
+uint64_t nfv_worker_inline_poll(struct nfv_worker_rt *wr);
+void nfv_worker_inline_nap(struct nfv_worker_rt *wr, bool pending);
+void nfv_worker_inline_stop(struct nfv_worker_rt *wr);
 /* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) SIGIO in the calling thread:
  * the tap PMD's per-packet rx trigger belongs to the threads polling rx. */
 void nfv_sigio_mask(int how);

@@ -384,7 +384,12 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	nfv_startwd_step("worker launch");
 	e->start_ms = nfv_now_ms();
 	e->running = true;
-	for (uint16_t i = 0; i < e->n_workers; i++) {
+	if (e->shared_cpu >= 0) {
+		/* one CPU: the control thread runs the worker (worker.c) */
+		e->inline_worker = true;
+		nfv_worker_inline_start(e->workers[0]);
+	}
+	for (uint16_t i = 0; i < e->n_workers && !e->inline_worker; i++) {
 		ret = rte_eal_remote_launch(nfv_worker_main, e->workers[i], e->worker_lcore[i]);
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot launch worker on lcore %u: %s",

@@ -243,7 +243,9 @@ main(int argc, char **argv)
 		 * waiting on their journal commit), every 10 us (sleeping: the
 		 * disk is slow, and on one CPU a spinning control thread would
 		 * take the CPU from the worker); after ~5 ms without either,
-		 * every 500 us; after ~0.5 s, every 1 ms (an idle box idles) */
+		 * every 500 us; after ~0.5 s, every 1 ms (an idle box idles).
+		 * One-CPU mode: this thread runs the worker's passes in
+		 * nfv_engine_poll() and naps the worker's way instead. */
 		idle = nfv_engine_poll() > 0 ? 0 : idle + 1;
 		now = nfv_now_ms();
 		if (nfv_engine_config()->daemon.stats_interval_ms &&
@@ -253,7 +255,7 @@ main(int argc, char **argv)
 		}
 		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
 			break;
-		if (idle > 0)
+		if (idle > 0 && !nfv_engine_idle_nap())
 			usleep(nfv_engine_pending() ? 10 : idle < 100 ? 50 : idle < 1000 ? 500 : 1000);
 	}
 	nfv_engine_apply_abort(); /* its client gets the answer before the socket closes */

@@ -377,13 +377,51 @@ nfv_sigio_mask(int how)
 	pthread_sigmask(how, &io, NULL);
 }
 
+/* One pass of the worker loop: every rx queue once, the chains, the tx
+ * drain timer. Returns the packets received. Busy time and naps are the
+ * caller's (the worker's own loop, or the control thread's in the one-CPU
+ * mode). */
+static inline uint64_t
+worker_pass(struct nfv_engine *e, struct nfv_worker_rt *wr, uint64_t t0, uint64_t *last_drain)
+{
+	const struct nfv_pipeline *p = atomic_load_explicit(&e->pipeline, memory_order_acquire);
+	struct nfv_worker *w = &wr->w;
+	struct rte_mbuf *pkts[NFV_BURST];
+	uint64_t got = 0;
+
+	w->now_tsc = t0;
+	for (uint16_t i = 0; i < wr->n_rxq; i++) {
+		uint16_t port = wr->rxq[i].port;
+		uint16_t n = rte_eth_rx_burst(port, wr->rxq[i].queue, pkts, NFV_BURST);
+
+		if (n == 0)
+			continue;
+		got += n;
+		w->rxq = wr->rxq[i].queue;
+		/* an underlay: tunnel frames decapsulated and run first */
+		if (unlikely(nfv_ports[port].tun_ul != NULL) &&
+		    (n = nfv_tunnel_rx(p, w, nfv_ports[port].tun_ul, pkts, n)) == 0)
+			continue;
+		nfv_pipeline_run(p, w, port, pkts, n);
+	}
+	if (got) {
+		nfv_drop_flush(w);
+		wr->packets += got;
+	}
+	if (t0 - *last_drain > e->drain_tsc) {
+		worker_flush_all(w, false);
+		*last_drain = t0;
+	}
+	wr->iterations++;
+	return got;
+}
+
 int
 nfv_worker_main(void *arg)
 {
 	struct nfv_worker_rt *wr = arg;
 	struct nfv_worker *w = &wr->w;
 	struct nfv_engine *e = &nfv_eng;
-	struct rte_mbuf *pkts[NFV_BURST];
 	uint64_t last_drain = rte_rdtsc();
 
 	rte_rcu_qsbr_thread_register(e->qsv, w->idx);
@@ -405,41 +443,16 @@ nfv_worker_main(void *arg)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
 	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
-		const struct nfv_pipeline *p =
-			atomic_load_explicit(&e->pipeline, memory_order_acquire);
 		/* one TSC read per iteration: it stamps the burst, times the
 		 * drain, and closes the busy time of the previous iteration */
 		uint64_t t0 = rte_rdtsc();
-		uint64_t got = 0;
+		uint64_t got;
 
 		if (prev_got)
 			wr->busy_cycles += t0 - prev_t0;
-		w->now_tsc = t0;
-		for (uint16_t i = 0; i < wr->n_rxq; i++) {
-			uint16_t port = wr->rxq[i].port;
-			uint16_t n = rte_eth_rx_burst(port, wr->rxq[i].queue, pkts, NFV_BURST);
-
-			if (n == 0)
-				continue;
-			got += n;
-			w->rxq = wr->rxq[i].queue;
-			/* an underlay: tunnel frames decapsulated and run first */
-			if (unlikely(nfv_ports[port].tun_ul != NULL) &&
-			    (n = nfv_tunnel_rx(p, w, nfv_ports[port].tun_ul, pkts, n)) == 0)
-				continue;
-			nfv_pipeline_run(p, w, port, pkts, n);
-		}
-		if (got) {
-			nfv_drop_flush(w);
-			wr->packets += got;
-		}
-		if (t0 - last_drain > e->drain_tsc) {
-			worker_flush_all(w, false);
-			last_drain = t0;
-		}
+		got = worker_pass(e, wr, t0, &last_drain);
 		prev_t0 = t0;
 		prev_got = got;
-		wr->iterations++;
 		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
 		/* idle-sleep: after NFV_IDLE_POLLS empty polls, send what is
 		 * buffered and yield the CPU for a nap (never while busy);
@@ -462,4 +475,81 @@ nfv_worker_main(void *arg)
 	rte_rcu_qsbr_thread_offline(e->qsv, w->idx);
 	rte_rcu_qsbr_thread_unregister(e->qsv, w->idx);
 	return 0;
+}
+
+/* ---- the one-CPU mode: the control thread is the worker ----
+ * Two threads on one CPU hand every punted packet over by a context
+ * switch (on this kind of VM one costs ~20 us) and, while rx is busy, the
+ * control thread waits for the worker's time slice to end (milliseconds).
+ * So the control thread runs the worker's passes itself, between its own
+ * tasks: online for RCU only during the passes. */
+static struct {
+	uint64_t last_drain;
+	uint32_t nap_us, nap_max;
+	unsigned int empty;
+} wk_inline;
+
+void
+nfv_worker_inline_start(struct nfv_worker_rt *wr)
+{
+	struct nfv_engine *e = &nfv_eng;
+
+	rte_rcu_qsbr_thread_register(e->qsv, wr->w.idx);
+	wk_inline.last_drain = rte_rdtsc();
+	wk_inline.nap_us = e->idle_sleep_us;
+	wk_inline.nap_max = RTE_MAX(e->idle_sleep_us, (uint32_t)NFV_IDLE_SLEEP_MAX_US);
+	wk_inline.empty = 0;
+	/* this thread polls rx now: the tap PMD's rx trigger (SIGIO) is for
+	 * it (its handler counts the signal; without it a tap queue reads
+	 * nothing), and it ends a nap early */
+	nfv_sigio_mask(SIG_UNBLOCK);
+	if (e->idle_sleep_us)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+}
+
+uint64_t
+nfv_worker_inline_poll(struct nfv_worker_rt *wr)
+{
+	struct nfv_engine *e = &nfv_eng;
+	uint64_t t0 = rte_rdtsc(), got;
+
+	rte_rcu_qsbr_thread_online(e->qsv, wr->w.idx);
+	got = worker_pass(e, wr, t0, &wk_inline.last_drain);
+	rte_rcu_qsbr_thread_offline(e->qsv, wr->w.idx);
+	if (got) {
+		wr->busy_cycles += rte_rdtsc() - t0;
+		wk_inline.empty = 0;
+		wk_inline.nap_us = e->idle_sleep_us;
+	} else {
+		wk_inline.empty++;
+	}
+	return got;
+}
+
+void
+nfv_worker_inline_nap(struct nfv_worker_rt *wr, bool pending)
+{
+	struct nfv_engine *e = &nfv_eng;
+	uint32_t us;
+	struct timespec nap;
+
+	if (!e->idle_sleep_us || wk_inline.empty < NFV_IDLE_POLLS)
+		return;
+	/* work in flight (ACKs waiting on their journal batch): short naps */
+	us = pending ? e->idle_sleep_us : wk_inline.nap_us;
+	nap.tv_sec = us / US_PER_S;
+	nap.tv_nsec = (long)(us % US_PER_S) * 1000;
+	worker_flush_all(&wr->w, false);
+	wk_inline.last_drain = rte_rdtsc();
+	nanosleep(&nap, NULL);
+	wr->naps++;
+	if (!pending)
+		wk_inline.nap_us = RTE_MIN(wk_inline.nap_us * 2, wk_inline.nap_max);
+}
+
+void
+nfv_worker_inline_stop(struct nfv_worker_rt *wr)
+{
+	worker_flush_all(&wr->w, true);
+	rte_rcu_qsbr_thread_unregister(nfv_eng.qsv, wr->w.idx);
 }
