@@ -214,6 +214,26 @@ dhcp_frame(struct dhcp_state *st, int iface, const struct dhcp_reply *r)
 	return m;
 }
 
+/* Replies leave in bursts: gathered while the punt ring is drained, sent
+ * when the pass ends (dhcp_poll), the port changes or the burst is full. */
+static void
+dhcp_out_flush(struct dhcp_state *st)
+{
+	if (st->n_out == 0)
+		return;
+	nfv_ctl_tx(st->out_port, st->out, st->n_out);
+	st->n_out = 0;
+}
+
+static void
+dhcp_out(struct dhcp_state *st, uint16_t port, struct rte_mbuf *m)
+{
+	if (st->n_out && (st->out_port != port || st->n_out == DHCP_OUT_MAX))
+		dhcp_out_flush(st);
+	st->out_port = port;
+	st->out[st->n_out++] = m;
+}
+
 static void
 dhcp_journal_counters(struct nfv_vnf *vnf)
 {
@@ -235,7 +255,7 @@ dhcp_release_held(struct nfv_vnf *vnf, uint64_t seq, bool ok)
 	while (k < st->n_held && st->held_seq[k] <= seq) {
 		if (ok) {
 			dhcp_cp_count(vnf, DHCP_C_ACK, 1);
-			nfv_ctl_tx(st->held_port[k], &st->held[k], 1);
+			dhcp_out(st, st->held_port[k], st->held[k]);
 		} else {
 			dhcp_cp_drop(vnf, st->held[k], DHCP_D_JOURNAL);
 		}
@@ -268,6 +288,7 @@ dhcp_progress(struct nfv_vnf *vnf)
 		dhcp_journal_counters(vnf);
 		dhcp_release_held(vnf, seq, r > 0);
 	}
+	dhcp_out_flush(st);
 }
 
 /* Blocking: everything journaled so far on disk, every held ACK out. */
@@ -279,6 +300,7 @@ dhcp_flush(struct nfv_vnf *vnf)
 
 	dhcp_journal_counters(vnf);
 	dhcp_release_held(vnf, UINT64_MAX, ret == 0);
+	dhcp_out_flush(st);
 }
 
 static int
@@ -451,7 +473,7 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		      : st->reply.type == DHCP_NAK ? DHCP_C_NAK
 						   : DHCP_C_ACK,
 		      1);
-	nfv_ctl_tx(st->dp[iface].port, &out, 1);
+	dhcp_out(st, st->dp[iface].port, out);
 }
 
 /* Every control-loop pass, after the punted packets: commit what the
@@ -462,6 +484,7 @@ dhcp_poll(struct nfv_vnf *vnf)
 {
 	struct dhcp_state *st = vnf->priv;
 
+	dhcp_out_flush(st);
 	if (st->n_held == 0 && !st->db.busy)
 		return 0;
 	dhcp_progress(vnf);

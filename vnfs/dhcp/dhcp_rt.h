@@ -10,6 +10,7 @@
 #include "nfv.h"
 
 #define DHCP_HOLD_MAX 4096 /* ACKs waiting for their journal commit */
+#define DHCP_OUT_MAX 32    /* replies gathered for one transmit burst */
 
 struct dhcp_dp_if {
 	uint16_t port;    /* DPDK port id */
@@ -35,6 +36,10 @@ struct dhcp_state {
 	uint64_t ctr_row; /* counter row of the control thread */
 	struct dhcp_msg msg;
 	struct dhcp_reply reply;
+	/* replies of one control-loop pass, sent as one burst per port (on
+	 * af_packet or tap a burst is one system call) */
+	uint16_t n_out, out_port;
+	struct rte_mbuf *out[DHCP_OUT_MAX];
 };
 
 uint16_t dhcp_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts,
