@@ -78,7 +78,7 @@ static struct {
 	double rate;	    /* exchanges started per second (0: unpaced) */
 	uint32_t window;    /* unpaced: exchanges in flight at most */
 	double timeout_ms;
-	bool renew, release, once, bcast, serve, progress, probe;
+	bool renew, release, once, bcast, serve, progress, probe, self;
 	uint32_t server_ip; /* --serve: our address */
 	uint32_t pool;	    /* --serve: first address */
 	uint32_t pool_size;
@@ -151,6 +151,9 @@ dg_usage(void)
 		"      --no-probe       start at once (default: first a probe DISCOVER until\n"
 		"                       an OFFER answers, up to 10 s, not counted)\n"
 		"      --serve          fake server instead: OFFER/ACK at once (self-check)\n"
+		"      --self           the clients and the fake server in this one process\n"
+		"                       (a port that loops back, net_ring0): a lower bound of\n"
+		"                       the emulator's capacity per CPU second (cpu_s)\n"
 		"      --server-ip A    fake server's address (10.66.0.1)\n"
 		"      --pool A         fake server's first address (10.66.1.0)\n");
 }
@@ -186,6 +189,7 @@ dg_parse_args(int argc, char **argv)
 		{"progress", no_argument, NULL, 8},
 		{"rxq", required_argument, NULL, 9},
 		{"no-probe", no_argument, NULL, 10},
+		{"self", no_argument, NULL, 11},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -259,6 +263,9 @@ dg_parse_args(int argc, char **argv)
 			break;
 		case 10:
 			dg.probe = false;
+			break;
+		case 11:
+			dg.self = true;
 			break;
 		default:
 			dg_usage();
@@ -690,7 +697,7 @@ dg_rx_one(struct rte_mbuf *pkt, uint64_t now)
 	}
 	rc = dg_parse(d, pkt->data_len, &m);
 	if (rc == 0) {
-		if (dg.serve) {
+		if (dg.serve || (dg.self && m.op == DG_BOOTREQUEST)) {
 			dg_serve_one(pkt, &m);
 			return;
 		}
@@ -770,7 +777,8 @@ dg_report(uint64_t t_start, uint64_t t_end, double cpu_s)
 	       ",\"stale\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"other\":%" PRIu64
 	       ",\"arp_replies\":%" PRIu64 ",\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
 	       ",\"tx_drop\":%" PRIu64 ",\"no_mbuf\":%" PRIu64 ",\"starts_skipped\":%" PRIu64
-	       ",\"busy_pct\":%.1f,\"cpu_s\":%.3f,\"busy_us_per_exchange\":%.2f,\"latency\":{",
+	       ",\"busy_pct\":%.1f,\"cpu_s\":%.3f,\"exchanges_per_cpu_s\":%.0f,\"busy_us_per_"
+	       "exchange\":%.2f,\"latency\":{",
 	       dg.n_clients, dg.rate, dg.window, dg.renew ? "true" : "false",
 	       dg.release ? "true" : "false", dg.started, dg.completed,
 	       span > 0 ? (double)dg.completed / span : 0.0, span, wall, dg.naks, dg.to_offer,
@@ -778,6 +786,7 @@ dg_report(uint64_t t_start, uint64_t t_end, double cpu_s)
 	       dg.stale, dg.bad, dg.other, dg.arp, dg.rx, dg.tx_pkts, dg.tx_drop + dg.tq_full,
 	       dg.no_mbuf, dg.behind,
 	       dg.loop_tsc ? 100.0 * (double)dg.busy_tsc / (double)dg.loop_tsc : 0.0, cpu_s,
+	       cpu_s > 0 ? (double)dg.completed / cpu_s : 0.0,
 	       dg.completed ? (double)dg.busy_tsc * 1e6 / (double)dg.hz / (double)dg.completed
 			    : 0.0);
 	for (int h = 0; h < DG_H_MAX; h++) {
@@ -849,7 +858,7 @@ dg_run_clients(void)
 		dg_idle_push(i);
 	dg.timeout_tsc = (uint64_t)(dg.timeout_ms * 1e-3 * (double)dg.hz);
 	dg.xid_state = (uint32_t)rte_rdtsc() | 1;
-	if (dg.probe && dg_probe() != 0)
+	if (dg.probe && !dg.self && dg_probe() != 0)
 		return -ETIMEDOUT;
 	dg.tx_pkts = 0;
 	cpu0 = dg_cpu_s();
