@@ -3,7 +3,8 @@
  * (vnfs/router/router_fpm_parse.c): frames split from the bytes, each
  * netlink message decoded. Whatever the bytes: no crash, no read beyond
  * the input, and what is decoded stays within its limits (prefix length of
- * the family, next hops and group members within their arrays). Seeds
+ * the family, next hops and group members within their arrays; the
+ * reader's prefetch peek at a route's destination likewise). Seeds
  * (tests/fuzz/fpm_seeds): two streams captured from zebra 8.4 (next-hop
  * objects and inline next hops). Built and run by tests/fuzz/run.
  */
@@ -53,6 +54,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			copy[i] = data[off + (size_t)i];
 		if (nl && rtr_fpm_parse(copy + RTR_FPM_HDR, (size_t)fl - RTR_FPM_HDR, &m) == 0)
 			fuzz_check(&m);
+		if (nl) {
+			/* the reader's prefetch peek: within the frame, sane */
+			uint8_t dst[16], dlen = 0;
+			int fam = rtr_fpm_peek_dst(copy + RTR_FPM_HDR, (size_t)fl - RTR_FPM_HDR, dst,
+						   &dlen);
+
+			if ((fam != 0 && fam != 4 && fam != 6) || dlen > (fam == 4 ? 32 : 128))
+				abort();
+		}
 		free(copy);
 		off += (size_t)fl;
 	}

@@ -52,6 +52,14 @@ struct rtr_fpm_nhe {
 	struct rtr_fpm_nh nh;
 	uint16_t n_grp;
 	uint32_t *grp; /* member ids */
+	/* what fill_nhid made of it (next hops resolved to interfaces), valid
+	 * while c_epoch == the feed's epoch: a route naming it costs a copy,
+	 * not a member lookup and an interface search per next hop */
+	uint64_t c_epoch;
+	uint8_t c_type;
+	uint16_t c_n;
+	uint16_t c_unknown, c_unresolved; /* the counts the fill made */
+	struct rtr_ext_nh c_nh[RTR_MAX_PATHS];
 };
 
 struct rtr_fpm {
@@ -62,6 +70,11 @@ struct rtr_fpm {
 	size_t blen;
 	uint64_t connect_ms, last_rx_ms;
 	bool stale; /* FRR paths of a lost session are in the RIB */
+	/* next-hop resolution cache (rtr_fpm_nhe.c_*): bumped by every change
+	 * of a next-hop object, of the tables (apply) or of a twin's ifindex */
+	uint64_t epoch;
+	uint64_t epoch_gen;
+	uint32_t epoch_ifindex[RTR_MAX_IF];
 	struct rtr_fpm_nhe *nh[RTR_FPM_NH_BUCKETS];
 	uint64_t ctr[RTR_FPMC_MAX];
 };
@@ -88,6 +101,7 @@ rtr_fpm_nh_free(struct rtr_fpm_nhe *e)
 static void
 rtr_fpm_nh_clear(struct rtr_fpm *f)
 {
+	f->epoch++;
 	for (uint32_t i = 0; i < RTR_FPM_NH_BUCKETS; i++)
 		while (f->nh[i] != NULL) {
 			struct rtr_fpm_nhe *e = f->nh[i];
@@ -136,19 +150,65 @@ rtr_fpm_push_nh(struct rtr_state *st, const struct rtr_tables *t, const struct r
 	r->nh[r->n++].iface = (int16_t)i;
 }
 
+/* The resolution cache is trusted for these tables and twins only. */
+static void
+rtr_fpm_epoch_check(struct rtr_state *st, const struct rtr_tables *t)
+{
+	struct rtr_fpm *f = st->fpm;
+
+	if (f->epoch_gen != t->gen ||
+	    memcmp(f->epoch_ifindex, st->host_ifindex, sizeof(f->epoch_ifindex)) != 0) {
+		f->epoch++;
+		f->epoch_gen = t->gen;
+		memcpy(f->epoch_ifindex, st->host_ifindex, sizeof(f->epoch_ifindex));
+	}
+}
+
+static int rtr_fpm_fill_nhid_slow(struct rtr_state *st, const struct rtr_tables *t,
+				  const struct rtr_fpm_nhe *e, struct rtr_ext_route *r);
+
 /* r's next hops from next-hop object id; -ENOENT when unknown. */
 static int
 rtr_fpm_fill_nhid(struct rtr_state *st, const struct rtr_tables *t, uint32_t id,
 		  struct rtr_ext_route *r)
 {
 	struct rtr_fpm *f = st->fpm;
-	const struct rtr_fpm_nhe *e = *rtr_fpm_nh_slot(f, id);
+	struct rtr_fpm_nhe *e = *rtr_fpm_nh_slot(f, id);
+	uint64_t unk, unres;
 
 	r->n = 0;
 	if (e == NULL) {
 		f->ctr[RTR_FPMC_UNKNOWN_NHID]++;
 		return -ENOENT;
 	}
+	if (e->c_epoch == f->epoch && f->epoch_gen == t->gen) {
+		r->type = e->c_type;
+		r->n = e->c_n;
+		memcpy(r->nh, e->c_nh, e->c_n * sizeof(r->nh[0]));
+		f->ctr[RTR_FPMC_UNKNOWN_NHID] += e->c_unknown;
+		f->ctr[RTR_FPMC_UNRESOLVED_NH] += e->c_unresolved;
+		return 0;
+	}
+	unk = f->ctr[RTR_FPMC_UNKNOWN_NHID];
+	unres = f->ctr[RTR_FPMC_UNRESOLVED_NH];
+	rtr_fpm_fill_nhid_slow(st, t, e, r);
+	if (f->epoch_gen == t->gen) {
+		e->c_epoch = f->epoch;
+		e->c_type = r->type;
+		e->c_n = r->n;
+		memcpy(e->c_nh, r->nh, r->n * sizeof(r->nh[0]));
+		e->c_unknown = (uint16_t)(f->ctr[RTR_FPMC_UNKNOWN_NHID] - unk);
+		e->c_unresolved = (uint16_t)(f->ctr[RTR_FPMC_UNRESOLVED_NH] - unres);
+	}
+	return 0;
+}
+
+static int
+rtr_fpm_fill_nhid_slow(struct rtr_state *st, const struct rtr_tables *t,
+		       const struct rtr_fpm_nhe *e, struct rtr_ext_route *r)
+{
+	struct rtr_fpm *f = st->fpm;
+
 	if (e->blackhole) {
 		r->type = RTR_RT_BLACKHOLE;
 		return 0;
@@ -280,6 +340,7 @@ rtr_fpm_nexthop(struct rtr_state *st, struct rtr_tables *t, const struct rtr_fpm
 		/* routes still using it keep their next hops until zebra
 		 * replaces or deletes them */
 		if (e != NULL) {
+			f->epoch++;
 			*pp = e->next;
 			rtr_fpm_nh_free(e);
 			f->ctr[RTR_FPMC_NH_DEL]++;
@@ -291,6 +352,7 @@ rtr_fpm_nexthop(struct rtr_state *st, struct rtr_tables *t, const struct rtr_fpm
 		return 0;
 	}
 	changed = e != NULL;
+	f->epoch++;
 	if (e == NULL) {
 		e = calloc(1, sizeof(*e));
 		if (e == NULL)
@@ -320,11 +382,9 @@ rtr_fpm_nexthop(struct rtr_state *st, struct rtr_tables *t, const struct rtr_fpm
 	return 0;
 }
 
-int
-rtr_fpm_apply(struct rtr_state *st, const struct rtr_fpm_msg *m)
+static int
+rtr_fpm_apply_t(struct rtr_state *st, struct rtr_tables *t, const struct rtr_fpm_msg *m)
 {
-	struct rtr_tables *t = rtr_tables_get(st);
-
 	switch (m->kind) {
 	case RTR_FPM_ROUTE_ADD:
 	case RTR_FPM_ROUTE_DEL:
@@ -337,33 +397,93 @@ rtr_fpm_apply(struct rtr_state *st, const struct rtr_fpm_msg *m)
 	}
 }
 
+int
+rtr_fpm_apply(struct rtr_state *st, const struct rtr_fpm_msg *m)
+{
+	struct rtr_tables *t = rtr_tables_get(st);
+
+	rtr_fpm_epoch_check(st, t);
+	return rtr_fpm_apply_t(st, t, m);
+}
+
+/* Frames are taken up to RTR_FPM_BATCH at a time and applied in order
+ * with the RIB lookups of later ones prefetched: the hash bucket of frame
+ * i + RTR_FPM_AHEAD_B and the entry of frame i + RTR_FPM_AHEAD_E (a million
+ * routes do not fit the caches: each lookup missed twice, one after the
+ * other). */
+#define RTR_FPM_BATCH 64
+#define RTR_FPM_AHEAD_B 16
+#define RTR_FPM_AHEAD_E 8
+
 long
 rtr_fpm_feed(struct rtr_state *st, const uint8_t *buf, size_t len)
 {
 	struct rtr_fpm *f = st->fpm;
+	struct rtr_tables *t = rtr_tables_get(st);
 	struct rtr_fpm_msg m;
 	size_t off = 0;
 
+	rtr_fpm_epoch_check(st, t);
 	for (;;) {
-		bool nl = false;
-		int fl = rtr_fpm_frame(buf + off, len - off, &nl);
-		int rc;
+		size_t fo[RTR_FPM_BATCH];
+		uint16_t flen[RTR_FPM_BATCH];
+		uint32_t hash[RTR_FPM_BATCH];
+		int8_t fam[RTR_FPM_BATCH];
+		unsigned int n = 0;
+		size_t o = off;
+		int bad = 0;
 
-		if (fl < 0) {
-			f->ctr[RTR_FPMC_BAD_FRAMES]++;
-			return fl;
+		while (n < RTR_FPM_BATCH) {
+			bool nl = false;
+			int fl = rtr_fpm_frame(buf + o, len - o, &nl);
+			uint8_t dst[16], dlen;
+
+			if (fl <= 0) {
+				bad = fl;
+				break;
+			}
+			fo[n] = o;
+			flen[n] = (uint16_t)fl;
+			fam[n] = (int8_t)(nl ? rtr_fpm_peek_dst(buf + o + RTR_FPM_HDR,
+								(size_t)fl - RTR_FPM_HDR, dst, &dlen)
+					     : 0);
+			if (fam[n] != 0) {
+				hash[n] = rtr_ext_hash(fam[n], dst, dlen);
+				if (n < RTR_FPM_AHEAD_B)
+					rtr_ext_prefetch(t, fam[n], hash[n], false);
+			}
+			n++;
+			o += (size_t)fl;
 		}
-		if (fl == 0)
+		for (unsigned int i = 0; i < n && i < RTR_FPM_AHEAD_E; i++)
+			if (fam[i] != 0)
+				rtr_ext_prefetch(t, fam[i], hash[i], true);
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int b = i + RTR_FPM_AHEAD_B, e = i + RTR_FPM_AHEAD_E;
+			int rc;
+
+			if (b < n && fam[b] != 0)
+				rtr_ext_prefetch(t, fam[b], hash[b], false);
+			if (e < n && fam[e] != 0)
+				rtr_ext_prefetch(t, fam[e], hash[e], true);
+			f->ctr[RTR_FPMC_FRAMES]++;
+			rc = buf[fo[i] + 1] == 1 ? rtr_fpm_parse(buf + fo[i] + RTR_FPM_HDR,
+								 flen[i] - RTR_FPM_HDR, &m)
+						 : 1;
+			if (rc < 0)
+				f->ctr[RTR_FPMC_MALFORMED]++;
+			else if (rc > 0)
+				f->ctr[RTR_FPMC_IGNORED]++;
+			else
+				rtr_fpm_apply_t(st, t, &m);
+		}
+		off = o;
+		if (bad < 0) {
+			f->ctr[RTR_FPMC_BAD_FRAMES]++;
+			return bad;
+		}
+		if (n < RTR_FPM_BATCH)
 			return (long)off;
-		f->ctr[RTR_FPMC_FRAMES]++;
-		rc = nl ? rtr_fpm_parse(buf + off + RTR_FPM_HDR, (size_t)fl - RTR_FPM_HDR, &m) : 1;
-		off += (size_t)fl;
-		if (rc < 0)
-			f->ctr[RTR_FPMC_MALFORMED]++;
-		else if (rc > 0)
-			f->ctr[RTR_FPMC_IGNORED]++;
-		else
-			rtr_fpm_apply(st, &m);
 	}
 }
 
@@ -529,6 +649,7 @@ rtr_fpm_open(struct rtr_state *st, const struct rtr_conf *c, char *err, size_t e
 	}
 	f->cfd = -1;
 	f->lfd = -1;
+	f->epoch = 1; /* the cache of a new next-hop object (0) is not valid */
 	rc = rtr_fpm_listen(c->fpm_listen, &f->lfd, err, errlen);
 	if (rc != 0) {
 		free(f->buf);

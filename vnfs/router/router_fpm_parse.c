@@ -126,6 +126,41 @@ rtr_fpm_addr(const uint8_t *pl, size_t plen, int family, uint8_t out[16])
 	return 0;
 }
 
+int
+rtr_fpm_peek_dst(const uint8_t *nl, size_t len, uint8_t dst[16], uint8_t *dst_len)
+{
+	struct rtmsg rt;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(rt));
+	uint16_t type;
+	int family;
+
+	if (len < off || rtr_fpm_u32(nl) > len)
+		return 0;
+	type = rtr_fpm_u16(nl + 4);
+	if (type != RTM_NEWROUTE && type != RTM_DELROUTE)
+		return 0;
+	memcpy(&rt, nl + NLMSG_HDRLEN, sizeof(rt));
+	family = rt.rtm_family == AF_INET ? 4 : rt.rtm_family == AF_INET6 ? 6 : 0;
+	if (family == 0 || rt.rtm_dst_len > (family == 4 ? 32 : 128))
+		return 0;
+	len = rtr_fpm_u32(nl);
+	for (;;) {
+		uint16_t t;
+		const uint8_t *pl;
+		size_t plen;
+
+		if (rtr_fpm_attr(nl, len, &off, &t, &pl, &plen) != 0)
+			return 0;
+		if (t == RTA_DST) {
+			memset(dst, 0, 16);
+			if (rtr_fpm_addr(pl, plen, family, dst) != 0)
+				return 0;
+			*dst_len = rt.rtm_dst_len;
+			return family;
+		}
+	}
+}
+
 static void
 rtr_fpm_nh_push(struct rtr_fpm_msg *m, const struct rtr_fpm_nh *nh)
 {

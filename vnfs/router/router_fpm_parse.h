@@ -102,6 +102,11 @@ int rtr_fpm_frame(const uint8_t *buf, size_t avail, bool *netlink);
 int rtr_fpm_parse(const uint8_t *nl, size_t len, struct rtr_fpm_msg *m);
 
 /* "bgp", "ospf", "static", "kernel", ... for zebra's protocol number. */
+/* The destination of a route message (netlink message nl of len bytes)
+ * without decoding the rest: its family (4 or 6) with dst (zero-padded) and
+ * dst_len, or 0 (not a route, malformed, no RTA_DST). For prefetching. */
+int rtr_fpm_peek_dst(const uint8_t *nl, size_t len, uint8_t dst[16], uint8_t *dst_len);
+
 const char *rtr_fpm_proto_name(uint8_t proto);
 
 #endif /* RTR_FPM_PARSE_H */

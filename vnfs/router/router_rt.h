@@ -378,6 +378,12 @@ struct rtr_ext_route {
 };
 int rtr_ext_set(struct rtr_tables *t, const struct rtr_ext_route *r, char *err, size_t errlen);
 int rtr_ext_del(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len);
+/* Prefetch what rtr_ext_set/del of a prefix will read: its hash bucket
+ * (entry false), then, some routes later, the entry the bucket points at
+ * (entry true); hash from rtr_ext_hash (the prefix as zebra sends it,
+ * masked). The FPM reader runs these ahead of the routes it applies. */
+uint32_t rtr_ext_hash(int family, const uint8_t *addr, uint8_t len);
+void rtr_ext_prefetch(const struct rtr_tables *t, int family, uint32_t hash, bool entry);
 /* Mark every FRR path stale (a lost session); returns the prefixes. */
 uint32_t rtr_ext_mark_stale(struct rtr_tables *t);
 /* Remove the stale FRR paths (a resync is complete); returns the prefixes. */

@@ -11,9 +11,11 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "router_fpm_parse.h"
 #include "router_rt.h"
+#include "router_slab.h"
 
 const char *const rtr_rt_kind_names[] = {"unicast", "blackhole", "reject",
 					 "connected", "local", "broadcast"};
@@ -44,19 +46,27 @@ rtr_path_rank(const struct rtr_path *p)
 	return cls << 32 | p->metric;
 }
 
+/* Paths kept in the entry itself: one (a static or BGP route) or two (an
+ * ECMP pair) cost no allocation; more live in a malloc'ed array. */
+#define RTR_RIB_INLINE 2
+
 struct rtr_rib_ent {
 	struct rtr_rib_ent *next;
+	uint32_t hash; /* rtr_rib_hash(addr, len) */
+	uint32_t adj;
 	uint8_t addr[16];
 	uint8_t len;
 	uint16_t n_paths;
-	uint32_t adj;
-	struct rtr_path *paths;
+	uint16_t cap; /* paths' capacity */
+	struct rtr_path *paths; /* inl or malloc'ed */
+	struct rtr_path inl[RTR_RIB_INLINE];
 };
 
 struct rtr_rib {
 	int family;
 	uint32_t n, mask;
 	struct rtr_rib_ent **b;
+	struct rtr_slab slab; /* the entries */
 };
 
 /* ---------------- RIB (plain hash of prefixes) ---------------- */
@@ -67,8 +77,12 @@ rtr_rib_hash(const uint8_t *addr, uint8_t len)
 	return rte_hash_crc(addr, 16, len);
 }
 
+/* max: the most prefixes it will hold (the FIB's max-routes): the entry
+ * slab's cap, and the bucket array is sized for it from the start (calloc
+ * of untouched pages: memory only for buckets in use; no rehash of a
+ * million entries while they arrive). */
 static struct rtr_rib *
-rtr_rib_new(int family)
+rtr_rib_new(int family, uint32_t max)
 {
 	struct rtr_rib *r = calloc(1, sizeof(*r));
 
@@ -76,12 +90,23 @@ rtr_rib_new(int family)
 		return NULL;
 	r->family = family;
 	r->mask = 1023;
+	while (r->mask < max - 1 && r->mask < (1u << 24) - 1)
+		r->mask = r->mask * 2 + 1;
 	r->b = calloc(r->mask + 1, sizeof(*r->b));
-	if (r->b == NULL) {
+	if (r->b == NULL || rtr_slab_init(&r->slab, sizeof(struct rtr_rib_ent), max) != 0) {
+		free(r->b);
 		free(r);
 		return NULL;
 	}
 	return r;
+}
+
+static void
+rtr_rib_ent_free(struct rtr_rib *r, struct rtr_rib_ent *e)
+{
+	if (e->paths != e->inl)
+		free(e->paths);
+	rtr_slab_put(&r->slab, e);
 }
 
 static void
@@ -90,22 +115,49 @@ rtr_rib_free(struct rtr_rib *r)
 	if (r == NULL)
 		return;
 	for (uint32_t i = 0; i <= r->mask; i++)
-		for (struct rtr_rib_ent *e = r->b[i], *nx; e != NULL; e = nx) {
-			nx = e->next;
-			free(e->paths);
-			free(e);
-		}
+		for (struct rtr_rib_ent *e = r->b[i]; e != NULL; e = e->next)
+			if (e->paths != e->inl)
+				free(e->paths);
+	rtr_slab_fini(&r->slab);
 	free(r->b);
 	free(r);
 }
 
 static struct rtr_rib_ent *
-rtr_rib_find(struct rtr_rib *r, const uint8_t *addr, uint8_t len)
+rtr_rib_find_h(struct rtr_rib *r, uint32_t h, const uint8_t *addr, uint8_t len)
 {
-	for (struct rtr_rib_ent *e = r->b[rtr_rib_hash(addr, len) & r->mask]; e; e = e->next)
-		if (e->len == len && memcmp(e->addr, addr, 16) == 0)
+	for (struct rtr_rib_ent *e = r->b[h & r->mask]; e; e = e->next)
+		if (e->hash == h && e->len == len && memcmp(e->addr, addr, 16) == 0)
 			return e;
 	return NULL;
+}
+
+static struct rtr_rib_ent *
+rtr_rib_find(struct rtr_rib *r, const uint8_t *addr, uint8_t len)
+{
+	return rtr_rib_find_h(r, rtr_rib_hash(addr, len), addr, len);
+}
+
+/* room for n paths in e (its paths kept); 0 or -ENOMEM */
+static int
+rtr_rib_reserve(struct rtr_rib_ent *e, uint16_t n)
+{
+	struct rtr_path *np;
+	uint16_t cap = e->cap;
+
+	if (n <= cap)
+		return 0;
+	while (cap < n)
+		cap = (uint16_t)(cap * 2);
+	np = malloc(cap * sizeof(*np));
+	if (np == NULL)
+		return -ENOMEM;
+	memcpy(np, e->paths, e->n_paths * sizeof(*np));
+	if (e->paths != e->inl)
+		free(e->paths);
+	e->paths = np;
+	e->cap = cap;
+	return 0;
 }
 
 static void
@@ -118,7 +170,7 @@ rtr_rib_grow(struct rtr_rib *r)
 		return; /* keep the longer chains */
 	for (uint32_t i = 0; i <= r->mask; i++)
 		for (struct rtr_rib_ent *e = r->b[i], *nx; e != NULL; e = nx) {
-			uint32_t h = rtr_rib_hash(e->addr, e->len) & nmask;
+			uint32_t h = e->hash & nmask;
 
 			nx = e->next;
 			e->next = nb[h];
@@ -129,37 +181,46 @@ rtr_rib_grow(struct rtr_rib *r)
 	r->mask = nmask;
 }
 
+/* A new entry (NULL: the slab's cap, max-routes, or no memory). */
 static struct rtr_rib_ent *
-rtr_rib_insert(struct rtr_rib *r, const uint8_t *addr, uint8_t len)
+rtr_rib_insert_h(struct rtr_rib *r, uint32_t hash, const uint8_t *addr, uint8_t len)
 {
-	struct rtr_rib_ent *e = calloc(1, sizeof(*e));
+	struct rtr_rib_ent *e = rtr_slab_get(&r->slab);
 	uint32_t h;
 
 	if (e == NULL)
 		return NULL;
 	memcpy(e->addr, addr, 16);
 	e->len = len;
+	e->hash = hash;
 	e->adj = RTR_ADJ_NOROUTE;
+	e->paths = e->inl;
+	e->cap = RTR_RIB_INLINE;
 	if (r->n > r->mask)
 		rtr_rib_grow(r);
-	h = rtr_rib_hash(addr, len) & r->mask;
+	h = hash & r->mask;
 	e->next = r->b[h];
 	r->b[h] = e;
 	r->n++;
 	return e;
 }
 
+static struct rtr_rib_ent *
+rtr_rib_insert(struct rtr_rib *r, const uint8_t *addr, uint8_t len)
+{
+	return rtr_rib_insert_h(r, rtr_rib_hash(addr, len), addr, len);
+}
+
 static void
 rtr_rib_remove(struct rtr_rib *r, struct rtr_rib_ent *x)
 {
-	struct rtr_rib_ent **pp = &r->b[rtr_rib_hash(x->addr, x->len) & r->mask];
+	struct rtr_rib_ent **pp = &r->b[x->hash & r->mask];
 
 	for (; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == x) {
 			*pp = x->next;
 			r->n--;
-			free(x->paths);
-			free(x);
+			rtr_rib_ent_free(r, x);
 			return;
 		}
 }
@@ -454,13 +515,14 @@ rtr_rib_add_path(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t 
 {
 	struct rtr_rib *rib = family == 4 ? t->rib4 : t->rib6;
 	struct rtr_rib_ent *e = rtr_rib_find(rib, addr, len);
-	struct rtr_path *np;
 	int rc;
 
 	if (e == NULL) {
 		e = rtr_rib_insert(rib, addr, len);
-		if (e == NULL)
-			return -ENOMEM;
+		if (e == NULL) {
+			snprintf(err, errlen, "route table full (max-routes)");
+			return -ENOSPC;
+		}
 		if (family == 4)
 			t->n_routes4++;
 		else
@@ -479,10 +541,8 @@ rtr_rib_add_path(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t 
 			return rtr_rib_install(t, family, e, err, errlen);
 		}
 	}
-	np = realloc(e->paths, (e->n_paths + 1) * sizeof(*np));
-	if (np == NULL)
+	if (rtr_rib_reserve(e, (uint16_t)(e->n_paths + 1)) != 0)
 		return -ENOMEM;
-	e->paths = np;
 	e->paths[e->n_paths++] = *p;
 	rc = rtr_rib_install(t, family, e, err, errlen);
 	if (rc != 0) {
@@ -736,37 +796,88 @@ rtr_ext_count(struct rtr_tables *t, int family, int d)
 		t->n_routes6 += (uint32_t)d;
 }
 
+/* The prefix of r as the RIB keys it (masked, zero-padded) and its hash. */
+static uint32_t
+rtr_ext_key(int family, const uint8_t *addr, uint8_t len, uint8_t key[16], uint8_t *klen)
+{
+	struct cfg_prefix pfx = {.family = family == 4 ? AF_INET : AF_INET6, .len = len};
+
+	memcpy(family == 4 ? (void *)&pfx.v4 : (void *)&pfx.v6, addr, family == 4 ? 4 : 16);
+	rtr_prefix_mask(&pfx);
+	rtr_prefix_bytes(&pfx, key);
+	*klen = pfx.len;
+	return rtr_rib_hash(key, pfx.len);
+}
+
+uint32_t
+rtr_ext_hash(int family, const uint8_t *addr, uint8_t len)
+{
+	uint8_t key[16] = {0};
+
+	/* zebra's prefixes come masked: no masking here (a wrong guess costs
+	 * only the prefetch) */
+	memcpy(key, addr, family == 4 ? 4 : 16);
+	return rtr_rib_hash(key, len);
+}
+
+void
+rtr_ext_prefetch(const struct rtr_tables *t, int family, uint32_t hash, bool entry)
+{
+	const struct rtr_rib *rib = family == 4 ? t->rib4 : t->rib6;
+	struct rtr_rib_ent *const *b = &rib->b[hash & rib->mask];
+
+	if (!entry)
+		rte_prefetch0(b);
+	else if (*b != NULL)
+		rte_prefetch0(*b);
+}
+
+#define RTR_EXT_STACK_PATHS 32
+
 int
 rtr_ext_set(struct rtr_tables *t, const struct rtr_ext_route *r, char *err, size_t errlen)
 {
 	struct rtr_rib *rib = r->family == 4 ? t->rib4 : t->rib6;
-	struct cfg_prefix pfx = {.family = r->family == 4 ? AF_INET : AF_INET6, .len = r->len};
-	uint16_t nn = r->type == RTR_RT_UNICAST ? r->n : 1, k = 0, old_n;
-	struct rtr_path *np, *old_paths;
+	uint16_t nn = r->type == RTR_RT_UNICAST ? r->n : 1, k = 0, total = 0, old_n;
+	struct rtr_path stack[RTR_EXT_STACK_PATHS], *np = stack, *old_paths;
 	struct rtr_rib_ent *e;
-	uint8_t addr[16];
+	uint8_t addr[16], len;
 	bool created = false;
+	uint32_t h;
 	int rc;
 
 	if (nn == 0 || nn > RTR_MAX_PATHS) {
 		snprintf(err, errlen, "no usable next hop");
 		return -EINVAL;
 	}
-	memcpy(r->family == 4 ? (void *)&pfx.v4 : (void *)&pfx.v6, r->addr, r->family == 4 ? 4 : 16);
-	rtr_prefix_mask(&pfx);
-	rtr_prefix_bytes(&pfx, addr);
-	e = rtr_rib_find(rib, addr, pfx.len);
+	h = rtr_ext_key(r->family, r->addr, r->len, addr, &len);
+	e = rtr_rib_find_h(rib, h, addr, len);
 	if (e == NULL) {
-		e = rtr_rib_insert(rib, addr, pfx.len);
-		if (e == NULL)
-			return -ENOMEM;
+		e = rtr_rib_insert_h(rib, h, addr, len);
+		if (e == NULL) {
+			snprintf(err, errlen, "route table full (max-routes)");
+			return -ENOSPC;
+		}
 		rtr_ext_count(t, r->family, 1);
 		created = true;
 	}
-	np = malloc((size_t)(e->n_paths + nn) * sizeof(*np));
-	if (np == NULL) {
+	/* the new path set is built aside (the stack, or malloc for a prefix
+	 * with very many paths) and installed; the entry keeps its old set
+	 * until the install has succeeded */
+	for (uint16_t i = 0; i < e->n_paths; i++)
+		total += e->paths[i].origin != RTR_ORIGIN_FRR;
+	total = (uint16_t)(total + nn);
+	if (total > RTR_EXT_STACK_PATHS) {
+		np = malloc(total * sizeof(*np));
+		if (np == NULL) {
+			rc = -ENOMEM;
+			goto undo_insert;
+		}
+	}
+	/* room in the entry first: nothing can fail after the install */
+	if (rtr_rib_reserve(e, total) != 0) {
 		rc = -ENOMEM;
-		goto undo_insert;
+		goto free_np;
 	}
 	for (uint16_t i = 0; i < e->n_paths; i++)
 		if (e->paths[i].origin != RTR_ORIGIN_FRR)
@@ -793,15 +904,20 @@ rtr_ext_set(struct rtr_tables *t, const struct rtr_ext_route *r, char *err, size
 	e->paths = np;
 	e->n_paths = k;
 	rc = rtr_rib_install(t, r->family, e, err, errlen);
+	e->paths = old_paths;
 	if (rc != 0) {
 		/* the entry's adjacency is unchanged when the install fails */
-		e->paths = old_paths;
 		e->n_paths = old_n;
-		free(np);
-		goto undo_insert;
+		goto free_np;
 	}
-	free(old_paths);
+	memcpy(e->paths, np, k * sizeof(*np));
+	e->n_paths = k;
+	if (np != stack)
+		free(np);
 	return 0;
+free_np:
+	if (np != stack)
+		free(np);
 undo_insert:
 	if (created) {
 		rtr_rib_remove(rib, e);
@@ -839,14 +955,11 @@ int
 rtr_ext_del(struct rtr_tables *t, int family, const uint8_t *addr, uint8_t len)
 {
 	struct rtr_rib *rib = family == 4 ? t->rib4 : t->rib6;
-	struct cfg_prefix pfx = {.family = family == 4 ? AF_INET : AF_INET6, .len = len};
 	struct rtr_rib_ent *e;
-	uint8_t a[16];
+	uint8_t a[16], klen;
+	uint32_t h = rtr_ext_key(family, addr, len, a, &klen);
 
-	memcpy(family == 4 ? (void *)&pfx.v4 : (void *)&pfx.v6, addr, family == 4 ? 4 : 16);
-	rtr_prefix_mask(&pfx);
-	rtr_prefix_bytes(&pfx, a);
-	e = rtr_rib_find(rib, a, pfx.len);
+	e = rtr_rib_find_h(rib, h, a, klen);
 	if (e == NULL || !rtr_ext_strip(t, rib, e, false))
 		return -ENOENT;
 	return 0;
@@ -1064,8 +1177,8 @@ rtr_tables_alloc(struct rtr_state *st, struct rtr_tables *t, const struct rtr_co
 		goto no_mem;
 	t->max_neigh = hp.entries;
 	t->neigh = rte_zmalloc("rtr_neigh", sizeof(*t->neigh) * t->max_neigh, RTE_CACHE_LINE_SIZE);
-	t->rib4 = rtr_rib_new(4);
-	t->rib6 = rtr_rib_new(6);
+	t->rib4 = rtr_rib_new(4, max_routes);
+	t->rib6 = rtr_rib_new(6, max_routes);
 	if (t->neigh == NULL || t->rib4 == NULL || t->rib6 == NULL)
 		goto no_mem;
 	return 0;

@@ -783,6 +783,180 @@ test_apply_nexthop_groups(void **state)
 	rtr_down(st);
 }
 
+/* Many routes in one buffer (the reader's batches and prefetch), ECMP
+ * wider than the RIB entry's inline paths, replace between one and four
+ * paths, the next-hop resolution cache following next-hop object changes
+ * and a twin's ifindex, a bad frame after good ones, bulk delete. */
+static void
+test_apply_batches_and_nh_cache(void **state)
+{
+	static struct nlb x; /* 8 KiB: ~140 route frames */
+	struct rtr_state *st = rtr_up("127.0.0.1:0");
+	uint32_t ids[4] = {13, 15, 17, 19}, r0 = st->tables->n_routes4;
+	const struct rtr_adj *a;
+	char p[32], b[64];
+	int n = 0;
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	nexthop(&x, 13, "10.0.2.2", 2);
+	nexthop(&x, 15, "10.0.2.3", 2);
+	nexthop(&x, 17, "10.0.2.4", 2);
+	nexthop(&x, 19, "10.0.2.5", 2);
+	nhgroup(&x, 14, ids, 4);
+	while (x.len + 64 < sizeof(x.b)) {
+		snprintf(p, sizeof(p), "10.100.%d.0", n);
+		route_nhid(&x, p, 24, n % 2 ? 14 : 13);
+		n++;
+	}
+	assert_true(n > 2 * 64);
+	feed(st, &x);
+	assert_int_equal(st->tables->n_routes4, r0 + (uint32_t)n);
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "10.100.%d.9", i);
+		a = fib(st, p);
+		assert_int_equal(a->type, RTR_ADJ_GW);
+		assert_int_equal(a->n_nh, i % 2 ? 4 : 1);
+	}
+	assert_int_equal(fpm_ctr(st, "routes-set"), (uint64_t)n);
+	/* replace: four paths to one and back */
+	route_nhid(&x, "10.100.1.0", 24, 13);
+	feed(st, &x);
+	assert_int_equal(fib(st, "10.100.1.9")->n_nh, 1);
+	route_nhid(&x, "10.100.1.0", 24, 14);
+	feed(st, &x);
+	assert_int_equal(fib(st, "10.100.1.9")->n_nh, 4);
+	{
+		json_t *j = route_json(st, "10.100.1.0/24");
+
+		assert_int_equal(json_array_size(j), 4);
+		json_decref(j);
+	}
+	/* next hop 13 moves: a route named after it now takes the new gateway
+	 * (no stale resolution), and so do the routes already using it */
+	nexthop(&x, 13, "10.0.2.9", 2);
+	route_nhid(&x, "10.101.0.0", 16, 13);
+	feed(st, &x);
+	assert_string_equal(gw(st, fib(st, "10.101.0.1"), 0, b), "10.0.2.9");
+	assert_string_equal(gw(st, fib(st, "10.100.0.9"), 0, b), "10.0.2.9");
+	/* a next hop known only by a twin's ifindex: unresolved until the twin
+	 * exists, then resolved for the next route naming it */
+	nexthop(&x, 21, "10.9.9.9", 77);
+	route_nhid(&x, "10.102.0.0", 16, 21);
+	feed(st, &x);
+	assert_int_equal(fib(st, "10.102.0.1")->type, RTR_ADJ_NOROUTE);
+	st->host_ifindex[1] = 77;
+	route_nhid(&x, "10.102.0.0", 16, 21);
+	feed(st, &x);
+	a = fib(st, "10.102.0.1");
+	assert_int_equal(a->type, RTR_ADJ_GW);
+	assert_string_equal(gw(st, a, 0, b), "10.9.9.9");
+	assert_int_equal(st->tables->neigh[a->nh[0]].key.iface, 1);
+	st->host_ifindex[1] = 0;
+	/* good frames, then a bad header: the good ones are applied */
+	for (int i = 0; i < 70; i++) {
+		snprintf(p, sizeof(p), "10.103.%d.0", i);
+		route_nhid(&x, p, 24, 15);
+	}
+	{
+		size_t good = x.len;
+
+		route_nhid(&x, "10.104.0.0", 16, 15);
+		x.b[good] = 2; /* FPM version 2 */
+		route_nhid(&x, "10.105.0.0", 16, 15);
+		assert_int_equal(rtr_fpm_feed(st, x.b, x.len), -EPROTO);
+		x.len = 0;
+	}
+	assert_string_equal(gw(st, fib(st, "10.103.69.1"), 0, b), "10.0.2.3");
+	assert_int_equal(fib(st, "10.104.0.1")->type, RTR_ADJ_NOROUTE);
+	assert_int_equal(fib(st, "10.105.0.1")->type, RTR_ADJ_NOROUTE);
+	assert_int_equal(fpm_ctr(st, "bad-frames"), 1);
+	/* a frame cut at the end of the buffer waits for the rest */
+	{
+		size_t fl = route_nhid(&x, "10.106.0.0", 16, 15);
+
+		assert_int_equal(rtr_fpm_feed(st, x.b, x.len - 3), 0);
+		assert_int_equal(rtr_fpm_feed(st, x.b, x.len), (long)fl);
+		x.len = 0;
+	}
+	assert_int_equal(fib(st, "10.106.0.1")->type, RTR_ADJ_GW);
+	/* everything of 10.100/16 deleted in one buffer */
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "10.100.%d.0", i);
+		route_gw(&x, RTM_DELROUTE, p, 24, NULL, 0);
+	}
+	feed(st, &x);
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "10.100.%d.9", i);
+		assert_int_equal(fib(st, p)->type, RTR_ADJ_NOROUTE);
+	}
+	assert_int_equal(st->tables->n_routes4, r0 + 70 + 3);
+	rtr_down(st);
+}
+
+/* More routes than max-routes: the ones that do not fit are counted as
+ * route errors and leave nothing behind; deleting some makes room again
+ * (route records reused). */
+static void
+test_apply_table_full(void **state)
+{
+	const char *saved = yaml;
+	static struct nlb x;
+	struct rtr_state *st;
+	uint32_t r0, fitted;
+	uint64_t errs;
+	char p[32];
+
+	(void)state;
+	yaml = "name: r1\n"
+	       "class: router\n"
+	       "max-routes: 16\n"
+	       "interfaces:\n"
+	       "  - {name: lan, port: p0, addresses: [10.0.1.1/24]}\n"
+	       "  - {name: wan, port: p1, addresses: [10.0.2.1/24]}\n";
+	st = rtr_up("127.0.0.1:0");
+	r0 = st->tables->n_routes4;
+	memset(&x, 0, sizeof(x));
+	nexthop(&x, 13, "10.0.2.2", 2);
+	feed(st, &x);
+	for (int k = 0; k < 20; k++) { /* 20 x 120 routes: well over the FIB */
+		for (int i = 0; i < 120; i++) {
+			snprintf(p, sizeof(p), "10.%d.%d.0", 100 + k, i);
+			route_nhid(&x, p, 24, 13);
+		}
+		feed(st, &x);
+	}
+	errs = fpm_ctr(st, "route-errors");
+	fitted = st->tables->n_routes4 - r0;
+	assert_true(errs > 0);
+	assert_int_equal(fitted + errs, 20 * 120);
+	assert_int_equal(fpm_ctr(st, "routes-set"), fitted);
+	/* the last one did not fit: no RIB entry left for it */
+	{
+		json_t *j = route_json(st, "10.119.119.0/24");
+
+		assert_int_equal(json_array_size(j), 0);
+		json_decref(j);
+	}
+	/* delete 100 that fitted, add 100 new ones: they fit */
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof(p), "10.100.%d.0", i);
+		route_gw(&x, RTM_DELROUTE, p, 24, NULL, 0);
+	}
+	feed(st, &x);
+	assert_int_equal(st->tables->n_routes4, r0 + fitted - 100);
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof(p), "10.200.%d.0", i);
+		route_nhid(&x, p, 24, 13);
+	}
+	feed(st, &x);
+	assert_int_equal(fpm_ctr(st, "route-errors"), errs);
+	assert_int_equal(st->tables->n_routes4, r0 + fitted);
+	assert_int_equal(fib(st, "10.200.99.1")->type, RTR_ADJ_GW);
+	rtr_down(st);
+	yaml = saved;
+}
+
 static void
 test_apply_zebra_capture(void **state)
 {
@@ -940,6 +1114,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_apply_routes),
 		cmocka_unit_test(test_apply_nexthop_groups),
 		cmocka_unit_test(test_apply_zebra_capture),
+		cmocka_unit_test(test_apply_batches_and_nh_cache),
+		cmocka_unit_test(test_apply_table_full),
 		cmocka_unit_test(test_session_stale_and_resync),
 	};
 
