@@ -43,6 +43,10 @@ def show(p):
         d["ip"] = [p[IP].src, p[IP].dst, p[IP].proto, p[IP].ttl]
     if ICMP in p:
         d["icmp"] = [p[ICMP].type, p[ICMP].code]
+        if p[ICMP].type == 12:
+            d["icmpptr"] = p[ICMP].ptr
+    if IP in p and p[IP].ihl > 5:
+        d["ipopt"] = bytes(p[IP])[20:p[IP].ihl * 4].hex()
     if IPv6 in p:
         d["ip6"] = [p[IPv6].src, p[IPv6].dst]
     if ARP in p:
@@ -324,6 +328,39 @@ def test_link_local_source_beyond_scope(lab):
     assert all(f["ip6"][1] == src and f["ip6"][0].startswith("fe80:") and
                f["esrc"] == n.rmac and f["edst"] == H1_MAC for f in errs), errs
     assert not [f for f in h2.seen if "bad-" in f.get("raw", "")], h2.seen
+
+
+def test_ip_options_forwarded_or_answered(lab):
+    """RFC 791 / RFC 1812 5.2.4 / RFC 7126: a record route option is
+    forwarded with the router's egress address recorded; a loose source
+    route is dropped; a malformed timestamp option draws ICMP parameter
+    problem pointing at its length octet."""
+    n = lab
+    h2 = n.sniff(n.h2, n.if2)
+    h1 = n.sniff(n.h1, n.if1)
+    e = "Ether(dst=%r)" % n.rmac
+    u = "UDP(sport=40000, dport=40009)"
+    send(n.h1, n.if1, [
+        e + "/IP(src=%r, dst=%r, options=[IPOption_RR(routers=['0.0.0.0', '0.0.0.0'])])"
+        "/%s/Raw(b'opt-rr')" % (H1_4, H2_4, u),
+        e + "/IP(src=%r, dst=%r, options=[IPOption_LSRR(routers=[%r])])/%s/Raw(b'bad-lsrr')"
+        % (H1_4, H2_4, H2_4, u),
+        e + "/IP(src=%r, dst=%r, options=IPOption(b'\\x01\\x44\\x28\\x05\\x00\\x00\\x00"
+        "\\x00'))/%s/Raw(b'bad-ts')" % (H1_4, H2_4, u),
+        e + "/IP(src=%r, dst=%r)/%s/Raw(b'mark4')" % (H1_4, H2_4, u),
+    ])
+    seen = h2.until(lambda f: f.get("raw") == "mark4", "the IPv4 marker on h2")
+    # (h2's port unreachable quoting it shows the same payload)
+    rr = [f for f in seen if f.get("raw") == "opt-rr" and f["ip"][1] == H2_4]
+    assert len(rr) == 1, seen
+    # type 7, length 11, pointer 8, the wan address 10.83.2.1, room for one more
+    assert rr[0]["ipopt"].startswith("070b080a530201" + "00000000"), rr
+    assert rr[0]["ip"][3] == 63, rr
+    assert not [f for f in seen if "bad-" in f.get("raw", "") and f["ip"][1] == H2_4], seen
+    pp = h1.until(lambda f: f.get("icmp") == [12, 0], "a parameter problem on h1")
+    pp = [f for f in pp if f.get("icmp") == [12, 0]]
+    assert len(pp) == 1 and pp[0]["ip"][0] == R1_4 and pp[0]["icmpptr"] == 22, pp
+    assert rtr(n)["drops"]["source-route"] == 1
 
 
 def test_fw_reject_never_answers_broadcast(lab):

@@ -176,6 +176,9 @@ rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	case RTR_PUNT_SCOPE:
 		rtr_error(st, t, m, RTR_ERR_SCOPE);
 		break;
+	case RTR_PUNT_PARAM: /* RFC 792, RFC 1812 4.3.3.5: pointer to the octet */
+		rtr_icmp4_error(st, t, m, 12, 0, (nid & 0xff) << 24);
+		break;
 	case RTR_PUNT_TOOBIG:
 		if (nid >= t->n_if)
 			rte_pktmbuf_free(m);

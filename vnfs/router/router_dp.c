@@ -57,6 +57,7 @@ rtr_trace_punt(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m, ui
 		[RTR_PUNT_TOOBIG] = "too big for the egress MTU: punted for ICMP (DF set)",
 		[RTR_PUNT_RESOLVE] = "next hop not resolved (or fragmenting): punted, sent once "
 				     "resolved",
+		[RTR_PUNT_PARAM] = "malformed IPv4 option: punted for ICMP parameter problem",
 		[RTR_PUNT_SCOPE] = "link-local source to a destination off its link: punted for "
 				   "ICMPv6 destination unreachable (beyond scope)",
 	};
@@ -343,11 +344,10 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_LENGTH);
 			return 0;
 		}
-		if (unlikely(ihl != sizeof(*ip))) {
-			nfv_drop(w, vnf, m, RTR_DROP_IP_OPTIONS);
-			return 0;
-		}
-		if (unlikely(!rtr_ip4_csum_ok(ip))) {
+		/* options: the checksum over the whole header; whether they
+		 * are forwarded is rtr_fwd4's (rtr_opts4) */
+		if (unlikely(ihl != sizeof(*ip) ? rte_raw_cksum(ip, ihl) != 0xffff
+						: !rtr_ip4_csum_ok(ip))) {
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_CHECKSUM);
 			return 0;
 		}
@@ -367,8 +367,9 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		/* nor destinations to route (multicast and the limited
 		 * broadcast are not forwarded, RFC 1812 5.3.5.1) */
 		if (unlikely(dst >= 0xe0000000u || (dst >> 24) == 127 || (dst >> 24) == 0)) {
-			/* 224.0.0.0/24 (OSPF, VRRP, RIP, IGMP...): the twin's */
-			if ((dst >> 8) == 0xe00000u && t->ifs[ifi].hostif) {
+			/* 224.0.0.0/24 (OSPF, VRRP, RIP, IGMP...): the twin's
+			 * (without options: IGMP's Router Alert is dropped) */
+			if ((dst >> 8) == 0xe00000u && t->ifs[ifi].hostif && ihl == sizeof(*ip)) {
 				rtr_punt_local(st, vnf, w, m, (uint16_t)ifi, 4, RTR_PUNT_HOST);
 				return 0;
 			}
@@ -560,6 +561,76 @@ rtr_ttl_dec4(struct rte_ipv4_hdr *ip)
 	ip->hdr_checksum = rtr_csum_update16(ip->hdr_checksum, old, nw);
 }
 
+/* IPv4 options of a packet to forward (RFC 791, RFC 1812 5.2.4, RFC 7126):
+ * 0 = forward (record route filled in later, the rest unchanged), -1 =
+ * source route (dropped), > 0 = the offset of the malformed octet, the
+ * parameter problem pointer. Bounded: at most 40 bytes, no recursion. */
+static __rte_noinline int
+rtr_opts4(const uint8_t *h, uint32_t ihl)
+{
+	for (uint32_t i = 20; i < ihl;) {
+		uint8_t type = h[i], olen;
+
+		if (type == 0) /* end of option list */
+			break;
+		if (type == 1) { /* no operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= ihl)
+			return (int)i;
+		olen = h[i + 1];
+		if (olen < 2 || i + olen > ihl)
+			return (int)i + 1;
+		switch (type) {
+		case 131: /* loose source route */
+		case 137: /* strict source route */
+			return -1;
+		case 7: /* record route: pointer >= 4, within or just past */
+			if (olen < 3 || h[i + 2] < 4)
+				return (int)i + 2;
+			break;
+		case 68: /* timestamp */
+			if (olen < 4 || h[i + 2] < 5)
+				return (int)i + 2;
+			break;
+		default:
+			break;
+		}
+		i += olen;
+	}
+	return 0;
+}
+
+/* RFC 791 record route: the address of the interface the packet leaves by
+ * goes where the pointer says, while there is room; header checksum
+ * recomputed (a slow path: packets with options are rare) */
+static __rte_noinline void
+rtr_opts4_record(struct rte_ipv4_hdr *ip, const struct rtr_if *oif)
+{
+	uint8_t *h = (uint8_t *)ip;
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+
+	for (uint32_t i = 20; i < ihl;) {
+		uint8_t type = h[i], olen;
+
+		if (type == 0)
+			break;
+		if (type == 1) {
+			i++;
+			continue;
+		}
+		olen = h[i + 1]; /* checked by rtr_opts4 */
+		if (type == 7 && oif->n4 > 0 && h[i + 2] + 3u <= olen) {
+			memcpy(h + i + h[i + 2] - 1, &oif->a4[0], 4);
+			h[i + 2] += 4;
+		}
+		i += olen;
+	}
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
 static inline bool
 rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	 struct nfv_worker *w, struct rte_mbuf *m, uint64_t a)
@@ -578,6 +649,25 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		nfv_drop(w, vnf, m, RTR_DROP_LINK_BCAST);
 		return false;
 	}
+	if (unlikely(ip->version_ihl != 0x45)) {
+		int r;
+
+		/* for the router itself: not processed (as before) */
+		if (adj->type == RTR_ADJ_LOCAL) {
+			nfv_drop(w, vnf, m, RTR_DROP_IP_OPTIONS);
+			return false;
+		}
+		r = rtr_opts4((const uint8_t *)ip, (ip->version_ihl & 0xf) * 4u);
+		if (r < 0) {
+			nfv_drop(w, vnf, m, RTR_DROP_SOURCE_ROUTE);
+			return false;
+		}
+		if (r > 0) {
+			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_PARAM, ifi, (uint32_t)r),
+				     RTR_CTR_PUNT_PARAM, RTR_DROP_BAD_OPTION);
+			return false;
+		}
+	}
 	/* RFC 3927 7: link-local IPv4 is never forwarded, silently (a
 	 * router's own 169.254 address is local) */
 	if (unlikely(rtr_is_ll4(rte_be_to_cpu_32(ip->src_addr)) ||
@@ -595,6 +685,8 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	}
 	nid = rtr_pick_nh(&st->tb[w->lcore], t, adj, 4, &ip->dst_addr,
 			  adj->n_nh > 1 ? rtr_flow_hash4(ip) : 0, &oif);
+	if (unlikely(ip->version_ihl != 0x45)) /* also when it waits or is fragmented */
+		rtr_opts4_record(ip, &t->ifs[oif]);
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > t->ifs[oif].mtu)) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),

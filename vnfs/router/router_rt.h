@@ -38,7 +38,8 @@
 	_(RTR_CTR_PUNT_TOOBIG, "punt-too-big")      \
 	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")     \
 	_(RTR_CTR_PUNT_FRAG, "punt-fragment")       \
-	_(RTR_CTR_PUNT_HOST, "punt-host-multicast")
+	_(RTR_CTR_PUNT_HOST, "punt-host-multicast") \
+	_(RTR_CTR_PUNT_PARAM, "punt-parameter-problem")
 enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 
 #define RTR_DROPS(_)                                                                               \
@@ -68,7 +69,11 @@ enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 	_(RTR_DROP_BROADCAST, "broadcast",                                                         \
 	  "directed broadcast of an attached subnet (not forwarded)")                              \
 	_(RTR_DROP_HOST_LIMIT, "punt-local-rate-limit",                                            \
-	  "packet for the host interface over its punt rate limit")
+	  "packet for the host interface over its punt rate limit")                                \
+	_(RTR_DROP_SOURCE_ROUTE, "source-route",                                                   \
+	  "IPv4 loose/strict source route option (not forwarded, RFC 7126)")                       \
+	_(RTR_DROP_BAD_OPTION, "bad-ip-option",                                                    \
+	  "malformed IPv4 option (ICMP parameter problem rate-limited)")
 enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 
 /* Control-thread counters (in "stats" as cp_counters) */
@@ -163,6 +168,7 @@ enum rtr_punt {
 	RTR_PUNT_RESOLVE,
 	RTR_PUNT_HOST, /* link-scope multicast for the interface's host twin */
 	RTR_PUNT_SCOPE, /* IPv6 link-local source to a destination off its link */
+	RTR_PUNT_PARAM, /* malformed IPv4 option: parameter problem, pointer in the nid bits */
 };
 
 enum rtr_neigh_state {
