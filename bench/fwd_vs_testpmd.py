@@ -19,9 +19,17 @@ fair because both pay it.
            same interval.
 
 Usage: bench/fwd_vs_testpmd.py [--build DIR] [--duration S] [--rounds N]
-                               [--out FILE.json]
-Each round runs testpmd then nfvd; the table shows the median of the rounds
-and the ratio. JSON goes to bench/results/fwd_vs_testpmd-<time>.json.
+                               [--retries N] [--baseline DIR] [--out FILE.json]
+Each round runs testpmd and nfvd (which goes first alternates); the table
+shows the median of the rounds and the median of the per-round ratios.
+--baseline DIR: instead of testpmd, the nfvd of another build (e.g. one
+with -Dtrace_hooks=false: bench/trace_cost.sh) on the same chain.
+A run whose measurement comes back empty (no packet counted in the interval,
+no cycle figure: a starved core on a loaded host) or that fails is tried
+again up to --retries times; then the round is recorded as failed (its
+reason in the JSON and on stderr) and left out of the medians. When no
+round has both runs, the script says so and exits 1.
+JSON goes to bench/results/fwd_vs_testpmd-<time>.json.
 Needs root, dpdk-testpmd (package dpdk), python3-scapy, free hugepages.
 """
 import argparse
@@ -135,7 +143,7 @@ class Testpmd:
 
 
 def run_testpmd(pcap, workdir, warmup, duration, rnd):
-    tp = Testpmd(pcap, workdir, "%stp%d_%d" % (TAG, os.getpid(), rnd))
+    tp = Testpmd(pcap, workdir, "%stp%d_%s" % (TAG, os.getpid(), rnd))
     try:
         tp.cmd("start")
         time.sleep(warmup)  # the measured interval is timed, not waited for
@@ -143,7 +151,8 @@ def run_testpmd(pcap, workdir, warmup, duration, rnd):
         time.sleep(duration)
         b, tb = tp.tx_packets(), time.monotonic()
         out = tp.cmd("stop", expect="CPU cycles/packet")
-        cyc = float(re.search(r"CPU cycles/packet=([\d.]+)", out).group(1))
+        m = re.search(r"CPU cycles/packet=([\d.]+)", out)
+        cyc = float(m.group(1)) if m else None
     finally:
         tp.close()
     return {"mpps": (b - a) / (tb - ta) / 1e6, "cycles_per_packet": cyc,
@@ -184,8 +193,8 @@ def request(path, cmd):
         s.close()
 
 
-def run_nfvd(build, pcap, workdir, warmup, duration, rnd):
-    prefix = "%snf%d_%d" % (TAG, os.getpid(), rnd)
+def run_nfvd(build, pcap, workdir, warmup, duration, rnd, tag="nf"):
+    prefix = "%s%s%d_%d" % (TAG, tag, os.getpid(), rnd)
     sock = os.path.join(workdir, prefix + ".sock")
     chain = os.path.join(workdir, "fwd.yaml")
     with open(chain, "w") as f:
@@ -253,45 +262,101 @@ def sysinfo():
             "commit": commit, "loadavg_at_start": os.getloadavg(), "cores": "main lcore 0, one forwarding lcore 1 (both systems)"}
 
 
+def empty(res):
+    """Why a run's measurement is unusable, or None."""
+    if not res.get("packets"):
+        return "no packet counted in the measured interval"
+    if not res.get("cycles_per_packet"):
+        return "no cycles/packet figure"
+    return None
+
+
+def measure(system, rnd, args, pcap, work):
+    """One system's run of a round, tried up to 1 + args.retries times.
+    Returns its result, or {"failed": why, "tries": [...]}."""
+    tries = []
+    for attempt in range(1 + args.retries):
+        log("round %d/%d: %s%s" % (rnd + 1, args.rounds, system,
+                                    " (try %d)" % (attempt + 1) if attempt else ""))
+        name = "%d%s" % (rnd, "r%d" % attempt if attempt else "")
+        try:
+            if system == "testpmd":
+                res = run_testpmd(pcap, work, args.warmup, args.duration, name)
+            else:
+                build = args.baseline if system == "baseline" else args.build
+                res = run_nfvd(build, pcap, work, args.warmup, args.duration, name,
+                               tag="bl" if system == "baseline" else "nf")
+            why = empty(res)
+        except (RuntimeError, OSError, ValueError, KeyError, IndexError, AttributeError,
+                subprocess.SubprocessError) as e:
+            res, why = None, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+        if why is None:
+            res["loadavg_1min"] = os.getloadavg()[0]
+            res["tries"] = attempt + 1
+            return res
+        log("round %d: %s: %s%s" % (rnd + 1, system, why,
+                                     ", trying again" if attempt < args.retries else ""))
+        tries.append(why)
+    return {"failed": tries[-1], "tries": tries, "loadavg_1min": os.getloadavg()[0]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(REPO, "build"))
     ap.add_argument("--duration", type=float, default=5.0, help="measured seconds per run")
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=3, help="testpmd+nfvd pairs; medians shown")
+    ap.add_argument("--retries", type=int, default=2,
+                    help="further tries of a run whose measurement came back empty")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="compare with the nfvd of build DIR instead of testpmd")
     ap.add_argument("--out", help="JSON file (default bench/results/fwd_vs_testpmd-TIME.json)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("fwd_vs_testpmd: must run as root (hugepages)")
     if not os.access(os.path.join(args.build, "nfvd"), os.X_OK):
         sys.exit("fwd_vs_testpmd: no nfvd in %s (meson setup build && ninja -C build)" % args.build)
-    if not shutil.which("dpdk-testpmd"):
+    if args.baseline and not os.access(os.path.join(args.baseline, "nfvd"), os.X_OK):
+        sys.exit("fwd_vs_testpmd: no nfvd in %s" % args.baseline)
+    if not args.baseline and not shutil.which("dpdk-testpmd"):
         sys.exit("fwd_vs_testpmd: dpdk-testpmd not found (apt-get install dpdk)")
 
     work = tempfile.mkdtemp(prefix=TAG + ".")
     try:
         pcap = os.path.join(work, "udp64x1024.pcap")
         make_pcap(pcap)
-        runs = {"testpmd": [], "nfvd": []}
+        systems = ["baseline" if args.baseline else "testpmd", "nfvd"]
+        runs = {k: [] for k in systems}
+        failed = []
         for r in range(args.rounds):
             # alternate which system goes first, so a load change on the
             # machine does not always favour the same one
-            order = ["testpmd", "nfvd"] if r % 2 == 0 else ["nfvd", "testpmd"]
+            order = systems if r % 2 == 0 else systems[::-1]
             for system in order:
-                log("round %d/%d: %s" % (r + 1, args.rounds, system))
-                if system == "testpmd":
-                    res = run_testpmd(pcap, work, args.warmup, args.duration, r)
-                else:
-                    res = run_nfvd(args.build, pcap, work, args.warmup, args.duration, r)
-                res["loadavg_1min"] = os.getloadavg()[0]
+                res = measure(system, r, args, pcap, work)
+                if res.get("failed"):
+                    failed.append({"round": r + 1, "system": system, "why": res["failed"]})
                 runs[system].append(res)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    med = {k: {m: statistics.median(x[m] for x in v)
+    other = systems[0]
+    ok = [r for r in range(args.rounds)
+          if not runs[other][r].get("failed") and not runs["nfvd"][r].get("failed")]
+    for f in failed:
+        log("round %d: %s failed: %s" % (f["round"], f["system"], f["why"]))
+    if not ok:
+        log("no round measured both %s and nfvd: no result" % other)
+        sys.exit(1)
+    med = {k: {m: statistics.median(v[r][m] for r in ok)
                for m in ("mpps", "cycles_per_packet")} for k, v in runs.items()}
-    ratio_mpps = med["nfvd"]["mpps"] / med["testpmd"]["mpps"]
-    ratio_cyc = med["nfvd"]["cycles_per_packet"] / med["testpmd"]["cycles_per_packet"]
+    # the ratio of each round (both runs close in time), then their median:
+    # a load change between rounds moves both runs of a round together
+    round_cyc = [runs["nfvd"][r]["cycles_per_packet"] / runs[other][r]["cycles_per_packet"]
+                 for r in ok]
+    round_mpps = [runs["nfvd"][r]["mpps"] / runs[other][r]["mpps"] for r in ok]
+    ratio_mpps = statistics.median(round_mpps)
+    ratio_cyc = statistics.median(round_cyc)
     result = {
         "benchmark": "fwd_vs_testpmd",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -301,10 +366,17 @@ def main():
                   "warmup_s": args.warmup, "rounds": args.rounds},
         "system": sysinfo(),
         "runs": runs,
+        "failed_runs": failed,
+        "rounds_measured": len(ok),
         "median": med,
-        "nfvd_vs_testpmd": {"mpps_ratio": ratio_mpps, "cycles_ratio": ratio_cyc,
-                            "within_10_percent": ratio_mpps >= 0.9},
+        "round_ratios": {"cycles": round_cyc, "mpps": round_mpps},
     }
+    if args.baseline:
+        result["baseline_build"] = os.path.abspath(args.baseline)
+        result["nfvd_vs_baseline"] = {"mpps_ratio": ratio_mpps, "cycles_ratio": ratio_cyc}
+    else:
+        result["nfvd_vs_testpmd"] = {"mpps_ratio": ratio_mpps, "cycles_ratio": ratio_cyc,
+                                     "within_10_percent": ratio_mpps >= 0.9}
     out = args.out or os.path.join(HERE, "results", "fwd_vs_testpmd-%s.json" %
                                    time.strftime("%Y%m%d-%H%M%S"))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
@@ -312,15 +384,18 @@ def main():
         json.dump(result, f, indent=2)
         f.write("\n")
 
+    names = {"testpmd": "dpdk-testpmd io", "baseline": "nfvd forward chain, baseline build",
+             "nfvd": "nfvd forward chain"}
     print("64-byte UDP, 1024 flows, pcap loop -> null, one forwarding core "
-          "(median of %d rounds, %g s each)" % (args.rounds, args.duration))
+          "(medians of %d rounds of %d, %g s each)" % (len(ok), args.rounds, args.duration))
     print("| system | Mpps | cycles/packet |")
     print("|---|---:|---:|")
-    print("| dpdk-testpmd io | %.2f | %.1f |" % (med["testpmd"]["mpps"],
-                                                med["testpmd"]["cycles_per_packet"]))
-    print("| nfvd forward chain | %.2f | %.1f |" % (med["nfvd"]["mpps"],
-                                                   med["nfvd"]["cycles_per_packet"]))
-    print("| nfvd / testpmd | %.0f%% | %.0f%% |" % (ratio_mpps * 100, ratio_cyc * 100))
+    for k in systems:
+        print("| %s | %.2f | %.1f |" % (names[k], med[k]["mpps"], med[k]["cycles_per_packet"]))
+    print("| nfvd / %s (median of per-round ratios) | %.1f%% | %.1f%% |" % (
+        other, ratio_mpps * 100, ratio_cyc * 100))
+    if failed:
+        print("failed runs (left out): %d" % len(failed))
     print("machine load average (1 min) during the runs: %.1f-%.1f on %d CPUs" % (
         min(x["loadavg_1min"] for v in runs.values() for x in v),
         max(x["loadavg_1min"] for v in runs.values() for x in v), os.cpu_count()))
