@@ -3,6 +3,7 @@
  * VNF instances, the first pipeline, worker launch.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -265,6 +266,39 @@ destroy_instances:
 	return ret;
 }
 
+/* DPDK's vhost library logs ~100 INFO lines (VHOST_CONFIG: every
+ * vhost-user message) each time a guest's NIC connects. nfvd sets the
+ * lib.vhost.* log types to warning unless its EAL arguments ask for more:
+ * a --log-level whose pattern matches a vhost type (e.g.
+ * --log-level=lib.vhost.*:info), or a global level of info or debug.
+ * DPDK 22.11 gives a type registered late (the vhost PMD's library is
+ * loaded during rte_eal_init) the level of the first matching --log-level,
+ * so ours is left out when the user's asks for more, not merely put
+ * first. */
+static bool
+eng_eal_log_verbose(const char *const *args, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *v = NULL, *colon;
+		char pat[128];
+
+		if (strncmp(args[i], "--log-level=", 12) == 0)
+			v = args[i] + 12;
+		else if (strcmp(args[i], "--log-level") == 0 && i + 1 < n)
+			v = args[++i];
+		if (v == NULL)
+			continue;
+		colon = strrchr(v, ':');
+		if (colon == NULL) /* the global level */
+			return strtol(v, NULL, 10) >= RTE_LOG_INFO || strncmp(v, "info", 4) == 0 ||
+			       strncmp(v, "debug", 5) == 0;
+		snprintf(pat, sizeof(pat), "%.*s", (int)(colon - v), v);
+		if (fnmatch(pat, "lib.vhost.config", 0) == 0 || strstr(pat, "vhost") != NULL)
+			return true;
+	}
+	return false;
+}
+
 int
 nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *eal_extra,
 		 int n_eal_extra, char *err, size_t errlen)
@@ -328,6 +362,8 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	}
 	if (!has_pci)
 		argv[argc++] = "--no-pci";
+	if (!eng_eal_log_verbose(eal_extra, n_eal_extra))
+		argv[argc++] = "--log-level=lib.vhost.*:warning";
 	for (int i = 0; i < n_eal_extra && argc < (int)RTE_DIM(argv) - 1; i++)
 		argv[argc++] = eal_extra[i];
 	argv[argc] = NULL;
