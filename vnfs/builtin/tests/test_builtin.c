@@ -52,9 +52,9 @@ static const struct rte_ether_addr tb_dst = {{0x02, 0, 0, 0, 0, 0xbb}};
 static int
 tb_setup(void **state)
 {
-	char *argv[] = {"test_builtin",	       "--no-huge",   "-m", "256", "--no-pci",
-			"--file-prefix=cfgbi", "--no-shconf", "-l", "0",   "--log-level=error",
-			"--vdev=net_null0",    NULL};
+	char *argv[] = {"test_builtin", "--no-huge", "-m",		   "256",
+			"--no-pci",	"--no-shconf", "-l", "0", "--log-level=error",
+			"--vdev=net_null0", NULL};
 	int argc = (int)RTE_DIM(argv) - 1;
 
 	(void)state;

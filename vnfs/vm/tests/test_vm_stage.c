@@ -158,7 +158,7 @@ int
 main(void)
 {
 	const char *eal[] = {"test_vm_stage", "--no-huge", "-m", "128", "--no-pci",
-			     "--file-prefix", "vmtst", "--no-shconf", "-l", "0", "--log-level", "error"};
+			     "--no-shconf", "-l", "0", "--log-level", "error"};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_up_sends_to_guest),
 		cmocka_unit_test(test_link_down_drops_stage_down),
