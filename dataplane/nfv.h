@@ -184,11 +184,26 @@ void nfv_trace_drop(struct nfv_worker *w, const struct nfv_vnf *vnf, const struc
 		    uint16_t reason);
 void nfv_trace_punt(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m);
 
-/* Is m traced? One load of the worker's hot line when no trace runs. */
+/* The trace hooks are compiled in unless the build says otherwise
+ * (meson -Dtrace_hooks=false: a benchmark baseline only, bench/trace_cost.sh;
+ * nfvctl trace start is refused then). */
+#ifndef NFV_TRACE_HOOKS
+#define NFV_TRACE_HOOKS 1
+#endif
+
+/* Does a burst with traced packets run on w? One load of the worker's hot
+ * line when no trace runs. */
+static inline bool
+nfv_tracing(const struct nfv_worker *w)
+{
+	return NFV_TRACE_HOOKS && unlikely(w->trace != NULL);
+}
+
+/* Is m traced? */
 static inline bool
 nfv_traced(const struct nfv_worker *w, struct rte_mbuf *m)
 {
-	return unlikely(w->trace != NULL) && (nfv_meta(m)->flags & NFV_META_TRACE);
+	return nfv_tracing(w) && (nfv_meta(m)->flags & NFV_META_TRACE);
 }
 
 /* The two args of a %6 conversion from an IPv6 address's 16 bytes. */
@@ -205,7 +220,7 @@ nfv_trace_ip6(const void *a16, int half)
 static inline void
 nfv_drop(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t reason)
 {
-	if (unlikely(w->trace != NULL))
+	if (nfv_tracing(w))
 		nfv_trace_drop(w, vnf, m, reason);
 	vnf->ctr[(size_t)w->lcore * vnf->ctr_stride + vnf->cls->n_counters + reason]++;
 	w->chain_ctr[2]++;
@@ -218,7 +233,7 @@ nfv_drop(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m, uint16_t
 static inline void
 nfv_drop_engine(struct nfv_worker *w, struct rte_mbuf *m, uint16_t reason)
 {
-	if (unlikely(w->trace != NULL))
+	if (nfv_tracing(w))
 		nfv_trace_drop(w, NULL, m, reason);
 	w->eng_ctr[reason]++;
 	w->chain_ctr[2]++;
@@ -232,7 +247,7 @@ static inline void
 nfv_punt(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m)
 {
 	nfv_meta(m)->vnf = vnf;
-	if (unlikely(w->trace != NULL))
+	if (nfv_tracing(w))
 		nfv_trace_punt(w, vnf, m);
 	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0))
 		nfv_drop_engine(w, m, NFV_DROP_PUNT_FULL);

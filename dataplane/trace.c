@@ -857,6 +857,12 @@ nfv_engine_trace_start(json_t *args, json_t **result, char *err, size_t errlen)
 	}
 	chain = jc ? json_string_value(jc) : NULL;
 	filter = jf ? json_string_value(jf) : NULL;
+	if (!NFV_TRACE_HOOKS) {
+		snprintf(err, errlen,
+			 "trace start: this nfvd was built without the trace hooks "
+			 "(meson -Dtrace_hooks=false, a benchmark baseline)");
+		return -ENOTSUP;
+	}
 	if (!e->running) {
 		snprintf(err, errlen, "trace start: the engine is not running");
 		return -EAGAIN;

@@ -301,11 +301,13 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 		}
 	}
 	/* nfvctl trace: the one branch a burst pays when no trace runs */
-	t = atomic_load_explicit(&nfv_eng.trace, memory_order_acquire);
-	if (unlikely(t != NULL) && nfv_trace_rx(t, w, c->name, b->stage, pkts, n) > 0) {
-		chain_stages(c, w, b->stage, pkts, n, true);
-		nfv_trace_end(w);
-		return;
+	if (NFV_TRACE_HOOKS) {
+		t = atomic_load_explicit(&nfv_eng.trace, memory_order_acquire);
+		if (unlikely(t != NULL) && nfv_trace_rx(t, w, c->name, b->stage, pkts, n) > 0) {
+			chain_stages(c, w, b->stage, pkts, n, true);
+			nfv_trace_end(w);
+			return;
+		}
 	}
 	chain_stages(c, w, b->stage, pkts, n, false);
 }

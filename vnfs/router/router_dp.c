@@ -1028,7 +1028,7 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 					pkts[out++] = p4[i];
 			}
 			nfv_count(w, vnf, RTR_CTR_FWD4, out - first);
-			if (unlikely(w->trace != NULL)) /* nfvctl trace: once per burst */
+			if (nfv_tracing(w)) /* nfvctl trace: once per burst */
 				rtr_trace_fwd(vnf, w, t, pkts + first, out - first, 4);
 		}
 		if (n6 > 0) {
@@ -1047,7 +1047,7 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 					pkts[out++] = p6[i];
 			}
 			nfv_count(w, vnf, RTR_CTR_FWD6, out - first);
-			if (unlikely(w->trace != NULL))
+			if (nfv_tracing(w))
 				rtr_trace_fwd(vnf, w, t, pkts + first, out - first, 6);
 		}
 	}

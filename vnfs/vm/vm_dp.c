@@ -21,7 +21,7 @@ vm_stage_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pk
 	}
 	if (st->bypass) {
 		nfv_count(w, vnf, VM_CTR_BYPASSED, n);
-		if (unlikely(w->trace != NULL))
+		if (nfv_tracing(w))
 			for (uint16_t i = 0; i < n; i++)
 				if (nfv_traced(w, pkts[i]))
 					nfv_trace_note(w, vnf, pkts[i],
