@@ -151,6 +151,14 @@ struct vnf_class {
 	 * list), for nfvctl drops and trace. */
 	const char *const *drop_descs;
 
+	/* Optional (nfvctl trace show, on the control thread): what a %r
+	 * conversion in one of the class's trace notes stands for, resolved
+	 * from the note's args a[0..n) when the trace is shown (e.g. the
+	 * router's route that covers an address: its FIB gives a worker the
+	 * adjacency only). Writes buf; returns the number of args it took. */
+	unsigned int (*trace_conv)(struct nfv_vnf *vnf, const uint64_t *a, unsigned int n,
+				   char *buf, size_t len);
+
 	/* 1 if process() does not read nfv_meta()->chain / in_port: a chain
 	 * whose stages all say so skips filling them (a write per packet to
 	 * the mbuf's second cache line, measured at ~40% of a forward chain). */

@@ -413,7 +413,7 @@ nfv_trace_fmt(const struct nfv_trace_ent *e, char *buf, size_t len)
 {
 	size_t o = 0;
 	unsigned int ai = 0;
-	char tmp[INET6_ADDRSTRLEN + 8];
+	char tmp[128];
 
 	if (len == 0)
 		return;
@@ -471,6 +471,17 @@ nfv_trace_fmt(const struct nfv_trace_ent *e, char *buf, size_t len)
 			port_name(a, tmp, sizeof(tmp));
 			ai++;
 			break;
+		case 'r': { /* the stage's class resolves it now (vnf.h trace_conv) */
+			struct nfv_vnf *v = e->cls != NULL && e->cls->trace_conv != NULL
+						    ? nfv_eng_find_vnf(&nfv_eng, e->vnf)
+						    : NULL;
+
+			if (v != NULL && v->cls == e->cls && ai < 3)
+				ai += e->cls->trace_conv(v, e->a + ai, 3 - ai, tmp, sizeof(tmp));
+			else
+				snprintf(tmp, sizeof(tmp), "(not known now)");
+			break;
+		}
 		case 's':
 			piece = e->str;
 			break;

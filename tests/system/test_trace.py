@@ -81,6 +81,23 @@ def test_trace_lab_paths(lab):
     text = nfvctl_ok(d, "trace", "show")
     assert "chain from-a" in text and "rule lan-out: allow" in text and "=> tx port b" in text
 
+    # a gateway route: its prefix (looked up at show time), the gateway, the port
+    nfvctl_ok(d, "route", "add", "10.99.0.0/16", "via=10.81.2.2")
+    nfvctl_ok(d, "trace", "start", "filter=icmp and host 10.99.7.7")
+    run(["ping", "-c", "1", "-W", "1", "10.99.7.7"], ns=lan, check=False)
+    p = traced(d, lambda p: "> 10.99.7.7 ttl 64 ICMP echo request" in p["packet"],
+               "the trace of a ping over a gateway route")
+    notes = stage(p, "rtr")["notes"]
+    assert "route: 10.99.7.7 via gateway 10.81.2.2 on wan, out port b" in notes, p
+    assert "gateway route 10.99.0.0/16" in notes, p
+    assert p["result"] == "tx" and p["tx_port"] == "b"
+    # a more specific route since: the prefix shown is today's, said so
+    nfvctl_ok(d, "route", "add", "10.99.7.0/24", "via=10.81.2.2", "metric=5")
+    notes = stage(traced(d, lambda p: "> 10.99.7.7 ttl 64" in p["packet"], "the record"),
+                  "rtr")["notes"]
+    assert any(n.startswith("gateway route 10.99.7.0/24") for n in notes), notes
+    nfvctl_ok(d, "trace", "start", "filter=icmp", "count=20")
+
     # TTL 1: the router punts it, its control thread answers time exceeded
     run(["ping", "-c", "1", "-W", "2", "-t", "1", "10.81.2.2"], ns=lan, check=False)
     p = traced(d, lambda p: "ttl 1 ICMP echo request" in p["packet"], "the TTL=1 trace")

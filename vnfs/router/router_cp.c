@@ -671,6 +671,43 @@ rtr_poll(struct nfv_vnf *vnf)
 	return pending + (rtr_hostif_poll(st) >= RTR_HOSTIF_BUDGET ? 1 : 0);
 }
 
+/* nfvctl trace show: "%r" of a gateway route's note, a[0] = family | the
+ * adjacency the packet took << 8, a[1..] = its destination (one arg for
+ * IPv4, two for IPv6): the prefix that covers it, looked up now in the
+ * control thread's table (the worker's FIB gives the adjacency only). */
+static unsigned int
+rtr_trace_conv(struct nfv_vnf *vnf, const uint64_t *a, unsigned int n, char *buf, size_t len)
+{
+	const struct rtr_state *st = vnf->priv;
+	int family = (int)(a[0] & 0xff), plen = -1;
+	uint8_t addr[16] = {0};
+	char txt[INET6_ADDRSTRLEN];
+	unsigned int used = family == 4 ? 2 : 3;
+	uint32_t adj = 0;
+
+	if ((family != 4 && family != 6) || n < used) {
+		snprintf(buf, len, "?");
+		return n;
+	}
+	memcpy(addr, &a[1], family == 4 ? 4 : 8);
+	if (family == 6)
+		memcpy(addr + 8, &a[2], 8);
+	if (st != NULL && st->tables != NULL)
+		plen = rtr_tables_route_of(st->tables, family, addr, &adj);
+	if (plen < 0) {
+		snprintf(buf, len, "none now (the routes changed since)");
+		return used;
+	}
+	for (int i = plen / 8 + (plen % 8 != 0); i < 16; i++)
+		addr[i] = 0;
+	if (plen % 8)
+		addr[plen / 8] &= (uint8_t)(0xff << (8 - plen % 8));
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, txt, sizeof(txt));
+	snprintf(buf, len, "%s/%d%s", txt, plen,
+		 adj == (uint32_t)(a[0] >> 8) ? "" : " now (the routes changed since)");
+	return used;
+}
+
 static struct vnf_class rtr_class = {
 	.schema = &rtr_schema,
 	.create = rtr_create,
@@ -684,6 +721,7 @@ static struct vnf_class rtr_class = {
 	.poll = rtr_poll,
 	.stats = rtr_stats,
 	.ctl = rtr_ctl,
+	.trace_conv = rtr_trace_conv,
 	.counter_names = rtr_counter_names,
 	.n_counters = RTR_CTR_MAX,
 	.drop_names = rtr_drop_names,

@@ -127,9 +127,13 @@ rtr_trace_fwd(struct nfv_vnf *vnf, struct nfv_worker *w, const struct rtr_tables
 				nfv_trace_note(w, vnf, m, "route: %4 via gateway %4 on %s, out port %p",
 					       oif->name, *(const uint32_t *)dst,
 					       *(const uint32_t *)nb->key.addr, oif->port);
+				nfv_trace_note(w, vnf, m, "gateway route %r", NULL, 4 | a << 8,
+					       *(const uint32_t *)dst, 0);
 			} else {
 				nfv_trace_note(w, vnf, m, "route: %6", NULL, nfv_trace_ip6(dst, 0),
 					       nfv_trace_ip6(dst, 1), 0);
+				nfv_trace_note(w, vnf, m, "gateway route %r", NULL, 6 | a << 8,
+					       nfv_trace_ip6(dst, 0), nfv_trace_ip6(dst, 1));
 				nfv_trace_note(w, vnf, m, "via gateway %6 on %s, out port %p", oif->name,
 					       nfv_trace_ip6(nb->key.addr, 0),
 					       nfv_trace_ip6(nb->key.addr, 1), oif->port);

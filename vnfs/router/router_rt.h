@@ -352,6 +352,11 @@ int rtr_route_add(struct rtr_state *st, struct rtr_tables *t, const struct rtr_r
 		  char *err, size_t errlen);
 /* Interface whose connected subnet holds addr (longest), or -1. */
 int rtr_tables_iface_for(const struct rtr_tables *t, int family, const uint8_t *addr);
+/* The route of t that covers addr (family 4: 4 bytes, 6: 16, network
+ * order) now: the longest prefix with an installed adjacency. Returns its
+ * length and *adj, or -1 (nfvctl trace show). */
+int rtr_tables_route_of(const struct rtr_tables *t, int family, const uint8_t *addr,
+			uint32_t *adj);
 int rtr_route_del(struct rtr_state *st, struct rtr_tables *t, const struct rtr_route_conf *r,
 		  char *err, size_t errlen);
 /* Neighbour id for (iface, family, addr), created INCOMPLETE if absent.

@@ -404,6 +404,32 @@ rtr_tables_iface_for(const struct rtr_tables *t, int family, const uint8_t *addr
 	return rtr_tbl_iface_for(t, family, addr);
 }
 
+int
+rtr_tables_route_of(const struct rtr_tables *t, int family, const uint8_t *addr, uint32_t *adj)
+{
+	struct rtr_rib *rib = family == 4 ? t->rib4 : t->rib6;
+	struct cfg_prefix a = {.family = family == 4 ? AF_INET : AF_INET6};
+
+	if (family == 4)
+		memcpy(&a.v4, addr, 4);
+	else
+		memcpy(&a.v6, addr, 16);
+	for (int len = family == 4 ? 32 : 128; len >= 0 && rib != NULL; len--) {
+		struct cfg_prefix p = a;
+		const struct rtr_rib_ent *e;
+
+		p.len = (uint8_t)len;
+		rtr_prefix_mask(&p);
+		e = rtr_rib_find(rib, family == 4 ? (const uint8_t *)&p.v4 : (const uint8_t *)&p.v6,
+				 (uint8_t)len);
+		if (e != NULL && e->adj != 0) {
+			*adj = e->adj;
+			return len;
+		}
+	}
+	return -1;
+}
+
 /* ---------------- route install ---------------- */
 
 static int
