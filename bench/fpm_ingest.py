@@ -23,8 +23,15 @@ sender is a thread of this script on the same host. Forwarding: a looping
 pcap port (64-byte UDP, 1024 flows to 100 /24s routed by the chain file)
 into the router, a null sink, worker on lcore 1, control thread (and the
 FPM ingest) on lcore 0; the sink's tx rate over the ingest window against
-an idle window of -d seconds before it. One JSON line per run is appended
-to bench/results/fpm_ingest-DATE.jsonl.
+an idle window of -d seconds before it. This script (the sender thread and
+the polls) is pinned to CPU 0, nfvd's control lcore, as zebra would run on
+the control side of a router; the worker thread's own CPU seconds in each
+window are read from /proc too, so the forwarding rate is also given per
+worker CPU second (on a shared host the scheduler gives the worker's CPU
+to other processes while the control thread is busy: the wall-clock rate
+then measures the host; packets per worker CPU second measure what the
+route load costs the data path itself: cache and FIB interference). One
+JSON line per run is appended to bench/results/fpm_ingest-DATE.jsonl.
 """
 import argparse
 import json
@@ -188,6 +195,22 @@ def cpu(pid):
     return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def worker_cpu(pid):
+    """CPU seconds of nfvd's worker threads (EAL's rte-worker-N) so far."""
+    tot = 0.0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if not f.read().startswith(("rte-worker", "lcore-worker")):
+                    continue
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                v = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        tot += (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    return tot
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -202,7 +225,7 @@ def replay(c, data, sock, until, pid):
     (seconds from the first byte, the window of the tx counts, tx at its
     start and end, the last stats, control-thread CPU seconds)."""
     t_start, _, tx0, _ = snap(sock)
-    c0 = cpu(pid)
+    c0, w0 = cpu(pid), worker_cpu(pid)
     t0 = time.monotonic()
     th = threading.Thread(target=c.sendall, args=(data,))
     th.start()
@@ -214,7 +237,7 @@ def replay(c, data, sock, until, pid):
             raise SystemExit("ingest did not finish in 600 s: %d frames" % fr)
         time.sleep(0.02)
     th.join()
-    return t - t0, t - t_start, tx0, tx, st, cpu(pid) - c0
+    return t - t0, t - t_start, tx0, tx, st, cpu(pid) - c0, worker_cpu(pid) - w0
 
 
 def main():
@@ -270,20 +293,24 @@ def main():
             except (OSError, ValueError, KeyError):
                 time.sleep(0.1)
         time.sleep(1)
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {0})  # with nfvd's control lcore
         t0, _, tx0, st0 = snap(sock)
+        w0 = worker_cpu(proc.pid)
         base = st0["vnfs"]["rtr"]["routes4"]
         time.sleep(a.d)
         t1, _, tx1, _ = snap(sock)
         idle_pps = (tx1 - tx0) / (t1 - t0)
+        idle_wcpu = worker_cpu(proc.pid) - w0
         conn = socket.create_connection(("127.0.0.1", port))
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
         n_add = a.n + (3 if a.mode == "nhg" else 0)  # frames: next hops, routes
-        secs, window, txa, txb, st, cs = replay(conn, add, sock, lambda fr: fr >= n_add,
-                                                proc.pid)
+        secs, window, txa, txb, st, cs, wcs = replay(conn, add, sock,
+                                                     lambda fr: fr >= n_add, proc.pid)
         load_pps = (txb - txa) / window
         fpm = st["vnfs"]["rtr"]["fpm"]
         routes4 = st["vnfs"]["rtr"]["routes4"]
-        res = {"system": "nfvd-fpm-ingest", "mode": a.mode, "order": a.order, "routes": a.n,
+        res = {"system": "nfvd-fpm-ingest", "load": open("/proc/loadavg").read().split()[:3], "mode": a.mode, "order": a.order, "routes": a.n,
                "fib_routes4": routes4,
                "bytes": len(add), "seconds": round(secs, 3),
                "routes_per_s": round(a.n / secs), "control_cpu_s": round(cs, 2),
@@ -302,6 +329,18 @@ def main():
             print("forwarding: idle %.2f Mpps, while the routes arrive %.2f Mpps (%.0f%%; "
                   "goal within 10%%)" % (idle_pps / 1e6, load_pps / 1e6,
                                          100 * load_pps / idle_pps if idle_pps else 0))
+            if idle_wcpu > 0 and wcs > 0:
+                ip_c = (tx1 - tx0) / idle_wcpu
+                lp_c = (txb - txa) / wcs
+                res.update(idle_worker_cpu=round(idle_wcpu / (t1 - t0), 3),
+                           load_worker_cpu=round(wcs / window, 3),
+                           idle_pkts_per_worker_cpu_s=round(ip_c),
+                           load_pkts_per_worker_cpu_s=round(lp_c),
+                           load_over_idle_per_cpu=round(lp_c / ip_c, 3))
+                print("  per worker CPU second: idle %.2f M, during the load %.2f M (%.0f%%); "
+                      "the worker had %.0f%% of a CPU idle, %.0f%% during the load" % (
+                          ip_c / 1e6, lp_c / 1e6, 100 * lp_c / ip_c,
+                          100 * idle_wcpu / (t1 - t0), 100 * wcs / window))
         if not a.no_delete:
             r = replay(conn, dele, sock, lambda fr: fr >= n_add + a.n, proc.pid)
             secs_d, cs_d = r[0], r[5]
