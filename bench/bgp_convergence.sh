@@ -12,18 +12,26 @@
 #        [S: bird2] 10.90.1.2 --veth-- 10.90.1.1 [N: bgpd, zebra, nfvd]
 #                   10.90.2.2 --veth-- 10.90.2.1 [L: bgpd, zebra, kernel]
 #
-# Both BGP sessions are enabled together (birdc enable); t0 is that
-# moment (each session's Established time is printed too; the first UPDATE
-# follows it). Then the script polls nfvd's FIB (nfvctl stats: routes4) and
-# the kernel's (ip route show proto bgp) until each holds all N, and prints
-# the times side by side. Polls take time themselves (ip route over 1M
-# routes: ~1-3 s), so each figure is good to about one poll.
+# Rounds (-r, default 3): in each, one session is enabled (birdc enable;
+# t0 is that moment, the session's Established time is printed too: the
+# first UPDATE follows it) and the script polls that router's FIB (nfvd:
+# nfvctl stats routes4; Linux: ip route show proto bgp) until it holds all
+# N; the session is disabled and the FIB waited empty again; then the other
+# router. The order alternates between rounds (nfvd first in odd rounds)
+# so a busy host's load drifts over both alike; the ratio nfvd / Linux is
+# taken per round and the median reported. -m together enables both
+# sessions at once instead (one round: the two routers compete for the
+# CPUs). Polls take time themselves (ip route over 1M routes: ~1-3 s), so
+# each figure is good to about one poll.
 #
 # The nfvd side's zebra also programs its namespace's kernel FIB (zebra
 # does both); the nfvd FIB figure includes that work.
 #
-# Usage: bench/bgp_convergence.sh [-n PREFIXES] [-t TIMEOUT_S] [-b BUILD] [-k]
+# Usage: bench/bgp_convergence.sh [-n PREFIXES] [-r ROUNDS] [-m alternate|together]
+#                                 [-t TIMEOUT_S] [-b BUILD] [-k]
 #   -k keeps the work folder. Needs root, bird2, frr (zebra, bgpd, vtysh).
+#   One JSON line per round and one summary line go to stdout and to
+#   bench/results/bgp_convergence-DATE.jsonl (with the load average).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib/common.sh"
@@ -31,17 +39,23 @@ ovs_stop() { :; } # bench_stop_all's OVS step: no OVS here
 
 N=1000000
 TIMEOUT=900
-while getopts "n:t:b:kh" o; do
+ROUNDS=3
+MODE=alternate
+while getopts "n:r:m:t:b:kh" o; do
 	case $o in
 	n) N=$OPTARG ;;
+	r) ROUNDS=$OPTARG ;;
+	m) MODE=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
 	k) KEEP=1 ;;
-	*) sed -n '2,27p' "$0"; exit 2 ;;
+	*) sed -n '2,36p' "$0"; exit 2 ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || die "needs root (namespaces)"
 [[ $N =~ ^[0-9]+$ ]] && [ "$N" -ge 1 ] && [ "$N" -le 4000000 ] || die "-n 1..4000000"
+[[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "-r 1..20"
+[ "$MODE" = alternate ] || [ "$MODE" = together ] || die "-m alternate or together"
 command -v bird >/dev/null && command -v birdc >/dev/null || die "no bird: apt-get install bird2"
 [ -x /usr/lib/frr/zebra ] && [ -x /usr/lib/frr/bgpd ] && command -v vtysh >/dev/null ||
 	die "no FRR: apt-get install frr"
@@ -193,36 +207,93 @@ nfv_routes() {
 lnx_routes() { ip -n "$NS_L" -4 route show proto bgp | wc -l; }
 BASE_N=$(nfv_routes)
 
-T0=$(now)
-birdc -s "$W/bird.ctl" enable nfv >/dev/null
-birdc -s "$W/bird.ctl" enable lnx >/dev/null
-EST_N= EST_L= DONE_N= DONE_L=
-while :; do
-	t=$(now)
-	el=$(python3 -c "print(f'{$t - $T0:.1f}')")
-	if [ -z "$EST_N$EST_L" ] || [ -z "$EST_N" ] || [ -z "$EST_L" ]; then
-		s=$(birdc -s "$W/bird.ctl" show protocols 2>/dev/null)
-		[ -z "$EST_N" ] && grep -qE "^nfv .*Established" <<<"$s" && EST_N=$el
-		[ -z "$EST_L" ] && grep -qE "^lnx .*Established" <<<"$s" && EST_L=$el
+elapsed() { python3 -c "print(f'{$(now) - $1:.1f}')"; }
+over() { python3 -c "import sys; sys.exit(0 if $(now) - $1 > $2 else 1)"; }
+count() { if [ "$1" = nfv ]; then echo $(($(nfv_routes) - BASE_N)); else lnx_routes; fi; }
+established() { birdc -s "$W/bird.ctl" show protocols 2>/dev/null | grep -qE "^$1 .*Established"; }
+
+# measure SYSTEMS...: enable their sessions at once, poll each FIB until it
+# holds N; sets EST_<sys> and DONE_<sys> (seconds from t0, empty: timeout)
+measure() {
+	local s t0 c
+	t0=$(now)
+	for s in "$@"; do
+		birdc -s "$W/bird.ctl" enable "$s" >/dev/null
+		eval "EST_$s= DONE_$s= LAST_$s=0"
+	done
+	while :; do
+		local pending=0
+		for s in "$@"; do
+			[ -z "$(eval echo \$EST_$s)" ] && established "$s" && eval "EST_$s=$(elapsed "$t0")"
+			if [ -z "$(eval echo \$DONE_$s)" ]; then
+				c=$(count "$s")
+				if [ "$c" -ge "$N" ]; then
+					eval "DONE_$s=$(elapsed "$t0")"
+				else
+					pending=1
+					eval "LAST_$s=$c"
+				fi
+			fi
+		done
+		[ "$pending" = 0 ] && break
+		if over "$t0" "$TIMEOUT"; then
+			echo "timeout after ${TIMEOUT} s: $(for s in "$@"; do echo -n "$s $(eval echo \$LAST_$s) "; done)of $N" >&2
+			break
+		fi
+		sleep 0.2
+	done
+}
+
+# withdraw SYSTEMS...: disable their sessions and wait for the FIBs to empty
+withdraw() {
+	local s t0
+	t0=$(now)
+	for s in "$@"; do birdc -s "$W/bird.ctl" disable "$s" >/dev/null; done
+	for s in "$@"; do
+		while [ "$(count "$s")" -gt 0 ]; do
+			over "$t0" "$TIMEOUT" && { echo "withdraw: $s FIB not empty after $TIMEOUT s" >&2; break; }
+			sleep 0.5
+		done
+	done
+}
+
+RES=$ROOT/bench/results/bgp_convergence-$(date +%Y%m%d-%H%M%S).jsonl
+mkdir -p "$ROOT/bench/results"
+HOST="$(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(uname -r)"
+RATIOS=()
+[ "$MODE" = together ] && ROUNDS=1
+printf '\nBGP convergence: %d IPv4 prefixes from bird2 (eBGP), t0 = session enabled, %s, %d round(s)\n' \
+	"$N" "$MODE" "$ROUNDS"
+printf '%-6s %-34s %14s %18s %10s\n' "round" "router" "Established s" "FIB complete s" "load"
+for ((r = 1; r <= ROUNDS; r++)); do
+	if [ "$MODE" = together ]; then
+		order=("nfv lnx")
+	elif ((r % 2)); then
+		order=(nfv lnx)
+	else
+		order=(lnx nfv)
 	fi
-	if [ -z "$DONE_N" ]; then
-		c=$(($(nfv_routes) - BASE_N))
-		[ "$c" -ge "$N" ] && DONE_N=$(python3 -c "print(f'{$(now) - $T0:.1f}')")
-	fi
-	if [ -z "$DONE_L" ]; then
-		k=$(lnx_routes)
-		[ "$k" -ge "$N" ] && DONE_L=$(python3 -c "print(f'{$(now) - $T0:.1f}')")
-	fi
-	[ -n "$DONE_N" ] && [ -n "$DONE_L" ] && break
-	if python3 -c "import sys; sys.exit(0 if $el > $TIMEOUT else 1)"; then
-		echo "timeout after ${TIMEOUT} s: nfvd FIB $c, kernel FIB $k of $N" >&2
-		break
-	fi
-	sleep 0.2
+	for o in "${order[@]}"; do
+		ld=$(cut -d' ' -f1 /proc/loadavg)
+		# shellcheck disable=SC2086
+		measure $o
+		for s in $o; do
+			lbl="nfvd (bgpd -> zebra -> FPM -> FIB)"
+			[ "$s" = lnx ] && lbl="Linux (bgpd -> zebra -> kernel)"
+			printf '%-6s %-34s %14s %18s %10s\n' "$r" "$lbl" "$(eval echo \${EST_$s:--})" \
+				"$(eval echo \${DONE_$s:-not in $TIMEOUT s})" "$ld"
+		done
+		# shellcheck disable=SC2086
+		withdraw $o
+	done
+	ratio=null
+	[ -n "$DONE_nfv" ] && [ -n "$DONE_lnx" ] &&
+		ratio=$(python3 -c "print(f'{$DONE_nfv / $DONE_lnx:.3f}')") && RATIOS+=("$ratio")
+	printf '{"round": %d, "mode": "%s", "prefixes": %d, "nfvd_established_s": %s, "nfvd_fib_s": %s, "linux_established_s": %s, "linux_fib_s": %s, "nfvd_over_linux": %s, "load": "%s", "host": "%s"}\n' \
+		"$r" "$MODE" "$N" "${EST_nfv:-null}" "${DONE_nfv:-null}" "${EST_lnx:-null}" "${DONE_lnx:-null}" \
+		"$ratio" "$(cut -d' ' -f1-3 /proc/loadavg)" "$HOST" | tee -a "$RES"
 done
-printf '\nBGP convergence: %d IPv4 prefixes from bird2 (eBGP), t0 = both sessions enabled\n' "$N"
-printf '%-34s %14s %18s\n' "router" "Established s" "FIB complete s"
-printf '%-34s %14s %18s\n' "nfvd (bgpd -> zebra -> FPM -> FIB)" "${EST_N:--}" "${DONE_N:-not in ${TIMEOUT} s}"
-printf '%-34s %14s %18s\n' "Linux (bgpd -> zebra -> kernel)" "${EST_L:--}" "${DONE_L:-not in ${TIMEOUT} s}"
-printf '{"prefixes": %d, "nfvd_established_s": %s, "nfvd_fib_s": %s, "linux_established_s": %s, "linux_fib_s": %s, "load": "%s"}\n' \
-	"$N" "${EST_N:-null}" "${DONE_N:-null}" "${EST_L:-null}" "${DONE_L:-null}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+MED=$(python3 -c "import statistics,sys; a=[float(x) for x in sys.argv[1:]]; print(f'{statistics.median(a):.3f}' if a else 'null')" "${RATIOS[@]}")
+printf '{"summary": true, "mode": "%s", "prefixes": %d, "rounds": %d, "ratios": [%s], "median_nfvd_over_linux": %s, "load": "%s", "host": "%s"}\n' \
+	"$MODE" "$N" "$ROUNDS" "$(IFS=,; echo "${RATIOS[*]}")" "$MED" "$(cut -d' ' -f1-3 /proc/loadavg)" "$HOST" | tee -a "$RES"
+echo "median nfvd / Linux FIB-complete time: $MED (below 1: nfvd's FIB complete first); $RES"
