@@ -587,6 +587,34 @@ fw_trace_ep(uint32_t addr, uint16_t port)
 	return (uint64_t)addr | (uint64_t)rte_be_to_cpu_16(port) << 32;
 }
 
+/* The mapping-table key of the inside endpoint of a packet from the inside
+ * that a snat rule would take (a guess for prefetching: fw_nat_prep
+ * decides). */
+static inline bool
+fw_nat_ki_of(const struct fw_nat_rt *n, struct rte_mbuf *m, const struct fw_pkt *p,
+	     struct fw_nat_mkey *ki)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
+	uint16_t in_port = nfv_meta(m)->in_port;
+	uint32_t s, d;
+	int r;
+
+	if (p->family != AF_INET || p->related || !p->ct_ok || p->nat_pre ||
+	    fw_nat_outside(n, in_port) || !fw_nat_l4_ok(p, ip))
+		return false;
+	memcpy(&s, ip + 12, 4);
+	memcpy(&d, ip + 16, 4);
+	r = fw_nat_snat_match(n, in_port, s, d);
+	if (r < 0)
+		return false;
+	memset(ki, 0, sizeof(*ki));
+	ki->pc = fw_nat_pc(p->proto);
+	ki->addr = s;
+	ki->oport = n->snat[r].oport;
+	memcpy(&ki->port, ip + p->l4_off + (p->proto == IPPROTO_ICMP ? 4 : 0), 2);
+	return true;
+}
+
 /* nfvctl trace: the translation of a traced packet (off the fast path) */
 static __rte_noinline __rte_cold void
 fw_trace_nat(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf *m,
@@ -649,7 +677,7 @@ fw_nat_pre(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			goto pre;
 		}
 	}
-	mp = fw_nat_map_by_ext(fw->nat, fw_nat_pc(p->proto), t.dst, t.dport);
+	mp = fw_nat_map_by_ext(fw->nat, n, fw_nat_pc(p->proto), t.dst, t.dport);
 	if (mp == NULL || (!outside && p->proto == IPPROTO_ICMP))
 		return 0;
 	admit = n->filtering == FW_NAT_FILTER_EI;
@@ -697,13 +725,20 @@ pre:
 /* A new translated session being made (fw_nat_batch): what fw_nat_prep
  * decided, for fw_nat_commit. */
 struct fw_nat_new {
+	struct fw_ct_key kr; /* the reply tuple's conntrack key (8-aligned:
+			      * rte_hash_crc reads it 8 bytes at a time) */
 	struct fw_nat_tuple t, reply;
-	struct fw_ct_key kr; /* the reply tuple's conntrack key */
-	uint32_t map;	     /* mapping reference taken, or FW_NAT_NONE */
+	uint32_t map; /* mapping reference taken, or FW_NAT_NONE */
 	uint16_t rule;
 	uint8_t nat;
 	uint8_t made; /* a new mapping */
-};
+} __rte_aligned(8);
+
+/* a mapping key alone in 8 bytes-aligned 16 (rte_hash_crc's loads) */
+struct fw_nat_mkey_a {
+	struct fw_nat_mkey k;
+	uint32_t pad;
+} __rte_aligned(8);
 
 /* NAT after the rules allowed a packet no connection knows: source NAT
  * when a snat rule (or a 1:1 entry) takes it, with the destination
@@ -990,10 +1025,20 @@ fw_nat_batch(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	     uint8_t *pass, const uint32_t *res, const uint16_t *idx, uint16_t na, uint64_t now)
 {
 	struct fw_nat_new x[FW_CHUNK];
+	struct fw_nat_mkey_a ki[FW_CHUNK];
 	const void *keys[FW_CHUNK];
 	int32_t pos[FW_CHUNK];
-	uint16_t pend[FW_CHUNK], np = 0;
+	uint16_t pend[FW_CHUNK], np = 0, nk = 0;
 
+	/* the inside endpoints' mapping keys: one bulk lookup brings their
+	 * buckets in together for fw_nat_map_get's lookup and add */
+	for (uint16_t k = 0; k < na; k++)
+		if (fw_nat_ki_of(rs->nat, pkts[idx[k]], &pk[idx[k]], &ki[nk].k)) {
+			keys[nk] = &ki[nk].k;
+			nk++;
+		}
+	if (nk > 1)
+		rte_hash_lookup_bulk(fw->nat->mh, keys, nk, pos);
 	for (uint16_t k = 0; k < na; k++) {
 		uint16_t i = idx[k];
 		uint32_t best = res[i] & ~FW_RES_LOG;

@@ -67,8 +67,9 @@ fw_nat_init(struct fw_state *fw, uint32_t max, char *err, size_t len)
 	if (ns == NULL)
 		goto no_mem;
 	fw->nat = ns;
-	/* a mapping has at least one session: at most max, two keys each */
-	ns->mh = fw_nat_hash("natm", ns, 2 * max + max / 4, sizeof(struct fw_nat_mkey), err, len);
+	/* a mapping has at least one session: at most max; one key each (its
+	 * outside endpoint is found through its address's owner array) */
+	ns->mh = fw_nat_hash("natm", ns, max + max / 4, sizeof(struct fw_nat_mkey), err, len);
 	if (ns->mh == NULL)
 		return -ENOMEM;
 	ns->n_slots = rte_hash_max_key_id(ns->mh) + 1;
@@ -193,6 +194,7 @@ fw_nat_rt_free(struct fw_state *fw, struct fw_nat_rt *n)
 	rte_free(n->dnat);
 	rte_free(n->statics);
 	rte_free(n->ext);
+	rte_free(n->ext_pa);
 	rte_free(n);
 }
 
@@ -331,6 +333,18 @@ fw_nat_build(struct fw_state *fw, const struct nfv_config *cfg, const struct fw_
 		n->n_static = i + 1;
 	}
 	qsort(n->ext, n->n_ext, sizeof(uint32_t), fw_nat_u32cmp);
+	/* each external address's snat address object (this rule set holds
+	 * a reference on it), for finding mappings by outside endpoint */
+	n->ext_pa = rte_zmalloc("fw_nat_ext_pa", (n->n_ext + 1u) * sizeof(*n->ext_pa), 0);
+	if (n->ext_pa == NULL)
+		goto no_mem;
+	for (uint32_t e = 0; e < n->n_ext; e++)
+		for (uint16_t i = 0; i < n->n_snat && n->ext_pa[e] == NULL; i++)
+			for (uint16_t k = 0; k < n->snat[i].n_addrs; k++)
+				if (n->snat[i].addrs[k]->addr == htonl(n->ext[e])) {
+					n->ext_pa[e] = n->snat[i].addrs[k];
+					break;
+				}
 	*out = n;
 	return 0;
 no_mem:
@@ -436,8 +450,7 @@ fw_nat_map_release(struct fw_state *fw, const struct fw_ruleset *rs, struct fw_n
 {
 	struct fw_nat_state *ns = fw->nat;
 	const struct fw_snat_rt *r = fw_nat_rule(rs, m->rule);
-	uint32_t exp = 0, port = ntohs(m->ext_port);
-	struct fw_nat_map *x = &ns->maps[m->peer];
+	uint32_t exp = 0, port = ntohs(m->ext_port), me = (uint32_t)(m - ns->maps) + 1;
 
 	if (!__atomic_compare_exchange_n(&m->refs, &exp, FW_NAT_DEAD, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
@@ -450,11 +463,13 @@ fw_nat_map_release(struct fw_state *fw, const struct fw_ruleset *rs, struct fw_n
 		fw_nat_log(fw, r->log, "map-free %s %s %s %s", r->name,
 			   fw_nat_proto_names[m->key.pc], i, e);
 	}
+	/* the owner entry before the port bit: the port's next claimer
+	 * writes its own */
+	__atomic_compare_exchange_n(&m->pa->owner[m->key.pc][port], &me, 0, false,
+				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	__atomic_fetch_and(&m->pa->bits[m->key.pc][port >> 6], ~(1ull << (port & 63)),
 			   __ATOMIC_RELEASE);
-	__atomic_store_n(&x->in_use, FW_SLOT_FREE, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->in_use, FW_SLOT_FREE, __ATOMIC_RELEASE);
-	fw_nat_del_slot(ns->mh, m->peer);
 	fw_nat_del_slot(ns->mh, (uint32_t)(m - ns->maps));
 	__atomic_fetch_sub(&ns->count, 1, __ATOMIC_RELAXED);
 	ns->expired_maps++;

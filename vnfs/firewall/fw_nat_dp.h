@@ -23,8 +23,9 @@ fw_nat_pc(uint8_t proto)
 	return proto == IPPROTO_TCP ? 0 : proto == IPPROTO_UDP ? 1 : 2;
 }
 
-static inline bool
-fw_nat_is_ext(const struct fw_nat_rt *n, uint32_t a_be)
+/* index of external address a_be in n->ext, or -1 */
+static inline int32_t
+fw_nat_ext_idx(const struct fw_nat_rt *n, uint32_t a_be)
 {
 	uint32_t a = rte_be_to_cpu_32(a_be), lo = 0, hi = n->n_ext;
 
@@ -32,13 +33,19 @@ fw_nat_is_ext(const struct fw_nat_rt *n, uint32_t a_be)
 		uint32_t mid = (lo + hi) / 2;
 
 		if (n->ext[mid] == a)
-			return true;
+			return (int32_t)mid;
 		if (n->ext[mid] < a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return false;
+	return -1;
+}
+
+static inline bool
+fw_nat_is_ext(const struct fw_nat_rt *n, uint32_t a_be)
+{
+	return fw_nat_ext_idx(n, a_be) >= 0;
 }
 
 static inline bool
@@ -271,7 +278,7 @@ fw_nat_session_add(struct fw_ct *ct, const struct fw_pkt *p, const struct fw_nat
 		   const struct fw_nat_tuple *reply, const struct fw_ct_key *kr, uint8_t nat,
 		   uint32_t map, uint16_t rule, uint64_t now, struct fw_ct_entry **out)
 {
-	struct fw_ct_key ko;
+	struct fw_ct_key ko __rte_aligned(8);
 	struct fw_ct_entry *e, *a;
 	int32_t po, pr;
 	uint8_t exp = FW_SLOT_FREE;
@@ -503,14 +510,14 @@ fw_nat_map_get(struct fw_nat_state *ns, const struct fw_snat_rt *r, uint16_t rid
 	       uint32_t addr, uint16_t port, uint32_t remote, uint16_t lcore, uint64_t now,
 	       bool *made, bool *preserved)
 {
-	struct fw_nat_mkey ki = {.side = 0, .pc = pc, .port = port, .addr = addr, .oport = r->oport};
-	struct fw_nat_mkey ke = {.side = 1, .pc = pc};
-	struct fw_nat_map *m, *x;
+	struct fw_nat_mkey ki __rte_aligned(8) = {
+		.side = 0, .pc = pc, .port = port, .addr = addr, .oport = r->oport};
+	struct fw_nat_map *m;
 	struct fw_nat_sub *s = NULL;
 	struct fw_nat_addr *pa;
 	uint32_t h = fw_nat_hash32(addr), seed, hp = rte_be_to_cpu_16(port);
 	uint8_t exp = FW_SLOT_FREE;
-	int32_t pi, pe;
+	int32_t pi;
 	uint16_t eport;
 	int ret;
 
@@ -565,39 +572,25 @@ fw_nat_map_get(struct fw_nat_state *ns, const struct fw_snat_rt *r, uint16_t rid
 		return ret == -2 ? -(FW_DROP_NAT_SUB_LIMIT + 1) : -(FW_DROP_NAT_EXHAUSTED + 1);
 	}
 	*preserved = ret == 1;
-	ke.port = rte_cpu_to_be_16(eport);
-	ke.addr = pa->addr;
-	pe = rte_hash_add_key(ns->mh, &ke);
-	if (pe < 0 || pe == pi) {
-		__atomic_fetch_and(&pa->bits[pc][eport >> 6], ~(1ull << (eport & 63)),
-				   __ATOMIC_RELEASE);
-		__atomic_store_n(&m->in_use, FW_SLOT_DEAD, __ATOMIC_RELEASE);
-		if (s != NULL)
-			__atomic_fetch_sub(&s->maps, 1, __ATOMIC_RELEASE);
-		goto full;
-	}
-	x = &ns->maps[pe];
 	m->key = ki;
 	m->alias = 0;
 	m->rule = ridx;
-	m->peer = (uint32_t)pe;
+	m->peer = FW_NAT_NONE;
 	m->int_addr = addr;
 	m->int_port = port;
 	m->ext_addr = pa->addr;
-	m->ext_port = ke.port;
+	m->ext_port = rte_cpu_to_be_16(eport);
 	m->refs = 1;
 	m->sub = s != NULL ? (uint32_t)(s - ns->subs) : FW_NAT_NONE;
 	for (int i = 0; i < FW_NAT_REMOTES; i++)
 		m->remotes[i] = remote;
 	m->pa = pa;
 	m->made_tsc = 0; /* not yet logged */
-	*x = *m;
-	x->key = ke;
-	x->alias = 1;
-	x->peer = (uint32_t)pi;
 	__atomic_fetch_add(&ns->count, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&x->in_use, FW_SLOT_LIVE, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->in_use, FW_SLOT_LIVE, __ATOMIC_RELEASE);
+	/* found by its outside endpoint from now on (the port is ours: no
+	 * other writer until the control thread releases it) */
+	__atomic_store_n(&pa->owner[pc][eport], (uint32_t)pi + 1, __ATOMIC_RELEASE);
 	*made = true;
 	return pi;
 full:
@@ -614,21 +607,24 @@ fw_nat_map_unref(struct fw_nat_state *ns, uint32_t pos)
 	__atomic_fetch_sub(&ns->maps[pos].refs, 1, __ATOMIC_RELEASE);
 }
 
-/* The outside endpoint (addr, port) of a live mapping: its main slot. */
+/* The live mapping of outside endpoint (addr, port), or NULL. */
 static inline struct fw_nat_map *
-fw_nat_map_by_ext(struct fw_nat_state *ns, uint8_t pc, uint32_t addr, uint16_t port)
+fw_nat_map_by_ext(struct fw_nat_state *ns, const struct fw_nat_rt *n, uint8_t pc, uint32_t addr,
+		  uint16_t port)
 {
-	struct fw_nat_mkey ke = {.side = 1, .pc = pc, .port = port, .addr = addr};
-	int32_t pe = rte_hash_lookup(ns->mh, &ke);
-	struct fw_nat_map *x, *m;
+	int32_t x = fw_nat_ext_idx(n, addr);
+	const struct fw_nat_addr *pa = x >= 0 ? n->ext_pa[x] : NULL;
+	struct fw_nat_map *m;
+	uint32_t o;
 
-	if (pe < 0)
+	if (pa == NULL)
 		return NULL;
-	x = &ns->maps[pe];
-	if (__atomic_load_n(&x->in_use, __ATOMIC_ACQUIRE) != FW_SLOT_LIVE || !x->alias)
+	o = __atomic_load_n(&pa->owner[pc][rte_be_to_cpu_16(port)], __ATOMIC_ACQUIRE);
+	if (o == 0 || o > ns->n_slots)
 		return NULL;
-	m = &ns->maps[x->peer];
-	if (__atomic_load_n(&m->in_use, __ATOMIC_ACQUIRE) != FW_SLOT_LIVE)
+	m = &ns->maps[o - 1];
+	if (__atomic_load_n(&m->in_use, __ATOMIC_ACQUIRE) != FW_SLOT_LIVE || m->alias ||
+	    m->ext_addr != addr || m->ext_port != port || m->key.pc != pc)
 		return NULL;
 	return m;
 }

@@ -161,10 +161,14 @@ struct fw_nat_addr {
 	uint64_t bits[FW_NAT_PC][FW_NAT_WORDS]; /* claimed ports (atomic CAS) */
 	uint64_t blocks[FW_NAT_WORDS];	       /* CGN: claimed port blocks */
 	struct fw_nat_addr *next;
+	/* the mapping holding each claimed port: its slot + 1 (0: none);
+	 * written by the port's claimer, cleared on release */
+	uint32_t owner[FW_NAT_PC][65536];
 };
 
-/* Key of the mapping table: an inside endpoint (side 0, per outside port)
- * or an outside endpoint (side 1) */
+/* Key of the mapping table: an inside endpoint (side 0, per outside port);
+ * a mapping is found by its outside endpoint through its address's owner
+ * array (side 1 is not used) */
 struct fw_nat_mkey {
 	uint8_t side;
 	uint8_t pc;
@@ -238,6 +242,7 @@ struct fw_nat_rt {
 	uint64_t outside; /* bit per DPDK port id (< 64) that is an outside port */
 	uint32_t n_ext;
 	uint32_t *ext; /* every external address, sorted, host order */
+	struct fw_nat_addr **ext_pa; /* per ext[]: its snat address object, or NULL */
 };
 
 #define FW_NAT_MAX_LOGS 16
