@@ -48,11 +48,13 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <rte_version.h>
 
 #include "gen_gap.h"
 #include "gen_gaplog.h"
 #include "gen_hist.h"
+#include "gen_link.h"
 #include "gen_pkt.h"
 #include "gen_seq.h"
 
@@ -80,6 +82,8 @@ struct gen_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	uint16_t nrxq;
 	uint64_t arp_replies;
+	/* a shared-ring link (gen_link.h) instead of an ethdev */
+	struct rte_ring *ring_rx, *ring_tx;
 	/* loop mode */
 	int peer; /* -1: not forwarded */
 	uint64_t loop_rx, loop_tx, loop_policed, loop_tx_dropped;
@@ -136,6 +140,11 @@ struct gen_state {
 	 * server-to-client rings: it must equal the server's tx queues, or the
 	 * server's packets on the missing rings are dropped. */
 	uint16_t rxq;
+	/* wiring ring: the shared-ring links, one per port, in port order
+	 * (gen_link.h); their ring size (slots) */
+	unsigned int n_ring_links;
+	const char *ring_links[GEN_MAX_PORTS];
+	unsigned int ring_size;
 	const char *trial_json;
 	uint64_t foreign, alloc_fail;
 	struct gen_gap gap; /* this lcore's scheduling gaps (trial or reflector) */
@@ -149,7 +158,7 @@ struct gen_state {
 	uint64_t trial_t0, trial_t1; /* TSC window of the last trial, for the peer's gaps */
 };
 
-static struct gen_state gen = {.police_depth_ms = 10, .rxq = 2};
+static struct gen_state gen = {.police_depth_ms = 10, .rxq = 2, .ring_size = GEN_RXD};
 
 static void
 gen_on_signal(int sig)
@@ -301,6 +310,22 @@ gen_parse_args(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--peer-gaps") && i + 1 < argc) {
 			gen.peer_gaps_path = argv[++i];
 			rc = 0;
+		} else if (!strcmp(argv[i], "--ring-link") && i + 1 < argc) {
+			i++;
+			rc = gen.n_ring_links < GEN_MAX_PORTS && argv[i][0] &&
+					     strlen(argv[i]) <= GEN_LINK_NAME_MAX
+				     ? 0
+				     : -EINVAL;
+			if (!rc)
+				gen.ring_links[gen.n_ring_links++] = argv[i];
+			else
+				fprintf(stderr,
+					"nfv-gen: --ring-link: a name of 1..%d characters, at "
+					"most %d links\n",
+					GEN_LINK_NAME_MAX, GEN_MAX_PORTS);
+		} else if (!strcmp(argv[i], "--ring-size") && i + 1 < argc) {
+			gen.ring_size = (unsigned int)atoi(argv[++i]);
+			rc = gen.ring_size >= 64 && gen.ring_size <= 65536 ? 0 : -EINVAL;
 		} else if (!strcmp(argv[i], "--trial") && i + 1 < argc) {
 			gen.trial_json = argv[++i];
 			rc = 0;
@@ -347,12 +372,49 @@ gen_cpu_json(json_t *res)
 
 /* --------------------------------------------------------------- ports */
 
+static inline uint16_t
+gen_port_rx(const struct gen_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (p->ring_rx)
+		return (uint16_t)rte_ring_dequeue_burst(p->ring_rx, (void **)pkts, n, NULL);
+	return rte_eth_rx_burst(p->id, q, pkts, n);
+}
+
+static inline uint16_t
+gen_port_tx(const struct gen_port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (p->ring_tx)
+		return (uint16_t)rte_ring_enqueue_burst(p->ring_tx, (void **)pkts, n, NULL);
+	return rte_eth_tx_burst(p->id, 0, pkts, n);
+}
+
+/* Port idx over shared-ring link name: no ethdev, always up, a locally
+ * administered MAC of its own. */
 static int
-gen_port_init(uint16_t pid)
+gen_port_ring(unsigned int idx, const char *name)
+{
+	struct gen_port *p = &gen.ports[idx];
+	int rc;
+
+	rc = gen_link_ring_open(name, gen.loop, gen.ring_size, 10000, &p->ring_rx, &p->ring_tx);
+	if (rc)
+		return rc;
+	p->id = UINT16_MAX;
+	p->nrxq = 1;
+	snprintf(p->name, sizeof(p->name), "ring:%s", name);
+	p->mac = (struct rte_ether_addr){
+		.addr_bytes = {0x02, 0x4e, 0x46, (uint8_t)(gen.loop ? 0x4c : 0x47), 0, (uint8_t)idx}};
+	return 0;
+}
+
+/* Port idx of nfv-gen is ethdev pid (the same number, except over
+ * shared-ring links in a secondary process: the DUT's ports come first). */
+static int
+gen_port_init(unsigned int idx, uint16_t pid)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
-	struct gen_port *p = &gen.ports[pid];
+	struct gen_port *p = &gen.ports[idx];
 	uint16_t nrxd = GEN_RXD, ntxd = GEN_TXD, q, ntxq;
 	int rc;
 
@@ -398,7 +460,9 @@ gen_links_up(void)
 	unsigned int i;
 
 	for (i = 0; i < gen.n_ports; i++) {
-		if (rte_eth_link_get_nowait(i, &link) || !link.link_status)
+		if (gen.ports[i].ring_rx)
+			continue;
+		if (rte_eth_link_get_nowait(gen.ports[i].id, &link) || !link.link_status)
 			return false;
 	}
 	return true;
@@ -463,7 +527,7 @@ gen_rx_poll(void)
 
 	for (pid = 0; pid < gen.n_ports; pid++)
 		for (q = 0; q < gen.ports[pid].nrxq; q++) {
-			n = rte_eth_rx_burst(pid, q, pkts, GEN_BURST);
+			n = gen_port_rx(&gen.ports[pid], q, pkts, GEN_BURST);
 			if (!n)
 				continue;
 			now = rte_rdtsc();
@@ -485,7 +549,7 @@ gen_rx_poll(void)
 			}
 			rte_pktmbuf_free_bulk(pkts, n_free);
 			if (n_reply) {
-				sent = rte_eth_tx_burst(pid, 0, reply, (uint16_t)n_reply);
+				sent = gen_port_tx(&gen.ports[pid], reply, (uint16_t)n_reply);
 				if (sent < n_reply)
 					rte_pktmbuf_free_bulk(reply + sent, n_reply - sent);
 			}
@@ -649,7 +713,7 @@ gen_tx_stream(struct gen_stream *s, const struct gen_trial *t, unsigned int n, u
 		if (++s->k == t->n_sizes)
 			s->k = 0;
 	}
-	sent = rte_eth_tx_burst(s->tx_port, 0, pkts, (uint16_t)n);
+	sent = gen_port_tx(&gen.ports[s->tx_port], pkts, (uint16_t)n);
 	if (sent < n) {
 		/* the DUT's receive ring is full: those frames are offered and lost */
 		s->tx_refused += n - sent;
@@ -991,7 +1055,7 @@ gen_loop_port(struct gen_port *p, uint64_t now)
 	uint16_t n = 0, pass, sent, q;
 
 	for (q = 0; q < p->nrxq && !n; q++)
-		n = rte_eth_rx_burst(p->id, q, pkts, GEN_BURST);
+		n = gen_port_rx(p, q, pkts, GEN_BURST);
 	if (!n)
 		return;
 	p->loop_rx += n;
@@ -1009,7 +1073,7 @@ gen_loop_port(struct gen_port *p, uint64_t now)
 			rte_pktmbuf_free_bulk(pkts + pass, n - pass);
 		}
 	}
-	sent = pass ? rte_eth_tx_burst((uint16_t)p->peer, 0, pkts, pass) : 0;
+	sent = pass ? gen_port_tx(&gen.ports[p->peer], pkts, pass) : 0;
 	p->loop_tx += sent;
 	if (sent < pass) {
 		p->loop_tx_dropped += pass - sent;
@@ -1049,6 +1113,7 @@ gen_loop_run(void)
 		gen.ports[i].tokens = gen.police_depth;
 	}
 	gen_gap_init(&gen.gap, (uint64_t)(GEN_GAP_US * (double)gen.hz / 1e6), 0);
+	gen.cpu_ns = gen_cpu_ns();
 	while (!gen.stop) {
 		now = rte_rdtsc();
 		gen_loop_gap_tick(now);
@@ -1063,8 +1128,9 @@ gen_loop_run(void)
 					      (json_int_t)gen.ports[i].loop_tx, "policed",
 					      (json_int_t)gen.ports[i].loop_policed, "tx_dropped",
 					      (json_int_t)gen.ports[i].loop_tx_dropped));
-	gen_reply(json_pack("{s:f, s:o, s:o}", "police_pps", gen.police_pps, "ports", ports, "gaps",
-			    gen_gap_json(&gen.gap)));
+	gen.cpu_ns = gen_cpu_ns() - gen.cpu_ns;
+	gen_reply(json_pack("{s:f, s:o, s:o, s:f}", "police_pps", gen.police_pps, "ports", ports,
+			    "gaps", gen_gap_json(&gen.gap), "cpu_s", (double)gen.cpu_ns / 1e9));
 	return 0;
 }
 
@@ -1073,10 +1139,11 @@ gen_loop_run(void)
 int
 main(int argc, char **argv)
 {
+	uint16_t pid, ids[GEN_MAX_PORTS] = {0};
+	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	json_error_t jerr;
 	json_t *req;
 	unsigned int i;
-	uint16_t pid;
 	int rc, eal;
 
 	eal = rte_eal_init(argc, argv);
@@ -1094,7 +1161,24 @@ main(int argc, char **argv)
 	gen.hz = rte_get_tsc_hz();
 	gen.ns_per_tsc = 1e9 / (double)gen.hz;
 	gen.ns_mult = (uint64_t)(gen.ns_per_tsc * (double)(1ull << GEN_NS_SHIFT) + 0.5);
-	gen.n_ports = rte_eth_dev_count_avail();
+	if (gen.n_ring_links) {
+		/* every port a shared-ring link; in a secondary process the
+		 * primary's own ports are not ours (never touched) */
+		for (i = 0; i < gen.n_ring_links; i++) {
+			rc = gen_port_ring(i, gen.ring_links[i]);
+			if (rc)
+				goto out_eal;
+		}
+		gen.n_ports = gen.n_ring_links;
+	} else {
+		gen.n_ports = 0;
+		RTE_ETH_FOREACH_DEV(pid)
+		{
+			if (gen.n_ports < GEN_MAX_PORTS)
+				ids[gen.n_ports] = pid;
+			gen.n_ports++;
+		}
+	}
 	if (gen.n_ports == 0 || gen.n_ports > GEN_MAX_PORTS) {
 		fprintf(stderr, "nfv-gen: need 1..%d ports (give --vdev ...), found %u\n",
 			GEN_MAX_PORTS, gen.n_ports);
@@ -1119,18 +1203,21 @@ main(int argc, char **argv)
 			goto out_eal;
 		}
 	}
-	gen.pool = rte_pktmbuf_pool_create("gen_pool", GEN_NB_MBUF, 256, 0,
+	/* a secondary process shares the memzone names of its primary (which
+	 * may be nfv-gen's reflector) */
+	snprintf(pool_name, sizeof(pool_name), "gen_pool_%d",
+		 rte_eal_process_type() == RTE_PROC_PRIMARY ? 0 : (int)getpid());
+	gen.pool = rte_pktmbuf_pool_create(pool_name, GEN_NB_MBUF, 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!gen.pool) {
 		fprintf(stderr, "nfv-gen: mbuf pool: %s\n", rte_strerror(rte_errno));
 		rc = -ENOMEM;
 		goto out_eal;
 	}
-	RTE_ETH_FOREACH_DEV(pid)
-	{
-		rc = gen_port_init(pid);
+	for (i = 0; i < gen.n_ports && !gen.n_ring_links; i++) {
+		rc = gen_port_init(i, ids[i]);
 		if (rc) {
-			fprintf(stderr, "nfv-gen: port %u: %s\n", pid, strerror(-rc));
+			fprintf(stderr, "nfv-gen: port %u: %s\n", ids[i], strerror(-rc));
 			goto out_ports;
 		}
 	}
@@ -1161,16 +1248,19 @@ main(int argc, char **argv)
 		rc = gen_control_loop();
 	}
 out_ports:
-	RTE_ETH_FOREACH_DEV(pid)
-	{
-		rte_eth_dev_stop(pid);
-		rte_eth_dev_close(pid);
+	for (i = 0; i < gen.n_ports && !gen.n_ring_links; i++) {
+		rte_eth_dev_stop(ids[i]);
+		rte_eth_dev_close(ids[i]);
 	}
 	for (i = 0; i < gen.n_streams; i++)
 		free(gen.streams[i].tmpl);
 	gen_gaplog_unmap(gen.gap_log);
 	gen_gaplog_unmap(gen.peer_gaps);
 out_eal:
-	rte_eal_cleanup();
+	/* a secondary process attaches to its primary's devices when it
+	 * starts, and rte_eal_cleanup would remove them (stop the DUT's
+	 * ports, free their data in the shared memory): leave them alone */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		rte_eal_cleanup();
 	return rc ? 1 : 0;
 }
