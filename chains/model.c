@@ -406,6 +406,27 @@ mdl_iface(const struct cfg_node *n, bool required, char *out, struct cfg_errors 
 	return 0;
 }
 
+/* A ring port's shared: 1..NFV_RING_SHARED_MAX letters, digits, '_', '-'
+ * or '.' (the rings are named <shared>_rx and <shared>_tx). */
+static int
+mdl_ring_shared(const struct cfg_node *n, struct nfv_port_conf *pc, struct cfg_errors *err)
+{
+	char buf[NFV_RING_SHARED_MAX + 1];
+	int ret;
+
+	ret = cfg_get_strbuf(n, "shared", false, buf, sizeof(buf), err);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	if (buf[0] == '\0' || strspn(buf, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789_-.") != strlen(buf)) {
+		cfg_error(err, cfg_map_get(n, "shared"),
+			  "'%s': a ring name of letters, digits, '_', '-' or '.'", buf);
+		return -EINVAL;
+	}
+	memcpy(pc->ring_shared, buf, sizeof(buf));
+	return 0;
+}
+
 /* "DDDD:BB:DD.F" or "BB:DD.F", then ",key=value..." for the PMD */
 static int
 mdl_pci_devargs(const struct cfg_node *n, const char *s, struct cfg_errors *err)
@@ -608,7 +629,7 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 		[NFV_PORT_VHOST] = {"socket", NULL},
 		[NFV_PORT_VIRTIO_USER] = {"socket", "role", NULL},
 		[NFV_PORT_MEMIF] = {"socket", "role", "id", NULL},
-		[NFV_PORT_RING] = {NULL},
+		[NFV_PORT_RING] = {"shared", NULL},
 		[NFV_PORT_NULL] = {"rx", "size", NULL},
 	};
 	/* a tunnel port has no device queues of its own */
@@ -723,6 +744,8 @@ mdl_port(struct nfv_config *cfg, const struct cfg_node *n, struct cfg_errors *er
 		bad |= BAD(mdl_tunnel_port(pc, n, err));
 		break;
 	case NFV_PORT_RING:
+		bad |= BAD(mdl_ring_shared(n, pc, err));
+		break;
 	default:
 		break;
 	}
@@ -1063,7 +1086,9 @@ mdl_cross_check(struct nfv_config *cfg, struct cfg_errors *err)
 
 			seen[cur] = true;
 			path[depth++] = cur;
-			if (c->egress < 0 || cfg->ports[c->egress].driver != NFV_PORT_RING)
+			/* a shared ring goes to another process, not back in */
+			if (c->egress < 0 || cfg->ports[c->egress].driver != NFV_PORT_RING ||
+			    cfg->ports[c->egress].ring_shared[0])
 				break;
 			for (uint16_t k = 0; k < cfg->n_chains && next < 0; k++)
 				for (uint16_t i = 0; i < cfg->chains[k].n_ingress; i++)

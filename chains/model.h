@@ -18,6 +18,7 @@
 
 #define NFV_SCHEMA_VERSION 1
 #define NFV_NAME_MAX 32
+#define NFV_RING_SHARED_MAX 24 /* <name>_rx fits DPDK's ring names */
 #define NFV_MAX_PORTS 64
 #define NFV_MAX_VNFS 256
 #define NFV_MAX_CHAINS 64
@@ -72,6 +73,10 @@ struct nfv_port_conf {
 	uint32_t memif_id;
 	bool rx;	   /* null: generate packets (default false) */
 	uint32_t pkt_size; /* null generator frame size */
+	/* ring: "" = a loop in this process; else rings <shared>_rx (what the
+	 * port receives) and <shared>_tx (what it sends) in DPDK shared memory,
+	 * for a secondary process at the other end (nfv-gen, docs/bench.md) */
+	char ring_shared[NFV_RING_SHARED_MAX + 1];
 	/* generic */
 	uint16_t rx_queues; /* default 1 */
 	uint16_t rx_desc;   /* default 1024 */

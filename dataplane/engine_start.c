@@ -344,7 +344,9 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 		bool share = false;
 
 		for (uint16_t i = 0; i < cfg->n_ports; i++)
-			share |= cfg->ports[i].driver == NFV_PORT_VIRTIO_USER;
+			share |= cfg->ports[i].driver == NFV_PORT_VIRTIO_USER ||
+				 (cfg->ports[i].driver == NFV_PORT_RING &&
+				  cfg->ports[i].ring_shared[0]); /* a secondary maps them */
 		if (!share)
 			argv[argc++] = "--huge-unlink";
 	} else {

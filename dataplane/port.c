@@ -12,7 +12,9 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_ring.h>
 #include <rte_log.h>
 
 #include "engine_priv.h"
@@ -243,6 +245,42 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
 	return r >= 0 && (size_t)r < asize ? 0 : -ENAMETOOLONG;
 }
 
+/* A ring port whose rings live in DPDK shared memory for a secondary
+ * process (nfv-gen): <shared>_rx (the port receives from it, one producer
+ * and one consumer) and <shared>_tx (it sends to it; any thread may, one
+ * consumer), rx-desc and tx-desc slots; an ethdev on them named dev
+ * (net_ring_<port>). Rings left by an earlier port of the same name are
+ * taken again. */
+static int
+port_ring_shared(const struct nfv_port_conf *pc, const char *dev, char *err, size_t errlen)
+{
+	static const char *const dir[2] = {"rx", "tx"};
+	struct rte_ring *r[2];
+	char rn[RTE_RING_NAMESIZE];
+
+	/* rte_eth_from_rings names the device net_ring_<name> (port names
+	 * have at most 15 characters: it fits its 31) */
+	for (int i = 0; i < 2; i++) {
+		snprintf(rn, sizeof(rn), "%s_%s", pc->ring_shared, dir[i]);
+		r[i] = rte_ring_create(rn, i ? pc->tx_desc : pc->rx_desc, (int)rte_socket_id(),
+				       RING_F_EXACT_SZ | RING_F_SC_DEQ | (i ? 0 : RING_F_SP_ENQ));
+		if (!r[i] && rte_errno == EEXIST)
+			r[i] = rte_ring_lookup(rn);
+		if (!r[i]) {
+			snprintf(err, errlen, "port %s: shared ring %s: %s", pc->name, rn,
+				 rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	if (rte_eth_from_rings(dev + strlen("net_ring_"), &r[0], 1, &r[1], 1, rte_socket_id()) <
+	    0) {
+		snprintf(err, errlen, "port %s: ethdev on rings %s_rx/_tx: %s", pc->name,
+			 pc->ring_shared, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
 static uint64_t
 port_rss_hf(const struct rte_eth_dev_info *info)
 {
@@ -272,7 +310,14 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	else
 		snprintf(full, sizeof(full), "%s%s%s", name, args[0] ? "," : "", args);
 
-	ret = pc->driver == NFV_PORT_TAP ? port_probe_quiet(full, pc->name) : rte_dev_probe(full);
+	if (pc->driver == NFV_PORT_RING && pc->ring_shared[0]) {
+		ret = port_ring_shared(pc, name, err, errlen);
+		if (ret < 0)
+			return ret;
+	} else if (pc->driver == NFV_PORT_TAP)
+		ret = port_probe_quiet(full, pc->name);
+	else
+		ret = rte_dev_probe(full);
 	if (ret < 0) {
 		snprintf(err, errlen, "port %s: driver %s cannot start (%s): %s", pc->name,
 			 nfv_port_driver_names[pc->driver], full,

@@ -117,8 +117,8 @@ def load(path):
     if not (256 <= rs <= 8192 and rs & (rs - 1) == 0):
         _fail(path, _child(root, "ring_slots"), "ring_slots",
               "a power of two 256..8192 (memif rings; vhost stays at 1024)")
-    if data.get("wiring", "memif") not in ("memif", "vhost"):
-        _fail(path, _child(root, "wiring"), "wiring", "memif or vhost")
+    if data.get("wiring", "memif") not in ("memif", "vhost", "ring"):
+        _fail(path, _child(root, "wiring"), "wiring", "memif, vhost or ring")
     if data.get("ip", "ipv4") not in ("ipv4", "ipv6"):
         _fail(path, _child(root, "ip"), "ip", "ipv4 or ipv6")
     if "flows" in data and not 1 <= data["flows"] <= 65536:

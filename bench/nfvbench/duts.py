@@ -18,7 +18,7 @@ import time
 
 import yaml
 
-from .gen import DEFAULT_RXQ, cleanup_hugepages, link_names, vdevs
+from .gen import DEFAULT_RXQ, NFVD_MAX_SLOTS, cleanup_hugepages, link_names, ring_args, ring_names, vdevs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -63,7 +63,10 @@ class Dut:
 
     def sockets(self):
         """Sockets the DUT creates (memif server); none for vhost, where
-        nfv-gen owns them."""
+        nfv-gen owns them; for ring, the DPDK primary's IPC socket (nfv-gen
+        attaches as a secondary process once it exists)."""
+        if self.ctx.wiring == "ring":
+            return ["/var/run/dpdk/%s/mp_socket" % self.ctx.prefix]
         if self.ctx.wiring != "memif":
             return []
         return [os.path.join(self.ctx.dir, n + ".sock") for n in link_names(self.ctx.pairs)]
@@ -83,12 +86,15 @@ class LoopDut(Dut):
 
     def start(self):
         c = self.ctx.cores["dut"][-1]
+        ring = self.ctx.wiring == "ring"
         cmd = [self.ctx.gen_bin, "-l", str(c), "--file-prefix", self.ctx.prefix, "--no-pci", "--log-level=3",
-               "--socket-mem=256"] + vdevs(self.ctx.wiring, self.ctx.dir, "server",
-                                           pairs=self.ctx.pairs) + [
+               "--socket-mem=256"] + ([] if ring else vdevs(self.ctx.wiring, self.ctx.dir, "server",
+                                                            pairs=self.ctx.pairs)) + [
                "--", "--loop", ",".join("%d:%d,%d:%d" % (2 * k, 2 * k + 1, 2 * k + 1, 2 * k)
                                         for k in range(self.ctx.pairs)), "--rxq",
                str(self.spec.get("gen_rxq", DEFAULT_RXQ[self.ctx.wiring]))]
+        if ring:  # the reflector makes the shared rings, nfv-gen attaches
+            cmd += ring_args(self.ctx.pairs) + ["--ring-size", str(self.ctx.ring_slots)]
         if not self.spec.get("police_pps"):
             # the plain loop is the measuring side's: the generator reads
             # its scheduling gaps (a policer is a DUT: its gaps are not)
@@ -253,6 +259,7 @@ class NfvdDut(Dut):
         with open(chain_path) as f:
             chain = yaml.safe_load(f)
         links = link_names(self.ctx.pairs)
+        rings = ring_names(self.ctx.pairs)
         want = {}
         for i, name in enumerate(self.port_names()):
             want[name] = (links[i], i)
@@ -266,6 +273,10 @@ class NfvdDut(Dut):
                 p.update(keep)
                 if self.ctx.wiring == "vhost":
                     p.update({"driver": "vhost", "socket": sock})
+                elif self.ctx.wiring == "ring":
+                    slots = self.ctx.ring_slots
+                    p.update({"driver": "ring", "shared": rings[memif_id], "rx-desc": slots,
+                              "tx-desc": slots})
                 else:
                     p.update({"driver": "memif", "socket": sock, "role": "server", "id": memif_id})
                 found.add(p["name"])

@@ -50,11 +50,39 @@ def vhost_vdevs(sockdir, role, base=0, pairs=1, ring_slots=None):
     return out
 
 
+def ring_names(pairs=1):
+    """Shared-ring link names (wiring ring): nb_a, nb_b, nb_a1, ... The
+    rings live in the DUT's own DPDK memory (its --file-prefix), so the
+    names need not differ between runs."""
+    return ["nb_" + n for n in link_names(pairs)]
+
+
+def ring_args(pairs=1):
+    out = []
+    for n in ring_names(pairs):
+        out += ["--ring-link", n]
+    return out
+
+
+def link_of(wiring, kind):
+    """The link a system of this kind is measured over: wiring ring needs
+    a DUT that makes shared rings (nfvd, nfv-gen's reflector); testpmd
+    and OVS cannot attach to named ring pairs, they get memif."""
+    if wiring == "ring" and kind not in ("nfvd", "loop", "police"):
+        return "memif"
+    return wiring
+
+
 WIRINGS = {"memif": memif_vdevs, "vhost": vhost_vdevs}
 # virtio_user's queue_size: at most 1024 here (a virtqueue as QEMU gives one)
 VHOST_MAX_SLOTS = 1024
+# nfvd's rx-desc / tx-desc (the shared rings' slots) go up to 4096
+NFVD_MAX_SLOTS = 4096
 DEFAULT_RING_SLOTS = 1024
-DEFAULT_RXQ = {"memif": 2, "vhost": 1}
+DEFAULT_RXQ = {"memif": 2, "vhost": 1, "ring": 1}
+# nfv-gen's lcore id in a secondary process: apart from the DUT's (mempool
+# caches are per lcore id, and the DUT frees nfv-gen's mbufs)
+RING_GEN_LCORE_BASE = 64
 
 
 def vdevs(wiring, sockdir, role, base=0, pairs=1, ring_slots=None):
@@ -66,19 +94,26 @@ class Gen:
     rx on b.sock (memif client, or virtio_user server for vhost)."""
 
     def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif", pairs=1,
-                 ring_slots=None, peer_gaps=None):
+                 ring_slots=None, peer_gaps=None, dut_prefix=None):
         # virtio_user hands its memory to the vhost-user backend as file
         # descriptors, at most 8 regions: one file per memseg list
         seg = ["--single-file-segments"] if wiring == "vhost" else []
-        self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
-                    "--socket-mem=512"] + seg + vdevs(wiring, sockdir, "client", pairs=pairs,
-                                                           ring_slots=ring_slots) + [
-                    "--", "--rxq", str(rxq)]
+        if wiring == "ring":
+            # a secondary process of the DUT: its shared memory, its rings
+            # (their size is the DUT's: ring_slots, see duts.py)
+            self.cmd = [binary, "--lcores", "%d@%d" % (RING_GEN_LCORE_BASE + lcore, lcore),
+                        "--proc-type=secondary", "--file-prefix", dut_prefix, "--no-pci",
+                        "--log-level=3", "--"] + ring_args(pairs)
+        else:
+            self.cmd = [binary, "-l", str(lcore), "--file-prefix", prefix, "--no-pci", "--log-level=3",
+                        "--socket-mem=512"] + seg + vdevs(wiring, sockdir, "client", pairs=pairs,
+                                                               ring_slots=ring_slots) + [
+                        "--", "--rxq", str(rxq)]
         if peer_gaps:
             self.cmd += ["--peer-gaps", peer_gaps]
         # the links' ring size, which decides how long a gap can be lossless
         self.ring_slots = min(int(ring_slots or DEFAULT_RING_SLOTS),
-                              VHOST_MAX_SLOTS if wiring == "vhost" else 65536)
+                              {"vhost": VHOST_MAX_SLOTS, "ring": NFVD_MAX_SLOTS}.get(wiring, 65536))
         for s in streams:
             self.cmd += ["--stream", s]
         self.prefix = prefix

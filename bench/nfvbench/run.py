@@ -13,12 +13,15 @@ import tempfile
 import time
 
 from . import config, duts, method, report, trend
-from .gen import DEFAULT_RXQ, VHOST_MAX_SLOTS, Gen, GenError
+from .gen import DEFAULT_RXQ, NFVD_MAX_SLOTS, VHOST_MAX_SLOTS, Gen, GenError, link_of
 
 WIRING_NOTE = {
     "memif": "memif, DUT server, nfv-gen client, %d-slot rings",
     "vhost": "vhost-user, nfv-gen virtio_user server (as QEMU for a guest), DUT vhost-user client, "
              "one queue pair",
+    "ring": "ring: shared rte_rings (DPDK multi-process, mbuf pointers, no copy): nfv-gen a secondary "
+            "process of the DUT, %d-slot rings; testpmd and OVS cannot attach to them and use memif "
+            "(each system's link is in its 'link')",
 }
 
 REPO = duts.REPO
@@ -113,7 +116,8 @@ class Runner:
             cores["dut"] = [cores["dut"]]
         c.cores = cores
         c.log = open(os.path.join(c.dir, "log.txt"), "w+")
-        c.wiring = self.cfg["wiring"]
+        c.wiring = link_of(self.cfg["wiring"], spec.get("kind"))
+        c.ring_slots = min(int(self.cfg["ring_slots"]), NFVD_MAX_SLOTS)
         c.pairs = self.cfg.get("pairs", 1)
         return c
 
@@ -121,7 +125,8 @@ class Runner:
         ctx = self._ctx(name, spec)
         dut = duts.make(name, spec, ctx)
         gen = None
-        out = {"name": name, "kind": spec["kind"], "role": role, "sizes": {}, "error": None}
+        out = {"name": name, "kind": spec["kind"], "role": role, "sizes": {}, "error": None,
+               "link": ctx.wiring}
         self.progress("== %s (%s)" % (name, spec["kind"]))
         try:
             dut.start()
@@ -133,7 +138,7 @@ class Runner:
                       _streams(self.cfg, spec, macs), ctx.log,
                       spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring, ctx.pairs,
                       self.cfg["ring_slots"],
-                      dut.gap_log() if hasattr(dut, "gap_log") else None)
+                      dut.gap_log() if hasattr(dut, "gap_log") else None, dut_prefix=ctx.prefix)
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
                 raise duts.DutError("%s: the %s links did not come up in %d s" % (
@@ -292,7 +297,8 @@ class Runner:
                 "wiring": WIRING_NOTE[self.cfg["wiring"]] % (
                     self.cfg["ring_slots"],) if "%d" in WIRING_NOTE[self.cfg["wiring"]] else
                 WIRING_NOTE[self.cfg["wiring"]],
-                "ring_slots": self.cfg["ring_slots"] if self.cfg["wiring"] == "memif" else VHOST_MAX_SLOTS,
+                "ring_slots": {"memif": self.cfg["ring_slots"], "vhost": VHOST_MAX_SLOTS}.get(
+                    self.cfg["wiring"], min(self.cfg["ring_slots"], NFVD_MAX_SLOTS)),
                 "bidirectional": bool(cfg.get("bidirectional")),
                 "pairs": cfg.get("pairs", 1),
                 "frame_size_note": "Ethernet frame bytes with FCS; IMIX is 64:594:1518 at 7:4:1 (avg %.1f); "

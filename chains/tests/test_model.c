@@ -656,6 +656,49 @@ test_loop_through_rings(void **state)
 			"a -> b -> a");
 }
 
+#define TMOD_RING_CHAIN(p) "chains:\n  - {name: c, ingress: [" p "], vnfs: [], egress: " p "}\n"
+
+/* Ring ports with shared: go to another process (nfv-gen): their rings are
+ * named, chains through them are no loop, and a bad name is refused with
+ * file:line:column. */
+static void
+test_ring_shared(void **state)
+{
+	struct tmod_case c;
+
+	(void)state;
+	tmod_load(&c, "version: 1\n"
+		      "ports:\n"
+		      "  - {name: in, driver: ring, shared: nb_a}\n"
+		      "  - {name: out, driver: ring, shared: nb_b, rx-desc: 4096}\n"
+		      "  - {name: loop, driver: ring}\n"
+		      "chains:\n"
+		      "  - {name: a, ingress: [in], vnfs: [], egress: out}\n"
+		      "  - {name: b, ingress: [out], vnfs: [], egress: in}\n");
+	tmod_assert_errors(&c, 0);
+	assert_int_equal(c.ret, 0);
+	assert_string_equal(c.cfg->ports[0].ring_shared, "nb_a");
+	assert_string_equal(c.cfg->ports[1].ring_shared, "nb_b");
+	assert_int_equal(c.cfg->ports[1].rx_desc, 4096);
+	assert_string_equal(c.cfg->ports[2].ring_shared, "");
+	tmod_done(&c);
+	tmod_expect_one("version: 1\n"
+			"ports:\n"
+			"  - {name: in, driver: ring, shared: \"a/b\"}\n" TMOD_RING_CHAIN("in"),
+			"3:38: ports[in].shared: 'a/b': a ring name of letters, digits, '_', '-' or '.'");
+	tmod_expect_one("version: 1\n"
+			"ports:\n"
+			"  - {name: in, driver: ring, shared: abcdefghijklmnopqrstuvwxy}\n"
+				TMOD_RING_CHAIN("in"),
+			"3:38: ports[in].shared: too long (25 characters, at most 24)");
+	tmod_expect_one("version: 1\n"
+			"ports:\n"
+			"  - {name: in, driver: memif, socket: /tmp/x.sock, shared: x}\n"
+				TMOD_RING_CHAIN("in"),
+			"3:52: ports[in].shared: unknown key 'shared' (allowed: name, driver, rx-queues, "
+			"rx-desc, tx-desc, mtu, mac, promiscuous, socket, role, id)");
+}
+
 static void
 test_conflicting_chains(void **state)
 {
@@ -1120,6 +1163,7 @@ main(void)
 		cmocka_unit_test(test_missing_references),
 		cmocka_unit_test(test_loop_same_vnf_twice),
 		cmocka_unit_test(test_loop_through_rings),
+		cmocka_unit_test(test_ring_shared),
 		cmocka_unit_test(test_conflicting_chains),
 		cmocka_unit_test(test_match_errors),
 		cmocka_unit_test(test_three_errors_all_reported),

@@ -79,7 +79,7 @@ def test_gen_rejects_bad_trials():
 LIMIT = 10000
 
 
-@pytest.mark.parametrize("wiring", ["memif", "vhost"])
+@pytest.mark.parametrize("wiring", ["memif", "vhost", "ring"])
 def test_search_finds_the_policed_limit(tmp_path, wiring):
     bench = tmp_path / "police.yaml"
     bench.write_text("""\
