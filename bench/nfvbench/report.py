@@ -79,6 +79,11 @@ def text_table(res):
           for z, d in s["sizes"].items() if d.get("pdr", {}).get("pps")]
     if sc:
         rows.append("self-check NDR / PDR: " + ", ".join("%s %.2f" % x for x in sc))
+    for s in res["systems"]:
+        g = s.get("gen_speed") or {}
+        if g.get("rx_pps"):
+            rows.append("self-check, nfv-gen alone on one core into a free sink (net_ring): %.2f Mpps of 64-byte "
+                        "stamped frames sent and received, %d lost" % (g["rx_pps"] / 1e6, g.get("lost") or 0))
     if res["machine"].get("contended"):
         rows.append("note: " + res["machine"]["note"])
     return "\n".join(rows)
@@ -264,7 +269,8 @@ def render_html(res, extra=""):
     h.append("</tr><tr><th></th>" + "<th>NDR Mpps</th><th>Gbps</th><th>PDR Mpps</th><th>p99 &micro;s @90%</th>" * len(sizes)
              + "</tr>")
     for s in res["systems"]:
-        h.append("<tr><td class='l'>%s <small>(%s)</small></td>" % (_esc(s["name"]), _esc(s["kind"])))
+        h.append("<tr><td class='l'>%s <small>(%s%s)</small></td>" % (
+            _esc(s["name"]), _esc(s["kind"]), ", " + _esc(s["link"]) if s.get("link") else ""))
         for z in sizes:
             d = s["sizes"].get(z)
             if not d:
@@ -279,6 +285,12 @@ def render_html(res, extra=""):
             h.append("<tr><td class='l err' colspan='%d'>error: %s</td></tr>" % (1 + 4 * len(sizes), _esc(s["error"])))
     h.append("</table><p>&ge; marks a rate at the self-check ceiling: the generator, not the system, was the limit. "
              "PDR: loss &le; %.2f%%. %s</p>" % (100 * meth["pdr"], _esc(meth["frame_size_note"])))
+    for s in res["systems"]:
+        g = s.get("gen_speed") or {}
+        if g.get("rx_pps"):
+            h.append("<p>Self-check, nfv-gen alone on one core into a sink that costs nothing (net_ring in its "
+                     "own process): %.2f Mpps of 64-byte stamped frames sent and received, %d lost.</p>" % (
+                         g["rx_pps"] / 1e6, g.get("lost") or 0))
     for title, svgs in charts(res):
         h.append("<h2>%s</h2><div class='charts'>%s</div>" % (
             {"throughput": "Throughput vs frame size", "latency": "Latency percentiles vs load",

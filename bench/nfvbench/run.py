@@ -178,6 +178,29 @@ class Runner:
         ctx.log.close()
         return out
 
+    def gen_speed(self):
+        """nfv-gen alone: one unpaced trial of 64-byte stamped frames on its
+        one core into a sink that costs nothing (net_ring in its own
+        process: what it sends on port 0 it receives on port 0), so every
+        cycle is nfv-gen's own send and receive path. What nfv-gen can
+        offer and count at most, whatever the link and the DUT."""
+        core = self.cfg["cores"]["gen"]
+        core = core if isinstance(core, int) else core[0]
+        cmd = [self.gen_bin, "-l", str(core), "--in-memory", "--no-pci", "--log-level=3",
+               "--vdev", "net_ring0", "--", "--stream", "tx=0,rx=0,src=10.0.0.2,dst=10.1.0.2",
+               "--rxq", "1", "--trial", json.dumps({"rate_pps": 0, "duration_ms": max(500, self.cfg["trial_ms"]),
+                                                    "size": 64, "flows": self.cfg["flows"]})]
+        out = {"command": " ".join(shlex.quote(x) for x in cmd), "size": 64}
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            r = json.loads([x for x in p.stdout.splitlines() if x.startswith("{")][-1])
+            out.update({k: r.get(k) for k in ("offered_pps", "rx_pps", "tx", "rx", "lost", "cpu_s",
+                                              "tx_pps_per_cpu", "rx_pps_per_cpu", "duration_s")})
+            self.progress("   nfv-gen alone (net_ring sink): %.2f Mpps sent and received" % (r["rx_pps"] / 1e6))
+        except (OSError, ValueError, IndexError, subprocess.SubprocessError) as e:
+            out["error"] = str(e)
+        return out
+
     def wait_sockets(self, dut):
         end = time.monotonic() + self.args.link_timeout
         while not all(os.path.exists(p) for p in dut.sockets()):
@@ -252,6 +275,7 @@ class Runner:
         ceilings = None
         if cfg.get("selfcheck", True):
             sc = self.run_system("selfcheck", {"kind": "loop"}, None, role="selfcheck")
+            sc["gen_speed"] = self.gen_speed()
             systems.append(sc)
             if sc["error"]:
                 raise SystemExit("nfv-bench: self-check failed: %s" % sc["error"])

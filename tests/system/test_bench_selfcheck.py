@@ -150,3 +150,7 @@ systems: []
     # the reflector's gaps were read per trial
     assert all("peer_gaps" in t for t in d["trials"]), what
     assert "self-check NDR / PDR: 64" in text
+    # nfv-gen alone into a free sink: every frame sent came back, counted
+    g = sc["gen_speed"]
+    assert g.get("error") is None and g["rx_pps"] > 0 and g["lost"] == 0 and g["rx"] == g["tx"], g
+    assert "nfv-gen alone on one core into a free sink" in text
