@@ -80,8 +80,9 @@ def search(trial, ceiling_pps, pdr=0.005, resolution=0.01, min_step_pps=1000,
     while len(trials) < max_trials:
         res = trial(rate)
         # a trial the generator could not offer at its rate says nothing
-        # about the DUT: run it again (the machine may have been busy)
-        for _ in range(verify_retries):
+        # about the DUT: run it again (the machine may have been busy; the
+        # generator's own gaps are what gap_retries allows for)
+        for _ in range(verify_retries + gap_retries):
             if res.get("offered_pps", rate) >= rate * GEN_LIMITED:
                 break
             res = trial(rate)

@@ -231,7 +231,10 @@ class Runner:
         if ceilings is None:
             # self-check: what can the generator offer unpaced, then search
             # over the plain loop up to that
-            top = gen.trial(0, size, flows, duration_ms=tms)
+            # (the better of two: one the host starved of CPU would set
+            # the ceiling of every DUT)
+            top = max((gen.trial(0, size, flows, duration_ms=tms) for _ in range(2)),
+                      key=lambda r: r["offered_pps"])
             ceiling = top["offered_pps"]
             if s.get("max_pps"):
                 ceiling = min(ceiling, float(s["max_pps"]))
