@@ -75,7 +75,8 @@ chains:
   - {name: lan-in, ingress: [lan], vnfs: [dhcp0]}
 """ % (sock, leases), lcores="1")
     r = dhcpgen(tmp_path, "net_memif0,role=client,socket=%s,socket-abstract=no" % sock,
-                ["-n", N_CLIENTS, "--once", "--renew", "--release", "-r", 2000, "-t", 3000])
+                ["-n", N_CLIENTS, "-x", N_CLIENTS, "-d", 40, "--once", "--renew", "--release",
+                 "-r", 2000, "-t", 3000])
     check_once(r, N_CLIENTS)
 
     # nfvd saw the same: every RELEASE arrived (they have no answer: poll),
@@ -140,7 +141,8 @@ def test_emulator_against_kea_at_a_low_rate(ns_factory, tag, tmp_path):
             nfvlib.wait_for(started, 30, "kea-dhcp4 to start")
             n = 100
             r = dhcpgen(tmp_path, "net_af_packet0,iface=%s" % outer,
-                        ["-n", n, "--once", "--renew", "--release", "-r", 200, "-t", 3000, "--rxq", 1])
+                        ["-n", n, "-x", n, "-d", 40, "--once", "--renew", "--release", "-r", 200,
+                         "-t", 3000, "--rxq", 1])
             check_once(r, n)
         finally:
             kea.terminate()
