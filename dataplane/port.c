@@ -251,12 +251,23 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
  * consumer), rx-desc and tx-desc slots; an ethdev on them named dev
  * (net_ring_<port>). Rings left by an earlier port of the same name are
  * taken again. */
+static uint16_t
+port_ring_rx_set_port(uint16_t pid, uint16_t q, struct rte_mbuf **pkts, uint16_t n, uint16_t max,
+		      void *arg)
+{
+	(void)q, (void)max, (void)arg;
+	for (uint16_t i = 0; i < n; i++)
+		pkts[i]->port = pid;
+	return n;
+}
+
 static int
 port_ring_shared(const struct nfv_port_conf *pc, const char *dev, char *err, size_t errlen)
 {
 	static const char *const dir[2] = {"rx", "tx"};
 	struct rte_ring *r[2];
 	char rn[RTE_RING_NAMESIZE];
+	int pid;
 
 	/* rte_eth_from_rings names the device net_ring_<name> (port names
 	 * have at most 15 characters: it fits its 31) */
@@ -272,10 +283,16 @@ port_ring_shared(const struct nfv_port_conf *pc, const char *dev, char *err, siz
 			return -rte_errno;
 		}
 	}
-	if (rte_eth_from_rings(dev + strlen("net_ring_"), &r[0], 1, &r[1], 1, rte_socket_id()) <
-	    0) {
+	pid = rte_eth_from_rings(dev + strlen("net_ring_"), &r[0], 1, &r[1], 1, rte_socket_id());
+	if (pid < 0) {
 		snprintf(err, errlen, "port %s: ethdev on rings %s_rx/_tx: %s", pc->name,
 			 pc->ring_shared, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	/* net_ring leaves mbuf->port as the sender set it (another process's
+	 * port numbers): VNFs read the ingress port there */
+	if (!rte_eth_add_rx_callback((uint16_t)pid, 0, port_ring_rx_set_port, NULL)) {
+		snprintf(err, errlen, "port %s: rx callback: %s", pc->name, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	return 0;
@@ -414,6 +431,11 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 
 		memcpy(mac.addr_bytes, pc->mac, 6);
 		ret = rte_eth_dev_default_mac_addr_set(pid, &mac);
+		/* net_ring cannot set its MAC but can add one, and a device
+		 * whose default MAC is null (net_ring's) takes an added MAC as
+		 * its default: the router reads its interfaces' MACs there */
+		if (ret == -ENOTSUP && pc->driver == NFV_PORT_RING)
+			ret = rte_eth_dev_mac_addr_add(pid, &mac, 0);
 		if (ret < 0 && ret != -ENOTSUP) {
 			snprintf(err, errlen, "port %s: cannot set mac: %s", pc->name,
 				 rte_strerror(-ret));
