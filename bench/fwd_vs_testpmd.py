@@ -23,7 +23,7 @@ Usage: bench/fwd_vs_testpmd.py [--build DIR] [--duration S] [--rounds N]
 Each round runs testpmd and nfvd (which goes first alternates); the table
 shows the median of the rounds and the median of the per-round ratios.
 --baseline DIR: instead of testpmd, the nfvd of another build (e.g. one
-with -Dtrace_hooks=false: bench/trace_cost.sh) on the same chain.
+with -Dtrace_hooks=false: bench/trace_cost.py) on the same chain.
 A run whose measurement comes back empty (no packet counted in the interval,
 no cycle figure: a starved core on a loaded host) or that fails is tried
 again up to --retries times; then the round is recorded as failed (its
@@ -194,7 +194,7 @@ def request(path, cmd):
 
 
 def run_nfvd(build, pcap, workdir, warmup, duration, rnd, tag="nf"):
-    prefix = "%s%s%d_%d" % (TAG, tag, os.getpid(), rnd)
+    prefix = "%s%s%d_%s" % (TAG, tag, os.getpid(), rnd)
     sock = os.path.join(workdir, prefix + ".sock")
     chain = os.path.join(workdir, "fwd.yaml")
     with open(chain, "w") as f:

@@ -101,3 +101,13 @@ def test_baseline_build_instead_of_testpmd(fwd, tmp_path):
                  extra=["--baseline", str(base)])
     assert res["round_ratios"]["cycles"] == [1.01, 102 / 100]
     assert "nfvd_vs_baseline" in res and "nfvd_vs_testpmd" not in res
+
+
+def test_a_retried_run_has_a_prefix_of_its_own(fwd, tmp_path):
+    """A retry's name ("<round>r<try>") makes the run's file prefix (a str
+    in a %d made every nfvd run fail with a TypeError)."""
+    mod = importlib.util.module_from_spec(
+        importlib.util.spec_from_file_location("fwd_vs_testpmd_real", SCRIPT))
+    mod.__spec__.loader.exec_module(mod)
+    with pytest.raises(OSError):  # no nfvd there: Popen fails, after the prefix is made
+        mod.run_nfvd(str(tmp_path / "nobuild"), "x.pcap", str(tmp_path), 0, 0, "1r1", tag="bl")
