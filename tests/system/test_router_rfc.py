@@ -45,6 +45,9 @@ def show(p):
         d["icmp"] = [p[ICMP].type, p[ICMP].code]
         if p[ICMP].type == 12:
             d["icmpptr"] = p[ICMP].ptr
+    if ICMPv6ParamProblem in p:
+        d["icmp6pp"] = [p[ICMPv6ParamProblem].type, p[ICMPv6ParamProblem].code,
+                        p[ICMPv6ParamProblem].ptr]
     if IP in p and p[IP].ihl > 5:
         d["ipopt"] = bytes(p[IP])[20:p[IP].ihl * 4].hex()
     if IPv6 in p:
@@ -361,6 +364,41 @@ def test_ip_options_forwarded_or_answered(lab):
     pp = [f for f in pp if f.get("icmp") == [12, 0]]
     assert len(pp) == 1 and pp[0]["ip"][0] == R1_4 and pp[0]["icmpptr"] == 22, pp
     assert rtr(n)["drops"]["source-route"] == 1
+
+
+CONNECT = r"""
+import socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.settimeout(10)
+try:
+    s.connect((sys.argv[1], 22))
+    print("connected")
+except ConnectionRefusedError:
+    print("refused")
+except OSError as e:
+    print("error", e)
+"""
+
+
+def test_router_as_a_host_refuses_tcp_and_unknown_protocols(lab):
+    """RFC 793 (CLOSED) / RFC 1122 3.2.2.1 / RFC 8200 4: without a host
+    twin, a TCP connect to the router's address is refused at once (RST),
+    IPv4 and IPv6; another protocol gets protocol unreachable (IPv4) or
+    parameter problem code 1 (IPv6)."""
+    n = lab
+    for addr in (R1_4, R1_6):
+        r = run([PY, "-c", CONNECT, addr], ns=n.h1, timeout=60)
+        assert r.stdout.strip() == "refused", (addr, r.stdout, r.stderr)
+    h1 = n.sniff(n.h1, n.if1)
+    e = "Ether(dst=%r)" % n.rmac
+    send(n.h1, n.if1, [e + "/IP(src=%r, dst=%r, proto=47)/Raw(b'gre?')" % (H1_4, R1_4),
+                       e + "/IPv6(src=%r, dst=%r, nh=47)/Raw(b'gre?')" % (H1_6, R1_6)])
+    h1.until(lambda f: f.get("icmp") == [3, 2] and f["ip"][0] == R1_4,
+             "protocol unreachable from the router")
+    h1.until(lambda f: f.get("ip6", [""])[0] == R1_6 and f.get("icmp6pp") == [4, 1, 6],
+             "parameter problem code 1 from the router")
+    assert rtr(n)["control"]["tcp-resets-tx"] >= 2
 
 
 def test_fw_reject_never_answers_broadcast(lab):

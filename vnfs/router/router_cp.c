@@ -58,6 +58,11 @@ rtr_local4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 
 	if (ip->next_proto_id == IPPROTO_UDP)
 		rtr_error(st, t, m, RTR_ERR_PORT);
+	else if (ip->next_proto_id == IPPROTO_TCP)
+		rtr_tcp_rst(st, t, m); /* no TCP here: CLOSED (RFC 793) */
+	else if (ip->next_proto_id != IPPROTO_ICMP)
+		/* RFC 1122 3.2.2.1: protocol unreachable */
+		rtr_icmp4_error(st, t, m, 3, 2, 0);
 	else
 		rtr_echo4(st, t, m, ifi);
 }
@@ -83,6 +88,21 @@ rtr_nd_dispatch(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, 
 	}
 }
 
+/* A next header the router does not take as a host: not ICMPv6, UDP, TCP,
+ * an extension header (hop-by-hop, routing, fragment, ESP, AH, destination
+ * options, mobility, HIP, shim6) or "no next header" (dropped silently) */
+static bool
+rtr_proto6_unknown(uint8_t p)
+{
+	switch (p) {
+	case 0: case 43: case 44: case 50: case 51: case 59: case 60: case 135: case 139:
+	case 140: case IPPROTO_ICMPV6:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static void
 rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -96,6 +116,12 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 		rtr_nd_dispatch(st, t, m, ifi);
 	else if (ip6->proto == IPPROTO_UDP)
 		rtr_error(st, t, m, RTR_ERR_PORT);
+	else if (ip6->proto == IPPROTO_TCP)
+		rtr_tcp_rst(st, t, m);
+	else if (rtr_proto6_unknown(ip6->proto))
+		/* RFC 8200 4 / RFC 4443 3.4: unrecognized next header,
+		 * parameter problem code 1 pointing at it (offset 6) */
+		rtr_icmp6_error(st, t, m, 4, 1, 6);
 	else
 		rtr_echo6(st, t, m, ifi);
 }

@@ -244,6 +244,105 @@ rtr_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, 
 		rtr_icmp4_error(st, t, m, v4[e][0], v4[e][1], 0);
 }
 
+void
+rtr_tcp_rst(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off, l4len, doff, seq, ack, sq;
+	bool v6 = (l3[0] >> 4) == 6;
+	uint16_t hl = v6 ? 40 : 20;
+	const uint8_t *th = l3 + hl;
+	uint8_t dmac[6], *nl3, *nth, flags;
+	struct rte_mbuf *r;
+	int ifi;
+
+	if (v6) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)l3;
+
+		l4len = rte_be_to_cpu_16(ip6->payload_len);
+		if (!rtr_host6(ip6->src_addr))
+			goto suppressed;
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+
+		l4len = (uint32_t)rte_be_to_cpu_16(ip->total_length) - hl;
+		if (ip->version_ihl != 0x45 ||
+		    (ip->fragment_offset &
+		     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+			goto dropped;
+		if (!rtr_host4(t, ip->src_addr))
+			goto suppressed;
+	}
+	if (l4len < 20 || hl + l4len > avail)
+		goto dropped;
+	doff = (uint32_t)(th[12] >> 4) * 4;
+	flags = th[13];
+	if (doff < 20 || doff > l4len || (flags & RTE_TCP_RST_FLAG))
+		goto dropped;
+	if (rtr_frame_is_mcast(m))
+		goto suppressed;
+	if (!rtr_icmp_allowed(st))
+		goto free_orig;
+	ifi = rtr_reply_path(t, m, v6 ? 6 : 4, v6 ? l3 + 8 : l3 + 12, dmac);
+	if (ifi < 0)
+		goto free_orig;
+	nl3 = rtr_new_frame(st, &t->ifs[ifi], dmac, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4,
+			    (uint16_t)(hl + 20), &r);
+	if (nl3 == NULL)
+		goto free_orig;
+	memcpy(&sq, th + 4, 4);
+	memcpy(&ack, th + 8, 4);
+	nth = nl3 + hl;
+	memcpy(nth, th + 2, 2); /* ports swapped */
+	memcpy(nth + 2, th, 2);
+	if (flags & RTE_TCP_ACK_FLAG) {
+		/* <SEQ=SEG.ACK><CTL=RST> */
+		memcpy(nth + 4, &ack, 4);
+		nth[13] = RTE_TCP_RST_FLAG;
+	} else {
+		/* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+		seq = rte_be_to_cpu_32(sq) + (l4len - doff) + ((flags & RTE_TCP_SYN_FLAG) != 0) +
+		      ((flags & RTE_TCP_FIN_FLAG) != 0);
+		seq = rte_cpu_to_be_32(seq);
+		memcpy(nth + 8, &seq, 4);
+		nth[13] = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+	}
+	nth[12] = 5 << 4;
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)nl3;
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(20);
+		ip6->proto = IPPROTO_TCP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, l3 + 24, 16);
+		memcpy(ip6->dst_addr, l3 + 8, 16);
+		*(uint16_t *)(nth + 16) = rte_ipv6_udptcp_cksum(ip6, nth);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)nl3;
+
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16(40);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		memcpy(&ip->src_addr, l3 + 16, 4);
+		memcpy(&ip->dst_addr, l3 + 12, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		*(uint16_t *)(nth + 16) = rte_ipv4_udptcp_cksum(ip, nth);
+	}
+	st->cp[RTR_CP_TCP_RST_TX]++;
+	rtr_send(st, t->ifs[ifi].port, r);
+	goto free_orig;
+suppressed:
+	st->cp[RTR_CP_ICMP_SUPPRESSED]++;
+	goto free_orig;
+dropped:
+	st->cp[RTR_CP_LOCAL_DROPPED]++;
+free_orig:
+	rte_pktmbuf_free(m);
+}
+
 /* Echo reply to m, an echo request to one of our addresses that came in
  * on ifi (anything else for us is counted as local-dropped). */
 void

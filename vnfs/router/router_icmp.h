@@ -19,6 +19,10 @@ void rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rt
 		     uint8_t type, uint8_t code, uint32_t info);
 void rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m,
 		     uint8_t type, uint8_t code, uint32_t info);
+/* RFC 793 (CLOSED): a TCP segment for one of our addresses that no host
+ * twin takes gets a RST (not for a RST, a fragment or a packet from no
+ * host's address; rate limited with the ICMP errors); m is consumed */
+void rtr_tcp_rst(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m);
 /* Echo replies to requests for our addresses that came in on ifi; m is
  * consumed (anything else is counted as local-dropped) */
 void rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi);

@@ -112,7 +112,8 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_HOSTIF_TX, "host-if-from-kernel")          \
 	_(RTR_CP_HOSTIF_TX_FILTERED, "host-if-from-kernel-filtered") \
 	_(RTR_CP_HOSTIF_TX_BAD, "host-if-from-kernel-dropped") \
-	_(RTR_CP_HOSTIF_PASS_FULL, "host-if-pass-budget-spent")
+	_(RTR_CP_HOSTIF_PASS_FULL, "host-if-pass-budget-spent") \
+	_(RTR_CP_TCP_RST_TX, "tcp-resets-tx")
 enum { RTR_CP_COUNTERS(VNF_ENUM) RTR_CP_MAX };
 
 /* ---- adjacencies: the FIB next-hop value is an adjacency id ---- */

@@ -20,6 +20,7 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "nfv_fake.h"
@@ -1434,6 +1435,107 @@ test_ip_options(void **state)
 	vnf_down();
 }
 
+/* What the router answers as a host without a twin (RFC 793 CLOSED, RFC
+ * 1122 3.2.2.1, RFC 8200 4): TCP gets a RST (RST+ACK acknowledging a SYN;
+ * RST with the segment's ACK as sequence), another protocol protocol
+ * unreachable (IPv4) or parameter problem code 1 at offset 6 (IPv6) */
+static void
+test_local_protocols(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_mbuf *m;
+	uint8_t *th;
+	const uint8_t *d;
+	uint32_t v;
+
+	(void)state;
+	vnf_up(good_yaml);
+	/* SYN to 10.0.1.1:22, seq 1000 */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "10.0.1.1", 64, 18);
+	ip = ip4_of(m, 14);
+	ip->next_proto_id = IPPROTO_TCP;
+	recsum4(m, 14);
+	th = (uint8_t *)(ip + 1);
+	memset(th, 0, 20);
+	th[0] = 0x9c; th[1] = 0x40; /* 40000 */
+	th[3] = 22;
+	v = rte_cpu_to_be_32(1000);
+	memcpy(th + 4, &v, 4);
+	th[12] = 5 << 4;
+	th[13] = RTE_TCP_SYN_FLAG;
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	d = rte_pktmbuf_mtod(nfv_fake.sent[0], const uint8_t *);
+	ip = (struct rte_ipv4_hdr *)(d + 14);
+	th = (uint8_t *)(ip + 1);
+	assert_int_equal(ip->next_proto_id, IPPROTO_TCP);
+	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, th), 0);
+	assert_int_equal(th[1], 22);
+	assert_int_equal(th[2] << 8 | th[3], 40000);
+	assert_int_equal(th[13], RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+	memcpy(&v, th + 8, 4);
+	assert_int_equal(rte_be_to_cpu_32(v), 1000 + 18 + 8 - 20 + 1);
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
+	/* GRE to the router: protocol unreachable */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "10.0.1.1", 64, 18);
+	ip4_of(m, 14)->next_proto_id = 47;
+	recsum4(m, 14);
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	d = rte_pktmbuf_mtod(nfv_fake.sent[0], const uint8_t *);
+	assert_int_equal(d[14 + 20], 3);
+	assert_int_equal(d[14 + 21], 2);
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
+	/* IPv6: GRE -> parameter problem code 1, pointer 6; TCP ACK -> RST */
+	m = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:1::1", 64, 18);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14)->proto = 47;
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	d = rte_pktmbuf_mtod(nfv_fake.sent[0], const uint8_t *);
+	assert_int_equal(d[14 + 40], 4);
+	assert_int_equal(d[14 + 41], 1);
+	assert_int_equal(d[14 + 47], 6);
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
+	m = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:1::1", 64, 18);
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	ip6->proto = IPPROTO_TCP;
+	th = (uint8_t *)(ip6 + 1);
+	memset(th, 0, 20);
+	th[1] = 99;
+	th[3] = 179;
+	v = rte_cpu_to_be_32(77777);
+	memcpy(th + 8, &v, 4);
+	th[12] = 5 << 4;
+	th[13] = RTE_TCP_ACK_FLAG;
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	d = rte_pktmbuf_mtod(nfv_fake.sent[0], const uint8_t *);
+	ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	th = (uint8_t *)(ip6 + 1);
+	assert_int_equal(ip6->proto, IPPROTO_TCP);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, th), 0);
+	assert_int_equal(th[13], RTE_TCP_RST_FLAG);
+	memcpy(&v, th + 4, 4);
+	assert_int_equal(rte_be_to_cpu_32(v), 77777);
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
+	/* a RST to the router draws nothing */
+	m = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:1::1", 64, 18);
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	ip6->proto = IPPROTO_TCP;
+	th = (uint8_t *)(ip6 + 1);
+	th[12] = 5 << 4;
+	th[13] = RTE_TCP_RST_FLAG;
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 0);
+	vnf_down();
+}
+
 /* RFC 4443 3.1 / RFC 4291 2.5.6: a link-local source to anywhere but the
  * router is not forwarded; the sender learns why: destination unreachable
  * code 2 (beyond scope of source address), from the router's link-local
@@ -1614,6 +1716,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_rfc_not_forwarded),
 		cmocka_unit_test(test_rfc_link_local_scope),
 		cmocka_unit_test(test_ip_options),
+		cmocka_unit_test(test_local_protocols),
 		cmocka_unit_test(test_rfc_no_answer_to_broadcast),
 		cmocka_unit_test(test_config_bad_addresses),
 	};
