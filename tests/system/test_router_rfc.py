@@ -401,6 +401,19 @@ def test_router_as_a_host_refuses_tcp_and_unknown_protocols(lab):
     assert rtr(n)["control"]["tcp-resets-tx"] >= 2
 
 
+def test_echo_to_the_router_full_size(lab):
+    """RFC 1122 3.2.2.6 / RFC 4443 4.2: an echo request to the router's
+    addresses as large as the link MTU (1500) is answered whole, IPv4 (DF
+    set, 1472 bytes of data) and IPv6 (1452)."""
+    n = lab
+    for args, reply in ((["-M", "do", "-s", "1472", R1_4], "1480 bytes from"),
+                        (["-6", "-s", "1452", R1_6], "1460 bytes from")):
+        # (a loaded host may lose one on a tap: answered whole is the point)
+        p = run(["ping", "-n", "-c", "5", "-i", "0.2", "-W", "2"] + args, ns=n.h1,
+                check=False, timeout=60)
+        assert reply in p.stdout, p.stdout + p.stderr
+
+
 def test_fw_reject_never_answers_broadcast(lab):
     """The firewall's reject: a UDP packet to the lan's subnet broadcast in a
     broadcast frame gets no answer at all; one to the router's address gets
