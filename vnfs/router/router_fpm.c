@@ -15,6 +15,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,6 +398,39 @@ rtr_fpm_apply_t(struct rtr_state *st, struct rtr_tables *t, const struct rtr_fpm
 	}
 }
 
+/* The netlink messages of one frame, in order. zebra's dplane_fpm_nl puts
+ * a route update in one frame as RTM_DELROUTE then RTM_NEWROUTE (FRR 8.4
+ * fpm_nl_enqueue: e.g. an ECMP set that grows); reading only the first
+ * deleted the route. A message whose length leaves the frame ends it. */
+static void
+rtr_fpm_frame_msgs(struct rtr_state *st, struct rtr_tables *t, const uint8_t *nl, size_t len)
+{
+	struct rtr_fpm *f = st->fpm;
+	struct rtr_fpm_msg m;
+	size_t off = 0;
+
+	while (len - off >= NLMSG_HDRLEN) {
+		uint32_t nlen;
+		int rc;
+
+		memcpy(&nlen, nl + off, sizeof(nlen));
+		if (nlen < NLMSG_HDRLEN || nlen > len - off) {
+			f->ctr[RTR_FPMC_MALFORMED]++;
+			return;
+		}
+		rc = rtr_fpm_parse(nl + off, nlen, &m);
+		if (rc < 0)
+			f->ctr[RTR_FPMC_MALFORMED]++;
+		else if (rc > 0)
+			f->ctr[RTR_FPMC_IGNORED]++;
+		else
+			rtr_fpm_apply_t(st, t, &m);
+		if (NLMSG_ALIGN(nlen) >= len - off)
+			return;
+		off += NLMSG_ALIGN(nlen);
+	}
+}
+
 int
 rtr_fpm_apply(struct rtr_state *st, const struct rtr_fpm_msg *m)
 {
@@ -420,7 +454,6 @@ rtr_fpm_feed(struct rtr_state *st, const uint8_t *buf, size_t len)
 {
 	struct rtr_fpm *f = st->fpm;
 	struct rtr_tables *t = rtr_tables_get(st);
-	struct rtr_fpm_msg m;
 	size_t off = 0;
 
 	rtr_fpm_epoch_check(st, t);
@@ -460,22 +493,17 @@ rtr_fpm_feed(struct rtr_state *st, const uint8_t *buf, size_t len)
 				rtr_ext_prefetch(t, fam[i], hash[i], true);
 		for (unsigned int i = 0; i < n; i++) {
 			unsigned int b = i + RTR_FPM_AHEAD_B, e = i + RTR_FPM_AHEAD_E;
-			int rc;
 
 			if (b < n && fam[b] != 0)
 				rtr_ext_prefetch(t, fam[b], hash[b], false);
 			if (e < n && fam[e] != 0)
 				rtr_ext_prefetch(t, fam[e], hash[e], true);
 			f->ctr[RTR_FPMC_FRAMES]++;
-			rc = buf[fo[i] + 1] == 1 ? rtr_fpm_parse(buf + fo[i] + RTR_FPM_HDR,
-								 flen[i] - RTR_FPM_HDR, &m)
-						 : 1;
-			if (rc < 0)
-				f->ctr[RTR_FPMC_MALFORMED]++;
-			else if (rc > 0)
-				f->ctr[RTR_FPMC_IGNORED]++;
+			if (buf[fo[i] + 1] == 1)
+				rtr_fpm_frame_msgs(st, t, buf + fo[i] + RTR_FPM_HDR,
+						   flen[i] - RTR_FPM_HDR);
 			else
-				rtr_fpm_apply_t(st, t, &m);
+				f->ctr[RTR_FPMC_IGNORED]++;
 		}
 		off = o;
 		if (bad < 0) {

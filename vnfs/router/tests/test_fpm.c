@@ -957,6 +957,61 @@ test_apply_table_full(void **state)
 	yaml = saved;
 }
 
+/* the frame at s and the one after it made one frame (two netlink messages) */
+static void
+join_frames(struct nlb *x, size_t s)
+{
+	size_t l1 = (size_t)x->b[s + 2] << 8 | x->b[s + 3], s2 = s + l1;
+	size_t l2 = (size_t)x->b[s2 + 2] << 8 | x->b[s2 + 3];
+
+	memmove(x->b + s2, x->b + s2 + 4, l2 - 4);
+	x->len -= 4;
+	x->b[s + 2] = (uint8_t)((l1 + l2 - 4) >> 8);
+	x->b[s + 3] = (uint8_t)(l1 + l2 - 4);
+}
+
+/* zebra's dplane_fpm_nl sends a route update as RTM_DELROUTE and
+ * RTM_NEWROUTE in one frame (seen when a second BGP neighbour made an ECMP
+ * set, tests/system/test_frr_lab.py): both are read, the route stays. */
+static void
+test_frame_with_two_messages(void **state)
+{
+	struct rtr_state *st = rtr_up("127.0.0.1:0");
+	struct nlb x = {0};
+	const struct rtr_adj *a;
+	uint32_t ids[2] = {22, 29}, bad = 0x7fff;
+	size_t s, l1;
+	char b[64];
+
+	(void)state;
+	nexthop(&x, 22, "10.0.2.2", 2);
+	route_nhid(&x, "10.82.30.0", 24, 22);
+	feed(st, &x);
+	assert_string_equal(gw(st, fib(st, "10.82.30.1"), 0, b), "10.0.2.2");
+	nexthop(&x, 29, "10.0.2.3", 2);
+	nhgroup(&x, 28, ids, 2);
+	s = x.len;
+	route_gw(&x, RTM_DELROUTE, "10.82.30.0", 24, NULL, 0);
+	route_nhid(&x, "10.82.30.0", 24, 28);
+	join_frames(&x, s);
+	feed(st, &x);
+	a = fib(st, "10.82.30.1");
+	assert_int_equal(a->type, RTR_ADJ_GW);
+	assert_int_equal(a->n_nh, 2);
+	assert_int_equal(fpm_ctr(st, "malformed"), 0);
+	/* a message whose length leaves the frame: counted, the frame ends */
+	s = x.len;
+	l1 = route_nhid(&x, "10.83.0.0", 16, 22);
+	route_nhid(&x, "10.84.0.0", 16, 22);
+	join_frames(&x, s);
+	memcpy(x.b + s + l1, &bad, sizeof(bad)); /* the second nlmsg_len */
+	feed(st, &x);
+	assert_int_equal(fib(st, "10.83.0.1")->type, RTR_ADJ_GW);
+	assert_int_equal(fib(st, "10.84.0.1")->type, RTR_ADJ_NOROUTE);
+	assert_true(fpm_ctr(st, "malformed") >= 1);
+	rtr_down(st);
+}
+
 static void
 test_apply_zebra_capture(void **state)
 {
@@ -1116,6 +1171,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_apply_zebra_capture),
 		cmocka_unit_test(test_apply_batches_and_nh_cache),
 		cmocka_unit_test(test_apply_table_full),
+		cmocka_unit_test(test_frame_with_two_messages),
 		cmocka_unit_test(test_session_stale_and_resync),
 	};
 
