@@ -497,6 +497,28 @@ frr_restart(struct frr_sup *f, struct frr_daemon *d, uint64_t now)
 	fprintf(stderr, "nfvctl: FRR %s restarted (pid %d)\n", d->name, (int)d->pid);
 }
 
+/* zebra is gone: FRR's daemons reconnect to a new zebra but do not hand it
+ * their routes again (8.4: bgpd's and ospfd's routes never came back, and
+ * nfvd dropped them at the FPM resync), so the others are restarted with
+ * it, as watchfrr does: stopped now, started again once the new zebra is
+ * configured. nfvd keeps forwarding on the routes of the lost session
+ * (stale) until its resync. */
+static void
+frr_zebra_lost(struct frr_sup *f)
+{
+	for (uint16_t i = 0; i < f->n; i++) {
+		struct frr_daemon *d = &f->d[i];
+
+		if (strcmp(d->name, "zebra") == 0 || d->state == FRR_OFF)
+			continue;
+		d->after_zebra = true;
+		if (d->state == FRR_UP && d->pid > 0) {
+			fprintf(stderr, "nfvctl: FRR %s restarts with zebra\n", d->name);
+			kill(d->pid, SIGTERM);
+		}
+	}
+}
+
 void
 frr_poll(struct frr_sup *f)
 {
@@ -523,6 +545,8 @@ frr_poll(struct frr_sup *f)
 				d->backoff_ms = d->backoff_ms * 2 > FRR_BACKOFF_MAX_MS
 							? FRR_BACKOFF_MAX_MS
 							: d->backoff_ms * 2;
+				if (strcmp(d->name, "zebra") == 0)
+					frr_zebra_lost(f);
 			} else if (!d->configured && frr_daemon_ready(f, d)) {
 				/* a restarted daemon starts empty: its part of frr.conf */
 				int ret = frr_vtysh(f, "-b", "-d", d->name, "vtysh-boot.log");
@@ -533,10 +557,13 @@ frr_poll(struct frr_sup *f)
 						"nfvctl: FRR %s: vtysh -b -d %s failed (%d); see "
 						"%s/vtysh-boot.log\n",
 						d->name, d->name, ret, f->conf_dir);
+				if (strcmp(d->name, "zebra") == 0)
+					for (uint16_t k = 0; k < f->n; k++)
+						f->d[k].after_zebra = false;
 			}
 			break;
 		case FRR_BACKOFF:
-			if (now >= d->next_ms)
+			if (now >= d->next_ms && !d->after_zebra)
 				frr_restart(f, d, now);
 			break;
 		default:

@@ -25,6 +25,7 @@ struct frr_daemon {
 	pid_t pid;
 	enum frr_state state;
 	bool configured; /* vtysh -b -d <name> ran since its start */
+	bool after_zebra; /* restarted with zebra: waits until zebra is configured */
 	uint64_t started_ms, next_ms;
 	uint32_t backoff_ms, restarts;
 	char last_exit[128];
