@@ -273,8 +273,10 @@ def test_zebra_restart_keeps_forwarding(lab, tag):
     ping = Pinger(lab.h1, FAR)
     try:
         wait_for(lambda: fpm_stats(nfvd)["frames"] > 0, 5, "frames")
-        lab.frr.kill("staticd")
+        # zebra first: staticd gone first would have zebra withdraw its
+        # routes (and nfvd follow) before zebra dies
         lab.frr.kill("zebra")
+        lab.frr.kill("staticd")
         wait_for(lambda: not fpm_stats(nfvd)["connected"], 20, "nfvd to see zebra gone")
         rt = routes(nfvd)
         assert rt["10.99.0.0/24"][0].get("stale") is True, rt["10.99.0.0/24"]
