@@ -52,6 +52,7 @@ sock=$run_dir/nfvd.sock
 prefix=$tag
 nfvd_pid=
 up_pid=                        # nfvctl up, when the chain has a guest
+frr_gr_new=                    # ospfd's /var/run/frr/ospfd-gr.json is the demo's
 
 say() { printf '\n=== %s\n' "$*"; }
 die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
@@ -69,8 +70,10 @@ cleanup() {
 	# nfvctl up stops its guests and nfvd (QEMU dies with it in any case)
 	[ -n "$up_pid" ] && stop_pid "$up_pid" 30
 	[ -n "$nfvd_pid" ] && stop_pid "$nfvd_pid" 10
-	# the FRR neighbours of lab-frr.yaml (their pathspaces, namespaces)
+	# the FRR neighbours of lab-frr.yaml (their pathspaces, namespaces) and
+	# the state file ospfd 8.4 writes outside its pathspace
 	! lab_frr || frr_lab_down "$tag"
+	[ -z "$frr_gr_new" ] || rm -f /var/run/frr/ospfd-gr.json
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$tag-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns"
@@ -304,6 +307,7 @@ frr_chain() {
 	sed -e "s|/run/nfvd/|$run_dir/|g" -e "s|^  pathspace: .*|  pathspace: $tag|" "$chain" >"$out"
 	chain=$out
 	chmod 755 "$run_dir" # FRR's daemons run as user frr
+	[ -e /var/run/frr/ospfd-gr.json ] || frr_gr_new=1
 	ip netns add "$tag-rtr"
 	ip -n "$tag-rtr" link set lo up
 }

@@ -494,6 +494,7 @@ def test_bad_input_refused_nothing_started(frrlab, tmp_path):
 def test_demo_lab_frr():
     """scripts/demo.sh in its FRR mode: what it prints, nothing left behind"""
     demo = os.path.join(nfvlib.REPO, "scripts", "demo.sh")
+    gr_before = os.path.exists(GR_FILE)
     env = dict(os.environ, NFVD_BUILD=nfvlib.BUILD,
                NFV_DEMO_CHAIN="chains/examples/lab-frr.yaml")
     p = subprocess.Popen([demo], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -511,6 +512,7 @@ def test_demo_lab_frr():
     for g in ("/tmp/%s.*" % t, "/var/run/frr/%s*" % t, "/etc/netns/%s*" % t,
               "/var/run/dpdk/%s" % t):
         assert not glob.glob(g), g
+    assert gr_before or not os.path.exists(GR_FILE)
     assert re.search(r"10\.82\.255\.10\s+1 Full/", out), out       # OSPF adjacency
     for peer in (r"10\.82\.2\.2", r"2001:db8:82:2::2"):             # sessions: prefixes
         assert re.search(peer + r"\s+4\s+65002\s+\d+\s+\d+\s+\d+\s+0\s+0\s+\S+\s+1\s+", out), out
