@@ -3,8 +3,9 @@
 # Before/after of the cost of a new NAT44 session (bench/nat_micro) in one
 # invocation: two builds' nat_micro run alternately, ROUNDS times each
 # (old, new, old, new...), so both see the same host; the medians of the
-# per-run costs and the median of the paired ratios (old / new, run k of
-# each) are printed, each run's JSON line kept in
+# per-run costs (each run: 3 rounds of nat_micro's modes, its medians
+# and its best rounds) and the median of the paired ratios (old / new,
+# run k of each) are printed, each run's JSON line kept in
 # bench/results/nat_micro_ab-<date>.jsonl.
 #
 #   bench/nat_micro_ab.sh OLD_NAT_MICRO NEW_NAT_MICRO [-r ROUNDS] [-s SESSIONS] [-m CT_MAX]
@@ -40,26 +41,33 @@ for ((k = 1; k <= ROUNDS; k++)); do
 	for which in old new; do
 		bin=$OLD
 		[ "$which" = new ] && bin=$NEW
-		# one round of the three modes; the summary line gives the cost
-		line=$("$bin" "$SESSIONS" "$MAX" 1 2>/dev/null | grep '^new NAT session')
+		# three rounds of the three modes: the cost from the medians and
+		# from the best (least disturbed) rounds
+		out=$("$bin" "$SESSIONS" "$MAX" 3 2>/dev/null)
+		line=$(grep '^new NAT session' <<<"$out")
 		cyc=$(sed -E 's/^new NAT session: ([0-9]+) cycles.*/\1/' <<<"$line")
 		ct=$(sed -E 's/.*conntrack-only new connection: (-?[0-9]+) cycles.*/\1/' <<<"$line")
-		printf '{"build":"%s","round":%d,"sessions":%s,"ct_max":%s,"cycles_per_new_session":%s,"conntrack_only":%s}\n' \
-			"$which" "$k" "$SESSIONS" "$MAX" "$cyc" "$ct" | tee -a "$OUT"
+		best=$(grep '^best rounds' <<<"$out" | sed -E 's/.*session (-?[0-9]+) cycles.*/\1/')
+		printf '{"build":"%s","round":%d,"sessions":%s,"ct_max":%s,"cycles_per_new_session":%s,"best_rounds":%s,"conntrack_only":%s}\n' \
+			"$which" "$k" "$SESSIONS" "$MAX" "$cyc" "$best" "$ct" | tee -a "$OUT"
 	done
 done
 python3 - "$OUT" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])][1:]
-old = [r["cycles_per_new_session"] for r in rows if r["build"] == "old"]
-new = [r["cycles_per_new_session"] for r in rows if r["build"] == "new"]
+def col(build, key):
+    return [r[key] for r in rows if r["build"] == build]
+old, new = col("old", "cycles_per_new_session"), col("new", "cycles_per_new_session")
+oldb, newb = col("old", "best_rounds"), col("new", "best_rounds")
 ratios = [o / n for o, n in zip(old, new) if n > 0]
 s = {"system": "summary", "rounds": len(old), "old_median": statistics.median(old),
-     "new_median": statistics.median(new), "old_best": min(old), "new_best": min(new),
+     "new_median": statistics.median(new), "old_best_rounds_median": statistics.median(oldb),
+     "new_best_rounds_median": statistics.median(newb),
      "paired_ratio_median": statistics.median(ratios)}
-print("old: median %.0f cycles per new session (best %.0f); new: median %.0f (best %.0f); "
-      "old/new paired median %.2fx" % (s["old_median"], s["old_best"], s["new_median"],
-                                       s["new_best"], s["paired_ratio_median"]))
+print("cycles per new session, median of %d invocations each: old %.0f, new %.0f "
+      "(paired old/new %.2fx); from each invocation's best rounds: old %.0f, new %.0f" %
+      (len(old), s["old_median"], s["new_median"], s["paired_ratio_median"],
+       s["old_best_rounds_median"], s["new_best_rounds_median"]))
 open(sys.argv[1], "a").write(json.dumps(s) + "\n")
 EOF
 echo "results: $OUT"
