@@ -185,7 +185,7 @@ void nfv_trace_drop(struct nfv_worker *w, const struct nfv_vnf *vnf, const struc
 void nfv_trace_punt(struct nfv_worker *w, const struct nfv_vnf *vnf, const struct rte_mbuf *m);
 
 /* The trace hooks are compiled in unless the build says otherwise
- * (meson -Dtrace_hooks=false: a benchmark baseline only, bench/trace_cost.sh;
+ * (meson -Dtrace_hooks=false: a benchmark baseline only, bench/trace_cost.py;
  * nfvctl trace start is refused then). */
 #ifndef NFV_TRACE_HOOKS
 #define NFV_TRACE_HOOKS 1
