@@ -5,14 +5,20 @@ nfvd forwards a -> b (a wire). Port a is an af_packet port on a veth whose
 peer sits in a namespace and sends frames; port b is the port that fails:
   * af_packet on a veth whose peer is set down, then deleted;
   * tap whose interface is set down;
-  * tap whose interface is gone (moved into a namespace that is deleted).
+  * tap whose interface is gone (moved into a namespace that is deleted);
+  * memif whose peer process is killed while frames flow.
 Each time: status shows the link state the kernel has, tx_drops grows by
 about the number of packets sent (each counted once, not once per retry)
 and stops growing without traffic, and nothing is sent late when the link
 comes back.
 """
 import json
+import os
+import shutil
+import subprocess
 import time
+
+import pytest
 
 from nfvlib import move_link, run, veth, wait_for
 
@@ -154,3 +160,46 @@ def test_tap_interface_gone(nfvd_factory, ns_factory, tag):
         run(["ip", "netns", "del", peer])
         wait_for(lambda: _link(nfvd, "b") != "up", 10, "status: link b not up")
         _drops_counted_once(nfvd, ns, tag + "a1", 343)
+
+
+MEMIF_WIRE = """\
+version: 1
+ports:
+  - {name: m, driver: memif, socket: %s, role: server}
+chains:
+  - {name: back, ingress: [m], vnfs: [], egress: m}
+"""
+TESTPMD = "/usr/bin/dpdk-testpmd"
+
+
+@pytest.mark.parametrize("lcores", ["0,1", "1"], ids=["worker", "one-cpu"])
+def test_memif_peer_killed_under_traffic(nfvd_factory, tmp_path, lcores):
+    """A memif peer killed while frames flow both ways (testpmd io-forwards
+    what nfvd sends back: a loop at full speed): DPDK's memif PMD unmaps the
+    shared rings on its interrupt thread while a worker may be polling them
+    (dataplane/unmap_guard.c); nfvd must live through every kill, show the
+    link down, and take the next peer."""
+    if not os.access(TESTPMD, os.X_OK):
+        pytest.skip("dpdk-testpmd not installed")
+    sock = tmp_path / "m.sock"
+    nfvd = nfvd_factory(MEMIF_WIRE % sock, lcores=lcores)
+    for i in range(12):
+        prefix = "tpk%d_%d" % (os.getpid(), i)
+        p = subprocess.Popen(
+            [TESTPMD, "-l", "0,1", "--no-pci", "--in-memory", "--file-prefix", prefix, "--log-level=3",
+             "--vdev", "net_memif0,role=client,socket=%s,socket-abstract=no" % sock, "--",
+             "--forward-mode=io", "--tx-first", "--auto-start", "--no-mlockall"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            rx0 = _port(nfvd, "m")["rx"]
+            wait_for(lambda: _port(nfvd, "m")["rx"] - rx0 > 10000, 30,
+                     "frames looping through nfvd (round %d)" % i)
+        finally:
+            p.kill()
+            p.wait()
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+        wait_for(lambda: _link(nfvd, "m") == "down", 10, "link m down after the kill (round %d)" % i)
+    assert nfvd.proc.poll() is None, nfvd.output()
+    assert nfvd.stats()["ports"]["m"]["link"] == "down"
+    rc, out = nfvd.stop()
+    assert rc == 0, out
