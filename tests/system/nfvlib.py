@@ -59,6 +59,7 @@ import glob
 import itertools
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -84,6 +85,21 @@ def wait_for(pred, timeout=10, what="condition", interval=0.05):
         if time.monotonic() > end:
             raise AssertionError("timed out after %gs waiting for %s" % (timeout, what))
         time.sleep(interval)
+
+
+def ping(ns, dst, count=1, interval="0.2", six=False):
+    """ping from namespace ns (2 s per reply at most); (transmitted, received)."""
+    cmd = ["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", count, "-i", interval,
+                                                "-W", "2", dst]
+    p = run(cmd, ns=ns, check=False, timeout=count * float(interval) + 30)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
+    assert m, p.stdout + p.stderr
+    return int(m.group(1)), int(m.group(2))
+
+
+def reaches(ns, dst, six=False):
+    """One ping from ns answered."""
+    return ping(ns, dst, six=six)[1] == 1
 
 
 def _argv(cmd, ns):

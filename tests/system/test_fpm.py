@@ -21,7 +21,7 @@ import tempfile
 import pytest
 
 import nfvlib
-from nfvlib import run, wait_for
+from nfvlib import reaches, run, wait_for
 
 H1, H2, R1, R2 = "10.91.1.2", "10.91.2.2", "10.91.1.1", "10.91.2.1"
 H1_6, H2_6, R1_6, R2_6 = ("2001:db8:91:1::2", "2001:db8:91:2::2", "2001:db8:91:1::1",
@@ -193,19 +193,6 @@ def routes(nfvd):
 
 def fpm_stats(nfvd):
     return nfvd.stats()["vnfs"]["rtr"]["fpm"]
-
-
-def ping(ns, dst, count=1, interval="0.2", six=False):
-    cmd = ["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", count, "-i", interval,
-                                                "-W", "2", dst]
-    p = run(cmd, ns=ns, check=False, timeout=count * float(interval) + 30)
-    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
-    assert m, p.stdout + p.stderr
-    return int(m.group(1)), int(m.group(2))
-
-
-def reaches(ns, dst, six=False):
-    return ping(ns, dst, six=six)[1] == 1
 
 
 def test_zebra_routes_feed_the_fib(lab, tag):

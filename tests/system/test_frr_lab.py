@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 import nfvlib
-from nfvlib import NFVCTL, run, wait_for
+from nfvlib import NFVCTL, ping, reaches, run, wait_for
 from test_frr_up import Up, pids
 
 LAB_SH = os.path.join(nfvlib.REPO, "vnfs", "router", "lab-frr.sh")
@@ -138,19 +138,6 @@ def frrlab(need_nfvd, tag, tmp_path, ns_factory):
             subprocess.run(["rm", "-rf", "/var/run/frr/" + ps])
         if not gr_before and os.path.exists(GR_FILE):
             os.unlink(GR_FILE)
-
-
-def ping(ns, dst, count=1, interval="0.2", six=False):
-    cmd = ["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", count, "-i", interval,
-                                                "-W", "2", dst]
-    p = run(cmd, ns=ns, check=False, timeout=count * float(interval) + 30)
-    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
-    assert m, p.stdout + p.stderr
-    return int(m.group(1)), int(m.group(2))
-
-
-def reaches(ns, dst, six=False):
-    return ping(ns, dst, six=six)[1] == 1
 
 
 class Pinger:

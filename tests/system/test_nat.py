@@ -21,7 +21,7 @@ import time
 import pytest
 
 import nfvlib
-from nfvlib import move_link, popen, run, wait_for
+from nfvlib import move_link, ping, popen, reaches, run, wait_for
 
 PY = "/usr/bin/python3"  # Debian's: has scapy
 LAN1, LAN2, GW_LAN = "10.81.1.2", "10.81.1.3", "10.81.1.1"
@@ -207,18 +207,6 @@ def lab(nfvd_factory, ns_factory, tag):
     yield start
     for lb in labs:
         lb.kill()
-
-
-def ping(ns, dst, count=3, interval="0.2"):
-    p = run(["ping", "-n", "-q", "-c", count, "-i", interval, "-W", "2", dst], ns=ns,
-            check=False, timeout=count * float(interval) + 30)
-    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
-    assert m, p.stdout + p.stderr
-    return int(m.group(1)), int(m.group(2))
-
-
-def reaches(ns, dst):
-    return ping(ns, dst, count=1)[1] == 1
 
 
 def scapy(ns, script, timeout=60):

@@ -18,7 +18,7 @@ import threading
 import pytest
 
 import nfvlib
-from nfvlib import popen, run, wait_for
+from nfvlib import ping, popen, reaches, run, wait_for
 
 H1_4, H2_4, R1_4, R2_4 = "10.81.1.2", "10.81.2.2", "10.81.1.1", "10.81.2.1"
 H1_6, H2_6, R1_6, R2_6 = ("2001:db8:81:1::2", "2001:db8:81:2::2",
@@ -101,19 +101,6 @@ def lab(nfvd_factory, ns_factory, tag, tmp_path):
 
 def rtr(nfvd):
     return nfvd.stats()["vnfs"]["rtr"]
-
-
-def ping(ns, dst, count=3, interval="0.2", six=False):
-    cmd = ["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", count, "-i", interval,
-                                                "-W", "2", dst]
-    p = run(cmd, ns=ns, check=False, timeout=count * float(interval) + 30)
-    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
-    assert m, p.stdout + p.stderr
-    return int(m.group(1)), int(m.group(2))
-
-
-def reaches(ns, dst, six=False):
-    return ping(ns, dst, count=1, six=six)[1] == 1
 
 
 def vnf_cmd(nfvd, cmd, **args):

@@ -23,7 +23,7 @@ import threading
 import pytest
 
 import nfvlib
-from nfvlib import popen, run, wait_for
+from nfvlib import popen, reaches, run, wait_for
 
 H1_4, H2_4, R1_4, R2_4 = "10.83.1.2", "10.83.2.2", "10.83.1.1", "10.83.2.1"
 H1_6, H2_6, R1_6, R2_6 = ("2001:db8:83:1::2", "2001:db8:83:2::2",
@@ -145,12 +145,6 @@ def host(ns, ifname, mac, a4, a6, gw4, gw6):
     run(["ip", "link", "set", ifname, "up"], ns=ns)
     run(["ip", "route", "add", "default", "via", gw4], ns=ns)
     run(["ip", "-6", "route", "add", "default", "via", gw6], ns=ns)
-
-
-def reaches(ns, dst, six=False):
-    p = run(["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", "1", "-W", "2", dst],
-            ns=ns, check=False, timeout=30)
-    return " 1 received" in p.stdout
 
 
 @pytest.fixture
