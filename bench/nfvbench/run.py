@@ -158,6 +158,9 @@ class Runner:
             dut.stop()
             if gen:
                 gen.close()
+            # EAL leaves its runtime folders behind (the DUT's, nfv-gen's)
+            for prefix in (ctx.prefix, ctx.prefix + "g"):
+                shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
         out["commands"] = [" ".join(shlex.quote(str(x)) for x in c) for c in dut.commands]
         if gen:
             out["commands"].insert(0, " ".join(shlex.quote(x) for x in gen.cmd))
@@ -186,7 +189,8 @@ class Runner:
         offer and count at most, whatever the link and the DUT."""
         core = self.cfg["cores"]["gen"]
         core = core if isinstance(core, int) else core[0]
-        cmd = [self.gen_bin, "-l", str(core), "--in-memory", "--no-pci", "--log-level=3",
+        prefix = "bench%d_s" % os.getpid()  # --in-memory still makes /var/run/dpdk/<prefix>
+        cmd = [self.gen_bin, "-l", str(core), "--in-memory", "--file-prefix", prefix, "--no-pci", "--log-level=3",
                "--vdev", "net_ring0", "--", "--stream", "tx=0,rx=0,src=10.0.0.2,dst=10.1.0.2",
                "--rxq", "1", "--trial", json.dumps({"rate_pps": 0, "duration_ms": max(500, self.cfg["trial_ms"]),
                                                     "size": 64, "flows": self.cfg["flows"]})]
@@ -199,6 +203,8 @@ class Runner:
             self.progress("   nfv-gen alone (net_ring sink): %.2f Mpps sent and received" % (r["rx_pps"] / 1e6))
         except (OSError, ValueError, IndexError, subprocess.SubprocessError) as e:
             out["error"] = str(e)
+        finally:
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
         return out
 
     def wait_sockets(self, dut):

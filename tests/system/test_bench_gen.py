@@ -7,6 +7,7 @@ capacity is fixed on purpose (nfv-gen's policing reflector), which the
 search must find."""
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -22,9 +23,13 @@ pytestmark = [
 
 def gen_ring_trial(trial, stream="src=10.0.0.1,dst=10.1.0.1"):
     """One trial from ring port 0 back to itself (net_ring loops tx to rx)."""
-    cmd = [NFV_GEN, "-l", "1", "--in-memory", "--no-pci", "--log-level=3", "--vdev", "net_ring0", "--",
-           "--stream", "tx=0,rx=0," + stream, "--trial", json.dumps(trial)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    prefix = "tgen%d" % os.getpid()  # --in-memory still makes /var/run/dpdk/<prefix>
+    cmd = [NFV_GEN, "-l", "1", "--in-memory", "--file-prefix", prefix, "--no-pci", "--log-level=3",
+           "--vdev", "net_ring0", "--", "--stream", "tx=0,rx=0," + stream, "--trial", json.dumps(trial)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
     assert p.returncode == 0, p.stderr
     lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
     assert lines[0] == {"ok": True}  # link up
