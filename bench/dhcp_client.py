@@ -87,8 +87,10 @@ class RelayClient:
             return None
         return parse(data)
 
-    def exchange(self, payload, xid, timeout=2.0, tries=3):
-        """Send, wait for the reply with this xid (resending); None if none."""
+    def exchange(self, payload, xid, timeout=6.0, tries=3):
+        """Send, wait for the reply with this xid (resending every
+        timeout / tries s); None if none. 2 s per try: a loaded host kept
+        the first reply (ARP for the relay first) past 0.67 s."""
         for _ in range(tries):
             self.send(payload)
             end = time.monotonic() + timeout / tries
