@@ -30,6 +30,7 @@
 #define UP_NFVD_BACKOFF_MAX_MS 10000
 #define UP_NFVD_STABLE_MS 30000 /* answering this long resets the backoff */
 #define UP_NFVD_CHECK_MS 1000   /* liveness check of an adopted nfvd */
+#define UP_NFVD_ARGS_MAX 56     /* argv of 64: nfvd, -s, SOCK, FILE, "--", NULL */
 
 enum up_nfvd_state {
 	UP_NFVD_UP,       /* answers (ours: nfvd_pid, adopted: nfvd_adopted) */
@@ -55,7 +56,8 @@ struct up_state {
 	char nfvd_error[640];      /* why the last restart (attempt) happened/failed */
 	int ctl_fd;
 	int lock_fd;
-	int n_nfvd_args;      /* extra nfvd options (after "--") */
+	int n_nfvd_args;      /* extra nfvd options (after "--"), then
+			       * "--" and EAL arguments (after the file) */
 	char **nfvd_args;
 	uint16_t n_guests;
 	struct vm_guest guests[VM_MAX_GUESTS];
@@ -165,9 +167,16 @@ up_fork_nfvd(struct up_state *s, char *why, size_t whylen)
 		argv[n++] = s->nfvd_bin;
 		argv[n++] = (char *)"-s";
 		argv[n++] = s->socket;
-		for (int i = 0; i < s->n_nfvd_args && n < 61; i++)
+		int i = 0;
+
+		/* nfvd's options, the chain file, then what follows a second
+		 * "--": EAL arguments (nfvd FILE -- EAL...); up_main bounds n */
+		for (; i < s->n_nfvd_args && strcmp(s->nfvd_args[i], "--") != 0; i++)
 			argv[n++] = s->nfvd_args[i];
 		argv[n++] = s->file;
+		if (i < s->n_nfvd_args)
+			for (argv[n++] = (char *)"--", i++; i < s->n_nfvd_args; i++)
+				argv[n++] = s->nfvd_args[i];
 		argv[n] = NULL;
 		execvp(s->nfvd_bin, argv);
 		fprintf(stderr, "nfvctl: cannot run %s: %s\n", s->nfvd_bin, strerror(errno));
@@ -590,6 +599,9 @@ up_run(int argc, char **argv)
 	if (optind + 1 < argc) {
 		s->nfvd_args = &argv[optind + 2];
 		s->n_nfvd_args = argc - optind - 2;
+		if (s->n_nfvd_args > UP_NFVD_ARGS_MAX)
+			return nfvctl_usage_error(nfvctl_cmd_find("up"),
+						  "too many nfvd arguments (at most 56)");
 	}
 	s->nfvd_pid = -1;
 	s->nfvd_adopted = -1;
@@ -706,7 +718,7 @@ free_cfg:
 
 static struct nfvctl_cmd up_cmd = {
 	.name = "up",
-	.usage = "up [--nfvd PATH] FILE [-- NFVD_OPTION...]",
+	.usage = "up [--nfvd PATH] FILE [-- NFVD_OPTION... [-- EAL_ARG...]]",
 	.help = "run a chain file in the foreground: nfvd, guests, supervision",
 	.run = up_run,
 };

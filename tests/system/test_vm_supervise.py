@@ -62,8 +62,9 @@ class Up:
     """nfvctl -s SOCK up FILE -- nfvd options, in the background; output in
     a file. Several Ups of one test share the nfvd file prefix."""
 
-    def __init__(self, tmp, name="up", nfvd=None):
-        """nfvd: an nfvlib.Nfvd already running whose socket and file to use."""
+    def __init__(self, tmp, name="up", nfvd=None, eal=()):
+        """nfvd: an nfvlib.Nfvd already running whose socket and file to use;
+        eal: EAL arguments for nfvd (after a second "--")."""
         self.tmp = str(tmp)
         self.sock = nfvd.sock if nfvd else os.path.join(self.tmp, "nfvd.sock")
         self.file = nfvd.file if nfvd else os.path.join(self.tmp, "chain.yaml")
@@ -75,7 +76,7 @@ class Up:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [NFVCTL, "-s", self.sock, "up", self.file, "--", "--file-prefix", self.prefix,
-             "-l", "0,1"],
+             "-l", "0,1"] + (["--"] + list(eal) if eal else []),
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def write(self, text):
@@ -115,8 +116,8 @@ def ups(need_nfvctl, tmp_path):
     nfvd left on the socket, remove the DPDK files of the prefix."""
     made = []
 
-    def make(name="up"):
-        u = Up(tmp_path, name)
+    def make(name="up", **kw):
+        u = Up(tmp_path, name, **kw)
         made.append(u)
         return u
 
@@ -233,3 +234,24 @@ def test_up_killed_then_a_new_up_adopts_nfvd(ups):
     assert u2.down() == 0
     wait_for(lambda: not alive(new), 30, "nfvd stopped by nfvctl down")
     assert nfvd_status(u2.sock) is None
+
+
+def test_up_passes_eal_arguments_after_a_second_double_dash(ups):
+    """nfvctl up FILE -- NFVD_OPTIONS -- EAL_ARGS: the EAL arguments reach
+    nfvd's EAL (here a log level that shows EAL's debug lines, which nfvd
+    alone would not print), also when up restarts nfvd."""
+    u = ups(eal=["--log-level=lib.eal:debug"]).wait_up()
+    dbg = "EAL: Ask a virtual area of"  # a DEBUG line: not there at EAL's default level
+    assert dbg in u.output(), u.output()
+    pid = nfvd_pid(u.sock)
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: nfvd_pid(u.sock) not in (None, pid), START_S, "nfvd restarted by up")
+    starts = u.output().split("EAL: Detected CPU lcores")
+    assert len(starts) == 3 and dbg in starts[2], u.output()
+    assert u.down() == 0
+
+
+def test_up_refuses_too_many_nfvd_arguments(need_nfvctl, tmp_path):
+    r = ctl(str(tmp_path / "s.sock"), "up", str(tmp_path / "x.yaml"), "--", *(["-v"] * 60))
+    assert r.returncode == 2, r
+    assert "too many nfvd arguments" in r.stderr, r.stderr
