@@ -377,6 +377,15 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	if ((pc->driver == NFV_PORT_TAP || pc->driver == NFV_PORT_AF_PACKET) &&
 	    pr->n_rxq < pr->n_txq)
 		pr->n_rxq = RTE_MIN(pr->n_txq, info.max_rx_queues);
+	/* memif: a client's tx queues are rings the server must have rx
+	 * queues for, its rx queues rings the server must have tx queues for;
+	 * the server refuses more ("Invalid ring index", at debug level) and
+	 * the link stays down for good. As a client nfvd asks for rx-queues
+	 * rings each way (what a server with rx-queues rx queues, nfvd's own
+	 * default included, takes); its threads share the tx rings (the
+	 * control thread the last one, under its lock). */
+	if (pc->driver == NFV_PORT_MEMIF && !pc->server)
+		pr->n_txq = RTE_MIN(pr->n_txq, pr->n_rxq);
 	if (pr->n_rxq == 0 || pr->n_txq == 0) {
 		snprintf(err, errlen, "port %s: device has no rx or tx queue", pc->name);
 		return -ENODEV;

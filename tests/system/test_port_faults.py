@@ -203,3 +203,30 @@ def test_memif_peer_killed_under_traffic(nfvd_factory, tmp_path, lcores):
     assert nfvd.stats()["ports"]["m"]["link"] == "down"
     rc, out = nfvd.stop()
     assert rc == 0, out
+
+
+MEMIF_CLIENT = """\
+version: 1
+ports:
+  - {name: m, driver: memif, socket: %s, role: client}
+  - {name: gen, driver: "null", rx: true}
+  - {name: sink, driver: "null"}
+chains:
+  - {name: out, ingress: [gen], vnfs: [], egress: m}
+  - {name: back, ingress: [m], vnfs: [], egress: sink}
+"""
+
+
+def test_memif_client_to_a_server_with_one_rx_queue(nfvd_factory, tmp_path):
+    """nfvd as a memif client of another nfvd (the server: one rx queue):
+    a client asking for more tx rings than the server has rx queues is
+    refused by the server ("Invalid ring index") and its link stays down;
+    nfvd's client asks for rx-queues rings each way. Frames go out, are
+    hairpinned by the server and come back."""
+    sock = tmp_path / "m.sock"
+    server = nfvd_factory(MEMIF_WIRE % sock, name="server")
+    client = nfvd_factory(MEMIF_CLIENT % sock, name="client")
+    wait_for(lambda: _link(client, "m") == "up" and _link(server, "m") == "up", 20,
+             "memif link up on both sides")
+    wait_for(lambda: _port(client, "m")["rx"] > 10000, 30, "frames back from the server")
+    assert _port(server, "m")["rx"] > 10000
