@@ -23,7 +23,6 @@
  * precedence over libc's for the shared libraries it loads); the unit
  * tests and benchmarks keep libc's.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>

@@ -170,7 +170,7 @@ up_fork_nfvd(struct up_state *s, char *why, size_t whylen)
 		int i = 0;
 
 		/* nfvd's options, the chain file, then what follows a second
-		 * "--": EAL arguments (nfvd FILE -- EAL...); up_main bounds n */
+		 * "--": EAL arguments (nfvd FILE -- EAL...); up_run bounds their count */
 		for (; i < s->n_nfvd_args && strcmp(s->nfvd_args[i], "--") != 0; i++)
 			argv[n++] = s->nfvd_args[i];
 		argv[n++] = s->file;
@@ -601,7 +601,8 @@ up_run(int argc, char **argv)
 		s->n_nfvd_args = argc - optind - 2;
 		if (s->n_nfvd_args > UP_NFVD_ARGS_MAX)
 			return nfvctl_usage_error(nfvctl_cmd_find("up"),
-						  "too many nfvd arguments (at most 56)");
+						  "too many nfvd arguments (at most %d)",
+						  UP_NFVD_ARGS_MAX);
 	}
 	s->nfvd_pid = -1;
 	s->nfvd_adopted = -1;

@@ -87,6 +87,12 @@ def wait_for(pred, timeout=10, what="condition", interval=0.05):
         time.sleep(interval)
 
 
+def rm_dpdk_rundir(prefix):
+    """Remove EAL's runtime folder of a file prefix (EAL makes it even with
+    --in-memory and leaves it behind when its process ends)."""
+    shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+
+
 def ping(ns, dst, count=1, interval="0.2", six=False):
     """ping from namespace ns (2 s per reply at most); (transmitted, received)."""
     cmd = ["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", count, "-i", interval,
@@ -333,7 +339,7 @@ class Nfvd:
         for f in glob.glob("/dev/hugepages/%s*" % self.prefix):
             with contextlib.suppress(OSError):
                 os.unlink(f)
-        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+        rm_dpdk_rundir(self.prefix)
 
     def hugepage_files(self):
         return glob.glob("/dev/hugepages/%s*" % self.prefix)

@@ -7,13 +7,13 @@ capacity is fixed on purpose (nfv-gen's policing reflector), which the
 search must find."""
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from benchlib import NFV_GEN, assert_carried, run_nfv_bench
 from nfvbench import report
+from nfvlib import rm_dpdk_rundir
 
 pytestmark = [
     pytest.mark.skipif(not os.access(NFV_GEN, os.X_OK), reason="nfv-gen not built: " + NFV_GEN),
@@ -29,7 +29,7 @@ def gen_ring_trial(trial, stream="src=10.0.0.1,dst=10.1.0.1"):
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     finally:
-        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+        rm_dpdk_rundir(prefix)
     assert p.returncode == 0, p.stderr
     lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
     assert lines[0] == {"ok": True}  # link up

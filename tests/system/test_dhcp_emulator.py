@@ -31,7 +31,7 @@ def dhcpgen(tmp_path, vdev, args, ns=None, timeout=60):
     try:
         p = subprocess.run(nfvlib._argv(cmd, ns), capture_output=True, text=True, timeout=timeout)
     finally:
-        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+        nfvlib.rm_dpdk_rundir(prefix)
     assert p.returncode == 0, p.stdout + p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1])
 

@@ -14,13 +14,12 @@ comes back.
 """
 import json
 import os
-import shutil
 import subprocess
 import time
 
 import pytest
 
-from nfvlib import move_link, run, veth, wait_for
+from nfvlib import move_link, rm_dpdk_rundir, run, veth, wait_for
 
 WIRE = """\
 version: 1
@@ -197,7 +196,7 @@ def test_memif_peer_killed_under_traffic(nfvd_factory, tmp_path, lcores):
         finally:
             p.kill()
             p.wait()
-            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+            rm_dpdk_rundir(prefix)
         wait_for(lambda: _link(nfvd, "m") == "down", 10, "link m down after the kill (round %d)" % i)
     assert nfvd.proc.poll() is None, nfvd.output()
     assert nfvd.stats()["ports"]["m"]["link"] == "down"
