@@ -24,6 +24,7 @@ DEFAULTS = {
     "bidirectional": False,
     "pairs": 1,
     "ring_slots": 4096,
+    "isolate": True,
     "systems": [],
 }
 
@@ -31,7 +32,7 @@ KEYS = {
     "name": str, "sizes": list, "flows": int, "ip": str, "trial_ms": int, "search": dict,
     "latency_loads": list, "loss_steps": list, "back_to_back": dict, "cores": dict, "traffic": dict,
     "systems": list, "selfcheck": bool, "wiring": str, "bidirectional": bool,
-    "pairs": int, "ring_slots": int,
+    "pairs": int, "ring_slots": int, "isolate": bool,
 }
 SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float),
                "gap_retries": int, "gap_excuse": bool, "gap_us": (int, float)}

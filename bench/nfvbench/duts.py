@@ -106,7 +106,7 @@ class LoopDut(Dut):
                 cmd += ["--police-depth-ms", str(float(self.spec["police_depth_ms"]))]
         self.fwd_cores = [c]
         self.commands.append(cmd)
-        self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, preexec_fn=self.ctx.shield.spawn_mask, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
 
     def gap_log(self):
         """The loop's gap log that nfv-gen reads (--peer-gaps), or None."""
@@ -133,7 +133,7 @@ class TestpmdDut(Dut):
         self.fwd_cores = cores[1:] or cores
         self.ctl_cores = cores[:1]
         self.commands.append(cmd)
-        self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.PIPE)
+        self.proc = subprocess.Popen(cmd, preexec_fn=self.ctx.shield.spawn_mask, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.PIPE)
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -193,7 +193,7 @@ class OvsDut(Dut):
         cmd = [self.VSWITCHD, "unix:" + self.db_sock, "--pidfile=" + os.path.join(self.run, "vswitchd.pid"),
                "--log-file=" + os.path.join(self.run, "vswitchd.log")]
         self.commands.append(cmd)
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, preexec_fn=self.ctx.shield.spawn_mask, env=env, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
         # the bridge's internal port is a kernel tap: a unique name keeps
         # another OVS on the machine out of the way
         self.br = "bnch%d" % (os.getpid() % 100000)
@@ -293,7 +293,7 @@ class NfvdDut(Dut):
         self.fwd_cores = cores[1:] or cores
         self.ctl_cores = cores[:1]
         self.commands.append(cmd)
-        self.proc = subprocess.Popen(cmd, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, preexec_fn=self.ctx.shield.spawn_mask, stdout=self.ctx.log, stderr=self.ctx.log, stdin=subprocess.DEVNULL)
 
     def port_names(self):
         """The chain's ports wired to the links, in link order: in, out

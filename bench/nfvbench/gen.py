@@ -94,7 +94,7 @@ class Gen:
     rx on b.sock (memif client, or virtio_user server for vhost)."""
 
     def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif", pairs=1,
-                 ring_slots=None, peer_gaps=None, dut_prefix=None):
+                 ring_slots=None, peer_gaps=None, dut_prefix=None, preexec=None):
         # virtio_user hands its memory to the vhost-user backend as file
         # descriptors, at most 8 regions: one file per memseg list
         seg = ["--single-file-segments"] if wiring == "vhost" else []
@@ -118,8 +118,10 @@ class Gen:
             self.cmd += ["--stream", s]
         self.prefix = prefix
         self.log = log
+        # preexec: the run's Shield.spawn_mask (every CPU at exec: EAL uses
+        # only the CPUs of its affinity)
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=log, text=True, bufsize=1)
+                                     stderr=log, text=True, bufsize=1, preexec_fn=preexec)
         self.info = self.request({"cmd": "info"})
 
     def request(self, req):

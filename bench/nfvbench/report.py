@@ -84,9 +84,23 @@ def text_table(res):
         if g.get("rx_pps"):
             rows.append("self-check, nfv-gen alone on one core into a free sink (net_ring): %.2f Mpps of 64-byte "
                         "stamped frames sent and received, %d lost" % (g["rx_pps"] / 1e6, g.get("lost") or 0))
+    iso = isolation_note(res["machine"])
+    if iso:
+        rows.append(iso)
     if res["machine"].get("contended"):
         rows.append("note: " + res["machine"]["note"])
     return "\n".join(rows)
+
+
+def isolation_note(m):
+    """What the run's shield did (bench/nfvbench/shield.py), or ''."""
+    iso = m.get("isolation") or {}
+    if not iso.get("enabled"):
+        return ""
+    return ("isolated: core(s) %s kept to the DUTs' forwarding threads for the run (%d tasks and %d "
+            "interrupts moved to core(s) %s; the kernel's per-CPU threads and tick stay)" % (
+                ",".join(map(str, iso["isolated_cpus"])), iso["tasks_moved"], iso["irqs_moved"],
+                ",".join(map(str, iso["housekeeping_cpus"]))))
 
 
 # ------------------------------------------------------------------ SVG
@@ -261,6 +275,8 @@ def render_html(res, extra=""):
     h.append("<h1>%s</h1><p>%s &middot; generated %s in %s s &middot; <code>%s</code></p>" % (
         _esc(res["name"]), _esc(meth["standard"]), _esc(res["generated"]), _esc(res.get("duration_s", "?")),
         _esc(res["command"])))
+    if isolation_note(m):
+        h.append("<p>%s.</p>" % _esc(isolation_note(m)))
     if m.get("contended"):
         h.append("<p class='warn'><b>Contended figures.</b> %s.</p>" % _esc(m["note"]))
     h.append("<h2>RFC 2544 throughput</h2><table><tr><th class='l'>system</th>")

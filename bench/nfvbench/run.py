@@ -7,12 +7,13 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-from . import config, duts, method, report, trend
+from . import config, duts, method, report, shield, trend
 from .gen import DEFAULT_RXQ, NFVD_MAX_SLOTS, VHOST_MAX_SLOTS, Gen, GenError, link_of
 
 WIRING_NOTE = {
@@ -90,6 +91,10 @@ def _pair_addr(addr, k):
     return ".".join(map(str, o))
 
 
+def _on_sigterm(signum, frame):
+    raise SystemExit("nfv-bench: terminated")
+
+
 class Runner:
     def __init__(self, cfg, args):
         self.cfg = cfg
@@ -97,6 +102,19 @@ class Runner:
         self.workdir = tempfile.mkdtemp(prefix="nfvbench.")
         self.gen_bin = args.gen or os.path.join(args.build, "bench", "gen", "nfv-gen")
         self.seq = 0
+        self.shield = shield.Shield(self._fwd_cores() if cfg.get("isolate", True) else [])
+
+    def _fwd_cores(self):
+        """The DUTs' forwarding cores (each system's dut cores but the first,
+        the control one), minus the generator's: what the shield isolates."""
+        out = set()
+        for spec in [{}] + list(self.cfg["systems"]):
+            cores = dict(self.cfg["cores"])
+            cores.update(spec.get("cores", {}))
+            dut = [cores["dut"]] if isinstance(cores["dut"], int) else list(cores["dut"])
+            out |= set(dut[1:] or dut)
+        gen = self.cfg["cores"]["gen"]
+        return out - ({gen} if isinstance(gen, int) else set(gen))
 
     def progress(self, msg):
         if self.args.progress:
@@ -119,6 +137,7 @@ class Runner:
         c.wiring = link_of(self.cfg["wiring"], spec.get("kind"))
         c.ring_slots = min(int(self.cfg["ring_slots"]), NFVD_MAX_SLOTS)
         c.pairs = self.cfg.get("pairs", 1)
+        c.shield = self.shield
         return c
 
     def run_system(self, name, spec, ceilings, role="dut"):
@@ -138,11 +157,15 @@ class Runner:
                       _streams(self.cfg, spec, macs), ctx.log,
                       spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring, ctx.pairs,
                       self.cfg["ring_slots"],
-                      dut.gap_log() if hasattr(dut, "gap_log") else None, dut_prefix=ctx.prefix)
+                      dut.gap_log() if hasattr(dut, "gap_log") else None, dut_prefix=ctx.prefix,
+                      preexec=self.shield.spawn_mask)
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
                 raise duts.DutError("%s: the %s links did not come up in %d s" % (
                     name, ctx.wiring, self.args.link_timeout))
+            # the DUT's and nfv-gen's unpinned threads (EAL's interrupt,
+            # IPC and telemetry threads, OVS's handlers) off the isolated cores
+            self.shield.tighten()
             # a low-rate trial lets the DUT learn/resolve before counting:
             # every flow of every stream a few times (a -> b first creates
             # a stateful DUT's entries that b -> a replies then match)
@@ -277,6 +300,19 @@ class Runner:
         return r
 
     def run(self):
+        # SIGTERM too must end in off(): the machine's tasks keep the masks
+        # the shield gave them otherwise
+        old = signal.signal(signal.SIGTERM, _on_sigterm)
+        self.shield.on()
+        try:
+            res = self._run()
+            res["machine"]["isolation"] = self.shield.summary()
+        finally:
+            self.shield.off()
+            signal.signal(signal.SIGTERM, old)
+        return res
+
+    def _run(self):
         cfg = self.cfg
         started = time.time()
         machine = duts.machine_info()
