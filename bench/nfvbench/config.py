@@ -24,7 +24,7 @@ DEFAULTS = {
     "bidirectional": False,
     "pairs": 1,
     "ring_slots": 4096,
-    "isolate": True,
+    "isolate": False,
     "systems": [],
 }
 

@@ -102,7 +102,7 @@ class Runner:
         self.workdir = tempfile.mkdtemp(prefix="nfvbench.")
         self.gen_bin = args.gen or os.path.join(args.build, "bench", "gen", "nfv-gen")
         self.seq = 0
-        self.shield = shield.Shield(self._fwd_cores() if cfg.get("isolate", True) else [])
+        self.shield = shield.Shield(self._fwd_cores() if cfg.get("isolate") else [])
 
     def _fwd_cores(self):
         """The DUTs' forwarding cores (each system's dut cores but the first,

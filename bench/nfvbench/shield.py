@@ -9,13 +9,10 @@ be moved. A DUT's forwarding thread then has its core to itself, except
 for the kernel's per-CPU threads and the timer tick, which no run-time
 setting moves.
 
-Why: on a 2-CPU machine the zero-loss search otherwise measures whoever
-else the scheduler puts on the DUT's core. Measured here with nfvd's
-router over the ring link at 20 Mpps: the worker was switched out 96 times
-in 2 s, for up to 4 ms (a shell, a python, kworkers), and a 4,096-slot ring
-holds 0.2 ms at that rate, so zero-loss trials failed at half the rate the
-worker sustained. docs/bench.md ("Isolated forwarding cores") has the
-figures.
+Why: the zero-loss search otherwise measures whoever else the scheduler
+puts on the DUT's core (docs/bench.md, "Isolated forwarding cores", has
+what was seen and measured). Off by default (bench file `isolate: true`):
+on a 2-CPU machine the housekeeping core is the generator's.
 
 Life cycle: Shield(cpus) -> on() -> tighten() after each DUT and generator
 start (their non-lcore threads) -> off() (restores every mask it changed

@@ -8,6 +8,7 @@ search must find."""
 import json
 import os
 import subprocess
+import threading
 
 import pytest
 
@@ -238,3 +239,50 @@ systems:
         assert s["error"] is None, s
         assert any("tx=2,rx=3" in c for c in s["commands"]), s["commands"]
         assert_carried(s["sizes"]["64"], 200000, s["name"])
+
+
+@pytest.mark.skipif(os.cpu_count() < 2, reason="needs a forwarding core apart from the generator's")
+def test_isolate_moves_other_tasks_off_the_forwarding_core_and_back(tmp_path):
+    """isolate: true keeps the DUT's forwarding core (cores.dut[1:]) to it
+    for the run: a process of the machine that may run anywhere (a sleep
+    started before) is restricted to the other cores while nfv-bench
+    measures, and gets its mask back after; so does the test itself."""
+    bench = tmp_path / "iso.yaml"
+    bench.write_text(QUICK + """\
+name: isolate test
+isolate: true
+search: {resolution: 0.1, max_pps: 100000}
+systems:
+  - {name: fwd, kind: nfvd, chain: bench/results/chains/forward.yaml}
+""")
+    everywhere = os.sched_getaffinity(0)
+    other = subprocess.Popen(["sleep", "600"])
+    seen = set()
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            try:
+                seen.add(frozenset(os.sched_getaffinity(other.pid)))
+            except OSError:
+                return
+            stop.wait(0.05)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        res = run_bench(tmp_path, bench)
+    finally:
+        stop.set()
+        t.join()
+        after = os.sched_getaffinity(other.pid)
+        other.kill()
+        other.wait()
+    iso = res["machine"]["isolation"]
+    assert iso["enabled"] and iso["isolated_cpus"] == [1], iso
+    assert iso["tasks_moved"] > 0
+    assert frozenset(everywhere - {1}) in seen, seen  # moved while measuring
+    assert after == everywhere and os.sched_getaffinity(0) == everywhere  # and back
+    (fwd,) = res["systems"]
+    assert fwd["error"] is None
+    assert_carried(fwd["sizes"]["64"], 100000, "fwd")
