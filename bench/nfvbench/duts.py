@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -73,6 +74,12 @@ class Dut:
 
     def queues(self):
         return 2 if self.ctx.wiring == "memif" else 1
+
+    def work(self):
+        """The forwarding threads' work so far, for a trial's before/after:
+        {"busy_cycles", "packets", "tsc_hz"} summed over them, or None when
+        the DUT does not say (only nfvd counts its busy cycles here)."""
+        return None
 
     def check_alive(self):
         if self.proc is not None and self.proc.poll() is not None:
@@ -307,6 +314,15 @@ class NfvdDut(Dut):
             names += ["in%d" % k, "out%d" % k]
         return names
 
+    def work(self):
+        try:
+            st = _nfvd_request(os.path.join(self.ctx.dir, "nfvd.sock"), {"v": 1, "cmd": "stats"})["result"]
+            ws = st["workers"]
+            return {"busy_cycles": sum(w["busy_cycles"] for w in ws),
+                    "packets": sum(w["packets"] for w in ws), "tsc_hz": st["tsc_hz"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def ingress_mac(self, timeout, port=None):
         """The MAC of the DUT's `in` port (or of port: `out` for the reverse
         stream; routers drop frames for other hosts), read from nfvd's
@@ -344,6 +360,24 @@ def make(name, spec, ctx):
     if kind not in KINDS:
         raise DutError("system %s: kind must be one of %s" % (name, ", ".join(sorted(KINDS))))
     return KINDS[kind](name, spec, ctx)
+
+
+def _nfvd_request(path, obj, timeout=10):
+    """One request on nfvd's control socket (a JSON line each way)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        s.sendall((json.dumps(obj) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+        return json.loads(buf)
+    finally:
+        s.close()
 
 
 def _read_pid(path):

@@ -135,6 +135,9 @@ def search(trial, ceiling_pps, pdr=0.005, resolution=0.01, min_step_pps=1000,
         if isinstance(res.get("gaps"), dict) and "refused_in_gap" in res["gaps"]:
             # frames the link refused while a measuring side was away
             trials[-1]["refused_in_gap"] = res["gaps"]["refused_in_gap"]
+        if res.get("dut_work"):
+            # the DUT's forwarding threads in the last attempt (run.dut_work)
+            trials[-1]["dut"] = res["dut_work"]
         if isinstance(res.get("peer_gaps"), dict):
             # the self-check reflector's own gaps during the trial
             trials[-1]["peer_gaps"] = {k: res["peer_gaps"][k] for k in ("count", "max_us", "total_us")}
@@ -185,6 +188,8 @@ def loss_curve(trial, max_pps, steps_pct, progress=None):
         res = trial(r)
         out.append({"load_pct": pct, "rate_pps": r, "offered_pps": res.get("offered_pps", r),
                     "loss_ratio": res["loss_ratio"]})
+        if res.get("dut_work"):
+            out[-1]["dut"] = res["dut_work"]
         if progress:
             progress("  loss at %d%% (%.3f Mpps): %.4f%%" % (pct, r / 1e6, 100 * res["loss_ratio"]))
         clean = clean + 1 if res["lost"] == 0 else 0

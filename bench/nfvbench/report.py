@@ -70,6 +70,7 @@ def text_table(res):
             cells.append("%22s" % ("%s%.2f [%.1f] (%.2f)" % (">=" if d["ndr"]["capped"] else "", d["ndr"]["mpps"],
                                                               d["ndr"]["gbps_l1"], d["pdr"]["mpps"])))
         rows.append("%-18s" % s["name"][:18] + "".join(cells) + ("  ERROR: " + s["error"] if s.get("error") else ""))
+    rows += dut_lines(res)
     gf = [(s["name"], z, d.get("gap_failed_trials", 0), d.get("gap_excused_rates", 0))
           for s in res["systems"] for z, d in s["sizes"].items() if d.get("gap_failed_trials")]
     if gf:
@@ -90,6 +91,35 @@ def text_table(res):
     if res["machine"].get("contended"):
         rows.append("note: " + res["machine"]["note"])
     return "\n".join(rows)
+
+
+LIMITS = {"dut": "the DUT's limit (no cycle to spare)",
+          "generator": "the generator's limit (the DUT had cycles to spare)",
+          "loss": "loss with cycles to spare (bursts, the DUT's scheduling)"}
+
+
+def dut_lines(res):
+    """Per system and size whose DUT counts its cycles (nfvd): its
+    forwarding threads at the search's ceiling (the loss curve's top step)
+    and at the NDR, and whose limit the figures show (run.limit_of)."""
+    out = []
+    for s in res["systems"]:
+        for z, d in s.get("sizes", {}).items():
+            top = max(d.get("loss_curve") or [], key=lambda x: x["load_pct"], default=None)
+            t = (top or {}).get("dut")
+            if not t or t.get("busy_share") is None:
+                continue
+            n = (d.get("ndr") or {}).get("dut") or {}
+            out.append("DUT %s %s: at the ceiling (%.2f Mpps offered) %d%% busy, %s cycles/packet (capacity %s)%s; "
+                       "%s" % (
+                           s["name"], z, top["offered_pps"] / 1e6, round(100 * t["busy_share"]),
+                           t.get("cycles_per_packet"),
+                           "%.2f Mpps" % (t["capacity_pps"] / 1e6) if t.get("capacity_pps") else "?",
+                           ("; at the NDR %d%% busy, %s cycles/packet" % (
+                               round(100 * n["busy_share"]), n.get("cycles_per_packet"))
+                            if n.get("busy_share") is not None else ""),
+                           LIMITS.get(d.get("limit"), "?")))
+    return out
 
 
 def isolation_note(m):
@@ -277,6 +307,9 @@ def render_html(res, extra=""):
         _esc(res["command"])))
     if isolation_note(m):
         h.append("<p>%s.</p>" % _esc(isolation_note(m)))
+    if dut_lines(res):
+        h.append("<h2>The DUTs' forwarding threads</h2><ul>%s</ul>" % "".join(
+            "<li>%s</li>" % _esc(x) for x in dut_lines(res)))
     if m.get("contended"):
         h.append("<p class='warn'><b>Contended figures.</b> %s.</p>" % _esc(m["note"]))
     h.append("<h2>RFC 2544 throughput</h2><table><tr><th class='l'>system</th>")

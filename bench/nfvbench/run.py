@@ -91,6 +91,41 @@ def _pair_addr(addr, k):
     return ".".join(map(str, o))
 
 
+def dut_work(w0, w1, res):
+    """What the DUT's forwarding threads did in a trial (their counters
+    before and after it): busy cycles per packet, and their busy share of
+    the trial's duration (1.0: the DUT had no cycle to spare: the rate is
+    its limit, not the generator's). None when the DUT does not count."""
+    if not w0 or not w1:
+        return None
+    busy = w1["busy_cycles"] - w0["busy_cycles"]
+    pk = w1["packets"] - w0["packets"]
+    dur = res.get("duration_s") or 0
+    return {"cycles_per_packet": round(busy / pk, 1) if pk > 0 else None,
+            "busy_share": round(min(1.0, busy / (dur * w1["tsc_hz"])), 3) if dur > 0 else None,
+            # what the threads would forward with every cycle busy at that cost
+            "capacity_pps": round(w1["tsc_hz"] * pk / busy) if busy > 0 and pk > 0 else None}
+
+
+def limit_of(r):
+    """Whose limit one size's figures show. At the search's ceiling (the
+    loss curve's top step, what the generator offers unpaced): "dut" when
+    the DUT's forwarding threads were busy 90 % of the trial or more (no
+    cycle to spare: the rate is the DUT's); "generator" when the generator
+    could not offer the ceiling and the DUT still had cycles; "loss"
+    otherwise (the DUT lost frames with cycles to spare: bursts, its
+    scheduling). None when the DUT does not count its cycles."""
+    top = max(r.get("loss_curve") or [], key=lambda x: x["load_pct"], default=None)
+    d = (top or {}).get("dut") or {}
+    if d.get("busy_share") is None:
+        return None
+    if d["busy_share"] >= 0.9:
+        return "dut"
+    if top["offered_pps"] < top["rate_pps"] * method.GEN_LIMITED:
+        return "generator"
+    return "loss"
+
+
 def _on_sigterm(signum, frame):
     raise SystemExit("nfv-bench: terminated")
 
@@ -250,7 +285,10 @@ class Runner:
 
         def trial(rate):
             dut.check_alive()
-            return gen.trial(rate, size, flows, duration_ms=tms, gap_us=gap_us)
+            w0 = dut.work()
+            res = gen.trial(rate, size, flows, duration_ms=tms, gap_us=gap_us)
+            res["dut_work"] = dut_work(w0, dut.work(), res)
+            return res
 
         def trial_count(n):
             dut.check_alive()
@@ -280,6 +318,8 @@ class Runner:
             v["mpps"] = v["pps"] / 1e6
             v["gbps_l1"] = l1_gbps(v["pps"], size)
             v["latency_ns"] = res["latency_ns"] if res else None
+            if res and res.get("dut_work"):
+                v["dut"] = res["dut_work"]
             r[k] = v
         r["trials"] = found["trials"]
         # trials that failed only in the generator's own scheduling gaps
@@ -288,6 +328,7 @@ class Runner:
         base = r["ndr"]["pps"] or r["pdr"]["pps"]
         r["latency"] = method.latency(trial, base, cfg["latency_loads"], progress=self.progress) if base else []
         r["loss_curve"] = method.loss_curve(trial, ceiling, cfg["loss_steps"], progress=self.progress)
+        r["limit"] = limit_of(r)
         b2b = cfg["back_to_back"]
         if b2b.get("enabled", True):
             maxf = max(64, int(ceiling * b2b.get("max_ms", 20) / 1000))

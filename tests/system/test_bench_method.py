@@ -188,3 +188,31 @@ def test_results_committed_validate():
             ours += 1
             assert report.validate(res) == [], f
     assert ours >= 1, "no nfv-bench result committed under bench/results"
+
+
+def test_dut_work_and_whose_limit_a_size_shows():
+    """The DUT's forwarding threads in a trial (their counters before and
+    after): cycles per packet, busy share of the trial, capacity at that
+    cost; and limit_of: the DUT's limit only when it had no cycle to spare
+    at the ceiling, the generator's when it could not offer the ceiling
+    while the DUT idled, otherwise loss with cycles to spare."""
+    from nfvbench import run
+    hz = 2_000_000_000
+    w0 = {"busy_cycles": 1_000, "packets": 10, "tsc_hz": hz}
+    w1 = {"busy_cycles": 1_000 + hz // 4, "packets": 10 + 5_000_000, "tsc_hz": hz}
+    d = run.dut_work(w0, w1, {"duration_s": 0.25})
+    assert d == {"cycles_per_packet": 100.0, "busy_share": 1.0, "capacity_pps": 20_000_000}
+    half = run.dut_work(w0, w1, {"duration_s": 0.5})
+    assert half["busy_share"] == 0.5
+    assert run.dut_work(None, w1, {"duration_s": 0.25}) is None
+
+    def size(busy, offered, rate=10e6):
+        return {"loss_curve": [{"load_pct": 60, "rate_pps": 0.6 * rate, "offered_pps": 0.6 * rate,
+                                "loss_ratio": 0, "dut": {"busy_share": 0.1}},
+                               {"load_pct": 100, "rate_pps": rate, "offered_pps": offered,
+                                "loss_ratio": 0.01, "dut": {"busy_share": busy}}]}
+    assert run.limit_of(size(0.95, 8e6)) == "dut"
+    assert run.limit_of(size(0.5, 8e6)) == "generator"
+    assert run.limit_of(size(0.5, 10e6)) == "loss"
+    assert run.limit_of({"loss_curve": [{"load_pct": 100, "rate_pps": 1, "offered_pps": 1,
+                                         "loss_ratio": 0}]}) is None
