@@ -307,7 +307,7 @@ nfv_engine_sleep_begin(void)
 	struct nfv_engine *e = &nfv_eng;
 
 	if (!e->running || e->inline_worker)
-		return false;
+		return true; /* no workers to kick: a timed sleep on the sockets */
 	/* a full barrier (seq_cst store) before the rings are read: a worker
 	 * whose punt landed after this load sees ctl_asleep and kicks */
 	atomic_store(&e->ctl_asleep, true);

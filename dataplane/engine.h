@@ -32,8 +32,8 @@ bool nfv_engine_idle_nap(void);
  * these (the workers' punt doorbell, each VNF's wait_fds) for at most a
  * VNF tick, instead of waking every millisecond:
  *   n = ..._wait_fds(); if (nfv_engine_sleep_begin()) { poll(); nfv_engine_sleep_end(); }
- * sleep_begin returns false (do not sleep) when punts already wait, or in
- * the one-CPU mode (the control thread is the worker: it naps instead). */
+ * sleep_begin returns false (do not sleep) when punts already wait. The
+ * one-CPU mode naps the worker's way instead (nfv_engine_idle_nap). */
 struct pollfd;
 unsigned int nfv_engine_wait_fds(struct pollfd *pfd, unsigned int max);
 bool nfv_engine_sleep_begin(void);
