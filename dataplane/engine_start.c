@@ -104,8 +104,11 @@ eng_mbufs_needed(const struct nfv_config *cfg, uint16_t n_workers)
 	for (uint16_t i = 0; i < cfg->n_ports; i++) {
 		const struct nfv_port_conf *pc = &cfg->ports[i];
 
-		need += (uint64_t)pc->rx_desc * pc->rx_queues;
-		need += (uint64_t)pc->tx_desc * (n_workers + 1);
+		/* a shared ring carries its peer's mbufs, not ours */
+		if (pc->ring_shared[0] == '\0') {
+			need += (uint64_t)pc->rx_desc * pc->rx_queues;
+			need += (uint64_t)pc->tx_desc * (n_workers + 1);
+		}
 		need += (uint64_t)n_workers * (NFV_TX_BUF + NFV_BURST);
 	}
 	need += (uint64_t)n_workers * (NFV_PUNT_RING + 4 * NFV_BURST) + 4096;

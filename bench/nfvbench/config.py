@@ -115,9 +115,11 @@ def load(path):
     if not 1 <= data.get("pairs", 1) <= 4:
         _fail(path, _child(root, "pairs"), "pairs", "1..4 port pairs (nfv-gen drives up to 8 ports)")
     rs = data.get("ring_slots", 4096)
-    if not (256 <= rs <= 8192 and rs & (rs - 1) == 0):
+    top = 16384 if data.get("wiring") == "ring" else 8192
+    if not (isinstance(rs, int) and 256 <= rs <= top and rs & (rs - 1) == 0):
         _fail(path, _child(root, "ring_slots"), "ring_slots",
-              "a power of two 256..8192 (memif rings; vhost stays at 1024)")
+              "a power of two 256..%d (memif rings up to 8192, shared rings of wiring ring up to "
+              "16384; vhost stays at 1024)" % top)
     if data.get("wiring", "memif") not in ("memif", "vhost", "ring"):
         _fail(path, _child(root, "wiring"), "wiring", "memif, vhost or ring")
     if data.get("ip", "ipv4") not in ("ipv4", "ipv6"):

@@ -28,7 +28,7 @@ def memif_vdevs(sockdir, role, base=0, pairs=1, ring_slots=None):
         v = "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=%d" % (
             base + i, role, os.path.join(sockdir, n + ".sock"), i)
         if ring_slots and role == "client":
-            v += ",rsize=%d" % (int(ring_slots).bit_length() - 1)
+            v += ",rsize=%d" % (min(int(ring_slots), MEMIF_MAX_SLOTS).bit_length() - 1)
         out += ["--vdev", v]
     return out
 
@@ -76,8 +76,11 @@ def link_of(wiring, kind):
 WIRINGS = {"memif": memif_vdevs, "vhost": vhost_vdevs}
 # virtio_user's queue_size: at most 1024 here (a virtqueue as QEMU gives one)
 VHOST_MAX_SLOTS = 1024
-# nfvd's rx-desc / tx-desc (the shared rings' slots) go up to 4096
-NFVD_MAX_SLOTS = 4096
+# the shared rings (wiring ring: nfvd's rx-desc / tx-desc, the reflector's
+# --ring-size): nfv-gen's 65,535 mbufs fill both rings of a link with room
+NFVD_MAX_SLOTS = 16384
+# memif in DPDK 22.11: rsize=14 (16384) stops the client's transmit here
+MEMIF_MAX_SLOTS = 8192
 DEFAULT_RING_SLOTS = 1024
 DEFAULT_RXQ = {"memif": 2, "vhost": 1, "ring": 1}
 # nfv-gen's lcore id in a secondary process: apart from the DUT's (mempool
@@ -113,7 +116,7 @@ class Gen:
             self.cmd += ["--peer-gaps", peer_gaps]
         # the links' ring size, which decides how long a gap can be lossless
         self.ring_slots = min(int(ring_slots or DEFAULT_RING_SLOTS),
-                              {"vhost": VHOST_MAX_SLOTS, "ring": NFVD_MAX_SLOTS}.get(wiring, 65536))
+                              {"vhost": VHOST_MAX_SLOTS, "ring": NFVD_MAX_SLOTS}.get(wiring, MEMIF_MAX_SLOTS))
         for s in streams:
             self.cmd += ["--stream", s]
         self.prefix = prefix
