@@ -48,6 +48,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import router_routes_gen  # noqa: E402
+from nfvbench import nfvd_ctl  # noqa: E402
 
 RMAC = "02:00:00:00:00:02"
 NMAC = "02:00:00:00:00:09"
@@ -167,18 +168,7 @@ vnfs:
 
 
 def request(sock, cmd, **args):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(60)
-    s.connect(sock)
-    s.sendall((json.dumps({"v": 1, "id": 1, "cmd": cmd, "args": args}) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        c = s.recv(1 << 16)
-        if not c:
-            break
-        buf += c
-    s.close()
-    return json.loads(buf)["result"]
+    return nfvd_ctl.request(sock, cmd, timeout=60, **args)
 
 
 def snap(sock):

@@ -41,12 +41,13 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from nfvbench import nfvd_ctl  # bench/ is the script's folder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -174,23 +175,7 @@ chains:
 
 
 def request(path, cmd):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    try:
-        s.connect(path)
-        s.sendall((json.dumps({"v": 1, "id": 1, "cmd": cmd}) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                break
-            buf += chunk
-        r = json.loads(buf)
-        if not r.get("ok"):
-            raise RuntimeError("nfvd %s: %s" % (cmd, r.get("error")))
-        return r["result"]
-    finally:
-        s.close()
+    return nfvd_ctl.request(path, cmd)
 
 
 def run_nfvd(build, pcap, workdir, warmup, duration, rnd, tag="nf"):

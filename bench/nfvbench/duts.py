@@ -13,13 +13,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 
 import yaml
 
-from .gen import DEFAULT_RXQ, NFVD_MAX_SLOTS, cleanup_hugepages, link_names, ring_args, ring_names, vdevs
+from . import nfvd_ctl
+from .gen import DEFAULT_RXQ, cleanup_hugepages, link_names, ring_args, ring_names, vdevs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -316,11 +316,11 @@ class NfvdDut(Dut):
 
     def work(self):
         try:
-            st = _nfvd_request(os.path.join(self.ctx.dir, "nfvd.sock"), {"v": 1, "cmd": "stats"})["result"]
+            st = nfvd_ctl.request(os.path.join(self.ctx.dir, "nfvd.sock"), "stats")
             ws = st["workers"]
             return {"busy_cycles": sum(w["busy_cycles"] for w in ws),
                     "packets": sum(w["packets"] for w in ws), "tsc_hz": st["tsc_hz"]}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, nfvd_ctl.NfvdCtlError):
             return None
 
     def ingress_mac(self, timeout, port=None):
@@ -360,24 +360,6 @@ def make(name, spec, ctx):
     if kind not in KINDS:
         raise DutError("system %s: kind must be one of %s" % (name, ", ".join(sorted(KINDS))))
     return KINDS[kind](name, spec, ctx)
-
-
-def _nfvd_request(path, obj, timeout=10):
-    """One request on nfvd's control socket (a JSON line each way)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(path)
-        s.sendall((json.dumps(obj) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                break
-            buf += chunk
-        return json.loads(buf)
-    finally:
-        s.close()
 
 
 def _read_pid(path):
