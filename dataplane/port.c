@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -261,6 +262,37 @@ port_ring_rx_set_port(uint16_t pid, uint16_t q, struct rte_mbuf **pkts, uint16_t
 	return n;
 }
 
+/* The tap PMD gives the kernel side of its tap the port's own MAC: a host
+ * given that interface would send frames to and receive frames from its
+ * own address (the router's ARP replies name the host's MAC as the
+ * router's). The kernel side gets the port's MAC with the last bit of its
+ * last byte flipped, locally administered unicast: the tap is a segment of
+ * two, so differing from the port is all it needs; stable run to run. A
+ * host that wants another sets it (ip link set ... address). */
+static void
+port_tap_host_mac(const struct nfv_port_conf *pc, uint16_t pid)
+{
+	const char *ifname = pc->iface[0] ? pc->iface : pc->name;
+	struct rte_ether_addr mac;
+	struct ifreq ifr;
+	int fd;
+
+	if (rte_eth_macaddr_get(pid, &mac) != 0)
+		return;
+	mac.addr_bytes[0] = (uint8_t)((mac.addr_bytes[0] | 0x02) & ~0x01);
+	mac.addr_bytes[5] ^= 0x01;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
+		ENG_LOG(WARNING, "port %s: the kernel side %s keeps the port's MAC: %s\n",
+			pc->name, ifname, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 static int
 port_ring_shared(const struct nfv_port_conf *pc, const char *dev, char *err, size_t errlen)
 {
@@ -461,6 +493,8 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 		return ret;
 	}
 	pr->started = true;
+	if (pc->driver == NFV_PORT_TAP)
+		port_tap_host_mac(pc, pid);
 	if (pc->promiscuous)
 		rte_eth_promiscuous_enable(pid); /* not every vdev supports it */
 	return 0;

@@ -157,3 +157,28 @@ def test_live_apply_under_traffic_loses_nothing(hosts, tag):
     assert sum(lost.values()) == 0, "engine drops during the applies: %s" % lost
     # back on conf_a (50 applies, even): the counters are the fresh instances'
     assert s["vnfs"]["cnt-ab"]["class"] == "counter"
+
+
+def _kernel_mac(ifname):
+    j = json.loads(run(["ip", "-j", "link", "show", "dev", ifname]).stdout)
+    return j[0]["address"].lower()
+
+
+def test_tap_kernel_side_does_not_share_the_ports_mac(nfvd_factory, tag):
+    """The tap PMD gives the kernel side of a tap the port's own MAC; a host
+    handed that interface would then talk to a router whose MAC is its own
+    (src = dst in every capture). nfvd gives the kernel side the port's MAC
+    with the last bit flipped: a port with a configured MAC and one with
+    the PMD's random MAC."""
+    conf = tap_conf(tag, FORWARD_VNFS, ["fwd-ab"], ["fwd-ba"])
+    conf["ports"][1]["mac"] = "02:78:00:00:aa:01"
+    nfvd = nfvd_factory(conf)
+    ports = nfvd.result("status")["ports"]
+    for name in ("a", "b"):
+        wait_for(lambda: run(["ip", "link", "show", tag + name], check=False).returncode == 0,
+                 10, "tap " + tag + name)
+        port_mac, host_mac = ports[name]["mac"].lower(), _kernel_mac(tag + name)
+        assert host_mac != port_mac, (name, host_mac)
+        first = int(host_mac.split(":")[0], 16)
+        assert first & 0x02 and not first & 0x01, host_mac  # locally administered unicast
+    assert _kernel_mac(tag + "b") == "02:78:00:00:aa:00"
