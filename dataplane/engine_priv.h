@@ -38,6 +38,12 @@ struct nfv_port_rt {
 	/* link seen down by the control thread: workers drop what they would
 	 * send on it (counted, link-down) instead of asking the device */
 	volatile bool tx_down;
+	/* workers skip its rx queues: a memif client being redialled (the
+	 * device stopped and started: port.c, port_memif_redial) */
+	volatile bool rx_off;
+	uint64_t redial_ms;        /* memif client, link down: next redial (0: up) */
+	uint64_t redials;
+	bool redial_failed;        /* the last redial's start failed: the device is stopped */
 	unsigned int ifindex;      /* af_packet/af_xdp: the kernel interface at start */
 	uint32_t link_speed;
 	uint64_t link_changes;

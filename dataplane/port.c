@@ -3,6 +3,7 @@
  * link state and counters.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdio.h>
@@ -582,6 +583,58 @@ port_set_link(struct nfv_port_rt *pr, int up, const char *why)
 	pr->tx_down = up == 0;
 }
 
+/* A memif client whose server went away: DPDK 22.11's client connects
+ * once, at device start, and never again. While its link is down, every
+ * PORT_REDIAL_MS the port is taken out of the workers' polling (rx_off;
+ * tx_down is set already: the link is down), an RCU grace period lets any
+ * worker inside its rx or tx burst leave it, and the device is stopped and
+ * started: a server that is back accepts the new connection (the link
+ * comes up from the interrupt thread). A start that fails (no server yet)
+ * leaves the port out of the polling until the next try. */
+#define PORT_REDIAL_MS 1000
+
+static void
+port_memif_redial(struct nfv_port_rt *pr, uint16_t pid)
+{
+	struct nfv_engine *e = &nfv_eng;
+	uint64_t now = nfv_now_ms();
+	int ret;
+
+	if (pr->redial_ms == 0) { /* just seen down: give the server a moment */
+		pr->redial_ms = now + PORT_REDIAL_MS;
+		return;
+	}
+	if (now < pr->redial_ms)
+		return;
+	pr->redial_ms = now + PORT_REDIAL_MS;
+	if (!pr->redial_failed) {
+		pr->rx_off = true;
+		if (!e->inline_worker) /* one CPU: the worker is this thread */
+			rte_rcu_qsbr_synchronize(e->qsv, RTE_QSBR_THRID_INVALID);
+		rte_eth_dev_stop(pid);
+	}
+	/* the memif PMD logs each refused connect as an error: once is
+	 * enough (nfvd's own line below says it keeps trying) */
+	int memif_log = rte_log_register("pmd.net.memif");
+	int level = memif_log >= 0 ? rte_log_get_level(memif_log) : -1;
+
+	if (pr->redial_failed && level >= 0)
+		rte_log_set_level(memif_log, RTE_LOG_CRIT);
+	ret = rte_eth_dev_start(pid);
+	if (pr->redial_failed && level >= 0)
+		rte_log_set_level(memif_log, (uint32_t)level);
+	pr->redials++;
+	pr->redial_failed = ret < 0;
+	if (ret < 0) {
+		if (pr->redials == 1 || pr->redials % 60 == 0)
+			PORT_LOG(INFO, "port %s: memif server %s not there (tried %" PRIu64
+				       " times), trying again every %u ms\n",
+				 pr->name, pr->conf->path, pr->redials, PORT_REDIAL_MS);
+		return;
+	}
+	pr->rx_off = false;
+}
+
 void
 nfv_ports_poll_link(void)
 {
@@ -629,6 +682,12 @@ nfv_ports_poll_link(void)
 				continue;
 		}
 		port_set_link(pr, up, "");
+		if (pr->conf != NULL && pr->conf->driver == NFV_PORT_MEMIF && !pr->conf->server) {
+			if (up)
+				pr->redial_ms = 0;
+			else
+				port_memif_redial(pr, pid);
+		}
 	}
 }
 
@@ -716,6 +775,8 @@ nfv_ports_json(struct nfv_engine *e, bool stats)
 			json_object_set_new(o, "mtu", json_integer(mtu));
 			json_object_set_new(o, "speed", json_integer(pr->link_speed));
 			json_object_set_new(o, "link_changes", json_integer(pr->link_changes));
+			if (pr->conf->driver == NFV_PORT_MEMIF && !pr->conf->server)
+				json_object_set_new(o, "redials", json_integer(pr->redials));
 			json_object_set_new(o, "rx_queues", json_integer(pr->n_rxq));
 			json_object_set_new(o, "tx_queues", json_integer(pr->n_txq));
 		}

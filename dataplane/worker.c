@@ -408,8 +408,11 @@ worker_pass(struct nfv_engine *e, struct nfv_worker_rt *wr, uint64_t t0, uint64_
 	w->now_tsc = t0;
 	for (uint16_t i = 0; i < wr->n_rxq; i++) {
 		uint16_t port = wr->rxq[i].port;
-		uint16_t n = rte_eth_rx_burst(port, wr->rxq[i].queue, pkts, NFV_BURST);
+		uint16_t n;
 
+		if (unlikely(nfv_ports[port].rx_off))
+			continue;
+		n = rte_eth_rx_burst(port, wr->rxq[i].queue, pkts, NFV_BURST);
 		if (n == 0)
 			continue;
 		got += n;

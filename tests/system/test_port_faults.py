@@ -229,3 +229,38 @@ def test_memif_client_to_a_server_with_one_rx_queue(nfvd_factory, tmp_path):
              "memif link up on both sides")
     wait_for(lambda: _port(client, "m")["rx"] > 10000, 30, "frames back from the server")
     assert _port(server, "m")["rx"] > 10000
+
+
+@pytest.mark.parametrize("lcores", ["0,1", "1"], ids=["worker", "one-cpu"])
+def test_memif_client_redials_a_server_that_restarts(nfvd_factory, tmp_path, lcores):
+    """DPDK 22.11's memif client connects once, at device start: a server
+    that goes away and comes back was never rejoined until nfvd restarted.
+    nfvd's client now redials while its link is down (the port out of the
+    workers' polling while the device is stopped and started): the server
+    stopped, frames to it are counted as link-down drops, the server back,
+    the link comes up again and frames come back from it."""
+    sock = tmp_path / "m.sock"
+    server = nfvd_factory(MEMIF_WIRE % sock, name="server")
+    client = nfvd_factory(MEMIF_CLIENT % sock, name="client", lcores=lcores)
+    wait_for(lambda: _link(client, "m") == "up", 20, "memif link up")
+    wait_for(lambda: _port(client, "m")["rx"] > 10000, 30, "frames back from the server")
+
+    server.stop()
+    wait_for(lambda: _link(client, "m") == "down", 20, "the client's link down")
+    down = client.stats()["engine"]["drops"]["link-down"]
+    wait_for(lambda: client.stats()["engine"]["drops"]["link-down"] > down, 20,
+             "frames to the gone server dropped as link-down")
+    # redials that find no server: the client keeps running and answers
+    tries = client.result("status")["ports"]["m"]["redials"]
+    wait_for(lambda: client.result("status")["ports"]["m"]["redials"] >= tries + 2, 20,
+             "two redials without a server")
+    assert client.result("status")["ports"]["m"]["link"] == "down"
+
+    server2 = nfvd_factory(MEMIF_WIRE % sock, name="server2")
+    wait_for(lambda: _link(client, "m") == "up" and _link(server2, "m") == "up", 30,
+             "the client rejoined the restarted server")
+    rx = _port(client, "m")["rx"]
+    wait_for(lambda: _port(client, "m")["rx"] > rx + 10000, 30, "frames back from the new server")
+    assert client.proc.poll() is None
+    # the PMD's error for a refused connect once, not once a second
+    assert client.output().count("Failed to connect") <= 1, client.output()[-2000:]
