@@ -283,7 +283,7 @@ port_tap_host_mac(const struct nfv_port_conf *pc, uint16_t pid)
 	mac.addr_bytes[0] = (uint8_t)((mac.addr_bytes[0] | 0x02) & ~0x01);
 	mac.addr_bytes[5] ^= 0x01;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, ifname);
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	memcpy(ifr.ifr_hwaddr.sa_data, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
