@@ -80,7 +80,16 @@ nfv_ctl_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 
 #define PORT_LOG(lvl, ...) RTE_LOG(lvl, USER1, "nfvd: " __VA_ARGS__)
 
-static int port_link_fd = -1; /* for SIOCGIFFLAGS (link of kernel interfaces) */
+static int port_link_fd = -1; /* interface ioctls: link of kernel interfaces, tap MACs */
+
+/* The socket for interface ioctls, opened on first use; or -errno. */
+static int
+port_ioctl_fd(void)
+{
+	if (port_link_fd < 0)
+		port_link_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return port_link_fd >= 0 ? port_link_fd : -errno;
+}
 
 /* ---- the tap PMD's start-up noise ----
  * DPDK 22.11's tap PMD sets up a "multiq" qdisc for its rte_flow support
@@ -286,12 +295,10 @@ port_tap_host_mac(const struct nfv_port_conf *pc, uint16_t pid)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, ifname);
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	memcpy(ifr.ifr_hwaddr.sa_data, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = port_ioctl_fd();
 	if (fd < 0 || ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
 		ENG_LOG(WARNING, "port %s: the kernel side %s keeps the port's MAC: %s\n",
-			pc->name, ifname, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+			pc->name, ifname, strerror(fd < 0 ? -fd : errno));
 }
 
 static int
@@ -554,9 +561,7 @@ port_kernel_link(const char *iface, unsigned int ifindex)
 {
 	struct ifreq ifr;
 
-	if (port_link_fd < 0)
-		port_link_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (port_link_fd < 0)
+	if (port_ioctl_fd() < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, iface);
