@@ -41,6 +41,9 @@ struct nfv_port_rt {
 	/* workers skip its rx queues: a memif client being redialled (the
 	 * device stopped and started: port.c, port_memif_redial) */
 	volatile bool rx_off;
+	/* its PMD leaves mbuf->port as the sender set it (a shared ring: the
+	 * other process's numbers): the worker sets it where a stage reads it */
+	bool rx_port_unset;
 	uint64_t redial_ms;        /* memif client, link down: next redial (0: up) */
 	uint64_t redials;
 	bool redial_failed;        /* the last redial's start failed: the device is stopped */
@@ -78,6 +81,9 @@ struct nfv_pipeline {
 	struct nfv_chain_rt chains[NFV_MAX_CHAINS];
 	uint16_t n_bind[RTE_MAX_ETHPORTS];
 	struct nfv_bind bind[RTE_MAX_ETHPORTS][NFV_MAX_BIND];
+	/* a chain bound to the port has a stage to run (which may read
+	 * mbuf->port); a port whose chains have none forwards untouched */
+	bool port_read[RTE_MAX_ETHPORTS];
 	uint16_t n_vnfs;
 	struct nfv_vnf *vnfs[NFV_MAX_VNFS]; /* instances referenced */
 	uint64_t *chain_ctr; /* [RTE_MAX_LCORE][NFV_MAX_CHAINS][NFV_CHAIN_CTR_MAX] */

@@ -32,6 +32,8 @@ bind_add(struct nfv_pipeline *p, uint16_t port, const struct nfv_chain_conf *cc,
 		b->match = cc->match;
 	b->chain = chain;
 	b->stage = stage;
+	if (stage < cc->n_stages)
+		p->port_read[port] = true;
 	return 0;
 }
 

@@ -262,16 +262,6 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
  * consumer), rx-desc and tx-desc slots; an ethdev on them named dev
  * (net_ring_<port>). Rings left by an earlier port of the same name are
  * taken again. */
-static uint16_t
-port_ring_rx_set_port(uint16_t pid, uint16_t q, struct rte_mbuf **pkts, uint16_t n, uint16_t max,
-		      void *arg)
-{
-	(void)q, (void)max, (void)arg;
-	for (uint16_t i = 0; i < n; i++)
-		pkts[i]->port = pid;
-	return n;
-}
-
 /* The tap PMD gives the kernel side of its tap the port's own MAC: a host
  * given that interface would send frames to and receive frames from its
  * own address (the router's ARP replies name the host's MAC as the
@@ -327,12 +317,6 @@ port_ring_shared(const struct nfv_port_conf *pc, const char *dev, char *err, siz
 	if (pid < 0) {
 		snprintf(err, errlen, "port %s: ethdev on rings %s_rx/_tx: %s", pc->name,
 			 pc->ring_shared, rte_strerror(rte_errno));
-		return -rte_errno;
-	}
-	/* net_ring leaves mbuf->port as the sender set it (another process's
-	 * port numbers): VNFs read the ingress port there */
-	if (!rte_eth_add_rx_callback((uint16_t)pid, 0, port_ring_rx_set_port, NULL)) {
-		snprintf(err, errlen, "port %s: rx callback: %s", pc->name, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	return 0;
@@ -398,6 +382,10 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	snprintf(pr->devname, sizeof(pr->devname), "%s", name);
 	if (pc->driver == NFV_PORT_AF_PACKET || pc->driver == NFV_PORT_AF_XDP)
 		pr->ifindex = if_nametoindex(pc->iface);
+	/* net_ring leaves mbuf->port as the sender set it (another process's
+	 * port numbers): the workers set it, for the chains that read it
+	 * (worker.c, pipeline_set_port), not an rx callback on every frame */
+	pr->rx_port_unset = pc->driver == NFV_PORT_RING && pc->ring_shared[0];
 	nfv_port_cfg_id[idx] = pid;
 	for (unsigned int i = 0; i < RTE_DIM(pr->txq_lock); i++)
 		rte_spinlock_init(&pr->txq_lock[i]);

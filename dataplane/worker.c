@@ -326,12 +326,32 @@ chain_run(const struct nfv_pipeline *p, struct nfv_worker *w, const struct nfv_b
 	chain_stages(c, w, b->stage, pkts, n, false);
 }
 
+/* A port whose PMD leaves mbuf->port as the sender set it (a shared ring
+ * from nfv-gen or another process): set it where something reads it, a
+ * chain stage or a trace. A chain without stages forwards the frames with
+ * their lines untouched: the sender's core, which frees and refills them,
+ * finds them in its cache (over a shared ring a write here made every
+ * frame's first line cross the cores twice). */
+static inline void
+pipeline_set_port(const struct nfv_pipeline *p, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (!p->port_read[port] &&
+	    (!NFV_TRACE_HOOKS ||
+	     atomic_load_explicit(&nfv_eng.trace, memory_order_relaxed) == NULL))
+		return;
+	for (uint16_t i = 0; i < n; i++)
+		pkts[i]->port = port;
+}
+
 void
 nfv_pipeline_run(const struct nfv_pipeline *p, struct nfv_worker *w, uint16_t port,
 		 struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t nb = p->n_bind[port];
 	const struct nfv_bind *b = p->bind[port];
+
+	if (unlikely(nfv_ports[port].rx_port_unset))
+		pipeline_set_port(p, port, pkts, n);
 
 	if (likely(nb == 1 && !b[0].has_match)) {
 		chain_run(p, w, &b[0], pkts, n);

@@ -457,6 +457,57 @@ test_tx_backpressure_keeps_packets(void **state)
 	nfv_ports[pid].started = false;
 }
 
+/* A shared-ring port leaves mbuf->port as the other process set it: the
+ * engine sets it for a chain with a stage (which may read it) and leaves
+ * the frames of a chain without stages untouched (their lines stay in the
+ * sender's cache). */
+static void
+test_shared_ring_port_set_only_where_read(void **state)
+{
+	static struct nfv_config cfg;
+	struct nfv_vnf *insts[1];
+	struct nfv_pipeline *p = NULL;
+	struct rte_mbuf *pk[2];
+	char err[256];
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	setup_engine(&cfg, 3);
+	nfv_ports[0].rx_port_unset = true;
+	nfv_ports[2].rx_port_unset = true;
+	insts[0] = mk_vnf("a", 1, 0);
+	cfg.n_vnfs = 1;
+	cfg.n_chains = 2;
+	snprintf(cfg.chains[0].name, NFV_NAME_MAX, "plain");
+	cfg.chains[0].n_ingress = 1;
+	cfg.chains[0].ingress[0] = 0;
+	cfg.chains[0].egress = 1;
+	snprintf(cfg.chains[1].name, NFV_NAME_MAX, "staged");
+	cfg.chains[1].n_ingress = 1;
+	cfg.chains[1].ingress[0] = 2;
+	cfg.chains[1].n_stages = 1;
+	cfg.chains[1].stages[0] = 0;
+	cfg.chains[1].egress = 1;
+	assert_int_equal(nfv_pipeline_build(&cfg, insts, &p, err, sizeof(err)), 0);
+	assert_false(p->port_read[0]);
+	assert_true(p->port_read[2]);
+
+	pk[0] = mk_udp(0x0a000002, 53, 0, 0);
+	pk[1] = mk_udp(0x0a000003, 53, 0, 0);
+	pk[0]->port = RTE_MBUF_PORT_INVALID;
+	pk[1]->port = RTE_MBUF_PORT_INVALID;
+	nfv_pipeline_run(p, &wr->w, 0, pk, 1);
+	nfv_pipeline_run(p, &wr->w, 2, pk + 1, 1);
+	nfv_drop_flush(&wr->w);
+	assert_int_equal(wr->w.tx[1].n, 2);
+	assert_ptr_equal(wr->w.tx[1].pkts[0], pk[0]);
+	assert_int_equal(pk[0]->port, RTE_MBUF_PORT_INVALID); /* untouched */
+	assert_int_equal(pk[1]->port, 2);		       /* the stage's ingress */
+	free_txq(&wr->w.tx[1]);
+	nfv_pipeline_free(p);
+	nfv_vnf_free(insts[0]);
+}
+
 int
 main(void)
 {
@@ -469,6 +520,7 @@ main(void)
 		cmocka_unit_test(test_match_split),
 		cmocka_unit_test(test_resume_binding),
 		cmocka_unit_test(test_tx_backpressure_keeps_packets),
+		cmocka_unit_test(test_shared_ring_port_set_only_where_read),
 	};
 
 	if (test_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0)

@@ -104,8 +104,8 @@ def test_ring_link_carries_the_forward_chain_cheaper_than_memif(nfvd_factory, tm
 def test_router_chain_over_the_ring_link(nfvd_factory, tmp_path, tag):
     """The router reads its interfaces' MACs from the ports and the ingress
     port from each mbuf: over net_ring both come from nfvd (the configured
-    MAC is added to the ring port, an rx callback sets mbuf->port), not
-    from nfv-gen's side. Every frame of a slow trial is routed back."""
+    MAC is added to the ring port, the worker sets mbuf->port for a chain
+    with stages), not from nfv-gen's side. Every frame of a slow trial is routed back."""
     import yaml
     with open(os.path.join(os.path.dirname(NFV_GEN), "..", "..", "..", "bench", "results", "chains",
                            "router.yaml")) as f:
