@@ -369,8 +369,9 @@ struct dhcp_db {
 	uint64_t snap_records;
 	uint64_t compactions;
 	bool compact_abort;	/* a tail batch could not be kept: give it up */
-	uint64_t compact_floor; /* after a failed compaction: no automatic retry
-				 * before the file holds this many records */
+	uint64_t compact_floor; /* no automatic compaction before the file holds
+				 * this many records (after one: twice what it
+				 * kept; after a failed one: a quarter more) */
 };
 
 /* The journal's file operations; tests replace them to inject short

@@ -724,7 +724,14 @@ dhcp_db_compact_poll(struct dhcp_db *db)
 	db->records = db->snap_records + db->tail.len / sizeof(struct dhcp_jrec);
 	db->snap.len = 0;
 	db->tail.len = 0;
-	db->compact_floor = 0;
+	/* the next one once as many records again were appended as this one
+	 * kept, and at least compact-records: with more live bindings than
+	 * compact-records the journal was at its threshold right after each
+	 * compaction, and one ran every tick (a snapshot of every binding
+	 * built on the control thread each time, its disk writes beside) */
+	db->compact_floor = db->records + (db->records > db->conf->compact_records
+						   ? db->records
+						   : db->conf->compact_records);
 	db->compactions++;
 	return 1;
 }

@@ -1772,6 +1772,49 @@ test_journal_tear_repair(void **state)
 	env_free(e);
 }
 
+/* More live bindings than compact-records: after a compaction the journal
+ * holds them all, and the next automatic one waits until as many records
+ * again were appended (it once ran on every tick) */
+static void
+test_journal_compaction_not_back_to_back(void **state)
+{
+	struct srv_env *e = env_new(storm_yaml, true);
+	uint8_t mac[6] = {2, 0, 0, 0, 4, 0};
+	uint32_t a[40];
+	int ret, n = 0;
+
+	(void)state;
+	e->conf->compact_records = 16;
+	for (int i = 0; i < 40; i++) {
+		mac[5] = (uint8_t)i;
+		a[i] = dora(e, mac, NOW);
+		assert_int_not_equal(a[i], 0);
+	}
+	assert_int_equal(dhcp_db_compact_start(&e->db, NOW + 1, false), 1);
+	for (int i = 0; i < 10000 && (ret = dhcp_db_compact_poll(&e->db)) == 0; i++)
+		usleep(1000);
+	assert_int_equal(ret, 1);
+	assert_true(e->db.records >= 40);
+	/* the threshold is met (40 >= 16), the floor is not */
+	assert_int_equal(dhcp_db_compact_start(&e->db, NOW + 2, false), 0);
+	/* renewals append records: it starts again at twice what it kept */
+	while (dhcp_db_compact_start(&e->db, NOW + 3, false) == 0) {
+		struct pkt p;
+
+		mac[5] = (uint8_t)(n % 40);
+		pkt_init(&p, DHCP_REQUEST, mac);
+		hdr(&p)->ciaddr = htonl(a[n % 40]);
+		pkt_end(&p);
+		assert_int_equal(handle(e, &p, NOW + 3, false, NULL), DHCP_ACK);
+		assert_true(++n <= 200);
+	}
+	assert_true(n >= 40);
+	for (int i = 0; i < 10000 && (ret = dhcp_db_compact_poll(&e->db)) == 0; i++)
+		usleep(1000);
+	assert_int_equal(ret, 1);
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -1791,6 +1834,7 @@ main(void)
 		cmocka_unit_test(test_conf_times),
 		cmocka_unit_test(test_journal_replay),
 		cmocka_unit_test(test_journal_compaction),
+		cmocka_unit_test(test_journal_compaction_not_back_to_back),
 		cmocka_unit_test(test_journal_write_errors),
 		cmocka_unit_test(test_journal_storm),
 		cmocka_unit_test(test_journal_tear_repair),
