@@ -191,7 +191,11 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
 		break;
 	case NFV_PORT_AF_PACKET:
 		snprintf(name, nsize, "net_af_packet_%s", pc->name);
-		r = snprintf(args, asize, "iface=%s,qpairs=%u", pc->iface, queues);
+		/* the PMD's ring (one per queue and direction) is framecnt
+		 * frames, 512 unless told: it ignores the queue set-up's
+		 * descriptor count, so rx-desc / tx-desc go here */
+		r = snprintf(args, asize, "iface=%s,qpairs=%u,framecnt=%u", pc->iface, queues,
+			     (unsigned int)RTE_MAX(pc->rx_desc, pc->tx_desc));
 		break;
 	case NFV_PORT_AF_XDP:
 		snprintf(name, nsize, "net_af_xdp_%s", pc->name);
