@@ -10,7 +10,7 @@
 #        CLIENTS=200000          emulated clients (MACs)
 #        TIMEOUT_MS=1000         a reply later than this is a timeout (a drop)
 #        GEN_CPU=0 SRV_CPU=1     the emulator's and the server's CPU
-#        SERVERS="nfvd nfvd-write kea"
+#        SERVERS="nfvd nfvd-memif nfvd-write kea"
 #        NFVD_BEFORE=PATH        also run this nfvd binary (server
 #                                "nfvd-before", lease-sync fdatasync): a
 #                                before/after comparison in the same run
@@ -22,9 +22,16 @@
 #   nfvd: the other end of a veth is nfvd's af_packet port; nfvd runs under
 #         taskset -c SRV_CPU: its one-CPU mode (the control thread runs the
 #         worker's loop, the journal writer beside it).
+#   nfvd-memif: nfvd (fdatasync) on a memif port, the emulator its memif
+#         client: nfvd on a link of its own kind, as on a NIC, with no
+#         kernel socket between (the af_packet rows pay the kernel's
+#         packet-socket and veth work on nfvd's CPU, Kea's rows on Kea's)
 #   Kea:  the other end is in namespace dhcpbk (10.64.0.1/12), kea-dhcp4
 #         pinned to SRV_CPU, raw sockets (direct clients), lfc off,
 #         logging WARN.
+# Every server gets a receive queue of about 4,000 frames (it rides out a
+# few tens of ms without the CPU): Kea's sockets RMEM bytes (4 MiB), nfvd's
+# af_packet ring rx-desc 4096 frames, the memif rings 4096 slots (rsize=12).
 # Subnet 10.64.0.0/12, pool 10.64.1.0-10.79.255.254 for both; each step
 # starts the server afresh with an empty lease store on /var/tmp. nfvd
 # fdatasyncs each journal batch before its ACKs leave (nfvd-write: ACK
@@ -48,7 +55,7 @@ RATES=${RATES:-"5000 10000 20000 40000 80000 120000"}
 PERIOD=${PERIOD:-4}
 CLIENTS=${CLIENTS:-200000}
 TIMEOUT_MS=${TIMEOUT_MS:-1000}
-SERVERS=${SERVERS:-"nfvd nfvd-write kea"}
+SERVERS=${SERVERS:-"nfvd nfvd-memif nfvd-write kea"}
 NFVD_BEFORE=${NFVD_BEFORE:-}
 PERF_RATE=${PERF_RATE:-500}
 GEN_ARGS=${GEN_ARGS:-}
@@ -63,6 +70,7 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=$ROOT/bench/results/dhcp_vs_kea-$STAMP.jsonl
 SRV_PID=
 STEP=0
+LINK=af_packet
 [ -n "$NFVD_BEFORE" ] && SERVERS="$SERVERS nfvd-before"
 
 for p in kea-dhcp4 "$NFVD" "$GEN" ${NFVD_BEFORE:+"$NFVD_BEFORE"}; do
@@ -100,7 +108,7 @@ sysctl -qw net.core.rmem_default="$RMEM"
 cat > "$WORK/nfvd.yaml" <<EOF
 version: 1
 ports:
-  - {name: lan, driver: af_packet, iface: dhcpb-nv}
+  - {name: lan, driver: af_packet, iface: dhcpb-nv, rx-desc: 4096}
 vnfs:
   - name: dhcp0
     class: dhcp
@@ -155,6 +163,7 @@ link_up() { # kind: nfvd | kea
 
 start_server() { # server
 	STEP=$((STEP + 1))
+	LINK=af_packet
 	case $1 in
 	kea)
 		link_up kea
@@ -169,6 +178,11 @@ start_server() { # server
 		[ "$1" = nfvd-before ] && bin=$NFVD_BEFORE
 		link_up nfvd
 		sed -e "s/@SYNC@/$sync/" -e "s/@STEP@/$STEP/" "$WORK/nfvd.yaml" > "$WORK/nfvd-run.yaml"
+		if [ "$1" = nfvd-memif ]; then
+			LINK=memif
+			sed -i "s#driver: af_packet, iface: dhcpb-nv#driver: memif, socket: $WORK/dhcp.sock, role: server#" \
+				"$WORK/nfvd-run.yaml"
+		fi
 		taskset -c "$SRV_CPU" "$bin" --file-prefix dhcpbench -s "$WORK/nfvd.sock" \
 			"$WORK/nfvd-run.yaml" >"$WORK/nfvd.log" 2>&1 &
 		SRV_PID=$!
@@ -191,6 +205,12 @@ cpu_ticks() { # busy jiffies of SRV_CPU
 }
 
 run_gen() { # args... -> JSON on stdout
+	if [ "$LINK" = memif ]; then
+		# nfvd's one-CPU mode transmits on 2 queues (worker + control)
+		"$GEN" -l "$GEN_CPU" --file-prefix dhcpbgen --in-memory --no-pci --log-level=3 \
+			--vdev "net_memif0,role=client,socket=$WORK/dhcp.sock,socket-abstract=no,rsize=12" -- --rxq 2 "$@"
+		return
+	fi
 	ip netns exec $NSG "$GEN" -l "$GEN_CPU" --file-prefix dhcpbgen --in-memory --no-pci \
 		--log-level=3 --vdev net_af_packet0,iface=dhcpbg-v -- --rxq 1 "$@"
 }
@@ -306,7 +326,8 @@ PY
 		fi
 		stop_server
 	done
-	if [ "$PERF_RATE" != 0 ]; then
+	# perfdhcp is a kernel-socket client: not on a memif link
+	if [ "$PERF_RATE" != 0 ] && [ "$server" != nfvd-memif ]; then
 		start_server "$server"
 		# perfdhcp gives up on a server that is not answering yet
 		run_gen -n 1 -x 1 -t 2000 >/dev/null 2>&1 || true
