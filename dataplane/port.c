@@ -238,6 +238,18 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
 		snprintf(name, nsize, "net_memif_%s", pc->name);
 		r = snprintf(args, asize, "role=%s,socket=%s,id=%u,socket-abstract=no",
 			     pc->server ? "server" : "client", pc->path, pc->memif_id);
+		/* the client sizes the rings of both directions (log2 slots;
+		 * the server takes what it is given): rx-desc / tx-desc, at
+		 * most 8192 (16384 did not connect on 22.11 here) */
+		if (!pc->server) {
+			unsigned int slots = RTE_MAX(pc->rx_desc, pc->tx_desc);
+
+			if (slots > 8192)
+				slots = 8192;
+
+			r += snprintf(args + r, asize - r, ",rsize=%u",
+				      (unsigned int)rte_log2_u32(slots));
+		}
 		break;
 	case NFV_PORT_RING:
 		snprintf(name, nsize, "net_ring_%s", pc->name);

@@ -49,7 +49,7 @@ test_af_packet_ring_from_desc(void **state)
 }
 
 static void
-test_memif_is_a_file_socket(void **state)
+test_memif_file_socket_client_sizes_rings(void **state)
 {
 	struct nfv_port_conf pc;
 	char name[64], args[512];
@@ -64,6 +64,18 @@ test_memif_is_a_file_socket(void **state)
 	devargs(&pc, 1, name, args);
 	assert_string_equal(name, "net_memif_m0");
 	assert_string_equal(args, "role=server,socket=/run/x.sock,id=3,socket-abstract=no");
+	/* a client sizes the rings: rx-desc / tx-desc (log2), at most 8192 */
+	pc.server = false;
+	pc.rx_desc = 1024;
+	pc.tx_desc = 1024;
+	devargs(&pc, 1, name, args);
+	assert_string_equal(args, "role=client,socket=/run/x.sock,id=3,socket-abstract=no,rsize=10");
+	pc.rx_desc = 4096;
+	devargs(&pc, 1, name, args);
+	assert_string_equal(args, "role=client,socket=/run/x.sock,id=3,socket-abstract=no,rsize=12");
+	pc.rx_desc = 16384;
+	devargs(&pc, 1, name, args);
+	assert_string_equal(args, "role=client,socket=/run/x.sock,id=3,socket-abstract=no,rsize=13");
 }
 
 int
@@ -71,7 +83,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_af_packet_ring_from_desc),
-		cmocka_unit_test(test_memif_is_a_file_socket),
+		cmocka_unit_test(test_memif_file_socket_client_sizes_rings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
