@@ -454,38 +454,11 @@ dhcp_db_build_resv(struct dhcp_db *db)
 	return dhcp_build_resv(db->conf, &db->resv_addr, &db->resv_key);
 }
 
-/* Index slots for a configuration's pools: a power of two at least twice
- * the addresses they hold (and min), so that the lease indexes do not grow
- * while the pools fill: a growth rehashes the whole index at once on the
- * control thread (milliseconds at 10^5 leases, with replies waiting).
- * Pools beyond DHCP_IDX_PRESIZE_MAX addresses start there and grow. */
-#define DHCP_IDX_PRESIZE_MAX (1u << 20)
-
-static uint32_t
-dhcp_idx_presize(const struct dhcp_conf *c, uint32_t min)
-{
-	uint64_t total = 0;
-	uint32_t size = min;
-
-	for (uint16_t s = 0; s < c->n_subnets; s++) {
-		const struct dhcp_subnet_conf *sc = &c->subnets[s];
-
-		for (uint16_t r = 0; r < sc->n_ranges; r++)
-			total += (uint64_t)sc->ranges[r].hi - sc->ranges[r].lo + 1;
-		total += sc->n_resv;
-	}
-	if (total > DHCP_IDX_PRESIZE_MAX)
-		total = DHCP_IDX_PRESIZE_MAX;
-	while (size < 2 * total)
-		size *= 2;
-	return size;
-}
-
 int
 dhcp_db_rebind(struct dhcp_db *db, const struct dhcp_conf *conf)
 {
 	struct dhcp_idx ra = {0}, rk = {0}, bk = {0};
-	uint32_t *cursor, size = dhcp_idx_presize(conf, 2048);
+	uint32_t *cursor, size = 2048;
 
 	/* everything that can fail first: the database is untouched on error */
 	while (size < 2 * db->n + 2)
@@ -538,9 +511,8 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 	db->fd = -1;
 	db->tmp_fd = -1;
 	db->cursor = calloc(conf->n_subnets ? conf->n_subnets : 1, sizeof(*db->cursor));
-	if (db->cursor == NULL || dhcp_idx_init(&db->by_addr, dhcp_idx_presize(conf, 1024)) != 0 ||
-	    dhcp_idx_init(&db->by_key, dhcp_idx_presize(conf, 2048)) != 0 ||
-	    dhcp_db_build_resv(db) != 0) {
+	if (db->cursor == NULL || dhcp_idx_init(&db->by_addr, 1024) != 0 ||
+	    dhcp_idx_init(&db->by_key, 2048) != 0 || dhcp_db_build_resv(db) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}

@@ -1815,30 +1815,6 @@ test_journal_compaction_not_back_to_back(void **state)
 	env_free(e);
 }
 
-/* The lease indexes are sized for the pools when the database opens: they
- * do not grow (a rehash of all of it on the control thread) while the pool
- * fills */
-static void
-test_indexes_sized_for_the_pools(void **state)
-{
-	struct srv_env *e = env_new(storm_yaml, false);
-	uint8_t mac[6] = {2, 0, 0, 5, 0, 0};
-	uint32_t addr_slots = e->db.by_addr.mask + 1, key_slots = e->db.by_key.mask + 1;
-
-	(void)state;
-	/* 1,024 addresses in the pool */
-	assert_true(addr_slots >= 2048);
-	assert_true(key_slots >= 2048);
-	for (int i = 0; i < 1024; i++) {
-		mac[4] = (uint8_t)(i >> 8);
-		mac[5] = (uint8_t)i;
-		assert_int_not_equal(dora(e, mac, NOW), 0);
-	}
-	assert_int_equal(e->db.by_addr.mask + 1, addr_slots);
-	assert_int_equal(e->db.by_key.mask + 1, key_slots);
-	env_free(e);
-}
-
 int
 main(void)
 {
@@ -1859,7 +1835,6 @@ main(void)
 		cmocka_unit_test(test_journal_replay),
 		cmocka_unit_test(test_journal_compaction),
 		cmocka_unit_test(test_journal_compaction_not_back_to_back),
-		cmocka_unit_test(test_indexes_sized_for_the_pools),
 		cmocka_unit_test(test_journal_write_errors),
 		cmocka_unit_test(test_journal_storm),
 		cmocka_unit_test(test_journal_tear_repair),
