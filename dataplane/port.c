@@ -246,7 +246,6 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
 
 			if (slots > 8192)
 				slots = 8192;
-
 			r += snprintf(args + r, asize - r, ",rsize=%u",
 				      (unsigned int)rte_log2_u32(slots));
 		}
@@ -272,12 +271,6 @@ nfv_port_devargs(const struct nfv_config *cfg, const struct nfv_port_conf *pc, u
 	return r >= 0 && (size_t)r < asize ? 0 : -ENAMETOOLONG;
 }
 
-/* A ring port whose rings live in DPDK shared memory for a secondary
- * process (nfv-gen): <shared>_rx (the port receives from it, one producer
- * and one consumer) and <shared>_tx (it sends to it; any thread may, one
- * consumer), rx-desc and tx-desc slots; an ethdev on them named dev
- * (net_ring_<port>). Rings left by an earlier port of the same name are
- * taken again. */
 /* The tap PMD gives the kernel side of its tap the port's own MAC: a host
  * given that interface would send frames to and receive frames from its
  * own address (the router's ARP replies name the host's MAC as the
@@ -307,6 +300,13 @@ port_tap_host_mac(const struct nfv_port_conf *pc, uint16_t pid)
 			pc->name, ifname, strerror(fd < 0 ? -fd : errno));
 }
 
+/* A ring port whose rings live in DPDK shared memory for a secondary
+ * process (nfv-gen): <shared>_rx (the port receives from it, one producer
+ * and one consumer) and <shared>_tx (it sends to it; any thread may, one
+ * consumer), rx-desc and tx-desc slots; an ethdev on them named dev
+ * (net_ring_<port>). Rings left by an earlier port of the same name are
+ * taken again. mbuf->port is left as the sender set it: the workers set it
+ * where it is read (worker.c, pipeline_set_port). */
 static int
 port_ring_shared(const struct nfv_port_conf *pc, const char *dev, char *err, size_t errlen)
 {
