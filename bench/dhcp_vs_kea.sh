@@ -11,9 +11,10 @@
 #        TIMEOUT_MS=1000         a reply later than this is a timeout (a drop)
 #        GEN_CPU=0 SRV_CPU=1     the emulator's and the server's CPU
 #        SERVERS="nfvd nfvd-memif nfvd-write kea"
-#        NFVD_BEFORE=PATH        also run this nfvd binary (server
-#                                "nfvd-before", lease-sync fdatasync): a
-#                                before/after comparison in the same run
+#        NFVD_BEFORE=PATH        also run this nfvd binary (servers
+#                                "nfvd-before" and "nfvd-memif-before",
+#                                lease-sync fdatasync): a before/after
+#                                comparison in the same run
 #        PERF_RATE=500           perfdhcp cross-check rate (0: none)
 #        GEN_ARGS="--renew --release"   more emulator options
 #
@@ -71,7 +72,7 @@ RESULTS=$ROOT/bench/results/dhcp_vs_kea-$STAMP.jsonl
 SRV_PID=
 STEP=0
 LINK=af_packet
-[ -n "$NFVD_BEFORE" ] && SERVERS="$SERVERS nfvd-before"
+[ -n "$NFVD_BEFORE" ] && SERVERS="$SERVERS nfvd-before nfvd-memif-before"
 
 for p in kea-dhcp4 "$NFVD" "$GEN" ${NFVD_BEFORE:+"$NFVD_BEFORE"}; do
 	command -v "$p" >/dev/null || { echo "dhcp_vs_kea: $p not found" >&2; exit 1; }
@@ -175,10 +176,10 @@ start_server() { # server
 	*)
 		local bin=$NFVD sync=fdatasync
 		[ "$1" = nfvd-write ] && sync=write
-		[ "$1" = nfvd-before ] && bin=$NFVD_BEFORE
+		[ "${1%-before}" != "$1" ] && bin=$NFVD_BEFORE
 		link_up nfvd
 		sed -e "s/@SYNC@/$sync/" -e "s/@STEP@/$STEP/" "$WORK/nfvd.yaml" > "$WORK/nfvd-run.yaml"
-		if [ "$1" = nfvd-memif ]; then
+		if [ "${1#nfvd-memif}" != "$1" ]; then
 			LINK=memif
 			sed -i "s#driver: af_packet, iface: dhcpb-nv#driver: memif, socket: $WORK/dhcp.sock, role: server#" \
 				"$WORK/nfvd-run.yaml"
@@ -310,8 +311,10 @@ with open(sys.argv[2], "a") as f:
 PY
 printf "%-11s %7s %9s %6s %6s %5s %4s %7s %7s %7s %7s %8s %8s\n" server offered "x/s" "to-O" "to-A" \
 	naks zero "DO-p50" "DO-p99" "RA-p50" "RA-p99" "srv-us/x" "cpu-us/x"
-for server in $SERVERS; do
-	for rate in $RATES; do
+# rates outer, servers inner: the servers take turns at every rate, so a
+# noisy minute of this host falls on all of them, not on one
+for rate in $RATES; do
+	for server in $SERVERS; do
 		start_server "$server"
 		run_step "$server" "$rate"
 		if [ "${server#nfvd}" != "$server" ]; then
@@ -326,8 +329,10 @@ PY
 		fi
 		stop_server
 	done
+done
+for server in $SERVERS; do
 	# perfdhcp is a kernel-socket client: not on a memif link
-	if [ "$PERF_RATE" != 0 ] && [ "$server" != nfvd-memif ]; then
+	if [ "$PERF_RATE" != 0 ] && [ "${server#nfvd-memif}" = "$server" ]; then
 		start_server "$server"
 		# perfdhcp gives up on a server that is not answering yet
 		run_gen -n 1 -x 1 -t 2000 >/dev/null 2>&1 || true

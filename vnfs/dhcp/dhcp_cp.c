@@ -66,6 +66,7 @@ dhcp_destroy(struct nfv_vnf *vnf)
 	/* what was journaled reaches the disk; held ACKs go out after it */
 	dhcp_flush(vnf);
 	dhcp_db_close(&st->db);
+	dhcp_hold_fini(&st->hold);
 	rte_free(st);
 	vnf->priv = NULL;
 }
@@ -90,6 +91,10 @@ dhcp_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
 	st->ctr_row = lc < RTE_MAX_LCORE ? lc : RTE_MAX_LCORE - 1;
 	st->db.fd = -1;
 	st->db.tmp_fd = -1;
+	if (dhcp_hold_init(&st->hold) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	for (uint16_t i = 0; i < c->n_ifs; i++) {
 		int pid = nfv_port_id(cfg, c->ifs[i].port);
 
@@ -161,13 +166,15 @@ dhcp_reconfigure(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *
 
 /* ---------------- replies ---------------- */
 
+/* The frame of a reply: where it goes (d: its interface, addresses and
+ * length) and its BOOTP bytes. */
 static struct rte_mbuf *
-dhcp_frame(struct dhcp_state *st, int iface, const struct dhcp_reply *r)
+dhcp_frame(struct dhcp_state *st, const struct dhcp_held *d, const uint8_t *payload)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(nfv_pktmbuf_pool());
-	uint16_t vlan = st->conf->ifs[iface].vlan;
+	uint16_t iface = d->iface, vlan = st->conf->ifs[iface].vlan;
 	size_t l2 = sizeof(struct rte_ether_hdr) + (vlan ? sizeof(struct rte_vlan_hdr) : 0);
-	size_t total = l2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + r->len;
+	size_t total = l2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + d->len;
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
@@ -182,10 +189,10 @@ dhcp_frame(struct dhcp_state *st, int iface, const struct dhcp_reply *r)
 	}
 	eth = (struct rte_ether_hdr *)p;
 	rte_ether_addr_copy(&st->mac[iface], &eth->src_addr);
-	if (r->bcast_mac)
+	if (d->bcast_mac)
 		memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
 	else
-		memcpy(&eth->dst_addr, r->mac, RTE_ETHER_ADDR_LEN);
+		memcpy(&eth->dst_addr, d->mac, RTE_ETHER_ADDR_LEN);
 	if (vlan) {
 		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
 
@@ -202,13 +209,13 @@ dhcp_frame(struct dhcp_state *st, int iface, const struct dhcp_reply *r)
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = htonl(st->conf->ifs[iface].addr);
-	ip->dst_addr = htonl(r->dst_ip);
+	ip->dst_addr = htonl(d->dst_ip);
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	udp->src_port = rte_cpu_to_be_16(DHCP_SERVER_PORT);
-	udp->dst_port = rte_cpu_to_be_16(r->dst_port);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + r->len));
+	udp->dst_port = rte_cpu_to_be_16(d->dst_port);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + d->len));
 	udp->dgram_cksum = 0;
-	memcpy(udp + 1, r->buf, r->len);
+	memcpy(udp + 1, payload, d->len);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	return m;
@@ -250,23 +257,24 @@ static void
 dhcp_release_held(struct nfv_vnf *vnf, uint64_t seq, bool ok)
 {
 	struct dhcp_state *st = vnf->priv;
-	uint16_t k = 0;
+	const struct dhcp_held *h;
+	const uint8_t *bytes;
 
-	while (k < st->n_held && st->held_seq[k] <= seq) {
+	while ((h = dhcp_hold_oldest(&st->hold, &bytes)) != NULL && h->seq <= seq) {
 		if (ok) {
-			dhcp_cp_count(vnf, DHCP_C_ACK, 1);
-			dhcp_out(st, st->held_port[k], st->held[k]);
+			struct rte_mbuf *out = dhcp_frame(st, h, bytes);
+
+			if (out != NULL) {
+				dhcp_cp_count(vnf, DHCP_C_ACK, 1);
+				dhcp_out(st, st->dp[h->iface].port, out);
+			} else {
+				dhcp_cp_drop(vnf, NULL, DHCP_D_NO_MBUF);
+			}
 		} else {
-			dhcp_cp_drop(vnf, st->held[k], DHCP_D_JOURNAL);
+			dhcp_cp_drop(vnf, NULL, DHCP_D_JOURNAL);
 		}
-		k++;
+		dhcp_hold_pop(&st->hold);
 	}
-	if (k == 0)
-		return;
-	st->n_held = (uint16_t)(st->n_held - k);
-	memmove(st->held, st->held + k, st->n_held * sizeof(st->held[0]));
-	memmove(st->held_port, st->held_port + k, st->n_held * sizeof(st->held_port[0]));
-	memmove(st->held_seq, st->held_seq + k, st->n_held * sizeof(st->held_seq[0]));
 }
 
 /* Group commit progress: collect a finished batch, release its ACKs, hand
@@ -364,6 +372,7 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	struct dhcp_rx rx;
 	uint16_t why = 0;
 	bool journaled;
+	struct dhcp_held dst;
 	struct rte_mbuf *out;
 	int iface, msg_ctr;
 
@@ -445,27 +454,25 @@ dhcp_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 	if (st->reply.type == 0)
 		return;
-	out = dhcp_frame(st, iface, &st->reply);
-	if (out == NULL) {
-		dhcp_cp_drop(vnf, NULL, DHCP_D_NO_MBUF);
-		return;
-	}
 	if (journaled && st->db.writer_on) {
-		/* group commit: the ACK leaves once its record is on disk. A disk
-		 * that stalls (seconds-long fdatasyncs happen) must not pin more
-		 * mbufs: past DHCP_HOLD_MAX the ACK is dropped (the binding is
+		/* group commit: the ACK leaves once its record is on disk, held
+		 * meanwhile as its bytes (dhcp_hold.h). A disk that stalls
+		 * (seconds-long fdatasyncs happen) must not hold without bound:
+		 * past the hold's size the ACK is dropped (the binding is
 		 * journaled and reaches the disk with the next batch; the
 		 * client's retransmitted REQUEST gets its ACK then) and the
-		 * control thread never blocks on the disk. */
-		if (st->n_held == DHCP_HOLD_MAX) {
-			dhcp_cp_drop(vnf, out, DHCP_D_BACKLOG);
-			return;
-		}
-		st->held_port[st->n_held] = st->dp[iface].port;
-		st->held_seq[st->n_held] = dhcp_db_next_seq(&st->db);
-		/* the batch is started by dhcp_poll() once the punt ring is
-		 * drained: one commit (one write) for the whole burst */
-		st->held[st->n_held++] = out;
+		 * control thread never blocks on the disk. The batch is started
+		 * by dhcp_poll() once the punt ring is drained: one commit (one
+		 * write) for the whole burst. */
+		if (dhcp_hold_push(&st->hold, dhcp_db_next_seq(&st->db), (uint16_t)iface,
+				   &st->reply) != 0)
+			dhcp_cp_drop(vnf, NULL, DHCP_D_BACKLOG);
+		return;
+	}
+	dhcp_held_of(&st->reply, (uint16_t)iface, &dst);
+	out = dhcp_frame(st, &dst, st->reply.buf);
+	if (out == NULL) {
+		dhcp_cp_drop(vnf, NULL, DHCP_D_NO_MBUF);
 		return;
 	}
 	dhcp_cp_count(vnf,
@@ -485,10 +492,10 @@ dhcp_poll(struct nfv_vnf *vnf)
 	struct dhcp_state *st = vnf->priv;
 
 	dhcp_out_flush(st);
-	if (st->n_held == 0 && !st->db.busy)
+	if (dhcp_hold_count(&st->hold) == 0 && !st->db.busy)
 		return 0;
 	dhcp_progress(vnf);
-	return st->n_held;
+	return dhcp_hold_count(&st->hold);
 }
 
 static void
@@ -535,7 +542,7 @@ dhcp_stats(struct nfv_vnf *vnf, json_t *out)
 		out, "journal",
 		json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "file", st->db.path, "sync",
 			  st->conf->lease_fsync ? "fdatasync" : "write", "held_acks",
-			  (json_int_t)st->n_held, "records", (json_int_t)st->db.records, "fsyncs",
+			  (json_int_t)dhcp_hold_count(&st->hold), "records", (json_int_t)st->db.records, "fsyncs",
 			  (json_int_t)st->db.fsyncs, "write_errors",
 			  (json_int_t)st->db.write_errors, "commit_max_us",
 			  (json_int_t)atomic_load(&st->db.commit_max_us), "compactions",

@@ -7,9 +7,9 @@
 #define NFV_DHCP_RT_H
 
 #include "dhcp.h"
+#include "dhcp_hold.h"
 #include "nfv.h"
 
-#define DHCP_HOLD_MAX 4096 /* ACKs waiting for their journal commit */
 #define DHCP_OUT_MAX 32    /* replies gathered for one transmit burst */
 
 struct dhcp_dp_if {
@@ -28,10 +28,7 @@ struct dhcp_state {
 	struct rte_ether_addr mac[DHCP_MAX_IFS];
 	struct dhcp_db db;
 	struct dhcp_srv srv;
-	uint16_t n_held;          /* FIFO, journal batch numbers ascending */
-	struct rte_mbuf *held[DHCP_HOLD_MAX];
-	uint16_t held_port[DHCP_HOLD_MAX];
-	uint64_t held_seq[DHCP_HOLD_MAX];
+	struct dhcp_hold hold; /* ACKs waiting for their journal commit */
 	uint64_t seen_fsyncs, seen_records; /* for the journal counters */
 	uint64_t ctr_row; /* counter row of the control thread */
 	struct dhcp_msg msg;

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "dhcp.h"
+#include "dhcp_hold.h"
 
 #define NOW 1000000u
 
@@ -1815,6 +1816,109 @@ test_journal_compaction_not_back_to_back(void **state)
 	env_free(e);
 }
 
+/* ---------------- ACKs held for their commit ---------------- */
+
+/* A reply of len bytes whose bytes, address and port say which (k). */
+static void
+hold_reply(struct dhcp_reply *r, uint32_t k, size_t len)
+{
+	r->type = DHCP_ACK;
+	r->dst_ip = k;
+	r->dst_port = (uint16_t)(k * 7);
+	r->bcast_mac = (k & 1) != 0;
+	memset(r->mac, (int)(k & 0xff), sizeof(r->mac));
+	r->len = len;
+	for (size_t i = 0; i < len; i++)
+		r->buf[i] = (uint8_t)(k + i);
+}
+
+/* The oldest held reply is k's, whole, of len bytes, batch seq. */
+static void
+hold_check_oldest(const struct dhcp_hold *h, uint32_t k, size_t len, uint64_t seq)
+{
+	const uint8_t *b;
+	const struct dhcp_held *e = dhcp_hold_oldest(h, &b);
+
+	assert_non_null(e);
+	assert_int_equal(e->dst_ip, k);
+	assert_int_equal(e->dst_port, (uint16_t)(k * 7));
+	assert_int_equal(e->bcast_mac, (k & 1) != 0);
+	assert_int_equal(e->mac[5], k & 0xff);
+	assert_int_equal(e->iface, k % 3);
+	assert_int_equal(e->seq, seq);
+	assert_int_equal(e->len, len);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(b[i], (uint8_t)(k + i));
+}
+
+static size_t
+hold_len(uint32_t k)
+{
+	return 240 + (k * 37) % (DHCP_REPLY_MAX - 240 + 1);
+}
+
+/* FIFO in batch order through many wraps of the byte arena, every reply
+ * whole; full by entries (small replies) and by bytes (large ones). */
+static void
+test_hold_fifo_wraps_and_bounds(void **state)
+{
+	static struct dhcp_reply r;
+	struct dhcp_hold h;
+	uint32_t in = 0, out = 0, n;
+
+	(void)state;
+	assert_int_equal(dhcp_hold_init(&h), 0);
+	assert_null(dhcp_hold_oldest(&h, &(const uint8_t *){NULL}));
+	/* a queue that never empties: pushes and pops in uneven runs, the
+	 * arena wraps dozens of times */
+	for (int round = 0; round < 400; round++) {
+		int pushes = 1500 + (round * 811) % 2500, pops = 1500 + (round * 577) % 2500;
+
+		for (int i = 0; i < pushes; i++, in++) {
+			hold_reply(&r, in, hold_len(in));
+			if (dhcp_hold_push(&h, in / 10, (uint16_t)(in % 3), &r) != 0)
+				break;
+		}
+		for (int i = 0; i < pops && out < in; i++, out++) {
+			hold_check_oldest(&h, out, hold_len(out), out / 10);
+			dhcp_hold_pop(&h);
+		}
+		assert_int_equal(dhcp_hold_count(&h), in - out);
+	}
+	assert_true(in > 5 * (DHCP_HOLD_BYTES / DHCP_REPLY_MAX));
+	while (out < in) {
+		hold_check_oldest(&h, out, hold_len(out), out / 10);
+		dhcp_hold_pop(&h);
+		out++;
+	}
+	assert_null(dhcp_hold_oldest(&h, &(const uint8_t *){NULL}));
+
+	/* small replies: DHCP_HOLD_MAX of them, not one more */
+	for (n = 0;; n++) {
+		hold_reply(&r, n, 1);
+		if (dhcp_hold_push(&h, 1, 0, &r) != 0)
+			break;
+	}
+	assert_int_equal(n, DHCP_HOLD_MAX);
+	for (uint32_t i = 0; i < n; i++)
+		dhcp_hold_pop(&h);
+	/* the largest replies: as many as the bytes hold, then each pop makes
+	 * room for one again */
+	for (n = 0;; n++) {
+		hold_reply(&r, n, DHCP_REPLY_MAX);
+		if (dhcp_hold_push(&h, 1, 0, &r) != 0)
+			break;
+	}
+	assert_true(n < DHCP_HOLD_MAX && n >= DHCP_HOLD_BYTES / (DHCP_REPLY_MAX + 8));
+	hold_check_oldest(&h, 0, DHCP_REPLY_MAX, 1);
+	dhcp_hold_pop(&h);
+	hold_reply(&r, n, DHCP_REPLY_MAX);
+	assert_int_equal(dhcp_hold_push(&h, 2, (uint16_t)(n % 3), &r), 0);
+	assert_int_equal(dhcp_hold_push(&h, 2, 0, &r), -ENOSPC);
+	dhcp_hold_fini(&h);
+	dhcp_hold_fini(&h); /* twice, as destroy after a failed create may */
+}
+
 int
 main(void)
 {
@@ -1838,6 +1942,7 @@ main(void)
 		cmocka_unit_test(test_journal_write_errors),
 		cmocka_unit_test(test_journal_storm),
 		cmocka_unit_test(test_journal_tear_repair),
+		cmocka_unit_test(test_hold_fifo_wraps_and_bounds),
 	};
 
 	jio_sys = dhcp_jio;
