@@ -39,9 +39,9 @@
 #define XC_AHEAD 16
 
 enum xc_mode {
-	XC_READ,       /* read each line, prefetched for reading */
-	XC_RMW,        /* read and write it, prefetched for reading */
-	XC_RMW_PREFW,  /* read and write it, prefetched for writing */
+	XC_READ,      /* read each line, prefetched for reading */
+	XC_RMW,	      /* read and write it, prefetched for reading */
+	XC_RMW_PREFW, /* read and write it, prefetched for writing */
 	XC_MODES
 };
 struct xc_main {
@@ -50,7 +50,7 @@ struct xc_main {
 	_Alignas(64) _Atomic uint64_t pong;
 	_Alignas(64) _Atomic uint64_t batch_ready; /* batch number written by A */
 	_Alignas(64) _Atomic uint64_t batch_done;  /* batch number read by B */
-	uint64_t read_cycles[XC_MODES];             /* B's cycles for the batches */
+	uint64_t read_cycles[XC_MODES];		   /* B's cycles for the batches */
 	uint64_t sink;
 	uint8_t *area;
 	uint32_t *idx; /* XC_BATCH line indexes per batch */
@@ -167,7 +167,8 @@ main(int argc, char **argv)
 	}
 	ret = xc_pin(xc.cpu_a);
 	if (ret != 0) {
-		fprintf(stderr, "xcore-lines: cannot run on CPU %d: %s\n", xc.cpu_a, strerror(-ret));
+		fprintf(stderr, "xcore-lines: cannot run on CPU %d: %s\n", xc.cpu_a,
+			strerror(-ret));
 		return 1;
 	}
 	ret = pthread_create(&t, NULL, xc_peer, NULL);
@@ -178,7 +179,8 @@ main(int argc, char **argv)
 	for (int r = 0; r < XC_ROUNDS; r++) {
 		uint64_t t0 = __rdtsc(), d;
 
-		for (uint64_t i = (uint64_t)r * XC_TRIPS + 1; i <= (uint64_t)(r + 1) * XC_TRIPS; i++) {
+		for (uint64_t i = (uint64_t)r * XC_TRIPS + 1; i <= (uint64_t)(r + 1) * XC_TRIPS;
+		     i++) {
 			atomic_store_explicit(&xc.ping, i, memory_order_release);
 			while (atomic_load_explicit(&xc.pong, memory_order_acquire) != i)
 				_mm_pause();
@@ -192,12 +194,14 @@ main(int argc, char **argv)
 		memcpy(before, xc.read_cycles, sizeof(before));
 		for (uint64_t k = 0; k < XC_BATCHES; k++) {
 			for (int m = 0; m < XC_MODES; m++) {
-				uint64_t b = ((uint64_t)r * XC_BATCHES + k) * XC_MODES + (uint64_t)m + 1;
+				uint64_t b =
+					((uint64_t)r * XC_BATCHES + k) * XC_MODES + (uint64_t)m + 1;
 				const uint32_t *idx = xc.idx + k * XC_BATCH;
 
 				xc_write_batch(idx, b);
 				atomic_store_explicit(&xc.batch_ready, b, memory_order_release);
-				while (atomic_load_explicit(&xc.batch_done, memory_order_acquire) != b)
+				while (atomic_load_explicit(&xc.batch_done, memory_order_acquire) !=
+				       b)
 					_mm_pause();
 				/* the same lines written and read here: all local */
 				xc_write_batch(idx, b);
@@ -205,7 +209,8 @@ main(int argc, char **argv)
 			}
 		}
 		for (int m = 0; m < XC_MODES; m++) {
-			uint64_t rem = (xc.read_cycles[m] - before[m]) / ((uint64_t)XC_BATCHES * XC_BATCH);
+			uint64_t rem =
+				(xc.read_cycles[m] - before[m]) / ((uint64_t)XC_BATCHES * XC_BATCH);
 			uint64_t loc = local[m] / ((uint64_t)XC_BATCHES * XC_BATCH);
 
 			remote_best[m] = rem < remote_best[m] ? rem : remote_best[m];

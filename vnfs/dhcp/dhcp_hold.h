@@ -23,14 +23,14 @@
 
 #include "dhcp.h"
 
-#define DHCP_HOLD_MAX 32768u        /* entries, a power of two */
+#define DHCP_HOLD_MAX 32768u	   /* entries, a power of two */
 #define DHCP_HOLD_BYTES (8u << 20) /* reply bytes (~330 a typical ACK) */
 
 /* Where a reply goes and its length (the frame is built from this and the
  * BOOTP bytes). */
 struct dhcp_held {
-	uint64_t seq;   /* journal batch it waits for */
-	uint32_t off;   /* its bytes in the arena */
+	uint64_t seq;	 /* journal batch it waits for */
+	uint32_t off;	 /* its bytes in the arena */
 	uint32_t dst_ip; /* host order */
 	uint16_t dst_port;
 	uint16_t len;
@@ -41,11 +41,11 @@ struct dhcp_held {
 
 struct dhcp_hold {
 	struct dhcp_held *ent; /* DHCP_HOLD_MAX */
-	uint8_t *bytes;        /* DHCP_HOLD_BYTES */
+	uint8_t *bytes;	       /* DHCP_HOLD_BYTES */
 	uint32_t head, tail;   /* entries [head, tail), free-running */
 	uint32_t bhead, btail; /* arena bytes in use: [bhead, btail), or
 				* [bhead, bwrap) and [0, btail) once wrapped */
-	uint32_t bwrap;        /* end of the wrapped part (0: not wrapped) */
+	uint32_t bwrap;	       /* end of the wrapped part (0: not wrapped) */
 };
 
 /* Where reply r (sent on interface iface) goes, seq and off left 0. */
