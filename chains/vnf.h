@@ -58,6 +58,11 @@
  *                 nfv_punt(); owns the mbuf (free it or send it with
  *                 nfv_ctl_tx()).
  *   tick          control thread, every ~10 ms: timers, aging, journals.
+ *   wait_fds      control thread, optional: the descriptors poll/tick read
+ *                 (a routing daemon's socket, a tap). Fills at most max
+ *                 entries (fd, events), returns how many. The control loop
+ *                 sleeps in poll() on them (and its own) once idle, for at
+ *                 most a tick: what arrives on them is handled at once.
  *   poll          control thread, optional, every pass of the control loop
  *                 (thousands per second while work comes), after the
  *                 punted packets of the pass: finish work done
@@ -84,6 +89,7 @@
 
 #include "cfg.h"
 
+struct pollfd;
 struct rte_mbuf;
 struct nfv_config;
 struct nfv_vnf;
@@ -135,6 +141,7 @@ struct vnf_class {
 	void (*punt)(struct nfv_vnf *vnf, struct rte_mbuf *m);
 	void (*tick)(struct nfv_vnf *vnf, uint64_t now_ms);
 	unsigned int (*poll)(struct nfv_vnf *vnf);
+	unsigned int (*wait_fds)(struct nfv_vnf *vnf, struct pollfd *pfd, unsigned int max);
 	void (*stats)(struct nfv_vnf *vnf, json_t *out);
 	int (*ctl)(struct nfv_vnf *vnf, const char *cmd, json_t *args, json_t **result,
 		   char *err, size_t errlen);

@@ -598,6 +598,35 @@ ctl_accept(struct ctl_server *s, uint64_t now)
 	}
 }
 
+/* The listening socket and what each client waits for: input while we
+ * read its requests, output while answers wait to be sent. */
+static unsigned int
+ctl_fill_pfd(struct ctl_server *s, struct pollfd *pfd)
+{
+	pfd[0] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
+	for (unsigned int i = 0; i < s->n_conns; i++) {
+		struct ctl_conn *c = &s->conns[i];
+		short ev = 0;
+
+		if (ctl_conn_reading(c))
+			ev |= POLLIN;
+		if (c->out_off < c->out_len)
+			ev |= POLLOUT;
+		pfd[i + 1] = (struct pollfd){.fd = c->fd, .events = ev};
+	}
+	return s->n_conns + 1;
+}
+
+unsigned int
+nfv_ctl_wait_fds(struct pollfd *pfd, unsigned int max)
+{
+	struct ctl_server *s = &ctl_srv;
+
+	if (s->lfd < 0 || max < s->n_conns + 1)
+		return 0; /* no room: the caller's timeout still brings it back */
+	return ctl_fill_pfd(s, pfd);
+}
+
 void
 nfv_ctl_poll(void)
 {
@@ -607,17 +636,7 @@ nfv_ctl_poll(void)
 
 	if (s->lfd < 0)
 		return;
-	s->pfd[0] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
-	for (i = 0; i < s->n_conns; i++) {
-		struct ctl_conn *c = &s->conns[i];
-		short ev = 0;
-
-		if (ctl_conn_reading(c))
-			ev |= POLLIN;
-		if (c->out_off < c->out_len)
-			ev |= POLLOUT;
-		s->pfd[i + 1] = (struct pollfd){.fd = c->fd, .events = ev};
-	}
+	ctl_fill_pfd(s, s->pfd);
 	n = s->n_conns;
 	now = nfv_now_ms();
 	if (poll(s->pfd, n + 1, 0) < 0)

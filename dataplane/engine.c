@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@
 #include "engine_priv.h"
 #include "trace.h"
 
-#define ENG_TICK_MS 10
+#define ENG_TICK_MS NFV_ENGINE_WAIT_MS
 #define ENG_LINK_MS 100
 
 struct nfv_engine nfv_eng;
@@ -272,6 +273,69 @@ nfv_engine_poll(void)
 	return done;
 }
 
+/* ---- the control thread's idle wait ---- */
+
+void
+nfv_eng_kick(struct nfv_engine *e)
+{
+	uint64_t one = 1;
+
+	if (atomic_load_explicit(&e->ctl_asleep, memory_order_relaxed) &&
+	    atomic_exchange(&e->ctl_asleep, false) && write(e->kick_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is full, a wake-up is pending anyway */
+	}
+}
+
+unsigned int
+nfv_engine_wait_fds(struct pollfd *pfd, unsigned int max)
+{
+	struct nfv_engine *e = &nfv_eng;
+	unsigned int n = 0;
+
+	if (!e->running || e->inline_worker || max == 0)
+		return 0;
+	pfd[n++] = (struct pollfd){.fd = e->kick_fd, .events = POLLIN};
+	for (uint16_t i = 0; i < e->n_vnfs && n < max; i++)
+		if (e->vnfs[i]->cls->wait_fds)
+			n += e->vnfs[i]->cls->wait_fds(e->vnfs[i], pfd + n, max - n);
+	return n;
+}
+
+bool
+nfv_engine_sleep_begin(void)
+{
+	struct nfv_engine *e = &nfv_eng;
+
+	if (!e->running || e->inline_worker)
+		return true; /* no workers to kick: a timed sleep on the sockets */
+	/* a full barrier (seq_cst store) before the rings are read: a worker
+	 * whose punt landed after this load sees ctl_asleep and kicks */
+	atomic_store(&e->ctl_asleep, true);
+	for (uint16_t i = 0; i < e->n_workers; i++) {
+		if (rte_ring_count(e->workers[i]->w.punt) > 0) {
+			atomic_store(&e->ctl_asleep, false);
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+nfv_engine_sleep_end(int ready)
+{
+	struct nfv_engine *e = &nfv_eng;
+	uint64_t v;
+
+	atomic_store_explicit(&e->ctl_asleep, false, memory_order_relaxed);
+	e->waits++;
+	if (read(e->kick_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		e->woken_punt++;
+	else if (ready > 0)
+		e->woken_socket++;
+	else
+		e->woken_tick++; /* or a signal */
+}
+
 /* ---- shutdown ---- */
 
 void
@@ -380,6 +444,11 @@ nfv_engine_stop(void)
 	if (!e->eal_up) {
 		nfv_config_free(e->cfg); /* the engine owns the config from start on */
 		e->cfg = NULL;
+		/* start failed after its eventfd, or never ran (the static
+		 * zero is not ours: fd 0 is left alone) */
+		if (e->kick_fd > 0)
+			close(e->kick_fd);
+		e->kick_fd = -1;
 		return;
 	}
 	nfv_engine_halt();
@@ -417,4 +486,7 @@ nfv_engine_stop(void)
 	eng_remove_runtime_dir(rundir);
 	nfv_config_free(e->cfg);
 	e->cfg = NULL;
+	if (e->kick_fd > 0)
+		close(e->kick_fd);
+	e->kick_fd = -1;
 }

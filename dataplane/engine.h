@@ -26,6 +26,21 @@ bool nfv_engine_pending(void);
  * would after an idle poll and return true; otherwise false at once (the
  * caller sleeps its own way). */
 bool nfv_engine_idle_nap(void);
+/* The control loop's idle wait (main.c): when no packet was punted and no
+ * VNF has work in flight for a few milliseconds, the control thread sleeps
+ * in poll() on its sockets (nfv_ctl_wait_fds, nfv_metrics_wait_fds) and
+ * these (the workers' punt doorbell, each VNF's wait_fds) for at most a
+ * VNF tick, instead of waking every millisecond:
+ *   n = ..._wait_fds(); if (nfv_engine_sleep_begin()) { poll(); nfv_engine_sleep_end(); }
+ * sleep_begin returns false (do not sleep) when punts already wait. The
+ * one-CPU mode naps the worker's way instead (nfv_engine_idle_nap). */
+struct pollfd;
+unsigned int nfv_engine_wait_fds(struct pollfd *pfd, unsigned int max);
+bool nfv_engine_sleep_begin(void);
+/* ready: what poll() returned (> 0: a descriptor is ready) */
+void nfv_engine_sleep_end(int ready);
+/* The longest idle wait (ms): the VNFs' tick period. */
+#define NFV_ENGINE_WAIT_MS 10
 /* Stop rx, drain tx buffers and punt rings, join the workers. Counters stay
  * readable (print the final summary after this). Idempotent. */
 void nfv_engine_halt(void);
@@ -106,6 +121,11 @@ bool nfv_stop_requested(void);
 int nfv_ctl_open(const char *path, char *err, size_t errlen);
 /* Serve pending requests without blocking (called from the main loop). */
 void nfv_ctl_poll(void);
+/* The sockets nfv_ctl_poll would act on, with the events it waits for,
+ * for the control loop's idle wait (nfvd_idle_wait in main.c): fills at
+ * most max entries of pfd, returns how many (0 when they do not fit). */
+struct pollfd;
+unsigned int nfv_ctl_wait_fds(struct pollfd *pfd, unsigned int max);
 void nfv_ctl_close(void);
 /* DPDK telemetry commands (/nfvd/status, /nfvd/stats ...). */
 int nfv_telemetry_register(void);

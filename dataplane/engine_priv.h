@@ -143,6 +143,13 @@ struct nfv_engine {
 	int shared_cpu;          /* >= 0: main and the one worker share this CPU */
 	bool inline_worker;      /* one-CPU mode: the control thread runs the worker */
 	uint32_t idle_sleep_us;  /* worker naps this long when its rx is idle */
+	/* the control thread's idle wait (nfv_engine_sleep_begin): true while
+	 * it sleeps in poll(); a worker that punted rings kick_fd (an
+	 * eventfd, -1 before start) once per sleep (nfv_eng_kick) */
+	atomic_bool ctl_asleep;
+	int kick_fd;
+	/* idle waits, and what ended each (nfvctl stats "engine".control) */
+	uint64_t waits, woken_punt, woken_socket, woken_tick;
 	uint64_t generation;
 	char err[512];
 };
@@ -156,6 +163,11 @@ extern struct nfv_engine nfv_eng;
  * does, and by the telemetry thread when it reads. Never by workers. */
 extern pthread_mutex_t nfv_eng_lock;
 unsigned int nfv_eng_drain_punts(struct nfv_engine *e);
+/* A worker after a pass that punted: wakes the control thread when it
+ * sleeps in its idle wait (a write to an eventfd, once per sleep; never
+ * while it polls). Call after a full fence (the punt ring's tail store
+ * before the load of ctl_asleep: the control thread does the reverse). */
+void nfv_eng_kick(struct nfv_engine *e);
 /* Create instance idx of cfg; steals its conf. */
 int nfv_vnf_instantiate(struct nfv_config *cfg, uint16_t idx, struct nfv_vnf **out, char *err,
 			size_t errlen);

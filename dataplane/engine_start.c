@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -317,6 +318,11 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg; /* owned by the engine from here, even on failure */
 	e->shared_cpu = -1;
+	e->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->kick_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -errno;
+	}
 	ret = eng_pick_lcores(e, d, lcores, sizeof(lcores), err, errlen);
 	if (ret < 0)
 		return ret;

@@ -89,6 +89,11 @@ nfv_engine_stats(void)
 	for (int k = 0; k < NFV_DROP_ENGINE_MAX; k++)
 		json_object_set_new(drops, eng_drop_names[k], json_integer(ed[k]));
 	json_object_set_new(eng, "drops", drops);
+	json_object_set_new(eng, "control",
+			    json_pack("{s:I, s:I, s:I, s:I}", "idle_waits", (json_int_t)e->waits,
+				      "woken_by_punt", (json_int_t)e->woken_punt,
+				      "woken_by_socket", (json_int_t)e->woken_socket,
+				      "woken_by_tick", (json_int_t)e->woken_tick));
 	json_object_set_new(o, "engine", eng);
 	workers = json_array();
 	for (uint16_t i = 0; i < e->n_workers; i++) {

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,27 @@ nfvd_usage(FILE *out)
 		"                           takes longer (default %d, 0: no bound)\n"
 		"  -h, --help\n",
 		NFV_START_TIMEOUT_S);
+}
+
+/* Room for the control socket's clients, the metrics endpoint's and the
+ * VNFs' descriptors; what does not fit is seen at the next tick. */
+#define NFVD_WAIT_FDS 256
+
+/* The control thread with nothing to do: sleep until a socket is ready,
+ * a worker punts (its doorbell) or the VNFs' next tick. */
+static void
+nfvd_idle_wait(void)
+{
+	struct pollfd pfd[NFVD_WAIT_FDS];
+	unsigned int n = 0;
+
+	n += nfv_ctl_wait_fds(pfd + n, NFVD_WAIT_FDS - n);
+	n += nfv_metrics_wait_fds(pfd + n, NFVD_WAIT_FDS - n);
+	n += nfv_engine_wait_fds(pfd + n, NFVD_WAIT_FDS - n);
+	if (!nfv_engine_sleep_begin())
+		return;
+	/* EINTR: a signal, the loop checks it */
+	nfv_engine_sleep_end(poll(pfd, n, NFV_ENGINE_WAIT_MS));
 }
 
 static int
@@ -258,7 +280,10 @@ main(int argc, char **argv)
 		 * waiting on their journal commit), every 10 us (sleeping: the
 		 * disk is slow, and on one CPU a spinning control thread would
 		 * take the CPU from the worker); after ~5 ms without either,
-		 * every 500 us; after ~0.5 s, every 1 ms (an idle box idles).
+		 * asleep in poll() until a request, a punt or the next VNF tick
+		 * (nfvd_idle_wait: ~100 wake-ups a second while idle, not the
+		 * 1,000 of a 1 ms nap, each of which took a co-located
+		 * process's core); every 500 us while a live apply runs.
 		 * One-CPU mode: this thread runs the worker's passes in
 		 * nfv_engine_poll() and naps the worker's way instead. */
 		idle = nfv_engine_poll() > 0 ? 0 : idle + 1;
@@ -270,8 +295,16 @@ main(int argc, char **argv)
 		}
 		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
 			break;
-		if (idle > 0 && !nfv_engine_idle_nap())
-			usleep(nfv_engine_pending() ? 10 : idle < 100 ? 50 : idle < 1000 ? 500 : 1000);
+		if (idle > 0 && !nfv_engine_idle_nap()) {
+			if (nfv_engine_pending())
+				usleep(10);
+			else if (idle < 100)
+				usleep(50);
+			else if (nfv_engine_apply_busy())
+				usleep(500);
+			else
+				nfvd_idle_wait();
+		}
 	}
 	nfv_engine_apply_abort(); /* its client gets the answer before the socket closes */
 	nfv_engine_halt();

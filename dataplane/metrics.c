@@ -415,25 +415,49 @@ mx_make_room(struct mx_main *m, uint64_t now)
 		mx_conn_close(old); /* the next poll accepts into its slot */
 }
 
+/* The listener, then every slot (fd -1 for a free one: poll skips it). */
+static unsigned int
+mx_fill_pfd(const struct mx_main *m, struct pollfd *pfd)
+{
+	unsigned int n = 0;
+
+	pfd[n++] = (struct pollfd){.fd = m->lfd, .events = POLLIN};
+	for (int i = 0; i < MX_MAX_CLIENTS; i++) {
+		const struct mx_conn *c = &m->conn[i];
+
+		pfd[n++] = (struct pollfd){.fd = c->fd, .events = c->out ? POLLOUT : POLLIN};
+	}
+	return n;
+}
+
+unsigned int
+nfv_metrics_wait_fds(struct pollfd *pfd, unsigned int max)
+{
+	const struct mx_main *m = &mx_main;
+
+	if (m->lfd < 0 || max < MX_MAX_CLIENTS + 1)
+		return 0;
+	return mx_fill_pfd(m, pfd);
+}
+
 void
 nfv_metrics_poll(void)
 {
 	struct mx_main *m = &mx_main;
 	struct pollfd pfd[MX_MAX_CLIENTS + 1];
 	uint64_t now;
-	int n = 0;
+	unsigned int n;
 
 	if (m->lfd < 0)
 		return;
 	now = nfv_now_ms();
-	pfd[n++] = (struct pollfd){.fd = m->lfd, .events = POLLIN};
 	for (int i = 0; i < MX_MAX_CLIENTS; i++) {
 		struct mx_conn *c = &m->conn[i];
 
 		if (c->fd >= 0 && now - c->since_ms > MX_IDLE_MS)
 			mx_conn_close(c);
-		pfd[n++] = (struct pollfd){.fd = c->fd, .events = c->out ? POLLOUT : POLLIN};
 	}
+	n = mx_fill_pfd(m, pfd);
 	if (poll(pfd, (nfds_t)n, 0) <= 0)
 		return;
 	for (int i = 0; i < MX_MAX_CLIENTS; i++) {

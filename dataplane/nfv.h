@@ -89,6 +89,7 @@ struct nfv_worker {
 	struct rte_ring *punt;       /* SP/SC ring to the control thread */
 	uint16_t n_drop;
 	uint16_t rxq;                /* rx queue of the burst being run (trace) */
+	uint8_t punted;              /* this pass punted: wake the control thread */
 	/* non-NULL only while a chain runs a burst holding traced packets
 	 * (nfvctl trace): the drop/punt verbs record them then */
 	struct nfv_trace_wk *trace;
@@ -251,6 +252,8 @@ nfv_punt(struct nfv_worker *w, struct nfv_vnf *vnf, struct rte_mbuf *m)
 		nfv_trace_punt(w, vnf, m);
 	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0))
 		nfv_drop_engine(w, m, NFV_DROP_PUNT_FULL);
+	else
+		w->punted = 1;
 }
 
 /* ---- control thread services ---- */

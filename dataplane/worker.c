@@ -463,6 +463,12 @@ worker_pass(struct nfv_engine *e, struct nfv_worker_rt *wr, uint64_t t0, uint64_
 		nfv_drop_flush(w);
 		wr->packets += got;
 	}
+	if (unlikely(w->punted)) {
+		/* the punts' ring tail before the control thread's flag */
+		w->punted = 0;
+		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+		nfv_eng_kick(e);
+	}
 	if (t0 - *last_drain > e->drain_tsc) {
 		worker_flush_all(w, false);
 		*last_drain = t0;

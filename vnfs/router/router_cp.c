@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,6 +698,17 @@ rtr_poll(struct nfv_vnf *vnf)
 	return pending + (rtr_hostif_poll(st) >= RTR_HOSTIF_BUDGET ? 1 : 0);
 }
 
+/* What poll reads: zebra's feed and the kernel twins (the control loop
+ * sleeps on them once idle). */
+static unsigned int
+rtr_wait_fds(struct nfv_vnf *vnf, struct pollfd *pfd, unsigned int max)
+{
+	const struct rtr_state *st = vnf->priv;
+	unsigned int n = rtr_fpm_wait_fds(st, pfd, max);
+
+	return n + rtr_hostif_wait_fds(st, pfd + n, max - n);
+}
+
 /* nfvctl trace show: "%r" of a gateway route's note, a[0] = family | the
  * adjacency the packet took << 8, a[1..] = its destination (one arg for
  * IPv4, two for IPv6): the prefix that covers it, looked up now in the
@@ -745,6 +757,7 @@ static struct vnf_class rtr_class = {
 	.punt = rtr_punt,
 	.tick = rtr_tick,
 	.poll = rtr_poll,
+	.wait_fds = rtr_wait_fds,
 	.stats = rtr_stats,
 	.ctl = rtr_ctl,
 	.trace_conv = rtr_trace_conv,

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,6 +568,21 @@ rtr_fpm_resync_check(struct rtr_state *st, uint64_t now)
 	f->ctr[RTR_FPMC_RESYNCS]++;
 	f->stale = false;
 	RTR_LOG(NOTICE, "%s: fpm: resync complete, %u stale routes removed", st->name, n);
+}
+
+unsigned int
+rtr_fpm_wait_fds(const struct rtr_state *st, struct pollfd *pfd, unsigned int max)
+{
+	const struct rtr_fpm *f = st->fpm;
+	unsigned int n = 0;
+
+	if (f == NULL)
+		return 0;
+	if (f->lfd >= 0 && n < max)
+		pfd[n++] = (struct pollfd){.fd = f->lfd, .events = POLLIN};
+	if (f->cfd >= 0 && n < max)
+		pfd[n++] = (struct pollfd){.fd = f->cfd, .events = POLLIN};
+	return n;
 }
 
 unsigned int

@@ -39,6 +39,10 @@ void rtr_fpm_close(struct rtr_state *st);
 /* Accept, read and apply what zebra sent (bounded work per call); returns
  * non-zero while more is waiting. */
 unsigned int rtr_fpm_poll(struct rtr_state *st);
+/* The feed's sockets (listener, session) for the control loop's idle
+ * wait; fills at most max entries, returns how many. */
+struct pollfd;
+unsigned int rtr_fpm_wait_fds(const struct rtr_state *st, struct pollfd *pfd, unsigned int max);
 void rtr_fpm_stats(struct rtr_state *st, json_t *out);
 
 /* One decoded message applied to the tables (also the bench and the unit

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -599,6 +600,17 @@ hif_send(struct rtr_state *st, const struct rtr_if *f, uint8_t *d, uint32_t len)
 		off += k;
 	}
 	rtr_send(st, f->port, m);
+}
+
+unsigned int
+rtr_hostif_wait_fds(const struct rtr_state *st, struct pollfd *pfd, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (uint16_t i = 0; i < RTR_MAX_IF && n < max; i++)
+		if (st->hif[i] != NULL && st->hif[i]->fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = st->hif[i]->fd, .events = POLLIN};
+	return n;
 }
 
 unsigned int

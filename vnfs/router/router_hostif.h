@@ -66,6 +66,10 @@ void rtr_hostif_deliver(struct rtr_state *st, struct rtr_hostif *h, struct rte_m
 /* Frames the kernel sent on the twins, out by their ports (at most
  * RTR_HOSTIF_BUDGET); returns how many were read */
 unsigned int rtr_hostif_poll(struct rtr_state *st);
+/* The twins' descriptors for the control loop's idle wait; fills at most
+ * max entries, returns how many. */
+struct pollfd;
+unsigned int rtr_hostif_wait_fds(const struct rtr_state *st, struct pollfd *pfd, unsigned int max);
 /* Carrier follows the port's link */
 void rtr_hostif_tick(struct rtr_state *st, const struct rtr_tables *t, uint64_t now_ms);
 /* Unit tests: fd (a datagram socket pair's end) as interface ifi's twin */
