@@ -302,8 +302,10 @@ main(int argc, char **argv)
 				usleep(50);
 			else if (nfv_engine_apply_busy())
 				usleep(500);
-			else
+			else {
 				nfvd_idle_wait();
+				last_sock = 0; /* what woke it is looked at now */
+			}
 		}
 	}
 	nfv_engine_apply_abort(); /* its client gets the answer before the socket closes */
