@@ -19,6 +19,7 @@
 #                                comparison in the same run
 #        PERF_RATE=500           perfdhcp cross-check rate (0: none)
 #        GEN_ARGS="--renew --release"   more emulator options
+#        RESULTS_DIR=bench/results       where the JSON lines go
 #        QUEUE=16384             every server's receive queue, frames
 #        GEN_FRAMES=QUEUE        the emulator's af_packet ring (frames): it
 #                                receives two replies per exchange, and the
@@ -80,11 +81,12 @@ TRIALS=${TRIALS:-3}
 GEN_FRAMES=${GEN_FRAMES:-$QUEUE}
 MEMIF_LOG2=$(awk -v q="$QUEUE" 'BEGIN { l = 0; while (2 ^ (l + 1) <= q && l < 14) l++; print l }')
 RMEM_WAS=$(sysctl -n net.core.rmem_default)
+RMEM_MAX_WAS=$(sysctl -n net.core.rmem_max)
 NSG=dhcpbg
 NSK=dhcpbk
 WORK=$(mktemp -d /var/tmp/nfvd-dhcpbench.XXXXXX)
 STAMP=$(date +%Y%m%d-%H%M%S)
-RESULTS=$ROOT/bench/results/dhcp_vs_kea-$STAMP.jsonl
+RESULTS=${RESULTS_DIR:-$ROOT/bench/results}/dhcp_vs_kea-$STAMP.jsonl
 SRV_PID=
 STEP=0
 LINK=af_packet
@@ -112,13 +114,14 @@ cleanup() {
 	ip netns del $NSK 2>/dev/null || true
 	ip link del dhcpb-nv 2>/dev/null || true
 	sysctl -qw net.core.rmem_default="$RMEM_WAS" || true
+	sysctl -qw net.core.rmem_max="$RMEM_MAX_WAS" || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 # Kea's sockets (and perfdhcp's) get RMEM bytes of receive buffer: with the
 # kernel's 208 KiB default a socket overflows at a few thousand frames/s as
 # soon as its process waits a few ms for the CPU (nfvd's af_packet ring is
-# its own; restored at exit)
+# its own; both sysctls restored at exit)
 sysctl -qw net.core.rmem_max="$(( $(sysctl -n net.core.rmem_max) > RMEM ? $(sysctl -n net.core.rmem_max) : RMEM ))"
 sysctl -qw net.core.rmem_default="$RMEM"
 
