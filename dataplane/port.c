@@ -473,6 +473,20 @@ port_setup_one(struct nfv_engine *e, uint16_t idx, char *err, size_t errlen)
 	}
 	if (pc->mtu) {
 		ret = rte_eth_dev_set_mtu(pid, pc->mtu);
+		if (ret == -EINVAL) {
+			/* what the device takes: its MTU range, bounded by
+			 * the largest frame it receives (af_packet: 1518,
+			 * its 2 KiB ring frames) */
+			uint32_t max = info.max_mtu, ovh = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+
+			if (info.max_rx_pktlen > ovh && info.max_rx_pktlen - ovh < max)
+				max = info.max_rx_pktlen - ovh;
+			snprintf(err, errlen,
+				 "port %s: mtu %u: the %s device takes an mtu of %u to %u",
+				 pc->name, pc->mtu, info.driver_name ? info.driver_name : "?",
+				 info.min_mtu, max);
+			return ret;
+		}
 		if (ret < 0 && ret != -ENOTSUP) {
 			snprintf(err, errlen, "port %s: mtu %u: %s", pc->name, pc->mtu,
 				 rte_strerror(-ret));

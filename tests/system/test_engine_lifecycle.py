@@ -123,6 +123,29 @@ def test_port_that_cannot_start_refused(need_nfvd, tmp_path, tag):
     assert not os.path.exists(nfvd.sock)
 
 
+
+def test_port_mtu_beyond_the_device_refused(need_nfvd, tmp_path, tag):
+    """An mtu the port's driver cannot carry (af_packet: 1500, its ring
+    frames are 2 KiB) is refused with the range the device takes."""
+    a, b = tag + "m", tag + "n"
+    subprocess.run(["ip", "link", "add", a, "type", "veth", "peer", "name", b], check=True)
+    try:
+        subprocess.run(["ip", "link", "set", a, "up"], check=True)
+        conf = NULL_CHAIN.replace('{name: sink, driver: "null"}',
+                                  '{name: sink, driver: af_packet, iface: %s, mtu: 9000}' % a)
+        nfvd = Nfvd(conf, tmp_path, name="mtu")
+        rc, err = start_fails(nfvd)
+        assert rc == 1, err
+        lines = [line for line in nfvd_lines(err) if line.startswith("nfvd:")]
+        assert len(lines) == 1, err
+        assert "port sink: mtu 9000" in lines[0], lines[0]
+        assert re.search(r"takes an mtu of \d+ to 1500", lines[0]), lines[0]
+        assert nfvd.left == []
+        assert not os.path.exists(nfvd.sock)
+    finally:
+        subprocess.run(["ip", "link", "del", a], check=False)
+
+
 TAP_CHAIN = """\
 version: 1
 nfvd: {idle-sleep: %d}
