@@ -296,13 +296,13 @@ main(int argc, char **argv)
 		if (duration > 0 && now - start >= (uint64_t)(duration * 1000))
 			break;
 		if (idle > 0 && !nfv_engine_idle_nap()) {
-			if (nfv_engine_pending())
+			if (nfv_engine_pending()) {
 				usleep(10);
-			else if (idle < 100)
+			} else if (idle < 100) {
 				usleep(50);
-			else if (nfv_engine_apply_busy())
+			} else if (nfv_engine_apply_busy()) {
 				usleep(500);
-			else {
+			} else {
 				nfvd_idle_wait();
 				last_sock = 0; /* what woke it is looked at now */
 			}

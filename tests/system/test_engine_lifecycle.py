@@ -108,20 +108,29 @@ def test_missing_file_refused(need_nfvd, tmp_path):
     assert nfvd.file in lines[0] and "No such file or directory" in lines[0]
 
 
-def test_port_that_cannot_start_refused(need_nfvd, tmp_path, tag):
-    # an af_packet port on an interface that does not exist
-    conf = NULL_CHAIN.replace('{name: sink, driver: "null"}',
-                              '{name: sink, driver: af_packet, iface: %sx}' % tag)
-    nfvd = Nfvd(conf, tmp_path, name="port")
+def af_packet_sink(port_args):
+    """NULL_CHAIN with its sink an af_packet port (port_args: "iface: X, ...")."""
+    return NULL_CHAIN.replace('{name: sink, driver: "null"}',
+                              '{name: sink, driver: af_packet, %s}' % port_args)
+
+
+def port_refused(nfvd):
+    """Start an nfvd whose port cannot start: it exits 1 with one error
+    line of its own (returned), not half-started: no hugepage files, no
+    socket left behind."""
     rc, err = start_fails(nfvd)
     assert rc == 1, err
     lines = [line for line in nfvd_lines(err) if line.startswith("nfvd:")]
     assert len(lines) == 1, err
-    assert "port sink" in lines[0] and "af_packet" in lines[0], lines[0]
-    # not half-started: no hugepage files, no socket left behind
     assert nfvd.left == []
     assert not os.path.exists(nfvd.sock)
+    return lines[0]
 
+
+def test_port_that_cannot_start_refused(need_nfvd, tmp_path, tag):
+    # an af_packet port on an interface that does not exist
+    line = port_refused(Nfvd(af_packet_sink("iface: %sx" % tag), tmp_path, name="port"))
+    assert "port sink" in line and "af_packet" in line, line
 
 
 def test_port_mtu_beyond_the_device_refused(need_nfvd, tmp_path, tag):
@@ -131,17 +140,10 @@ def test_port_mtu_beyond_the_device_refused(need_nfvd, tmp_path, tag):
     subprocess.run(["ip", "link", "add", a, "type", "veth", "peer", "name", b], check=True)
     try:
         subprocess.run(["ip", "link", "set", a, "up"], check=True)
-        conf = NULL_CHAIN.replace('{name: sink, driver: "null"}',
-                                  '{name: sink, driver: af_packet, iface: %s, mtu: 9000}' % a)
-        nfvd = Nfvd(conf, tmp_path, name="mtu")
-        rc, err = start_fails(nfvd)
-        assert rc == 1, err
-        lines = [line for line in nfvd_lines(err) if line.startswith("nfvd:")]
-        assert len(lines) == 1, err
-        assert "port sink: mtu 9000" in lines[0], lines[0]
-        assert re.search(r"takes an mtu of \d+ to 1500", lines[0]), lines[0]
-        assert nfvd.left == []
-        assert not os.path.exists(nfvd.sock)
+        line = port_refused(Nfvd(af_packet_sink("iface: %s, mtu: 9000" % a), tmp_path,
+                                 name="mtu"))
+        assert "port sink: mtu 9000" in line, line
+        assert re.search(r"takes an mtu of \d+ to 1500", line), line
     finally:
         subprocess.run(["ip", "link", "del", a], check=False)
 
