@@ -301,9 +301,13 @@ port_tap_host_mac(const struct nfv_port_conf *pc, uint16_t pid)
 }
 
 /* A ring port whose rings live in DPDK shared memory for a secondary
- * process (nfv-gen): <shared>_rx (the port receives from it, one producer
- * and one consumer) and <shared>_tx (it sends to it; any thread may, one
- * consumer), rx-desc and tx-desc slots; an ethdev on them named dev
+ * process (nfv-gen): <shared>_rx (the port receives from it) and
+ * <shared>_tx (it sends to it), each with one producer and one consumer:
+ * the port has one tx queue, and the threads that share a tx queue take
+ * its lock (txq_lock; eng_assign_queues). A multi-producer enqueue would
+ * compare-and-swap the ring's head, a line the other process's core reads
+ * at every poll: a locked instruction that waits for that line's trip
+ * between the cores at every burst. rx-desc and tx-desc slots; an ethdev on them named dev
  * (net_ring_<port>). Rings left by an earlier port of the same name are
  * taken again. mbuf->port is left as the sender set it: the workers set it
  * where it is read (worker.c, pipeline_set_port). */
@@ -320,7 +324,7 @@ port_ring_shared(const struct nfv_port_conf *pc, const char *dev, char *err, siz
 	for (int i = 0; i < 2; i++) {
 		snprintf(rn, sizeof(rn), "%s_%s", pc->ring_shared, dir[i]);
 		r[i] = rte_ring_create(rn, i ? pc->tx_desc : pc->rx_desc, (int)rte_socket_id(),
-				       RING_F_EXACT_SZ | RING_F_SC_DEQ | (i ? 0 : RING_F_SP_ENQ));
+				       RING_F_EXACT_SZ | RING_F_SC_DEQ | RING_F_SP_ENQ);
 		if (!r[i] && rte_errno == EEXIST)
 			r[i] = rte_ring_lookup(rn);
 		if (!r[i]) {

@@ -48,6 +48,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_ring.h>
 #include <rte_version.h>
 
@@ -56,12 +57,28 @@
 #include "gen_hist.h"
 #include "gen_link.h"
 #include "gen_pkt.h"
+#include "gen_rc.h"
 #include "gen_seq.h"
 
 #define GEN_MAX_PORTS 8
 #define GEN_MAX_STREAMS 16
 #define GEN_MAX_FLOWS 65536
 #define GEN_BURST 32
+/* With recycle (and in the reflector), up to this many per enqueue and
+ * dequeue on a shared ring: each call moves the ring's head and tail lines
+ * between the cores (a round trip of ~1,000 cycles on a machine whose cores
+ * share no cache), so fewer, larger calls leave the DUT's side of the ring
+ * in its own cache for longer. Without recycle, frames are allocated and
+ * freed 32 at a time (larger bulks miss the mempool's per-core cache). */
+#define GEN_RING_BURST 256
+/* With recycle, the generator touches a ring's head and tail lines (which
+ * the DUT's core writes at every burst) as seldom as it can: it sends when
+ * GEN_RC_BATCH frames are due or GEN_RC_HOLD_US after its last send (or
+ * after a refusal by a full ring), and polls its receive rings at most
+ * every GEN_RC_POLL_US. A frame's latency counts from its actual send. */
+#define GEN_RC_BATCH 64
+#define GEN_RC_HOLD_US 2
+#define GEN_RC_POLL_US 1
 /* frames whose data the receive loop prefetches ahead */
 #define GEN_RX_PREFETCH 4
 #define GEN_RXQ_MAX 8
@@ -106,6 +123,11 @@ struct gen_stream {
 	bool done;
 	struct gen_seq seq;
 	struct gen_hist lat;
+	/* recycle: frames of this stream received, kept to send again */
+	struct gen_rc_stack keep;
+	uint64_t tx_kept; /* of tx, sent as the DUT left them */
+	uint64_t last_send; /* TSC of its last send (recycle batching) */
+	bool refused_last;  /* its last send was refused in part */
 };
 
 struct gen_trial {
@@ -119,6 +141,9 @@ struct gen_trial {
 	bool imix;
 	double gap_us, gap_slack_us;
 	unsigned int ring_slots; /* the links' ring size: how long a gap can be lossless */
+	/* 0, or: send received frames again, rewritten from the template
+	 * every `recycle` sends (gen_rc.h; shared-ring links only) */
+	unsigned int recycle;
 };
 
 struct gen_state {
@@ -158,6 +183,11 @@ struct gen_state {
 	struct gen_gaplog *gap_log;
 	const struct gen_gaplog *peer_gaps;
 	uint64_t trial_t0, trial_t1; /* TSC window of the last trial, for the peer's gaps */
+	/* per-frame records of the pool (recycle; set up when every port
+	 * is a shared-ring link and the pool is one array) */
+	struct gen_rc rc;
+	bool rc_ok;
+	unsigned int recycle; /* the running trial's */
 };
 
 static struct gen_state gen = {.police_depth_ms = 10, .rxq = 2, .ring_size = GEN_RXD};
@@ -501,69 +531,122 @@ gen_cycles_to_ns(uint64_t c)
 	return (uint64_t)((double)c * gen.ns_per_tsc);
 }
 
-/* One received stamped frame of stream st->stream (checked in range). */
+/* One received frame of stream s, numbered seq, sent at tsc: from its
+ * stamp, or from its record (recycle). */
 static inline void
-gen_rx_stamp(uint16_t pid, const struct gen_stamp *st, uint64_t now)
+gen_rx_count(uint16_t pid, struct gen_stream *s, uint32_t seq, uint64_t tsc, uint64_t now)
 {
-	struct gen_stream *s = &gen.streams[st->stream];
 	/* the next number expected; a jump past it is a hole */
 	uint64_t next = s->seq.any ? s->seq.max + 1 : 0;
 
 	if (unlikely(s->rx_port != pid))
 		s->misrouted++;
-	gen_seq_add(&s->seq, st->seq);
+	gen_seq_add(&s->seq, seq);
 	if (unlikely(s->seq.max > next))
 		gen_gap_hole(&gen.gap, now, s->seq.max - next);
-	if (likely(now >= st->tsc))
-		gen_hist_add(&s->lat, gen_cycles_to_ns(now - st->tsc));
+	if (likely(now >= tsc))
+		gen_hist_add(&s->lat, gen_cycles_to_ns(now - tsc));
+}
+
+/* Recycle: a burst received on a shared ring. A frame of nfv-gen's pool
+ * that is in flight is counted from its record, without reading it, and
+ * kept to send again; the rest (the DUT's own frames: ARP, ICMP errors, or
+ * a frame of ours seen twice) is moved to the front of pkts for the usual
+ * parsing. Returns how many are left there. */
+static unsigned int
+gen_rx_recycle(uint16_t pid, struct rte_mbuf **pkts, unsigned int n, uint64_t now)
+{
+	struct gen_rc_meta *meta[GEN_BURST];
+	struct rte_mbuf *full[GEN_BURST];
+	unsigned int i, left = 0, n_full = 0;
+	struct gen_stream *s;
+
+	for (i = 0; i < n; i++) {
+		meta[i] = gen_rc_meta(&gen.rc, pkts[i]);
+		if (meta[i])
+			rte_prefetch0(meta[i]);
+	}
+	for (i = 0; i < n; i++) {
+		struct gen_rc_meta *r = meta[i];
+
+		if (unlikely(!r || r->stream >= gen.n_streams)) {
+			pkts[left++] = pkts[i];
+			continue;
+		}
+		s = &gen.streams[r->stream];
+		gen_rx_count(pid, s, r->seq, r->tsc, now);
+		r->stream = GEN_RC_IDLE;
+		if (unlikely(!gen_rc_push(&s->keep, pkts[i])))
+			full[n_full++] = pkts[i]; /* counted; no room to keep it */
+	}
+	if (n_full)
+		rte_pktmbuf_free_bulk(full, n_full);
+	return left;
+}
+
+/* Up to GEN_BURST frames received on port pid. */
+static void
+gen_rx_burst(uint16_t pid, struct rte_mbuf **pkts, unsigned int n, uint64_t now)
+{
+	struct rte_mbuf *reply[GEN_BURST];
+	unsigned int i, n_reply = 0, n_free = 0;
+	struct gen_stamp st;
+	uint16_t sent;
+
+	if (gen.recycle) {
+		n = gen_rx_recycle(pid, pkts, n, now);
+		if (!n)
+			return;
+	}
+	/* every header of the burst, then the data of the frames
+	 * GEN_RX_PREFETCH ahead: over a zero-copy link the DUT's
+	 * core wrote both last, and the misses overlap instead of
+	 * coming one after the other */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (i = 0; i < n && i < GEN_RX_PREFETCH; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + GEN_RX_PREFETCH < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + GEN_RX_PREFETCH], void *));
+		if (likely(gen_pkt_parse_fast(rte_pktmbuf_mtod(m, uint8_t *),
+					      rte_pktmbuf_data_len(m), &st) == 0 &&
+			   st.stream < gen.n_streams))
+			gen_rx_count(pid, &gen.streams[st.stream], st.seq, st.tsc, now);
+		else if (gen_rx_other(pid, m, reply, &n_reply))
+			continue;
+		/* what is not answered is freed with the burst */
+		pkts[n_free++] = m;
+	}
+	rte_pktmbuf_free_bulk(pkts, n_free);
+	if (n_reply) {
+		sent = gen_port_tx(&gen.ports[pid], reply, (uint16_t)n_reply);
+		if (sent < n_reply)
+			rte_pktmbuf_free_bulk(reply + sent, n_reply - sent);
+	}
 }
 
 static unsigned int
 gen_rx_poll(void)
 {
-	struct rte_mbuf *pkts[GEN_BURST], *reply[GEN_BURST];
-	unsigned int i, total = 0, n_reply, n_free;
-	struct gen_stamp st;
-	uint16_t pid, q, n, sent;
+	struct rte_mbuf *pkts[GEN_RING_BURST];
+	unsigned int i, total = 0;
+	uint16_t pid, q, n;
 	uint64_t now;
 
 	for (pid = 0; pid < gen.n_ports; pid++)
 		for (q = 0; q < gen.ports[pid].nrxq; q++) {
-			n = gen_port_rx(&gen.ports[pid], q, pkts, GEN_BURST);
+			n = gen_port_rx(&gen.ports[pid], q, pkts,
+					gen.recycle ? GEN_RING_BURST : GEN_BURST);
 			if (!n)
 				continue;
 			now = rte_rdtsc();
-			n_reply = 0;
-			n_free = 0;
-			/* every header of the burst, then the data of the frames
-			 * GEN_RX_PREFETCH ahead: over a zero-copy link the DUT's
-			 * core wrote both last, and the misses overlap instead of
-			 * coming one after the other */
-			for (i = 0; i < n; i++)
-				rte_prefetch0(pkts[i]);
-			for (i = 0; i < n && i < GEN_RX_PREFETCH; i++)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-			for (i = 0; i < n; i++) {
-				struct rte_mbuf *m = pkts[i];
-
-				if (i + GEN_RX_PREFETCH < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + GEN_RX_PREFETCH], void *));
-				if (likely(gen_pkt_parse_fast(rte_pktmbuf_mtod(m, uint8_t *),
-							      rte_pktmbuf_data_len(m), &st) == 0 &&
-					   st.stream < gen.n_streams))
-					gen_rx_stamp(pid, &st, now);
-				else if (gen_rx_other(pid, m, reply, &n_reply))
-					continue;
-				/* what is not answered is freed with the burst */
-				pkts[n_free++] = m;
-			}
-			rte_pktmbuf_free_bulk(pkts, n_free);
-			if (n_reply) {
-				sent = gen_port_tx(&gen.ports[pid], reply, (uint16_t)n_reply);
-				if (sent < n_reply)
-					rte_pktmbuf_free_bulk(reply + sent, n_reply - sent);
-			}
 			total += n;
+			for (i = 0; i < n; i += GEN_BURST)
+				gen_rx_burst(pid, pkts + i, RTE_MIN(n - i, (unsigned int)GEN_BURST),
+					     now);
 		}
 	return total;
 }
@@ -604,6 +687,23 @@ gen_trial_parse(json_t *req, struct gen_trial *t, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		t->ring_slots = (unsigned int)json_integer_value(v);
+	}
+	if ((v = json_object_get(req, "recycle"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 32) {
+			/* a frame sent 32 times unwritten reaches a router with
+			 * TTL 64 - 31: well above the 1 it drops at */
+			snprintf(err, errlen,
+				 "recycle: an integer 0..32 (rewrite a kept frame every N sends)");
+			return -EINVAL;
+		}
+		t->recycle = (unsigned int)json_integer_value(v);
+		if (t->recycle && !gen.rc_ok) {
+			snprintf(err, errlen,
+				 "recycle: only over shared-ring links (wiring ring), where the DUT "
+				 "hands back nfv-gen's own frames");
+			return -EINVAL;
+		}
 	}
 	v = json_object_get(req, "rate_pps");
 	if (v && !json_is_number(v))
@@ -677,7 +777,9 @@ gen_trial_prepare(const struct gen_trial *t)
 				s->hdr_len = gen_pkt_write_hdr(
 					s->tmpl + ((size_t)k * t->flows + f) * GEN_TMPL_LEN,
 					gen_frame_size(s, t->sizes[k]), &s->l3, f);
-		s->tx = s->tx_refused = s->tx_bytes = s->misrouted = 0;
+		s->tx = s->tx_refused = s->tx_bytes = s->misrouted = s->tx_kept = 0;
+		s->last_send = 0;
+		s->refused_last = false;
 		s->next_seq = 0;
 		s->k = s->f = 0;
 		s->done = false;
@@ -689,25 +791,65 @@ gen_trial_prepare(const struct gen_trial *t)
 	return 0;
 }
 
+/* Recycle: frames the DUT's ring refused are still ours, idle, to send
+ * again (as they are: sent once more they count another pass). */
+static void
+gen_tx_keep_refused(struct gen_stream *s, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int i, n_free = 0;
+
+	for (i = 0; i < n; i++) {
+		gen_rc_meta(&gen.rc, pkts[i])->stream = GEN_RC_IDLE;
+		if (!gen_rc_push(&s->keep, pkts[i]))
+			pkts[n_free++] = pkts[i];
+	}
+	if (n_free)
+		rte_pktmbuf_free_bulk(pkts, n_free);
+}
+
 static void
 gen_tx_stream(struct gen_stream *s, const struct gen_trial *t, unsigned int n, uint64_t now)
 {
-	struct rte_mbuf *pkts[GEN_BURST];
+	struct rte_mbuf *pkts[GEN_RING_BURST];
 	uint16_t stream = (uint16_t)(s - gen.streams), sent, len;
+	unsigned int i, kept = 0;
+	struct gen_rc_meta *r;
 	const uint8_t *tmpl;
 	struct rte_mbuf *m;
-	unsigned int i;
 	uint8_t *d;
 
-	if (rte_pktmbuf_alloc_bulk(gen.pool, pkts, n) != 0) {
+	/* recycle: the frames received last first, then new ones */
+	if (gen.recycle)
+		kept = gen_rc_pop(&s->keep, (void **)pkts, n);
+	if (kept < n && rte_pktmbuf_alloc_bulk(gen.pool, pkts + kept, n - kept) != 0) {
 		gen.alloc_fail++;
-		return;
+		if (!kept)
+			return;
+		n = kept;
 	}
 	/* per frame: the template's first 64 bytes (headers; a fixed size the
 	 * compiler copies in a few stores), the stamp over the bytes after
-	 * the headers, the lengths; size and flow advance by counters */
+	 * the headers, the lengths; size and flow advance by counters. A kept
+	 * frame goes as it came back (only its record is written) until its
+	 * `recycle`-th send, which rewrites it. */
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
+		if (gen.recycle) {
+			r = gen_rc_meta(&gen.rc, m); /* ours: from the pool or kept */
+			r->stream = (uint8_t)stream;
+			r->seq = s->next_seq;
+			r->tsc = now;
+			if (i < kept && ++r->pass < gen.recycle) {
+				s->next_seq++;
+				s->tx_bytes += r->len + GEN_FCS_LEN;
+				s->tx_kept++;
+				continue;
+			}
+			r->pass = 0;
+			r->len = s->len[s->k];
+			if (i < kept)
+				rte_pktmbuf_reset(m); /* as the DUT left it: offsets, flags */
+		}
 		len = s->len[s->k];
 		tmpl = s->tmpl + ((size_t)s->k * t->flows + s->f) * GEN_TMPL_LEN;
 		d = rte_pktmbuf_mtod(m, uint8_t *);
@@ -727,7 +869,10 @@ gen_tx_stream(struct gen_stream *s, const struct gen_trial *t, unsigned int n, u
 	if (sent < n) {
 		/* the DUT's receive ring is full: those frames are offered and lost */
 		s->tx_refused += n - sent;
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		if (gen.recycle)
+			gen_tx_keep_refused(s, pkts + sent, n - sent);
+		else
+			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 		/* their numbers go to the next frames: a refusal is accounted
 		 * here (gen_gap_refused), not as a hole at the receiver */
 		s->next_seq -= n - sent;
@@ -843,6 +988,14 @@ gen_trial_result(const struct gen_trial *t, uint64_t tx_tsc)
 			gen_gap_json(&gen.gap), "loss_in_gap", gen_gap_explains(&gen.gap, lost));
 	if (res && gen.peer_gaps)
 		json_object_set_new(res, "peer_gaps", gen_peer_gaps_json());
+	if (res && t->recycle) {
+		uint64_t kept = 0;
+
+		for (i = 0; i < gen.n_streams; i++)
+			kept += gen.streams[i].tx_kept;
+		json_object_set_new(res, "recycle", json_integer(t->recycle));
+		json_object_set_new(res, "tx_kept", json_integer((json_int_t)kept));
+	}
 	if (res && !t->imix)
 		json_object_set_new(res, "size", json_integer(t->sizes[0]));
 	else if (res)
@@ -870,13 +1023,31 @@ gen_trial_over(const struct gen_trial *t, uint64_t now, uint64_t end, uint64_t d
 	return true;
 }
 
+/* Recycle off: every kept frame back to the pool, every record idle. */
+static void
+gen_rc_release(void)
+{
+	struct rte_mbuf *pkts[GEN_BURST];
+	unsigned int i, n;
+
+	gen.recycle = 0;
+	for (i = 0; i < gen.n_streams; i++)
+		while ((n = gen_rc_pop(&gen.streams[i].keep, (void **)pkts, GEN_BURST)))
+			rte_pktmbuf_free_bulk(pkts, n);
+	if (gen.rc_ok)
+		gen_rc_reset(&gen.rc);
+}
+
 static json_t *
 gen_trial_run(const struct gen_trial *t)
 {
 	uint64_t t0, now, end, dur, drain_end, due, last_tx, total_done, total_s, refused;
+	uint64_t hold = GEN_RC_HOLD_US * gen.hz / 1000000, poll = GEN_RC_POLL_US * gen.hz / 1000000;
+	uint64_t last_poll = 0;
 	double rate_s = t->rate_pps / gen.n_streams, slack_us;
 	unsigned int i, n;
 	struct gen_stream *s;
+	json_t *res;
 
 	if (gen_trial_prepare(t) != 0)
 		return NULL;
@@ -885,6 +1056,7 @@ gen_trial_run(const struct gen_trial *t)
 	while (rte_rdtsc() < drain_end)
 		gen_rx_poll();
 	gen.foreign = 0;
+	gen.recycle = t->recycle;
 	/* a hole seen this long after a gap is the gap's: the receive ring's
 	 * time at the rate per stream (4x: rings on both sides, the DUT's
 	 * pipeline), within [2 ms, 50 ms] */
@@ -929,16 +1101,24 @@ gen_trial_run(const struct gen_trial *t)
 			if (rate_s > 0)
 				due = (uint64_t)((double)(now - t0) * rate_s / (double)gen.hz);
 			else
-				due = s->tx + GEN_BURST;
+				due = s->tx + (gen.recycle ? GEN_RING_BURST : GEN_BURST);
 			if (t->count && due > t->count)
 				due = t->count;
 			if (!t->count && rate_s > 0 && due > total_s)
 				due = total_s; /* a late last turn sends no more than rate x time */
 			if (due <= s->tx)
 				continue;
-			n = due - s->tx > GEN_BURST ? GEN_BURST : (unsigned int)(due - s->tx);
+			if (gen.recycle && now - s->last_send < hold &&
+			    (due - s->tx < GEN_RC_BATCH || s->refused_last))
+				continue;
+			/* with recycle, a stream behind its schedule catches
+			 * up in larger bursts (GEN_RING_BURST) */
+			n = RTE_MIN(due - s->tx,
+				    (uint64_t)(gen.recycle ? GEN_RING_BURST : GEN_BURST));
 			refused = s->tx_refused;
 			gen_tx_stream(s, t, n, now);
+			s->last_send = now;
+			s->refused_last = s->tx_refused != refused;
 			if (s->tx_refused != refused)
 				gen_gap_refused(&gen.gap, now, s->tx_refused - refused,
 						rate_s > 0 ? due - (s->tx - n) : 0);
@@ -946,7 +1126,10 @@ gen_trial_run(const struct gen_trial *t)
 			if (t->count && s->tx >= t->count)
 				s->done = true;
 		}
-		gen_rx_poll();
+		if (!gen.recycle || now - last_poll >= poll) {
+			gen_rx_poll();
+			last_poll = now;
+		}
 		if (t->count ? total_done == gen.n_streams
 			     : gen_trial_over(t, now, end, dur, total_s))
 			break;
@@ -960,7 +1143,9 @@ gen_trial_run(const struct gen_trial *t)
 		gen_rx_poll();
 	}
 	gen.trial_t1 = rte_rdtsc();
-	return gen_trial_result(t, end - t0);
+	res = gen_trial_result(t, end - t0);
+	gen_rc_release();
+	return res;
 }
 
 /* ------------------------------------------------------------- control */
@@ -1061,11 +1246,11 @@ gen_control_loop(void)
 static void
 gen_loop_port(struct gen_port *p, uint64_t now)
 {
-	struct rte_mbuf *pkts[GEN_BURST];
+	struct rte_mbuf *pkts[GEN_RING_BURST];
 	uint16_t n = 0, pass, sent, q;
 
 	for (q = 0; q < p->nrxq && !n; q++)
-		n = gen_port_rx(p, q, pkts, GEN_BURST);
+		n = gen_port_rx(p, q, pkts, p->ring_rx ? GEN_RING_BURST : GEN_BURST);
 	if (!n)
 		return;
 	p->loop_rx += n;
@@ -1146,6 +1331,77 @@ gen_loop_run(void)
 
 /* ----------------------------------------------------------------- main */
 
+struct gen_rc_walk {
+	uintptr_t first;
+	uint32_t stride, n;
+	bool ok;
+};
+
+static void
+gen_rc_walk_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
+{
+	struct gen_rc_walk *w = arg;
+
+	(void)mp;
+	if (i == 0)
+		w->first = (uintptr_t)obj;
+	else if ((uintptr_t)obj != w->first + (uintptr_t)i * w->stride)
+		w->ok = false;
+	w->n = i + 1;
+}
+
+/* The pool of a generator over shared-ring links, in one piece of virtual
+ * memory when the memory allows (nothing does DMA from it, so it need not
+ * be contiguous in IOVA, which would split it into pieces): recycle then
+ * finds a frame's record by arithmetic. */
+static struct rte_mempool *
+gen_pool_create_flat(const char *name)
+{
+	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE};
+	struct rte_mempool *mp;
+
+	mp = rte_mempool_create_empty(name, GEN_NB_MBUF,
+				      sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 256,
+				      sizeof(priv), (int)rte_socket_id(), RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
+		goto free_pool;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto free_pool;
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+free_pool:
+	rte_mempool_free(mp);
+	return NULL;
+}
+
+/* Records for recycle, when the pool's objects are one array (they are
+ * when its memory came in one piece); without, `recycle` is refused. */
+static void
+gen_rc_setup(void)
+{
+	struct gen_rc_walk w = {.ok = true};
+	unsigned int i;
+
+	w.stride = gen.pool->header_size + gen.pool->elt_size + gen.pool->trailer_size;
+	rte_mempool_obj_iter(gen.pool, gen_rc_walk_obj, &w);
+	if (!w.ok || w.n != gen.pool->size || gen_rc_init(&gen.rc, w.first, w.stride, w.n) != 0) {
+		fprintf(stderr, "nfv-gen: recycle unavailable: the mbuf pool is in %u pieces\n",
+			gen.pool->nb_mem_chunks);
+		return;
+	}
+	for (i = 0; i < gen.n_streams; i++)
+		if (gen_rc_stack_init(&gen.streams[i].keep, w.n) != 0) {
+			while (i--)
+				gen_rc_stack_fini(&gen.streams[i].keep);
+			gen_rc_fini(&gen.rc);
+			return;
+		}
+	gen.rc_ok = true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1217,13 +1473,18 @@ main(int argc, char **argv)
 	 * may be nfv-gen's reflector) */
 	snprintf(pool_name, sizeof(pool_name), "gen_pool_%d",
 		 rte_eal_process_type() == RTE_PROC_PRIMARY ? 0 : (int)getpid());
-	gen.pool = rte_pktmbuf_pool_create(pool_name, GEN_NB_MBUF, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (gen.n_ring_links && !gen.loop)
+		gen.pool = gen_pool_create_flat(pool_name);
+	else
+		gen.pool = rte_pktmbuf_pool_create(pool_name, GEN_NB_MBUF, 256, 0,
+						   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!gen.pool) {
 		fprintf(stderr, "nfv-gen: mbuf pool: %s\n", rte_strerror(rte_errno));
 		rc = -ENOMEM;
 		goto out_eal;
 	}
+	if (gen.n_ring_links && !gen.loop)
+		gen_rc_setup();
 	for (i = 0; i < gen.n_ports && !gen.n_ring_links; i++) {
 		rc = gen_port_init(i, ids[i]);
 		if (rc) {
@@ -1262,8 +1523,11 @@ out_ports:
 		rte_eth_dev_stop(ids[i]);
 		rte_eth_dev_close(ids[i]);
 	}
-	for (i = 0; i < gen.n_streams; i++)
+	for (i = 0; i < gen.n_streams; i++) {
 		free(gen.streams[i].tmpl);
+		gen_rc_stack_fini(&gen.streams[i].keep);
+	}
+	gen_rc_fini(&gen.rc);
 	gen_gaplog_unmap(gen.gap_log);
 	gen_gaplog_unmap(gen.peer_gaps);
 out_eal:

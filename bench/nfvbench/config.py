@@ -24,6 +24,7 @@ DEFAULTS = {
     "bidirectional": False,
     "pairs": 1,
     "ring_slots": 4096,
+    "recycle": 0,
     "isolate": False,
     "systems": [],
 }
@@ -32,13 +33,13 @@ KEYS = {
     "name": str, "sizes": list, "flows": int, "ip": str, "trial_ms": int, "search": dict,
     "latency_loads": list, "loss_steps": list, "back_to_back": dict, "cores": dict, "traffic": dict,
     "systems": list, "selfcheck": bool, "wiring": str, "bidirectional": bool,
-    "pairs": int, "ring_slots": int, "isolate": bool,
+    "pairs": int, "ring_slots": int, "isolate": bool, "recycle": int,
 }
 SEARCH_KEYS = {"pdr": (int, float), "resolution": (int, float), "verify_retries": int, "max_pps": (int, float),
                "gap_retries": int, "gap_excuse": bool, "gap_us": (int, float)}
 SYSTEM_KEYS = {"name": str, "kind": str, "chain": str, "in": str, "out": str, "police_pps": (int, float),
                "traffic": dict, "cores": dict,
-               "police_depth_ms": (int, float), "gen_rxq": int, "pair_ports": list}
+               "police_depth_ms": (int, float), "gen_rxq": int, "pair_ports": list, "recycle": int}
 TRAFFIC_KEYS = {"src": str, "dst": str, "dmac": str, "dmac_out": str, "sport": int, "dport": int}
 KINDS = ("nfvd", "testpmd", "ovs", "police", "loop")
 
@@ -122,6 +123,12 @@ def load(path):
               "16384; vhost stays at 1024)" % top)
     if data.get("wiring", "memif") not in ("memif", "vhost", "ring"):
         _fail(path, _child(root, "wiring"), "wiring", "memif, vhost or ring")
+    if "recycle" in data and not 0 <= data["recycle"] <= 32:
+        _fail(path, _child(root, "recycle"), "recycle",
+              "0..32: send received frames again, rewritten every N sends (0: off)")
+    if data.get("recycle") and data.get("wiring", "memif") != "ring":
+        _fail(path, _child(root, "recycle"), "recycle",
+              "only with wiring ring (the DUT must hand back nfv-gen's own frames)")
     if data.get("ip", "ipv4") not in ("ipv4", "ipv6"):
         _fail(path, _child(root, "ip"), "ip", "ipv4 or ipv6")
     if "flows" in data and not 1 <= data["flows"] <= 65536:
@@ -140,6 +147,8 @@ def load(path):
             _fail(path, _child(n, "kind"), "systems[%d].kind" % i, "one of " + ", ".join(KINDS))
         if s["kind"] == "nfvd" and "chain" not in s:
             _fail(path, n, "systems[%d].chain" % i, "required for kind nfvd (a chain file)")
+        if "recycle" in s and not 0 <= s["recycle"] <= 32:
+            _fail(path, _child(n, "recycle"), "systems[%d].recycle" % i, "0..32 (0: off)")
         if s["kind"] == "police" and not s.get("police_pps"):
             _fail(path, n, "systems[%d].police_pps" % i, "required for kind police")
         if s["name"] in names or s["name"] == "selfcheck":

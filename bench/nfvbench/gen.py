@@ -97,7 +97,7 @@ class Gen:
     rx on b.sock (memif client, or virtio_user server for vhost)."""
 
     def __init__(self, binary, sockdir, lcore, prefix, streams, log, rxq=2, wiring="memif", pairs=1,
-                 ring_slots=None, peer_gaps=None, dut_prefix=None, preexec=None):
+                 ring_slots=None, peer_gaps=None, dut_prefix=None, preexec=None, recycle=0):
         # virtio_user hands its memory to the vhost-user backend as file
         # descriptors, at most 8 regions: one file per memseg list
         seg = ["--single-file-segments"] if wiring == "vhost" else []
@@ -119,6 +119,9 @@ class Gen:
                               {"vhost": VHOST_MAX_SLOTS, "ring": NFVD_MAX_SLOTS}.get(wiring, MEMIF_MAX_SLOTS))
         for s in streams:
             self.cmd += ["--stream", s]
+        # send received frames again as the DUT left them, rewritten every
+        # `recycle` sends (nfv-gen's gen_rc.h): shared-ring links only
+        self.recycle = int(recycle) if wiring == "ring" else 0
         self.prefix = prefix
         self.log = log
         # preexec: the run's Shield.spawn_mask (every CPU at exec: EAL uses
@@ -149,9 +152,12 @@ class Gen:
             return False
 
     def trial(self, rate_pps, size, flows, duration_ms=1000, count=0, drain_ms=100, gap_us=50):
-        return self.request({"cmd": "trial", "rate_pps": float(rate_pps), "size": size, "flows": flows,
-                             "duration_ms": int(duration_ms), "count": int(count), "drain_ms": int(drain_ms),
-                             "gap_us": float(gap_us), "ring_slots": self.ring_slots})
+        req = {"cmd": "trial", "rate_pps": float(rate_pps), "size": size, "flows": flows,
+               "duration_ms": int(duration_ms), "count": int(count), "drain_ms": int(drain_ms),
+               "gap_us": float(gap_us), "ring_slots": self.ring_slots}
+        if self.recycle:
+            req["recycle"] = self.recycle
+        return self.request(req)
 
     def close(self):
         if self.proc.poll() is None:

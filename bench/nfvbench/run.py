@@ -193,7 +193,8 @@ class Runner:
                       spec.get("gen_rxq", DEFAULT_RXQ[ctx.wiring]), ctx.wiring, ctx.pairs,
                       self.cfg["ring_slots"],
                       dut.gap_log() if hasattr(dut, "gap_log") else None, dut_prefix=ctx.prefix,
-                      preexec=self.shield.spawn_mask)
+                      preexec=self.shield.spawn_mask,
+                      recycle=spec.get("recycle", self.cfg.get("recycle", 0)))
             if not gen.wait_link(self.args.link_timeout * 1000):
                 dut.check_alive()
                 raise duts.DutError("%s: the %s links did not come up in %d s" % (

@@ -140,6 +140,9 @@ def write(tmp_path, text):
     ("search: {pdr: high}\nsystems: [{name: a, kind: testpmd}]\n", ":1:15:", "search.pdr"),
     ("selfcheck: false\nsystems: []\n", ":1:1:", "systems"),
     ("ring_slots: 3000\nsystems: [{name: a, kind: testpmd}]\n", ":1:13:", "ring_slots"),
+    ("recycle: 16\nsystems: [{name: a, kind: testpmd}]\n", ":1:10:", "recycle"),
+    ("wiring: ring\nrecycle: 40\nsystems: [{name: a, kind: testpmd}]\n", ":2:10:", "recycle"),
+    ("wiring: ring\nsystems:\n  - {name: a, kind: testpmd, recycle: -1}\n", ":3:39:", "systems[0].recycle"),
     ("systems: [{name: a, kind: testpmd}\n", ":2:1:", ""),
 ])
 def test_bench_file_errors_name_line_column_and_field(tmp_path, text, where, field):
