@@ -1056,13 +1056,13 @@ gen_trial_run(const struct gen_trial *t)
 	struct gen_stream *s;
 	json_t *res;
 
-	if (gen_trial_prepare(t) != 0)
-		return NULL;
-	/* empty the receive rings (and answer ARP) before counting */
+	/* empty the receive rings (and answer ARP) before counting: what
+	 * arrives now (a late frame of the last trial) counts in no trial */
 	drain_end = rte_rdtsc() + gen.hz / 50;
 	while (rte_rdtsc() < drain_end)
 		gen_rx_poll();
-	gen.foreign = 0;
+	if (gen_trial_prepare(t) != 0)
+		return NULL;
 	gen.recycle = t->recycle;
 	/* a hole seen this long after a gap is the gap's: the receive ring's
 	 * time at the rate per stream (4x: rings on both sides, the DUT's

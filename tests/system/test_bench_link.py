@@ -103,31 +103,15 @@ def test_ring_link_carries_the_forward_chain_cheaper_than_memif(nfvd_factory, tm
     assert statistics.median(ratios) >= 1.3, (ratios, seen)
 
 
-def test_router_chain_over_the_ring_link(nfvd_factory, tmp_path, tag):
+def test_router_chain_over_the_ring_link(nfvd_factory, tag):
     """The router reads its interfaces' MACs from the ports and the ingress
     port from each mbuf: over net_ring both come from nfvd (the configured
     MAC is added to the ring port, the worker sets mbuf->port for a chain
     with stages), not from nfv-gen's side. Every frame of a slow trial is routed back."""
-    import yaml
-    with open(os.path.join(os.path.dirname(NFV_GEN), "..", "..", "..", "bench", "results", "chains",
-                           "router.yaml")) as f:
-        chain = yaml.safe_load(f)
-    chain.pop("nfvd", None)
-    for p in chain["ports"]:
-        keep = {k: v for k, v in p.items() if k in ("name", "mac")}
-        p.clear()
-        p.update(keep, driver="ring", shared=tag + keep["name"])
-    nfvd = nfvd_factory(chain, name="rtr")
+    nfvd = nfvd_factory(ring_chain("router.yaml", tag), name="rtr")
     status = nfvd.result("status")
     assert status["ports"]["in"]["mac"].lower() == "02:00:00:00:01:01", status["ports"]
-    trial = {"rate_pps": 10000, "duration_ms": 300, "size": 64, "flows": 16}
-    cmd = [NFV_GEN, "--lcores", "64@0", "--proc-type=secondary", "--file-prefix", nfvd.prefix, "--no-pci",
-           "--log-level=3", "--", "--ring-link", tag + "in", "--ring-link", tag + "out",
-           "--stream", STREAM + ",dmac=02:00:00:00:01:01", "--trial", json.dumps(trial)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    lines = [x for x in p.stdout.splitlines() if x.startswith("{")]
-    assert p.returncode == 0 and lines, (p.stdout[-2000:], p.stderr[-2000:])
-    res = json.loads(lines[-1])
+    res = gen_trial(nfvd, tag, {"rate_pps": 10000, "duration_ms": 300, "size": 64, "flows": 16})
     drops = nfvd.nfvctl("drops").stdout
     # a stall of this shared host may lose a few at the ring, never most
     assert res["tx"] > 0 and res["rx"] >= 0.9 * res["tx"] and res["misrouted"] == 0, (res, drops)
