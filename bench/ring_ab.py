@@ -3,7 +3,7 @@
 """Generators side by side against one nfvd chain over shared rings.
 
     bench/ring_ab.py [--build BUILD] [--nfvd NFVD] [--chain router|forward]
-                     [--slots N] [--rounds R] [--rate PPS ...]
+                     [--chain-file FILE] [--slots N] [--rounds R] [--rate PPS ...]
                      NAME=NFV_GEN[:RECYCLE] ...
 
 Starts nfvd (BUILD/nfvd, or --nfvd) with a bench chain on two shared-ring
@@ -37,11 +37,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RMAC = "02:00:00:00:01:01"  # router-ring.yaml's lan MAC
 
 
-def chain_file(kind, slots, sock):
-    """The bench chain on shared rings nb_in/nb_out, slots deep."""
+def chain_file(kind, slots, sock, path=None):
+    """The bench chain (or the chain file at path) on shared rings
+    nb_in/nb_out, slots deep."""
     import yaml
     name = {"router": "router-ring.yaml", "forward": "forward.yaml"}[kind]
-    with open(os.path.join(ROOT, "bench", "results", "chains", name)) as f:
+    with open(path or os.path.join(ROOT, "bench", "results", "chains", name)) as f:
         chain = yaml.safe_load(f)
     chain["nfvd"] = {"socket": sock}
     for p in chain["ports"]:
@@ -61,6 +62,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--nfvd")
     ap.add_argument("--chain", choices=("router", "forward"), default="router")
+    ap.add_argument("--chain-file", help="another chain file of the same shape (ports in, out)")
     ap.add_argument("--slots", type=int, default=4096)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--rate", type=float, action="append")
@@ -80,7 +82,7 @@ def main():
     path = os.path.join(work_dir, "chain.yaml")
     with open(path, "w") as f:
         import yaml
-        yaml.safe_dump(chain_file(a.chain, a.slots, sock), f)
+        yaml.safe_dump(chain_file(a.chain, a.slots, sock, a.chain_file), f)
     prefix = "ringab%d" % os.getpid()
     log = open(os.path.join(work_dir, "nfvd.log"), "w")
     dut = subprocess.Popen([a.nfvd or os.path.join(a.build, "nfvd"), "--file-prefix", prefix, "-l", "0,1",

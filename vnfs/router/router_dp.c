@@ -478,6 +478,24 @@ rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, str
 	}
 }
 
+/* The neighbour of IPv4 address a (network order) on interface iface from
+ * the worker's cache, or RTR_PUNT_NID_NONE when the cache does not have it
+ * for these tables (rtr_pick_nh then looks it up and fills the cache). */
+static inline uint32_t
+rtr_nc_get4(const struct rtr_tb *tb, const struct rtr_tables *t, uint32_t a, uint16_t iface,
+	    struct rtr_ncache **slot)
+{
+	struct rtr_ncache *c = (struct rtr_ncache *)&tb->nc[(a ^ (a >> 13) ^ iface) & (RTR_NCACHE - 1)];
+
+	if (slot)
+		*slot = c;
+	if (likely(c->gen == t->gen && c->addr == a && c->iface == iface &&
+		   memcmp(t->neigh[c->nid].key.addr, &a, 4) == 0 &&
+		   t->neigh[c->nid].key.iface == iface))
+		return c->nid;
+	return RTR_PUNT_NID_NONE;
+}
+
 /* Pick the neighbour: returns its id, or RTR_PUNT_NID_NONE when the
  * destination has no entry yet (connected routes). */
 static inline uint32_t
@@ -490,15 +508,13 @@ rtr_pick_nh(struct rtr_tb *tb, const struct rtr_tables *t, const struct rtr_adj 
 		int32_t id;
 
 		if (family == 4) {
-			uint32_t a;
+			uint32_t a, nid;
 
 			memcpy(&a, dst, 4);
-			c = &tb->nc[(a ^ (a >> 13) ^ adj->iface) & (RTR_NCACHE - 1)];
-			if (likely(c->gen == t->gen && c->addr == a && c->iface == adj->iface &&
-				   memcmp(t->neigh[c->nid].key.addr, &a, 4) == 0 &&
-				   t->neigh[c->nid].key.iface == adj->iface)) {
+			nid = rtr_nc_get4(tb, t, a, adj->iface, &c);
+			if (likely(nid != RTR_PUNT_NID_NONE)) {
 				*oif = adj->iface;
-				return c->nid;
+				return nid;
 			}
 		}
 		memset(&k, 0, sizeof(k));
@@ -821,15 +837,26 @@ rtr_fast_dmac_ok(const struct rtr_tables *t, const struct rte_mbuf *m, const uin
 
 /* The adjacency a of a fast-path frame whose L3 packet is l3_len bytes,
  * when it is one resolved next hop on an untagged interface whose MTU the
- * packet fits (*macw: the next hop's MAC word); NULL: the full path */
+ * packet fits, or an IPv4 destination (dst4, network order; 0 for IPv6)
+ * on a connected subnet of one whose neighbour the worker's cache (tb)
+ * holds resolved (*macw: the next hop's MAC word); NULL: the full path */
 static inline const struct rtr_adj *
-rtr_fast_adj(const struct rtr_tables *t, uint64_t a, uint32_t l3_len, uint64_t *macw)
+rtr_fast_adj(const struct rtr_tables *t, const struct rtr_tb *tb, uint64_t a, uint32_t dst4,
+	     uint32_t l3_len, uint64_t *macw)
 {
 	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
+	uint32_t nid;
 
 	if (!adj->fast)
 		return NULL;
-	*macw = atomic_load_explicit(&t->neigh[adj->nh[0]].macw, memory_order_acquire);
+	if (adj->type == RTR_ADJ_CONNECTED) {
+		nid = dst4 ? rtr_nc_get4(tb, t, dst4, adj->iface, NULL) : RTR_PUNT_NID_NONE;
+		if (nid == RTR_PUNT_NID_NONE)
+			return NULL;
+	} else {
+		nid = adj->nh[0];
+	}
+	*macw = atomic_load_explicit(&t->neigh[nid].macw, memory_order_acquire);
 	if (unlikely(!(*macw & RTR_MAC_VALID) || l3_len > adj->out_mtu))
 		return NULL;
 	return adj;
@@ -877,14 +904,14 @@ rtr_fast4_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint32_t *dst
  * path (rtr_fwd4) instead: not one resolved next hop on an untagged
  * interface, or too big for it. */
 static inline bool
-rtr_fast4_fwd(const struct rtr_tables *t, struct rte_mbuf *m, uint64_t a)
+rtr_fast4_fwd(const struct rtr_tables *t, const struct rtr_tb *tb, struct rte_mbuf *m, uint64_t a)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
 	const struct rtr_adj *adj;
 	uint64_t macw;
 
-	adj = rtr_fast_adj(t, a, rte_be_to_cpu_16(ip->total_length), &macw);
+	adj = rtr_fast_adj(t, tb, a, ip->dst_addr, rte_be_to_cpu_16(ip->total_length), &macw);
 	if (adj == NULL)
 		return false;
 	rtr_ttl_dec4(ip);
@@ -942,7 +969,7 @@ rtr_fast6_fwd(const struct rtr_tables *t, struct rte_mbuf *m, uint64_t a)
 	const struct rtr_adj *adj;
 	uint64_t macw;
 
-	adj = rtr_fast_adj(t, a, sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len), &macw);
+	adj = rtr_fast_adj(t, NULL, a, 0, sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len), &macw);
 	if (adj == NULL)
 		return false;
 	ip6->hop_limits--;
@@ -1022,7 +1049,8 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 			rte_fib_lookup_bulk(t->fib4, ip4, nh4, n4);
 			for (uint16_t i = 0; i < n4; i++) {
 				if (fast4[i]) {
-					if (likely(rtr_fast4_fwd(t, p4[i], nh4[i]))) {
+					if (likely(rtr_fast4_fwd(t, &st->tb[w->lcore], p4[i],
+								 nh4[i]))) {
 						pkts[out++] = p4[i];
 						continue;
 					}

@@ -142,8 +142,10 @@ struct rtr_adj {
 	uint8_t type;
 	uint8_t n_nh;
 	uint16_t iface; /* CONNECTED */
-	/* GW with one next hop on an untagged interface: that interface's
-	 * port, MTU and MAC, for the fast path (fast true) */
+	/* GW with one next hop, or CONNECTED, on an untagged interface:
+	 * that interface's port, MTU and MAC, for the fast path (fast true;
+	 * a connected destination's neighbour comes from the worker's
+	 * neighbour cache, rtr_nc_get4) */
 	bool fast;
 	uint8_t pad;
 	uint16_t out_port;

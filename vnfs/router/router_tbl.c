@@ -1288,6 +1288,11 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 			memcpy(&mac, &f->mac, 6);
 			t->untagged_if[ports[i] & (RTE_MAX_ETHPORTS - 1)] = (int8_t)i;
 			t->untagged_mac[ports[i] & (RTE_MAX_ETHPORTS - 1)] = mac;
+			/* hosts of its connected subnets on the fast path too */
+			t->adj[RTR_ADJ_IF_BASE + i].fast = true;
+			t->adj[RTR_ADJ_IF_BASE + i].out_port = f->port;
+			t->adj[RTR_ADJ_IF_BASE + i].out_mtu = f->mtu;
+			t->adj[RTR_ADJ_IF_BASE + i].out_smac = f->mac;
 		} else
 			t->port_has_vlan[ports[i] & (RTE_MAX_ETHPORTS - 1)] = true;
 		if (fc->has_ll)

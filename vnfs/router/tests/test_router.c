@@ -820,6 +820,99 @@ neigh_of(const char *addr, uint16_t iface)
 	return id < 0 ? NULL : &st->tables->neigh[id];
 }
 
+/* A host on a connected subnet of an untagged interface: once the full
+ * path has looked its neighbour up (the worker's cache), the fast path
+ * forwards to it; a neighbour whose MAC the control thread withdrew is
+ * never used from that cache, and a new MAC is used at once. */
+static void
+test_fast_path_connected_hosts(void **state)
+{
+	static const char *yaml = "name: r1\n"
+				  "class: router\n"
+				  "reachable-ms: 1000\n"
+				  "retrans-ms: 100\n"
+				  "probes: 2\n"
+				  "interfaces:\n"
+				  "  - {name: lan, port: p0, addresses: [10.0.1.1/24]}\n"
+				  "  - {name: wan, port: p1, addresses: [10.0.2.1/24]}\n";
+	const uint8_t hmac[6] = {0x02, 0, 0, 0, 0x01, 0x07}, hmac2[6] = {0x02, 0, 0, 0, 0x01, 0x08};
+	struct rte_mbuf *m[4], *p;
+	struct rtr_neigh *n;
+	uint16_t before;
+
+	(void)state;
+	vnf_up(yaml);
+	/* resolve 10.0.1.7 on lan: punt, ARP request, reply, queue flushed */
+	m[0] = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
+	assert_int_equal(run(m, 1), 0);
+	rtr_punt(&vnf, take_punt());
+	m[0] = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
+	run(m, 1);
+	rtr_punt(&vnf, take_punt());
+	n = neigh_of("10.0.1.7", 0);
+	assert_non_null(n);
+	assert_int_equal(n->state, RTR_NS_REACHABLE);
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
+	/* four frames in one burst: the first fills the cache (full path),
+	 * the rest take the fast path; all forwarded alike */
+	for (int i = 0; i < 4; i++)
+		m[i] = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.7", i == 3 ? 2 : 64, 18);
+	before = wk->tx[0].n;
+	assert_int_equal(run(m, 4), 0);
+	assert_int_equal(wk->tx[0].n, before + 4);
+	for (int i = 0; i < 4; i++) {
+		struct rte_mbuf *o = wk->tx[0].pkts[before + i];
+		uint8_t *d = rte_pktmbuf_mtod(o, uint8_t *);
+
+		assert_memory_equal(d, hmac, 6);
+		assert_memory_equal(d + 6, &mac0, 6);
+		assert_int_equal(ip4_of(o, 14)->time_to_live, i == 3 ? 1 : 63);
+		assert_int_equal(rte_raw_cksum(ip4_of(o, 14), 20), 0xffff);
+	}
+	/* another host of the subnet, not resolved: punted, not forwarded */
+	m[0] = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.8", 64, 18);
+	before = wk->tx[0].n;
+	run(m, 1);
+	assert_int_equal(wk->tx[0].n, before);
+	p = take_punt();
+	assert_non_null(p);
+	rte_pktmbuf_free(p);
+	/* no answer to the probes: the MAC is withdrawn; the cache still
+	 * names the neighbour, the frame must go to the full path (punted) */
+	nfv_fake.now_ms += 1001;
+	rtr_tick(&vnf, nfv_fake.now_ms);
+	nfv_fake.now_ms += 101;
+	rtr_tick(&vnf, nfv_fake.now_ms);
+	nfv_fake.now_ms += 101;
+	rtr_tick(&vnf, nfv_fake.now_ms);
+	assert_int_equal(n->state, RTR_NS_FAILED);
+	m[0] = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
+	before = wk->tx[0].n;
+	run(m, 1);
+	assert_int_equal(wk->tx[0].n, before);
+	p = take_punt();
+	assert_non_null(p);
+	rtr_punt(&vnf, p);
+	/* it answers again from a new MAC: the fast path uses the new one */
+	m[0] = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac2);
+	run(m, 1);
+	rtr_punt(&vnf, take_punt());
+	assert_int_equal(n->state, RTR_NS_REACHABLE);
+	for (int i = 0; i < 2; i++)
+		m[i] = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
+	before = wk->tx[0].n;
+	run(m, 2);
+	assert_int_equal(wk->tx[0].n, before + 2);
+	for (int i = 0; i < 2; i++)
+		assert_memory_equal(rte_pktmbuf_mtod(wk->tx[0].pkts[before + i], uint8_t *), hmac2, 6);
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
+	vnf_down();
+}
+
 static void
 test_arp_state_machine(void **state)
 {
@@ -1712,6 +1805,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_validation_reasons),
 		cmocka_unit_test(test_fuzz_accounting),
 		cmocka_unit_test(test_ecmp_spread_and_stable),
+		cmocka_unit_test(test_fast_path_connected_hosts),
 		cmocka_unit_test(test_arp_state_machine),
 		cmocka_unit_test(test_nd_solicit_answered),
 		cmocka_unit_test(test_icmp_generation),
