@@ -702,9 +702,12 @@ gen_trial_parse(json_t *req, struct gen_trial *t, char *err, size_t errlen)
 		}
 		t->recycle = (unsigned int)json_integer_value(v);
 		if (t->recycle && !gen.rc_ok) {
-			snprintf(err, errlen,
-				 "recycle: only over shared-ring links (wiring ring), where the DUT "
-				 "hands back nfv-gen's own frames");
+			snprintf(err, errlen, "%s",
+				 gen.n_ring_links
+					 ? "recycle: unavailable: nfv-gen's mbuf pool is not in one "
+					   "piece of memory (more hugepages?)"
+					 : "recycle: only over shared-ring links (wiring ring), where "
+					   "the DUT hands back nfv-gen's own frames");
 			return -EINVAL;
 		}
 	}
