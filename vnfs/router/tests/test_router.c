@@ -71,6 +71,15 @@ static uint64_t chain_ctr[3];
 static const struct vnf_class *cls;
 static struct rte_ring *punt_ring;
 
+/* What the control thread sent so far, freed and forgotten */
+static void
+sent_free(void)
+{
+	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
+		rte_pktmbuf_free(nfv_fake.sent[i]);
+	nfv_fake.n_sent = 0;
+}
+
 static const char *good_yaml = "name: r1\n"
 			       "class: router\n"
 			       "reachable-ms: 1000\n"
@@ -183,9 +192,7 @@ vnf_down(void)
 		wk->tx[p].n = 0;
 	}
 	nfv_drop_flush(wk);
-	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
-		rte_pktmbuf_free(nfv_fake.sent[i]);
-	nfv_fake.n_sent = 0;
+	sent_free();
 	rtr_tables_free(st->tables);
 	rtr_config_free((void *)st->conf);
 	rte_free(st);
@@ -852,9 +859,7 @@ test_fast_path_connected_hosts(void **state)
 	n = neigh_of("10.0.1.7", 0);
 	assert_non_null(n);
 	assert_int_equal(n->state, RTR_NS_REACHABLE);
-	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
-		rte_pktmbuf_free(nfv_fake.sent[i]);
-	nfv_fake.n_sent = 0;
+	sent_free();
 	/* four frames in one burst: the first fills the cache (full path),
 	 * the rest take the fast path; all forwarded alike */
 	for (int i = 0; i < 4; i++)
@@ -907,9 +912,7 @@ test_fast_path_connected_hosts(void **state)
 	assert_int_equal(wk->tx[0].n, before + 2);
 	for (int i = 0; i < 2; i++)
 		assert_memory_equal(rte_pktmbuf_mtod(wk->tx[0].pkts[before + i], uint8_t *), hmac2, 6);
-	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
-		rte_pktmbuf_free(nfv_fake.sent[i]);
-	nfv_fake.n_sent = 0;
+	sent_free();
 	vnf_down();
 }
 
@@ -974,9 +977,7 @@ test_arp_state_machine(void **state)
 	assert_int_equal(n->state, RTR_NS_REACHABLE);
 	/* a host that is gone for good: failed, then removed after
 	 * neighbour-gc-ms (60 s default), its slot free for others */
-	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
-		rte_pktmbuf_free(nfv_fake.sent[i]);
-	nfv_fake.n_sent = 0;
+	sent_free();
 	for (int i = 0; i < 4; i++) {
 		nfv_fake.now_ms += 1001;
 		rtr_tick(&vnf, nfv_fake.now_ms);
@@ -998,17 +999,13 @@ test_arp_state_machine(void **state)
 	n = neigh_of("10.0.1.7", 0);
 	assert_non_null(n);
 	assert_int_equal(n->state, RTR_NS_INCOMPLETE);
-	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
-		rte_pktmbuf_free(nfv_fake.sent[i]);
-	nfv_fake.n_sent = 0;
+	sent_free();
 	m = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
 	assert_int_equal(n->state, RTR_NS_REACHABLE);
 	/* a request for our address is answered */
-	for (unsigned int i = 0; i < nfv_fake.n_sent; i++)
-		rte_pktmbuf_free(nfv_fake.sent[i]);
-	nfv_fake.n_sent = 0;
+	sent_free();
 	m = mk_arp(RTE_ARP_OP_REQUEST, "10.0.1.9", "10.0.1.1", hmac);
 	run(&m, 1);
 	rtr_punt(&vnf, take_punt());
