@@ -482,10 +482,10 @@ rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, str
  * the worker's cache, or RTR_PUNT_NID_NONE when the cache does not have it
  * for these tables (rtr_pick_nh then looks it up and fills the cache). */
 static inline uint32_t
-rtr_nc_get4(const struct rtr_tb *tb, const struct rtr_tables *t, uint32_t a, uint16_t iface,
+rtr_nc_get4(struct rtr_tb *tb, const struct rtr_tables *t, uint32_t a, uint16_t iface,
 	    struct rtr_ncache **slot)
 {
-	struct rtr_ncache *c = (struct rtr_ncache *)&tb->nc[(a ^ (a >> 13) ^ iface) & (RTR_NCACHE - 1)];
+	struct rtr_ncache *c = &tb->nc[(a ^ (a >> 13) ^ iface) & (RTR_NCACHE - 1)];
 
 	if (slot)
 		*slot = c;
@@ -841,7 +841,7 @@ rtr_fast_dmac_ok(const struct rtr_tables *t, const struct rte_mbuf *m, const uin
  * on a connected subnet of one whose neighbour the worker's cache (tb)
  * holds resolved (*macw: the next hop's MAC word); NULL: the full path */
 static inline const struct rtr_adj *
-rtr_fast_adj(const struct rtr_tables *t, const struct rtr_tb *tb, uint64_t a, uint32_t dst4,
+rtr_fast_adj(const struct rtr_tables *t, struct rtr_tb *tb, uint64_t a, uint32_t dst4,
 	     uint32_t l3_len, uint64_t *macw)
 {
 	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
@@ -904,7 +904,7 @@ rtr_fast4_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint32_t *dst
  * path (rtr_fwd4) instead: not one resolved next hop on an untagged
  * interface, or too big for it. */
 static inline bool
-rtr_fast4_fwd(const struct rtr_tables *t, const struct rtr_tb *tb, struct rte_mbuf *m, uint64_t a)
+rtr_fast4_fwd(const struct rtr_tables *t, struct rtr_tb *tb, struct rte_mbuf *m, uint64_t a)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
