@@ -478,19 +478,31 @@ rtr_special(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w, str
 	}
 }
 
-/* The neighbour of IPv4 address a (network order) on interface iface from
- * the worker's cache, or RTR_PUNT_NID_NONE when the cache does not have it
- * for these tables (rtr_pick_nh then looks it up and fills the cache). */
+/* The neighbour of address dst (family 4 or 6, network order) on interface
+ * iface from the worker's cache, or RTR_PUNT_NID_NONE when the cache does
+ * not have it for these tables (rtr_pick_nh then looks it up and fills the
+ * cache slot, *slot). IPv6 hashes the interface identifier. */
 static inline uint32_t
-rtr_nc_get4(struct rtr_tb *tb, const struct rtr_tables *t, uint32_t a, uint16_t iface,
-	    struct rtr_ncache **slot)
+rtr_nc_get(struct rtr_tb *tb, const struct rtr_tables *t, int family, const uint8_t *dst,
+	   uint16_t iface, struct rtr_ncache **slot)
 {
-	struct rtr_ncache *c = &tb->nc[(a ^ (a >> 13) ^ iface) & (RTR_NCACHE - 1)];
+	unsigned int len = family == 4 ? 4 : 16;
+	struct rtr_ncache *c;
+	uint32_t h;
 
+	if (family == 4) {
+		memcpy(&h, dst, 4);
+	} else {
+		uint64_t iid;
+
+		memcpy(&iid, dst + 8, 8);
+		h = (uint32_t)(iid ^ (iid >> 32));
+	}
+	c = &tb->nc[(h ^ (h >> 13) ^ iface) & (RTR_NCACHE - 1)];
 	if (slot)
 		*slot = c;
-	if (likely(c->gen == t->gen && c->addr == a && c->iface == iface &&
-		   memcmp(t->neigh[c->nid].key.addr, &a, 4) == 0 &&
+	if (likely(c->gen == t->gen && c->family == family && memcmp(c->addr, dst, len) == 0 &&
+		   c->iface == iface && memcmp(t->neigh[c->nid].key.addr, dst, len) == 0 &&
 		   t->neigh[c->nid].key.iface == iface))
 		return c->nid;
 	return RTR_PUNT_NID_NONE;
@@ -503,19 +515,15 @@ rtr_pick_nh(struct rtr_tb *tb, const struct rtr_tables *t, const struct rtr_adj 
 	    const void *dst, uint32_t flow_hash, uint16_t *oif)
 {
 	if (adj->type == RTR_ADJ_CONNECTED) {
-		struct rtr_ncache *c = NULL;
+		struct rtr_ncache *c;
 		struct rtr_nkey k;
 		int32_t id;
 
-		if (family == 4) {
-			uint32_t a, nid;
+		uint32_t nid = rtr_nc_get(tb, t, family, dst, adj->iface, &c);
 
-			memcpy(&a, dst, 4);
-			nid = rtr_nc_get4(tb, t, a, adj->iface, &c);
-			if (likely(nid != RTR_PUNT_NID_NONE)) {
-				*oif = adj->iface;
-				return nid;
-			}
+		if (likely(nid != RTR_PUNT_NID_NONE)) {
+			*oif = adj->iface;
+			return nid;
 		}
 		memset(&k, 0, sizeof(k));
 		memcpy(k.addr, dst, family == 4 ? 4 : 16);
@@ -525,12 +533,11 @@ rtr_pick_nh(struct rtr_tb *tb, const struct rtr_tables *t, const struct rtr_adj 
 		id = rte_hash_lookup(t->nhash, &k);
 		if (id < 0)
 			return RTR_PUNT_NID_NONE;
-		if (c != NULL) {
-			c->gen = t->gen;
-			memcpy(&c->addr, dst, 4);
-			c->iface = adj->iface;
-			c->nid = (uint32_t)id;
-		}
+		c->gen = t->gen;
+		c->family = (uint8_t)family;
+		memcpy(c->addr, dst, family == 4 ? 4 : 16);
+		c->iface = adj->iface;
+		c->nid = (uint32_t)id;
 		return (uint32_t)id;
 	}
 	uint32_t nid = adj->nh[adj->n_nh > 1 ? flow_hash % adj->n_nh : 0];
@@ -837,12 +844,12 @@ rtr_fast_dmac_ok(const struct rtr_tables *t, const struct rte_mbuf *m, const uin
 
 /* The adjacency a of a fast-path frame whose L3 packet is l3_len bytes,
  * when it is one resolved next hop on an untagged interface whose MTU the
- * packet fits, or an IPv4 destination (dst4, network order; 0 for IPv6)
- * on a connected subnet of one whose neighbour the worker's cache (tb)
- * holds resolved (*macw: the next hop's MAC word); NULL: the full path */
+ * packet fits, or a destination dst (family 4 or 6) on a connected
+ * subnet of one whose neighbour the worker's cache (tb) holds (*macw: the
+ * next hop's MAC word); NULL: the full path */
 static inline const struct rtr_adj *
-rtr_fast_adj(const struct rtr_tables *t, struct rtr_tb *tb, uint64_t a, uint32_t dst4,
-	     uint32_t l3_len, uint64_t *macw)
+rtr_fast_adj(const struct rtr_tables *t, struct rtr_tb *tb, uint64_t a, int family,
+	     const uint8_t *dst, uint32_t l3_len, uint64_t *macw)
 {
 	const struct rtr_adj *adj = &t->adj[a < RTR_MAX_ADJ ? a : 0];
 	uint32_t nid;
@@ -850,7 +857,7 @@ rtr_fast_adj(const struct rtr_tables *t, struct rtr_tb *tb, uint64_t a, uint32_t
 	if (!adj->fast)
 		return NULL;
 	if (adj->type == RTR_ADJ_CONNECTED) {
-		nid = dst4 ? rtr_nc_get4(tb, t, dst4, adj->iface, NULL) : RTR_PUNT_NID_NONE;
+		nid = rtr_nc_get(tb, t, family, dst, adj->iface, NULL);
 		if (nid == RTR_PUNT_NID_NONE)
 			return NULL;
 	} else {
@@ -911,7 +918,8 @@ rtr_fast4_fwd(const struct rtr_tables *t, struct rtr_tb *tb, struct rte_mbuf *m,
 	const struct rtr_adj *adj;
 	uint64_t macw;
 
-	adj = rtr_fast_adj(t, tb, a, ip->dst_addr, rte_be_to_cpu_16(ip->total_length), &macw);
+	adj = rtr_fast_adj(t, tb, a, 4, (const uint8_t *)&ip->dst_addr,
+			   rte_be_to_cpu_16(ip->total_length), &macw);
 	if (adj == NULL)
 		return false;
 	rtr_ttl_dec4(ip);
@@ -962,14 +970,15 @@ rtr_fast6_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint8_t *dst)
 }
 
 static inline bool
-rtr_fast6_fwd(const struct rtr_tables *t, struct rte_mbuf *m, uint64_t a)
+rtr_fast6_fwd(const struct rtr_tables *t, struct rtr_tb *tb, struct rte_mbuf *m, uint64_t a)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + 14);
 	const struct rtr_adj *adj;
 	uint64_t macw;
 
-	adj = rtr_fast_adj(t, NULL, a, 0, sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len), &macw);
+	adj = rtr_fast_adj(t, tb, a, 6, ip6->dst_addr,
+			   sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len), &macw);
 	if (adj == NULL)
 		return false;
 	ip6->hop_limits--;
@@ -1069,7 +1078,8 @@ rtr_process(struct nfv_vnf *vnf, struct nfv_worker *w, struct rte_mbuf **pkts, u
 			rte_fib6_lookup_bulk(t->fib6, ip6, nh6, n6);
 			for (uint16_t i = 0; i < n6; i++) {
 				if (fast6[i]) {
-					if (likely(rtr_fast6_fwd(t, p6[i], nh6[i]))) {
+					if (likely(rtr_fast6_fwd(t, &st->tb[w->lcore], p6[i],
+								 nh6[i]))) {
 						pkts[out++] = p6[i];
 						continue;
 					}

@@ -262,8 +262,9 @@ struct rtr_tables {
 #define RTR_NCACHE 64
 struct rtr_ncache {
 	uint64_t gen;
-	uint32_t addr; /* network order */
+	uint8_t addr[16]; /* IPv4: the first 4 bytes */
 	uint16_t iface;
+	uint8_t family; /* 4 or 6 */
 	uint32_t nid;
 };
 

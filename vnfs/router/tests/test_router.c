@@ -545,6 +545,22 @@ test_fast_path_v6(void **state)
 		assert_int_equal(rte_pktmbuf_mtod_offset(o, struct rte_ipv6_hdr *, 14)->hop_limits,
 				 63);
 	}
+	/* a host on the connected wan subnet (its neighbour static): the
+	 * first frame fills the worker's neighbour cache on the full path,
+	 * the others take the fast path, all forwarded alike */
+	for (int i = 0; i < 3; i++)
+		m[i] = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:2::2", 64, 18);
+	assert_int_equal(run(m, 3), 0);
+	assert_int_equal(ctr(RTR_CTR_FWD6), 4);
+	assert_int_equal(wk->tx[1].n, 4);
+	for (int i = 1; i < 4; i++) {
+		struct rte_mbuf *o = wk->tx[1].pkts[i];
+
+		assert_memory_equal(rte_pktmbuf_mtod(o, uint8_t *), nmac, 6);
+		assert_memory_equal(rte_pktmbuf_mtod(o, uint8_t *) + 6, &mac1, 6);
+		assert_int_equal(rte_pktmbuf_mtod_offset(o, struct rte_ipv6_hdr *, 14)->hop_limits,
+				 63);
+	}
 	vnf_down();
 }
 
