@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nfvbench import nfvd_ctl  # noqa: E402
 
@@ -40,7 +42,6 @@ RMAC = "02:00:00:00:01:01"  # router-ring.yaml's lan MAC
 def chain_file(kind, slots, sock, path=None):
     """The bench chain (or the chain file at path) on shared rings
     nb_in/nb_out, slots deep."""
-    import yaml
     name = {"router": "router-ring.yaml", "forward": "forward.yaml"}[kind]
     with open(path or os.path.join(ROOT, "bench", "results", "chains", name)) as f:
         chain = yaml.safe_load(f)
@@ -81,7 +82,6 @@ def main():
     sock = os.path.join(work_dir, "nfvd.sock")
     path = os.path.join(work_dir, "chain.yaml")
     with open(path, "w") as f:
-        import yaml
         yaml.safe_dump(chain_file(a.chain, a.slots, sock, a.chain_file), f)
     prefix = "ringab%d" % os.getpid()
     log = open(os.path.join(work_dir, "nfvd.log"), "w")

@@ -843,6 +843,20 @@ neigh_of(const char *addr, uint16_t iface)
 	return id < 0 ? NULL : &st->tables->neigh[id];
 }
 
+/* One frame from wan to dst on lan: not forwarded, punted; the punt */
+static struct rte_mbuf *
+punted_not_forwarded(const char *dst)
+{
+	struct rte_mbuf *m = mk4(1, 0, &mac1, "10.0.2.2", dst, 64, 18), *p;
+	uint16_t before = wk->tx[0].n;
+
+	run(&m, 1);
+	assert_int_equal(wk->tx[0].n, before);
+	p = take_punt();
+	assert_non_null(p);
+	return p;
+}
+
 /* A host on a connected subnet of an untagged interface: once the full
  * path has looked its neighbour up (the worker's cache), the fast path
  * forwards to it; a neighbour whose MAC the control thread withdrew is
@@ -859,7 +873,7 @@ test_fast_path_connected_hosts(void **state)
 				  "  - {name: lan, port: p0, addresses: [10.0.1.1/24]}\n"
 				  "  - {name: wan, port: p1, addresses: [10.0.2.1/24]}\n";
 	const uint8_t hmac[6] = {0x02, 0, 0, 0, 0x01, 0x07}, hmac2[6] = {0x02, 0, 0, 0, 0x01, 0x08};
-	struct rte_mbuf *m[4], *p;
+	struct rte_mbuf *m[4];
 	struct rtr_neigh *n;
 	uint16_t before;
 
@@ -893,13 +907,7 @@ test_fast_path_connected_hosts(void **state)
 		assert_int_equal(rte_raw_cksum(ip4_of(o, 14), 20), 0xffff);
 	}
 	/* another host of the subnet, not resolved: punted, not forwarded */
-	m[0] = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.8", 64, 18);
-	before = wk->tx[0].n;
-	run(m, 1);
-	assert_int_equal(wk->tx[0].n, before);
-	p = take_punt();
-	assert_non_null(p);
-	rte_pktmbuf_free(p);
+	rte_pktmbuf_free(punted_not_forwarded("10.0.1.8"));
 	/* no answer to the probes: the MAC is withdrawn; the cache still
 	 * names the neighbour, the frame must go to the full path (punted) */
 	nfv_fake.now_ms += 1001;
@@ -909,13 +917,7 @@ test_fast_path_connected_hosts(void **state)
 	nfv_fake.now_ms += 101;
 	rtr_tick(&vnf, nfv_fake.now_ms);
 	assert_int_equal(n->state, RTR_NS_FAILED);
-	m[0] = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
-	before = wk->tx[0].n;
-	run(m, 1);
-	assert_int_equal(wk->tx[0].n, before);
-	p = take_punt();
-	assert_non_null(p);
-	rtr_punt(&vnf, p);
+	rtr_punt(&vnf, punted_not_forwarded("10.0.1.7"));
 	/* it answers again from a new MAC: the fast path uses the new one */
 	m[0] = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac2);
 	run(m, 1);
