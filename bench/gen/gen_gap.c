@@ -42,6 +42,8 @@ gen_gap_set_ring(struct gen_gap *g, uint64_t slots)
 	g->ring = slots;
 }
 
+static bool gen_gap_peer_took(struct gen_gap *g, uint64_t now, uint64_t n, uint64_t min);
+
 bool
 gen_gap_refused(struct gen_gap *g, uint64_t now, uint64_t n, uint64_t backlog)
 {
@@ -49,8 +51,14 @@ gen_gap_refused(struct gen_gap *g, uint64_t now, uint64_t n, uint64_t backlog)
 	 * lossy gap: a burst above the trial's rate */
 	bool in = g->ring && backlog > g->ring && g->lossy_count > 0;
 
-	if (!in && g->peer && gen_gaplog_idle(g->peer, now) > g->threshold) {
-		in = true; /* the peer, which drains this ring, is off its core */
+	/* the peer, which drains this ring, is off its core, or came back
+	 * from a gap so lately that the ring it left fuller is still
+	 * draining (within the gap's budget: what was due while it was away;
+	 * any gap, since the ring need not have been empty when it began) */
+	if (!in && g->peer &&
+	    (gen_gaplog_idle(g->peer, now) > g->threshold ||
+	     gen_gap_peer_took(g, now, n, g->threshold))) {
+		in = true;
 		g->refused_peer += n;
 	}
 	if (in)
@@ -68,24 +76,37 @@ gen_gap_set_peer(struct gen_gap *g, const struct gen_gaplog *log)
 	g->peer_budget = 0;
 }
 
-/* The peer's last lossy gap before now, if the hole was seen within the
- * slack after it and fits in what it can still have lost. */
+/* The peer's last gap of at least min cycles before now, if n frames
+ * (missing in a hole, or refused) were seen within the slack after it and
+ * fit in what it can still have lost (its length x the rate, shared by
+ * holes and refusals); takes them from its budget. A gap older than the
+ * one the budget is for explains nothing more. */
 static bool
-gen_gap_peer_hole(struct gen_gap *g, uint64_t now, uint64_t missing)
+gen_gap_peer_took(struct gen_gap *g, uint64_t now, uint64_t n, uint64_t min)
 {
 	struct gen_gaplog_rec r;
 
-	if (!g->peer || !gen_gaplog_last(g->peer, now, g->lossy, &r) || now - r.end > g->slack)
+	if (!g->peer || !gen_gaplog_last(g->peer, now, min, &r) || now - r.end > g->slack)
+		return false;
+	if (r.end < g->peer_end)
 		return false;
 	if (r.end != g->peer_end) {
 		g->peer_end = r.end;
 		g->peer_budget = (double)(r.end - r.start) * g->pkts_per_cycle;
 	}
 	if (g->pkts_per_cycle > 0) {
-		if ((double)missing > g->peer_budget)
+		if ((double)n > g->peer_budget)
 			return false;
-		g->peer_budget -= (double)missing;
+		g->peer_budget -= (double)n;
 	}
+	return true;
+}
+
+static bool
+gen_gap_peer_hole(struct gen_gap *g, uint64_t now, uint64_t missing)
+{
+	if (!gen_gap_peer_took(g, now, missing, g->lossy))
+		return false;
 	g->holes_peer++;
 	g->missing_peer += missing;
 	return true;

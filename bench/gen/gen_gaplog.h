@@ -46,11 +46,12 @@ struct gen_gaplog_sum {
 void gen_gaplog_init(struct gen_gaplog *l);
 /* The writer: one gap from start to end (TSC). */
 void gen_gaplog_put(struct gen_gaplog *l, uint64_t start, uint64_t end);
-/* The writer: a loop turn at TSC now (one relaxed store). */
+/* The writer: a loop turn at TSC now (one store; after the gap it ends,
+ * if any, is put: a reader that sees the turn sees the gap). */
 static inline void
 gen_gaplog_turn(struct gen_gaplog *l, uint64_t now)
 {
-	__atomic_store_n(&l->turn, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->turn, now, __ATOMIC_RELEASE);
 }
 /* The reader: cycles since the writer's last turn at TSC now (0 if it
  * turned after now on another core's clock, or never). */

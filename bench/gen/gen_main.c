@@ -1137,8 +1137,11 @@ gen_trial_run(const struct gen_trial *t)
 			gen_tx_stream(s, t, n, now);
 			s->last_send = now;
 			s->refused_last = s->tx_refused != refused;
+			/* the clock read afresh: the peer may have come back
+			 * from a gap since this turn began (its record then
+			 * ends after `now` and would not be looked at) */
 			if (s->tx_refused != refused)
-				gen_gap_refused(&gen.gap, now, s->tx_refused - refused,
+				gen_gap_refused(&gen.gap, rte_rdtsc(), s->tx_refused - refused,
 						rate_s > 0 ? due - (s->tx - n) : 0);
 			last_tx = now;
 			if (t->count && s->tx >= t->count)
@@ -1304,9 +1307,11 @@ gen_loop_gap_tick(uint64_t now)
 	gen_gap_tick(&gen.gap, now);
 	if (!gen.gap_log)
 		return;
-	gen_gaplog_turn(gen.gap_log, now);
+	/* the gap first: a reader that sees this turn finds the gap it ends
+	 * (a refusal just after is put down to it) */
 	if (gen.gap.count != count)
 		gen_gaplog_put(gen.gap_log, prev, now);
+	gen_gaplog_turn(gen.gap_log, now);
 }
 
 static int

@@ -133,8 +133,11 @@ def search(trial, ceiling_pps, pdr=0.005, resolution=0.01, min_step_pps=1000,
                        "gaps": {k: res["gaps"][k] for k in ("count", "max_us", "total_us")}
                        if isinstance(res.get("gaps"), dict) else None})
         if isinstance(res.get("gaps"), dict) and "refused_in_gap" in res["gaps"]:
-            # frames the link refused while a measuring side was away
-            trials[-1]["refused_in_gap"] = res["gaps"]["refused_in_gap"]
+            # frames the link refused while a measuring side was away, and
+            # the loss put down to no gap (the DUT's, by the method)
+            for k in ("refused_in_gap", "refused_outside", "missing_outside"):
+                if k in res["gaps"]:
+                    trials[-1][k] = res["gaps"][k]
         if res.get("dut_work"):
             # the DUT's forwarding threads in the last attempt (run.dut_work)
             trials[-1]["dut"] = res["dut_work"]

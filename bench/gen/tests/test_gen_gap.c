@@ -231,17 +231,31 @@ test_peer_gaps_explain_holes_and_refusals(void **state)
 	/* the peer back: it logs the gap; a hole just after is its */
 	gen_gaplog_put(&peer, 3000, 8000); /* 5000 cycles: lossy, 2500 packets */
 	gen_gaplog_turn(&peer, 8000);
-	assert_false(gen_gap_refused(&g, 8010, 3, 0)); /* the peer turns: the DUT's */
+	/* turning again, it drains the ring it left full: refusals just
+	 * after are its gap's too, from the same budget as the holes */
+	assert_true(gen_gap_refused(&g, 8010, 3, 0));
+	assert_int_equal(g.refused_peer, 43);
 	assert_true(gen_gap_hole(&g, 8100, 2000));
-	assert_false(gen_gap_hole(&g, 8200, 501)); /* more than it can lose */
-	assert_true(gen_gap_hole(&g, 8000 + SLACK, 500));
+	assert_false(gen_gap_hole(&g, 8200, 498)); /* more than it can lose */
+	gen_gaplog_turn(&peer, 8200);
+	assert_false(gen_gap_refused(&g, 8200, 498, 0));
+	assert_true(gen_gap_hole(&g, 8000 + SLACK, 497));
 	assert_false(gen_gap_hole(&g, 8000 + SLACK + 1, 1)); /* past the slack */
+	gen_gaplog_turn(&peer, 8000 + SLACK + 1);
+	assert_false(gen_gap_refused(&g, 8000 + SLACK + 1, 1, 0));
 	assert_int_equal(g.holes_peer, 2);
-	assert_int_equal(g.missing_peer, 2500);
-	/* a short peer gap explains nothing; a gap logged after the hole
-	 * (another core's clock) is not looked at */
+	assert_int_equal(g.missing_peer, 2497);
+	assert_int_equal(g.refused_peer, 43);
+	/* a short peer gap explains no hole (it cannot overflow the ring),
+	 * but refusals just after it, as it drains the ring it left fuller,
+	 * up to what was due while it was away (250); a gap logged after the
+	 * hole (another core's clock) is not looked at */
 	gen_gaplog_put(&peer, 9000, 9500);
+	gen_gaplog_turn(&peer, 9500);
 	assert_false(gen_gap_hole(&g, 9600, 1));
+	assert_true(gen_gap_refused(&g, 9600, 1, 0));
+	assert_false(gen_gap_refused(&g, 9600, 250, 0));
+	assert_true(gen_gap_refused(&g, 9600, 249, 0));
 	gen_gaplog_put(&peer, 10000, 30000);
 	assert_false(gen_gap_hole(&g, 12000, 1));
 	gen_gap_reset(&g);
