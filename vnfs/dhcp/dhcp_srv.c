@@ -58,8 +58,10 @@ dhcp_prl_has(const uint8_t *prl, uint16_t n, uint8_t code)
 	return prl != NULL && memchr(prl, code, n) != NULL;
 }
 
-/* Subnet options: requested ones first (in the client's order), then the
- * rest, each while it fits; option 82 and END are kept room for. */
+/* Subnet options: the subnet mask first (RFC 2132 3.3: before the router
+ * option), then the requested ones (in the client's order, each once even
+ * if asked for twice: RFC 2131 4.3.1), then the rest, each while it fits;
+ * option 82 and END are kept room for. */
 static void
 dhcp_reply_opts(struct dhcp_reply *r, const struct dhcp_msg *m,
 		const struct dhcp_subnet_conf *sn)
@@ -78,14 +80,22 @@ dhcp_reply_opts(struct dhcp_reply *r, const struct dhcp_msg *m,
 	}
 	limit -= 1 + (ri != NULL && ri_n <= 255 ? 2u + ri_n : 0u);
 	if (sn != NULL) {
-		for (uint16_t k = 0; prl != NULL && k < prl_n; k++)
+		for (uint16_t i = 0; i < sn->opts.n; i++)
+			if (sn->opts.opt[i].code == DHCP_OPT_SUBNET_MASK)
+				dhcp_reply_opt(r, sn->opts.opt[i].code, sn->opts.opt[i].data,
+					       sn->opts.opt[i].len, limit);
+		for (uint16_t k = 0; prl != NULL && k < prl_n; k++) {
+			if (prl[k] == DHCP_OPT_SUBNET_MASK || dhcp_prl_has(prl, k, prl[k]))
+				continue; /* sent already */
 			for (uint16_t i = 0; i < sn->opts.n; i++)
 				if (sn->opts.opt[i].code == prl[k])
 					dhcp_reply_opt(r, sn->opts.opt[i].code,
 						       sn->opts.opt[i].data, sn->opts.opt[i].len,
 						       limit);
+		}
 		for (uint16_t i = 0; i < sn->opts.n; i++)
-			if (!dhcp_prl_has(prl, prl_n, sn->opts.opt[i].code))
+			if (sn->opts.opt[i].code != DHCP_OPT_SUBNET_MASK &&
+			    !dhcp_prl_has(prl, prl_n, sn->opts.opt[i].code))
 				dhcp_reply_opt(r, sn->opts.opt[i].code, sn->opts.opt[i].data,
 					       sn->opts.opt[i].len, limit);
 	}

@@ -533,6 +533,29 @@ reply_opt(struct dhcp_reply *r, uint8_t code, uint16_t *n)
 	return dhcp_msg_opt(&m, code, n);
 }
 
+/* How often option code appears in the reply's options field (raw, not
+ * joined as RFC 3396 would), and at which index among the options the
+ * first one is (-1: none). */
+static int
+reply_opt_count(const struct dhcp_reply *r, uint8_t code, int *first)
+{
+	size_t i = DHCP_MIN_LEN;
+	int count = 0, idx = 0;
+
+	*first = -1;
+	while (i < r->len && r->buf[i] != DHCP_OPT_END) {
+		if (r->buf[i] == DHCP_OPT_PAD) {
+			i++;
+			continue;
+		}
+		if (r->buf[i] == code && count++ == 0)
+			*first = idx;
+		idx++;
+		i += 2u + r->buf[i + 1];
+	}
+	return count;
+}
+
 static uint32_t
 yiaddr(struct srv_env *e)
 {
@@ -558,6 +581,29 @@ dora(struct srv_env *e, const uint8_t mac[6], uint64_t now)
 	assert_int_equal(handle(e, &p, now, true, NULL), DHCP_ACK);
 	assert_int_equal(yiaddr(e), a);
 	return a;
+}
+
+/* RFC 2131 4.3.1: each requested parameter once, even if asked for twice;
+ * RFC 2132 3.3: the subnet mask before the router option, whatever order
+ * the client asked in. */
+static void
+test_srv_prl_order_and_duplicates(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, true);
+	int mask_at, router_at;
+	struct pkt p;
+
+	(void)state;
+	pkt_init(&p, DHCP_DISCOVER, mac1);
+	pkt_opt(&p, DHCP_OPT_PRL, "\x03\x01\x01\x03\x06\x06", 6);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, true, NULL), DHCP_OFFER);
+	assert_int_equal(reply_opt_count(&e->r, DHCP_OPT_SUBNET_MASK, &mask_at), 1);
+	assert_int_equal(reply_opt_count(&e->r, DHCP_OPT_ROUTERS, &router_at), 1);
+	assert_int_equal(reply_opt_count(&e->r, DHCP_OPT_DNS, &router_at), 1);
+	reply_opt_count(&e->r, DHCP_OPT_ROUTERS, &router_at);
+	assert_true(mask_at >= 0 && router_at > mask_at);
+	env_free(e);
 }
 
 static void
@@ -1929,6 +1975,7 @@ main(void)
 		cmocka_unit_test(test_conf_interface_address),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_srv_dora),
+		cmocka_unit_test(test_srv_prl_order_and_duplicates),
 		cmocka_unit_test(test_srv_pool_exclusions_reservations),
 		cmocka_unit_test(test_srv_relay),
 		cmocka_unit_test(test_ip_udp_checksums),
