@@ -152,6 +152,28 @@ def test_traceroute_lists_the_router(lab):
     assert rtr(nfvd)["counters"]["punt-ttl-expired"] >= 2
 
 
+def test_ping_record_route(lab):
+    """ping -R (RFC 791 record route): through the router, the reply's route
+    lists the router's wan address on the way out and its lan address on
+    the way back; to the router itself, the address pinged is recorded in
+    the echo reply (RFC 1122 3.2.2.6)."""
+    nfvd = lab()
+    wait_for(lambda: reaches(nfvd.h1, H2_4), 20, "IPv4 path")
+    out = run(["ping", "-n", "-R", "-c", "1", "-W", "2", H2_4], ns=nfvd.h1).stdout
+    rr = re.findall(r"^\s*(?:RR:)?\s+(\d+\.\d+\.\d+\.\d+)\s*$", out, re.M)
+    assert R2_4 in rr and H2_4 in rr and R1_4 in rr, out
+    assert rr.index(R2_4) < rr.index(H2_4) < rr.index(R1_4), out
+    out = run(["ping", "-n", "-R", "-c", "1", "-W", "2", R1_4], ns=nfvd.h1).stdout
+    assert "1 received" in out, out
+    rr = re.findall(r"^\s*(?:RR:)?\s+(\d+\.\d+\.\d+\.\d+)\s*$", out, re.M)
+    assert rr[:2] == [H1_4, R1_4], out
+    # ping -T tsandaddr (RFC 791 timestamp, flag 1) through the router: the
+    # router's egress address with a time, between h1's and h2's
+    out = run(["ping", "-n", "-T", "tsandaddr", "-c", "1", "-W", "2", H2_4], ns=nfvd.h1).stdout
+    ts = re.findall(r"^\s*(?:TS:)?\s+(\d+\.\d+\.\d+\.\d+)\s+\d+", out, re.M)
+    assert ts[:3] == [H1_4, R2_4, H2_4], out
+
+
 def test_iperf3_tcp_and_udp(lab):
     nfvd = lab()
     wait_for(lambda: reaches(nfvd.h1, H2_4), 20, "IPv4 path")

@@ -48,6 +48,7 @@ rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz)
 	}
 	st->icmp_tokens = c->icmp_burst;
 	st->icmp_last_ms = nfv_now_ms();
+	rtr_ts_init(st, tsc_hz);
 }
 
 static void

@@ -5,6 +5,9 @@
  * own addresses, ARP/ND, ICMP errors, unresolved neighbours) is punted to
  * the control thread under a per-lcore token bucket.
  */
+#include <string.h>
+#include <time.h>
+
 #include <rte_hash_crc.h>
 
 #include "router_rt.h"
@@ -629,17 +632,42 @@ rtr_opts4(const uint8_t *h, uint32_t ihl)
 	return 0;
 }
 
-/* RFC 791 record route: the address of the interface the packet leaves by
- * goes where the pointer says, while there is room; header checksum
- * recomputed (a slow path: packets with options are rare) */
-static __rte_noinline void
-rtr_opts4_record(struct rte_ipv4_hdr *ip, const struct rtr_if *oif)
+void
+rtr_ts_init(struct rtr_state *st, uint64_t tsc_hz)
+{
+	struct timespec ts;
+	uint64_t ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	st->ts_tsc0 = rte_get_tsc_cycles();
+	st->ts_hz = tsc_hz ? tsc_hz : 1;
+	ms = (uint64_t)(ts.tv_sec % 86400) * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	st->ts_ms0 = (uint32_t)ms;
+}
+
+uint32_t
+rtr_ts_ms(const struct rtr_state *st)
+{
+	uint64_t d = rte_get_tsc_cycles() - st->ts_tsc0;
+	uint64_t ms = d / st->ts_hz * 1000u + d % st->ts_hz * 1000u / st->ts_hz;
+
+	return (uint32_t)((st->ts_ms0 + ms) % 86400000u);
+}
+
+/* RFC 791 record route and internet timestamp, for a packet checked by
+ * rtr_opts4: addr (network order) goes where a record route pointer says
+ * while there is room; a timestamp option gets ms (flag 0), addr and ms
+ * (flag 1), or ms where the next prespecified address is addr (flag 3),
+ * its overflow count raised when full (RFC 1812 5.3.13.6 / RFC 1122
+ * 3.2.2.6). Header checksum recomputed: a slow path, options are rare. */
+void
+rtr_opts4_stamp(struct rte_ipv4_hdr *ip, uint32_t addr, uint32_t ms)
 {
 	uint8_t *h = (uint8_t *)ip;
-	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, ms_be = rte_cpu_to_be_32(ms);
 
 	for (uint32_t i = 20; i < ihl;) {
-		uint8_t type = h[i], olen;
+		uint8_t type = h[i], olen, ptr, flag;
 
 		if (type == 0)
 			break;
@@ -648,9 +676,26 @@ rtr_opts4_record(struct rte_ipv4_hdr *ip, const struct rtr_if *oif)
 			continue;
 		}
 		olen = h[i + 1]; /* checked by rtr_opts4 */
-		if (type == 7 && oif->n4 > 0 && h[i + 2] + 3u <= olen) {
-			memcpy(h + i + h[i + 2] - 1, &oif->a4[0], 4);
+		ptr = h[i + 2];
+		if (type == 7 && addr != 0 && ptr + 3u <= olen) {
+			memcpy(h + i + ptr - 1, &addr, 4);
 			h[i + 2] += 4;
+		} else if (type == 68) {
+			flag = h[i + 3] & 0xf;
+			if (ptr + (flag ? 7u : 3u) > olen) {
+				if ((h[i + 3] >> 4) < 15)
+					h[i + 3] += 0x10; /* overflow */
+			} else if (flag == 0) {
+				memcpy(h + i + ptr - 1, &ms_be, 4);
+				h[i + 2] += 4;
+			} else if (flag == 1 && addr != 0) {
+				memcpy(h + i + ptr - 1, &addr, 4);
+				memcpy(h + i + ptr + 3, &ms_be, 4);
+				h[i + 2] += 8;
+			} else if (flag == 3 && memcmp(h + i + ptr - 1, &addr, 4) == 0) {
+				memcpy(h + i + ptr + 3, &ms_be, 4);
+				h[i + 2] += 8;
+			}
 		}
 		i += olen;
 	}
@@ -679,8 +724,10 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	if (unlikely(ip->version_ihl != 0x45)) {
 		int r;
 
-		/* for the router itself: not processed (as before) */
-		if (adj->type == RTR_ADJ_LOCAL) {
+		/* for the router itself: ICMP (an echo request's record
+		 * route or timestamp is filled in and returned, RFC 1122
+		 * 3.2.2.6); UDP or TCP with options is not taken */
+		if (adj->type == RTR_ADJ_LOCAL && ip->next_proto_id != IPPROTO_ICMP) {
 			nfv_drop(w, vnf, m, RTR_DROP_IP_OPTIONS);
 			return false;
 		}
@@ -713,7 +760,7 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	nid = rtr_pick_nh(&st->tb[w->lcore], t, adj, 4, &ip->dst_addr,
 			  adj->n_nh > 1 ? rtr_flow_hash4(ip) : 0, &oif);
 	if (unlikely(ip->version_ihl != 0x45)) /* also when it waits or is fragmented */
-		rtr_opts4_record(ip, &t->ifs[oif]);
+		rtr_opts4_stamp(ip, t->ifs[oif].n4 > 0 ? t->ifs[oif].a4[0] : 0, rtr_ts_ms(st));
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > t->ifs[oif].mtu)) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),

@@ -350,8 +350,8 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 {
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
-	uint8_t *icmp = (uint8_t *)(ip + 1);
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length), ihl = (ip->version_ihl & 0xf) * 4u;
+	uint8_t *icmp = (uint8_t *)ip + ihl; /* options checked by the data path */
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t a;
 
@@ -363,8 +363,8 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (ip->next_proto_id != IPPROTO_ICMP || tot < 28 || m->nb_segs > 1 ||
-	    icmp[0] != RTE_IP_ICMP_ECHO_REQUEST || rte_raw_cksum(icmp, tot - 20) != 0xffff ||
+	if (ip->next_proto_id != IPPROTO_ICMP || tot < ihl + 8 || m->nb_segs > 1 ||
+	    icmp[0] != RTE_IP_ICMP_ECHO_REQUEST || rte_raw_cksum(icmp, tot - ihl) != 0xffff ||
 	    (ip->fragment_offset &
 	     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		st->cp[RTR_CP_LOCAL_DROPPED]++;
@@ -377,9 +377,13 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* RFC 1122 3.2.2.6: record route and timestamp filled in with the
+	 * address pinged and returned in the reply (checksum recomputed) */
+	if (ihl > 20)
+		rtr_opts4_stamp(ip, ip->src_addr, rtr_ts_ms(st));
 	icmp[0] = RTE_IP_ICMP_ECHO_REPLY;
 	icmp[2] = icmp[3] = 0;
-	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, tot - 20);
+	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, tot - ihl);
 	eh->dst_addr = eh->src_addr;
 	eh->src_addr = t->ifs[ifi].mac;
 	st->cp[RTR_CP_ECHO_REPLY]++;

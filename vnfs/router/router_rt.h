@@ -319,6 +319,10 @@ struct rtr_state {
 	uint64_t punt_tsc_per_token[RTR_TB_MAX];
 	uint64_t punt_burst[RTR_TB_MAX];
 	struct rtr_tb tb[RTE_MAX_LCORE];
+	/* the IPv4 timestamp option's clock (RFC 791: ms since midnight UT),
+	 * from the TSC: realtime ms at ts_tsc0 (set once, read by workers) */
+	uint64_t ts_tsc0, ts_hz;
+	uint32_t ts_ms0;
 	/* control thread */
 	struct nfv_vnf *vnf;
 	const struct rtr_conf *conf;
@@ -492,5 +496,13 @@ rtr_l2_write(struct rte_mbuf *m, uint16_t l2_len, const struct rtr_if *oi, uint6
 	}
 	return 0;
 }
+
+/* The IPv4 timestamp option's clock (router_dp.c): set up from the
+ * realtime clock once; ms since midnight UT from the TSC, any thread. */
+void rtr_ts_init(struct rtr_state *st, uint64_t tsc_hz);
+uint32_t rtr_ts_ms(const struct rtr_state *st);
+/* Record route and timestamp options of ip (checked) filled in with addr
+ * (network order) and ms; header checksum recomputed. */
+void rtr_opts4_stamp(struct rte_ipv4_hdr *ip, uint32_t addr, uint32_t ms);
 
 #endif /* RTR_RT_H */

@@ -1489,7 +1489,10 @@ mk4_opts(const char *src, const char *dst, uint8_t ttl, const uint8_t *opts, uin
 /* RFC 791 / RFC 1812 5.2.4 / RFC 7126: IPv4 options are forwarded, record
  * route filled in with the egress interface's address; source routes are
  * dropped; a malformed option draws a parameter problem pointing at it;
- * options to the router itself are not processed (dropped) */
+ * and timestamps filled in (RFC 1812 5.3.13.6: overflow counted when
+ * full); an echo request to the router gets its record route and timestamp
+ * filled in and returned (RFC 1122 3.2.2.6: `ping -R`); UDP with options
+ * to the router is not taken (dropped) */
 static void
 test_ip_options(void **state)
 {
@@ -1524,10 +1527,63 @@ test_ip_options(void **state)
 	m = mk4_opts("10.0.1.5", "192.168.1.1", 64, lsrr, sizeof(lsrr));
 	assert_int_equal(run(&m, 1), 0);
 	assert_int_equal(drops(RTR_DROP_SOURCE_ROUTE), 1);
-	/* to the router: not processed */
+	/* timestamp with addresses, room for two: the egress address and a
+	 * time of day in ms; a full one counts an overflow */
+	m = mk4_opts("10.0.1.5", "192.168.1.1", 64,
+		     (const uint8_t[]){68, 20, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		     20);
+	assert_int_equal(run(&m, 1), 0);
+	assert_int_equal(wk->tx[1].n, 3);
+	ip = (struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(wk->tx[1].pkts[2], const uint8_t *) + 18);
+	assert_int_equal(rte_raw_cksum(ip, 40), 0xffff);
+	o = (const uint8_t *)(ip + 1);
+	assert_int_equal(o[2], 13);
+	inet_pton(AF_INET, "10.0.2.1", &a);
+	assert_memory_equal(o + 4, &a, 4);
+	assert_true(rte_be_to_cpu_32(*(const uint32_t *)(o + 8)) < 86400000u);
+	m = mk4_opts("10.0.1.5", "192.168.1.1", 64, (const uint8_t[]){68, 4, 5, 0}, 4);
+	assert_int_equal(run(&m, 1), 0);
+	assert_int_equal(wk->tx[1].n, 4);
+	ip = (struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(wk->tx[1].pkts[3], const uint8_t *) + 18);
+	assert_int_equal(((const uint8_t *)(ip + 1))[3], 0x10);
+	assert_int_equal(rte_raw_cksum(ip, 24), 0xffff);
+	/* UDP to the router with options: not taken */
 	m = mk4_opts("10.0.1.5", "10.0.1.1", 64, rr, sizeof(rr));
 	assert_int_equal(run(&m, 1), 0);
 	assert_int_equal(drops(RTR_DROP_IP_OPTIONS), 1);
+	/* an echo request with record route to the router (ping -R): the
+	 * reply carries it with the address pinged recorded */
+	m = mk4_opts("10.0.1.5", "10.0.1.1", 64, rr, sizeof(rr));
+	ip = ip4_of(m, 14);
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	{
+		uint8_t *ic = (uint8_t *)ip + 32;
+
+		ic[0] = RTE_IP_ICMP_ECHO_REQUEST;
+		ic[4] = 0x12;
+		ic[7] = 3;
+		*(uint16_t *)(ic + 2) = (uint16_t)~rte_raw_cksum(ic, 18);
+	}
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 1);
+	ip = ip4_of(nfv_fake.sent[0], 14);
+	assert_int_equal(ip->version_ihl, 0x48);
+	assert_int_equal(rte_raw_cksum(ip, 32), 0xffff);
+	o = (const uint8_t *)(ip + 1);
+	assert_int_equal(o[0], 7);
+	assert_int_equal(o[2], 8);
+	inet_pton(AF_INET, "10.0.1.1", &a);
+	assert_memory_equal(o + 3, &a, 4);
+	assert_int_equal(ip->src_addr, a);
+	icmp = (const uint8_t *)ip + 32;
+	assert_int_equal(icmp[0], RTE_IP_ICMP_ECHO_REPLY);
+	assert_int_equal(icmp[4], 0x12);
+	assert_int_equal(icmp[7], 3);
+	assert_int_equal(rte_raw_cksum(icmp, 18), 0xffff);
+	rte_pktmbuf_free(nfv_fake.sent[0]);
+	nfv_fake.n_sent = 0;
 	/* timestamp whose length runs past the header: parameter problem
 	 * with the pointer at its length octet (20 + 2) */
 	m = mk4_opts("10.0.1.5", "192.168.1.1", 64, badts, sizeof(badts));
@@ -1543,7 +1599,7 @@ test_ip_options(void **state)
 	inet_pton(AF_INET, "10.0.1.5", &a);
 	assert_int_equal(ip->dst_addr, a);
 	assert_int_equal(rte_raw_cksum(icmp, rte_be_to_cpu_16(ip->total_length) - 20), 0xffff);
-	assert_int_equal(wk->tx[1].n, 2);
+	assert_int_equal(wk->tx[1].n, 4);
 	vnf_down();
 }
 
