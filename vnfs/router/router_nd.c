@@ -445,6 +445,18 @@ rtr_na_send(struct rtr_state *st, const struct rtr_tables *t, uint16_t ifi, cons
 	rtr_send(st, f->port, r);
 }
 
+#define RTR_NA_SOLICITED 0x40000000u
+#define RTR_NA_OVERRIDE 0x20000000u
+
+/* dst is target's solicited-node group ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
+static bool
+rtr_nd_solicited_node(const uint8_t *dst, const uint8_t *target)
+{
+	static const uint8_t pfx[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+
+	return memcmp(dst, pfx, 13) == 0 && memcmp(dst + 13, target + 13, 3) == 0;
+}
+
 void
 rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -467,12 +479,16 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 		st->cp[RTR_CP_ND_NS_RX]++;
 		if (own < 0)
 			goto free_m;
+		ll = rtr_nd_lladdr((const uint8_t *)(nd + 1), plen - sizeof(*nd), 1);
 		if (memcmp(ip6->src_addr, unspec, 16) == 0) {
-			/* someone's DAD for our address: defend it */
+			/* someone's DAD for our address: defend it; RFC 4861
+			 * 7.1.1: from :: only to a solicited-node group and
+			 * with no source link-layer address */
+			if (ll != NULL || !rtr_nd_solicited_node(ip6->dst_addr, nd->target))
+				goto free_m;
 			rtr_na_send(st, t, ifi, nd->target, NULL, NULL, false);
 			goto free_m;
 		}
-		ll = rtr_nd_lladdr((const uint8_t *)(nd + 1), plen - sizeof(*nd), 1);
 		/* the advert goes to ll or the frame's source: never to a group */
 		if ((ll != NULL && (ll[0] & 1)) ||
 		    !rte_is_unicast_ether_addr(
@@ -502,10 +518,22 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 			st->cp[RTR_CP_DAD_CONFLICT]++;
 			goto free_m;
 		}
+		/* RFC 4861 7.1.2: an advert to a group is not solicited */
+		if (ip6->dst_addr[0] == 0xff && (nd->flags & rte_cpu_to_be_32(RTR_NA_SOLICITED)))
+			goto free_m;
 		ll = rtr_nd_lladdr((const uint8_t *)(nd + 1), plen - sizeof(*nd), 2);
 		id = rtr_neigh_get(t, ifi, 6, nd->target, false);
-		if (id >= 0 && ll != NULL)
+		if (id >= 0 && ll != NULL) {
+			uint64_t w = 0, cur = t->neigh[id].macw;
+
+			memcpy(&w, ll, 6);
+			/* RFC 4861 7.2.5: without the override flag an advert
+			 * does not replace a known, different address */
+			if (!(nd->flags & rte_cpu_to_be_32(RTR_NA_OVERRIDE)) &&
+			    (cur & RTR_MAC_VALID) && (cur & ~RTR_MAC_VALID) != w)
+				goto free_m;
 			rtr_neigh_resolved(st, t, (uint32_t)id, (const struct rte_ether_addr *)ll);
+		}
 	}
 free_m:
 	rte_pktmbuf_free(m);

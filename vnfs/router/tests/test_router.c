@@ -1081,6 +1081,117 @@ test_nd_solicit_answered(void **state)
 	vnf_down();
 }
 
+static void run_punt(struct rte_mbuf *m);
+
+/* An NS (135) or NA (136) on lan from src to dst about target, with flags
+ * (NA: R/S/O in the top bits) and, if mac, a link-layer address option
+ * (source for NS, target for NA); dst's group MAC for a multicast dst. */
+static struct rte_mbuf *
+mk_nd(uint8_t type, const char *src, const char *dst, const char *target, uint32_t flags,
+      const uint8_t *mac)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint16_t plen = (uint16_t)(24 + (mac ? 8 : 0));
+	const uint8_t hmac[6] = {0x02, 0, 0, 0, 0, 0x99};
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *d, *nd;
+
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, (uint16_t)(14 + 40 + plen)));
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(d, 0, 14 + 40 + plen);
+	ip6 = (struct rte_ipv6_hdr *)(d + 14);
+	inet_pton(AF_INET6, src, ip6->src_addr);
+	inet_pton(AF_INET6, dst, ip6->dst_addr);
+	if (ip6->dst_addr[0] == 0xff) {
+		d[0] = d[1] = 0x33;
+		memcpy(d + 2, ip6->dst_addr + 12, 4);
+	} else {
+		memcpy(d, &mac0, 6);
+	}
+	memcpy(d + 6, hmac, 6);
+	*(uint16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(plen);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	nd = (uint8_t *)(ip6 + 1);
+	nd[0] = type;
+	*(uint32_t *)(nd + 4) = rte_cpu_to_be_32(flags);
+	inet_pton(AF_INET6, target, nd + 8);
+	if (mac) {
+		nd[24] = type == 135 ? 1 : 2;
+		nd[25] = 1;
+		memcpy(nd + 26, mac, 6);
+	}
+	*(uint16_t *)(nd + 2) = rte_ipv6_udptcp_cksum(ip6, nd);
+	nfv_meta(m)->in_port = 0;
+	m->port = 0;
+	return m;
+}
+
+static uint64_t
+neigh6_mac(const char *addr)
+{
+	struct rtr_state *st = vnf.priv;
+	uint8_t a[16];
+	int id;
+
+	inet_pton(AF_INET6, addr, a);
+	id = rtr_neigh_get(st->tables, 0, 6, a, false);
+	assert_true(id >= 0);
+	return atomic_load(&st->tables->neigh[id].macw);
+}
+
+/* RFC 4861 7.1.1 / 7.1.2 / 7.2.5: an NS from :: (DAD) is answered only
+ * when sent to the target's solicited-node group without a source
+ * link-layer option; an NA to a group with S set is invalid; an NA without
+ * O does not replace a known, different link-layer address, one with O
+ * does */
+static void
+test_nd_validation_and_override(void **state)
+{
+	const uint8_t m1[6] = {0x02, 0, 0, 0, 0, 0x71}, m2[6] = {0x02, 0, 0, 0, 0, 0x72},
+		      m3[6] = {0x02, 0, 0, 0, 0, 0x73};
+	uint64_t w1 = 0, w2 = 0;
+	struct rte_mbuf *m;
+
+	(void)state;
+	memcpy(&w1, m1, 6);
+	memcpy(&w2, m2, 6);
+	vnf_up(good_yaml);
+	/* DAD probes for our address */
+	m = mk_nd(135, "::", "ff02::1:ff00:1", "2001:db8:1::1", 0, m1);
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 0); /* with a source link-layer option */
+	m = mk_nd(135, "::", "ff02::1", "2001:db8:1::1", 0, NULL);
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 0); /* not the solicited-node group */
+	m = mk_nd(135, "::", "ff02::1:ff00:1", "2001:db8:1::1", 0, NULL);
+	run_punt(m);
+	assert_int_equal(nfv_fake.n_sent, 1); /* defended, to all nodes */
+	sent_free();
+	/* a neighbour learnt from its solicitation */
+	m = mk_nd(135, "2001:db8:1::7", "ff02::1:ff00:1", "2001:db8:1::1", 0, m1);
+	run_punt(m);
+	sent_free();
+	assert_int_equal(neigh6_mac("2001:db8:1::7") & ~RTR_MAC_VALID, w1);
+	/* unsolicited advert without override: the known address stays */
+	m = mk_nd(136, "2001:db8:1::7", "ff02::1", "2001:db8:1::7", 0, m2);
+	run_punt(m);
+	assert_int_equal(neigh6_mac("2001:db8:1::7") & ~RTR_MAC_VALID, w1);
+	/* to a group with the solicited flag: invalid */
+	m = mk_nd(136, "2001:db8:1::7", "ff02::1", "2001:db8:1::7", 0x60000000u, m3);
+	run_punt(m);
+	assert_int_equal(neigh6_mac("2001:db8:1::7") & ~RTR_MAC_VALID, w1);
+	/* with override: replaced */
+	m = mk_nd(136, "2001:db8:1::7", "ff02::1", "2001:db8:1::7", 0x20000000u, m2);
+	run_punt(m);
+	assert_int_equal(neigh6_mac("2001:db8:1::7") & ~RTR_MAC_VALID, w2);
+	assert_true(neigh6_mac("2001:db8:1::7") & RTR_MAC_VALID);
+	vnf_down();
+}
+
 static void
 test_icmp_generation(void **state)
 {
@@ -1885,6 +1996,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_rfc_not_forwarded),
 		cmocka_unit_test(test_rfc_link_local_scope),
 		cmocka_unit_test(test_ip_options),
+		cmocka_unit_test(test_nd_validation_and_override),
 		cmocka_unit_test(test_local_protocols),
 		cmocka_unit_test(test_rfc_no_answer_to_broadcast),
 		cmocka_unit_test(test_config_bad_addresses),
