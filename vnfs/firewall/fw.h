@@ -116,7 +116,9 @@ enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 	_(FW_DROP_NAT_TABLE_FULL, "nat-table-full", "NAT: the mapping or subscriber table is full") \
 	_(FW_DROP_CT_INVALID, "ct-invalid",                                                        \
 	  "TCP segment invalid for its tracked connection (RST outside the window, SYN from the "  \
-	  "responder of an established connection)")
+	  "responder of an established connection)")                                              \
+	_(FW_DROP_STACKED_VLAN, "stacked-vlan",                                                    \
+	  "two or more VLAN tags (802.1ad / QinQ): what they carry cannot be filtered")
 enum { FW_DROPS(VNF_ENUM) FW_DROP_MAX };
 
 /* TCP flag bits as on the wire */

@@ -270,6 +270,11 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 		vlan = fw_be16(d + 14) & 0xfff;
 		et = fw_be16(d + 16);
 		off = 18;
+		/* a second tag: the rules see one VLAN and the IP header
+		 * behind it; what a stack of tags carries would cross
+		 * unfiltered as "not IP", so it does not cross */
+		if (et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ)
+			return -(FW_DROP_STACKED_VLAN + 1);
 	}
 	p->ck.port_lo = p->ck.port_hi = 0;
 	p->ct_ok = 0;

@@ -330,6 +330,26 @@ test_ranges_ports_vlan(void **state)
 	assert_int_equal(run(&f, &p), 1);
 	p.vlan = 101;
 	assert_int_equal(run(&f, &p), 0);
+	/* the same packet under a second (outer 802.1ad) tag: not filtered as
+	 * "not IP", dropped */
+	{
+		struct rte_mbuf *m;
+		uint8_t *d;
+
+		p.vlan = 100;
+		m = mk(&p);
+		/* the frame's start through mtod (gcc 12's array bounds) */
+		assert_non_null(rte_pktmbuf_prepend(m, 4));
+		d = rte_pktmbuf_mtod(m, uint8_t *);
+		memmove(d, d + 4, 12);
+		d[12] = 0x88;
+		d[13] = 0xa8;
+		d[14] = 0;
+		d[15] = 200;
+		assert_int_equal(f.vnf.cls->process(&f.vnf, f.w, &m, 1), 0);
+		nfv_drop_flush(f.w);
+		assert_int_equal(drops(&f, FW_DROP_STACKED_VLAN), 1);
+	}
 	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 5, 7, SYN, 0)), 1);
 	assert_int_equal(run(&f, &TCP4("1.1.1.1", "2.2.2.2", 5, 7, SYNACK, 0)), 0);
 	fx_down(&f);
