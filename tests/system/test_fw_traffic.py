@@ -312,6 +312,25 @@ def test_fw_icmp_state(fwnet):
     wait_for(lambda: not any(c["proto"] == 1 for c in n.conns()), 10, "icmp entry expiry")
 
 
+def test_fw_large_ping_in_fragments(fwnet):
+    """ping -s 3000 through the firewall (fragments: drop, the default):
+    each request and reply is three fragments; the first is filtered like
+    any packet (lan-out allows it, the reply is the connection's), the later
+    ones follow it, so every ping is answered. From the WAN, where no rule
+    allows the first fragment, nothing gets through, later fragments
+    neither."""
+    n = fwnet(BASIC)
+    p = run(["ping", "-n", "-q", "-M", "dont", "-s", "3000", "-c", "3", "-i", "0.2", "-W", "2",
+             WAN_IP], ns=n.lan, check=False, timeout=60)
+    assert "3 packets transmitted, 3 received" in p.stdout, (p.stdout, n.vnf())
+    assert n.counter("fragments-followed") >= 12
+    before = n.drops("fragment")
+    p = run(["ping", "-n", "-q", "-M", "dont", "-s", "3000", "-c", "2", "-i", "0.2", "-W", "1",
+             LAN_IP], ns=n.wan, check=False, timeout=60)
+    assert " 0 received" in p.stdout, p.stdout
+    assert n.drops("fragment") >= before + 4
+
+
 def test_fw_pcap_filter_and_ebpf_rules(fwnet):
     if not os.path.exists(FW_EXAMPLE):
         pytest.skip("fw_example.o not built: " + FW_EXAMPLE)

@@ -279,6 +279,28 @@ def test_iperf3_tcp_and_udp_through_nat(lab):
             assert end["sum_received"]["bytes"] > 8_000_000, end["sum_received"]
 
 
+def test_large_ping_in_fragments_through_nat(lab):
+    """RFC 4787 REQ-14: a datagram in fragments crosses the NAT both ways.
+    ping -s 3000 from the LAN (its requests and the replies are three
+    fragments each at MTU 1500): the first fragment is translated, the
+    later ones follow it with the same addresses; the LAN host reassembles
+    the answer, so every ping is answered. A later fragment of no datagram
+    the firewall has seen is dropped (fragments: drop, the default)."""
+    lb = lab()
+    p = run(["ping", "-n", "-q", "-M", "dont", "-s", "3000", "-c", "3", "-i", "0.2", "-W", "2",
+             INET1], ns=lb.lan, check=False, timeout=60)
+    assert re.search(r"3 packets transmitted, 3 received", p.stdout), (p.stdout, lb.fw())
+    c = lb.fw()["counters"]
+    # two later fragments per datagram, six datagrams
+    assert c["fragments-followed"] >= 12, c
+    res = scapy(lb.inet, """
+send(IP(src=%r, dst=%r, id=4242, frag=100, proto=17)/Raw(b'x' * 64), iface=%r)
+print('{}')
+""" % (INET1, PUB, lb.tag + "c"))
+    assert res == {}
+    wait_for(lambda: lb.fw()["drops"].get("fragment", 0) >= 1, 10, "the stray fragment dropped")
+
+
 def test_traceroute_through_nat(lab):
     lb = lab()
     out = run(["traceroute", "-n", "-q", "1", "-N", "1", "-w", "2", INET1], ns=lb.lan,

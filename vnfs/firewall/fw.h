@@ -90,7 +90,8 @@ extern const uint8_t fw_state_timeout[FW_CT_STATE_MAX];
 	_(FW_CTR_NAT_MAP_NEW, "nat-mapping-new") \
 	_(FW_CTR_NAT_PRESERVED, "nat-port-preserved") \
 	_(FW_CTR_NAT_ICMP_ERR, "nat-icmp-error") \
-	_(FW_CTR_NAT_FILTERED, "nat-filtered")
+	_(FW_CTR_NAT_FILTERED, "nat-filtered")   \
+	_(FW_CTR_FRAG_FOLLOWED, "fragments-followed")
 enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 
 #define FW_DROPS(_)                                                                                \
@@ -108,7 +109,7 @@ enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 	_(FW_DROP_NAT_SUB_LIMIT, "nat-subscriber-limit",                                           \
 	  "NAT: the inside address is at its max-per-subscriber or its port blocks")             \
 	_(FW_DROP_NAT_FRAGMENT, "nat-fragment",                                                    \
-	  "NAT: a fragment of a translated flow (no reassembly; never sent untranslated)")       \
+	  "NAT: a later fragment of a flow NAT may translate whose first fragment was not seen") \
 	_(FW_DROP_NAT_UNSUPPORTED, "nat-unsupported",                                              \
 	  "NAT: a protocol NAT cannot translate (not TCP, UDP, ICMP echo) from a NAT'ed source") \
 	_(FW_DROP_NAT_RACE, "nat-race",                                                            \

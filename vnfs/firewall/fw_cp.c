@@ -570,6 +570,7 @@ fw_destroy(struct nfv_vnf *vnf)
 	fw_ruleset_free(fw->rs);
 	fw_ct_fini(&fw->ct);
 	fw_nat_fini(fw);
+	rte_free(fw->frag);
 	rte_free(fw);
 	vnf->priv = NULL;
 }
@@ -590,6 +591,12 @@ fw_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, c
 	vnf->priv = fw;
 	snprintf(fw->name, sizeof(fw->name), "%s", vnf->name);
 	fw->log_tokens = FW_LOG_BURST;
+	fw->frag = rte_zmalloc("fw_frag", (size_t)RTE_MAX_LCORE * FW_FRAG_SLOTS * sizeof(*fw->frag),
+			       RTE_CACHE_LINE_SIZE);
+	if (fw->frag == NULL) {
+		snprintf(err, errlen, "out of memory (fragment table)");
+		return -ENOMEM;
+	}
 	/* a translated connection takes two slots (original and reply keys) */
 	ret = fw_ct_init(&fw->ct, vnf->name, c->ct_max, c->nat != NULL ? 2 : 1, err, errlen);
 	if (ret < 0)

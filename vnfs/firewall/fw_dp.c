@@ -28,6 +28,10 @@ struct fw_pkt {
 	uint16_t l4_off;  /* IPv4: from the IP header */
 	uint32_t l4_len;  /* IPv4: L4 bytes (to the IP total length) */
 	uint8_t frag;	  /* IPv4 first fragment */
+	/* a first fragment's identification and addresses as received
+	 * (network order), for fw_frag_note */
+	uint16_t fid;
+	uint32_t fsrc, fdst;
 	uint8_t wscale;	  /* TCP SYN: its window scale option, 0xff none */
 	uint16_t win;	  /* TCP: window */
 	uint32_t seq;	  /* TCP: sequence number */
@@ -45,13 +49,69 @@ struct fw_pkt {
 
 enum fw_parse_res {
 	FW_P_IP = 0,
-	FW_P_PASS = 1, /* non-IP or an allowed non-first fragment */
+	FW_P_PASS = 1,	/* non-IP or an allowed non-first fragment */
+	FW_P_LATER = 2, /* a later IPv4 fragment: decided after the chunk's first ones */
 };
 
 static inline uint16_t
 fw_be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The fragment table slot of a datagram (fw_frag_ent). */
+static inline struct fw_frag_ent *
+fw_frag_slot(struct fw_frag_ent *tab, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto)
+{
+	uint32_t h = src * 0x9e3779b1u ^ dst * 0x85ebca6bu ^ ((uint32_t)id << 8 | proto);
+
+	RTE_BUILD_BUG_ON(FW_FRAG_SLOTS != 256);
+	return &tab[(h * 0xc2b2ae35u) >> 24];
+}
+
+/* A later fragment of an IPv4 datagram at ip: if its first fragment was
+ * let through, it follows, with the addresses the first one left with
+ * (header checksum recomputed when they changed). */
+static inline bool
+fw_frag_follow(struct fw_frag_ent *tab, uint8_t *ip, uint64_t now)
+{
+	uint32_t s, d;
+	uint16_t id;
+	struct fw_frag_ent *e;
+
+	memcpy(&s, ip + 12, 4);
+	memcpy(&d, ip + 16, 4);
+	memcpy(&id, ip + 4, 2);
+	e = fw_frag_slot(tab, s, d, id, ip[9]);
+	if (e->expire <= now || e->src != s || e->dst != d || e->id != id || e->proto != ip[9])
+		return false;
+	if (e->nsrc != s || e->ndst != d) {
+		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+
+		h->src_addr = e->nsrc;
+		h->dst_addr = e->ndst;
+		h->hdr_checksum = 0;
+		h->hdr_checksum = rte_ipv4_cksum(h);
+	}
+	return true;
+}
+
+/* First fragment p of pkt m was let through: its later fragments follow. */
+static inline void
+fw_frag_note(struct fw_frag_ent *tab, const struct rte_mbuf *m, const struct fw_pkt *p,
+	     uint64_t now)
+{
+	const struct rte_ipv4_hdr *h =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, p->l3_off);
+	struct fw_frag_ent *e = fw_frag_slot(tab, p->fsrc, p->fdst, p->fid, p->proto);
+
+	e->src = p->fsrc;
+	e->dst = p->fdst;
+	e->id = p->fid;
+	e->proto = p->proto;
+	e->nsrc = h->src_addr;
+	e->ndst = h->dst_addr;
+	e->expire = now + FW_FRAG_TTL_MS * rte_get_tsc_hz() / 1000;
 }
 
 /* Allowed TCP flag combinations (PSH, ECE, CWR ignored), as in Linux
@@ -299,10 +359,15 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 		fo = fw_be16(ip + 6);
 		if (fo & 0x1fff) {
 			*frag = true;
-			return frag_policy == FW_FRAG_ALLOW ? FW_P_PASS : -(FW_DROP_FRAGMENT + 1);
+			return FW_P_LATER; /* fw_frag_later */
 		}
 		*frag = (fo & 0x2000) != 0;
 		p->frag = *frag;
+		if (p->frag) {
+			memcpy(&p->fsrc, ip + 12, 4);
+			memcpy(&p->fdst, ip + 16, 4);
+			memcpy(&p->fid, ip + 4, 2);
+		}
 		p->nat_pre = 0;
 		p->l4_off = (uint16_t)ihl;
 		p->l4_len = tot - ihl;
@@ -565,7 +630,8 @@ fw_nat_l4_ok(const struct fw_pkt *p, const uint8_t *ip)
 
 /* A non-first IPv4 fragment that may belong to a translated flow: from or
  * to an external address, or from an inside source a snat or 1:1 entry
- * names. Dropped (docs/nat.md: no reassembly). */
+ * names. Dropped when its first fragment was not seen (fw_frag_follow):
+ * never sent on untranslated (docs/nat.md). */
 static inline bool
 fw_nat_frag_relevant(const struct fw_nat_rt *n, const uint8_t *ip)
 {
@@ -698,8 +764,6 @@ fw_nat_pre(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		p->nat_to_port = mp->int_port;
 		goto pre;
 	}
-	if (p->frag)
-		return -(FW_DROP_NAT_FRAGMENT + 1);
 	if (!fw_nat_map_ref(mp))
 		return 0;
 	reply = fw_nat_reply_of(p->proto, t.src, t.sport, mp->int_addr, mp->int_port);
@@ -810,8 +874,6 @@ fw_nat_prep(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	 * address. Not translated, no session. */
 	if (!outside && !p->nat_pre && ip[8] <= 1)
 		return 0;
-	if (p->frag)
-		return -(FW_DROP_NAT_FRAGMENT + 1);
 	if (r >= 0) {
 		int64_t pos = fw_nat_map_get(fw->nat, &n->snat[r], (uint16_t)r, fw_nat_pc(p->proto),
 					     x->t.src, x->t.sport, dst2, (uint16_t)w->lcore, now,
@@ -1077,13 +1139,48 @@ fw_nat_batch(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	}
 }
 
+/* A later IPv4 fragment: it follows its datagram's first fragment if that
+ * was let through; otherwise the fragments policy decides (and with NAT,
+ * one that may belong to a translated flow is never sent on untranslated).
+ * Returns 1 (kept) or 2 (dropped). */
+static uint8_t
+fw_frag_later(struct nfv_vnf *vnf, struct nfv_worker *w, const struct fw_ruleset *rs,
+	      struct fw_frag_ent *ftab, struct rte_mbuf *m, const struct fw_pkt *p, uint64_t now)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l3_off);
+
+	if (fw_frag_follow(ftab, ip, now)) {
+		nfv_count(w, vnf, FW_CTR_FRAG_FOLLOWED, 1);
+		if (nfv_traced(w, m))
+			nfv_trace_note(w, vnf, m,
+				       "a later fragment of a datagram whose first fragment "
+				       "passed: follows it",
+				       NULL, 0, 0, 0);
+		return 1;
+	}
+	if (rs->fragments != FW_FRAG_ALLOW) {
+		nfv_drop(w, vnf, m, FW_DROP_FRAGMENT);
+		return 2;
+	}
+	if (rs->nat != NULL && fw_nat_frag_relevant(rs->nat, ip)) {
+		nfv_drop(w, vnf, m, FW_DROP_NAT_FRAGMENT);
+		return 2;
+	}
+	if (nfv_traced(w, m))
+		nfv_trace_note(w, vnf, m, "a later fragment: passes (fragments: allow)", NULL, 0, 0,
+			       0);
+	return 1;
+}
+
 /* Run one chunk (n <= FW_CHUNK). Returns packets kept at the front. */
 static uint16_t
 fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	 const struct fw_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fw_pkt pk[FW_CHUNK];
-	uint8_t pass[FW_CHUNK]; /* 0 undecided, 1 kept, 2 dropped or punted, 3 NAT to decide */
+	/* 0 undecided, 1 kept, 2 dropped or punted, 3 NAT to decide, 4 a later
+	 * fragment (fw_frag_later) */
+	uint8_t pass[FW_CHUNK];
 	const void *ckeys[FW_CHUNK];
 	int32_t pos[FW_CHUNK];
 	uint16_t cidx[FW_CHUNK], idx4[FW_CHUNK], idx6[FW_CHUNK];
@@ -1092,6 +1189,7 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	uint16_t nc = 0, n4 = 0, n6 = 0, keep = 0, i, na = 0, nalw[FW_CHUNK];
 	uint64_t now = w->now_tsc;
 	uint64_t *hits = rs->hits + (size_t)w->lcore * rs->hit_stride;
+	struct fw_frag_ent *ftab = fw->frag + (size_t)w->lcore * FW_FRAG_SLOTS;
 	bool frag;
 
 	for (i = 0; i < n; i++) {
@@ -1105,11 +1203,8 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 			nfv_drop(w, vnf, pkts[i], (uint16_t)(-ret - 1));
 			continue;
 		}
-		if (ret == FW_P_PASS && frag && rs->nat != NULL && pk[i].family == AF_INET &&
-		    fw_nat_frag_relevant(rs->nat, rte_pktmbuf_mtod_offset(pkts[i], uint8_t *,
-									   pk[i].l3_off))) {
-			pass[i] = 2;
-			nfv_drop(w, vnf, pkts[i], FW_DROP_NAT_FRAGMENT);
+		if (ret == FW_P_LATER) {
+			pass[i] = 4; /* after the chunk's first fragments */
 			continue;
 		}
 		if (ret == FW_P_PASS) {
@@ -1175,11 +1270,6 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 				dir = fw_nat_dir(e, &t);
 				if (dir < 0)
 					continue;
-				if (p->frag) {
-					pass[cidx[i]] = 2;
-					nfv_drop(w, vnf, m, FW_DROP_NAT_FRAGMENT);
-					continue;
-				}
 				if (p->proto == IPPROTO_TCP &&
 				    unlikely(fw_ct_tcp_invalid(e, p, (unsigned int)dir))) {
 					pass[cidx[i]] = 2;
@@ -1306,6 +1396,14 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	}
 	if (na > 0)
 		fw_nat_batch(vnf, w, fw, rs, pkts, pk, pass, res, nalw, na, now);
+	/* a first fragment let through: its later ones follow (also those
+	 * in this chunk, decided now) */
+	for (i = 0; i < n; i++)
+		if (pass[i] == 1 && unlikely(pk[i].frag) && pk[i].family == AF_INET)
+			fw_frag_note(ftab, pkts[i], &pk[i], now);
+	for (i = 0; i < n; i++)
+		if (unlikely(pass[i] == 4))
+			pass[i] = fw_frag_later(vnf, w, rs, ftab, pkts[i], &pk[i], now);
 	for (i = 0; i < n; i++)
 		if (pass[i] == 1)
 			pkts[keep++] = pkts[i];

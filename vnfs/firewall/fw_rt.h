@@ -265,9 +265,26 @@ struct fw_nat_state {
 /* ---- the instance ---- */
 struct fw_xdp;
 
+/* The later fragments of an IPv4 datagram whose first fragment was let
+ * through (and translated): per worker lcore, direct-mapped by the
+ * datagram's (source, destination, protocol, identification) as it came
+ * in; the addresses it left with. Fragments of one datagram reach one
+ * worker (RSS hashes fragments on addresses only; virtual ports have one
+ * queue). A later fragment before its first one is not followed. */
+#define FW_FRAG_SLOTS 256
+#define FW_FRAG_TTL_MS 5000 /* a datagram's fragments arrive within this */
+struct fw_frag_ent {
+	uint32_t src, dst;   /* as received, network order */
+	uint32_t nsrc, ndst; /* as sent on */
+	uint64_t expire;     /* TSC; 0 = free */
+	uint16_t id;
+	uint8_t proto;
+};
+
 struct fw_state {
 	struct fw_ruleset *rs; /* read by workers with acquire loads */
 	struct fw_ct ct;
+	struct fw_frag_ent *frag; /* RTE_MAX_LCORE x FW_FRAG_SLOTS */
 	struct fw_nat_state *nat; /* NULL unless created with a nat section */
 	struct fw_xdp *xdp;  /* af_xdp pre-filter maps (control thread) */
 	uint32_t generation; /* names of ACL contexts */

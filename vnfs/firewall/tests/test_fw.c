@@ -899,6 +899,32 @@ test_sanity_drops(void **state)
 	p.frag = 0x2000; /* MF, offset 0 */
 	assert_int_equal(run(&f, &p), 1);
 	assert_int_equal(ctr(&f, FW_CTR_FRAGMENTS), 2);
+	/* the later fragments of a datagram whose first one passed follow it
+	 * (ping -s 3000 through the firewall); another datagram's do not */
+	p.frag = 100;
+	assert_int_equal(run(&f, &p), 1);
+	assert_int_equal(ctr(&f, FW_CTR_FRAG_FOLLOWED), 1);
+	p = UDP4("1.1.1.3", "2.2.2.2", 1, 2, 0);
+	p.frag = 100;
+	assert_int_equal(run(&f, &p), 0);
+	assert_int_equal(drops(&f, FW_DROP_FRAGMENT), 2);
+	/* a datagram's fragments in one burst, in order: the later ones
+	 * follow the first one decided in the same burst */
+	{
+		struct rte_mbuf *b[3];
+
+		p = UDP4("1.1.1.4", "2.2.2.2", 1, 2, 0);
+		p.frag = 0x2000;
+		b[0] = mk(&p);
+		p.frag = 0x2000 | 100;
+		b[1] = mk(&p);
+		p.frag = 200;
+		b[2] = mk(&p);
+		assert_int_equal(f.vnf.cls->process(&f.vnf, f.w, b, 3), 3);
+		nfv_drop_flush(f.w);
+		rte_pktmbuf_free_bulk(b, 3);
+		assert_int_equal(ctr(&f, FW_CTR_FRAG_FOLLOWED), 3);
+	}
 	/* non-IP passes */
 	struct rte_mbuf *m = mk(&UDP4("1.1.1.1", "2.2.2.2", 1, 2, 0));
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =

@@ -979,26 +979,54 @@ test_fragments(void **state)
 	struct fx f;
 	struct np p = {.src = "10.0.0.2", .dst = "192.0.2.1", .proto = IPPROTO_UDP, .sport = 5000,
 		       .dport = 53, .payload = 16, .frag = 0x2000, .ipid = 7};
+	struct rte_mbuf *m;
+	struct seen s;
 
 	(void)state;
 	fx_up(&f, "default: allow\nfragments: allow\n"
 		  "nat:\n  snat:\n    - {name: masq, from: [10.0.0.0/24], outside-port: wan, "
 		  "masquerade: 203.0.113.1}\n");
-	expect_drop(&f, &p); /* a first fragment of a new translated flow */
-	expect(&f, UDP("10.0.0.2", 5000, "192.0.2.1", 53, 0), "203.0.113.1", 5000, "192.0.2.1",
-	       53);
-	expect_drop(&f, &p); /* ... of an existing one */
-	p.frag = 100;	     /* a later fragment */
+	/* RFC 4787 REQ-14: the first fragment of a new translated flow is
+	 * translated (its ports and checksum are in it) ... */
+	expect(&f, &p, "203.0.113.1", 5000, "192.0.2.1", 53);
+	/* ... and a later fragment of the same datagram follows it, its
+	 * addresses translated the same way (the UDP checksum in the first
+	 * fragment was updated for the whole datagram) */
+	p.frag = 100;
+	m = run(&f, mk(&p));
+	assert_non_null(m);
+	s = seen(m);
+	assert_string_equal(s.src, "203.0.113.1");
+	assert_string_equal(s.dst, "192.0.2.1");
+	assert_int_equal(rte_raw_cksum(rte_pktmbuf_mtod_offset(m, void *, L3), 20), 0xffff);
+	rte_pktmbuf_free(m);
+	/* a later fragment whose first fragment was not seen: dropped, never
+	 * sent on untranslated */
+	p.ipid = 8;
 	expect_drop(&f, &p);
+	assert_int_equal(drops(&f, FW_DROP_NAT_FRAGMENT), 1);
+	/* the answer in fragments, translated back */
+	p = (struct np){.src = "192.0.2.1", .dst = "203.0.113.1", .proto = IPPROTO_UDP,
+			.sport = 53, .dport = 5000, .payload = 16, .frag = 0x2000, .ipid = 9,
+			.in_port = 1};
+	expect(&f, &p, "192.0.2.1", 53, "10.0.0.2", 5000);
+	p.frag = 100;
+	m = run(&f, mk(&p));
+	assert_non_null(m);
+	s = seen(m);
+	assert_string_equal(s.src, "192.0.2.1");
+	assert_string_equal(s.dst, "10.0.0.2");
+	rte_pktmbuf_free(m);
+	/* from outside to the NAT address, no first fragment seen: dropped */
 	p.src = "203.0.113.7";
-	p.dst = "203.0.113.1";
-	p.in_port = 1;
+	p.ipid = 10;
 	expect_drop(&f, &p);
-	assert_int_equal(drops(&f, FW_DROP_NAT_FRAGMENT), 4);
+	assert_int_equal(drops(&f, FW_DROP_NAT_FRAGMENT), 2);
+	/* fragments NAT has nothing to do with pass (fragments: allow) */
 	p.src = "192.168.9.1";
 	p.dst = "192.168.8.1";
 	p.in_port = 2;
-	struct rte_mbuf *m = run(&f, mk(&p));
+	m = run(&f, mk(&p));
 	assert_non_null(m);
 	rte_pktmbuf_free(m);
 	fx_down(&f);
