@@ -174,6 +174,18 @@ def test_ping_record_route(lab):
     assert ts[:3] == [H1_4, R2_4, H2_4], out
 
 
+def test_large_ping_to_the_router(lab):
+    """RFC 1122 3.3.2: ping -s 3000 to the router's own address (three
+    fragments each way at MTU 1500): reassembled, answered in fragments."""
+    nfvd = lab()
+    wait_for(lambda: reaches(nfvd.h1, R1_4), 20, "the router")
+    p = run(["ping", "-n", "-q", "-M", "dont", "-s", "3000", "-c", "3", "-i", "0.2", "-W", "2",
+             R1_4], ns=nfvd.h1, check=False, timeout=60)
+    assert "3 packets transmitted, 3 received" in p.stdout, (p.stdout, rtr(nfvd)["control"])
+    c = rtr(nfvd)["control"]
+    assert c["reassembled"] >= 3 and c["fragments-tx"] >= 9, c
+
+
 def test_iperf3_tcp_and_udp(lab):
     nfvd = lab()
     wait_for(lambda: reaches(nfvd.h1, H2_4), 20, "IPv4 path")

@@ -51,6 +51,69 @@ rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz)
 	rtr_ts_init(st, tsc_hz);
 }
 
+/* Fragments of an ICMP datagram for the router: held until the datagram
+ * is whole (RFC 1122 3.3.2: a host reassembles; rte_ip_frag, at most
+ * RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments, RTR_REASM_MS to arrive). Returns
+ * the whole datagram (chained mbufs, the first fragment's L2 header in
+ * front), or NULL while it waits or when it failed (m consumed). */
+#define RTR_REASM_MS 5000
+
+static struct rte_mbuf *
+rtr_reasm4(struct rtr_state *st, struct rte_mbuf *m)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	struct rte_mbuf *r;
+
+	st->cp[RTR_CP_REASM_IN]++;
+	if (st->reasm == NULL) {
+		st->cp[RTR_CP_REASM_FAILED]++;
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	m->l2_len = md->l3_off;
+	m->l3_len = (ip->version_ihl & 0xf) * 4u;
+	r = rte_ipv4_frag_reassemble_packet(st->reasm, &st->reasm_dr, m, rte_get_tsc_cycles(), ip);
+	/* fragments of expired or refused datagrams */
+	st->cp[RTR_CP_REASM_FAILED] += st->reasm_dr.cnt;
+	rte_ip_frag_free_death_row(&st->reasm_dr, 0);
+	if (r == NULL)
+		return NULL;
+	st->cp[RTR_CP_REASM_DONE]++;
+	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, md->l3_off);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return r;
+}
+
+int
+rtr_reasm_init(struct rtr_state *st)
+{
+	uint64_t cycles = rte_get_tsc_hz() / 1000 * RTR_REASM_MS;
+
+	st->reasm = rte_ip_frag_table_create(64, 4, 256, cycles, (int)rte_socket_id());
+	return st->reasm != NULL ? 0 : -ENOMEM;
+}
+
+void
+rtr_reasm_fini(struct rtr_state *st)
+{
+	if (st->reasm == NULL)
+		return;
+	rte_ip_frag_table_destroy(st->reasm);
+	st->reasm = NULL;
+}
+
+static void
+rtr_reasm_tick(struct rtr_state *st)
+{
+	if (st->reasm == NULL)
+		return;
+	rte_ip_frag_table_del_expired_entries(st->reasm, &st->reasm_dr, rte_get_tsc_cycles());
+	st->cp[RTR_CP_REASM_FAILED] += st->reasm_dr.cnt;
+	rte_ip_frag_free_death_row(&st->reasm_dr, 0);
+}
+
 static void
 rtr_local4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -58,6 +121,14 @@ rtr_local4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 	const struct rte_ipv4_hdr *ip =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 
+	if (ip->next_proto_id == IPPROTO_ICMP &&
+	    (ip->fragment_offset &
+	     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		m = rtr_reasm4(st, m);
+		if (m != NULL)
+			rtr_echo4(st, t, m, ifi);
+		return;
+	}
 	if (ip->next_proto_id == IPPROTO_UDP)
 		rtr_error(st, t, m, RTR_ERR_PORT);
 	else if (ip->next_proto_id == IPPROTO_TCP)
@@ -238,6 +309,7 @@ rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 	rtr_ra_tick(st, t, now_ms);
 	rtr_neigh_tick(st, t, now_ms);
 	rtr_hostif_tick(st, t, now_ms);
+	rtr_reasm_tick(st);
 }
 
 
@@ -290,6 +362,10 @@ rtr_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, 
 	st->tx = nfv_ctl_tx;
 	st->pool = nfv_pktmbuf_pool();
 	rtr_state_init(st, c, rte_get_tsc_hz());
+	if (rtr_reasm_init(st) != 0) {
+		snprintf(err, errlen, "router %s: out of memory (reassembly table)", vnf->name);
+		return -ENOMEM;
+	}
 	rc = rtr_resolve_ports(cfg, c, ports, macs, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -329,6 +405,7 @@ rtr_destroy(struct nfv_vnf *vnf)
 	rtr_fpm_close(st);
 	rtr_hostif_close_all(st);
 	rtr_tables_free(atomic_load(&st->tables));
+	rtr_reasm_fini(st);
 	while (st->dyn != NULL) {
 		struct rtr_dyn_route *d = st->dyn;
 

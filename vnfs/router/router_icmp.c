@@ -343,8 +343,24 @@ free_orig:
 	rte_pktmbuf_free(m);
 }
 
+/* The ones' complement sum of len bytes of chained m from off (0xffff
+ * when a checksum there verifies), or 0 when m is shorter. */
+static uint16_t
+rtr_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	uint16_t sum;
+
+	if (m->nb_segs == 1)
+		return rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const uint8_t *, off), len);
+	if (rte_raw_cksum_mbuf(m, off, len, &sum) != 0)
+		return 0;
+	return sum;
+}
+
 /* Echo reply to m, an echo request to one of our addresses that came in
- * on ifi (anything else for us is counted as local-dropped). */
+ * on ifi (anything else for us is counted as local-dropped). m may be a
+ * reassembled datagram (chained mbufs): its reply goes out in fragments
+ * when it is larger than the interface's MTU. */
 void
 rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -353,7 +369,8 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 	uint32_t tot = rte_be_to_cpu_16(ip->total_length), ihl = (ip->version_ihl & 0xf) * 4u;
 	uint8_t *icmp = (uint8_t *)ip + ihl; /* options checked by the data path */
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	uint32_t a;
+	uint32_t a, l4 = md->l3_off + ihl;
+	uint64_t macw = 0;
 
 	/* never to a broadcast (e.g. a source that is an attached subnet's
 	 * directed broadcast: the data path cannot tell) */
@@ -363,8 +380,9 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (ip->next_proto_id != IPPROTO_ICMP || tot < ihl + 8 || m->nb_segs > 1 ||
-	    icmp[0] != RTE_IP_ICMP_ECHO_REQUEST || rte_raw_cksum(icmp, tot - ihl) != 0xffff ||
+	if (ip->next_proto_id != IPPROTO_ICMP || tot < ihl + 8 ||
+	    rte_pktmbuf_data_len(m) < l4 + 8 || rte_pktmbuf_pkt_len(m) < md->l3_off + tot ||
+	    icmp[0] != RTE_IP_ICMP_ECHO_REQUEST || rtr_cksum_chain(m, l4, tot - ihl) != 0xffff ||
 	    (ip->fragment_offset &
 	     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		st->cp[RTR_CP_LOCAL_DROPPED]++;
@@ -383,10 +401,21 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 		rtr_opts4_stamp(ip, ip->src_addr, rtr_ts_ms(st));
 	icmp[0] = RTE_IP_ICMP_ECHO_REPLY;
 	icmp[2] = icmp[3] = 0;
-	*(uint16_t *)(icmp + 2) = (uint16_t)~rte_raw_cksum(icmp, tot - ihl);
+	*(uint16_t *)(icmp + 2) = (uint16_t)~rtr_cksum_chain(m, l4, tot - ihl);
+	st->cp[RTR_CP_ECHO_REPLY]++;
+	if (m->nb_segs > 1 || tot > t->ifs[ifi].mtu) {
+		/* a reassembled request: the reply in fragments, to the
+		 * requester's MAC */
+		memcpy(&macw, &eh->src_addr, 6);
+		ip->fragment_offset &= rte_cpu_to_be_16((uint16_t)~RTE_IPV4_HDR_DF_FLAG);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		rte_pktmbuf_adj(m, md->l3_off);
+		rtr_cp_fragment4(st, &t->ifs[ifi], m, macw | RTR_MAC_VALID);
+		return;
+	}
 	eh->dst_addr = eh->src_addr;
 	eh->src_addr = t->ifs[ifi].mac;
-	st->cp[RTR_CP_ECHO_REPLY]++;
 	rtr_send(st, t->ifs[ifi].port, m);
 }
 

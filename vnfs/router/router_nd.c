@@ -119,7 +119,7 @@ rtr_neigh_request(struct rtr_state *st, const struct rtr_tables *t, struct rtr_n
  * each with its header checksum and L2 header, sent to the neighbour. */
 #define RTR_MAX_FRAGS 64
 
-static void
+void
 rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m, uint64_t macw)
 {
 	struct rte_mbuf *frags[RTR_MAX_FRAGS];

@@ -22,6 +22,7 @@
 #include <rte_fib6.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 
 #include "nfv.h"
 #include "router.h"
@@ -101,6 +102,9 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_FRAGMENTED, "fragmented")               \
 	_(RTR_CP_FRAGMENTS_TX, "fragments-tx")           \
 	_(RTR_CP_FRAG_FAILED, "fragmentation-failed")    \
+	_(RTR_CP_REASM_IN, "reassembly-fragments-in")    \
+	_(RTR_CP_REASM_DONE, "reassembled")              \
+	_(RTR_CP_REASM_FAILED, "reassembly-failed")      \
 	_(RTR_CP_NOMEM, "no-mbuf")                       \
 	_(RTR_CP_ICMP_SUPPRESSED, "icmp-errors-suppressed") \
 	_(RTR_CP_RA_TX, "router-adverts-tx")             \
@@ -324,6 +328,10 @@ struct rtr_state {
 	uint64_t ts_tsc0, ts_hz;
 	uint32_t ts_ms0;
 	/* control thread */
+	/* IPv4 datagrams for the router itself arriving in fragments
+	 * (RFC 1122 3.3.2), reassembled here (rtr_local4) */
+	struct rte_ip_frag_tbl *reasm;
+	struct rte_ip_frag_death_row reasm_dr;
 	struct nfv_vnf *vnf;
 	const struct rtr_conf *conf;
 	char name[NFV_NAME_MAX];
@@ -504,5 +512,14 @@ uint32_t rtr_ts_ms(const struct rtr_state *st);
 /* Record route and timestamp options of ip (checked) filled in with addr
  * (network order) and ms; header checksum recomputed. */
 void rtr_opts4_stamp(struct rte_ipv4_hdr *ip, uint32_t addr, uint32_t ms);
+
+/* IPv4 m (L2 stripped) larger than oi's MTU, DF clear: sent in RFC 791
+ * fragments to macw (router_nd.c); m is consumed. */
+void rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m,
+		      uint64_t macw);
+
+/* The reassembly table of datagrams for the router (router_cp.c). */
+int rtr_reasm_init(struct rtr_state *st);
+void rtr_reasm_fini(struct rtr_state *st);
 
 #endif /* RTR_RT_H */

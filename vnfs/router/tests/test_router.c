@@ -159,6 +159,7 @@ vnf_up(const char *yaml)
 	st->pool = pool;
 	st->vnf = &vnf;
 	rtr_state_init(st, c, rte_get_tsc_hz());
+	assert_int_equal(rtr_reasm_init(st), 0);
 	st->tables = rtr_tables_build(st, c, ports, macs, e, sizeof(e));
 	if (st->tables == NULL)
 		fail_msg("%s", e);
@@ -194,6 +195,7 @@ vnf_down(void)
 	nfv_drop_flush(wk);
 	sent_free();
 	rtr_tables_free(st->tables);
+	rtr_reasm_fini(st);
 	rtr_config_free((void *)st->conf);
 	rte_free(st);
 	free(vnf.ctr);
@@ -1714,6 +1716,73 @@ test_ip_options(void **state)
 	vnf_down();
 }
 
+/* One fragment (IP payload bytes [off, off + len) of datagram d, MF as
+ * told) of an ICMP datagram from 10.0.1.5 to the router's 10.0.1.1 */
+static struct rte_mbuf *
+mk_frag4(const uint8_t *d, uint16_t off, uint16_t len, bool mf)
+{
+	struct rte_mbuf *m = mk4(0, 0, &mac0, "10.0.1.5", "10.0.1.1", 64, (uint16_t)(len - 8));
+	struct rte_ipv4_hdr *ip = ip4_of(m, 14);
+
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->fragment_offset =
+		rte_cpu_to_be_16((uint16_t)(off / 8 | (mf ? RTE_IPV4_HDR_MF_FLAG : 0)));
+	memcpy(ip + 1, d + off, len);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return m;
+}
+
+/* RFC 1122 3.3.2: an echo request to the router in fragments (ping -s
+ * 2000 on a 1500-byte link) is reassembled and answered, the reply in
+ * fragments; a datagram whose last fragment never comes gets no answer */
+static void
+test_echo_reassembled(void **state)
+{
+	static uint8_t d[2008], got[2008];
+	uint32_t gotlen = 0;
+	uint32_t a;
+
+	(void)state;
+	vnf_up(good_yaml);
+	d[0] = RTE_IP_ICMP_ECHO_REQUEST;
+	d[5] = 7;
+	for (unsigned int i = 8; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 13);
+	*(uint16_t *)(d + 2) = (uint16_t)~rte_raw_cksum(d, sizeof(d));
+	run_punt(mk_frag4(d, 0, 1480, true));
+	assert_int_equal(nfv_fake.n_sent, 0); /* held */
+	run_punt(mk_frag4(d, 1480, 528, false));
+	assert_int_equal(nfv_fake.n_sent, 2);
+	for (unsigned int k = 0; k < 2; k++) {
+		struct rte_mbuf *f = nfv_fake.sent[k];
+		struct rte_ipv4_hdr *ip = ip4_of(f, 14);
+		uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);
+		uint16_t len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - 20);
+
+		assert_int_equal(f->nb_segs, 1);
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+		inet_pton(AF_INET, "10.0.1.1", &a);
+		assert_int_equal(ip->src_addr, a);
+		assert_int_equal((fo & RTE_IPV4_HDR_OFFSET_MASK) * 8u, gotlen);
+		assert_int_equal(!!(fo & RTE_IPV4_HDR_MF_FLAG), k == 0);
+		assert_true(rte_be_to_cpu_16(ip->total_length) <= 1500);
+		memcpy(got + gotlen, ip + 1, len);
+		gotlen += len;
+	}
+	assert_int_equal(gotlen, sizeof(d));
+	assert_int_equal(got[0], RTE_IP_ICMP_ECHO_REPLY);
+	assert_int_equal(got[5], 7);
+	assert_memory_equal(got + 8, d + 8, sizeof(d) - 8);
+	assert_int_equal(rte_raw_cksum(got, gotlen), 0xffff);
+	sent_free();
+	/* the first fragment alone: held, never answered, then expired */
+	run_punt(mk_frag4(d, 0, 1480, true));
+	assert_int_equal(nfv_fake.n_sent, 0);
+	assert_int_equal(((struct rtr_state *)vnf.priv)->cp[RTR_CP_REASM_DONE], 1);
+	vnf_down(); /* frees what is held */
+}
+
 /* What the router answers as a host without a twin (RFC 793 CLOSED, RFC
  * 1122 3.2.2.1, RFC 8200 4): TCP gets a RST (RST+ACK acknowledging a SYN;
  * RST with the segment's ACK as sequence), another protocol protocol
@@ -1996,6 +2065,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_rfc_not_forwarded),
 		cmocka_unit_test(test_rfc_link_local_scope),
 		cmocka_unit_test(test_ip_options),
+		cmocka_unit_test(test_echo_reassembled),
 		cmocka_unit_test(test_nd_validation_and_override),
 		cmocka_unit_test(test_local_protocols),
 		cmocka_unit_test(test_rfc_no_answer_to_broadcast),
