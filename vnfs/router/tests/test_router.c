@@ -1119,7 +1119,8 @@ mk_nd(uint8_t type, const char *src, const char *dst, const char *target, uint32
 	ip6->hop_limits = 255;
 	nd = (uint8_t *)(ip6 + 1);
 	nd[0] = type;
-	*(uint32_t *)(nd + 4) = rte_cpu_to_be_32(flags);
+	flags = rte_cpu_to_be_32(flags);
+	memcpy(nd + 4, &flags, 4);
 	inet_pton(AF_INET6, target, nd + 8);
 	if (mac) {
 		nd[24] = type == 135 ? 1 : 2;
@@ -1653,7 +1654,12 @@ test_ip_options(void **state)
 	assert_int_equal(o[2], 13);
 	inet_pton(AF_INET, "10.0.2.1", &a);
 	assert_memory_equal(o + 4, &a, 4);
-	assert_true(rte_be_to_cpu_32(*(const uint32_t *)(o + 8)) < 86400000u);
+	{
+		uint32_t ts;
+
+		memcpy(&ts, o + 8, 4); /* unaligned in the frame */
+		assert_true(rte_be_to_cpu_32(ts) < 86400000u);
+	}
 	m = mk4_opts("10.0.1.5", "192.168.1.1", 64, (const uint8_t[]){68, 4, 5, 0}, 4);
 	assert_int_equal(run(&m, 1), 0);
 	assert_int_equal(wk->tx[1].n, 4);
