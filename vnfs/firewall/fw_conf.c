@@ -474,14 +474,15 @@ fw_parse_conntrack(const struct cfg_node *node, struct fw_conf *c, struct cfg_er
 	if (cfg_check_keys(to, to_keys, err) > 0)
 		ret = -EINVAL;
 	/* tcp-transitory (RFC 5382's name): the default of every transitory
-	 * TCP state (syn, closing, time-wait) not given on its own */
+	 * TCP state (syn, closing, time-wait, closed by a RST) not given on
+	 * its own */
 	uint32_t tr;
 	int rc = cfg_get_u32(to, "tcp-transitory", false, 1, 30 * 86400, &tr, err);
 	if (rc < 0)
 		ret = -EINVAL;
 	else if (rc == 0)
 		c->timeouts[FW_TO_TCP_SYN] = c->timeouts[FW_TO_TCP_CLOSING] =
-			c->timeouts[FW_TO_TCP_TIME_WAIT] = tr;
+			c->timeouts[FW_TO_TCP_TIME_WAIT] = c->timeouts[FW_TO_TCP_CLOSED] = tr;
 	for (int i = 0; i < FW_TO_MAX; i++)
 		if (cfg_get_u32(to, fw_timeout_names[i], false, 1, 30 * 86400, &c->timeouts[i],
 				err) < 0)
@@ -526,6 +527,8 @@ fw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void 
 		c->timeouts[FW_TO_TCP_ESTABLISHED] = 7440;
 		c->timeouts[FW_TO_TCP_SYN] = c->timeouts[FW_TO_TCP_CLOSING] =
 			c->timeouts[FW_TO_TCP_TIME_WAIT] = 240;
+		/* RFC 7857 2.2: after a RST, 4 minutes too */
+		c->timeouts[FW_TO_TCP_CLOSED] = 240;
 		c->timeouts[FW_TO_UDP] = c->timeouts[FW_TO_UDP_STREAM] = 120;
 		c->timeouts[FW_TO_ICMP] = 60;
 		if (fw_nat_parse(cfg, cfg_map_get(node, "nat"), c, err) < 0)

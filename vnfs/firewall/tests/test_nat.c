@@ -727,6 +727,34 @@ test_timeouts(void **state)
 	fx_down(&f);
 }
 
+/* RFC 7857 2.2: a session closed by a RST is held 4 minutes (delayed
+ * segments still find it), then removed with its mapping */
+static void
+test_rst_holds_the_session_four_minutes(void **state)
+{
+	struct fx f;
+	uint64_t hz = rte_get_tsc_hz();
+
+	(void)state;
+	fx_up(&f, MASQ);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, SYN, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, TCP("192.0.2.80", 80, "203.0.113.1", 40000, SYNACK, 1), "192.0.2.80", 80,
+	       "10.0.0.2", 40000);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, ACK, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	expect(&f, TCP("10.0.0.2", 40000, "192.0.2.80", 80, 0x04 | ACK, 0), "203.0.113.1", 40000,
+	       "192.0.2.80", 80);
+	f.w->now_tsc += 230 * hz;
+	fx_sweep(&f);
+	assert_int_equal(f.fw->nat->count, 1);
+	f.w->now_tsc += 20 * hz;
+	fx_sweep(&f);
+	assert_int_equal(f.fw->nat->count, 0);
+	assert_int_equal(f.fw->ct.count, 0);
+	fx_down(&f);
+}
+
 /* A range of 2 ports: the third inside endpoint is dropped and counted; a
  * port comes back after its session times out */
 static void
@@ -1320,6 +1348,7 @@ main(void)
 		cmocka_unit_test(test_eim_and_filtering),
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_rst_holds_the_session_four_minutes),
 		cmocka_unit_test(test_exhaustion_and_reuse),
 		cmocka_unit_test(test_dnat_static_hairpin),
 		cmocka_unit_test(test_pool_pairing),
