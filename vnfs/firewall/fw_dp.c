@@ -828,12 +828,13 @@ fw_nat_prep(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	int r = -1, st = -1;
 	uint8_t nat = 0;
 
-	if (p->family != AF_INET || p->related)
+	if (p->family != AF_INET)
 		return 0;
-	if (!p->ct_ok || !fw_nat_l4_ok(p, ip)) {
+	if (p->related || !p->ct_ok || !fw_nat_l4_ok(p, ip)) {
 		uint32_t s, d;
 
-		/* not translatable: never let it out untranslated */
+		/* not translatable (also an ICMP error about no translated
+		 * session, RFC 5508 REQ-4): never let it out untranslated */
 		memcpy(&s, ip + 12, 4);
 		memcpy(&d, ip + 16, 4);
 		if (!outside && fw_nat_snat_match(n, in_port, s, d) >= 0)

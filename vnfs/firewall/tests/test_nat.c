@@ -686,6 +686,18 @@ test_icmp_errors(void **state)
 		rte_pktmbuf_free(orig);
 	}
 	assert_int_equal(ctr(&f, FW_CTR_NAT_ICMP_ERR), RTE_DIM(cases));
+	/* RFC 5508 REQ-4: an error from the inside about no translated
+	 * session is dropped, never sent out with the private source */
+	{
+		struct np in = {.src = "8.8.8.8", .dst = "10.0.0.2", .proto = IPPROTO_UDP,
+				.sport = 53, .dport = 7777, .payload = 4};
+		struct rte_mbuf *q = mk(&in), *err;
+
+		err = mk_err("10.0.0.2", "8.8.8.8", 3, 3, q, 0);
+		rte_pktmbuf_free(q);
+		assert_null(run(&f, err));
+		assert_int_equal(drops(&f, FW_DROP_NAT_UNSUPPORTED), 1);
+	}
 	fx_down(&f);
 }
 
