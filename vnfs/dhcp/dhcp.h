@@ -109,7 +109,6 @@ enum {
 	_(DHCP_D_BAD_OPT_LEN, "bad-option-length",                                                 \
 	  "an option with a length its code does not allow")                                       \
 	_(DHCP_D_BAD_OVERLOAD, "bad-overload", "option overload (52) malformed")                   \
-	_(DHCP_D_NO_END, "no-end-option", "options without the end option")                        \
 	_(DHCP_D_NO_TYPE, "no-message-type", "no DHCP message type option (53)")                   \
 	_(DHCP_D_BAD_TYPE, "bad-message-type",                                                     \
 	  "a message type a server does not take (OFFER, ACK...)")                                 \

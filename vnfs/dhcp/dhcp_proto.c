@@ -39,8 +39,7 @@ dhcp_opt_len_ok(uint8_t code, uint16_t len)
 /* Walk one option area. pass 0 sums lengths, pass 1 copies values into
  * m->buf at the offsets pass 0 computed (m->len counts what is copied). */
 static int
-dhcp_opt_area(const uint8_t *a, size_t alen, struct dhcp_msg *m, int pass, bool need_end,
-	      uint16_t *why)
+dhcp_opt_area(const uint8_t *a, size_t alen, struct dhcp_msg *m, int pass, uint16_t *why)
 {
 	size_t i = 0;
 
@@ -75,10 +74,9 @@ dhcp_opt_area(const uint8_t *a, size_t alen, struct dhcp_msg *m, int pass, bool 
 		}
 		i += 2 + (size_t)l;
 	}
-	if (need_end) {
-		*why = DHCP_D_NO_END;
-		return -EINVAL;
-	}
+	/* options that end exactly at the end of the message without the end
+	 * option (255) are taken, as Kea and ISC dhcpd take them: every
+	 * option was whole */
 	return 0;
 }
 
@@ -86,12 +84,12 @@ static int
 dhcp_opt_walk(const uint8_t *p, size_t len, struct dhcp_msg *m, int pass, uint8_t overload,
 	      uint16_t *why)
 {
-	int ret = dhcp_opt_area(p + DHCP_MIN_LEN, len - DHCP_MIN_LEN, m, pass, true, why);
+	int ret = dhcp_opt_area(p + DHCP_MIN_LEN, len - DHCP_MIN_LEN, m, pass, why);
 
 	if (ret == 0 && (overload & 1))
-		ret = dhcp_opt_area(p + offsetof(struct dhcp_hdr, file), 128, m, pass, false, why);
+		ret = dhcp_opt_area(p + offsetof(struct dhcp_hdr, file), 128, m, pass, why);
 	if (ret == 0 && (overload & 2))
-		ret = dhcp_opt_area(p + offsetof(struct dhcp_hdr, sname), 64, m, pass, false, why);
+		ret = dhcp_opt_area(p + offsetof(struct dhcp_hdr, sname), 64, m, pass, why);
 	return ret;
 }
 
@@ -124,7 +122,7 @@ dhcp_msg_parse(const uint8_t *p, size_t len, struct dhcp_msg *m, uint16_t *why)
 		return -EINVAL;
 	}
 	/* pass 0 over the options area alone finds the overload option */
-	ret = dhcp_opt_area(p + DHCP_MIN_LEN, len - DHCP_MIN_LEN, m, 0, true, why);
+	ret = dhcp_opt_area(p + DHCP_MIN_LEN, len - DHCP_MIN_LEN, m, 0, why);
 	if (ret != 0)
 		return ret;
 	if (dhcp_msg_has(m, DHCP_OPT_OVERLOAD)) {

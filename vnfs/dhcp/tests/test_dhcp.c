@@ -387,9 +387,15 @@ test_parse_malformed(void **state)
 	pkt_end(&p);
 	assert_int_equal(parse_fail(&p), DHCP_D_BAD_OPT_LEN);
 
-	/* no END option */
+	/* no END option, every option whole to the message's end: taken (as
+	 * Kea and ISC dhcpd take it); one cut short is not */
 	pkt_init(&p, DHCP_DISCOVER, mac1);
-	assert_int_equal(parse_fail(&p), DHCP_D_NO_END);
+	assert_int_equal(dhcp_msg_parse(p.b, p.len, &m, &why), 0);
+	assert_int_equal(m.type, DHCP_DISCOVER);
+	p.b[p.len++] = DHCP_OPT_HOSTNAME;
+	p.b[p.len++] = 4;
+	p.b[p.len++] = 'a';
+	assert_int_equal(parse_fail(&p), DHCP_D_OPT_PAST_END);
 
 	/* no message type, unknown type, server-side type */
 	pkt_init(&p, 0, mac1);
@@ -439,7 +445,7 @@ test_parse_malformed(void **state)
 	pkt_init(&p, 0, mac1);
 	memset(p.b + p.len, 0, 60);
 	p.len += 60;
-	assert_int_equal(parse_fail(&p), DHCP_D_NO_END);
+	assert_int_equal(parse_fail(&p), DHCP_D_NO_TYPE);
 	for (unsigned int seed = 1; seed < 2000; seed++) {
 		srand(seed);
 		pkt_init(&p, DHCP_DISCOVER, mac1);
