@@ -571,6 +571,7 @@ fw_destroy(struct nfv_vnf *vnf)
 	fw_ct_fini(&fw->ct);
 	fw_nat_fini(fw);
 	rte_free(fw->frag);
+	rte_free(fw->frag6);
 	rte_free(fw);
 	vnf->priv = NULL;
 }
@@ -593,7 +594,10 @@ fw_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf, c
 	fw->log_tokens = FW_LOG_BURST;
 	fw->frag = rte_zmalloc("fw_frag", (size_t)RTE_MAX_LCORE * FW_FRAG_SLOTS * sizeof(*fw->frag),
 			       RTE_CACHE_LINE_SIZE);
-	if (fw->frag == NULL) {
+	fw->frag6 = rte_zmalloc("fw_frag6",
+				(size_t)RTE_MAX_LCORE * FW_FRAG_SLOTS * sizeof(*fw->frag6),
+				RTE_CACHE_LINE_SIZE);
+	if (fw->frag == NULL || fw->frag6 == NULL) {
 		snprintf(err, errlen, "out of memory (fragment table)");
 		return -ENOMEM;
 	}

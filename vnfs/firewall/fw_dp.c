@@ -27,11 +27,13 @@ struct fw_pkt {
 	uint16_t l3_off;
 	uint16_t l4_off;  /* IPv4: from the IP header */
 	uint32_t l4_len;  /* IPv4: L4 bytes (to the IP total length) */
-	uint8_t frag;	  /* IPv4 first fragment */
+	uint8_t frag;	  /* a first fragment */
 	/* a first fragment's identification and addresses as received
-	 * (network order), for fw_frag_note */
+	 * (network order), for fw_frag_note; IPv6: the fragment header's
+	 * identification of a first or later fragment */
 	uint16_t fid;
 	uint32_t fsrc, fdst;
+	uint32_t fid6;
 	uint8_t wscale;	  /* TCP SYN: its window scale option, 0xff none */
 	uint16_t win;	  /* TCP: window */
 	uint32_t seq;	  /* TCP: sequence number */
@@ -50,7 +52,7 @@ struct fw_pkt {
 enum fw_parse_res {
 	FW_P_IP = 0,
 	FW_P_PASS = 1,	/* non-IP or an allowed non-first fragment */
-	FW_P_LATER = 2, /* a later IPv4 fragment: decided after the chunk's first ones */
+	FW_P_LATER = 2, /* a later fragment: decided after the chunk's first ones */
 };
 
 static inline uint16_t
@@ -94,6 +96,42 @@ fw_frag_follow(struct fw_frag_ent *tab, uint8_t *ip, uint64_t now)
 		h->hdr_checksum = rte_ipv4_cksum(h);
 	}
 	return true;
+}
+
+static inline struct fw_frag6_ent *
+fw_frag6_slot(struct fw_frag6_ent *tab, const uint8_t *src, const uint8_t *dst, uint32_t id)
+{
+	uint32_t a, b, h;
+
+	memcpy(&a, src + 12, 4);
+	memcpy(&b, dst + 12, 4);
+	h = a * 0x9e3779b1u ^ b * 0x85ebca6bu ^ id;
+	return &tab[(h * 0xc2b2ae35u) >> 24];
+}
+
+/* A later IPv6 fragment (identification id) of the datagram at ip: if its
+ * first fragment was let through, it follows. */
+static inline bool
+fw_frag6_follow(struct fw_frag6_ent *tab, const uint8_t *ip, uint32_t id, uint64_t now)
+{
+	const struct fw_frag6_ent *e = fw_frag6_slot(tab, ip + 8, ip + 24, id);
+
+	return e->expire > now && e->id == id && memcmp(e->src, ip + 8, 16) == 0 &&
+	       memcmp(e->dst, ip + 24, 16) == 0;
+}
+
+/* First IPv6 fragment p of pkt m was let through: its later ones follow. */
+static inline void
+fw_frag6_note(struct fw_frag6_ent *tab, const struct rte_mbuf *m, const struct fw_pkt *p,
+	      uint64_t now)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
+	struct fw_frag6_ent *e = fw_frag6_slot(tab, ip + 8, ip + 24, p->fid6);
+
+	memcpy(e->src, ip + 8, 16);
+	memcpy(e->dst, ip + 24, 16);
+	e->id = p->fid6;
+	e->expire = now + FW_FRAG_TTL_MS * rte_get_tsc_hz() / 1000;
 }
 
 /* First fragment p of pkt m was let through: its later fragments follow. */
@@ -312,7 +350,7 @@ fw_ct_normalize(struct fw_pkt *p, const uint8_t *src, const uint8_t *dst, unsign
 }
 
 static inline int
-fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
+fw_parse(struct rte_mbuf *m, struct fw_pkt *p, bool *frag)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), off = 14, l3len;
@@ -412,14 +450,14 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, uint8_t frag_policy, bool *frag)
 			if (nh == 44) {
 				uint16_t fo = fw_be16(h + 2);
 
+				memcpy(&p->fid6, h + 4, 4);
 				if (fo & 0xfff8) {
 					*frag = true;
 					p->proto = h[0];
-					return frag_policy == FW_FRAG_ALLOW
-						       ? FW_P_PASS
-						       : -(FW_DROP_FRAGMENT + 1);
+					return FW_P_LATER; /* fw_frag_later */
 				}
 				*frag = (fo & 1) != 0;
+				p->frag = *frag;
 				hl = 8;
 			} else if (nh == 51)
 				hl = (h[1] + 2u) * 4;
@@ -1140,17 +1178,19 @@ fw_nat_batch(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	}
 }
 
-/* A later IPv4 fragment: it follows its datagram's first fragment if that
+/* A later fragment: it follows its datagram's first fragment if that
  * was let through; otherwise the fragments policy decides (and with NAT,
  * one that may belong to a translated flow is never sent on untranslated).
  * Returns 1 (kept) or 2 (dropped). */
 static uint8_t
 fw_frag_later(struct nfv_vnf *vnf, struct nfv_worker *w, const struct fw_ruleset *rs,
-	      struct fw_frag_ent *ftab, struct rte_mbuf *m, const struct fw_pkt *p, uint64_t now)
+	      struct fw_frag_ent *ftab, struct fw_frag6_ent *ftab6, struct rte_mbuf *m,
+	      const struct fw_pkt *p, uint64_t now)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l3_off);
 
-	if (fw_frag_follow(ftab, ip, now)) {
+	if (p->family == AF_INET6 ? fw_frag6_follow(ftab6, ip, p->fid6, now)
+				  : fw_frag_follow(ftab, ip, now)) {
 		nfv_count(w, vnf, FW_CTR_FRAG_FOLLOWED, 1);
 		if (nfv_traced(w, m))
 			nfv_trace_note(w, vnf, m,
@@ -1163,7 +1203,7 @@ fw_frag_later(struct nfv_vnf *vnf, struct nfv_worker *w, const struct fw_ruleset
 		nfv_drop(w, vnf, m, FW_DROP_FRAGMENT);
 		return 2;
 	}
-	if (rs->nat != NULL && fw_nat_frag_relevant(rs->nat, ip)) {
+	if (rs->nat != NULL && p->family == AF_INET && fw_nat_frag_relevant(rs->nat, ip)) {
 		nfv_drop(w, vnf, m, FW_DROP_NAT_FRAGMENT);
 		return 2;
 	}
@@ -1191,10 +1231,11 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	uint64_t now = w->now_tsc;
 	uint64_t *hits = rs->hits + (size_t)w->lcore * rs->hit_stride;
 	struct fw_frag_ent *ftab = fw->frag + (size_t)w->lcore * FW_FRAG_SLOTS;
+	struct fw_frag6_ent *ftab6 = fw->frag6 + (size_t)w->lcore * FW_FRAG_SLOTS;
 	bool frag;
 
 	for (i = 0; i < n; i++) {
-		int ret = fw_parse(pkts[i], &pk[i], rs->fragments, &frag);
+		int ret = fw_parse(pkts[i], &pk[i], &frag);
 
 		res[i] = 0;
 		if (frag)
@@ -1400,11 +1441,15 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	/* a first fragment let through: its later ones follow (also those
 	 * in this chunk, decided now) */
 	for (i = 0; i < n; i++)
-		if (pass[i] == 1 && unlikely(pk[i].frag) && pk[i].family == AF_INET)
-			fw_frag_note(ftab, pkts[i], &pk[i], now);
+		if (pass[i] == 1 && unlikely(pk[i].frag)) {
+			if (pk[i].family == AF_INET)
+				fw_frag_note(ftab, pkts[i], &pk[i], now);
+			else
+				fw_frag6_note(ftab6, pkts[i], &pk[i], now);
+		}
 	for (i = 0; i < n; i++)
 		if (unlikely(pass[i] == 4))
-			pass[i] = fw_frag_later(vnf, w, rs, ftab, pkts[i], &pk[i], now);
+			pass[i] = fw_frag_later(vnf, w, rs, ftab, ftab6, pkts[i], &pk[i], now);
 	for (i = 0; i < n; i++)
 		if (pass[i] == 1)
 			pkts[keep++] = pkts[i];

@@ -281,10 +281,18 @@ struct fw_frag_ent {
 	uint8_t proto;
 };
 
+/* The same for IPv6 (fragment header identification; no NAT) */
+struct fw_frag6_ent {
+	uint8_t src[16], dst[16];
+	uint64_t expire; /* TSC; 0 = free */
+	uint32_t id;
+};
+
 struct fw_state {
 	struct fw_ruleset *rs; /* read by workers with acquire loads */
 	struct fw_ct ct;
-	struct fw_frag_ent *frag; /* RTE_MAX_LCORE x FW_FRAG_SLOTS */
+	struct fw_frag_ent *frag;   /* RTE_MAX_LCORE x FW_FRAG_SLOTS */
+	struct fw_frag6_ent *frag6; /* RTE_MAX_LCORE x FW_FRAG_SLOTS */
 	struct fw_nat_state *nat; /* NULL unless created with a nat section */
 	struct fw_xdp *xdp;  /* af_xdp pre-filter maps (control thread) */
 	uint32_t generation; /* names of ACL contexts */

@@ -868,6 +868,49 @@ test_ebpf_rule(void **state)
 	fx_down(&f);
 }
 
+/* Ethernet + IPv6 + fragment header (identification id, offset in 8-byte
+ * units, MF) + 16 bytes (the first fragment: a UDP header and 8 more) */
+static struct rte_mbuf *
+mk6frag(const char *src, const char *dst, uint16_t off, bool mf, uint32_t id)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(nfv_fake.pool);
+	struct rte_ipv6_hdr *ip;
+	uint8_t *d, *fh;
+	uint16_t fo = (uint16_t)(off << 3 | (mf ? 1 : 0));
+
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, 14 + 40 + 8 + 16));
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(d, 0, 14 + 40 + 8 + 16);
+	d[0] = 0x02;
+	d[5] = 0x01;
+	d[6] = 0x02;
+	d[11] = 0x02;
+	d[12] = 0x86;
+	d[13] = 0xdd;
+	ip = (struct rte_ipv6_hdr *)(d + 14);
+	ip->vtc_flow = rte_cpu_to_be_32(0x60000000);
+	ip->payload_len = rte_cpu_to_be_16(8 + 16);
+	ip->proto = 44;
+	ip->hop_limits = 64;
+	inet_pton(AF_INET6, src, ip->src_addr);
+	inet_pton(AF_INET6, dst, ip->dst_addr);
+	fh = d + 54;
+	fh[0] = IPPROTO_UDP;
+	fh[2] = (uint8_t)(fo >> 8);
+	fh[3] = (uint8_t)fo;
+	id = rte_cpu_to_be_32(id);
+	memcpy(fh + 4, &id, 4);
+	if (off == 0) {
+		fh[8] = 0x13; /* sport 5000, dport 53, length 24 */
+		fh[9] = 0x88;
+		fh[11] = 53;
+		fh[13] = 24;
+	}
+	nfv_meta(m)->in_port = 0;
+	return m;
+}
+
 static void
 test_sanity_drops(void **state)
 {
@@ -924,6 +967,21 @@ test_sanity_drops(void **state)
 		nfv_drop_flush(f.w);
 		rte_pktmbuf_free_bulk(b, 3);
 		assert_int_equal(ctr(&f, FW_CTR_FRAG_FOLLOWED), 3);
+	}
+	/* IPv6: the same by the fragment header's identification */
+	{
+		struct rte_mbuf *m6 = mk6frag("2001:db8::1", "2001:db8::2", 0, true, 77);
+
+		assert_int_equal(f.vnf.cls->process(&f.vnf, f.w, &m6, 1), 1);
+		rte_pktmbuf_free(m6);
+		m6 = mk6frag("2001:db8::1", "2001:db8::2", 2, false, 77);
+		assert_int_equal(f.vnf.cls->process(&f.vnf, f.w, &m6, 1), 1);
+		rte_pktmbuf_free(m6);
+		assert_int_equal(ctr(&f, FW_CTR_FRAG_FOLLOWED), 4);
+		m6 = mk6frag("2001:db8::1", "2001:db8::2", 2, false, 78);
+		assert_int_equal(f.vnf.cls->process(&f.vnf, f.w, &m6, 1), 0);
+		nfv_drop_flush(f.w);
+		assert_int_equal(drops(&f, FW_DROP_FRAGMENT), 3);
 	}
 	/* non-IP passes */
 	struct rte_mbuf *m = mk(&UDP4("1.1.1.1", "2.2.2.2", 1, 2, 0));
