@@ -45,6 +45,8 @@ def show(p):
         d["icmp"] = [p[ICMP].type, p[ICMP].code]
         if p[ICMP].type == 12:
             d["icmpptr"] = p[ICMP].ptr
+        if p[ICMP].type == 5:
+            d["icmpgw"] = p[ICMP].gw
     if ICMPv6ParamProblem in p:
         d["icmp6pp"] = [p[ICMPv6ParamProblem].type, p[ICMPv6ParamProblem].code,
                         p[ICMPv6ParamProblem].ptr]
@@ -406,6 +408,36 @@ def test_echo_to_the_router_full_size(lab):
         p = run(["ping", "-n", "-c", "5", "-i", "0.2", "-W", "2"] + args, ns=n.h1,
                 check=False, timeout=60)
         assert reply in p.stdout, p.stdout + p.stderr
+
+
+def test_redirect_to_a_host_on_the_same_link(lab):
+    """RFC 1812 5.2.7.2: a packet the router sends back out of the
+    interface it came in on, to a next hop on the sender's own subnet, is
+    forwarded, and the sender gets an ICMP host redirect (type 5 code 1)
+    from the router's address on that link, naming the next hop."""
+    n = lab
+    h1b = "10.83.1.3"  # a second address of h1's: on the same link
+    run(["ip", "addr", "add", h1b + "/24", "dev", n.if1], ns=n.h1)
+    h1 = n.sniff(n.h1, n.if1)
+    e = "Ether(dst=%r)" % n.rmac
+    frame = e + "/IP(src=%r, dst=%r)/UDP(sport=40000, dport=40009)/Raw(b'redir')" % (H1_4, h1b)
+
+    def seen():
+        send(n.h1, n.if1, [frame])
+        return h1.until(lambda f: f.get("icmp") == [5, 1], "a host redirect on h1", timeout=3)
+    got = None
+    for _ in range(5):  # the first may wait for the router's ARP of h1b
+        try:
+            got = seen()
+            break
+        except AssertionError:
+            continue
+    assert got is not None, "no redirect"
+    red = [f for f in got if f.get("icmp") == [5, 1]]
+    assert red[0]["ip"][:2] == [R1_4, H1_4] and red[0]["icmpgw"] == h1b, red
+    # the packet itself went on, back out to h1b (the router's MAC as source)
+    h1.until(lambda f: f.get("raw") == "redir" and f.get("esrc") == n.rmac, "the packet forwarded")
+    assert rtr(n)["control"]["redirects-tx"] >= 1
 
 
 def test_fw_reject_never_answers_broadcast(lab):

@@ -114,6 +114,7 @@ struct rtr_conf {
 				  * own addresses (echo, TCP, UDP: host interfaces) */
 	uint32_t icmp_rate;	 /* ICMP errors/s (token bucket) */
 	uint32_t icmp_burst;
+	bool redirects;		 /* send-redirects: ICMP redirects (RFC 1812 5.2.7.2) */
 	uint32_t gc_ms;		 /* failed, unused neighbours are removed after (0 = never) */
 	/* fpm: zebra's dplane_fpm_nl feed (router_fpm.c); listen[0] == 0: off */
 	char fpm_listen[64];	  /* "127.0.0.1:2620", "[::1]:2620" */

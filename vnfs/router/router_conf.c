@@ -24,7 +24,7 @@ static const char *const rtr_keys[] = {
 	/* ours */
 	"interfaces", "routes", "routes-file", "neighbours", "max-routes", "max-neighbours", "reachable-ms",
 	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst",
-	"neighbour-gc-ms", "fpm", "host-if", "host-punt-rate", NULL};
+	"neighbour-gc-ms", "fpm", "host-if", "host-punt-rate", "send-redirects", NULL};
 static const char *const rtr_fpm_keys[] = {"listen", "resync-ms", NULL};
 static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac",
 					  "link-local", "ra", "host-if", NULL};
@@ -1159,6 +1159,9 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	c->icmp_rate = 1000;
 	c->icmp_burst = 50;
 	c->gc_ms = 60000;
+	c->redirects = true;
+	if (cfg_get_bool(node, "send-redirects", false, &c->redirects, err) < 0)
+		rc = -EINVAL;
 	if (cfg_get_u32(node, "max-routes", false, 16, 16u << 20, &c->max_routes, err) < 0 ||
 	    cfg_get_u32(node, "max-neighbours", false, 16, 1u << 18, &c->max_neighbours, err) < 0 ||
 	    cfg_get_u32(node, "reachable-ms", false, 100, 3600000, &c->reachable_ms, err) < 0 ||

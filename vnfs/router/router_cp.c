@@ -229,6 +229,39 @@ rtr_local(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 		rtr_local4(st, t, m, ifi);
 }
 
+/* RFC 1812 5.2.7.2: m (a copy) was forwarded back out of ifi, the
+ * interface it came in on, to neighbour nid: a host redirect (type 5 code
+ * 1) to that next hop, when the sender and the next hop are on one of
+ * ifi's subnets (not for a sender that is not on the link). */
+static void
+rtr_redirect4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi,
+	      uint32_t nid)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	const struct rtr_if *f = &t->ifs[ifi];
+	uint32_t gw, src = rte_be_to_cpu_32(ip->src_addr);
+
+	if (nid >= t->max_neigh || t->neigh[nid].key.family != 4) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(&gw, t->neigh[nid].key.addr, 4);
+	gw = rte_be_to_cpu_32(gw);
+	for (uint16_t k = 0; k < f->n4; k++) {
+		uint32_t mask = f->l4[k] ? ~0u << (32 - f->l4[k]) : 0;
+		uint32_t net = rte_be_to_cpu_32(f->a4[k]) & mask;
+
+		if ((src & mask) == net && (gw & mask) == net && src != gw) {
+			st->cp[RTR_CP_REDIRECT_TX]++;
+			rtr_icmp4_error(st, t, m, 5, 1, gw);
+			return;
+		}
+	}
+	rte_pktmbuf_free(m);
+}
+
 void
 rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 {
@@ -288,6 +321,9 @@ rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		break;
 	case RTR_PUNT_RESOLVE:
 		rtr_resolve(st, t, m, ifi, nid);
+		break;
+	case RTR_PUNT_REDIRECT:
+		rtr_redirect4(st, t, m, ifi, nid);
 		break;
 	default:
 		rte_pktmbuf_free(m);

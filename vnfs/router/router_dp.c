@@ -703,6 +703,27 @@ rtr_opts4_stamp(struct rte_ipv4_hdr *ip, uint32_t addr, uint32_t ms)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
+/* RFC 1812 5.2.7.2: a packet sent back out of the interface it came in on
+ * (no options): a copy goes to the control thread, which sends the sender
+ * a host redirect to the next hop nid when both are on one subnet; the
+ * packet itself is forwarded. Within the punt rate; beyond it, no copy. */
+static __rte_noinline void
+rtr_redirect_copy(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
+		  struct rte_mbuf *m, uint16_t ifi, uint32_t nid)
+{
+	struct rte_mbuf *c;
+
+	if (!rtr_punt_allowed(st, w, RTR_TB_CTL))
+		return;
+	c = rte_pktmbuf_copy(m, st->pool, 0, UINT32_MAX);
+	if (c == NULL)
+		return;
+	*nfv_meta(c) = *nfv_meta(m);
+	nfv_meta(c)->nh = rtr_punt_code(RTR_PUNT_REDIRECT, ifi, nid);
+	nfv_count(w, vnf, RTR_CTR_PUNT_REDIRECT, 1);
+	nfv_punt(w, vnf, c);
+}
+
 static inline bool
 rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	 struct nfv_worker *w, struct rte_mbuf *m, uint64_t a)
@@ -759,6 +780,9 @@ rtr_fwd4(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	}
 	nid = rtr_pick_nh(&st->tb[w->lcore], t, adj, 4, &ip->dst_addr,
 			  adj->n_nh > 1 ? rtr_flow_hash4(ip) : 0, &oif);
+	if (unlikely(oif == ifi) && t->redirects && ip->version_ihl == 0x45 &&
+	    nid != RTR_PUNT_NID_NONE)
+		rtr_redirect_copy(st, vnf, w, m, ifi, nid);
 	if (unlikely(ip->version_ihl != 0x45)) /* also when it waits or is fragmented */
 		rtr_opts4_stamp(ip, t->ifs[oif].n4 > 0 ? t->ifs[oif].a4[0] : 0, rtr_ts_ms(st));
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > t->ifs[oif].mtu)) {
@@ -967,7 +991,8 @@ rtr_fast4_fwd(const struct rtr_tables *t, struct rtr_tb *tb, struct rte_mbuf *m,
 
 	adj = rtr_fast_adj(t, tb, a, 4, (const uint8_t *)&ip->dst_addr,
 			   rte_be_to_cpu_16(ip->total_length), &macw);
-	if (adj == NULL)
+	/* back out of the port it came in by: the full path (redirect) */
+	if (adj == NULL || unlikely(adj->out_port == m->port && t->redirects))
 		return false;
 	rtr_ttl_dec4(ip);
 	rtr_fast_l2(m, d, adj, macw);

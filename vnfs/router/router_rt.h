@@ -40,7 +40,8 @@
 	_(RTR_CTR_PUNT_RESOLVE, "punt-resolve")     \
 	_(RTR_CTR_PUNT_FRAG, "punt-fragment")       \
 	_(RTR_CTR_PUNT_HOST, "punt-host-multicast") \
-	_(RTR_CTR_PUNT_PARAM, "punt-parameter-problem")
+	_(RTR_CTR_PUNT_PARAM, "punt-parameter-problem") \
+	_(RTR_CTR_PUNT_REDIRECT, "punt-redirect")
 enum { RTR_COUNTERS(VNF_ENUM) RTR_CTR_MAX };
 
 #define RTR_DROPS(_)                                                                               \
@@ -105,6 +106,7 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_REASM_IN, "reassembly-fragments-in")    \
 	_(RTR_CP_REASM_DONE, "reassembled")              \
 	_(RTR_CP_REASM_FAILED, "reassembly-failed")      \
+	_(RTR_CP_REDIRECT_TX, "redirects-tx")            \
 	_(RTR_CP_NOMEM, "no-mbuf")                       \
 	_(RTR_CP_ICMP_SUPPRESSED, "icmp-errors-suppressed") \
 	_(RTR_CP_RA_TX, "router-adverts-tx")             \
@@ -176,6 +178,7 @@ enum rtr_punt {
 	RTR_PUNT_HOST, /* link-scope multicast for the interface's host twin */
 	RTR_PUNT_SCOPE, /* IPv6 link-local source to a destination off its link */
 	RTR_PUNT_PARAM, /* malformed IPv4 option: parameter problem, pointer in the nid bits */
+	RTR_PUNT_REDIRECT, /* a copy of a packet sent back out its interface: redirect */
 };
 
 enum rtr_neigh_state {
@@ -238,6 +241,7 @@ struct rtr_tables {
 	 * ~0 with none): a source without all of them set is no such
 	 * broadcast, the one test the fast path pays (RFC 1812 5.3.7) */
 	uint32_t bcast4_low;
+	bool redirects; /* send ICMP redirects (send-redirects) */
 	struct rtr_if ifs[RTR_MAX_IF];
 	int8_t untagged_if[RTE_MAX_ETHPORTS]; /* -1: none */
 	/* MAC of the port's untagged interface as the low 48 bits of a

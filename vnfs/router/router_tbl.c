@@ -1314,6 +1314,7 @@ rtr_tables_build(struct rtr_state *st, const struct rtr_conf *c, const uint16_t 
 		}
 	}
 	t->bcast4_low = bcast_hb == 32 ? UINT32_MAX : (1u << bcast_hb) - 1;
+	t->redirects = c->redirects;
 	for (uint16_t i = 0; i < c->n_if; i++)
 		for (uint16_t k = 0; k < c->ifs[i].n_addr; k++) {
 			rc = rtr_add_addr_routes(t, i, &c->ifs[i].addr[k], err, errlen);

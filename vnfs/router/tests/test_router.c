@@ -684,7 +684,7 @@ test_fuzz_accounting(void **state)
 {
 	static const char *dst4[] = {"192.168.7.7", "10.0.2.2", "172.16.3.3",
 				     "10.99.1.1",   "8.8.8.8",	"10.0.1.1"};
-	uint64_t in = 0, out = 0, punted = 0, sent_ok = 0;
+	uint64_t in = 0, out = 0, punted = 0, sent_ok = 0, copies = 0;
 	struct rte_mbuf *m[32], *p;
 
 	(void)state;
@@ -756,7 +756,11 @@ test_fuzz_accounting(void **state)
 			wk->tx[port].n = 0;
 		}
 		while ((p = take_punt()) != NULL) {
-			punted++;
+			/* a redirect's copy is a packet more, not one taken */
+			if ((nfv_meta(p)->nh & 0xff) == RTR_PUNT_REDIRECT)
+				copies++;
+			else
+				punted++;
 			rte_pktmbuf_free(p);
 		}
 		nfv_drop_flush(wk);
@@ -765,7 +769,7 @@ test_fuzz_accounting(void **state)
 		      " punted, %" PRIu64 " dropped\n",
 		      in, out, sent_ok, punted, chain_ctr[2]);
 	assert_int_equal(in, out + punted + chain_ctr[2]);
-	assert_true(sent_ok > 1000 && punted > 100 && chain_ctr[2] > 1000);
+	assert_true(sent_ok > 1000 && punted > 100 && chain_ctr[2] > 1000 && copies > 0);
 	vnf_down();
 }
 
@@ -1614,6 +1618,8 @@ test_ip_options(void **state)
 	static const uint8_t rr[12] = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	static const uint8_t lsrr[8] = {131, 7, 4, 10, 0, 2, 2, 0};
 	static const uint8_t badts[8] = {1, 68, 40, 5, 0, 0, 0, 0};
+	/* timestamp with addresses (flag 1), room for two */
+	static const uint8_t ts_addr[20] = {68, 20, 5, 1};
 	struct rte_ipv4_hdr *ip;
 	struct rte_mbuf *m;
 	const uint8_t *d, *o, *icmp;
@@ -1643,9 +1649,7 @@ test_ip_options(void **state)
 	assert_int_equal(drops(RTR_DROP_SOURCE_ROUTE), 1);
 	/* timestamp with addresses, room for two: the egress address and a
 	 * time of day in ms; a full one counts an overflow */
-	m = mk4_opts("10.0.1.5", "192.168.1.1", 64,
-		     (const uint8_t[]){68, 20, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-		     20);
+	m = mk4_opts("10.0.1.5", "192.168.1.1", 64, ts_addr, sizeof(ts_addr));
 	assert_int_equal(run(&m, 1), 0);
 	assert_int_equal(wk->tx[1].n, 3);
 	ip = (struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(wk->tx[1].pkts[2], const uint8_t *) + 18);
@@ -1720,6 +1724,85 @@ test_ip_options(void **state)
 	assert_int_equal(rte_raw_cksum(icmp, rte_be_to_cpu_16(ip->total_length) - 20), 0xffff);
 	assert_int_equal(wk->tx[1].n, 4);
 	vnf_down();
+}
+
+/* RFC 1812 5.2.7.2: a packet forwarded back out of the interface it came
+ * in on, sender and next hop on that subnet: forwarded, and the sender
+ * gets a host redirect to the next hop (fast path or full path alike);
+ * from another subnet's host: no redirect; send-redirects: false: none */
+static void
+test_redirect(void **state)
+{
+	static const char *yaml = "name: r1\n"
+				  "class: router\n"
+				  "interfaces:\n"
+				  "  - {name: lan, port: p0, addresses: [10.0.1.1/24]}\n"
+				  "  - {name: wan, port: p1, addresses: [10.0.2.1/24]}\n"
+				  "routes:\n"
+				  "  - {prefix: 10.9.0.0/16, via: 10.0.1.7}\n";
+	static const char *quiet = "name: r1\n"
+				   "class: router\n"
+				   "send-redirects: false\n"
+				   "interfaces:\n"
+				   "  - {name: lan, port: p0, addresses: [10.0.1.1/24]}\n"
+				   "  - {name: wan, port: p1, addresses: [10.0.2.1/24]}\n";
+	const uint8_t hmac[6] = {0x02, 0, 0, 0, 0x01, 0x07};
+	const char *dsts[2] = {"10.0.1.7", "10.9.1.1"};
+	struct rte_mbuf *m;
+	uint32_t a;
+
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		vnf_up(v == 0 ? yaml : quiet);
+		m = mk_arp(RTE_ARP_OP_REPLY, "10.0.1.7", "10.0.1.1", hmac);
+		run(&m, 1);
+		rtr_punt(&vnf, take_punt());
+		sent_free();
+		for (int k = 0; k < (v == 0 ? 2 : 1); k++) {
+			/* twice: the first fills the worker's cache, the second
+			 * would take the fast path */
+			for (int rep = 0; rep < 2; rep++) {
+				uint16_t before = wk->tx[0].n;
+				struct rte_mbuf *p;
+
+				m = mk4(0, 0, &mac0, "10.0.1.5", dsts[k], 64, 18);
+				assert_int_equal(run(&m, 1), 0);
+				assert_int_equal(wk->tx[0].n, before + 1); /* forwarded */
+				p = take_punt();
+				if (v == 1) {
+					assert_null(p);
+					continue;
+				}
+				assert_non_null(p);
+				rtr_punt(&vnf, p);
+				assert_int_equal(nfv_fake.n_sent, 1);
+				{
+					struct rte_ipv4_hdr *ip = ip4_of(nfv_fake.sent[0], 14);
+					const uint8_t *icmp = (const uint8_t *)(ip + 1);
+
+					assert_int_equal(icmp[0], 5);
+					assert_int_equal(icmp[1], 1);
+					inet_pton(AF_INET, "10.0.1.7", &a);
+					assert_memory_equal(icmp + 4, &a, 4);
+					inet_pton(AF_INET, "10.0.1.5", &a);
+					assert_int_equal(ip->dst_addr, a);
+					inet_pton(AF_INET, "10.0.1.1", &a);
+					assert_int_equal(ip->src_addr, a);
+					uint16_t len = rte_be_to_cpu_16(ip->total_length) - 20;
+
+					assert_int_equal(rte_raw_cksum(icmp, len), 0xffff);
+				}
+				sent_free();
+			}
+		}
+		/* from a host of another subnet (wan): no redirect */
+		if (v == 0) {
+			m = mk4(1, 0, &mac1, "10.0.2.2", "10.0.1.7", 64, 18);
+			assert_int_equal(run(&m, 1), 0);
+			assert_null(take_punt());
+		}
+		vnf_down();
+	}
 }
 
 /* One fragment (IP payload bytes [off, off + len) of datagram d, MF as
@@ -2072,6 +2155,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_rfc_link_local_scope),
 		cmocka_unit_test(test_ip_options),
 		cmocka_unit_test(test_echo_reassembled),
+		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_nd_validation_and_override),
 		cmocka_unit_test(test_local_protocols),
 		cmocka_unit_test(test_rfc_no_answer_to_broadcast),
