@@ -110,6 +110,8 @@ enum {
 	  "an option with a length its code does not allow")                                       \
 	_(DHCP_D_BAD_OVERLOAD, "bad-overload", "option overload (52) malformed")                   \
 	_(DHCP_D_NO_TYPE, "no-message-type", "no DHCP message type option (53)")                   \
+	_(DHCP_D_BAD_REQUEST, "bad-request",                                                       \
+	  "a REQUEST with no server id, requested address or ciaddr (no state of RFC 2131 4.3.2)") \
 	_(DHCP_D_BAD_TYPE, "bad-message-type",                                                     \
 	  "a message type a server does not take (OFFER, ACK...)")                                 \
 	_(DHCP_D_NO_SUBNET, "no-subnet",                                                           \

@@ -324,7 +324,7 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 			/* RENEWING (unicast) or REBINDING (broadcast) */
 			addr = ciaddr;
 		} else {
-			*why = DHCP_D_BAD_OPT_LEN;
+			*why = DHCP_D_BAD_REQUEST;
 			return -EINVAL;
 		}
 		if (dhcp_conf_subnet(c, addr) == si &&

@@ -685,6 +685,11 @@ test_srv_dora(void **state)
 	pkt_ip(&p, DHCP_OPT_REQ_ADDR, a2);
 	pkt_end(&p);
 	assert_int_equal(handle(e, &p, NOW + 5, true, NULL), DHCP_NAK);
+	/* a REQUEST in no state (no server id, requested address or ciaddr) */
+	pkt_init(&p, DHCP_REQUEST, mac1);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW + 5, true, &why), 0);
+	assert_int_equal(why, DHCP_D_BAD_REQUEST);
 	/* INIT-REBOOT by a client we do not know, free address: silent */
 	pkt_init(&p, DHCP_REQUEST, (const uint8_t[6]){2, 0, 0, 0, 0, 7});
 	pkt_ip(&p, DHCP_OPT_REQ_ADDR, 0x0a01000e);
