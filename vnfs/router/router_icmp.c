@@ -103,8 +103,16 @@ rtr_icmp4_may_answer(const struct rtr_tables *t, struct rte_mbuf *m, const struc
 	if (oip->next_proto_id == IPPROTO_ICMP && avail >= 21) {
 		uint8_t ot = ((const uint8_t *)oip)[(oip->version_ihl & 0xf) * 4];
 
-		if (ot != RTE_IP_ICMP_ECHO_REQUEST && ot != RTE_IP_ICMP_ECHO_REPLY && ot != 13 &&
-		    ot != 14)
+		/* RFC 1812 4.3.2.7: never about an ICMP error (3, 4, 5, 11,
+		 * 12) or a type not known; about an informational message
+		 * (echo 0/8, router advert/solicit 9/10, timestamp 13/14,
+		 * information 15/16, address mask 17/18, extended echo 42/43),
+		 * as about any packet */
+		static const uint64_t info = 1ull << 0 | 1ull << 8 | 1ull << 9 | 1ull << 10 |
+					     1ull << 13 | 1ull << 14 | 1ull << 15 | 1ull << 16 |
+					     1ull << 17 | 1ull << 18 | 1ull << 42 | 1ull << 43;
+
+		if (ot >= 64 || !(info >> ot & 1))
 			return false;
 	}
 	return true;

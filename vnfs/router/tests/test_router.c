@@ -2044,11 +2044,28 @@ test_rfc_no_answer_to_broadcast(void **state)
 	((uint8_t *)(ip4_of(m, 14) + 1))[0] = 3;
 	recsum4(m, 14);
 	run_punt(m);
+	/* a redirect (an error too) and an unknown type, TTL 1 */
+	for (int k = 0; k < 2; k++) {
+		m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
+		ip4_of(m, 14)->next_proto_id = IPPROTO_ICMP;
+		((uint8_t *)(ip4_of(m, 14) + 1))[0] = k == 0 ? 5 : 99;
+		recsum4(m, 14);
+		run_punt(m);
+	}
 	/* UDP to our address from a directed broadcast: no port unreachable */
 	run_punt(mk4(0, 0, &mac0, "10.0.1.255", "10.0.1.1", 64, 18));
 	assert_int_equal(sent_to_wire(), 0);
 	/* (the directed broadcast sources stop in the data path, bad-source) */
-	assert_int_equal(st->cp[RTR_CP_ICMP_SUPPRESSED], 2);
+	assert_int_equal(st->cp[RTR_CP_ICMP_SUPPRESSED], 4);
+	/* an informational message (a timestamp request, 13) is no error: its
+	 * TTL expiry is answered */
+	m = mk4(0, 0, &mac0, "10.0.1.5", "192.168.1.1", 1, 18);
+	ip4_of(m, 14)->next_proto_id = IPPROTO_ICMP;
+	((uint8_t *)(ip4_of(m, 14) + 1))[0] = 13;
+	recsum4(m, 14);
+	run_punt(m);
+	assert_int_equal(sent_to_wire(), 1);
+	sent_free();
 	assert_int_equal(drops(RTR_DROP_BAD_SRC), 2);
 	/* echo request to our address from a directed broadcast: no reply */
 	m = mk4(0, 0, &mac0, "10.0.2.255", "10.0.1.1", 64, 18);
