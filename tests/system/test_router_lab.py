@@ -175,8 +175,9 @@ def test_ping_record_route(lab):
 
 
 def test_large_ping_to_the_router(lab):
-    """RFC 1122 3.3.2: ping -s 3000 to the router's own address (three
-    fragments each way at MTU 1500): reassembled, answered in fragments."""
+    """RFC 1122 3.3.2 / RFC 8200 4.5: ping -s 3000 to the router's own
+    address, IPv4 and IPv6 (three fragments each way at MTU 1500):
+    reassembled, answered in fragments."""
     nfvd = lab()
     wait_for(lambda: reaches(nfvd.h1, R1_4), 20, "the router")
     p = run(["ping", "-n", "-q", "-M", "dont", "-s", "3000", "-c", "3", "-i", "0.2", "-W", "2",
@@ -184,6 +185,12 @@ def test_large_ping_to_the_router(lab):
     assert "3 packets transmitted, 3 received" in p.stdout, (p.stdout, rtr(nfvd)["control"])
     c = rtr(nfvd)["control"]
     assert c["reassembled"] >= 3 and c["fragments-tx"] >= 9, c
+    # IPv6 (RFC 8200 4.5): the same with fragment headers
+    wait_for(lambda: reaches(nfvd.h1, R1_6, six=True), 20, "the router (IPv6)")
+    p = run(["ping", "-6", "-n", "-q", "-s", "3000", "-c", "3", "-i", "0.2", "-W", "2", R1_6],
+            ns=nfvd.h1, check=False, timeout=60)
+    assert "3 packets transmitted, 3 received" in p.stdout, (p.stdout, rtr(nfvd)["control"])
+    assert rtr(nfvd)["control"]["reassembled"] >= 6
 
 
 def test_iperf3_tcp_and_udp(lab):

@@ -176,6 +176,33 @@ rtr_proto6_unknown(uint8_t p)
 	}
 }
 
+/* The same for IPv6: an ICMPv6 datagram whose fragment header follows the
+ * IPv6 header (RFC 8200 4.5); the whole one has no fragment header. */
+static struct rte_mbuf *
+rtr_reasm6(struct rtr_state *st, struct rte_mbuf *m)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+	struct rte_ipv6_fragment_ext *fh = (struct rte_ipv6_fragment_ext *)(ip6 + 1);
+	struct rte_mbuf *r;
+
+	st->cp[RTR_CP_REASM_IN]++;
+	if (st->reasm == NULL) {
+		st->cp[RTR_CP_REASM_FAILED]++;
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	m->l2_len = md->l3_off;
+	m->l3_len = sizeof(*ip6) + sizeof(*fh);
+	r = rte_ipv6_frag_reassemble_packet(st->reasm, &st->reasm_dr, m, rte_get_tsc_cycles(), ip6,
+					    fh);
+	st->cp[RTR_CP_REASM_FAILED] += st->reasm_dr.cnt;
+	rte_ip_frag_free_death_row(&st->reasm_dr, 0);
+	if (r != NULL)
+		st->cp[RTR_CP_REASM_DONE]++;
+	return r;
+}
+
 static void
 rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -184,6 +211,14 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
 	const uint8_t *icmp = (const uint8_t *)(ip6 + 1);
 
+	if (ip6->proto == IPPROTO_FRAGMENT && rte_be_to_cpu_16(ip6->payload_len) >= 8 &&
+	    rte_pktmbuf_data_len(m) >= md->l3_off + 48u && icmp[0] == IPPROTO_ICMPV6) {
+		/* an echo request in fragments (ping -6 -s beyond the MTU) */
+		m = rtr_reasm6(st, m);
+		if (m != NULL)
+			rtr_echo6(st, t, m, ifi);
+		return;
+	}
 	if (ip6->proto == IPPROTO_ICMPV6 && rte_be_to_cpu_16(ip6->payload_len) >= 4 &&
 	    icmp[0] >= 133 && icmp[0] <= 137)
 		rtr_nd_dispatch(st, t, m, ifi);

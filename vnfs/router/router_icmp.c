@@ -427,7 +427,25 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 	rtr_send(st, t->ifs[ifi].port, m);
 }
 
-/* The same for IPv6 (neighbour discovery is not for here) */
+/* The ICMPv6 sum (pseudo-header and len bytes of chained m from off):
+ * 0xffff when a checksum there verifies; 0 when m is shorter. */
+static uint16_t
+rtr_icmp6_sum(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6, uint32_t off,
+	      uint32_t len)
+{
+	uint32_t s = rte_ipv6_phdr_cksum(ip6, 0);
+	uint16_t d = rtr_cksum_chain(m, off, len);
+
+	if (d == 0)
+		return 0;
+	s += d;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The same for IPv6 (neighbour discovery is not for here); m may be a
+ * reassembled datagram, its reply then sent in fragments */
 void
 rtr_echo6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -435,11 +453,13 @@ rtr_echo6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
 	uint8_t *icmp = (uint8_t *)(ip6 + 1), a[16];
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint32_t plen = rte_be_to_cpu_16(ip6->payload_len), l4 = md->l3_off + 40u;
+	uint64_t macw = 0;
 
-	if (ip6->proto != IPPROTO_ICMPV6 || rte_be_to_cpu_16(ip6->payload_len) < 8 ||
-	    m->nb_segs > 1 || icmp[0] != 128 || !rtr_icmp6_ok(ip6, icmp) ||
-	    !rtr_host6(ip6->src_addr) || rtr_frame_is_mcast(m) ||
-	    !rte_is_unicast_ether_addr(&eh->src_addr)) {
+	if (ip6->proto != IPPROTO_ICMPV6 || plen < 8 || rte_pktmbuf_data_len(m) < l4 + 8 ||
+	    rte_pktmbuf_pkt_len(m) < l4 + plen || icmp[0] != 128 ||
+	    rtr_icmp6_sum(m, ip6, l4, plen) != 0xffff || !rtr_host6(ip6->src_addr) ||
+	    rtr_frame_is_mcast(m) || !rte_is_unicast_ether_addr(&eh->src_addr)) {
 		st->cp[RTR_CP_LOCAL_DROPPED]++;
 		rte_pktmbuf_free(m);
 		return;
@@ -449,9 +469,16 @@ rtr_echo6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 	memcpy(ip6->dst_addr, a, 16);
 	ip6->hop_limits = 64;
 	icmp[0] = 129;
-	rtr_icmp6_cksum(ip6);
+	icmp[2] = icmp[3] = 0;
+	*(uint16_t *)(icmp + 2) = (uint16_t)~rtr_icmp6_sum(m, ip6, l4, plen);
+	st->cp[RTR_CP_ECHO_REPLY]++;
+	if (m->nb_segs > 1 || 40 + plen > t->ifs[ifi].mtu) {
+		memcpy(&macw, &eh->src_addr, 6);
+		rte_pktmbuf_adj(m, md->l3_off);
+		rtr_cp_fragment6(st, &t->ifs[ifi], m, macw | RTR_MAC_VALID);
+		return;
+	}
 	eh->dst_addr = eh->src_addr;
 	eh->src_addr = t->ifs[ifi].mac;
-	st->cp[RTR_CP_ECHO_REPLY]++;
 	rtr_send(st, t->ifs[ifi].port, m);
 }

@@ -151,6 +151,37 @@ rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf 
 	}
 }
 
+/* IPv6 m (L2 stripped, no extension header) the router itself sends,
+ * larger than oi's MTU: fragments (RFC 8200 4.5; a router never fragments
+ * what it forwards), each with its L2 header, sent to macw. */
+void
+rtr_cp_fragment6(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m, uint64_t macw)
+{
+	struct rte_mbuf *frags[RTR_MAX_FRAGS];
+	int n = rte_ipv6_fragment_packet(m, frags, RTR_MAX_FRAGS, oi->mtu, nfv_pktmbuf_pool(),
+					 nfv_pktmbuf_pool());
+
+	rte_pktmbuf_free(m);
+	if (n <= 0) {
+		st->cp[RTR_CP_FRAG_FAILED]++;
+		return;
+	}
+	st->cp[RTR_CP_FRAGMENTED]++;
+	for (int i = 0; i < n; i++) {
+		struct rte_mbuf *f = frags[i];
+
+		if (f->nb_segs > 1)
+			rte_pktmbuf_linearize(f); /* left segmented when it does not fit */
+		if (rtr_l2_write(f, 0, oi, macw, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) != 0) {
+			st->cp[RTR_CP_FRAG_FAILED]++;
+			rte_pktmbuf_free(f);
+			continue;
+		}
+		st->cp[RTR_CP_FRAGMENTS_TX]++;
+		rtr_send(st, oi->port, f);
+	}
+}
+
 /* Forward a packet the worker punted for resolution (or fragmentation),
  * now that n has a MAC. */
 static void

@@ -521,6 +521,9 @@ void rtr_opts4_stamp(struct rte_ipv4_hdr *ip, uint32_t addr, uint32_t ms);
  * fragments to macw (router_nd.c); m is consumed. */
 void rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m,
 		      uint64_t macw);
+/* The same for IPv6 m the router sends itself (an echo reply). */
+void rtr_cp_fragment6(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m,
+		      uint64_t macw);
 
 /* The reassembly table of datagrams for the router (router_cp.c). */
 int rtr_reasm_init(struct rtr_state *st);

@@ -1726,6 +1726,85 @@ test_ip_options(void **state)
 	vnf_down();
 }
 
+/* One IPv6 fragment (payload bytes [off, off + len) of ICMPv6 message d,
+ * identification 0x77, M as told) from 2001:db8:1::5 to 2001:db8:1::1 */
+static struct rte_mbuf *
+mk_frag6(const uint8_t *d, uint16_t off, uint16_t len, bool more)
+{
+	struct rte_mbuf *m = mk6(0, &mac0, "2001:db8:1::5", "2001:db8:1::1", 64, 0);
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *fh;
+
+	assert_non_null(rte_pktmbuf_append(m, (uint16_t)(8 + len - 8)));
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	ip6->proto = IPPROTO_FRAGMENT;
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + len));
+	fh = (uint8_t *)(ip6 + 1);
+	memset(fh, 0, 8);
+	fh[0] = IPPROTO_ICMPV6;
+	fh[2] = (uint8_t)((off | (more ? 1 : 0)) >> 8);
+	fh[3] = (uint8_t)((off & 0xf8) | (more ? 1 : 0));
+	fh[7] = 0x77;
+	memcpy(fh + 8, d + off, len);
+	return m;
+}
+
+/* RFC 8200 4.5: an ICMPv6 echo request to the router in fragments (ping -6
+ * -s 2000) is reassembled and answered, the reply in fragments */
+static void
+test_echo6_reassembled(void **state)
+{
+	static uint8_t buf[40 + 2008], got[2008];
+	struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)buf, *ip6 = NULL;
+	uint8_t *d = buf + 40;
+	uint32_t gotlen = 0;
+
+	(void)state;
+	vnf_up(good_yaml);
+	h->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	h->payload_len = rte_cpu_to_be_16(2008);
+	h->proto = IPPROTO_ICMPV6;
+	inet_pton(AF_INET6, "2001:db8:1::5", h->src_addr);
+	inet_pton(AF_INET6, "2001:db8:1::1", h->dst_addr);
+	d[0] = 128;
+	d[5] = 9;
+	for (unsigned int i = 8; i < 2008; i++)
+		d[i] = (uint8_t)(i * 7);
+	*(uint16_t *)(d + 2) = rte_ipv6_udptcp_cksum(h, d);
+	run_punt(mk_frag6(d, 0, 1448, true));
+	assert_int_equal(nfv_fake.n_sent, 0);
+	run_punt(mk_frag6(d, 1448, 560, false));
+	assert_true(nfv_fake.n_sent >= 2);
+	for (unsigned int k = 0; k < nfv_fake.n_sent; k++) {
+		const uint8_t *fh;
+		uint16_t plen, fo;
+
+		ip6 = rte_pktmbuf_mtod_offset(nfv_fake.sent[k], struct rte_ipv6_hdr *, 14);
+		plen = rte_be_to_cpu_16(ip6->payload_len);
+		assert_int_equal(ip6->proto, IPPROTO_FRAGMENT);
+		assert_true(40u + plen <= 1500);
+		fh = (const uint8_t *)(ip6 + 1);
+		fo = (uint16_t)(fh[2] << 8 | fh[3]);
+		assert_int_equal(fh[0], IPPROTO_ICMPV6);
+		assert_int_equal(fo & 0xfff8, gotlen);
+		assert_int_equal(fo & 1, k + 1 < nfv_fake.n_sent);
+		memcpy(got + gotlen, fh + 8, plen - 8u);
+		gotlen += plen - 8u;
+	}
+	assert_int_equal(gotlen, 2008);
+	assert_int_equal(got[0], 129);
+	assert_int_equal(got[5], 9);
+	assert_memory_equal(got + 8, d + 8, 2000);
+	/* the reply's checksum, router to host */
+	assert_non_null(ip6);
+	memcpy(h->src_addr, ip6->src_addr, 16);
+	memcpy(h->dst_addr, ip6->dst_addr, 16);
+	memcpy(d, got, 2008);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, d), 0);
+	sent_free();
+	vnf_down();
+}
+
 /* RFC 1812 5.2.7.2: a packet forwarded back out of the interface it came
  * in on, sender and next hop on that subnet: forwarded, and the sender
  * gets a host redirect to the next hop (fast path or full path alike);
@@ -2172,6 +2251,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_rfc_link_local_scope),
 		cmocka_unit_test(test_ip_options),
 		cmocka_unit_test(test_echo_reassembled),
+		cmocka_unit_test(test_echo6_reassembled),
 		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_nd_validation_and_override),
 		cmocka_unit_test(test_local_protocols),
