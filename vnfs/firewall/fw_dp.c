@@ -251,6 +251,19 @@ fw_parse_quoted(struct fw_pkt *p, const uint8_t *q, uint32_t len)
 	p->rel_proto = proto;
 }
 
+/* An ICMP error goes to the sender of the packet it quotes: one sent to
+ * another address (dst, alen bytes) is related to no connection (as in
+ * Linux conntrack); the rules take it like any ICMP packet. */
+static inline void
+fw_related_check(struct fw_pkt *p, const uint8_t *dst, size_t alen)
+{
+	if (memcmp(dst, p->rel_src, alen) != 0) {
+		p->related = 0;
+		p->ct_ok = 0;
+		p->ck.port_lo = p->ck.port_hi = 0;
+	}
+}
+
 /* L4 part common to v4 and v6. l4/len: L4 header and bytes available.
  * Returns 0 or -(drop reason + 1). */
 static inline int
@@ -412,6 +425,8 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, bool *frag)
 		ret = fw_parse_l4(p, ip + ihl, tot - ihl, &sport, &dport);
 		if (ret < 0)
 			return ret;
+		if (p->related)
+			fw_related_check(p, ip + 16, 4);
 		p->k4.proto = p->proto;
 		p->k4.tcp_flags = rte_cpu_to_be_16(p->flags);
 		p->k4.vlan = rte_cpu_to_be_16(vlan);
@@ -474,6 +489,8 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, bool *frag)
 		ret = fw_parse_l4(p, h, (uint32_t)(ip + l3len - h), &sport, &dport);
 		if (ret < 0)
 			return ret;
+		if (p->related)
+			fw_related_check(p, ip + 24, 16);
 		p->k6.proto = p->proto;
 		p->k6.tcp_flags = rte_cpu_to_be_16(p->flags);
 		p->k6.vlan = rte_cpu_to_be_16(vlan);

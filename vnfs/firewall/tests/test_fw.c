@@ -783,6 +783,13 @@ test_conntrack_related(void **state)
 	struct pk other = UDP4("10.0.0.2", "8.8.8.8", 9999, 53, 0);
 	assert_int_equal(run_m(&f, mk_icmp_err(&err4, &other)), 0);
 	assert_int_equal(drops(&f, FW_DROP_DEFAULT), 1);
+	/* quoting the tracked flow but sent to another inside host (not the
+	 * quoted packet's sender): related to nothing, dropped */
+	err4.dst = "10.0.0.7";
+	assert_int_equal(run_m(&f, mk_icmp_err(&err4, &q)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), 2);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), 2);
+	err4.dst = "10.0.0.2";
 	/* an error is not a reply: an unsolicited one from outside cannot
 	 * open the way in */
 	struct pk back = UDP4("8.8.8.8", "10.0.0.2", 53, 9999, 1);
