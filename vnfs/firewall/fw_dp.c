@@ -28,12 +28,6 @@ struct fw_pkt {
 	uint16_t l4_off;  /* IPv4: from the IP header */
 	uint32_t l4_len;  /* IPv4: L4 bytes (to the IP total length) */
 	uint8_t frag;	  /* a first fragment */
-	/* a first fragment's identification and addresses as received
-	 * (network order), for fw_frag_note; IPv6: the fragment header's
-	 * identification of a first or later fragment */
-	uint16_t fid;
-	uint32_t fsrc, fdst;
-	uint32_t fid6;
 	uint8_t wscale;	  /* TCP SYN: its window scale option, 0xff none */
 	uint16_t win;	  /* TCP: window */
 	uint32_t seq;	  /* TCP: sequence number */
@@ -47,6 +41,13 @@ struct fw_pkt {
 		struct fw_key4 k4;
 		struct fw_key6 k6;
 	};
+	/* a first fragment's identification and addresses as received
+	 * (network order), for fw_frag_note; IPv6: the fragment header's
+	 * identification of a first or later fragment (after the keys: only
+	 * fragments write them) */
+	uint16_t fid;
+	uint32_t fsrc, fdst;
+	uint32_t fid6;
 };
 
 enum fw_parse_res {
@@ -1249,14 +1250,16 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 	uint64_t *hits = rs->hits + (size_t)w->lcore * rs->hit_stride;
 	struct fw_frag_ent *ftab = fw->frag + (size_t)w->lcore * FW_FRAG_SLOTS;
 	struct fw_frag6_ent *ftab6 = fw->frag6 + (size_t)w->lcore * FW_FRAG_SLOTS;
-	bool frag;
+	bool frag, nfrag = false;
 
 	for (i = 0; i < n; i++) {
 		int ret = fw_parse(pkts[i], &pk[i], &frag);
 
 		res[i] = 0;
-		if (frag)
+		if (unlikely(frag)) {
 			nfv_count(w, vnf, FW_CTR_FRAGMENTS, 1);
+			nfrag = true;
+		}
 		if (ret < 0) {
 			pass[i] = 2; /* dropped */
 			nfv_drop(w, vnf, pkts[i], (uint16_t)(-ret - 1));
@@ -1457,16 +1460,19 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 		fw_nat_batch(vnf, w, fw, rs, pkts, pk, pass, res, nalw, na, now);
 	/* a first fragment let through: its later ones follow (also those
 	 * in this chunk, decided now) */
-	for (i = 0; i < n; i++)
-		if (pass[i] == 1 && unlikely(pk[i].frag)) {
-			if (pk[i].family == AF_INET)
-				fw_frag_note(ftab, pkts[i], &pk[i], now);
-			else
-				fw_frag6_note(ftab6, pkts[i], &pk[i], now);
-		}
-	for (i = 0; i < n; i++)
-		if (unlikely(pass[i] == 4))
-			pass[i] = fw_frag_later(vnf, w, rs, ftab, ftab6, pkts[i], &pk[i], now);
+	if (unlikely(nfrag)) {
+		for (i = 0; i < n; i++)
+			if (pass[i] == 1 && pk[i].frag) {
+				if (pk[i].family == AF_INET)
+					fw_frag_note(ftab, pkts[i], &pk[i], now);
+				else
+					fw_frag6_note(ftab6, pkts[i], &pk[i], now);
+			}
+		for (i = 0; i < n; i++)
+			if (pass[i] == 4)
+				pass[i] = fw_frag_later(vnf, w, rs, ftab, ftab6, pkts[i], &pk[i],
+							now);
+	}
 	for (i = 0; i < n; i++)
 		if (pass[i] == 1)
 			pkts[keep++] = pkts[i];
