@@ -58,6 +58,30 @@ rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz)
  * front), or NULL while it waits or when it failed (m consumed). */
 #define RTR_REASM_MS 5000
 
+/* A fragment m comes in: false (m freed) when there is no table */
+static bool
+rtr_reasm_open(struct rtr_state *st, struct rte_mbuf *m)
+{
+	st->cp[RTR_CP_REASM_IN]++;
+	if (st->reasm != NULL)
+		return true;
+	st->cp[RTR_CP_REASM_FAILED]++;
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+/* After a reassembly call that returned r: the fragments of expired or
+ * refused datagrams freed and counted; r (NULL: waiting) */
+static struct rte_mbuf *
+rtr_reasm_close(struct rtr_state *st, struct rte_mbuf *r)
+{
+	st->cp[RTR_CP_REASM_FAILED] += st->reasm_dr.cnt;
+	rte_ip_frag_free_death_row(&st->reasm_dr, 0);
+	if (r != NULL)
+		st->cp[RTR_CP_REASM_DONE]++;
+	return r;
+}
+
 static struct rte_mbuf *
 rtr_reasm4(struct rtr_state *st, struct rte_mbuf *m)
 {
@@ -65,21 +89,14 @@ rtr_reasm4(struct rtr_state *st, struct rte_mbuf *m)
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 	struct rte_mbuf *r;
 
-	st->cp[RTR_CP_REASM_IN]++;
-	if (st->reasm == NULL) {
-		st->cp[RTR_CP_REASM_FAILED]++;
-		rte_pktmbuf_free(m);
+	if (!rtr_reasm_open(st, m))
 		return NULL;
-	}
 	m->l2_len = md->l3_off;
 	m->l3_len = (ip->version_ihl & 0xf) * 4u;
-	r = rte_ipv4_frag_reassemble_packet(st->reasm, &st->reasm_dr, m, rte_get_tsc_cycles(), ip);
-	/* fragments of expired or refused datagrams */
-	st->cp[RTR_CP_REASM_FAILED] += st->reasm_dr.cnt;
-	rte_ip_frag_free_death_row(&st->reasm_dr, 0);
+	r = rtr_reasm_close(st, rte_ipv4_frag_reassemble_packet(st->reasm, &st->reasm_dr, m,
+								rte_get_tsc_cycles(), ip));
 	if (r == NULL)
 		return NULL;
-	st->cp[RTR_CP_REASM_DONE]++;
 	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, md->l3_off);
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -110,8 +127,7 @@ rtr_reasm_tick(struct rtr_state *st)
 	if (st->reasm == NULL)
 		return;
 	rte_ip_frag_table_del_expired_entries(st->reasm, &st->reasm_dr, rte_get_tsc_cycles());
-	st->cp[RTR_CP_REASM_FAILED] += st->reasm_dr.cnt;
-	rte_ip_frag_free_death_row(&st->reasm_dr, 0);
+	rtr_reasm_close(st, NULL);
 }
 
 static void
@@ -184,23 +200,13 @@ rtr_reasm6(struct rtr_state *st, struct rte_mbuf *m)
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
 	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
 	struct rte_ipv6_fragment_ext *fh = (struct rte_ipv6_fragment_ext *)(ip6 + 1);
-	struct rte_mbuf *r;
 
-	st->cp[RTR_CP_REASM_IN]++;
-	if (st->reasm == NULL) {
-		st->cp[RTR_CP_REASM_FAILED]++;
-		rte_pktmbuf_free(m);
+	if (!rtr_reasm_open(st, m))
 		return NULL;
-	}
 	m->l2_len = md->l3_off;
 	m->l3_len = sizeof(*ip6) + sizeof(*fh);
-	r = rte_ipv6_frag_reassemble_packet(st->reasm, &st->reasm_dr, m, rte_get_tsc_cycles(), ip6,
-					    fh);
-	st->cp[RTR_CP_REASM_FAILED] += st->reasm_dr.cnt;
-	rte_ip_frag_free_death_row(&st->reasm_dr, 0);
-	if (r != NULL)
-		st->cp[RTR_CP_REASM_DONE]++;
-	return r;
+	return rtr_reasm_close(st, rte_ipv6_frag_reassemble_packet(st->reasm, &st->reasm_dr, m,
+								   rte_get_tsc_cycles(), ip6, fh));
 }
 
 static void

@@ -113,20 +113,15 @@ rtr_neigh_request(struct rtr_state *st, const struct rtr_tables *t, struct rtr_n
 	}
 }
 
-/* IPv4 m (L2 already stripped, TTL done) larger than oi's MTU and without
- * DF: RFC 791 fragments (rte_ip_frag; fragments are a direct mbuf with the
- * header and an indirect one with the payload, made linear when they fit),
- * each with its header checksum and L2 header, sent to the neighbour. */
 #define RTR_MAX_FRAGS 64
 
-void
-rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m, uint64_t macw)
+/* n fragments (rte_ip_frag: a direct mbuf with the header and an indirect
+ * one with the payload, made linear when they fit) of a packet to macw on
+ * oi: each gets its L2 header (IPv4: its header checksum) and is sent. */
+static void
+rtr_cp_send_frags(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf **frags, int n,
+		  uint64_t macw, uint16_t ethertype)
 {
-	struct rte_mbuf *frags[RTR_MAX_FRAGS];
-	int n = rte_ipv4_fragment_packet(m, frags, RTR_MAX_FRAGS, oi->mtu, nfv_pktmbuf_pool(),
-					 nfv_pktmbuf_pool());
-
-	rte_pktmbuf_free(m);
 	if (n <= 0) {
 		st->cp[RTR_CP_FRAG_FAILED]++;
 		return;
@@ -134,14 +129,16 @@ rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf 
 	st->cp[RTR_CP_FRAGMENTED]++;
 	for (int i = 0; i < n; i++) {
 		struct rte_mbuf *f = frags[i];
-		struct rte_ipv4_hdr *ip;
 
 		if (f->nb_segs > 1)
 			rte_pktmbuf_linearize(f); /* left segmented when it does not fit */
-		ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		if (rtr_l2_write(f, 0, oi, macw, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) != 0) {
+		if (ethertype == RTE_ETHER_TYPE_IPV4) {
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
+
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		if (rtr_l2_write(f, 0, oi, macw, rte_cpu_to_be_16(ethertype)) != 0) {
 			st->cp[RTR_CP_FRAG_FAILED]++;
 			rte_pktmbuf_free(f);
 			continue;
@@ -151,9 +148,22 @@ rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf 
 	}
 }
 
+/* IPv4 m (L2 already stripped, TTL done) larger than oi's MTU and without
+ * DF: RFC 791 fragments, sent to the neighbour. */
+void
+rtr_cp_fragment4(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m, uint64_t macw)
+{
+	struct rte_mbuf *frags[RTR_MAX_FRAGS];
+	int n = rte_ipv4_fragment_packet(m, frags, RTR_MAX_FRAGS, oi->mtu, nfv_pktmbuf_pool(),
+					 nfv_pktmbuf_pool());
+
+	rte_pktmbuf_free(m);
+	rtr_cp_send_frags(st, oi, frags, n, macw, RTE_ETHER_TYPE_IPV4);
+}
+
 /* IPv6 m (L2 stripped, no extension header) the router itself sends,
  * larger than oi's MTU: fragments (RFC 8200 4.5; a router never fragments
- * what it forwards), each with its L2 header, sent to macw. */
+ * what it forwards), sent to macw. */
 void
 rtr_cp_fragment6(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf *m, uint64_t macw)
 {
@@ -162,24 +172,7 @@ rtr_cp_fragment6(struct rtr_state *st, const struct rtr_if *oi, struct rte_mbuf 
 					 nfv_pktmbuf_pool());
 
 	rte_pktmbuf_free(m);
-	if (n <= 0) {
-		st->cp[RTR_CP_FRAG_FAILED]++;
-		return;
-	}
-	st->cp[RTR_CP_FRAGMENTED]++;
-	for (int i = 0; i < n; i++) {
-		struct rte_mbuf *f = frags[i];
-
-		if (f->nb_segs > 1)
-			rte_pktmbuf_linearize(f); /* left segmented when it does not fit */
-		if (rtr_l2_write(f, 0, oi, macw, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) != 0) {
-			st->cp[RTR_CP_FRAG_FAILED]++;
-			rte_pktmbuf_free(f);
-			continue;
-		}
-		st->cp[RTR_CP_FRAGMENTS_TX]++;
-		rtr_send(st, oi->port, f);
-	}
+	rtr_cp_send_frags(st, oi, frags, n, macw, RTE_ETHER_TYPE_IPV6);
 }
 
 /* Forward a packet the worker punted for resolution (or fragmentation),
