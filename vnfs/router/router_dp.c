@@ -706,15 +706,19 @@ rtr_opts4_stamp(struct rte_ipv4_hdr *ip, uint32_t addr, uint32_t ms)
 /* RFC 1812 5.2.7.2: a packet sent back out of the interface it came in on
  * (no options): a copy goes to the control thread, which sends the sender
  * a host redirect to the next hop nid when both are on one subnet; the
- * packet itself is forwarded. Within the punt rate; beyond it, no copy. */
+ * packet itself is forwarded. At most RTR_REDIRECT_PER_S copies a second
+ * per worker (a budget of their own: hairpinned traffic does not use up
+ * the punt rate ARP/ND need); beyond it, no copy. */
 static __rte_noinline void
 rtr_redirect_copy(struct rtr_state *st, struct nfv_vnf *vnf, struct nfv_worker *w,
 		  struct rte_mbuf *m, uint16_t ifi, uint32_t nid)
 {
+	struct rtr_tb *tb = &st->tb[w->lcore];
 	struct rte_mbuf *c;
 
-	if (!rtr_punt_allowed(st, w, RTR_TB_CTL))
+	if (w->now_tsc < tb->redirect_next)
 		return;
+	tb->redirect_next = w->now_tsc + rte_get_tsc_hz() / RTR_REDIRECT_PER_S;
 	c = rte_pktmbuf_copy(m, st->pool, 0, UINT32_MAX);
 	if (c == NULL)
 		return;

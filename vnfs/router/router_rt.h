@@ -290,8 +290,12 @@ enum { RTR_TB_CTL, RTR_TB_HOST, RTR_TB_MAX };
 
 struct rtr_tb {
 	struct rtr_bucket b[RTR_TB_MAX];
+	uint64_t redirect_next; /* TSC: no redirect copy before (RTR_REDIRECT_PER_S) */
 	struct rtr_ncache nc[RTR_NCACHE];
 } __rte_cache_aligned;
+/* Redirect copies a worker makes per second at most (apart from the punt
+ * buckets: hairpinned traffic never starves ARP/ND and errors) */
+#define RTR_REDIRECT_PER_S 100
 
 typedef uint16_t (*rtr_tx_fn)(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
