@@ -50,6 +50,8 @@ def show(p):
     if ICMPv6ParamProblem in p:
         d["icmp6pp"] = [p[ICMPv6ParamProblem].type, p[ICMPv6ParamProblem].code,
                         p[ICMPv6ParamProblem].ptr]
+    if ICMPv6EchoReply in p:
+        d["echo6"] = [p[ICMPv6EchoReply].id, p[ICMPv6EchoReply].seq]
     if IP in p and p[IP].ihl > 5:
         d["ipopt"] = bytes(p[IP])[20:p[IP].ihl * 4].hex()
     if IPv6 in p:
@@ -461,3 +463,64 @@ def test_fw_reject_never_answers_broadcast(lab):
     assert a["esrc"] == n.rmac and a["edst"] != "ff:ff:ff:ff:ff:ff", a
     assert a["ip"][0] == R1_4 and a["ip"][1] == H1_4, a
     assert n.stats()["vnfs"]["fw"]["counters"]["rejected"] - fw_before == 2
+
+
+def test_echo6_to_all_nodes_all_routers_and_anycast(lab):
+    """RFC 4443 4.2: an echo request to a multicast address (all-nodes
+    ff02::1, all-routers ff02::2) or to an anycast address (the
+    subnet-router anycast of each attached prefix, RFC 4291 2.6.1, which
+    the router must support) is answered from a unicast address of the
+    interface it came in on: ping -6 from h1 gets the router's replies."""
+    n = lab
+    for grp in ("ff02::1", "ff02::2"):
+        p = run(["ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-I", n.if1, grp],
+                ns=n.h1, check=False, timeout=60)
+        # (h1's request comes from its global address: the reply from the
+        # router's on the same prefix)
+        assert "from %s:" % R1_6 in p.stdout, (grp, p.stdout + p.stderr)
+    # the lan's own anycast and the wan's (through the router): the reply
+    # from the router's address on the lan, h1's prefix
+    for anycast in ("2001:db8:83:1::", "2001:db8:83:2::"):
+        p = run(["ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", anycast],
+                ns=n.h1, check=False, timeout=60)
+        assert "from %s" % R1_6 in p.stdout, (anycast, p.stdout + p.stderr)
+    # (h2 has no address the replies come from: the router's own)
+    r = rtr(n)
+    assert r["control"]["echo-replies"] >= 12, r["control"]
+
+
+def test_echo6_with_extension_headers(lab):
+    """RFC 8200 4: the router as the destination processes hop-by-hop and
+    destination options headers before ICMPv6: an echo request behind
+    padding options is answered; an unrecognized option acts as its type's
+    two high-order bits say (4.2: 01 discard silently, 10 parameter problem
+    code 2 pointing at the option); a routing header with segments left (a
+    type the router does not implement, RFC 5095's type 0) gets parameter
+    problem code 0 pointing at its type (4.4); hop-by-hop after another
+    header gets parameter problem code 1 (4.1)."""
+    n = lab
+    h1 = n.sniff(n.h1, n.if1)
+    e = "Ether(dst=%r)/IPv6(src=%r, dst=%r)" % (n.rmac, H1_6, R1_6)
+    send(n.h1, n.if1, [
+        e + "/IPv6ExtHdrHopByHop(options=[PadN(optdata=b'\\0\\0\\0\\0')])"
+            "/IPv6ExtHdrDestOpt()/ICMPv6EchoRequest(id=0x4e01, seq=1)",
+        e + "/IPv6ExtHdrDestOpt(options=[HBHOptUnknown(otype=0x41, optdata=b'ab')])"
+            "/ICMPv6EchoRequest(id=0x4e01, seq=2)",
+        e + "/IPv6ExtHdrHopByHop(options=[HBHOptUnknown(otype=0x81, optdata=b'ab')])"
+            "/ICMPv6EchoRequest(id=0x4e01, seq=3)",
+        e + "/IPv6ExtHdrRouting(type=0, segleft=1, addresses=[%r])"
+            "/ICMPv6EchoRequest(id=0x4e01, seq=4)" % H2_6,
+        e + "/IPv6ExtHdrDestOpt()/IPv6ExtHdrHopByHop()/ICMPv6EchoRequest(id=0x4e01, seq=5)",
+        e + "/ICMPv6EchoRequest(id=0x4e01, seq=6)",  # the marker
+    ])
+    seen = h1.until(lambda f: f.get("echo6") == [0x4e01, 6], "the marker's reply")
+    seen = h1.until(lambda f: sum("icmp6pp" in g for g in seen) >= 3 or False,
+                    "three parameter problems", timeout=5) if \
+        sum("icmp6pp" in g for g in seen) < 3 else seen
+    replies = sorted(f["echo6"][1] for f in seen if "echo6" in f)
+    assert replies == [1, 6], seen
+    pp = sorted(tuple(f["icmp6pp"]) for f in seen if "icmp6pp" in f)
+    # (type 4) code 0 at the routing type (40 + 2), code 1 at the
+    # destination options' next header field (40), code 2 at the option (42)
+    assert pp == [(4, 0, 42), (4, 1, 40), (4, 2, 42)], seen
+    assert all(f["ip6"][0] == R1_6 for f in seen if "icmp6pp" in f or "echo6" in f), seen

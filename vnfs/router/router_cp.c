@@ -209,6 +209,109 @@ rtr_reasm6(struct rtr_state *st, struct rte_mbuf *m)
 								   rte_get_tsc_cycles(), ip6, fh));
 }
 
+/* RFC 8200 4.2: the options of a hop-by-hop or destination options header
+ * at off (from the IPv6 header) for us, the destination. Pad1 and PadN
+ * (and anything whose type says "skip") are passed; an unrecognized option
+ * acts as its two high-order bits say: 01 discard, 10 parameter problem
+ * code 2 pointing at it, 11 the same unless the destination was
+ * multicast. Returns 0 to go on, -1 when m was consumed. */
+static int
+rtr_ext6_options(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, const uint8_t *l3,
+		 uint32_t off, uint32_t hlen)
+{
+	for (uint32_t o = off + 2; o < off + hlen;) {
+		uint8_t type = l3[o];
+
+		if (type == 0) { /* Pad1 */
+			o++;
+			continue;
+		}
+		if (o + 2 > off + hlen || o + 2u + l3[o + 1] > off + hlen)
+			goto drop; /* an option overrunning its header */
+		switch (type >> 6) {
+		case 0: /* PadN, router alert... : skip over */
+			break;
+		case 1:
+			goto drop;
+		case 3:
+			if (l3[24] == 0xff)
+				goto drop;
+			/* fall through */
+		default:
+			rtr_icmp6_error(st, t, m, 4, 2, o);
+			return -1;
+		}
+		o += 2u + l3[o + 1];
+	}
+	return 0;
+drop:
+	st->cp[RTR_CP_LOCAL_DROPPED]++;
+	rte_pktmbuf_free(m);
+	return -1;
+}
+
+/* RFC 8200 4: the extension headers before the upper layer of m, a packet
+ * for us whose next header is hop-by-hop, routing or destination options:
+ * each processed as its destination does (4.1 order: hop-by-hop only
+ * first; 4.4: a routing header with segments left is one of a type we do
+ * not implement, parameter problem code 0 at its type), then taken out of
+ * the packet, which goes on as if the upper layer followed the IPv6 header
+ * (a fragment header after them too). At most 8, all in the first segment
+ * (RFC 7112). Returns m, or NULL when it was consumed. */
+static struct rte_mbuf *
+rtr_ext6_strip(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *l3 = d + md->l3_off;
+	struct rte_ipv6_hdr *ip6;
+	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off;
+	uint32_t plen = rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)l3)->payload_len);
+	uint32_t off = 40, nh_at = 6, hlen;
+	uint8_t nh = l3[6];
+
+	for (int n = 0; nh == 0 || nh == 43 || nh == 60; n++) {
+		if (n == 8 || off + 8 > avail || off + 8 > 40 + plen)
+			goto drop;
+		hlen = (l3[off + 1] + 1u) * 8;
+		if (off + hlen > avail || off + hlen > 40 + plen)
+			goto drop;
+		if (nh == 0 && off != 40) {
+			/* hop-by-hop anywhere but first: an unrecognized next
+			 * header (Linux and RFC 8200 4.1) */
+			rtr_icmp6_error(st, t, m, 4, 1, nh_at);
+			return NULL;
+		}
+		if (nh == 43) {
+			if (l3[off + 3] != 0) {
+				rtr_icmp6_error(st, t, m, 4, 0, off + 2);
+				return NULL;
+			}
+		} else if (rtr_ext6_options(st, t, m, l3, off, hlen) != 0) {
+			return NULL;
+		}
+		nh_at = off;
+		nh = l3[off];
+		off += hlen;
+	}
+	if (rtr_proto6_unknown(nh)) {
+		rtr_icmp6_error(st, t, m, 4, 1, nh_at);
+		return NULL;
+	}
+	/* the L2 and IPv6 headers moved up over the extension headers */
+	off -= 40;
+	memmove(d + off, d, md->l3_off + 40u);
+	rte_pktmbuf_adj(m, (uint16_t)off);
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+	ip6->proto = nh;
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(plen - off));
+	return m;
+drop:
+	st->cp[RTR_CP_LOCAL_DROPPED]++;
+	rte_pktmbuf_free(m);
+	return NULL;
+}
+
 static void
 rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
@@ -216,6 +319,14 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 	const struct rte_ipv6_hdr *ip6 =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
 	const uint8_t *icmp = (const uint8_t *)(ip6 + 1);
+
+	if (ip6->proto == 0 || ip6->proto == 43 || ip6->proto == 60) {
+		m = rtr_ext6_strip(st, t, m);
+		if (m == NULL)
+			return;
+		ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+		icmp = (const uint8_t *)(ip6 + 1);
+	}
 
 	if (ip6->proto == IPPROTO_FRAGMENT && rte_be_to_cpu_16(ip6->payload_len) >= 8 &&
 	    rte_pktmbuf_data_len(m) >= md->l3_off + 48u && icmp[0] == IPPROTO_ICMPV6) {

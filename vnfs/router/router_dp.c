@@ -267,6 +267,15 @@ rtr_is_martian6(const uint8_t *a)
 			   (rte_be_to_cpu_64(lo) >> 32) == 0xffffu);
 }
 
+/* ff02::1 or ff02::2 */
+static inline bool
+rtr_all_nodes_routers(const uint8_t *a)
+{
+	static const uint8_t g[15] = {0xff, 2};
+
+	return memcmp(a, g, 15) == 0 && (a[15] == 1 || a[15] == 2);
+}
+
 /* The IPv4 source (host order) is the directed broadcast of an attached
  * subnet: its broadcast route (RTR_ADJ_BCAST). Only for sources whose low
  * bits are all ones (t->bcast4_low), so the lookup is rare. */
@@ -419,6 +428,14 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 			 * it joined */
 			if ((ip6->dst_addr[1] & 0x0f) == 2 && t->ifs[ifi].hostif) {
 				rtr_punt_local(st, vnf, w, m, (uint16_t)ifi, 6, RTR_PUNT_HOST);
+				return 0;
+			}
+			/* without a twin, an echo request to all-nodes or
+			 * all-routers (ff02::1, ff02::2) is answered (RFC 4443
+			 * 4.2) */
+			if (ip6->proto == IPPROTO_ICMPV6 && len >= l2 + sizeof(*ip6) + 4u &&
+			    l4[0] == 128 && rtr_all_nodes_routers(ip6->dst_addr)) {
+				rtr_punt_local(st, vnf, w, m, (uint16_t)ifi, 6, RTR_PUNT_LOCAL);
 				return 0;
 			}
 			nfv_drop(w, vnf, m, RTR_DROP_MULTICAST);

@@ -73,6 +73,33 @@ rtr_own6_index(const struct rtr_if *f, const uint8_t *a)
 	return memcmp(f->ll6, a, 16) == 0 ? RTR_MAX_ADDRS : -1;
 }
 
+bool
+rtr_anycast6(const struct rtr_if *f, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	for (uint16_t k = 0; k < f->n6; k++) {
+		uint8_t len = f->l6[k], full = len / 8, bits = len % 8;
+
+		if (len >= 127 || memcmp(a, f->a6[k], full) != 0)
+			continue;
+		if (bits && ((a[full] ^ f->a6[k][full]) & (0xff00 >> bits)))
+			continue;
+		if ((a[full] & (0xff >> bits)) == 0 && memcmp(a + full + 1, zero, 15u - full) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
+rtr_own6(const struct rtr_tables *t, const uint8_t *a)
+{
+	for (uint16_t i = 0; i < t->n_if; i++)
+		if (rtr_own6_index(&t->ifs[i], a) >= 0)
+			return true;
+	return false;
+}
+
 /* RFC 1812 4.2.2.11 / 5.3.7: a (network order) names one host: not in 0/8
  * or 127/8, not multicast, class E or the limited broadcast, not the
  * directed broadcast of an attached subnet. What the router may answer or

@@ -20,6 +20,11 @@ const uint8_t *rtr_if_src6(const struct rtr_if *f, const uint8_t *dst);
 bool rtr_is_own4(const struct rtr_if *f, uint32_t a_be);
 /* index of a among f's IPv6 addresses, RTR_MAX_ADDRS: its link-local, -1 */
 int rtr_own6_index(const struct rtr_if *f, const uint8_t *a);
+/* a is the subnet-router anycast address (RFC 4291 2.6.1) of one of f's
+ * prefixes (shorter than /127, RFC 6164) */
+bool rtr_anycast6(const struct rtr_if *f, const uint8_t *a);
+/* a is an address (unicast or link-local) of one of t's interfaces */
+bool rtr_own6(const struct rtr_tables *t, const uint8_t *a);
 /* a names one host (RFC 1812 4.2.2.11, RFC 4291 2.5.2/2.5.3): the rules
  * of what the router may answer or send to */
 bool rtr_host4(const struct rtr_tables *t, uint32_t a_be);

@@ -456,16 +456,25 @@ rtr_echo6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 	uint32_t plen = rte_be_to_cpu_16(ip6->payload_len), l4 = md->l3_off + 40u;
 	uint64_t macw = 0;
 
+	/* to all-nodes / all-routers (the data path punts those only) in a
+	 * multicast frame, anything else in a unicast one */
 	if (ip6->proto != IPPROTO_ICMPV6 || plen < 8 || rte_pktmbuf_data_len(m) < l4 + 8 ||
 	    rte_pktmbuf_pkt_len(m) < l4 + plen || icmp[0] != 128 ||
 	    rtr_icmp6_sum(m, ip6, l4, plen) != 0xffff || !rtr_host6(ip6->src_addr) ||
-	    rtr_frame_is_mcast(m) || !rte_is_unicast_ether_addr(&eh->src_addr)) {
+	    rtr_frame_is_mcast(m) != (ip6->dst_addr[0] == 0xff) ||
+	    !rte_is_unicast_ether_addr(&eh->src_addr)) {
 		st->cp[RTR_CP_LOCAL_DROPPED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* RFC 4443 4.2: the reply to a request sent to a multicast or an
+	 * anycast address (the subnet-router anycast, RFC 4291 2.6.1) comes
+	 * from a unicast address of the interface it came in on */
 	memcpy(a, ip6->src_addr, 16);
-	memcpy(ip6->src_addr, ip6->dst_addr, 16);
+	if (ip6->dst_addr[0] == 0xff || !rtr_own6(t, ip6->dst_addr))
+		memcpy(ip6->src_addr, rtr_if_src6(&t->ifs[ifi], a), 16);
+	else
+		memcpy(ip6->src_addr, ip6->dst_addr, 16);
 	memcpy(ip6->dst_addr, a, 16);
 	ip6->hop_limits = 64;
 	icmp[0] = 129;

@@ -436,7 +436,7 @@ rtr_nd_lladdr(const uint8_t *opt, uint32_t len, uint8_t want)
 
 static void
 rtr_na_send(struct rtr_state *st, const struct rtr_tables *t, uint16_t ifi, const uint8_t *target,
-	    const uint8_t *dst, const uint8_t *dst_mac, bool solicited)
+	    const uint8_t *dst, const uint8_t *dst_mac, bool solicited, bool anycast)
 {
 	static const uint8_t all_nodes[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
@@ -453,12 +453,16 @@ rtr_na_send(struct rtr_state *st, const struct rtr_tables *t, uint16_t ifi, cons
 	ip6->payload_len = rte_cpu_to_be_16(32);
 	ip6->proto = IPPROTO_ICMPV6;
 	ip6->hop_limits = 255;
-	memcpy(ip6->src_addr, target, 16);
+	/* RFC 4861 7.2.4: for an anycast target, from a unicast address of
+	 * the interface and without override (another router's advert for
+	 * it may be as good) */
+	memcpy(ip6->src_addr, anycast ? rtr_if_src6(f, dst ? dst : target) : target, 16);
 	memcpy(ip6->dst_addr, dst ? dst : all_nodes, 16);
 	na = (struct rtr_nd_hdr *)(ip6 + 1);
 	na->type = 136;
 	/* router, solicited, override */
-	na->flags = rte_cpu_to_be_32(0x80000000u | (solicited ? 0x40000000u : 0) | 0x20000000u);
+	na->flags = rte_cpu_to_be_32(0x80000000u | (solicited ? 0x40000000u : 0) |
+				     (anycast ? 0 : 0x20000000u));
 	memcpy(na->target, target, 16);
 	opt = (uint8_t *)(na + 1);
 	opt[0] = 2; /* target link-layer address */
@@ -491,6 +495,7 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 	uint32_t plen = rte_be_to_cpu_16(ip6->payload_len);
 	static const uint8_t unspec[16];
 	const uint8_t *ll;
+	bool anycast;
 	int own, id;
 
 	/* RFC 4861 7.1.1/7.1.2: hop limit 255, code 0, length */
@@ -501,16 +506,18 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 	own = rtr_own6_index(f, nd->target);
 	if (nd->type == 135) {
 		st->cp[RTR_CP_ND_NS_RX]++;
-		if (own < 0)
+		anycast = own < 0 && rtr_anycast6(f, nd->target);
+		if (own < 0 && !anycast)
 			goto free_m;
 		ll = rtr_nd_lladdr((const uint8_t *)(nd + 1), plen - sizeof(*nd), 1);
 		if (memcmp(ip6->src_addr, unspec, 16) == 0) {
 			/* someone's DAD for our address: defend it; RFC 4861
 			 * 7.1.1: from :: only to a solicited-node group and
 			 * with no source link-layer address */
-			if (ll != NULL || !rtr_nd_solicited_node(ip6->dst_addr, nd->target))
+			if (ll != NULL || !rtr_nd_solicited_node(ip6->dst_addr, nd->target) ||
+			    anycast)
 				goto free_m;
-			rtr_na_send(st, t, ifi, nd->target, NULL, NULL, false);
+			rtr_na_send(st, t, ifi, nd->target, NULL, NULL, false, false);
 			goto free_m;
 		}
 		/* the advert goes to ll or the frame's source: never to a group */
@@ -533,7 +540,7 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 		rtr_na_send(st, t, ifi, nd->target, ip6->src_addr,
 			    ll ? ll
 			       : rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
-			    true);
+			    true, anycast);
 	} else if (nd->type == 136) {
 		st->cp[RTR_CP_ND_NA_RX]++;
 		if (own >= 0 && own < RTR_MAX_ADDRS) {

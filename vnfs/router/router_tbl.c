@@ -1245,6 +1245,13 @@ rtr_add_addr_routes(struct rtr_tables *t, uint16_t i, const struct cfg_prefix *a
 			return rc;
 	}
 	p.type = RTR_RT_LOCAL;
+	if (family == 6 && net.len < 127) {
+		/* the subnet-router anycast address (RFC 4291 2.6.1; none on
+		 * a /127, RFC 6164): the prefix with a zero interface id */
+		rc = rtr_rib_add_path(t, family, addr, 128, &p, true, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
 	rtr_prefix_bytes(a, addr);
 	return rtr_rib_add_path(t, family, addr, family == 4 ? 32 : 128, &p, true, err, errlen);
 }
