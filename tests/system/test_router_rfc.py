@@ -50,6 +50,11 @@ def show(p):
     if ICMPv6ParamProblem in p:
         d["icmp6pp"] = [p[ICMPv6ParamProblem].type, p[ICMPv6ParamProblem].code,
                         p[ICMPv6ParamProblem].ptr]
+    if ICMPv6ND_Redirect in p:
+        r = p[ICMPv6ND_Redirect]
+        d["redirect6"] = [r.tgt, r.dst, p[IPv6].hlim,
+                          ICMPv6NDOptDstLLAddr in p and p[ICMPv6NDOptDstLLAddr].lladdr,
+                          ICMPv6NDOptRedirectedHdr in p]
     if ICMPv6EchoReply in p:
         d["echo6"] = [p[ICMPv6EchoReply].id, p[ICMPv6EchoReply].seq]
     if IP in p and p[IP].ihl > 5:
@@ -524,3 +529,35 @@ def test_echo6_with_extension_headers(lab):
     # destination options' next header field (40), code 2 at the option (42)
     assert pp == [(4, 0, 42), (4, 1, 40), (4, 2, 42)], seen
     assert all(f["ip6"][0] == R1_6 for f in seen if "icmp6pp" in f or "echo6" in f), seen
+
+
+def test_redirect6_to_a_host_on_the_same_link(lab):
+    """RFC 4861 8.2: a packet the router forwards back out of the
+    interface it came in on, from a neighbour to a destination on the same
+    link, is forwarded, and the sender gets a redirect (type 137) from the
+    router's link-local address with hop limit 255, target = destination
+    (it is on the link), the target's link-layer address and the
+    redirected header."""
+    n = lab
+    h1b = "2001:db8:83:1::3"  # a second address of h1's: on the same link
+    run(["ip", "addr", "add", h1b + "/64", "dev", n.if1, "nodad"], ns=n.h1)
+    h1 = n.sniff(n.h1, n.if1)
+    frame = ("Ether(dst=%r)/IPv6(src=%r, dst=%r)/UDP(sport=40000, dport=40009)"
+             "/Raw(b'redir6')" % (n.rmac, H1_6, h1b))
+
+    def seen():
+        send(n.h1, n.if1, [frame])
+        return h1.until(lambda f: "redirect6" in f, "a redirect on h1", timeout=3)
+    got = None
+    for _ in range(5):  # the first may wait for the router's ND of h1b
+        try:
+            got = seen()
+            break
+        except AssertionError:
+            continue
+    assert got is not None, "no redirect"
+    red = [f for f in got if "redirect6" in f][0]
+    assert red["ip6"][0].startswith("fe80::") and red["ip6"][1] == H1_6, red
+    assert red["redirect6"] == [h1b, h1b, 255, H1_MAC, True], red
+    h1.until(lambda f: f.get("raw") == "redir6" and f.get("esrc") == n.rmac, "the packet forwarded")
+    assert rtr(n)["control"]["redirects-tx"] >= 1

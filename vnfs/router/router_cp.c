@@ -475,7 +475,10 @@ rtr_punt(struct nfv_vnf *vnf, struct rte_mbuf *m)
 		rtr_resolve(st, t, m, ifi, nid);
 		break;
 	case RTR_PUNT_REDIRECT:
-		rtr_redirect4(st, t, m, ifi, nid);
+		if (rtr_is_v6(m))
+			rtr_redirect6(st, t, m, ifi, nid);
+		else
+			rtr_redirect4(st, t, m, ifi, nid);
 		break;
 	default:
 		rte_pktmbuf_free(m);

@@ -720,10 +720,10 @@ rtr_opts4_stamp(struct rte_ipv4_hdr *ip, uint32_t addr, uint32_t ms)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
-/* RFC 1812 5.2.7.2: a packet sent back out of the interface it came in on
- * (no options): a copy goes to the control thread, which sends the sender
- * a host redirect to the next hop nid when both are on one subnet; the
- * packet itself is forwarded. At most RTR_REDIRECT_PER_S copies a second
+/* RFC 1812 5.2.7.2, RFC 4861 8.2: a packet sent back out of the interface
+ * it came in on (IPv4: no options): a copy goes to the control thread,
+ * which sends the sender a redirect to the next hop nid when the rules
+ * allow (rtr_redirect4, rtr_redirect6); the packet itself is forwarded. At most RTR_REDIRECT_PER_S copies a second
  * per worker (a budget of their own: hairpinned traffic does not use up
  * the punt rate ARP/ND need); beyond it, no copy. */
 static __rte_noinline void
@@ -886,6 +886,8 @@ rtr_fwd6(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 	}
 	nid = rtr_pick_nh(&st->tb[w->lcore], t, adj, 6, ip6->dst_addr,
 			  adj->n_nh > 1 ? rtr_flow_hash6(ip6) : 0, &oif);
+	if (unlikely(oif == ifi) && t->redirects && nid != RTR_PUNT_NID_NONE)
+		rtr_redirect_copy(st, vnf, w, m, ifi, nid); /* RFC 4861 8.2 */
 	if (unlikely(sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) > t->ifs[oif].mtu)) {
 		rtr_punt_pkt(st, vnf, w, m, rtr_punt_code(RTR_PUNT_TOOBIG, ifi, oif),
 			     RTR_CTR_PUNT_TOOBIG, RTR_DROP_NEEDS_FRAG);
@@ -1072,7 +1074,8 @@ rtr_fast6_fwd(const struct rtr_tables *t, struct rtr_tb *tb, struct rte_mbuf *m,
 
 	adj = rtr_fast_adj(t, tb, a, 6, ip6->dst_addr,
 			   sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len), &macw);
-	if (adj == NULL)
+	/* back out of the port it came in by: the full path (redirect) */
+	if (adj == NULL || unlikely(adj->out_port == m->port && t->redirects))
 		return false;
 	ip6->hop_limits--;
 	rtr_fast_l2(m, d, adj, macw);

@@ -56,6 +56,22 @@ rtr_if_src6(const struct rtr_if *f, const uint8_t *dst)
 }
 
 bool
+rtr_if_on_link6(const struct rtr_if *f, const uint8_t *a)
+{
+	struct cfg_prefix x = {.family = AF_INET6, .len = 128};
+
+	memcpy(&x.v6, a, 16);
+	for (uint16_t k = 0; k < f->n6; k++) {
+		struct cfg_prefix p = {.family = AF_INET6, .len = f->l6[k]};
+
+		memcpy(&p.v6, f->a6[k], 16);
+		if (rtr_prefix_contains(&p, &x))
+			return true;
+	}
+	return false;
+}
+
+bool
 rtr_is_own4(const struct rtr_if *f, uint32_t a_be)
 {
 	for (uint16_t k = 0; k < f->n4; k++)

@@ -17,6 +17,8 @@ void rtr_send(struct rtr_state *st, uint16_t port, struct rte_mbuf *m);
 uint32_t rtr_if_src4(const struct rtr_if *f, uint32_t dst_be);
 /* Our IPv6 address on f for talking to dst (link-local for link-local) */
 const uint8_t *rtr_if_src6(const struct rtr_if *f, const uint8_t *dst);
+/* a is on one of f's IPv6 prefixes */
+bool rtr_if_on_link6(const struct rtr_if *f, const uint8_t *a);
 bool rtr_is_own4(const struct rtr_if *f, uint32_t a_be);
 /* index of a among f's IPv6 addresses, RTR_MAX_ADDRS: its link-local, -1 */
 int rtr_own6_index(const struct rtr_if *f, const uint8_t *a);

@@ -239,6 +239,77 @@ free_orig:
 	rte_pktmbuf_free(m);
 }
 
+/* RFC 4861 8.2: m (a copy, as it came in) was forwarded back out of ifi,
+ * the interface it came in on, to neighbour nid. The sender, when it is
+ * a neighbour (its source on one of ifi's prefixes), gets a redirect from
+ * the router's link-local address: the target is the destination itself
+ * when the route is the attached subnet's (nid is the destination), else
+ * nid when its address is link-local (the RFC's "MUST be the link-local
+ * address of the router"; a next hop known only by a global address gets
+ * none, as with Linux); with the target's link-layer address when known
+ * and as much of m as keeps the message within 1280 bytes (8.2). Rate
+ * limited with the ICMP errors. */
+void
+rtr_redirect6(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi,
+	      uint32_t nid)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	const struct rte_ipv6_hdr *oip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rtr_if *f = &t->ifs[ifi];
+	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off, quote, hdr;
+	const uint8_t *target;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_mbuf *r;
+	uint8_t *icmp, *opt;
+	uint64_t macw;
+
+	if (nid >= t->max_neigh || t->neigh[nid].key.family != 6 || oip->dst_addr[0] == 0xff ||
+	    !rtr_if_on_link6(f, oip->src_addr) || !rte_is_unicast_ether_addr(&eh->src_addr))
+		goto free_orig;
+	target = t->neigh[nid].key.addr;
+	if (memcmp(target, oip->dst_addr, 16) != 0 &&
+	    !(target[0] == 0xfe && (target[1] & 0xc0) == 0x80))
+		goto free_orig;
+	if (!rtr_icmp_allowed(st))
+		goto free_orig;
+	macw = atomic_load_explicit(&t->neigh[nid].macw, memory_order_acquire);
+	hdr = 40 + 40 + ((macw & RTR_MAC_VALID) ? 8 : 0) + 8;
+	quote = RTE_MIN(RTE_MIN(40u + rte_be_to_cpu_16(oip->payload_len), avail),
+			(uint32_t)RTR_ICMP6_MAX - hdr) &
+		~7u; /* the option is in units of 8 bytes */
+	ip6 = (struct rte_ipv6_hdr *)rtr_new_frame(
+		st, f, eh->src_addr.addr_bytes, RTE_ETHER_TYPE_IPV6, (uint16_t)(hdr + quote), &r);
+	if (ip6 == NULL)
+		goto free_orig;
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(hdr - 40 + quote));
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	memcpy(ip6->src_addr, f->ll6, 16);
+	memcpy(ip6->dst_addr, oip->src_addr, 16);
+	icmp = (uint8_t *)(ip6 + 1);
+	icmp[0] = 137;
+	memcpy(icmp + 8, target, 16);
+	memcpy(icmp + 24, oip->dst_addr, 16);
+	opt = icmp + 40;
+	if (macw & RTR_MAC_VALID) {
+		opt[0] = 2; /* target link-layer address */
+		opt[1] = 1;
+		memcpy(opt + 2, &macw, 6);
+		opt += 8;
+	}
+	opt[0] = 4; /* redirected header */
+	opt[1] = (uint8_t)(1 + quote / 8);
+	memcpy(opt + 8, oip, quote);
+	rtr_icmp6_cksum(ip6);
+	st->cp[RTR_CP_REDIRECT_TX]++;
+	rtr_send(st, f->port, r);
+free_orig:
+	rte_pktmbuf_free(m);
+}
+
 void
 rtr_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, enum rtr_err e)
 {

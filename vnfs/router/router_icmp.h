@@ -23,6 +23,11 @@ void rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rt
  * twin takes gets a RST (not for a RST, a fragment or a packet from no
  * host's address; rate limited with the ICMP errors); m is consumed */
 void rtr_tcp_rst(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m);
+/* RFC 4861 8.2: m, a copy of a packet forwarded back out of ifi (the
+ * interface it came in on) to neighbour nid: a redirect to its sender when
+ * the rules allow; m is consumed */
+void rtr_redirect6(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m,
+		   uint16_t ifi, uint32_t nid);
 /* Echo replies to requests for our addresses that came in on ifi; m is
  * consumed (anything else is counted as local-dropped) */
 void rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi);
