@@ -1015,7 +1015,7 @@ rtr_fast4_fwd(const struct rtr_tables *t, struct rtr_tb *tb, struct rte_mbuf *m,
 	adj = rtr_fast_adj(t, tb, a, 4, (const uint8_t *)&ip->dst_addr,
 			   rte_be_to_cpu_16(ip->total_length), &macw);
 	/* back out of the port it came in by: the full path (redirect) */
-	if (adj == NULL || unlikely(adj->out_port == m->port && t->redirects))
+	if (adj == NULL || (unlikely(adj->out_port == m->port) && t->redirects))
 		return false;
 	rtr_ttl_dec4(ip);
 	rtr_fast_l2(m, d, adj, macw);
@@ -1075,7 +1075,7 @@ rtr_fast6_fwd(const struct rtr_tables *t, struct rtr_tb *tb, struct rte_mbuf *m,
 	adj = rtr_fast_adj(t, tb, a, 6, ip6->dst_addr,
 			   sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len), &macw);
 	/* back out of the port it came in by: the full path (redirect) */
-	if (adj == NULL || unlikely(adj->out_port == m->port && t->redirects))
+	if (adj == NULL || (unlikely(adj->out_port == m->port) && t->redirects))
 		return false;
 	ip6->hop_limits--;
 	rtr_fast_l2(m, d, adj, macw);
