@@ -561,3 +561,60 @@ def test_redirect6_to_a_host_on_the_same_link(lab):
     assert red["redirect6"] == [h1b, h1b, 255, H1_MAC, True], red
     h1.until(lambda f: f.get("raw") == "redir6" and f.get("esrc") == n.rmac, "the packet forwarded")
     assert rtr(n)["control"]["redirects-tx"] >= 1
+
+
+def test_errors_about_packets_to_the_router_come_from_the_address_sent_to(lab):
+    """RFC 4443 2.2(a): an ICMPv6 error about a packet sent to one of the
+    router's addresses comes from that address; IPv4 likewise (as Linux:
+    a traceroute to the router's far address ends at that address). UDP to
+    the wan addresses, sent from h1 on the lan: port unreachable from the
+    wan addresses, not the lan ones."""
+    n = lab
+    h1 = n.sniff(n.h1, n.if1)
+    e = "Ether(dst=%r)" % n.rmac
+    send(n.h1, n.if1, [
+        e + "/IP(src=%r, dst=%r)/UDP(sport=40001, dport=33434)" % (H1_4, R2_4),
+        e + "/IPv6(src=%r, dst=%r)/UDP(sport=40001, dport=33434)" % (H1_6, R2_6),
+    ])
+    seen = h1.until(lambda f: f.get("icmp6") == [1, 4], "the ICMPv6 port unreachable")
+    seen = h1.until(lambda f: f.get("icmp") == [3, 3], "the ICMP port unreachable")
+    v4 = [f for f in seen if f.get("icmp") == [3, 3]]
+    v6 = [f for f in seen if f.get("icmp6") == [1, 4]]
+    assert v4[0]["ip"][:2] == [R2_4, H1_4], v4
+    assert v6[0]["ip6"] == [R2_6, H1_6], v6
+
+
+NS_SRC, NS_SRC2 = "2001:db8:83:1::7", "2001:db8:83:1::8"
+
+
+def test_echo6_atomic_fragment_and_fragments_with_options(lab):
+    """RFC 6946: an atomic fragment (a fragment header with offset 0 and M
+    clear) to the router is processed on its own: the echo request in it
+    is answered; RFC 8200 4.5: an echo request in fragments whose
+    fragmentable part starts with a destination options header is
+    reassembled and answered (the reply in fragments of the MTU); RFC
+    6980: neighbour discovery in an atomic fragment is ignored."""
+    n = lab
+    h1 = n.sniff(n.h1, n.if1)
+    e = "Ether(dst=%r)" % n.rmac
+    ip = "IPv6(src=%r, dst=%r)" % (H1_6, R1_6)
+    send(n.h1, n.if1, [
+        e + "/" + ip + "/IPv6ExtHdrFragment(offset=0, m=0, id=0x4e03)"
+            "/ICMPv6EchoRequest(id=0x4e03, seq=1)",
+        "*[%s/f for f in fragment6(%s/IPv6ExtHdrFragment(id=0x4e04)/IPv6ExtHdrDestOpt()"
+        "/ICMPv6EchoRequest(id=0x4e03, seq=2, data=b'y' * 2000), 1280)]" % (e, ip),
+        e + "/IPv6(src=%r, dst=%r, hlim=255)/IPv6ExtHdrFragment(offset=0, m=0, id=0x4e05)"
+            "/ICMPv6ND_NS(tgt=%r)/ICMPv6NDOptSrcLLAddr(lladdr=%r)" % (NS_SRC, R1_6, R1_6, H1_MAC),
+        # the same solicitation whole: answered (the check can fail)
+        e + "/IPv6(src=%r, dst=%r, hlim=255)/ICMPv6ND_NS(tgt=%r)/ICMPv6NDOptSrcLLAddr("
+            "lladdr=%r)" % (NS_SRC2, R1_6, R1_6, H1_MAC),
+        e + "/" + ip + "/ICMPv6EchoRequest(id=0x4e03, seq=3)",  # the marker
+    ])
+    seen = h1.until(lambda f: f.get("echo6") == [0x4e03, 3], "the marker's reply")
+    if [0x4e03, 2] not in [f.get("echo6") for f in seen]:
+        seen = h1.until(lambda f: f.get("echo6") == [0x4e03, 2], "the reassembled one's reply",
+                        timeout=5)
+    assert sorted(f["echo6"][1] for f in seen if f.get("echo6", [0])[0] == 0x4e03) == [1, 2, 3]
+    # the whole solicitation is answered, the one in a fragment is not
+    seen = h1.until(lambda f: f.get("ip6") == [R1_6, NS_SRC2], "the advert to the whole NS")
+    assert not any(f.get("ip6", [0, 0])[1] == NS_SRC for f in seen), seen

@@ -209,6 +209,22 @@ rtr_reasm6(struct rtr_state *st, struct rte_mbuf *m)
 								   rte_get_tsc_cycles(), ip6, fh));
 }
 
+/* Take the len bytes after m's IPv6 header out of the packet (the L2 and
+ * IPv6 headers move up over them); nh becomes the next header */
+static void
+rtr_ext6_cut(struct rte_mbuf *m, uint32_t len, uint8_t nh)
+{
+	const struct nfv_mbuf_meta *md = nfv_meta(m);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv6_hdr *ip6;
+
+	memmove(d + len, d, md->l3_off + 40u);
+	rte_pktmbuf_adj(m, (uint16_t)len);
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+	ip6->proto = nh;
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip6->payload_len) - len));
+}
+
 /* RFC 8200 4.2: the options of a hop-by-hop or destination options header
  * at off (from the IPv6 header) for us, the destination. Pad1 and PadN
  * (and anything whose type says "skip") are passed; an unrecognized option
@@ -262,9 +278,7 @@ static struct rte_mbuf *
 rtr_ext6_strip(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m)
 {
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
-	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	const uint8_t *l3 = d + md->l3_off;
-	struct rte_ipv6_hdr *ip6;
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
 	uint32_t avail = rte_pktmbuf_data_len(m) - md->l3_off;
 	uint32_t plen = rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)l3)->payload_len);
 	uint32_t off = 40, nh_at = 6, hlen;
@@ -298,13 +312,7 @@ rtr_ext6_strip(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m)
 		rtr_icmp6_error(st, t, m, 4, 1, nh_at);
 		return NULL;
 	}
-	/* the L2 and IPv6 headers moved up over the extension headers */
-	off -= 40;
-	memmove(d + off, d, md->l3_off + 40u);
-	rte_pktmbuf_adj(m, (uint16_t)off);
-	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
-	ip6->proto = nh;
-	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(plen - off));
+	rtr_ext6_cut(m, off - 40, nh);
 	return m;
 drop:
 	st->cp[RTR_CP_LOCAL_DROPPED]++;
@@ -329,12 +337,36 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 	}
 
 	if (ip6->proto == IPPROTO_FRAGMENT && rte_be_to_cpu_16(ip6->payload_len) >= 8 &&
-	    rte_pktmbuf_data_len(m) >= md->l3_off + 48u && icmp[0] == IPPROTO_ICMPV6) {
-		/* an echo request in fragments (ping -6 -s beyond the MTU) */
-		m = rtr_reasm6(st, m);
-		if (m != NULL)
-			rtr_echo6(st, t, m, ifi);
-		return;
+	    rte_pktmbuf_data_len(m) >= md->l3_off + 48u) {
+		const struct rte_ipv6_fragment_ext *fh = (const void *)(ip6 + 1);
+
+		if ((fh->frag_data & rte_cpu_to_be_16(0xfff9)) == 0) {
+			/* RFC 6946: an atomic fragment (offset 0, no more):
+			 * processed on its own, as if it had no fragment
+			 * header; never neighbour discovery (RFC 6980) */
+			rtr_ext6_cut(m, 8, fh->next_header);
+			ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+			icmp = (const uint8_t *)(ip6 + 1);
+			if (ip6->proto == IPPROTO_ICMPV6 &&
+			    rte_be_to_cpu_16(ip6->payload_len) >= 4 && icmp[0] >= 133 &&
+			    icmp[0] <= 137) {
+				st->cp[RTR_CP_LOCAL_DROPPED]++;
+				rte_pktmbuf_free(m);
+				return;
+			}
+		} else if (icmp[0] == IPPROTO_ICMPV6 || icmp[0] == 60) {
+			/* an echo request in fragments (ping -6 -s beyond the
+			 * MTU), destination options between them and it taken
+			 * out after reassembly */
+			m = rtr_reasm6(st, m);
+			if (m != NULL && rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 nfv_meta(m)->l3_off)
+							 ->proto == 60)
+				m = rtr_ext6_strip(st, t, m);
+			if (m != NULL)
+				rtr_echo6(st, t, m, ifi);
+			return;
+		}
 	}
 	if (ip6->proto == IPPROTO_ICMPV6 && rte_be_to_cpu_16(ip6->payload_len) >= 4 &&
 	    icmp[0] >= 133 && icmp[0] <= 137)

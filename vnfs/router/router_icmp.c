@@ -137,6 +137,37 @@ rtr_icmp6_may_answer(struct rte_mbuf *m, const struct rte_ipv6_hdr *oip, uint32_
 	return true;
 }
 
+/* The source of an error about oip leaving by interface ifi: the address
+ * oip was sent to when it is one of ours (RFC 4443 2.2(a); Linux does the
+ * same for IPv4: traceroute to the router's far address ends at that
+ * address), else ifi's address for talking to the sender (RFC 1812
+ * 4.3.2.4); IPv6 never a link-local address to a sender beyond the link
+ * (RFC 4443 2.2(b)): then another interface's global one */
+static uint32_t
+rtr_err_src4(const struct rtr_tables *t, int ifi, const struct rte_ipv4_hdr *oip)
+{
+	for (uint16_t i = 0; i < t->n_if; i++)
+		if (rtr_is_own4(&t->ifs[i], oip->dst_addr))
+			return oip->dst_addr;
+	return rtr_if_src4(&t->ifs[ifi], oip->src_addr);
+}
+
+static const uint8_t *
+rtr_err_src6(const struct rtr_tables *t, int ifi, const struct rte_ipv6_hdr *oip)
+{
+	const uint8_t *a;
+
+	if (rtr_own6(t, oip->dst_addr))
+		return oip->dst_addr;
+	a = rtr_if_src6(&t->ifs[ifi], oip->src_addr);
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80 &&
+	    !(oip->src_addr[0] == 0xfe && (oip->src_addr[1] & 0xc0) == 0x80))
+		for (uint16_t i = 0; i < t->n_if; i++)
+			if (t->ifs[i].n6 > 0)
+				return t->ifs[i].a6[0];
+	return a;
+}
+
 void
 rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf *m, uint8_t type,
 		uint8_t code, uint32_t info)
@@ -170,7 +201,7 @@ rtr_icmp4_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(28 + quote));
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = rtr_if_src4(&t->ifs[ifi], oip->src_addr);
+	ip->src_addr = rtr_err_src4(t, ifi, oip);
 	ip->dst_addr = oip->src_addr;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	icmp = (uint8_t *)(ip + 1);
@@ -220,7 +251,7 @@ rtr_icmp6_error(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbu
 	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + quote));
 	ip6->proto = IPPROTO_ICMPV6;
 	ip6->hop_limits = 64;
-	memcpy(ip6->src_addr, rtr_if_src6(&t->ifs[ifi], oip->src_addr), 16);
+	memcpy(ip6->src_addr, rtr_err_src6(t, ifi, oip), 16);
 	memcpy(ip6->dst_addr, oip->src_addr, 16);
 	icmp = (uint8_t *)(ip6 + 1);
 	icmp[0] = type;
