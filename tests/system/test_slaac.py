@@ -215,6 +215,41 @@ def test_final_advert_when_ra_removed(nfvd_factory, ns_factory, tag):
     assert slaac_addrs(h1, tag + "a")
 
 
+def test_renumbering_withdraws_the_old_prefix_and_dns(nfvd_factory, ns_factory, tag):
+    """An apply that renumbers lan (a new address, so a new SLAAC prefix,
+    and a new DNS server): the next adverts carry the old prefix with
+    preferred and valid lifetimes 0 (RFC 4862 5.5.3: h1 deprecates its old
+    address; RFC 4861 6.3.4: its on-link route goes) and the old server
+    with RDNSS lifetime 0 (RFC 8106 5.1); h1 takes an address in the new
+    prefix. Without them h1 would keep the old address preferred for 7 days
+    and the old route for 30."""
+    c = conf(tag)
+    nfvd = nfvd_factory(c)
+    h1 = ns_factory("h1")
+    ifname = tag + "a"
+    default_host(h1, ifname, H1_MAC)
+    old = wait_for(lambda: slaac_addrs(h1, ifname), 30, "h1's SLAAC address")[0]
+
+    def onlink(prefix):
+        out = json.loads(run(["ip", "-j", "-6", "route", "show", "dev", ifname], ns=h1).stdout)
+        return [r for r in out if r.get("dst") == prefix]
+    wait_for(lambda: onlink(LAN_PREFIX + "/64"), 30, "the old on-link route")
+    c2 = copy.deepcopy(c)
+    lan = c2["vnfs"][0]["interfaces"][0]
+    lan["addresses"] = ["10.83.1.1/24", "2001:db8:83:9::1/64"]
+    lan["ra"]["rdnss"] = ["2001:db8:83:9::53"]
+    r = nfvd.apply(c2)
+    assert r.get("ok"), r
+
+    def deprecated():
+        return [a for a in addrs6(h1, ifname, "global")
+                if a["local"] == old and (a.get("deprecated") or a.get("preferred_life_time") == 0)]
+    wait_for(deprecated, 30, "h1's old address deprecated")
+    wait_for(lambda: not onlink(LAN_PREFIX + "/64"), 10, "the old on-link route gone")
+    wait_for(lambda: [a for a in addrs6(h1, ifname, "global")
+                      if a["local"].startswith("2001:db8:83:9:")], 30, "an address in the new prefix")
+
+
 def test_bad_ra_config_refused(tmp_path, need_nfvd):
     """nfvctl validate names file:line:col for the RFC's bounds."""
     c = conf("zz")

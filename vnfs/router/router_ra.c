@@ -53,11 +53,41 @@ rtr_put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
+static uint8_t *
+rtr_ra_put_prefix(uint8_t *o, const struct rtr_ra_prefix *p, bool withdrawn)
+{
+	o[0] = RTR_RA_OPT_PREFIX;
+	o[1] = 4;
+	o[2] = p->prefix.len;
+	o[3] = (uint8_t)((p->on_link ? 0x80 : 0) | (p->autonomous ? 0x40 : 0));
+	rtr_put32(o + 4, withdrawn ? 0 : p->valid);
+	rtr_put32(o + 8, withdrawn ? 0 : p->preferred);
+	memcpy(o + 16, &p->prefix.v6, 16);
+	return o + 32;
+}
+
+static uint8_t *
+rtr_ra_put_rdnss(uint8_t *o, uint16_t n, const uint8_t (*a)[16], uint32_t lifetime)
+{
+	o[0] = RTR_RA_OPT_RDNSS;
+	o[1] = (uint8_t)(1 + 2 * n);
+	rtr_put32(o + 4, lifetime);
+	for (uint16_t i = 0; i < n; i++)
+		memcpy(o + 8 + 16 * i, a[i], 16);
+	return o + 8 + 16 * n;
+}
+
 struct rte_mbuf *
 rtr_ra_build(struct rtr_state *st, const struct rtr_if *f, const struct rtr_ra_conf *ra,
-	     const uint8_t *dst, const uint8_t *dst_mac, bool final)
+	     const struct rtr_ra_gone *gone, const uint8_t *dst, const uint8_t *dst_mac, bool final)
 {
 	uint16_t len = rtr_ra_len(ra);
+
+	if (gone != NULL && gone->left == 0)
+		gone = NULL;
+	if (gone != NULL)
+		len = (uint16_t)(len + 32 * gone->n_prefix +
+				 (gone->n_rdnss ? 8 + 16 * gone->n_rdnss : 0));
 	struct rte_mbuf *m;
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)rtr_new_frame(
 		st, f, dst_mac != NULL ? dst_mac : rtr_all_nodes_mac, RTE_ETHER_TYPE_IPV6,
@@ -91,24 +121,16 @@ rtr_ra_build(struct rtr_state *st, const struct rtr_if *f, const struct rtr_ra_c
 		rtr_put32(o + 4, ra->mtu);
 		o += 8;
 	}
-	for (uint16_t i = 0; i < ra->n_prefix; i++) {
-		const struct rtr_ra_prefix *p = &ra->prefix[i];
-
-		o[0] = RTR_RA_OPT_PREFIX;
-		o[1] = 4;
-		o[2] = p->prefix.len;
-		o[3] = (uint8_t)((p->on_link ? 0x80 : 0) | (p->autonomous ? 0x40 : 0));
-		rtr_put32(o + 4, p->valid);
-		rtr_put32(o + 8, p->preferred);
-		memcpy(o + 16, &p->prefix.v6, 16);
-		o += 32;
-	}
-	if (ra->n_rdnss) {
-		o[0] = RTR_RA_OPT_RDNSS;
-		o[1] = (uint8_t)(1 + 2 * ra->n_rdnss);
-		rtr_put32(o + 4, final ? 0 : ra->rdnss_lifetime);
-		for (uint16_t i = 0; i < ra->n_rdnss; i++)
-			memcpy(o + 8 + 16 * i, ra->rdnss[i], 16);
+	for (uint16_t i = 0; i < ra->n_prefix; i++)
+		o = rtr_ra_put_prefix(o, &ra->prefix[i], false);
+	if (ra->n_rdnss)
+		o = rtr_ra_put_rdnss(o, ra->n_rdnss, (const uint8_t(*)[16])ra->rdnss,
+				     final ? 0 : ra->rdnss_lifetime);
+	if (gone != NULL) {
+		for (uint16_t i = 0; i < gone->n_prefix; i++)
+			o = rtr_ra_put_prefix(o, &gone->prefix[i], true);
+		if (gone->n_rdnss)
+			rtr_ra_put_rdnss(o, gone->n_rdnss, (const uint8_t(*)[16])gone->rdnss, 0);
 	}
 	rtr_icmp6_cksum(ip6);
 	return m;
@@ -118,7 +140,8 @@ static void
 rtr_ra_send(struct rtr_state *st, const struct rtr_tables *t, const struct rtr_ra_conf *ra,
 	    uint16_t ifi, const uint8_t *dst, const uint8_t *dst_mac, bool final)
 {
-	struct rte_mbuf *m = rtr_ra_build(st, &t->ifs[ifi], ra, dst, dst_mac, final);
+	struct rte_mbuf *m =
+		rtr_ra_build(st, &t->ifs[ifi], ra, &st->ra[ifi].gone, dst, dst_mac, final);
 
 	if (m == NULL)
 		return;
@@ -175,6 +198,50 @@ rtr_ra_same_link(const struct rtr_if *a, const struct rtr_if *b)
 	       memcmp(&a->mac, &b->mac, sizeof(a->mac)) == 0 && memcmp(a->ll6, b->ll6, 16) == 0;
 }
 
+static bool
+rtr_ra_has_prefix(const struct rtr_ra_conf *ra, const struct rtr_ra_prefix *p)
+{
+	for (uint16_t i = 0; i < ra->n_prefix; i++)
+		if (ra->prefix[i].prefix.len == p->prefix.len &&
+		    memcmp(&ra->prefix[i].prefix.v6, &p->prefix.v6, 16) == 0)
+			return true;
+	return false;
+}
+
+static bool
+rtr_ra_has_rdnss(const struct rtr_ra_conf *ra, const uint8_t *a)
+{
+	for (uint16_t i = 0; i < ra->n_rdnss; i++)
+		if (memcmp(ra->rdnss[i], a, 16) == 0)
+			return true;
+	return false;
+}
+
+/* g: the prefixes and DNS servers old advertised and nc does not (and
+ * those g still withdrew that nc did not bring back), for the next
+ * RTR_RA_INITIAL multicast adverts */
+static void
+rtr_ra_withdraw(struct rtr_ra_gone *g, const struct rtr_ra_conf *old, const struct rtr_ra_conf *nc)
+{
+	struct rtr_ra_gone n;
+
+	memset(&n, 0, sizeof(n));
+	for (uint16_t i = 0; g->left && i < g->n_prefix; i++)
+		if (!rtr_ra_has_prefix(nc, &g->prefix[i]) && n.n_prefix < RTR_RA_MAX_PREFIXES)
+			n.prefix[n.n_prefix++] = g->prefix[i];
+	for (uint16_t i = 0; i < old->n_prefix; i++)
+		if (!rtr_ra_has_prefix(nc, &old->prefix[i]) && n.n_prefix < RTR_RA_MAX_PREFIXES)
+			n.prefix[n.n_prefix++] = old->prefix[i];
+	for (uint16_t i = 0; g->left && i < g->n_rdnss; i++)
+		if (!rtr_ra_has_rdnss(nc, g->rdnss[i]) && n.n_rdnss < RTR_RA_MAX_RDNSS)
+			memcpy(n.rdnss[n.n_rdnss++], g->rdnss[i], 16);
+	for (uint16_t i = 0; i < old->n_rdnss; i++)
+		if (!rtr_ra_has_rdnss(nc, old->rdnss[i]) && n.n_rdnss < RTR_RA_MAX_RDNSS)
+			memcpy(n.rdnss[n.n_rdnss++], old->rdnss[i], 16);
+	n.left = (n.n_prefix || n.n_rdnss) ? RTR_RA_INITIAL : 0;
+	*g = n;
+}
+
 void
 rtr_ra_reconf(struct rtr_state *st, const struct rtr_tables *old, const struct rtr_conf *oc,
 	      const struct rtr_tables *nt, const struct rtr_conf *nc)
@@ -191,12 +258,20 @@ rtr_ra_reconf(struct rtr_state *st, const struct rtr_tables *old, const struct r
 		for (uint16_t j = 0; j < nt->n_if; j++)
 			if (strcmp(nt->ifs[j].name, old->ifs[i].name) == 0)
 				k = j;
-		if (k >= 0 && nc->ifs[k].ra.enabled && rtr_ra_same_link(&old->ifs[i], &nt->ifs[k])) {
+		if (k >= 0 && nc->ifs[k].ra.enabled &&
+		    rtr_ra_same_link(&old->ifs[i], &nt->ifs[k])) {
 			next[k] = st->ra[i];
 			if (memcmp(&oc->ifs[i].ra, &nc->ifs[k].ra, sizeof(nc->ifs[k].ra)) != 0) {
-				/* new contents: fast adverts again (6.2.4 allows it) */
+				/* new contents: fast adverts again (6.2.4 allows
+				 * it), no sooner than MIN_DELAY_BETWEEN_RAS after
+				 * the last (6.2.6), withdrawing what went */
 				next[k].initial = 0;
 				next[k].next_ms = now;
+				if (next[k].last_mcast_ms != 0 &&
+				    next[k].last_mcast_ms + RTR_RA_MIN_DELAY_MS > now)
+					next[k].next_ms =
+						next[k].last_mcast_ms + RTR_RA_MIN_DELAY_MS;
+				rtr_ra_withdraw(&next[k].gone, &oc->ifs[i].ra, &nc->ifs[k].ra);
 			}
 			continue;
 		}
@@ -233,6 +308,8 @@ rtr_ra_tick(struct rtr_state *st, const struct rtr_tables *t, uint64_t now)
 		if (now >= s->next_ms) {
 			rtr_ra_send(st, t, ra, i, NULL, NULL, false);
 			s->last_mcast_ms = now;
+			if (s->gone.left > 0)
+				s->gone.left--;
 			if (s->initial < RTR_RA_INITIAL)
 				s->initial++;
 			s->next_ms = rtr_ra_next(s, ra, now);

@@ -18,12 +18,13 @@
 
 /* The ICMPv6 length of an advert for ra (header and options) */
 uint16_t rtr_ra_len(const struct rtr_ra_conf *ra);
-/* Build the advert of interface f (config ra) to dst / dst_mac (NULL:
- * all-nodes); final: router lifetime 0 and RDNSS lifetime 0 (RFC 4861
- * 6.2.5). Returns the frame or NULL (counted as no-mbuf). */
+/* Build the advert of interface f (config ra, and what it withdraws,
+ * gone, or NULL) to dst / dst_mac (NULL: all-nodes); final: router
+ * lifetime 0 and RDNSS lifetime 0 (RFC 4861 6.2.5). Returns the frame or
+ * NULL (counted as no-mbuf). */
 struct rte_mbuf *rtr_ra_build(struct rtr_state *st, const struct rtr_if *f,
-			      const struct rtr_ra_conf *ra, const uint8_t *dst,
-			      const uint8_t *dst_mac, bool final);
+			      const struct rtr_ra_conf *ra, const struct rtr_ra_gone *gone,
+			      const uint8_t *dst, const uint8_t *dst_mac, bool final);
 /* A router solicitation that came in on ifi (validated here, RFC 4861
  * 6.1.1); m is consumed */
 void rtr_ra_rs_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi);

@@ -314,6 +314,17 @@ struct rtr_ra_uni {
 	uint8_t mac[6];
 	uint64_t at_ms;
 };
+/* What an interface stopped advertising at an apply (a prefix, a DNS
+ * server): sent with lifetimes 0 in the next adverts so that hosts stop
+ * using them (RFC 4862 5.5.3: preferred 0 deprecates an address, valid 0
+ * removes the on-link prefix, RFC 4861 6.3.4; RFC 8106 5.1: RDNSS 0) */
+struct rtr_ra_gone {
+	uint8_t left; /* multicast adverts that still carry them */
+	uint8_t n_prefix, n_rdnss;
+	struct rtr_ra_prefix prefix[RTR_RA_MAX_PREFIXES];
+	uint8_t rdnss[RTR_RA_MAX_RDNSS][16];
+};
+
 struct rtr_ra_if {
 	bool on;
 	uint8_t initial;       /* initial adverts sent (RFC 4861 6.2.4) */
@@ -322,6 +333,7 @@ struct rtr_ra_if {
 	uint64_t last_mcast_ms; /* 0: none yet */
 	uint64_t tx, rs_rx;
 	struct rtr_ra_uni uni[RTR_RA_MAX_UNI];
+	struct rtr_ra_gone gone;
 };
 
 struct rtr_hostif; /* a kernel twin (router_hostif.c) */
