@@ -761,7 +761,11 @@ test_ra_final(void **state)
 	rtr_state_init(st, nc, rte_get_tsc_hz());
 	assert_true(st->ra[0].on);
 	assert_false(st->ra[1].on);
-	tick_at(2010); /* lan's contents changed: an advert at once */
+	/* lan's contents changed: an advert as soon as 6.2.6 allows, 3 s
+	 * after the last multicast one (at 1000) */
+	tick_at(2010);
+	assert_int_equal(nfv_fake.n_sent, 0);
+	tick_at(4000);
 	assert_int_equal(nfv_fake.n_sent, 1);
 	read_ra(nfv_fake.sent[0], &r);
 	assert_int_equal(r.flags, 0);
