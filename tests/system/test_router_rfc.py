@@ -132,6 +132,7 @@ def conf(tag):
              "rules": [{"name": "no-echo", "action": "reject", "in-port": "a",
                         "proto": "udp", "dport": 7, "count": True}]},
             {"name": "rtr", "class": "router",
+             "reassembly-timeout-ms": 2000,  # (RFC 8200's 60 s by default)
              "interfaces": [
                  {"name": "lan", "port": "a", "addresses": [R1_4 + "/24", R1_6 + "/64"]},
                  {"name": "wan", "port": "b", "addresses": [R2_4 + "/24", R2_6 + "/64"]}],
@@ -477,7 +478,7 @@ def test_echo6_to_all_nodes_all_routers_and_anycast(lab):
     the router must support) is answered from a unicast address of the
     interface it came in on: ping -6 from h1 gets the router's replies."""
     n = lab
-    for grp in ("ff02::1", "ff02::2"):
+    for grp in ("ff02::1", "ff02::2", "ff05::2"):
         p = run(["ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-I", n.if1, grp],
                 ns=n.h1, check=False, timeout=60)
         # (h1's request comes from its global address: the reply from the
@@ -491,7 +492,7 @@ def test_echo6_to_all_nodes_all_routers_and_anycast(lab):
         assert "from %s" % R1_6 in p.stdout, (anycast, p.stdout + p.stderr)
     # (h2 has no address the replies come from: the router's own)
     r = rtr(n)
-    assert r["control"]["echo-replies"] >= 12, r["control"]
+    assert r["control"]["echo-replies"] >= 15, r["control"]
 
 
 def test_echo6_with_extension_headers(lab):
@@ -608,6 +609,9 @@ def test_echo6_atomic_fragment_and_fragments_with_options(lab):
         # the same solicitation whole: answered (the check can fail)
         e + "/IPv6(src=%r, dst=%r, hlim=255)/ICMPv6ND_NS(tgt=%r)/ICMPv6NDOptSrcLLAddr("
             "lladdr=%r)" % (NS_SRC2, R1_6, R1_6, H1_MAC),
+        # more to come, 13 bytes: no multiple of 8
+        e + "/" + ip + "/IPv6ExtHdrFragment(offset=0, m=1, id=0x4e06)"
+            "/ICMPv6EchoRequest(id=0x4e03, seq=9, data=b'x' * 5)",
         e + "/" + ip + "/ICMPv6EchoRequest(id=0x4e03, seq=3)",  # the marker
     ])
     seen = h1.until(lambda f: f.get("echo6") == [0x4e03, 3], "the marker's reply")
@@ -615,6 +619,39 @@ def test_echo6_atomic_fragment_and_fragments_with_options(lab):
         seen = h1.until(lambda f: f.get("echo6") == [0x4e03, 2], "the reassembled one's reply",
                         timeout=5)
     assert sorted(f["echo6"][1] for f in seen if f.get("echo6", [0])[0] == 0x4e03) == [1, 2, 3]
+    pp = h1.until(lambda f: "icmp6pp" in f, "the parameter problem")
+    assert [f["icmp6pp"] for f in pp if "icmp6pp" in f] == [[4, 0, 4]], pp
     # the whole solicitation is answered, the one in a fragment is not
     seen = h1.until(lambda f: f.get("ip6") == [R1_6, NS_SRC2], "the advert to the whole NS")
     assert not any(f.get("ip6", [0, 0])[1] == NS_SRC for f in seen), seen
+
+
+def test_reassembly_time_exceeded(lab):
+    """RFC 1122 3.3.2 / RFC 792, RFC 8200 4.5: a datagram for the router of
+    which only the first fragment came is abandoned after the reassembly
+    timeout (2 s in this lab, 60 s by default) and its sender gets a time
+    exceeded, code 1 (fragment reassembly time exceeded), IPv4 and IPv6;
+    none for a datagram whose first fragment never came."""
+    n = lab
+    h1, h2 = n.sniff(n.h1, n.if1), n.sniff(n.h2, n.if2)
+    e = "Ether(dst=%r)" % n.rmac
+    send(n.h1, n.if1, [
+        e + "/IP(src=%r, dst=%r, flags='MF', id=0x4e07)/ICMP(id=0x4e07)/Raw(b'x' * 64)"
+            % (H1_4, R1_4),
+        e + "/IPv6(src=%r, dst=%r)/IPv6ExtHdrFragment(offset=0, m=1, id=0x4e07)"
+            "/ICMPv6EchoRequest(id=0x4e07, data=b'x' * 64)" % (H1_6, R1_6),
+    ])
+    # a later fragment alone: no error (RFC 8200 4.5: only with the
+    # first); from h2, whose chain has no firewall to drop it first
+    rmac2 = n.stats()["vnfs"]["rtr"]["interfaces"][1]["mac"].lower()
+    send(n.h2, n.if2, [
+        "Ether(dst=%r)/IPv6(src=%r, dst=%r)/IPv6ExtHdrFragment(offset=8, m=1, id=0x4e08, nh=58)"
+        "/Raw(b'y' * 64)" % (rmac2, H2_6, R2_6)])
+    seen = h1.until(lambda f: f.get("icmp") == [11, 1], "the ICMP time exceeded", timeout=30)
+    seen = h1.until(lambda f: f.get("icmp6") == [3, 1], "the ICMPv6 time exceeded", timeout=30)
+    assert len([f for f in seen if f.get("icmp6") == [3, 1]]) == 1, seen
+    te = [f for f in seen if f.get("icmp") == [11, 1]][0]
+    assert te["ip"][:2] == [R1_4, H1_4], te
+    wait_for(lambda: rtr(n)["control"]["reassembly-failed"] >= 3, 20, "3 datagrams abandoned")
+    assert len([f for f in h1.until(lambda f: True, "frames") if f.get("icmp6") == [3, 1]]) == 1
+    assert not [f for f in h2.until(lambda f: True, "frames") if f.get("icmp6") == [3, 1]]

@@ -116,6 +116,7 @@ struct rtr_conf {
 	uint32_t icmp_burst;
 	bool redirects;		 /* send-redirects: ICMP redirects (RFC 1812 5.2.7.2) */
 	uint32_t gc_ms;		 /* failed, unused neighbours are removed after (0 = never) */
+	uint32_t reasm_ms;	 /* fragments of a datagram for the router wait this long */
 	/* fpm: zebra's dplane_fpm_nl feed (router_fpm.c); listen[0] == 0: off */
 	char fpm_listen[64];	  /* "127.0.0.1:2620", "[::1]:2620" */
 	uint32_t fpm_resync_ms; /* a new session's resync is complete after */

@@ -24,7 +24,8 @@ static const char *const rtr_keys[] = {
 	/* ours */
 	"interfaces", "routes", "routes-file", "neighbours", "max-routes", "max-neighbours", "reachable-ms",
 	"retrans-ms", "probes", "queue-len", "punt-rate", "icmp-rate", "icmp-burst",
-	"neighbour-gc-ms", "fpm", "host-if", "host-punt-rate", "send-redirects", NULL};
+	"neighbour-gc-ms", "fpm", "host-if", "host-punt-rate", "send-redirects",
+	"reassembly-timeout-ms", NULL};
 static const char *const rtr_fpm_keys[] = {"listen", "resync-ms", NULL};
 static const char *const rtr_if_keys[] = {"name", "port", "vlan", "addresses", "mtu", "mac",
 					  "link-local", "ra", "host-if", NULL};
@@ -1159,6 +1160,7 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	c->icmp_rate = 1000;
 	c->icmp_burst = 50;
 	c->gc_ms = 60000;
+	c->reasm_ms = 60000;
 	c->redirects = true;
 	if (cfg_get_bool(node, "send-redirects", false, &c->redirects, err) < 0)
 		rc = -EINVAL;
@@ -1174,7 +1176,8 @@ rtr_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void
 	    cfg_get_bool(node, "host-if", false, &all_hostif, err) < 0 ||
 	    cfg_get_u32(node, "icmp-rate", false, 1, 10000000, &c->icmp_rate, err) < 0 ||
 	    cfg_get_u32(node, "icmp-burst", false, 1, 100000, &c->icmp_burst, err) < 0 ||
-	    cfg_get_u32(node, "neighbour-gc-ms", false, 0, 86400000, &c->gc_ms, err) < 0)
+	    cfg_get_u32(node, "neighbour-gc-ms", false, 0, 86400000, &c->gc_ms, err) < 0 ||
+	    cfg_get_u32(node, "reassembly-timeout-ms", false, 100, 120000, &c->reasm_ms, err) < 0)
 		rc = -EINVAL;
 	n = cfg_map_get(node, "interfaces");
 	if (n == NULL) {

@@ -53,10 +53,11 @@ rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz)
 
 /* Fragments of an ICMP datagram for the router: held until the datagram
  * is whole (RFC 1122 3.3.2: a host reassembles; rte_ip_frag, at most
- * RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments, RTR_REASM_MS to arrive). Returns
- * the whole datagram (chained mbufs, the first fragment's L2 header in
- * front), or NULL while it waits or when it failed (m consumed). */
-#define RTR_REASM_MS 5000
+ * RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments, `reassembly-timeout-ms` to
+ * arrive: 60 s by default, RFC 8200 4.5, RFC 1122 3.3.2's 60-120 s).
+ * Returns the whole datagram (chained mbufs, the first fragment's L2
+ * header in front), or NULL while it waits or when it failed (m
+ * consumed). */
 
 /* A fragment m comes in: false (m freed) when there is no table */
 static bool
@@ -106,7 +107,7 @@ rtr_reasm4(struct rtr_state *st, struct rte_mbuf *m)
 int
 rtr_reasm_init(struct rtr_state *st)
 {
-	uint64_t cycles = rte_get_tsc_hz() / 1000 * RTR_REASM_MS;
+	uint64_t cycles = rte_get_tsc_hz() / 1000 * st->conf->reasm_ms;
 
 	st->reasm = rte_ip_frag_table_create(64, 4, 256, cycles, (int)rte_socket_id());
 	return st->reasm != NULL ? 0 : -ENOMEM;
@@ -121,12 +122,39 @@ rtr_reasm_fini(struct rtr_state *st)
 	st->reasm = NULL;
 }
 
+/* Datagrams whose time ran out: their fragments freed; the sender of one
+ * whose first fragment came gets a time exceeded, code 1 (fragment
+ * reassembly time exceeded: RFC 792, RFC 1122 3.3.2, RFC 8200 4.5), about
+ * that first fragment */
 static void
-rtr_reasm_tick(struct rtr_state *st)
+rtr_reasm_tick(struct rtr_state *st, const struct rtr_tables *t)
 {
+	struct rte_ip_frag_death_row *dr = &st->reasm_dr;
+
 	if (st->reasm == NULL)
 		return;
-	rte_ip_frag_table_del_expired_entries(st->reasm, &st->reasm_dr, rte_get_tsc_cycles());
+	rte_ip_frag_table_del_expired_entries(st->reasm, dr, rte_get_tsc_cycles());
+	for (uint32_t i = 0; i < dr->cnt; i++) {
+		struct rte_mbuf *m = dr->row[i];
+		const uint8_t *l3 =
+			rte_pktmbuf_mtod_offset(m, const uint8_t *, nfv_meta(m)->l3_off);
+		uint16_t fo;
+
+		if (rtr_is_v6(m)) {
+			memcpy(&fo, l3 + 42, 2); /* the fragment header's offset */
+			if ((rte_be_to_cpu_16(fo) & 0xfff8) != 0)
+				continue;
+			dr->row[i] = NULL; /* still counted as failed below */
+			rtr_icmp6_error(st, t, m, 3, 1, 0);
+		} else {
+			memcpy(&fo, l3 + 6, 2);
+			if ((rte_be_to_cpu_16(fo) & RTE_IPV4_HDR_OFFSET_MASK) != 0)
+				continue;
+			dr->row[i] = NULL;
+			rtr_icmp4_error(st, t, m, 11, 1, 0);
+		}
+	}
+	/* the rest freed (a NULL slot is skipped: rte_pktmbuf_free(NULL)) */
 	rtr_reasm_close(st, NULL);
 }
 
@@ -354,6 +382,13 @@ rtr_local6(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 				rte_pktmbuf_free(m);
 				return;
 			}
+		} else if ((fh->frag_data & rte_cpu_to_be_16(1)) &&
+			   (rte_be_to_cpu_16(ip6->payload_len) & 7) != 0) {
+			/* RFC 8200 4.5: a fragment with more to come whose
+			 * length is no multiple of 8: parameter problem code
+			 * 0 pointing at the payload length */
+			rtr_icmp6_error(st, t, m, 4, 0, 4);
+			return;
 		} else if (icmp[0] == IPPROTO_ICMPV6 || icmp[0] == 60) {
 			/* an echo request in fragments (ping -6 -s beyond the
 			 * MTU), destination options between them and it taken
@@ -532,7 +567,7 @@ rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 	rtr_ra_tick(st, t, now_ms);
 	rtr_neigh_tick(st, t, now_ms);
 	rtr_hostif_tick(st, t, now_ms);
-	rtr_reasm_tick(st);
+	rtr_reasm_tick(st, t);
 }
 
 

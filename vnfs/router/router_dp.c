@@ -267,13 +267,14 @@ rtr_is_martian6(const uint8_t *a)
 			   (rte_be_to_cpu_64(lo) >> 32) == 0xffffu);
 }
 
-/* ff02::1 or ff02::2 */
+/* ff02::1, ff02::2 or ff05::2 (all-nodes, all-routers: RFC 4291 2.8) */
 static inline bool
 rtr_all_nodes_routers(const uint8_t *a)
 {
 	static const uint8_t g[15] = {0xff, 2};
+	static const uint8_t s5[16] = {0xff, 5, [15] = 2};
 
-	return memcmp(a, g, 15) == 0 && (a[15] == 1 || a[15] == 2);
+	return (memcmp(a, g, 15) == 0 && (a[15] == 1 || a[15] == 2)) || memcmp(a, s5, 16) == 0;
 }
 
 /* The IPv4 source (host order) is the directed broadcast of an attached
@@ -431,8 +432,8 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 				return 0;
 			}
 			/* without a twin, an echo request to all-nodes or
-			 * all-routers (ff02::1, ff02::2) is answered (RFC 4443
-			 * 4.2) */
+			 * all-routers (ff02::1, ff02::2, ff05::2) is answered
+			 * (RFC 4443 4.2) */
 			if (ip6->proto == IPPROTO_ICMPV6 && len >= l2 + sizeof(*ip6) + 4u &&
 			    l4[0] == 128 && rtr_all_nodes_routers(ip6->dst_addr)) {
 				rtr_punt_local(st, vnf, w, m, (uint16_t)ifi, 6, RTR_PUNT_LOCAL);
