@@ -655,3 +655,35 @@ def test_reassembly_time_exceeded(lab):
     wait_for(lambda: rtr(n)["control"]["reassembly-failed"] >= 3, 20, "3 datagrams abandoned")
     assert len([f for f in h1.until(lambda f: True, "frames") if f.get("icmp6") == [3, 1]]) == 1
     assert not [f for f in h2.until(lambda f: True, "frames") if f.get("icmp6") == [3, 1]]
+
+
+def test_duplicate_address_not_used(lab, tag):
+    """RFC 4862 5.4: the router runs duplicate address detection for its
+    addresses (at start and on apply); an address another node on the
+    link already has (h1 answers the router's solicitation from ::) is not
+    used (5.4.5): the router does not answer solicitations for it, so h1
+    keeps it, while its other addresses are answered as before. An advert
+    for a router's address outside detection only counts (a host could
+    otherwise take the router's address away)."""
+    n = lab
+    dup = "2001:db8:84::99"  # a second prefix on the lan
+    run(["ip", "addr", "add", dup + "/64", "dev", n.if1, "nodad"], ns=n.h1)
+    c = conf(tag)
+    c["vnfs"][1]["interfaces"][0]["addresses"].append(dup + "/64")
+    r = n.apply(c)
+    assert r.get("ok"), r
+    wait_for(lambda: rtr(n)["interfaces"][0].get("dad_conflict"), 20, "the conflict detected")
+    h1 = n.sniff(n.h1, n.if1)
+    ns = ("Ether(dst=%r)/IPv6(src=%r, dst=%r, hlim=255)/ICMPv6ND_NS(tgt=%r)"
+          "/ICMPv6NDOptSrcLLAddr(lladdr=%r)")
+    send(n.h1, n.if1, [ns % (n.rmac, NS_SRC, dup, dup, H1_MAC),
+                       ns % (n.rmac, NS_SRC2, R1_6, R1_6, H1_MAC)])
+    seen = h1.until(lambda f: f.get("ip6") == [R1_6, NS_SRC2], "the advert for the router's own")
+    assert not any(f.get("ip6", [0, 0])[1] == NS_SRC for f in seen), seen
+    # a late advert claiming R1_6 (after detection) takes nothing away
+    before = rtr(n)["control"]["dad-conflicts"]
+    send(n.h1, n.if1, ["Ether(dst='33:33:00:00:00:01')/IPv6(src=%r, dst='ff02::1', hlim=255)"
+                       "/ICMPv6ND_NA(tgt=%r, R=0, S=0, O=1)/ICMPv6NDOptDstLLAddr(lladdr=%r)"
+                       % (H1_6, R1_6, H1_MAC)])
+    wait_for(lambda: rtr(n)["control"]["dad-conflicts"] > before, 10, "the advert counted")
+    assert reaches(n.h1, R1_6, six=True)

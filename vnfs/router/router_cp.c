@@ -775,8 +775,8 @@ rtr_stats(struct nfv_vnf *vnf, json_t *out)
 					  (json_int_t)h->to_kernel, "from_kernel",
 					  (json_int_t)h->from_kernel));
 		}
-		for (uint16_t k = 0; k < f->n6; k++)
-			if (f->dad_conflict[k])
+		for (uint16_t k = 0; k <= RTR_MAX_ADDRS; k++)
+			if ((k < f->n6 || k == RTR_MAX_ADDRS) && f->dad_conflict[k])
 				json_object_set_new(o, "dad_conflict", json_true());
 		if (st->ra[i].on)
 			json_object_set_new(o, "ra", rtr_ra_json(st, i, nfv_now_ms()));

@@ -49,10 +49,13 @@ rtr_if_src6(const struct rtr_if *f, const uint8_t *dst)
 
 		memcpy(&p.v6, f->a6[k], 16);
 		memcpy(&a.v6, dst, 16);
-		if (rtr_prefix_contains(&p, &a))
+		if (!f->dad_conflict[k] && rtr_prefix_contains(&p, &a))
 			return f->a6[k];
 	}
-	return f->n6 ? f->a6[0] : f->ll6;
+	for (uint16_t k = 0; k < f->n6; k++)
+		if (!f->dad_conflict[k])
+			return f->a6[k];
+	return f->ll6;
 }
 
 bool

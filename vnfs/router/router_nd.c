@@ -507,7 +507,7 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 	if (nd->type == 135) {
 		st->cp[RTR_CP_ND_NS_RX]++;
 		anycast = own < 0 && rtr_anycast6(f, nd->target);
-		if (own < 0 && !anycast)
+		if ((own < 0 && !anycast) || (own >= 0 && f->dad_conflict[own]))
 			goto free_m;
 		ll = rtr_nd_lladdr((const uint8_t *)(nd + 1), plen - sizeof(*nd), 1);
 		if (memcmp(ip6->src_addr, unspec, 16) == 0) {
@@ -543,10 +543,18 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 			    true, anycast);
 	} else if (nd->type == 136) {
 		st->cp[RTR_CP_ND_NA_RX]++;
-		if (own >= 0 && own < RTR_MAX_ADDRS) {
-			/* another node claims our address */
-			f->dad_conflict[own] = true;
+		if (own >= 0) {
+			/* another node claims our address: an answer to our
+			 * detection (RFC 4862 5.4.4) takes it out of use;
+			 * later, only counted (an advert anyone can send must
+			 * not take the router's address away) */
 			st->cp[RTR_CP_DAD_CONFLICT]++;
+			if (nfv_now_ms() < f->dad_until_ms && !f->dad_conflict[own]) {
+				f->dad_conflict[own] = true;
+				rte_log(RTE_LOG_WARNING, RTE_LOGTYPE_USER1,
+					"router: %s: %s: duplicate address detected, not used\n",
+					st->name, f->name);
+			}
 			goto free_m;
 		}
 		/* RFC 4861 7.1.2: an advert to a group is not solicited */
@@ -573,13 +581,20 @@ free_m:
 void
 rtr_announce(struct rtr_state *st, struct rtr_tables *t)
 {
+	uint64_t now = nfv_now_ms();
+
 	for (uint16_t i = 0; i < t->n_if; i++) {
-		const struct rtr_if *f = &t->ifs[i];
+		struct rtr_if *f = &t->ifs[i];
 
 		for (uint16_t k = 0; k < f->n4; k++) {
 			st->cp[RTR_CP_GARP_TX]++;
 			rtr_arp_send(st, t, i, RTE_ARP_OP_REQUEST, f->a4[k], f->a4[k], NULL, NULL);
 		}
+		/* duplicate address detection (RFC 4862 5.4), the link-local
+		 * address's too: an advert for one of them within
+		 * RetransTimer is another node's */
+		f->dad_until_ms = now + st->conf->retrans_ms;
+		rtr_ns_send(st, t, i, f->ll6, NULL, true);
 		for (uint16_t k = 0; k < f->n6; k++)
 			rtr_ns_send(st, t, i, f->a6[k], NULL, true);
 	}

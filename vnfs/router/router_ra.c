@@ -140,9 +140,12 @@ static void
 rtr_ra_send(struct rtr_state *st, const struct rtr_tables *t, const struct rtr_ra_conf *ra,
 	    uint16_t ifi, const uint8_t *dst, const uint8_t *dst_mac, bool final)
 {
-	struct rte_mbuf *m =
-		rtr_ra_build(st, &t->ifs[ifi], ra, &st->ra[ifi].gone, dst, dst_mac, final);
+	struct rte_mbuf *m;
 
+	/* RFC 4862 5.4.5: a duplicate link-local address: no adverts from it */
+	if (t->ifs[ifi].dad_conflict[RTR_MAX_ADDRS])
+		return;
+	m = rtr_ra_build(st, &t->ifs[ifi], ra, &st->ra[ifi].gone, dst, dst_mac, final);
 	if (m == NULL)
 		return;
 	st->cp[RTR_CP_RA_TX]++;

@@ -225,7 +225,12 @@ struct rtr_if {
 	uint8_t a6[RTR_MAX_ADDRS][16];
 	uint8_t l6[RTR_MAX_ADDRS];
 	uint8_t ll6[16]; /* link-local from the MAC (EUI-64) */
-	bool dad_conflict[RTR_MAX_ADDRS];
+	/* RFC 4862 5.4.5: another node answered our duplicate address
+	 * detection for a6[k] ([RTR_MAX_ADDRS]: the link-local): the address
+	 * is not used (no adverts for it, not a source; link-local: no
+	 * router adverts) until the next apply */
+	bool dad_conflict[RTR_MAX_ADDRS + 1];
+	uint64_t dad_until_ms; /* adverts for our addresses before this answer DAD */
 	bool hostif; /* has a kernel twin: link-scope multicast is punted for it */
 };
 
