@@ -335,9 +335,11 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 			*journaled = true;
 			return 0;
 		}
-		if (ciaddr != 0 && req_addr == 0 && rx->bcast_dst &&
+		if (ciaddr != 0 && req_addr == 0 && (rx->bcast_dst || giaddr != 0) &&
 		    dhcp_conf_subnet(c, addr) == si && dhcp_db_by_addr(s->db, addr) == NULL) {
-			/* REBINDING with no record of the client: stay silent */
+			/* REBINDING (broadcast, or through a relay: RFC 2131
+			 * 4.3.2, a renewal is unicast to us and never relayed)
+			 * with no record of the client: stay silent */
 			*why = DHCP_D_UNKNOWN_CLIENT;
 			return -EINVAL;
 		}

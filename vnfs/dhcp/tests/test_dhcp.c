@@ -812,8 +812,24 @@ test_srv_relay(void **state)
 	assert_memory_equal(v, ri, sizeof(ri));
 	v = reply_opt(&e->r, DHCP_OPT_ROUTERS, &n);
 	assert_memory_equal(v, "\x0a\x02\x00\x01", 4);
+	/* REBINDING through the relay (unicast from it, ciaddr, no server id
+	 * or requested address: RFC 2131 4.3.2) from a client we have no
+	 * record of, for an address of the relay's subnet outside the pool:
+	 * silent, as a broadcast one (a renewal is never relayed) */
+	pkt_init(&p, DHCP_REQUEST, (const uint8_t[6]){2, 0, 0, 0, 7, 7});
+	hdr(&p)->giaddr = htonl(0x0a020001);
+	hdr(&p)->ciaddr = htonl(0x0a020005);
+	pkt_end(&p);
+	{
+		uint16_t why = 0;
+
+		assert_int_equal(handle(e, &p, NOW, false, &why), 0);
+		assert_int_equal(why, DHCP_D_UNKNOWN_CLIENT);
+	}
 	/* giaddr in no subnet */
+	pkt_init(&p, DHCP_DISCOVER, mac1);
 	hdr(&p)->giaddr = htonl(0x0a630001);
+	pkt_end(&p);
 	{
 		uint16_t why;
 
