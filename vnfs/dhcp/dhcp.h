@@ -116,6 +116,8 @@ enum {
 	  "a message type a server does not take (OFFER, ACK...)")                                 \
 	_(DHCP_D_NO_SUBNET, "no-subnet",                                                           \
 	  "no configured subnet for the interface or relay address")                               \
+	_(DHCP_D_WRONG_NETWORK, "wrong-network",                                                   \
+	  "an INFORM whose address is not on the subnet it came from (RFC 2131 4.3.5)")            \
 	_(DHCP_D_EXHAUSTED, "pool-exhausted", "no free address left in the pool for a DISCOVER")   \
 	_(DHCP_D_OTHER_SERVER, "other-server",                                                     \
 	  "REQUEST for another server (server identifier not ours)")                               \

@@ -366,6 +366,13 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 		return 0;
 
 	case DHCP_INFORM:
+		/* RFC 2131 4.3.5: the address checked for consistency with
+		 * the network (never for a lease) */
+		addr = ciaddr != 0 ? ciaddr : rx->src_ip;
+		if (addr != 0 && dhcp_conf_subnet(c, addr) != si) {
+			*why = DHCP_D_WRONG_NETWORK;
+			return -EINVAL;
+		}
 		dhcp_build(s, m, rx, sn, DHCP_ACK, 0, false, r);
 		return 0;
 

@@ -1201,6 +1201,12 @@ test_srv_request_states(void **state)
 	assert_int_equal(handle(e, &p, NOW, false, NULL), DHCP_ACK);
 	assert_int_equal(e->r.dst_ip, 0x0a010063);
 	assert_false(e->r.bcast_mac);
+	/* RFC 2131 4.3.5: an address of another network: no answer */
+	pkt_init(&p, DHCP_INFORM, mac2);
+	hdr(&p)->ciaddr = htonl(0x0a630063);
+	pkt_end(&p);
+	assert_int_equal(handle(e, &p, NOW, false, &why), 0);
+	assert_int_equal(why, DHCP_D_WRONG_NETWORK);
 	pkt_init(&p, DHCP_INFORM, mac2);
 	pkt_end(&p);
 	memcpy(rx.src_mac, mac2, 6);
