@@ -388,7 +388,10 @@ nfv_engine_start(const char *argv0, struct nfv_config *cfg, const char *const *e
 	nfv_startwd_step("DPDK EAL initialisation (rte_eal_init)");
 	ret = rte_eal_init(argc, (char **)(uintptr_t)argv);
 	if (ret < 0) {
-		int code = rte_errno;
+		/* some failures leave rte_errno unset (22.11: "Cannot init
+		 * config", another primary process holding the prefix's lock):
+		 * never report success */
+		int code = rte_errno > 0 ? rte_errno : EBUSY;
 
 		snprintf(err, errlen, "DPDK EAL initialisation failed: %s%s", rte_strerror(code),
 			 code == EALREADY || code == EBUSY

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * nfvd - the data plane daemon: load a chain file, start the engine, serve
- * the control socket on the main lcore until SIGINT/SIGTERM.
+ * the control socket on the main lcore until SIGINT/SIGTERM/SIGHUP.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -253,6 +253,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, nfvd_on_signal);
 	signal(SIGTERM, nfvd_on_signal);
+	/* the terminal nfvd runs in closed (ssh session gone): the same
+	 * orderly stop, never the default action's abrupt exit that leaves
+	 * the socket and runtime folder behind; USR1/USR2 mean nothing here */
+	signal(SIGHUP, nfvd_on_signal);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	nfv_startwd_disarm();
 	printf("nfvd: running %s (control socket %s)\n", cfg->file, cfg->daemon.socket);
 	fflush(stdout);

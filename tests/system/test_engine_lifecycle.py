@@ -3,6 +3,7 @@
 line with a non-zero exit for each way a start can go wrong."""
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -48,6 +49,44 @@ def test_second_nfvd_on_same_socket_refused(nfvd_factory, tmp_path):
     assert rc != 0
     assert nfvd_lines(err) == ["nfvd: another nfvd is running on %s" % first.sock], err
     assert first.ctl("status")["ok"], "the first nfvd must keep running"
+    assert first.stats()["chains"]["fwd"]["tx"] > 0
+
+
+def test_sighup_stops_cleanly(nfvd_factory):
+    """The terminal nfvd runs in closes (SIGHUP): the same orderly stop as
+    SIGTERM (summary, exit 0, socket and runtime folder removed), not the
+    default action's abrupt death; SIGUSR1 is ignored."""
+    nfvd = nfvd_factory(NULL_CHAIN)
+    wait_for(lambda: nfvd.stats()["chains"]["fwd"]["tx"] > 1000, 20, "forwarding")
+    nfvd.proc.send_signal(signal.SIGUSR1)
+    assert nfvd.ctl("status")["ok"]
+    nfvd.proc.send_signal(signal.SIGHUP)
+    rc = nfvd.proc.wait(30)
+    assert rc == 0, nfvd.output()
+    assert "nfvd summary" in nfvd.output()
+    assert not os.path.exists(nfvd.sock)
+    assert not os.path.exists("/var/run/dpdk/" + nfvd.prefix)
+
+
+def test_second_nfvd_on_same_file_prefix_refused(nfvd_factory, tmp_path):
+    """A second nfvd with its own socket but the DPDK file prefix of a
+    running one (two chain files left at the default prefix) cannot
+    initialise DPDK: it exits 1 saying so, never runs as an empty daemon;
+    the first keeps forwarding."""
+    first = nfvd_factory(NULL_CHAIN)
+    second = Nfvd(NULL_CHAIN, tmp_path, name="second")
+    real_prefix = second.prefix
+    second.prefix = first.prefix
+    try:
+        p = subprocess.run(second.cmdline(), capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+    finally:
+        second.prefix = real_prefix
+        second.cleanup()
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "DPDK EAL initialisation failed" in p.stderr, p.stderr
+    assert "running" not in p.stdout, p.stdout
+    assert first.ctl("status")["ok"]
     assert first.stats()["chains"]["fwd"]["tx"] > 0
 
 
