@@ -561,6 +561,32 @@ ctl_pick_victim(struct ctl_server *s, uint64_t now)
 	return best;
 }
 
+/* The table is full: clients that hung up after their answers (the
+ * hang-up not read yet: one-shot clients reconnecting faster than the
+ * loop polls) are closed first; true when that made room. A peek, only
+ * at clients with nothing pending. */
+static bool
+ctl_reap_hungup(struct ctl_server *s)
+{
+	unsigned int i, n;
+	char b;
+
+	for (i = 0; i < s->n_conns; i++) {
+		struct ctl_conn *c = &s->conns[i];
+
+		if (c->fd < 0 || c->deferred != NULL || ctl_conn_out_pending(c) > 0 ||
+		    ctl_framer_pending(&c->in) > 0)
+			continue;
+		if (recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+			ctl_conn_close(c, CTL_CLOSE_DONE);
+	}
+	for (i = 0, n = 0; i < s->n_conns; i++)
+		if (s->conns[i].fd >= 0)
+			s->conns[n++] = s->conns[i];
+	s->n_conns = n;
+	return n < CTL_MAX_CLIENTS;
+}
+
 static void
 ctl_accept(struct ctl_server *s, uint64_t now)
 {
@@ -570,7 +596,7 @@ ctl_accept(struct ctl_server *s, uint64_t now)
 
 		if (fd < 0)
 			return; /* EAGAIN, or a transient error: try at the next poll */
-		if (s->n_conns >= CTL_MAX_CLIENTS) {
+		if (s->n_conns >= CTL_MAX_CLIENTS && !ctl_reap_hungup(s)) {
 			char msg[128];
 
 			c = ctl_pick_victim(s, now);

@@ -253,3 +253,29 @@ def test_fifo_routes_and_lease_files_refused(nfvd_factory, tmp_path):
     # nothing held the loader: a good apply goes through at once
     r = d.apply(CONF.replace("fwd", "fwd2"))
     assert r["ok"], r
+
+
+def test_one_shot_clients_below_the_limit_never_refused(nfvd_factory):
+    """48 clients each making one-shot requests (connect, ask, read, hang
+    up) as fast as they can, fewer than the 64 allowed at once: none is
+    refused. (Clients that hung up after their answer used to hold their
+    slot until the loop read the hang-up, and new ones were refused as
+    "too many clients".)"""
+    d = nfvd_factory(CONF)
+    errors = []
+
+    def client():
+        for i in range(60):
+            try:
+                r = nfvlib._request(d.sock, {"v": 1, "id": i, "cmd": "version"}, 10)
+                if not r.get("ok"):
+                    errors.append(r)
+            except (OSError, ValueError) as e:
+                errors.append(repr(e))
+    threads = [threading.Thread(target=client) for _ in range(48)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [], errors[:5]
+    assert control(d)["closed"]["refused"] == 0, control(d)
