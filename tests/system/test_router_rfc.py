@@ -687,3 +687,25 @@ def test_duplicate_address_not_used(lab, tag):
                        % (H1_6, R1_6, H1_MAC)])
     wait_for(lambda: rtr(n)["control"]["dad-conflicts"] > before, 10, "the advert counted")
     assert reaches(n.h1, R1_6, six=True)
+
+
+def test_reassembly_survives_a_flood_of_incomplete_datagrams(nfvd_factory, ns_factory, tag):
+    """300 first fragments that never complete (spoofed on-link sources)
+    fill the router's reassembly table (256 datagrams); with the default
+    60 s timeout a full table would refuse every new datagram for a
+    minute. Under pressure the datagrams waiting longest (over 0.5 s) are
+    given up: a large ping to the router is answered within seconds."""
+    c = conf(tag)
+    del c["vnfs"][1]["reassembly-timeout-ms"]
+    n = nfvd_factory(c)
+    h1 = ns_factory("h1")
+    host(h1, tag + "a", H1_MAC, H1_4, H1_6, R1_4, R1_6)
+    wait_for(lambda: reaches(h1, R1_4), 30, "the router")
+    rmac = n.stats()["vnfs"]["rtr"]["interfaces"][0]["mac"].lower()
+    send(h1, tag + "a", [
+        "*[Ether(dst=%r)/IP(src='10.83.1.%%d' %% (10 + i %% 200), dst=%r, flags='MF', id=i)"
+        "/ICMP()/Raw(b'x' * 64) for i in range(300)]" % (rmac, R1_4)])
+    p = run(["ping", "-n", "-c", "6", "-i", "0.5", "-W", "1", "-s", "3000", R1_4], ns=h1,
+            check=False, timeout=60)
+    assert " 0 received" not in p.stdout, p.stdout
+    assert rtr(n)["control"]["reassembly-pressure"] >= 1

@@ -83,6 +83,37 @@ rtr_reasm_close(struct rtr_state *st, struct rte_mbuf *r)
 	return r;
 }
 
+/* Under pressure (the table refused a fragment for want of room: a
+ * few hundred incomplete datagrams, e.g. spoofed first fragments, would
+ * otherwise lock reassembly out for the whole timeout), datagrams waiting
+ * longer than this are given up to make room, as Linux drops its oldest
+ * fragment queues over its memory limit */
+#define RTR_REASM_PRESSURE_MS 500
+
+/* One reassembly call for fragment m (IPv4 when fh is NULL); when the
+ * table refused m for want of room (m went to the death row last), the
+ * datagrams older than RTR_REASM_PRESSURE_MS are given up and m is tried
+ * once more */
+static struct rte_mbuf *
+rtr_reasm_call(struct rtr_state *st, struct rte_mbuf *m, void *ip, struct rte_ipv6_fragment_ext *fh)
+{
+	struct rte_ip_frag_death_row *dr = &st->reasm_dr;
+	uint64_t now = rte_get_tsc_cycles();
+	uint64_t keep = rte_get_tsc_hz() / 1000 * RTR_REASM_PRESSURE_MS;
+	struct rte_mbuf *r;
+
+	for (int tries = 0;; tries++) {
+		r = fh != NULL ? rte_ipv6_frag_reassemble_packet(st->reasm, dr, m, now, ip, fh)
+			       : rte_ipv4_frag_reassemble_packet(st->reasm, dr, m, now, ip);
+		if (r != NULL || tries == 1 || dr->cnt == 0 || dr->row[dr->cnt - 1] != m ||
+		    st->reasm_cycles <= keep)
+			return r;
+		dr->cnt--; /* m: not refused after all */
+		st->cp[RTR_CP_REASM_PRESSURE]++;
+		rte_ip_frag_table_del_expired_entries(st->reasm, dr, now + st->reasm_cycles - keep);
+	}
+}
+
 static struct rte_mbuf *
 rtr_reasm4(struct rtr_state *st, struct rte_mbuf *m)
 {
@@ -94,8 +125,7 @@ rtr_reasm4(struct rtr_state *st, struct rte_mbuf *m)
 		return NULL;
 	m->l2_len = md->l3_off;
 	m->l3_len = (ip->version_ihl & 0xf) * 4u;
-	r = rtr_reasm_close(st, rte_ipv4_frag_reassemble_packet(st->reasm, &st->reasm_dr, m,
-								rte_get_tsc_cycles(), ip));
+	r = rtr_reasm_close(st, rtr_reasm_call(st, m, ip, NULL));
 	if (r == NULL)
 		return NULL;
 	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, md->l3_off);
@@ -109,6 +139,7 @@ rtr_reasm_init(struct rtr_state *st)
 {
 	uint64_t cycles = rte_get_tsc_hz() / 1000 * st->conf->reasm_ms;
 
+	st->reasm_cycles = cycles;
 	st->reasm = rte_ip_frag_table_create(64, 4, 256, cycles, (int)rte_socket_id());
 	return st->reasm != NULL ? 0 : -ENOMEM;
 }
@@ -233,8 +264,7 @@ rtr_reasm6(struct rtr_state *st, struct rte_mbuf *m)
 		return NULL;
 	m->l2_len = md->l3_off;
 	m->l3_len = sizeof(*ip6) + sizeof(*fh);
-	return rtr_reasm_close(st, rte_ipv6_frag_reassemble_packet(st->reasm, &st->reasm_dr, m,
-								   rte_get_tsc_cycles(), ip6, fh));
+	return rtr_reasm_close(st, rtr_reasm_call(st, m, ip6, fh));
 }
 
 /* Take the len bytes after m's IPv6 header out of the packet (the L2 and

@@ -106,6 +106,7 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_REASM_IN, "reassembly-fragments-in")    \
 	_(RTR_CP_REASM_DONE, "reassembled")              \
 	_(RTR_CP_REASM_FAILED, "reassembly-failed")      \
+	_(RTR_CP_REASM_PRESSURE, "reassembly-pressure")  \
 	_(RTR_CP_REDIRECT_TX, "redirects-tx")            \
 	_(RTR_CP_NOMEM, "no-mbuf")                       \
 	_(RTR_CP_ICMP_SUPPRESSED, "icmp-errors-suppressed") \
@@ -357,6 +358,7 @@ struct rtr_state {
 	 * (RFC 1122 3.3.2), reassembled here (rtr_local4) */
 	struct rte_ip_frag_tbl *reasm;
 	struct rte_ip_frag_death_row reasm_dr;
+	uint64_t reasm_cycles; /* the table's timeout */
 	struct nfv_vnf *vnf;
 	const struct rtr_conf *conf;
 	char name[NFV_NAME_MAX];
