@@ -548,9 +548,23 @@ fw_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, void 
 				return -ENOMEM;
 			}
 			c->n_rules = rules->n;
-			for (size_t i = 0; i < rules->n; i++)
+			for (size_t i = 0; i < rules->n; i++) {
 				if (fw_parse_rule(cfg, rules->items[i], &c->rules[i], err) < 0)
 					ret = -EINVAL;
+				/* a rule's name names its counters and log
+				 * lines: two of one name could not be told
+				 * apart */
+				for (size_t k = 0; c->rules[i].name[0] && k < i; k++)
+					if (strcmp(c->rules[k].name, c->rules[i].name) == 0) {
+						cfg_error(err,
+							  cfg_map_get(rules->items[i], "name"),
+							  "rule name '%s' used twice (first at "
+							  "line %u)",
+							  c->rules[i].name, c->rules[k].line);
+						ret = -EINVAL;
+						break;
+					}
+			}
 		}
 	} else if (rules != NULL)
 		ret = -EINVAL;

@@ -1145,6 +1145,10 @@ test_bad_config(void **state)
 	expect_error("rules:\n  - {action: allow, src: 10.0.0.0/8, dst: '2001:db8::/32'}\n",
 		     "family");
 	expect_error("default: maybe\n", "default");
+	expect_error("rules:\n  - {name: web, action: allow}\n  - {name: web, action: drop}\n",
+		     "fw.yaml:3:");
+	expect_error("rules:\n  - {name: web, action: allow}\n  - {name: web, action: drop}\n",
+		     "rule name 'web' used twice (first at line 2)");
 	snprintf(yaml, sizeof(yaml), "rules:\n  - {action: drop, bpf: {file: '%s'}}\n",
 		 T.ebpf_maps);
 	expect_error(yaml, "map");
