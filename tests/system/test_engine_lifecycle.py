@@ -187,6 +187,28 @@ def test_port_mtu_beyond_the_device_refused(need_nfvd, tmp_path, tag):
         subprocess.run(["ip", "link", "del", a], check=False)
 
 
+def test_router_interface_mtu_above_its_port_refused(need_nfvd, tmp_path, tag):
+    """A router interface whose mtu is above its port's (a tap at the
+    default 1500) would send packets the port drops instead of fragmenting
+    or answering "too big": refused at start, naming both."""
+    conf = """\
+version: 1
+ports:
+  - {name: a, driver: tap, iface: %sa}
+  - {name: b, driver: "null"}
+vnfs:
+  - name: rtr
+    class: router
+    interfaces:
+      - {name: lan, port: a, mtu: 9000, addresses: [10.84.1.1/24]}
+      - {name: wan, port: b, addresses: [10.84.2.1/24]}
+chains:
+  - {name: in, ingress: [a], vnfs: [rtr]}
+""" % tag
+    line = port_refused(Nfvd(conf, tmp_path, name="rmtu"))
+    assert "interface lan: mtu 9000 is above the MTU of port a (1500)" in line, line
+
+
 TAP_CHAIN = """\
 version: 1
 nfvd: {idle-sleep: %d}

@@ -608,6 +608,7 @@ rtr_resolve_ports(const struct nfv_config *cfg, const struct rtr_conf *c, uint16
 	for (uint16_t i = 0; i < c->n_if; i++) {
 		const struct rtr_if_conf *f = &c->ifs[i];
 		int pid = nfv_port_id(cfg, f->port);
+		uint16_t pmtu;
 
 		if (pid < 0) {
 			snprintf(err, errlen, "interface %s: port %s is not running", f->name,
@@ -615,6 +616,16 @@ rtr_resolve_ports(const struct nfv_config *cfg, const struct rtr_conf *c, uint16
 			return -ENODEV;
 		}
 		ports[i] = (uint16_t)pid;
+		/* a packet the interface may send must fit the port (else
+		 * the PMD drops what the router thought it could send
+		 * whole, never fragmenting it) */
+		if (rte_eth_dev_get_mtu((uint16_t)pid, &pmtu) == 0 && f->mtu > pmtu) {
+			snprintf(err, errlen,
+				 "interface %s: mtu %u is above the MTU of port %s (%u): "
+				 "raise the port's mtu or lower the interface's",
+				 f->name, f->mtu, cfg->ports[f->port].name, pmtu);
+			return -EINVAL;
+		}
 		if (f->has_mac)
 			memcpy(&macs[i], f->mac, 6);
 		else if (rte_eth_macaddr_get((uint16_t)pid, &macs[i]) != 0) {
