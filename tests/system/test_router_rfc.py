@@ -47,6 +47,10 @@ def show(p):
             d["icmpptr"] = p[ICMP].ptr
         if p[ICMP].type == 5:
             d["icmpgw"] = p[ICMP].gw
+        if p[ICMP].type == 18:
+            d["mask"] = p[ICMP].addr_mask
+        if p[ICMP].type == 14:
+            d["ts"] = [p[ICMP].ts_ori, p[ICMP].ts_rx, p[ICMP].ts_tx]
     if ICMPv6ParamProblem in p:
         d["icmp6pp"] = [p[ICMPv6ParamProblem].type, p[ICMPv6ParamProblem].code,
                         p[ICMPv6ParamProblem].ptr]
@@ -709,3 +713,21 @@ def test_reassembly_survives_a_flood_of_incomplete_datagrams(nfvd_factory, ns_fa
             check=False, timeout=60)
     assert " 0 received" not in p.stdout, p.stdout
     assert rtr(n)["control"]["reassembly-pressure"] >= 1
+
+
+def test_timestamp_and_address_mask_queries_answered(lab):
+    """RFC 1812 4.3.3.9 (a router MUST answer ICMP address mask requests:
+    the mask of the address asked, RFC 950) and 4.3.3.8 / RFC 792
+    (timestamp: the originate timestamp returned with receive and transmit
+    times in ms since midnight UT)."""
+    n = lab
+    h1 = n.sniff(n.h1, n.if1)
+    e = "Ether(dst=%r)/IP(src=%r, dst=%r)" % (n.rmac, H1_4, R1_4)
+    send(n.h1, n.if1, [e + "/ICMP(type=17, id=0x4e09, seq=1, addr_mask='0.0.0.0')",
+                       e + "/ICMP(type=13, id=0x4e09, seq=2, ts_ori=12345, ts_rx=0, ts_tx=0)"])
+    seen = h1.until(lambda f: f.get("icmp") == [18, 0], "the address mask reply")
+    seen = h1.until(lambda f: f.get("icmp") == [14, 0], "the timestamp reply")
+    mask = [f for f in seen if f.get("icmp") == [18, 0]][0]
+    assert mask["mask"] == "255.255.255.0" and mask["ip"][:2] == [R1_4, H1_4], mask
+    ts = [f for f in seen if f.get("icmp") == [14, 0]][0]
+    assert ts["ts"][0] == 12345 and 0 < ts["ts"][1] < 86400000 and ts["ts"][2] >= ts["ts"][1], ts

@@ -467,6 +467,18 @@ rtr_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return sum;
 }
 
+/* The mask of f's address a (network order), else of f's first */
+static uint32_t
+rtr_mask4(const struct rtr_if *f, uint32_t a)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < f->n4; i++)
+		if (f->a4[i] == a)
+			k = i;
+	return f->n4 && f->l4[k] ? ~0u << (32 - f->l4[k]) : 0;
+}
+
 /* Echo reply to m, an echo request to one of our addresses that came in
  * on ifi (anything else for us is counted as local-dropped). m may be a
  * reassembled datagram (chained mbufs): its reply goes out in fragments
@@ -490,9 +502,14 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* echo, and the queries of RFC 1812 4.3.3.8/4.3.3.9 (timestamp,
+	 * address mask), each whole */
 	if (ip->next_proto_id != IPPROTO_ICMP || tot < ihl + 8 ||
 	    rte_pktmbuf_data_len(m) < l4 + 8 || rte_pktmbuf_pkt_len(m) < md->l3_off + tot ||
-	    icmp[0] != RTE_IP_ICMP_ECHO_REQUEST || rtr_cksum_chain(m, l4, tot - ihl) != 0xffff ||
+	    !(icmp[0] == RTE_IP_ICMP_ECHO_REQUEST ||
+	      (icmp[0] == 13 && tot - ihl == 20 && rte_pktmbuf_data_len(m) >= l4 + 20) ||
+	      (icmp[0] == 17 && tot - ihl == 12 && rte_pktmbuf_data_len(m) >= l4 + 12)) ||
+	    rtr_cksum_chain(m, l4, tot - ihl) != 0xffff ||
 	    (ip->fragment_offset &
 	     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		st->cp[RTR_CP_LOCAL_DROPPED]++;
@@ -509,7 +526,20 @@ rtr_echo4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16
 	 * address pinged and returned in the reply (checksum recomputed) */
 	if (ihl > 20)
 		rtr_opts4_stamp(ip, ip->src_addr, rtr_ts_ms(st));
-	icmp[0] = RTE_IP_ICMP_ECHO_REPLY;
+	if (icmp[0] == 13) {
+		/* RFC 792: receive and transmit timestamps, ms since
+		 * midnight UT */
+		uint32_t ts = rte_cpu_to_be_32(rtr_ts_ms(st));
+
+		memcpy(icmp + 12, &ts, 4);
+		memcpy(icmp + 16, &ts, 4);
+	} else if (icmp[0] == 17) {
+		/* RFC 950 / RFC 1812 4.3.3.9: the mask of the address asked */
+		uint32_t mask = rte_cpu_to_be_32(rtr_mask4(&t->ifs[ifi], ip->src_addr));
+
+		memcpy(icmp + 8, &mask, 4);
+	}
+	icmp[0] = icmp[0] == RTE_IP_ICMP_ECHO_REQUEST ? RTE_IP_ICMP_ECHO_REPLY : icmp[0] + 1;
 	icmp[2] = icmp[3] = 0;
 	*(uint16_t *)(icmp + 2) = (uint16_t)~rtr_cksum_chain(m, l4, tot - ihl);
 	st->cp[RTR_CP_ECHO_REPLY]++;
