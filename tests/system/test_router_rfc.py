@@ -59,6 +59,16 @@ def show(p):
         d["redirect6"] = [r.tgt, r.dst, p[IPv6].hlim,
                           ICMPv6NDOptDstLLAddr in p and p[ICMPv6NDOptDstLLAddr].lladdr,
                           ICMPv6NDOptRedirectedHdr in p]
+    if ICMPv6MLReport2 in p:
+        # (scapy 2.5 dissects the first record only: read them whole)
+        import socket
+        b = bytes(p[ICMPv6MLReport2])
+        d["mld"] = sorted(socket.inet_ntop(socket.AF_INET6, b[12 + 20 * i:28 + 20 * i])
+                          for i in range(b[6] << 8 | b[7]) if len(b) >= 28 + 20 * i)
+        d["hlim"] = p[IPv6].hlim
+        z = bytearray(b)
+        z[2:4] = b"\0\0"
+        d["mldsum"] = in6_chksum(58, p[IPv6], bytes(z)) == (b[2] << 8 | b[3])
     if ICMPv6EchoReply in p:
         d["echo6"] = [p[ICMPv6EchoReply].id, p[ICMPv6EchoReply].seq]
     if IP in p and p[IP].ihl > 5:
@@ -731,3 +741,22 @@ def test_timestamp_and_address_mask_queries_answered(lab):
     assert mask["mask"] == "255.255.255.0" and mask["ip"][:2] == [R1_4, H1_4], mask
     ts = [f for f in seen if f.get("icmp") == [14, 0]][0]
     assert ts["ts"][0] == 12345 and 0 < ts["ts"][1] < 86400000 and ts["ts"][2] >= ts["ts"][1], ts
+
+
+def test_mld_reports_for_the_groups_nd_needs(lab):
+    """RFC 4861 6.2.2 / 7.2.1: the router is a listener of all-routers and
+    of its addresses' solicited-node groups; RFC 3810: it reports them
+    (MLDv2, hop limit 1, to ff02::16) in answer to a general query, so a
+    switch that snoops MLD keeps sending it the hosts' solicitations."""
+    n = lab
+    h1 = n.sniff(n.h1, n.if1)
+    send(n.h1, n.if1, [
+        "Ether(dst='33:33:00:00:00:01')/IPv6(src='fe80::83:1', dst='ff02::1', hlim=1)"
+        "/IPv6ExtHdrHopByHop(options=[RouterAlert()])/ICMPv6MLQuery2()"])
+    seen = h1.until(lambda f: "mld" in f and f["esrc"] == n.rmac, "the router's report")
+    rep = [f for f in seen if "mld" in f and f["esrc"] == n.rmac][0]
+    assert rep["ip6"][1] == "ff02::16" and rep["ip6"][0].startswith("fe80::"), rep
+    assert rep["hlim"] == 1 and rep["mldsum"], rep
+    # all-routers and the solicited-node group of 2001:db8:83:1::1
+    assert "ff02::2" in rep["mld"] and "ff02::1:ff00:1" in rep["mld"], rep
+    assert rtr(n)["control"]["mld-queries-rx"] >= 1

@@ -19,6 +19,7 @@
 #include "router_frame.h"
 #include "router_hostif.h"
 #include "router_icmp.h"
+#include "router_mld.h"
 #include "router_nd.h"
 #include "router_ra.h"
 
@@ -218,12 +219,24 @@ rtr_local4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 /* Neighbour discovery: solicitations for adverts to router_ra.c, others'
  * adverts counted and ignored (no router discovery of our own), the rest
  * (NS, NA, redirect) to router_nd.c */
+static struct rte_mbuf *rtr_ext6_strip(struct rtr_state *st, struct rtr_tables *t,
+				       struct rte_mbuf *m);
+
 static void
 rtr_nd_dispatch(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
 	const struct nfv_mbuf_meta *md = nfv_meta(m);
-	const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off + 40);
+	const struct rte_ipv6_hdr *ip6 =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+	const uint8_t *icmp = (const uint8_t *)(ip6 + 1);
 
+	if (ip6->proto == 0) {
+		/* an MLD query (behind its hop-by-hop router alert) */
+		m = rtr_ext6_strip(st, t, m);
+		if (m != NULL)
+			rtr_mld_input(st, t, m, ifi);
+		return;
+	}
 	if (rte_pktmbuf_data_len(m) < md->l3_off + 41u) {
 		rte_pktmbuf_free(m);
 	} else if (icmp[0] == 133) {
@@ -593,6 +606,7 @@ rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms)
 	if (st->announce) {
 		st->announce = false;
 		rtr_announce(st, t);
+		rtr_mld_announce(st, t);
 	}
 	rtr_ra_tick(st, t, now_ms);
 	rtr_neigh_tick(st, t, now_ms);

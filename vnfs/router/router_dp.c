@@ -416,9 +416,14 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		if (unlikely(ip6->dst_addr[0] == 0xff)) {
 			const uint8_t *l4 = d + l2 + sizeof(*ip6);
 
-			/* neighbour discovery to a multicast group */
-			if (ip6->proto == IPPROTO_ICMPV6 && len >= l2 + sizeof(*ip6) + 4u &&
-			    l4[0] >= 133 && l4[0] <= 137) {
+			/* neighbour discovery to a multicast group, and MLD
+			 * queries (behind an 8-byte hop-by-hop header) for
+			 * the control thread's reports (router_mld.c) */
+			if ((ip6->proto == IPPROTO_ICMPV6 && len >= l2 + sizeof(*ip6) + 4u &&
+			     l4[0] >= 133 && l4[0] <= 137) ||
+			    (ip6->proto == 0 && len >= l2 + sizeof(*ip6) + 12u &&
+			     l4[0] == IPPROTO_ICMPV6 && l4[1] == 0 && l4[8] == 130 &&
+			     !t->ifs[ifi].hostif)) {
 				rtr_punt_pkt(st, vnf, w, m,
 					     rtr_punt_code(RTR_PUNT_ND, (uint16_t)ifi, 0),
 					     RTR_CTR_PUNT_ND, RTR_DROP_PUNT_LIMIT);

@@ -107,6 +107,8 @@ enum { RTR_DROPS(VNF_ENUM) RTR_DROP_MAX };
 	_(RTR_CP_REASM_DONE, "reassembled")              \
 	_(RTR_CP_REASM_FAILED, "reassembly-failed")      \
 	_(RTR_CP_REASM_PRESSURE, "reassembly-pressure")  \
+	_(RTR_CP_MLD_REPORT_TX, "mld-reports-tx")        \
+	_(RTR_CP_MLD_QUERY_RX, "mld-queries-rx")         \
 	_(RTR_CP_REDIRECT_TX, "redirects-tx")            \
 	_(RTR_CP_NOMEM, "no-mbuf")                       \
 	_(RTR_CP_ICMP_SUPPRESSED, "icmp-errors-suppressed") \
