@@ -202,22 +202,78 @@ fw_icmp_is_error(uint8_t proto, uint8_t type)
 	return type >= 1 && type <= 4; /* ICMPv6 errors incl. packet too big */
 }
 
+/* IPv6 extension headers walked before the upper-layer header of a quoted
+ * packet, the same as fw_parse's walk: Hop-by-Hop, Routing, Fragment,
+ * Destination Options, AH. */
+static inline bool
+fw_ip6_ext(uint8_t nh)
+{
+	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51;
+}
+
+/* The extension headers of a quoted IPv6 packet q (len >= 40 bytes, its
+ * fixed header included) whose fixed header's next header is *nh: at most
+ * 8, each within the quote, no recursion (as Linux conntrack's
+ * ipv6_skip_exthdr). On return *nh is the upper-layer protocol and *off
+ * its offset in q. Returns 0; 1 for a non-first fragment (offset != 0:
+ * what follows its fragment header is the middle of the datagram, *nh is
+ * the fragment header's next header); -1 when the chain cannot be read
+ * (cut short by the quote, more than 8 headers). Only ICMPv6 errors whose
+ * quote has extension headers come here. */
+static __rte_noinline int
+fw_quoted6_skip(const uint8_t *q, uint32_t len, uint8_t *nh, uint32_t *off)
+{
+	uint32_t o = 40, hl;
+	uint8_t n = *nh;
+
+	for (int i = 0; i < 8 && fw_ip6_ext(n); i++) {
+		if (len - o < 8)
+			return -1;
+		if (n == 44) {
+			if (fw_be16(q + o + 2) & 0xfff8) {
+				*nh = q[o];
+				*off = len;
+				return 1;
+			}
+			hl = 8;
+		} else if (n == 51)
+			hl = (q[o + 1] + 2u) * 4;
+		else
+			hl = (q[o + 1] + 1u) * 8;
+		if (hl > len - o)
+			return -1;
+		n = q[o];
+		o += hl;
+	}
+	if (fw_ip6_ext(n))
+		return -1;
+	*nh = n;
+	*off = o;
+	return 0;
+}
+
 /* An ICMP error quotes the packet that caused it (RFC 792 / RFC 4443): its
  * conntrack key, when it can be read, makes the error "related" to that
  * connection. The key is direction-free, so the quoted packet's key is the
- * connection's. q/len: the quoted IP header and what follows. */
+ * connection's. q/len: the quoted IP header and what follows. A quoted
+ * IPv6 packet's extension headers are walked to its upper-layer header
+ * (fw_quoted6_skip). A quoted non-first fragment (IPv4 offset or IPv6
+ * fragment header offset != 0) has no ports: it can be related only when
+ * its protocol is tracked by addresses alone (fw_parse_l4's default). */
 static inline void
 fw_parse_quoted(struct fw_pkt *p, const uint8_t *q, uint32_t len)
 {
 	const uint8_t *l4;
 	uint32_t hl;
 	uint8_t proto;
+	bool later;
 
 	if (p->proto == IPPROTO_ICMP) {
 		if (len < 20 || (q[0] >> 4) != 4 || (q[0] & 0xf) < 5)
 			return;
 		hl = (q[0] & 0xf) * 4u;
 		proto = q[9];
+		later = (fw_be16(q + 6) & 0x1fff) != 0;
 		p->rel_src = q + 12;
 		p->rel_dst = q + 16;
 	} else {
@@ -225,8 +281,28 @@ fw_parse_quoted(struct fw_pkt *p, const uint8_t *q, uint32_t len)
 			return;
 		hl = 40;
 		proto = q[6];
+		later = false;
 		p->rel_src = q + 8;
 		p->rel_dst = q + 24;
+		if (unlikely(fw_ip6_ext(proto))) {
+			int r = fw_quoted6_skip(q, len, &proto, &hl);
+
+			if (r < 0)
+				return;
+			later = r > 0;
+		}
+	}
+	if (unlikely(later)) {
+		switch (proto) {
+		case IPPROTO_TCP:
+		case IPPROTO_UDP:
+		case IPPROTO_SCTP:
+		case IPPROTO_ICMP:
+		case IPPROTO_ICMPV6:
+			return; /* its connection's key needs the ports */
+		default:
+			goto related;
+		}
 	}
 	if (len < hl + 8)
 		return;
@@ -247,6 +323,7 @@ fw_parse_quoted(struct fw_pkt *p, const uint8_t *q, uint32_t len)
 	default:
 		break;
 	}
+related:
 	p->related = 1;
 	p->ct_ok = 1;
 	p->rel_proto = proto;

@@ -814,6 +814,151 @@ test_conntrack_related(void **state)
 	fx_down(&f);
 }
 
+/* An ICMPv6 error quoting IPv6 packet q with extension headers ext (nx
+ * bytes, each header's next-header field already set, the last one's to
+ * q->proto; first: the first header's type) between its fixed header and
+ * its first 8 L4 bytes (or, with l4 = 0, none: a non-first fragment's
+ * quote ends with the fragment header and 8 bytes of the datagram). */
+static struct rte_mbuf *
+mk_icmp6_err_ext(const struct pk *outer, const struct pk *q, uint8_t first, const uint8_t *ext,
+		 uint16_t nx)
+{
+	struct rte_mbuf *qm = mk(q), *m;
+	const uint8_t *qd = rte_pktmbuf_mtod_offset(qm, const uint8_t *, 14);
+	uint16_t ql = 40 + nx + 8;
+	struct pk o = *outer;
+	uint8_t *l4;
+
+	o.l4_len = (int16_t)(8 + ql);
+	m = mk(&o);
+	l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 40);
+	memcpy(l4 + 8, qd, 40);
+	l4[8 + 6] = first;
+	l4[8 + 4] = (uint8_t)((nx + 8u + q->payload) >> 8);
+	l4[8 + 5] = (uint8_t)(nx + 8u + q->payload);
+	memcpy(l4 + 8 + 40, ext, nx);
+	memcpy(l4 + 8 + 40 + nx, qd + 40, 8);
+	rte_pktmbuf_free(qm);
+	return m;
+}
+
+/* ICMPv6 errors whose quote has extension headers (RFC 8200 4.1): a Packet
+ * Too Big about a fragmented UDP datagram (RFC 4890 4.3.1: never dropped)
+ * or a packet with destination options is related to its connection, as in
+ * Linux conntrack (ipv6_skip_exthdr); a quoted non-first fragment has no
+ * ports and relates to no UDP/TCP connection, only to one tracked by
+ * addresses; a chain cut short or longer than 8 headers relates to
+ * nothing. IPv4: a quote with MF is related, a non-first fragment not. */
+static void
+test_conntrack_related_exthdr(void **state)
+{
+	struct fx f;
+	/* fragment header: next header UDP, offset 0, M, id 9 */
+	const uint8_t frag_first[8] = {IPPROTO_UDP, 0, 0x00, 0x01, 0, 0, 0, 9};
+	/* offset 185 (1480 bytes), M */
+	const uint8_t frag_later[8] = {IPPROTO_UDP, 0, 0x05, 0xc9, 0, 0, 0, 9};
+	/* destination options, 8 bytes: PadN of 4 */
+	const uint8_t dopt[8] = {IPPROTO_UDP, 0, 1, 4, 0, 0, 0, 0};
+	/* hop-by-hop (16 bytes: PadN of 12) -> routing (type 4, 8 bytes) ->
+	 * destination options -> fragment -> UDP */
+	uint8_t chain[40] = {43, 1, 1, 12};
+	uint8_t many[72];
+
+	(void)state;
+	chain[16] = 60;
+	chain[18] = 4;
+	chain[24] = 44;
+	chain[26] = 1;
+	chain[27] = 4;
+	memcpy(chain + 32, frag_first, 8);
+	/* 9 destination options headers */
+	for (int i = 0; i < 9; i++) {
+		const uint8_t h[8] = {i < 8 ? 60 : IPPROTO_UDP, 0, 1, 4, 0, 0, 0, 0};
+
+		memcpy(many + 8 * i, h, 8);
+	}
+	fx_up(&f, "rules:\n  - {action: allow, in-port: lan, stateful: true}\n");
+	struct pk q = {.family = AF_INET6, .src = "2001:db8::2", .dst = "2001:db8:1::9",
+		       .proto = IPPROTO_UDP, .sport = 5353, .dport = 53, .l4_len = -1,
+		       .payload = 1600};
+	struct pk ptb = {.family = AF_INET6, .src = "2001:db8:ff::1", .dst = "2001:db8::2",
+			 .proto = IPPROTO_ICMPV6, .sport = 2, .dport = 0, .in_port = 1};
+	uint64_t rel = 0, def = 0;
+
+	assert_int_equal(run(&f, &q), 1);
+	/* plain quote: related (as before) */
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &q, IPPROTO_UDP, NULL, 0)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), ++rel);
+	/* fragment header (first fragment) + UDP */
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &q, 44, frag_first, 8)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), ++rel);
+	/* destination options + UDP */
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &q, 60, dopt, 8)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), ++rel);
+	/* hop-by-hop, routing, destination options, fragment, UDP */
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &q, 0, chain, 40)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), ++rel);
+	/* the other errors too: unreachable, time exceeded, parameter problem */
+	for (uint16_t t = 1; t <= 4; t++) {
+		struct pk e = ptb;
+
+		e.sport = t;
+		assert_int_equal(run_m(&f, mk_icmp6_err_ext(&e, &q, 44, frag_first, 8)), 1);
+		assert_int_equal(ctr(&f, FW_CTR_RELATED), ++rel);
+	}
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), def);
+	/* an untracked flow behind the same headers: not related */
+	struct pk other = q;
+	other.sport = 9999;
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &other, 44, frag_first, 8)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), ++def);
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &other, 60, dopt, 8)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), ++def);
+	/* the tracked flow, sent to another host than the quoted sender */
+	struct pk ptb7 = ptb;
+	ptb7.dst = "2001:db8::7";
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb7, &q, 44, frag_first, 8)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), ++def);
+	/* a non-first fragment: no ports, not related to the UDP flow */
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &q, 44, frag_later, 8)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), ++def);
+	/* more than 8 extension headers: not read, not related */
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &q, 60, many, 72)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), ++def);
+	/* a chain cut short: destination options claiming 64 bytes */
+	{
+		uint8_t big[8] = {IPPROTO_UDP, 7, 1, 4, 0, 0, 0, 0};
+
+		assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &q, 60, big, 8)), 0);
+		assert_int_equal(drops(&f, FW_DROP_DEFAULT), ++def);
+	}
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), rel);
+	assert_int_equal(drops(&f, FW_DROP_TRUNC_L4), 0);
+
+	/* a protocol tracked by addresses alone (GRE): a quoted non-first
+	 * fragment relates by addresses */
+	struct pk gre = {.family = AF_INET6, .src = "2001:db8::2", .dst = "2001:db8:1::9",
+			 .proto = 47, .l4_len = -1};
+	const uint8_t frag_gre[8] = {47, 0, 0x05, 0xc9, 0, 0, 0, 10};
+	assert_int_equal(run(&f, &gre), 1);
+	assert_int_equal(run_m(&f, mk_icmp6_err_ext(&ptb, &gre, 44, frag_gre, 8)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), ++rel);
+
+	/* IPv4: a quote with MF is related; a non-first fragment's is not */
+	struct pk q4 = UDP4("10.0.0.2", "8.8.8.8", 5353, 53, 0);
+	struct pk err4 = {.family = AF_INET, .src = "192.0.2.1", .dst = "10.0.0.2",
+			  .proto = IPPROTO_ICMP, .sport = 3, .dport = 4, .in_port = 1};
+	assert_int_equal(run(&f, &q4), 1);
+	q4.frag = 0x2000;
+	assert_int_equal(run_m(&f, mk_icmp_err(&err4, &q4)), 1);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), ++rel);
+	q4.frag = 0x2000 | 185;
+	assert_int_equal(run_m(&f, mk_icmp_err(&err4, &q4)), 0);
+	assert_int_equal(drops(&f, FW_DROP_DEFAULT), ++def);
+	assert_int_equal(ctr(&f, FW_CTR_RELATED), rel);
+	fx_down(&f);
+}
+
 static void
 test_conntrack_full(void **state)
 {
@@ -1187,6 +1332,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_conntrack_tcp_invalid),
 		cmocka_unit_test(test_conntrack_udp_icmp_timeouts),
 		cmocka_unit_test(test_conntrack_related),
+		cmocka_unit_test(test_conntrack_related_exthdr),
 		cmocka_unit_test(test_conntrack_full),
 		cmocka_unit_test(test_pcap_filter_rule),
 		cmocka_unit_test(test_ebpf_rule),
