@@ -259,8 +259,10 @@ fw_quoted6_skip(const uint8_t *q, uint32_t len, uint8_t *nh, uint32_t *off)
  * IPv6 packet's extension headers are walked to its upper-layer header
  * (fw_quoted6_skip). A quoted non-first fragment (IPv4 offset or IPv6
  * fragment header offset != 0) has no ports: it can be related only when
- * its protocol is tracked by addresses alone (fw_parse_l4's default). */
-static inline void
+ * its protocol is tracked by addresses alone (fw_parse_l4's default).
+ * Out of line: ordinary packets never come here, and fw_parse_l4 keeps
+ * its size. */
+static __rte_noinline void
 fw_parse_quoted(struct fw_pkt *p, const uint8_t *q, uint32_t len)
 {
 	const uint8_t *l4;
