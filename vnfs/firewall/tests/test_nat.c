@@ -701,6 +701,75 @@ test_icmp_errors(void **state)
 	fx_down(&f);
 }
 
+/* The first 32 bytes of IPv4 packet m as if it had carried 4 bytes of
+ * options (NOP NOP NOP EOL; IHL 6, header checksum over 24 bytes): its
+ * header, the options, its first 8 L4 bytes. */
+static void
+with_options(struct rte_mbuf *m, uint8_t out[32])
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, L3);
+	uint16_t tot = (uint16_t)((ip[2] << 8 | ip[3]) + 4), cs;
+
+	memcpy(out, ip, 20);
+	out[0] = 0x46;
+	out[2] = (uint8_t)(tot >> 8);
+	out[3] = (uint8_t)tot;
+	out[20] = out[21] = out[22] = 1;
+	out[23] = 0;
+	memcpy(out + 24, ip + 20, 8);
+	out[10] = out[11] = 0;
+	cs = (uint16_t)~rte_raw_cksum(out, 24);
+	memcpy(out + 10, &cs, 2);
+}
+
+/* RFC 5508 with a quoted IPv4 header that has options: the quote's ports
+ * are found behind them and the quote is translated back whole (header
+ * checksum over its 24 bytes) */
+static void
+test_icmp_error_quote_with_options(void **state)
+{
+	struct fx f;
+	struct np out = {.src = "10.0.0.2", .dst = "8.8.8.8", .proto = IPPROTO_UDP,
+			 .sport = 7100, .dport = 53, .payload = 4};
+	struct rte_mbuf *sent, *orig = mk(&out), *err, *m;
+	uint8_t qs[32], qo[32], *icmp;
+	uint16_t cs;
+
+	(void)state;
+	fx_up(&f, MASQ);
+	sent = run(&f, mk(&out));
+	assert_non_null(sent);
+	with_options(sent, qs);
+	with_options(orig, qo);
+	rte_pktmbuf_free(sent);
+	rte_pktmbuf_free(orig);
+	/* port unreachable from the remote host, quoting 32 bytes */
+	err = mk_err("8.8.8.8", "203.0.113.1", 3, 3, orig = mk(&out), 1);
+	rte_pktmbuf_free(orig);
+	rte_pktmbuf_append(err, 4);
+	icmp = rte_pktmbuf_mtod_offset(err, uint8_t *, L3 + 20);
+	memcpy(icmp + 8, qs, 32);
+	icmp[2] = icmp[3] = 0;
+	cs = (uint16_t)~rte_raw_cksum(icmp, 40);
+	memcpy(icmp + 2, &cs, 2);
+	{
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(err, struct rte_ipv4_hdr *, L3);
+
+		ip->total_length = rte_cpu_to_be_16(20 + 40);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	m = run(&f, err);
+	assert_non_null(m);
+	assert_csums(m);
+	assert_string_equal(seen(m).dst, "10.0.0.2");
+	icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, L3 + 20);
+	assert_memory_equal(icmp + 8, qo, 32);
+	assert_int_equal(ctr(&f, FW_CTR_NAT_ICMP_ERR), 1);
+	rte_pktmbuf_free(m);
+	fx_down(&f);
+}
+
 /* MASQ: 10.0.0.2:40000 opens a TCP connection to 192.0.2.80:80 (SYN,
  * SYN-ACK, ACK), translated to 203.0.113.1:40000 */
 static void
@@ -1362,6 +1431,7 @@ main(void)
 		cmocka_unit_test(test_two_workers),
 		cmocka_unit_test(test_eim_and_filtering),
 		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_icmp_error_quote_with_options),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_rst_holds_the_session_four_minutes),
 		cmocka_unit_test(test_exhaustion_and_reuse),
