@@ -66,6 +66,7 @@ nm_frame(struct rte_mbuf *m, uint32_t i)
 	u->dst_port = rte_cpu_to_be_16(5001);
 	u->dgram_len = rte_cpu_to_be_16(26);
 	u->dgram_cksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	nfv_meta(m)->in_port = 0;
 	nfv_meta(m)->out_port = 1;
 }

@@ -98,6 +98,7 @@ enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 	_(FW_DROP_RULE, "rule", "a rule with action drop matched")                                 \
 	_(FW_DROP_DEFAULT, "default-policy", "no rule matched and the default policy is drop")     \
 	_(FW_DROP_BAD_L3, "bad-l3", "IP header unreadable (too short, bad version or length)")     \
+	_(FW_DROP_BAD_CHECKSUM, "bad-checksum", "IPv4 header checksum wrong")                      \
 	_(FW_DROP_TRUNC_L4, "truncated-l4", "transport header cut short")                          \
 	_(FW_DROP_FRAGMENT, "fragment", "an IP fragment, refused by the fragments policy")         \
 	_(FW_DROP_BAD_TCP_FLAGS, "bad-tcp-flags",                                                  \

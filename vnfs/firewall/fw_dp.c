@@ -12,6 +12,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "nfv_csum.h"
 #include "fw_rt.h"
 
 #define FW_CHUNK 32
@@ -485,6 +486,15 @@ fw_parse(struct rte_mbuf *m, struct fw_pkt *p, bool *frag)
 		tot = fw_be16(ip + 2);
 		if (ihl < 20 || tot < ihl || off + tot > len)
 			return -(FW_DROP_BAD_L3 + 1);
+		/* a corrupt header is no packet to judge (Linux drops it
+		 * before netfilter sees it, RFC 1812 5.2.2); a NIC that
+		 * checked it says so in the mbuf */
+		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) !=
+			     RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
+		    unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+				     RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			     !nfv_ip4_hdr_csum_ok(ip, ihl)))
+			return -(FW_DROP_BAD_CHECKSUM + 1);
 		p->family = AF_INET;
 		p->proto = ip[9];
 		fo = fw_be16(ip + 6);

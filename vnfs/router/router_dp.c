@@ -364,7 +364,7 @@ rtr_parse(struct rtr_state *st, const struct rtr_tables *t, struct nfv_vnf *vnf,
 		/* options: the checksum over the whole header; whether they
 		 * are forwarded is rtr_fwd4's (rtr_opts4) */
 		if (unlikely(ihl != sizeof(*ip) ? rte_raw_cksum(ip, ihl) != 0xffff
-						: !rtr_ip4_csum_ok(ip))) {
+						: !nfv_ip4_csum_ok(ip))) {
 			nfv_drop(w, vnf, m, RTR_DROP_BAD_CHECKSUM);
 			return 0;
 		}
@@ -1001,7 +1001,7 @@ rtr_fast4_ok(const struct rtr_tables *t, const struct rte_mbuf *m, uint32_t *dst
 	     (src - 0x01000000u < 0xdf000000u) & ((src >> 24) != 127) &
 	     ((src & t->bcast4_low) != t->bcast4_low) & !rtr_is_ll4(src) &
 	     (da - 0x01000000u < 0xdf000000u) & ((da >> 24) != 127) & !rtr_is_ll4(da);
-	if (!ok || unlikely(!rtr_ip4_csum_ok(ip)))
+	if (!ok || unlikely(!nfv_ip4_csum_ok(ip)))
 		return false;
 	*dst = da;
 	return true;

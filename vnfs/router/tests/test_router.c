@@ -566,7 +566,7 @@ test_fast_path_v6(void **state)
 	vnf_down();
 }
 
-/* rtr_ip4_csum_ok (folds by rotation) against rte_raw_cksum on random
+/* nfv_ip4_csum_ok (folds by rotation) against rte_raw_cksum on random
  * headers, each checked as built, with one bit flipped, and with the
  * checksum field zeroed */
 static void
@@ -593,7 +593,7 @@ test_csum_check_random(void **state)
 			if (v == 2)
 				ip->hdr_checksum = 0;
 			want = rte_raw_cksum(h, 20) == 0xffff;
-			assert_int_equal(rtr_ip4_csum_ok(ip), want);
+			assert_int_equal(nfv_ip4_csum_ok(ip), want);
 			ok += want;
 			bad += !want;
 		}
