@@ -203,6 +203,18 @@ fw_icmp_is_error(uint8_t proto, uint8_t type)
 	return type >= 1 && type <= 4; /* ICMPv6 errors incl. packet too big */
 }
 
+/* ICMP queries and their replies, tracked (and translated) by their
+ * identifier as Linux conntrack does: echo, timestamp, information and
+ * address mask (RFC 5508 REQ-1: queries, not only echo); ICMPv6 echo and
+ * node information (RFC 4620) */
+static inline bool
+fw_icmp_is_query(uint8_t proto, uint8_t type)
+{
+	if (proto == IPPROTO_ICMP)
+		return type == 0 || type == 8 || (type >= 13 && type <= 18);
+	return type == 128 || type == 129 || type == 139 || type == 140;
+}
+
 /* IPv6 extension headers walked before the upper-layer header of a quoted
  * packet, the same as fw_parse's walk: Hop-by-Hop, Routing, Fragment,
  * Destination Options, AH. */
@@ -319,7 +331,7 @@ fw_parse_quoted(struct fw_pkt *p, const uint8_t *q, uint32_t len)
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		if (!(l4[0] == 8 || l4[0] == 0 || l4[0] == 128 || l4[0] == 129))
+		if (!fw_icmp_is_query(proto, l4[0]))
 			return;
 		p->ck.port_lo = p->ck.port_hi = fw_be16(l4 + 4);
 		break;
@@ -388,9 +400,8 @@ fw_parse_l4(struct fw_pkt *p, const uint8_t *l4, uint32_t len, uint16_t *sport, 
 			fw_parse_quoted(p, l4 + 8, len - 8);
 			return 0;
 		}
-		/* echo request/reply are tracked by identifier */
-		if ((p->proto == IPPROTO_ICMP && (l4[0] == 8 || l4[0] == 0)) ||
-		    (p->proto == IPPROTO_ICMPV6 && (l4[0] == 128 || l4[0] == 129))) {
+		/* queries and their replies are tracked by identifier */
+		if (fw_icmp_is_query(p->proto, l4[0])) {
 			id = fw_be16(l4 + 4);
 			p->ck.port_lo = p->ck.port_hi = id;
 			p->ct_ok = 1;
@@ -770,7 +781,7 @@ fw_nat_l4_ok(const struct fw_pkt *p, const uint8_t *ip)
 {
 	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)
 		return true;
-	return p->proto == IPPROTO_ICMP && (ip[p->l4_off] == 8 || ip[p->l4_off] == 0);
+	return p->proto == IPPROTO_ICMP && fw_icmp_is_query(IPPROTO_ICMP, ip[p->l4_off]);
 }
 
 /* A non-first IPv4 fragment that may belong to a translated flow: from or

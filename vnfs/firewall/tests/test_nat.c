@@ -349,8 +349,14 @@ test_snat_basic(void **state)
 	       "192.0.2.80", 80);
 	expect(&f, PING("10.0.0.2", "8.8.4.4", 777, 8, 0), "203.0.113.1", 777, "8.8.4.4", 777);
 	expect(&f, PING("8.8.4.4", "203.0.113.1", 777, PONG, 1), "8.8.4.4", 777, "10.0.0.2", 777);
-	assert_int_equal(ctr(&f, FW_CTR_NAT_MAP_NEW), 3);
-	assert_int_equal(ctr(&f, FW_CTR_NAT_PRESERVED), 3);
+	/* RFC 5508 REQ-1: the other queries too (timestamp 13/14, address
+	 * mask 17/18), by identifier */
+	expect(&f, PING("10.0.0.2", "8.8.4.4", 778, 13, 0), "203.0.113.1", 778, "8.8.4.4", 778);
+	expect(&f, PING("8.8.4.4", "203.0.113.1", 778, 14, 1), "8.8.4.4", 778, "10.0.0.2", 778);
+	expect(&f, PING("10.0.0.2", "8.8.4.4", 779, 17, 0), "203.0.113.1", 779, "8.8.4.4", 779);
+	expect(&f, PING("8.8.4.4", "203.0.113.1", 779, 18, 1), "8.8.4.4", 779, "10.0.0.2", 779);
+	assert_int_equal(ctr(&f, FW_CTR_NAT_MAP_NEW), 5);
+	assert_int_equal(ctr(&f, FW_CTR_NAT_PRESERVED), 5);
 	/* an unsolicited packet to the outside address meets the rules */
 	expect_drop(&f, UDP("8.8.8.8", 53, "203.0.113.1", 5001, 1));
 	/* TTL 1: left for the router's time exceeded to the inside host */
