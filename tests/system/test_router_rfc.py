@@ -199,6 +199,18 @@ def send(ns, ifname, frames):
          % (", ".join(frames), ifname)], ns=ns, timeout=60)
 
 
+def send_until(ns, ifname, frame, sniffer, pred, what, tries=5):
+    """Send frame from ns until sniffer sees a frame matching pred (3 s
+    each time, tries times); every frame seen."""
+    for _ in range(tries):
+        send(ns, ifname, [frame])
+        try:
+            return sniffer.until(pred, what, timeout=3)
+        except AssertionError:
+            continue
+    raise AssertionError("no " + what)
+
+
 def rtr(nfvd):
     return nfvd.stats()["vnfs"]["rtr"]
 
@@ -444,17 +456,9 @@ def test_redirect_to_a_host_on_the_same_link(lab):
     e = "Ether(dst=%r)" % n.rmac
     frame = e + "/IP(src=%r, dst=%r)/UDP(sport=40000, dport=40009)/Raw(b'redir')" % (H1_4, h1b)
 
-    def seen():
-        send(n.h1, n.if1, [frame])
-        return h1.until(lambda f: f.get("icmp") == [5, 1], "a host redirect on h1", timeout=3)
-    got = None
-    for _ in range(5):  # the first may wait for the router's ARP of h1b
-        try:
-            got = seen()
-            break
-        except AssertionError:
-            continue
-    assert got is not None, "no redirect"
+    # (the first may wait for the router's ARP of h1b)
+    got = send_until(n.h1, n.if1, frame, h1, lambda f: f.get("icmp") == [5, 1],
+                     "a host redirect on h1")
     red = [f for f in got if f.get("icmp") == [5, 1]]
     assert red[0]["ip"][:2] == [R1_4, H1_4] and red[0]["icmpgw"] == h1b, red
     # the packet itself went on, back out to h1b (the router's MAC as source)
@@ -560,17 +564,8 @@ def test_redirect6_to_a_host_on_the_same_link(lab):
     frame = ("Ether(dst=%r)/IPv6(src=%r, dst=%r)/UDP(sport=40000, dport=40009)"
              "/Raw(b'redir6')" % (n.rmac, H1_6, h1b))
 
-    def seen():
-        send(n.h1, n.if1, [frame])
-        return h1.until(lambda f: "redirect6" in f, "a redirect on h1", timeout=3)
-    got = None
-    for _ in range(5):  # the first may wait for the router's ND of h1b
-        try:
-            got = seen()
-            break
-        except AssertionError:
-            continue
-    assert got is not None, "no redirect"
+    # (the first may wait for the router's ND of h1b)
+    got = send_until(n.h1, n.if1, frame, h1, lambda f: "redirect6" in f, "a redirect on h1")
     red = [f for f in got if "redirect6" in f][0]
     assert red["ip6"][0].startswith("fe80::") and red["ip6"][1] == H1_6, red
     assert red["redirect6"] == [h1b, h1b, 255, H1_MAC, True], red
