@@ -5,9 +5,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dhcp.h"
 
@@ -878,12 +881,135 @@ dhcp_config_addresses(const void *conf,
 	}
 }
 
+/* Where a lease file really is: the real path of the file when it exists,
+ * else the real path of its folder and its name (a symlink to a file not
+ * made yet followed to where it points); dev/ino when it exists. */
+struct dhcp_lf_id {
+	char path[PATH_MAX + NAME_MAX + 2];
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+};
+
+static void
+dhcp_lf_id(const char *file, struct dhcp_lf_id *id)
+{
+	char cur[PATH_MAX], link[PATH_MAX], dir[PATH_MAX];
+	const char *base;
+	struct stat sb;
+	char *slash;
+
+	memset(id, 0, sizeof(*id));
+	if (stat(file, &sb) == 0 && realpath(file, dir) != NULL) {
+		snprintf(id->path, sizeof(id->path), "%s", dir);
+		id->exists = true;
+		id->dev = sb.st_dev;
+		id->ino = sb.st_ino;
+		return;
+	}
+	snprintf(cur, sizeof(cur), "%s", file);
+	/* a dangling symlink: where it points (at most 40 hops, as the kernel) */
+	for (int hops = 0; hops < 40 && lstat(cur, &sb) == 0 && S_ISLNK(sb.st_mode); hops++) {
+		ssize_t n = readlink(cur, link, sizeof(link) - 1);
+
+		if (n < 0)
+			break;
+		link[n] = '\0';
+		slash = strrchr(cur, '/');
+		if (link[0] == '/' || slash == NULL) {
+			snprintf(cur, sizeof(cur), "%s", link);
+		} else {
+			slash[1] = '\0';
+			if (strlen(cur) + strlen(link) >= sizeof(cur))
+				break;
+			strcat(cur, link);
+		}
+	}
+	slash = strrchr(cur, '/');
+	base = slash != NULL ? slash + 1 : cur;
+	if (slash == cur)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash != NULL)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - cur), cur);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (realpath(dir, link) != NULL)
+		snprintf(id->path, sizeof(id->path), "%s/%s", strcmp(link, "/") ? link : "", base);
+	else
+		snprintf(id->path, sizeof(id->path), "%s", cur);
+}
+
+static bool
+dhcp_lf_same(const struct dhcp_lf_id *a, const struct dhcp_lf_id *b)
+{
+	return strcmp(a->path, b->path) == 0 ||
+	       (a->exists && b->exists && a->dev == b->dev && a->ino == b->ino);
+}
+
+/* vnf_schema.config_check: two dhcp instances on one lease file (the same
+ * path, the same through ".." or a symlink, a hard link) overwrite each
+ * other's journal records, and a restart forgets ACKed leases; a lease file
+ * that is another's "<file>.compact" is removed by that one's start. */
+static int
+dhcp_config_check(const struct nfv_config *cfg, struct cfg_errors *err)
+{
+	struct dhcp_lf_id *ids;
+	int ret = 0;
+
+	ids = calloc(cfg->n_vnfs ? cfg->n_vnfs : 1, sizeof(*ids));
+	if (ids == NULL) {
+		cfg_error(err, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint16_t v = 0; v < cfg->n_vnfs; v++) {
+		const struct nfv_vnf_conf *vc = &cfg->vnfs[v];
+		const struct dhcp_conf *c = vc->conf;
+
+		if (vc->schema != &dhcp_schema || c == NULL || c->lease_file[0] == '\0')
+			continue;
+		dhcp_lf_id(c->lease_file, &ids[v]);
+		for (uint16_t k = 0; k < v; k++) {
+			const struct nfv_vnf_conf *ok = &cfg->vnfs[k];
+			size_t n = strlen(ids[k].path);
+
+			if (ids[k].path[0] == '\0')
+				continue;
+			if (dhcp_lf_same(&ids[v], &ids[k])) {
+				cfg_error(err, cfg_map_get(vc->node, "lease-file"),
+					  "already used by vnfs[%s] (%s)", ok->name, ids[v].path);
+				ret = -EINVAL;
+				break;
+			}
+			if (strncmp(ids[v].path, ids[k].path, n) == 0 &&
+			    strcmp(ids[v].path + n, ".compact") == 0) {
+				cfg_error(err, cfg_map_get(vc->node, "lease-file"),
+					  "%s is the compaction file of vnfs[%s]'s lease-file",
+					  ids[v].path, ok->name);
+				ret = -EINVAL;
+				break;
+			}
+			n = strlen(ids[v].path);
+			if (strncmp(ids[k].path, ids[v].path, n) == 0 &&
+			    strcmp(ids[k].path + n, ".compact") == 0) {
+				cfg_error(err, cfg_map_get(vc->node, "lease-file"),
+					  "its compaction file %s.compact is vnfs[%s]'s lease-file",
+					  ids[v].path, ok->name);
+				ret = -EINVAL;
+				break;
+			}
+		}
+	}
+	free(ids);
+	return ret;
+}
+
 struct vnf_schema dhcp_schema = {
 	.name = "dhcp",
 	.help = "DHCPv4 server (RFC 2131): pools, reservations, options, relay, "
 		"crash-safe lease journal",
 	.config_parse = dhcp_config_parse,
 	.config_free = dhcp_config_free,
+	.config_check = dhcp_config_check,
 	.addresses = dhcp_config_addresses,
 };
 VNF_SCHEMA_REGISTER(dhcp_schema)

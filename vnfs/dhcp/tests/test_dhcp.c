@@ -181,6 +181,96 @@ test_conf_long_lease_file(void **state)
 	expect_error(yaml, "t.yaml:2:13: lease-file: path of ", "(at most 255)");
 }
 
+/* Load a chain file with two dhcp instances whose lease files are lf1 and
+ * lf2 (relative to tmpdir); NULL needle: it must load, else its first
+ * error must hold needle. */
+static void
+two_servers(const char *lf1, const char *lf2, const char *needle)
+{
+	struct cfg_errors err = {0};
+	struct nfv_config *cfg = NULL;
+	char path[128];
+	FILE *fp;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/two.yaml", tmpdir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp,
+		"version: 1\n"
+		"ports:\n"
+		"  - {name: lan, driver: tap, iface: t0}\n"
+		"  - {name: lan2, driver: tap, iface: t1}\n"
+		"vnfs:\n"
+		"  - name: dhcp\n"
+		"    class: dhcp\n"
+		"    interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+		"    lease-file: %s\n"
+		"    subnets: [{subnet: 10.1.0.0/24, pools: [{range: 10.1.0.10-10.1.0.20}]}]\n"
+		"  - name: dhcp2\n"
+		"    class: dhcp\n"
+		"    interfaces: [{port: lan2, address: 10.2.0.1/24}]\n"
+		"    lease-file: %s\n"
+		"    subnets: [{subnet: 10.2.0.0/24, pools: [{range: 10.2.0.10-10.2.0.20}]}]\n"
+		"chains:\n"
+		"  - {name: c1, ingress: [lan], vnfs: [dhcp]}\n"
+		"  - {name: c2, ingress: [lan2], vnfs: [dhcp2]}\n",
+		lf1, lf2);
+	fclose(fp);
+	ret = nfv_config_load(path, &cfg, &err);
+	unlink(path);
+	if (needle == NULL) {
+		if (ret != 0)
+			fail_msg("refused: %s", err.n ? err.msgs[0] : "?");
+	} else {
+		assert_int_not_equal(ret, 0);
+		assert_true(err.n > 0);
+		if (strstr(err.msgs[0], needle) == NULL)
+			fail_msg("error '%s' lacks '%s'", err.msgs[0], needle);
+	}
+	nfv_config_free(cfg);
+	cfg_errors_free(&err);
+}
+
+/* Two servers on one lease file overwrite each other's journal records:
+ * refused at the second's lease-file, whichever way the path names it. */
+static void
+test_conf_lease_file_shared(void **state)
+{
+	char sub[128], lnk[128], abs[160], file[128], hard[128];
+	const char *at = "two.yaml:14:17: vnfs[dhcp2].lease-file: already used by vnfs[dhcp]";
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
+	snprintf(lnk, sizeof(lnk), "%s/link", tmpdir);
+	snprintf(file, sizeof(file), "%s/shared", tmpdir);
+	snprintf(hard, sizeof(hard), "%s/hard", tmpdir);
+	snprintf(abs, sizeof(abs), "%s/shared", tmpdir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(symlink("shared", lnk), 0);
+
+	/* the file not made yet */
+	two_servers("shared", "shared", at);
+	two_servers("shared", "sub/../shared", at);
+	two_servers("shared", abs, at);
+	two_servers("shared", "link", at); /* a symlink to where it will be */
+	two_servers("shared", "shared.compact", "is the compaction file of vnfs[dhcp]'s");
+	two_servers("shared.compact", "shared", "its compaction file");
+	two_servers("shared", "other", NULL);
+	two_servers("shared", "sub/shared", NULL);
+	/* the file there: a symlink, a hard link */
+	close(open(file, O_CREAT | O_WRONLY, 0644));
+	assert_int_equal(link(file, hard), 0);
+	two_servers("shared", "link", at);
+	two_servers("hard", "sub/../shared", at);
+	two_servers("shared", "other", NULL);
+
+	unlink(hard);
+	unlink(file);
+	unlink(lnk);
+	rmdir(sub);
+}
+
 static void
 test_conf_errors(void **state)
 {
@@ -2005,6 +2095,7 @@ main(void)
 		cmocka_unit_test(test_conf_ok),
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_conf_long_lease_file),
+		cmocka_unit_test(test_conf_lease_file_shared),
 		cmocka_unit_test(test_conf_interface_address),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_srv_dora),
