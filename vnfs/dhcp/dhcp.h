@@ -180,6 +180,7 @@ struct dhcp_if_conf {
 };
 
 struct dhcp_conf {
+	char name[NFV_NAME_MAX]; /* the instance's: whose journal a lease file is */
 	uint16_t n_ifs;
 	struct dhcp_if_conf ifs[DHCP_MAX_IFS];
 	uint16_t n_subnets;
@@ -326,6 +327,22 @@ struct dhcp_buf {
 	size_t len, cap;
 };
 
+/* Rate limit of a warning: the first event, then at most one message every
+ * DHCP_JWARN_GAP_US with the count of events since the last one. */
+#define DHCP_JWARN_GAP_US 10000000u
+struct dhcp_jwarn {
+	uint64_t last_us; /* when the last message was due */
+	uint64_t count;	  /* events since */
+	uint64_t streak;  /* events since the last success */
+	bool any;	  /* a message was due at least once */
+	bool warned;	  /* a message was due in this streak */
+};
+/* An event at now_us: true when a message is due, *n the events it reports
+ * (since the last message, this one included). */
+bool dhcp_jwarn_due(struct dhcp_jwarn *w, uint64_t now_us, uint64_t *n);
+/* The journal's warnings (load, write errors); tests replace it. */
+extern void (*dhcp_jlog)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 struct dhcp_db {
 	const struct dhcp_conf *conf;
 	uint32_t n, cap;
@@ -342,6 +359,20 @@ struct dhcp_db {
 	uint64_t records;	 /* records in the file */
 	uint64_t fsyncs;
 	uint64_t write_errors; /* batches that failed (retried with the next) */
+	uint64_t corrupt_records; /* skipped at load: records (or torn parts) */
+	uint64_t torn_tail_bytes; /* cut at load */
+	struct dhcp_jwarn wwarn;  /* rate limit of the write-error warning */
+	/* who has the file: an exclusive flock (on lock_fd's open file) against
+	 * other processes, a list of the journals open in this process
+	 * against other instances (a new generation of the same instance
+	 * takes the file over: handed_off stops the old one writing) */
+	bool registered;
+	bool handed_off;
+	int lock_fd;
+	dev_t dev;
+	ino_t ino;
+	struct dhcp_db *open_next;
+	struct dhcp_db *prev_gen;
 	/* end of the last whole committed record: every batch is written at
 	 * this offset, a failed one is cut back to it (the writer thread owns
 	 * it while a batch is in flight) */

@@ -713,6 +713,9 @@ dhcp_config_parse(const struct nfv_config *cfg, const struct cfg_node *node, voi
 		bad = 1;
 		goto out;
 	}
+	lf = cfg_map_get(node, "name");
+	if (lf != NULL && lf->type == CFG_SCALAR)
+		snprintf(c->name, sizeof(c->name), "%s", lf->scalar);
 	c->relay = true;
 	c->offer_time = 30;
 	c->decline_time = 600;

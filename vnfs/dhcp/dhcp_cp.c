@@ -91,6 +91,7 @@ dhcp_create(struct nfv_vnf *vnf, const struct nfv_config *cfg, const void *conf,
 	st->ctr_row = lc < RTE_MAX_LCORE ? lc : RTE_MAX_LCORE - 1;
 	st->db.fd = -1;
 	st->db.tmp_fd = -1;
+	st->db.lock_fd = -1;
 	if (dhcp_hold_init(&st->hold) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -540,13 +541,15 @@ dhcp_stats(struct nfv_vnf *vnf, json_t *out)
 				      (json_int_t)n[DHCP_L_DECLINED]));
 	json_object_set_new(
 		out, "journal",
-		json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "file", st->db.path, "sync",
-			  st->conf->lease_fsync ? "fdatasync" : "write", "held_acks",
-			  (json_int_t)dhcp_hold_count(&st->hold), "records", (json_int_t)st->db.records, "fsyncs",
-			  (json_int_t)st->db.fsyncs, "write_errors",
-			  (json_int_t)st->db.write_errors, "commit_max_us",
+		json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I}", "file", st->db.path,
+			  "sync", st->conf->lease_fsync ? "fdatasync" : "write", "held_acks",
+			  (json_int_t)dhcp_hold_count(&st->hold), "records",
+			  (json_int_t)st->db.records, "fsyncs", (json_int_t)st->db.fsyncs,
+			  "write_errors", (json_int_t)st->db.write_errors, "commit_max_us",
 			  (json_int_t)atomic_load(&st->db.commit_max_us), "compactions",
-			  (json_int_t)st->db.compactions, "compacting", st->db.compacting));
+			  (json_int_t)st->db.compactions, "compacting", st->db.compacting,
+			  "corrupt_records", (json_int_t)st->db.corrupt_records, "torn_tail_bytes",
+			  (json_int_t)st->db.torn_tail_bytes));
 }
 
 static int

@@ -23,24 +23,64 @@
  * writes a snapshot of the live leases to "<file>.compact" on a thread,
  * appends what was committed meanwhile, fsyncs it, renames it over the
  * journal and fsyncs the directory (until that succeeds no batch commits).
- * Only DPDK header used: rte_hash_crc (CRC32C of records). Control thread.
+ * A lease file has one writer: an exclusive flock (LOCK_NB) refuses a second
+ * process, a list of the journals open in this process a second instance
+ * (the new generation of the same instance, made by an apply before the old
+ * one goes, takes the file over). Skipped records and write errors are
+ * logged (write errors at most once every 10 s).
+ * Only DPDK headers used: rte_hash_crc (CRC32C of records), rte_log.
+ * Control thread.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rte_hash_crc.h>
+#include <rte_log.h>
 
 #include "dhcp.h"
 #include "dhcp_journal.h"
 
 #define DHCP_JHDR_LEN 16
+
+static void
+dhcp_jlog_rte(const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rte_log(RTE_LOG_WARNING, RTE_LOGTYPE_USER1, "dhcp: %s\n", msg);
+}
+
+void (*dhcp_jlog)(const char *fmt, ...) = dhcp_jlog_rte;
+
+bool
+dhcp_jwarn_due(struct dhcp_jwarn *w, uint64_t now_us, uint64_t *n)
+{
+	w->count++;
+	w->streak++;
+	if (w->any && now_us - w->last_us < DHCP_JWARN_GAP_US)
+		return false;
+	*n = w->count;
+	w->count = 0;
+	w->last_us = now_us;
+	w->any = true;
+	w->warned = true;
+	return true;
+}
 
 /* ---------------- journal buffers ---------------- */
 
@@ -286,6 +326,14 @@ dhcp_db_commit_begin(struct dhcp_db *db, bool force)
 	db->pending = t;
 	db->pending.len = 0;
 	db->busy = true;
+	if (db->handed_off) {
+		/* the new generation of this instance has the file: what is
+		 * journaled now is not written (its ACKs are dropped; the
+		 * clients retry with the new one) */
+		atomic_store(&db->batch_err, -ESTALE);
+		atomic_store(&db->seq_done, ++db->seq_started);
+		return;
+	}
 	if (!db->conf->lease_fsync) {
 		/* lease-sync: write. The batch is in the kernel's page cache when
 		 * write() returns: it survives a crash of nfvd (kill -9), not of
@@ -323,6 +371,12 @@ dhcp_db_commit_poll(struct dhcp_db *db, uint64_t *seq)
 	*seq = db->seq_started;
 	err = atomic_load(&db->batch_err);
 	if (err == 0) {
+		if (db->wwarn.streak > 0 && db->wwarn.warned)
+			dhcp_jlog("lease-file %s: journal written again after %" PRIu64
+				  " failed batch%s",
+				  db->path, db->wwarn.streak, db->wwarn.streak == 1 ? "" : "es");
+		db->wwarn.streak = 0;
+		db->wwarn.warned = false;
 		db->records += db->inflight.len / sizeof(struct dhcp_jrec);
 		db->fsyncs += db->conf->lease_fsync;
 		if (db->compacting &&
@@ -336,6 +390,18 @@ dhcp_db_commit_poll(struct dhcp_db *db, uint64_t *seq)
 	/* the file was cut back to its last whole record: this batch's
 	 * records go again, first, with the next one (its ACKs are dropped) */
 	db->write_errors++;
+	if (err != -ESTALE) {
+		uint64_t n;
+
+		/* the control thread (the writer thread only reports), never a
+		 * worker; at most one line every 10 s */
+		if (dhcp_jwarn_due(&db->wwarn, dhcp_mono_us(), &n))
+			dhcp_jlog("lease-file %s: cannot write the journal: %s (%" PRIu64
+				  " failed batch%s since the last message, %" PRIu64
+				  " in all); their ACKs are dropped, the clients retry",
+				  db->path, strerror(-err), n, n == 1 ? "" : "es",
+				  db->write_errors);
+	}
 	if (dhcp_buf_add(&db->inflight, db->pending.p, db->pending.len) == 0) {
 		struct dhcp_buf t = db->pending;
 
@@ -417,6 +483,7 @@ dhcp_replay(struct dhcp_db *db, int fd, uint64_t now, char *err, size_t errlen)
 	uint8_t hdr[DHCP_JHDR_LEN], want[DHCP_JHDR_LEN];
 	struct dhcp_jrec r;
 	off_t good = DHCP_JHDR_LEN, off = DHCP_JHDR_LEN;
+	struct stat sb;
 	ssize_t n;
 
 	(void)now;
@@ -458,9 +525,12 @@ dhcp_replay(struct dhcp_db *db, int fd, uint64_t now, char *err, size_t errlen)
 		}
 		if (n == (ssize_t)sizeof(r) && !dhcp_jrec_ok(&r)) {
 			/* torn or corrupt: go on with the whole records behind it */
-			off = dhcp_resync(fd, off + 1);
-			if (off < 0)
+			off_t next = dhcp_resync(fd, off + 1);
+
+			if (next < 0)
 				break;
+			db->corrupt_records += ((uint64_t)(next - off) + sizeof(r) - 1) / sizeof(r);
+			off = next;
 			continue;
 		}
 		if (n != (ssize_t)sizeof(r))
@@ -478,6 +548,12 @@ dhcp_replay(struct dhcp_db *db, int fd, uint64_t now, char *err, size_t errlen)
 		}
 	}
 	/* a torn or corrupt tail (crash mid-write) is cut off */
+	if (fstat(fd, &sb) == 0 && sb.st_size > good)
+		db->torn_tail_bytes = (uint64_t)(sb.st_size - good);
+	if (db->corrupt_records > 0 || db->torn_tail_bytes > 0)
+		dhcp_jlog("lease-file %s: skipped %" PRIu64 " corrupt records, cut %" PRIu64
+			  "-byte torn tail",
+			  db->path, db->corrupt_records, db->torn_tail_bytes);
 	if (dhcp_jio.truncate(fd, good) != 0 || dhcp_jio.sync(fd) != 0) {
 		snprintf(err, errlen, "%s: cannot truncate: %s", db->path, strerror(errno));
 		return -errno;
@@ -511,6 +587,133 @@ dhcp_unlink_ours(const char *path)
 		return -EEXIST;
 	return unlink(path) == 0 ? 0 : -errno;
 }
+/* ---------------- one writer per lease file ---------------- */
+
+/* Journals open in this process, newest first (the control thread; unit
+ * tests may open from other threads). */
+static pthread_mutex_t dhcp_open_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct dhcp_db *dhcp_open_list;
+
+/* The process holding a flock on (dev, ino), from /proc/locks, or -1. */
+static int
+dhcp_lock_pid(dev_t dev, ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	int pid = -1;
+
+	if (f == NULL)
+		return -1;
+	while (pid < 0 && fgets(line, sizeof(line), f) != NULL) {
+		char kind[16];
+		unsigned int maj, min;
+		unsigned long long in;
+		int p;
+
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0 EOF"; waiters
+		 * are "1: -> FLOCK ..." */
+		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%llu", kind, &p, &maj, &min, &in) ==
+			    5 &&
+		    strcmp(kind, "FLOCK") == 0 && maj == major(dev) && min == minor(dev) &&
+		    in == (unsigned long long)ino)
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+/* Make db (its file open at db->fd) the lease file's one writer: another
+ * instance in this process that has it refuses it, the old generation of
+ * the same instance hands it over (all it journaled on disk first, then it
+ * writes no more), another process holding its flock refuses it. */
+static int
+dhcp_jnl_lock(struct dhcp_db *db, char *err, size_t errlen)
+{
+	struct dhcp_db *o;
+	int ret = 0;
+
+	pthread_mutex_lock(&dhcp_open_mu);
+	for (o = dhcp_open_list; o != NULL; o = o->open_next)
+		if (o->dev == db->dev && o->ino == db->ino && !o->handed_off)
+			break;
+	if (o != NULL && strcmp(o->conf->name, db->conf->name) != 0) {
+		snprintf(err, errlen, "lease-file %s is already used by vnf %s (as %s)", db->path,
+			 o->conf->name, o->path);
+		ret = -EBUSY;
+		goto out;
+	}
+	if (o != NULL) {
+		db->lock_fd = fcntl(o->lock_fd, F_DUPFD_CLOEXEC, 0);
+		if (db->lock_fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "lease-file %s: %s", db->path, strerror(errno));
+			goto out;
+		}
+		/* what the old one committed is in the file the replay reads */
+		(void)dhcp_db_commit(o);
+		o->handed_off = true;
+		db->prev_gen = o;
+	} else {
+		if (flock(db->fd, LOCK_EX | LOCK_NB) != 0) {
+			int pid = errno == EWOULDBLOCK ? dhcp_lock_pid(db->dev, db->ino) : -1;
+
+			ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			if (ret != -EBUSY)
+				snprintf(err, errlen, "lease-file %s: cannot lock it: %s", db->path,
+					 strerror(-ret));
+			else if (pid > 0)
+				snprintf(err, errlen,
+					 "lease-file %s is in use by another process (pid %d)",
+					 db->path, pid);
+			else
+				snprintf(err, errlen, "lease-file %s is in use by another process",
+					 db->path);
+			goto out;
+		}
+		db->lock_fd = fcntl(db->fd, F_DUPFD_CLOEXEC, 0);
+		if (db->lock_fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "lease-file %s: %s", db->path, strerror(errno));
+			goto out;
+		}
+	}
+	db->registered = true;
+	db->open_next = dhcp_open_list;
+	dhcp_open_list = db;
+out:
+	pthread_mutex_unlock(&dhcp_open_mu);
+	return ret;
+}
+
+static void
+dhcp_jnl_unlock(struct dhcp_db *db)
+{
+	if (!db->registered)
+		return;
+	pthread_mutex_lock(&dhcp_open_mu);
+	for (struct dhcp_db **pp = &dhcp_open_list; *pp != NULL;) {
+		struct dhcp_db *o = *pp;
+
+		if (o == db) {
+			*pp = o->open_next;
+			continue;
+		}
+		/* an apply that made db's new generation failed: db's old
+		 * generation goes on writing */
+		if (o == db->prev_gen)
+			o->handed_off = false;
+		/* db was the old generation of o */
+		if (o->prev_gen == db)
+			o->prev_gen = NULL;
+		pp = &o->open_next;
+	}
+	pthread_mutex_unlock(&dhcp_open_mu);
+	close(db->lock_fd);
+	db->lock_fd = -1;
+	db->registered = false;
+	db->prev_gen = NULL;
+}
+
 /* The journal half of dhcp_db_open(): path is not empty. */
 int
 dhcp_jnl_open(struct dhcp_db *db, const char *path, uint64_t now, char *err, size_t errlen)
@@ -520,17 +723,6 @@ dhcp_jnl_open(struct dhcp_db *db, const char *path, uint64_t now, char *err, siz
 	int ret;
 
 	snprintf(db->path, sizeof(db->path), "%s", path);
-	/* a compaction cut short by a crash left a partial snapshot: the
-	 * journal itself is complete. A file of that name that is not ours
-	 * is not removed: refused. */
-	snprintf(tmp, sizeof(tmp), "%s.compact", path);
-	ret = dhcp_unlink_ours(tmp);
-	if (ret != 0) {
-		snprintf(err, errlen, "%s: %s", tmp,
-			 ret == -EEXIST ? "exists and is not an nfvd DHCP lease journal"
-					: strerror(-ret));
-		return ret;
-	}
 	/* no O_APPEND: every batch is written at db->end */
 	db->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (db->fd < 0 && errno == ENOENT) {
@@ -552,24 +744,53 @@ dhcp_jnl_open(struct dhcp_db *db, const char *path, uint64_t now, char *err, siz
 			db->fd = -1;
 			return -EINVAL;
 		}
+		db->dev = sb.st_dev;
+		db->ino = sb.st_ino;
+	}
+	/* one writer: before anything is read, written or removed */
+	ret = dhcp_jnl_lock(db, err, errlen);
+	if (ret != 0) {
+		close(db->fd);
+		db->fd = -1;
+		return ret;
+	}
+	/* a compaction cut short by a crash left a partial snapshot: the
+	 * journal itself is complete. A file of that name that is not ours
+	 * is not removed: refused. */
+	snprintf(tmp, sizeof(tmp), "%s.compact", path);
+	ret = dhcp_unlink_ours(tmp);
+	if (ret != 0) {
+		snprintf(err, errlen, "%s: %s", tmp,
+			 ret == -EEXIST ? "exists and is not an nfvd DHCP lease journal"
+					: strerror(-ret));
+		goto fail;
 	}
 	ret = dhcp_replay(db, db->fd, now, err, errlen);
 	if (ret != 0)
-		return ret;
+		goto fail;
 	if (created && (ret = dhcp_dir_sync(path)) != 0) {
 		snprintf(err, errlen, "%s: cannot sync its directory: %s", path, strerror(-ret));
-		return ret;
+		goto fail;
 	}
 	pthread_mutex_init(&db->mu, NULL);
 	pthread_cond_init(&db->cv, NULL);
 	ret = pthread_create(&db->writer, NULL, dhcp_writer_thread, db);
 	if (ret != 0) {
 		snprintf(err, errlen, "cannot start the journal writer: %s", strerror(ret));
-		return -ret;
+		pthread_mutex_destroy(&db->mu);
+		pthread_cond_destroy(&db->cv);
+		ret = -ret;
+		goto fail;
 	}
 	pthread_setname_np(db->writer, "dhcp-journal");
 	db->writer_on = true;
 	return 0;
+fail:
+	/* nothing of it stays: the file, its lock, its place in the list */
+	close(db->fd);
+	db->fd = -1;
+	dhcp_jnl_unlock(db);
+	return ret;
 }
 
 /* The journal half of dhcp_db_close(): the compaction, the writer thread,
@@ -604,6 +825,7 @@ dhcp_jnl_close(struct dhcp_db *db)
 		close(db->fd);
 		db->fd = -1;
 	}
+	dhcp_jnl_unlock(db);
 	dhcp_buf_free(&db->pending);
 	dhcp_buf_free(&db->inflight);
 	dhcp_buf_free(&db->snap);
@@ -633,7 +855,7 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 	uint8_t hdr[DHCP_JHDR_LEN];
 	int ret;
 
-	if (db->fd < 0 || db->compacting || db->busy)
+	if (db->fd < 0 || db->compacting || db->busy || db->handed_off)
 		return 0;
 	if (!force && (db->records < db->conf->compact_records || db->records < db->compact_floor))
 		return 0;
@@ -667,6 +889,15 @@ dhcp_db_compact_start(struct dhcp_db *db, uint64_t now, bool force)
 	db->tmp_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (db->tmp_fd < 0)
 		return -errno;
+	/* locked before it is the journal: another process that opens the
+	 * lease file after the rename finds it locked */
+	if (flock(db->tmp_fd, LOCK_EX | LOCK_NB) != 0) {
+		ret = -errno;
+		close(db->tmp_fd);
+		db->tmp_fd = -1;
+		unlink(tmp);
+		return ret;
+	}
 	atomic_store(&db->thr_done, 0);
 	ret = pthread_create(&db->thr, NULL, dhcp_compact_thread, db);
 	if (ret != 0) {
@@ -720,6 +951,22 @@ dhcp_db_compact_poll(struct dhcp_db *db)
 	close(db->fd);
 	db->fd = db->tmp_fd;
 	db->tmp_fd = -1;
+	/* the lock goes with the file: the new one's (taken at the start) */
+	{
+		struct stat sb;
+		int lfd = fcntl(db->fd, F_DUPFD_CLOEXEC, 0);
+
+		pthread_mutex_lock(&dhcp_open_mu);
+		if (lfd >= 0) {
+			close(db->lock_fd);
+			db->lock_fd = lfd;
+		}
+		if (fstat(db->fd, &sb) == 0) {
+			db->dev = sb.st_dev;
+			db->ino = sb.st_ino;
+		}
+		pthread_mutex_unlock(&dhcp_open_mu);
+	}
 	db->end = db->snap.len + db->tail.len;
 	db->records = db->snap_records + db->tail.len / sizeof(struct dhcp_jrec);
 	db->snap.len = 0;

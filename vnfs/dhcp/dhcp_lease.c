@@ -510,6 +510,7 @@ dhcp_db_open(struct dhcp_db *db, const struct dhcp_conf *conf, const char *path,
 	db->conf = conf;
 	db->fd = -1;
 	db->tmp_fd = -1;
+	db->lock_fd = -1;
 	db->cursor = calloc(conf->n_subnets ? conf->n_subnets : 1, sizeof(*db->cursor));
 	if (db->cursor == NULL || dhcp_idx_init(&db->by_addr, 1024) != 0 ||
 	    dhcp_idx_init(&db->by_key, 2048) != 0 || dhcp_db_build_resv(db) != 0) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,23 @@
 #define NOW 1000000u
 
 static char tmpdir[64];
+
+/* The journal's warnings (dhcp_jlog), kept for the tests to read. */
+static struct {
+	int n;
+	char last[512];
+} jlogged;
+
+static void
+jlog_record(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(jlogged.last, sizeof(jlogged.last), fmt, ap);
+	va_end(ap);
+	jlogged.n++;
+}
 
 static struct nfv_config *
 test_cfg(void)
@@ -2088,6 +2106,183 @@ test_hold_fifo_wraps_and_bounds(void **state)
 	dhcp_hold_fini(&h); /* twice, as destroy after a failed create may */
 }
 
+/* A lease file has one writer. Another instance in the process is refused
+ * (the same file through a symlink too), another process holding its lock
+ * is refused by its pid, the lock follows the file through a compaction,
+ * and the new generation of the same instance (an apply re-creating it)
+ * takes the file over: the old one writes no more, unless the new one goes
+ * first (a failed apply). */
+static void
+test_journal_one_writer(void **state)
+{
+	struct srv_env *e = env_new(base_yaml, true);
+	uint8_t mac[6] = {2, 0, 0, 0, 7, 0};
+	char err[512], lnk[160], want[160], other_yaml[sizeof(base_yaml) + 8];
+	struct dhcp_conf *other;
+	struct dhcp_db db2, g2;
+	uint32_t a0, a1;
+	off_t sz;
+	int fd, ret;
+
+	(void)state;
+	snprintf(other_yaml, sizeof(other_yaml), "name: e\n%s", base_yaml + strlen("name: d\n"));
+	other = parse(other_yaml, NULL, 0);
+	assert_non_null(other);
+	a0 = dora(e, mac, NOW);
+	assert_int_not_equal(a0, 0);
+	sz = file_size(e->path);
+
+	/* another instance of this process, by its path or a symlink */
+	assert_int_equal(dhcp_db_open(&db2, other, e->path, NOW, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "already used by vnf d"));
+	dhcp_db_close(&db2);
+	snprintf(lnk, sizeof(lnk), "%s/lnk", tmpdir);
+	assert_int_equal(symlink(e->path, lnk), 0);
+	assert_int_equal(dhcp_db_open(&db2, other, lnk, NOW, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "already used by vnf d"));
+	dhcp_db_close(&db2);
+	unlink(lnk);
+	assert_int_equal(file_size(e->path), sz);
+	assert_false(e->db.handed_off);
+
+	/* another process: its flock (taken here on an open file of our own,
+	 * not in the list) refuses the open, naming its pid */
+	dhcp_db_close(&e->db);
+	fd = open(e->path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(dhcp_db_open(&e->db, e->conf, e->path, NOW, err, sizeof(err)), -EBUSY);
+	snprintf(want, sizeof(want), "is in use by another process (pid %d)", (int)getpid());
+	if (strstr(err, want) == NULL)
+		fail_msg("'%s' lacks '%s'", err, want);
+	dhcp_db_close(&e->db);
+	close(fd);
+	assert_int_equal(file_size(e->path), sz);
+	assert_int_equal(dhcp_db_open(&e->db, e->conf, e->path, NOW, err, sizeof(err)), 0);
+	assert_non_null(dhcp_db_by_addr(&e->db, a0));
+	/* held while open, and by the new file after a compaction */
+	fd = open(e->path, O_RDWR);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
+	assert_int_equal(dhcp_db_compact_start(&e->db, NOW, true), 1);
+	for (int i = 0; i < 10000 && (ret = dhcp_db_compact_poll(&e->db)) == 0; i++)
+		usleep(1000);
+	assert_int_equal(ret, 1);
+	fd = open(e->path, O_RDWR);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
+
+	/* the new generation of the same instance takes the file over */
+	assert_int_equal(dhcp_db_open(&g2, e->conf, e->path, NOW, err, sizeof(err)), 0);
+	assert_non_null(dhcp_db_by_addr(&g2, a0));
+	assert_true(e->db.handed_off);
+	mac[5] = 1;
+	assert_int_equal(dora_maybe(e, mac, NOW), 0); /* not written, no ACK */
+	/* the apply failed: the new one goes, the old one writes again */
+	dhcp_db_close(&g2);
+	assert_false(e->db.handed_off);
+	mac[5] = 2;
+	a1 = dora_maybe(e, mac, NOW);
+	assert_int_not_equal(a1, 0);
+	/* the apply went through: the old one goes, the new one keeps the lock */
+	assert_int_equal(dhcp_db_open(&g2, e->conf, e->path, NOW, err, sizeof(err)), 0);
+	assert_non_null(dhcp_db_by_addr(&g2, a1));
+	dhcp_db_close(&e->db);
+	fd = open(e->path, O_RDWR);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	dhcp_db_close(&g2);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+	assert_int_equal(dhcp_db_open(&e->db, e->conf, e->path, NOW, err, sizeof(err)), 0);
+	dhcp_config_free(other);
+	env_free(e);
+}
+
+/* Records skipped at load are counted and logged: a flipped byte in one,
+ * a torn tail. */
+static void
+test_journal_corrupt_counted(void **state)
+{
+	struct srv_env *e = env_new(storm_yaml, true);
+	uint8_t mac[6] = {2, 0, 0, 0, 8, 0};
+	const off_t rec = (off_t)sizeof(struct dhcp_jrec);
+	char want[512];
+	int fd;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		mac[5] = (uint8_t)i;
+		assert_int_not_equal(dora(e, mac, NOW), 0);
+	}
+	env_reopen(e, NOW);
+	assert_int_equal(e->db.corrupt_records, 0);
+	assert_int_equal(e->db.torn_tail_bytes, 0);
+	dhcp_db_close(&e->db);
+	fd = open(e->path, O_WRONLY);
+	assert_true(fd >= 0);
+	/* a byte of the second record flipped, 50 bytes of a torn record */
+	assert_int_equal(pwrite(fd, "\xff", 1, 16 + rec + 9), 1);
+	assert_int_equal(pwrite(fd, want, 50, file_size(e->path)), 50);
+	close(fd);
+	jlogged.n = 0;
+	assert_int_equal(dhcp_db_open(&e->db, e->conf, e->path, NOW, want, sizeof(want)), 0);
+	assert_int_equal(e->db.corrupt_records, 1);
+	assert_int_equal(e->db.torn_tail_bytes, 50);
+	assert_int_equal(jlogged.n, 1);
+	snprintf(want, sizeof(want),
+		 "lease-file %s: skipped 1 corrupt records, cut 50-byte torn tail", e->path);
+	assert_string_equal(jlogged.last, want);
+	env_free(e);
+}
+
+/* The write-error warning: the first error, then at most one every 10 s
+ * with the count since the last one. */
+static void
+test_journal_write_error_warning(void **state)
+{
+	struct dhcp_jwarn w = {0};
+	struct srv_env *e;
+	uint8_t mac[6] = {2, 0, 0, 0, 9, 0};
+	uint64_t n = 0;
+
+	(void)state;
+	assert_true(dhcp_jwarn_due(&w, 5000000, &n));
+	assert_int_equal(n, 1);
+	assert_false(dhcp_jwarn_due(&w, 5000001, &n));
+	assert_false(dhcp_jwarn_due(&w, 14999999, &n));
+	assert_true(dhcp_jwarn_due(&w, 15000000, &n));
+	assert_int_equal(n, 3);
+	assert_false(dhcp_jwarn_due(&w, 20000000, &n));
+	assert_true(dhcp_jwarn_due(&w, 40000000, &n));
+	assert_int_equal(n, 2);
+
+	/* a full disk under the journal: one line for a burst of failed
+	 * batches, naming the file and the error; one when it writes again */
+	e = env_new(storm_yaml, true);
+	fault_install();
+	fault.space = 0;
+	jlogged.n = 0;
+	for (int i = 0; i < 20; i++) {
+		mac[5] = (uint8_t)i;
+		assert_int_equal(dora_maybe(e, mac, NOW), 0);
+	}
+	assert_int_equal(e->db.write_errors, 20);
+	assert_int_equal(jlogged.n, 1);
+	assert_non_null(strstr(jlogged.last, e->path));
+	assert_non_null(strstr(jlogged.last, "cannot write the journal: No space left on device"));
+	fault.space = -1;
+	mac[5] = 100;
+	assert_int_not_equal(dora_maybe(e, mac, NOW), 0);
+	assert_int_equal(jlogged.n, 2);
+	assert_non_null(strstr(jlogged.last, "written again after 20 failed batches"));
+	fault_clear();
+	dhcp_jio = jio_sys;
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -2113,10 +2308,14 @@ main(void)
 		cmocka_unit_test(test_journal_write_errors),
 		cmocka_unit_test(test_journal_storm),
 		cmocka_unit_test(test_journal_tear_repair),
+		cmocka_unit_test(test_journal_one_writer),
+		cmocka_unit_test(test_journal_corrupt_counted),
+		cmocka_unit_test(test_journal_write_error_warning),
 		cmocka_unit_test(test_hold_fifo_wraps_and_bounds),
 	};
 
 	jio_sys = dhcp_jio;
+	dhcp_jlog = jlog_record;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nfvd-dhcp-test-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
