@@ -855,7 +855,8 @@ mk_icmp6_err_ext(const struct pk *outer, const struct pk *q, uint8_t first, cons
 	l4[8 + 6] = first;
 	l4[8 + 4] = (uint8_t)((nx + 8u + q->payload) >> 8);
 	l4[8 + 5] = (uint8_t)(nx + 8u + q->payload);
-	memcpy(l4 + 8 + 40, ext, nx);
+	if (nx > 0)
+		memcpy(l4 + 8 + 40, ext, nx);
 	memcpy(l4 + 8 + 40 + nx, qd + 40, 8);
 	rte_pktmbuf_free(qm);
 	return m;
