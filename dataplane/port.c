@@ -702,7 +702,9 @@ nfv_ports_poll_link(void)
 					 pr->conf->driver == NFV_PORT_AF_XDP)) {
 			up = port_kernel_link(pr->conf->iface, pr->ifindex);
 			if (up == -ENODEV) {
-				port_set_link(pr, 0, " (its interface is gone)");
+				port_set_link(pr, 0,
+					      " (its interface is gone or was replaced: the port "
+					      "stays down until nfvd restarts)");
 				continue;
 			}
 			if (up < 0)
