@@ -127,6 +127,33 @@ dhcp_parse_hex(const char *s, struct dhcp_opt *o)
 	return o->len > 0 ? 0 : -EINVAL;
 }
 
+/* RFC 1035 2.3.1 / RFC 1123 2.1 host name syntax: labels of letters,
+ * digits and hyphens (not first or last; '_' tolerated, as resolvers do),
+ * 1..63 each, one dot between them, an optional final dot, 253 in all */
+static bool
+dhcp_domain_ok(const uint8_t *d, size_t n)
+{
+	size_t label = 0;
+
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = d[i];
+
+		if (c == '.') {
+			if (label == 0 || d[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(isalnum(c) || c == '_' || (c == '-' && label > 0)) || ++label > 63)
+			return false;
+	}
+	return label > 0 && d[n - 1] != '-';
+}
+
 static int
 dhcp_opt_value(enum dhcp_vtype t, const struct cfg_node *v, struct dhcp_opt *o,
 	       struct cfg_errors *err)
@@ -228,7 +255,15 @@ dhcp_opt_parse_named(const char *name, const struct cfg_node *v, struct dhcp_opt
 		if (strcmp(dhcp_named[i].name, name) != 0)
 			continue;
 		o->code = dhcp_named[i].code;
-		return dhcp_opt_value(dhcp_named[i].type, v, o, err);
+		if (dhcp_opt_value(dhcp_named[i].type, v, o, err) != 0)
+			return -EINVAL;
+		if (o->code == DHCP_OPT_DOMAIN && !dhcp_domain_ok(o->data, o->len)) {
+			cfg_error(err, v,
+				  "not a domain name (RFC 1035: labels of 1 to 63 letters, "
+				  "digits or hyphens, separated by single dots, 253 at most)");
+			return -EINVAL;
+		}
+		return 0;
 	}
 	cfg_error(err, v,
 		  "unknown option \"%s\" (known: subnet-mask, routers, dns-servers, "

@@ -323,6 +323,24 @@ test_conf_errors(void **state)
 		     "  - subnet: 10.1.0.0/24\n"
 		     "    options: {routers: [not-an-ip]}\n",
 		     "t.yaml:4:", "expected an IPv4 address");
+	/* RFC 1035 syntax: an empty label, a control character, a hyphen at
+	 * a label's end, a label over 63 */
+	{
+		static const char *const bad[] = {
+			"a..b", "a\\x01b", "lan-.example", "-lan.example",
+			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example"};
+		char yaml[512];
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(yaml, sizeof(yaml),
+				 "interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
+				 "subnets:\n"
+				 "  - subnet: 10.1.0.0/24\n"
+				 "    options: {domain-name: \"%s\"}\n",
+				 bad[i]);
+			expect_error(yaml, "t.yaml:4:", "not a domain name");
+		}
+	}
 	expect_error("interfaces: [{port: lan, address: 10.1.0.1/24}]\n"
 		     "subnets:\n"
 		     "  - subnet: 10.1.0.0/24\n"
