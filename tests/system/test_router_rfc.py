@@ -755,3 +755,25 @@ def test_mld_reports_for_the_groups_nd_needs(lab):
     # all-routers and the solicited-node group of 2001:db8:83:1::1
     assert "ff02::2" in rep["mld"] and "ff02::1:ff00:1" in rep["mld"], rep
     assert rtr(n)["control"]["mld-queries-rx"] >= 1
+
+
+def neighbours(n):
+    r = nfvlib._request(n.sock, {"v": 1, "id": 1, "cmd": "vnf", "args": {
+        "instance": "rtr", "cmd": "neigh-show", "args": {}}})
+    assert r.get("ok"), r
+    return {e["address"]: e for e in r["result"]["neighbours"]}
+
+
+def test_neighbour_learnt_from_a_solicitation_is_stale(lab):
+    """RFC 4861 7.2.3: a neighbour solicitation with a source link-layer
+    address creates (or updates) the sender's entry as STALE (its address
+    used, reachability to be confirmed), not REACHABLE; an answer to the
+    router's own solicitation makes an entry REACHABLE (h2, resolved by
+    the router to forward h1's ping)."""
+    n = lab
+    send(n.h1, n.if1, ["Ether(dst=%r)/IPv6(src=%r, dst=%r, hlim=255)/ICMPv6ND_NS(tgt=%r)"
+                       "/ICMPv6NDOptSrcLLAddr(lladdr=%r)" % (n.rmac, NS_SRC2, R1_6, R1_6,
+                                                            H1_MAC)])
+    e = wait_for(lambda: neighbours(n).get(NS_SRC2), 10, "the entry of " + NS_SRC2)
+    assert e["state"] == "stale" and e["mac"] == H1_MAC, e
+    assert neighbours(n)[H2_6]["state"] == "reachable", neighbours(n)[H2_6]

@@ -972,7 +972,8 @@ dhcp_lf_id(const char *file, struct dhcp_lf_id *id)
 	else
 		snprintf(dir, sizeof(dir), ".");
 	if (realpath(dir, link) != NULL)
-		snprintf(id->path, sizeof(id->path), "%s/%s", strcmp(link, "/") ? link : "", base);
+		snprintf(id->path, sizeof(id->path), "%s/%.*s", strcmp(link, "/") ? link : "",
+			 (int)NAME_MAX, base); /* (a name is at most NAME_MAX) */
 	else
 		snprintf(id->path, sizeof(id->path), "%s", cur);
 }

@@ -217,7 +217,7 @@ rtr_cp_forward(struct rtr_state *st, const struct rtr_tables *t, struct rte_mbuf
 
 void
 rtr_neigh_resolved(struct rtr_state *st, struct rtr_tables *t, uint32_t id,
-		   const struct rte_ether_addr *mac)
+		   const struct rte_ether_addr *mac, bool confirmed)
 {
 	struct rtr_neigh *n = &t->neigh[id];
 	uint64_t now = nfv_now_ms();
@@ -226,7 +226,10 @@ rtr_neigh_resolved(struct rtr_state *st, struct rtr_tables *t, uint32_t id,
 	if (n->state == RTR_NS_STATIC)
 		return;
 	rtr_neigh_set_mac(n, mac);
-	n->state = RTR_NS_REACHABLE;
+	/* RFC 4861 7.2.3/7.2.5/6.2.6: an address learnt from a solicitation
+	 * or an unsolicited advert is STALE (used, confirmed by a probe when
+	 * it is next due), one from an answer to our probe REACHABLE */
+	n->state = confirmed ? RTR_NS_REACHABLE : RTR_NS_STALE;
 	n->changed_ms = now;
 	n->next_ms = now + st->conf->reachable_ms;
 	n->probes = 0;
@@ -397,7 +400,8 @@ rtr_arp_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, ui
 			/* a request refreshes only what changed or is not yet known */
 			if (op == RTE_ARP_OP_REPLY || !(n->macw & RTR_MAC_VALID) ||
 			    (n->macw & ~RTR_MAC_VALID) != w)
-				rtr_neigh_resolved(st, t, (uint32_t)id, &a->arp_data.arp_sha);
+				rtr_neigh_resolved(st, t, (uint32_t)id, &a->arp_data.arp_sha,
+						   op == RTE_ARP_OP_REPLY);
 		}
 	}
 	if (op == RTE_ARP_OP_REQUEST && for_us && sip != tip) {
@@ -534,7 +538,7 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 				if (!(t->neigh[id].macw & RTR_MAC_VALID) ||
 				    (t->neigh[id].macw & ~RTR_MAC_VALID) != w)
 					rtr_neigh_resolved(st, t, (uint32_t)id,
-							   (const struct rte_ether_addr *)ll);
+							   (const struct rte_ether_addr *)ll, false);
 			}
 		}
 		rtr_na_send(st, t, ifi, nd->target, ip6->src_addr,
@@ -571,7 +575,8 @@ rtr_nd_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uin
 			if (!(nd->flags & rte_cpu_to_be_32(RTR_NA_OVERRIDE)) &&
 			    (cur & RTR_MAC_VALID) && (cur & ~RTR_MAC_VALID) != w)
 				goto free_m;
-			rtr_neigh_resolved(st, t, (uint32_t)id, (const struct rte_ether_addr *)ll);
+			rtr_neigh_resolved(st, t, (uint32_t)id, (const struct rte_ether_addr *)ll,
+					   (nd->flags & rte_cpu_to_be_32(RTR_NA_SOLICITED)) != 0);
 		}
 	}
 free_m:

@@ -400,7 +400,7 @@ rtr_ra_rs_input(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, 
 			if (!(t->neigh[id].macw & RTR_MAC_VALID) ||
 			    (t->neigh[id].macw & ~RTR_MAC_VALID) != w)
 				rtr_neigh_resolved(st, t, (uint32_t)id,
-						   (const struct rte_ether_addr *)slla);
+						   (const struct rte_ether_addr *)slla, false);
 		}
 	}
 	if (st->conf->ifs[ifi].ra.solicited_unicast && !unspec && rtr_host6(ip6->src_addr) &&

@@ -463,8 +463,10 @@ void rtr_tick(struct nfv_vnf *vnf, uint64_t now_ms);
 /* Bring up a state around tables (for tests and create). */
 void rtr_state_init(struct rtr_state *st, const struct rtr_conf *c, uint64_t tsc_hz);
 /* router_nd.c: neighbour id has answered with mac: queued packets go */
+/* The MAC of neighbour id learnt; confirmed: an answer to our request
+ * (REACHABLE), else a solicitation or unsolicited advert (STALE) */
 void rtr_neigh_resolved(struct rtr_state *st, struct rtr_tables *t, uint32_t id,
-			const struct rte_ether_addr *mac);
+			const struct rte_ether_addr *mac, bool confirmed);
 
 /* ---- helpers shared by both paths ---- */
 static inline uint16_t
