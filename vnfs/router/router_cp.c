@@ -216,12 +216,12 @@ rtr_local4(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint1
 		rtr_echo4(st, t, m, ifi);
 }
 
-/* Neighbour discovery: solicitations for adverts to router_ra.c, others'
- * adverts counted and ignored (no router discovery of our own), the rest
- * (NS, NA, redirect) to router_nd.c */
 static struct rte_mbuf *rtr_ext6_strip(struct rtr_state *st, struct rtr_tables *t,
 				       struct rte_mbuf *m);
 
+/* Neighbour discovery: solicitations for adverts to router_ra.c, others'
+ * adverts counted and ignored (no router discovery of our own), MLD
+ * queries to router_mld.c, the rest (NS, NA, redirect) to router_nd.c */
 static void
 rtr_nd_dispatch(struct rtr_state *st, struct rtr_tables *t, struct rte_mbuf *m, uint16_t ifi)
 {
