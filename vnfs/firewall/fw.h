@@ -111,6 +111,8 @@ enum { FW_COUNTERS(VNF_ENUM) FW_CTR_MAX };
 	  "NAT: the inside address is at its max-per-subscriber or its port blocks")             \
 	_(FW_DROP_NAT_FRAGMENT, "nat-fragment",                                                    \
 	  "NAT: a later fragment of a flow NAT may translate whose first fragment was not seen") \
+	_(FW_DROP_NAT_ICMP_CHECKSUM, "nat-icmp-checksum",                                          \
+	  "NAT: an ICMP error about a translated session whose ICMP checksum is wrong (RFC 5508)")  \
 	_(FW_DROP_NAT_UNSUPPORTED, "nat-unsupported",                                              \
 	  "NAT: a protocol NAT cannot translate (not TCP, UDP, ICMP echo) from a NAT'ed source") \
 	_(FW_DROP_NAT_RACE, "nat-race",                                                            \

@@ -1412,6 +1412,16 @@ fw_chunk(struct nfv_vnf *vnf, struct nfv_worker *w, struct fw_state *fw,
 				int dir;
 
 				if (p->related) {
+					/* RFC 5508: an error whose checksum fails is
+					 * dropped, never translated (the translation
+					 * recomputes the checksum: it would make a
+					 * corrupt error look whole) */
+					ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
+					if (unlikely(rte_raw_cksum(ip + p->l4_off, p->l4_len) != 0xffff)) {
+						pass[cidx[i]] = 2;
+						nfv_drop(w, vnf, m, FW_DROP_NAT_ICMP_CHECKSUM);
+						continue;
+					}
 					if (fw_nat_icmp_err(m, p, e) < 0)
 						continue;
 					if (nfv_traced(w, m))

@@ -692,6 +692,23 @@ test_icmp_errors(void **state)
 		rte_pktmbuf_free(orig);
 	}
 	assert_int_equal(ctr(&f, FW_CTR_NAT_ICMP_ERR), RTE_DIM(cases));
+	/* RFC 5508: an error whose ICMP checksum fails is dropped, not
+	 * translated (and so made to look whole) */
+	{
+		struct np out = {.src = "10.0.0.2", .dst = "8.8.8.8", .proto = IPPROTO_UDP,
+				 .sport = 7100, .dport = 53, .payload = 4};
+		struct rte_mbuf *sent = run(&f, mk(&out)), *err;
+		uint8_t *icmp;
+
+		assert_non_null(sent);
+		err = mk_err("8.8.8.8", "203.0.113.1", 3, 3, sent, 1);
+		rte_pktmbuf_free(sent);
+		icmp = rte_pktmbuf_mtod_offset(err, uint8_t *, L3 + 20);
+		icmp[2] ^= 0x5a;
+		assert_null(run(&f, err));
+		assert_int_equal(drops(&f, FW_DROP_NAT_ICMP_CHECKSUM), 1);
+		assert_int_equal(ctr(&f, FW_CTR_NAT_ICMP_ERR), RTE_DIM(cases));
+	}
 	/* RFC 5508 REQ-4: an error from the inside about no translated
 	 * session is dropped, never sent out with the private source */
 	{
