@@ -124,6 +124,8 @@ enum {
 	_(DHCP_D_UNKNOWN_CLIENT, "unknown-client",                                                 \
 	  "REQUEST from a client this server has no lease for")                                    \
 	_(DHCP_D_NOT_OWNER, "not-owner", "DECLINE/RELEASE of an address the client does not hold") \
+	_(DHCP_D_NO_SERVER_ID, "no-server-id",                                                     \
+	  "a RELEASE or DECLINE without the server identifier (RFC 2131 table 5: MUST)")          \
 	_(DHCP_D_RELAY_OFF, "relay-disabled",                                                      \
 	  "relayed (giaddr set) while relaying is not allowed")                                    \
 	_(DHCP_D_NO_MBUF, "no-mbuf", "no packet buffer for the reply")                             \

@@ -347,22 +347,26 @@ dhcp_srv_handle(struct dhcp_srv *s, const struct dhcp_msg *m, const struct dhcp_
 		return 0;
 
 	case DHCP_DECLINE:
-		if (req_sid != sid || req_addr == 0 || !dhcp_holds(l, req_addr, key, klen)) {
-			*why = DHCP_D_NOT_OWNER;
-			return -EINVAL;
-		}
-		dhcp_db_set(s->db, (uint16_t)si, req_addr, (const uint8_t *)"", 0, q->chaddr,
-			    DHCP_L_DECLINED, rx->now + c->decline_time, true);
-		return 0;
-
 	case DHCP_RELEASE:
-		if ((dhcp_msg_has(m, DHCP_OPT_SERVER_ID) && req_sid != sid) ||
-		    !dhcp_holds(l, ciaddr, key, klen)) {
+		/* RFC 2131 table 5: both MUST carry the server identifier (a
+		 * message for no server in particular frees nothing; Kea
+		 * drops them too); the address: DECLINE's requested one,
+		 * RELEASE's ciaddr, which the client must hold */
+		addr = m->type == DHCP_DECLINE ? req_addr : ciaddr;
+		if (!dhcp_msg_has(m, DHCP_OPT_SERVER_ID)) {
+			*why = DHCP_D_NO_SERVER_ID;
+			return -EINVAL;
+		}
+		if (req_sid != sid || addr == 0 || !dhcp_holds(l, addr, key, klen)) {
 			*why = DHCP_D_NOT_OWNER;
 			return -EINVAL;
 		}
-		dhcp_db_set(s->db, (uint16_t)si, ciaddr, key, klen, q->chaddr, DHCP_L_RELEASED,
-			    rx->now, true);
+		if (m->type == DHCP_DECLINE)
+			dhcp_db_set(s->db, (uint16_t)si, addr, (const uint8_t *)"", 0, q->chaddr,
+				    DHCP_L_DECLINED, rx->now + c->decline_time, true);
+		else
+			dhcp_db_set(s->db, (uint16_t)si, addr, key, klen, q->chaddr,
+				    DHCP_L_RELEASED, rx->now, true);
 		return 0;
 
 	case DHCP_INFORM:

@@ -864,9 +864,22 @@ test_srv_dora(void **state)
 	/* ... and a RELEASE from someone not holding the address is refused */
 	pkt_init(&p, DHCP_RELEASE, mac2);
 	hdr(&p)->ciaddr = htonl(a1);
+	pkt_ip(&p, DHCP_OPT_SERVER_ID, 0x0a010001);
 	pkt_end(&p);
 	assert_int_equal(handle(e, &p, NOW + 12, false, &why), 0);
 	assert_int_equal(why, DHCP_D_NOT_OWNER);
+	/* RFC 2131 table 5: a RELEASE without the server identifier frees
+	 * nothing, even from the holder */
+	{
+		uint32_t a3 = dora(e, mac1, NOW + 13);
+
+		pkt_init(&p, DHCP_RELEASE, mac1);
+		hdr(&p)->ciaddr = htonl(a3);
+		pkt_end(&p);
+		assert_int_equal(handle(e, &p, NOW + 14, false, &why), 0);
+		assert_int_equal(why, DHCP_D_NO_SERVER_ID);
+		assert_int_equal(dhcp_db_by_addr(&e->db, a3)->state, DHCP_L_BOUND);
+	}
 	env_free(e);
 }
 
