@@ -21,6 +21,7 @@
 
 #include "dhcp.h"
 #include "dhcp_hold.h"
+#include "test_cfg.h"
 
 #define NOW 1000000u
 
@@ -205,11 +206,8 @@ test_conf_long_lease_file(void **state)
 static void
 two_servers(const char *lf1, const char *lf2, const char *needle)
 {
-	struct cfg_errors err = {0};
-	struct nfv_config *cfg = NULL;
 	char path[128];
 	FILE *fp;
-	int ret;
 
 	snprintf(path, sizeof(path), "%s/two.yaml", tmpdir);
 	fp = fopen(path, "w");
@@ -235,19 +233,7 @@ two_servers(const char *lf1, const char *lf2, const char *needle)
 		"  - {name: c2, ingress: [lan2], vnfs: [dhcp2]}\n",
 		lf1, lf2);
 	fclose(fp);
-	ret = nfv_config_load(path, &cfg, &err);
-	unlink(path);
-	if (needle == NULL) {
-		if (ret != 0)
-			fail_msg("refused: %s", err.n ? err.msgs[0] : "?");
-	} else {
-		assert_int_not_equal(ret, 0);
-		assert_true(err.n > 0);
-		if (strstr(err.msgs[0], needle) == NULL)
-			fail_msg("error '%s' lacks '%s'", err.msgs[0], needle);
-	}
-	nfv_config_free(cfg);
-	cfg_errors_free(&err);
+	test_cfg_load_expect(path, needle);
 }
 
 /* Two servers on one lease file overwrite each other's journal records:

@@ -34,6 +34,7 @@
 
 #include "fw_rt.h"
 #include "nfv_fake.h"
+#include "test_cfg.h"
 #include "test_eal.h"
 
 static struct rte_ring *T_punt;
@@ -1381,11 +1382,8 @@ static void
 expect_file_error(const char *nat, const char *needle)
 {
 	char path[] = "/tmp/nfvd-nat-cfg-XXXXXX";
-	struct cfg_errors err = {0};
-	struct nfv_config *cfg = NULL;
 	int fd = mkstemp(path);
 	FILE *fp = fdopen(fd, "w");
-	int ret;
 
 	fprintf(fp, "version: 1\nports:\n  - {name: lan, driver: tap, iface: t0}\n"
 		    "  - {name: wan, driver: tap, iface: t1}\n"
@@ -1396,19 +1394,7 @@ expect_file_error(const char *nat, const char *needle)
 		    "chains:\n  - {name: c, ingress: [lan], vnfs: [fw, r], egress: wan}\n",
 		nat);
 	fclose(fp);
-	ret = nfv_config_load(path, &cfg, &err);
-	unlink(path);
-	if (needle == NULL) {
-		if (ret != 0)
-			fail_msg("refused: %s", err.n ? err.msgs[0] : "?");
-	} else {
-		assert_int_not_equal(ret, 0);
-		assert_true(err.n > 0);
-		if (strstr(err.msgs[0], needle) == NULL)
-			fail_msg("error '%s' lacks '%s'", err.msgs[0], needle);
-	}
-	nfv_config_free(cfg);
-	cfg_errors_free(&err);
+	test_cfg_load_expect(path, needle);
 }
 
 static void
